@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { init } from '../../registry/init.js';
+import { installHook } from '../../registry/hooks.js';
+import { Git } from '../../git/git.js';
+import { writeErr, writeJson, writeOut } from '../context.js';
+
+export function initCommands(program: Command): void {
+  program
+    .command('init')
+    .description('create a registry (or adopt an existing git repository): config, stages, models dir, pre-commit hook; one commit')
+    .argument('[dir]', 'directory (created if missing)', '.')
+    .option('--no-hook', 'do not install the pre-commit hook')
+    .option('--chain', 'keep an existing pre-commit hook and run it before the modelgit check')
+    .option('--force', 'replace an existing pre-commit hook (kept as pre-commit.backup)')
+    .option('--json', 'machine-readable output')
+    .action(async (dir: string, o) => {
+      const answer = await init({ dir, noHook: o.hook === false, chain: o.chain, force: o.force });
+      if (o.json) return writeJson(answer);
+      writeOut(answer.root);
+      writeErr(`${answer.created_repo ? 'created' : 'adopted'} registry at ${answer.root} (commit ${answer.commit.slice(0, 10)})`);
+      if (answer.hook) writeErr(`pre-commit hook ${answer.hook.action}: ${answer.hook.path}`);
+    });
+  const hooks = program.command('hooks').description('manage the pre-commit hook');
+  hooks
+    .command('install')
+    .description('install the pre-commit hook that validates staged metadata')
+    .option('--chain', 'keep an existing pre-commit hook and run it before the modelgit check')
+    .option('--force', 'replace an existing pre-commit hook (kept as pre-commit.backup)')
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      const git = new Git(await Git.findRoot(process.cwd()));
+      const answer = await installHook(git, { chain: o.chain, force: o.force });
+      if (o.json) return writeJson(answer);
+      writeOut(answer.path);
+      writeErr(`pre-commit hook ${answer.action}${answer.backup ? ` (the previous hook is at ${answer.backup})` : ''}`);
+    });
+}

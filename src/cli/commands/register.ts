@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { parseParam, register } from '../../registry/register.js';
+import { collect, numberArg, positiveIntArg } from '../options.js';
+import { openRegistry, writeJson, writeOut } from '../context.js';
+
+export function registerCommand(program: Command): void {
+  program
+    .command('register')
+    .description('register a new model with a generated timestamp id; prints the id')
+    .option('--algo <algorithm>', 'algorithm (directory under models/)')
+    .option('--name <name>', 'id prefix (default: the algorithm)')
+    .option('--id <id>', 'use this id instead of a generated one (refused if taken)')
+    .option('--dataset <dataset>', 'training dataset')
+    .option('--param <k=v>', 'hyperparameter; numbers and booleans are parsed (repeatable)', collect, [])
+    .option('--num-queries <n>', 'training queries', positiveIntArg)
+    .option('--training-time <seconds>', 'training time in seconds', numberArg)
+    .option('--model-path <path>', 'where the artifact is: a path relative to the registry, absolute, or a URI')
+    .option('--parent <id>', 'the model this one was fine-tuned or derived from')
+    .option('--tag <tag>', 'label (repeatable)', collect, [])
+    .option('--notes <text>', 'free text')
+    .option('--from <file>', 'metadata fields from a JSON or YAML file; flags win')
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      const reg = await openRegistry();
+      const params = Object.fromEntries((o.param as string[]).map(parseParam));
+      const answer = await register(reg, {
+        algorithm: o.algo, name: o.name, id: o.id, dataset: o.dataset, params, numQueries: o.numQueries,
+        trainingTime: o.trainingTime, modelPath: o.modelPath, parent: o.parent, tags: o.tag, notes: o.notes, from: o.from,
+      }, process.cwd());
+      if (o.json) writeJson(answer);
+      else writeOut(answer.model_id);
+    });
+}

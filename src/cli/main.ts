@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// The entry point: builds the commander program, runs it, and is the only place that turns
+// errors into messages and exit codes (0 ok, 1 failed check or operation, 2 usage error).
+import { Command, CommanderError } from 'commander';
+import { ModelgitError, ValidationError } from '../errors.js';
+import { addCommands } from './commands/index.js';
+import { VERSION } from '../version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('modelgit')
+    .description('A model registry kept in a git repository: no server, no database, just git.')
+    .version(VERSION)
+    .option('-C, --cwd <dir>', 'run as if started in <dir>')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  program.hook('preAction', (thisCommand) => {
+    const dir = thisCommand.opts().cwd as string | undefined;
+    if (dir) process.chdir(dir);
+  });
+  addCommands(program);
+  // Subcommands inherit the override so a bad flag anywhere is a usage error (exit 2).
+  for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
+  return program;
+}
+
+export function formatError(e: ModelgitError): string {
+  const lines = [`modelgit: ${e.message}`];
+  if (e instanceof ValidationError) {
+    for (const l of e.errors) lines.push(`  ${l.file}:${l.line}:${l.column}: ${l.pointer || '/'}: ${l.message} [${l.rule}]`);
+  }
+  if (e.hint) lines.push(`  hint: ${e.hint}`);
+  return lines.join('\n') + '\n';
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const wantsJson = argv.includes('--json');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; every other commander error is a usage error.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (e instanceof ModelgitError) {
+      process.stderr.write(formatError(e));
+      if (wantsJson) process.stderr.write(JSON.stringify({ error: { code: e.code, message: e.message, hint: e.hint, ...(e.data ?? {}) } }) + '\n');
+      return e.exitCode;
+    }
+    process.stderr.write(`modelgit: unexpected error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exit(code);

@@ -1,0 +1,26 @@
+// Which way is better for a metric: config first, then the name, else the caller must say.
+import type { Direction, RegistryConfig } from './types.js';
+
+const MIN_PATTERNS = [/_time$/, /^time$/, /latency/, /loss/, /error/, /^mse$|^rmse$|^mae$/];
+const MAX_PATTERNS = [/^accuracy$/, /accuracy/, /f1/, /auc/, /precision/, /recall/, /throughput/];
+
+export function directionFromName(metric: string): Direction | undefined {
+  const m = metric.toLowerCase();
+  if (MIN_PATTERNS.some((re) => re.test(m))) return 'min';
+  if (MAX_PATTERNS.some((re) => re.test(m))) return 'max';
+  return undefined;
+}
+
+/** The direction for `metric`, or undefined when neither the override, config nor the name tells. */
+export function metricDirection(
+  config: Pick<RegistryConfig, 'metrics'> | undefined,
+  metric: string,
+  override?: Direction,
+): Direction | undefined {
+  return override ?? config?.metrics?.[metric]?.direction ?? directionFromName(metric);
+}
+
+/** True when a is strictly better than b in `direction`. */
+export function isBetter(a: number, b: number, direction: Direction): boolean {
+  return direction === 'min' ? a < b : a > b;
+}

@@ -1,0 +1,107 @@
+// Plain shapes of the registry's data (DESIGN §2, §3). No behaviour here.
+
+export type Direction = 'min' | 'max';
+export type Aggregate = 'latest' | 'best' | 'mean';
+
+/** metric name → number */
+export type Performance = Record<string, number>;
+
+export interface TestResult {
+  dataset: string;
+  num_queries?: number;
+  tested_at?: string;
+  performance: Performance;
+  notes?: string;
+  [extra: string]: unknown;
+}
+
+export interface Training {
+  enabled?: boolean;
+  dataset?: string;
+  num_queries?: number;
+  hyperparams?: Record<string, unknown>;
+  trained_at?: string;
+  training_time?: number;
+  [extra: string]: unknown;
+}
+
+export interface StateDictMapping {
+  remove_prefix?: string | null;
+  add_prefix?: string | null;
+  key_transforms?: Record<string, string>;
+}
+
+export interface LoadingStrategy {
+  loader_type: string;
+  model_class_name?: string;
+  custom_module_file?: string;
+  transformers_class?: string;
+  state_dict_mapping?: StateDictMapping;
+  required_files?: string[];
+  [extra: string]: unknown;
+}
+
+export interface ArtifactFile {
+  path: string;
+  sha256: string;
+  size_bytes: number;
+}
+
+export interface Artifact {
+  sha256?: string;
+  size_bytes?: number;
+  files?: ArtifactFile[];
+}
+
+export interface ModelMetadata {
+  schema_version?: number;
+  model_id: string;
+  algorithm: string;
+  created_at?: string;
+  model_path?: string;
+  artifact?: Artifact;
+  parent?: string;
+  training?: Training | null;
+  testing: TestResult[];
+  tags: string[];
+  notes?: string;
+  role?: string;
+  base_architecture?: string;
+  training_algorithm?: string;
+  loading_strategy?: LoadingStrategy;
+  algorithm_compatibility?: string[];
+  extra?: Record<string, unknown>;
+  [extra: string]: unknown;
+}
+
+/** A model as the registry sees it: metadata plus where it lives. */
+export interface Model {
+  path: string; // repo-relative, forward slashes: models/<algorithm>/<id>.json
+  metadata: ModelMetadata;
+}
+
+export interface MetricConfig {
+  direction: Direction;
+}
+
+export interface StagePromotionConfig {
+  require_tested_on?: string[];
+  must_beat_current?: string;
+  require_tags?: string[];
+  from_stage?: string;
+}
+
+export interface RegistryConfig {
+  schema_version: number;
+  models_dir: string;
+  default_metric: string;
+  metrics: Record<string, MetricConfig>;
+  stages: string[];
+  protect: { tags: string[] };
+  promotion: Record<string, StagePromotionConfig>;
+  schemas: Record<string, string>;
+  [extra: string]: unknown;
+}
+
+/** algorithm → stage → model id */
+export type StageAssignments = Record<string, Record<string, string>>;

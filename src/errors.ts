@@ -1,0 +1,87 @@
+// One class per kind of failure. Each has a stable `code` for programs, a sentence for people,
+// optional `data`, and an optional `hint` (the command that fixes it). Only the CLI entry point
+// turns them into exit codes: 1 for a failed check or operation, 2 for a usage error.
+
+export interface ErrorLocation {
+  file: string;
+  line: number;
+  column: number;
+  pointer: string;
+  rule: string;
+  message: string;
+}
+
+export class ModelgitError extends Error {
+  code = 'MODELGIT';
+  exitCode = 1;
+  hint?: string;
+  data?: Record<string, unknown>;
+
+  constructor(message: string, opts: { hint?: string; data?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.hint = opts.hint;
+    this.data = opts.data;
+  }
+}
+
+/** Wrong flags, a missing argument, a value that breaks a naming rule. Exit 2. */
+export class UsageError extends ModelgitError {
+  override code = 'USAGE';
+  override exitCode = 2;
+}
+
+/** A model, revision, dataset or result that isn't there. */
+export class NotFoundError extends ModelgitError {
+  override code = 'NOT_FOUND';
+}
+
+/** Metadata (or config) that breaks the schema or an integrity rule; carries every location. */
+export class ValidationError extends ModelgitError {
+  override code = 'INVALID';
+  readonly errors: ErrorLocation[];
+  constructor(message: string, errors: ErrorLocation[], opts: { hint?: string } = {}) {
+    super(message, { ...opts, data: { errors } });
+    this.errors = errors;
+  }
+}
+
+/** The working tree or index is not in a state where a commit can be made safely. */
+export class DirtyStateError extends ModelgitError {
+  override code = 'DIRTY';
+}
+
+/** Another process holds the registry lock, or git's own index.lock is in the way. */
+export class LockedError extends ModelgitError {
+  override code = 'LOCKED';
+}
+
+/** A git command failed for a reason modelgit did not anticipate; stderr is kept. */
+export class GitError extends ModelgitError {
+  override code = 'GIT';
+}
+
+/** A commit was refused by a hook (pre-commit, commit-msg). The repository was restored. */
+export class HookRejectedError extends ModelgitError {
+  override code = 'HOOK_REJECTED';
+}
+
+/** The directory is not a modelgit registry (no modelgit.yaml) or not a git repository. */
+export class NotARegistryError extends ModelgitError {
+  override code = 'NOT_A_REGISTRY';
+}
+
+/** Something already exists and modelgit refuses to overwrite it. */
+export class ConflictError extends ModelgitError {
+  override code = 'CONFLICT';
+}
+
+/** A promotion gate was not met. */
+export class GateError extends ModelgitError {
+  override code = 'GATE_FAILED';
+}
+
+/** A push kept being rejected after all retries. */
+export class PushError extends ModelgitError {
+  override code = 'PUSH_FAILED';
+}

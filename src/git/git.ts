@@ -1,0 +1,267 @@
+// The one door to git. Bulk reads spawn the git binary directly (one `cat-file --batch` process
+// reads thousands of blobs faster than any in-process reader, DESIGN §6); writes go through
+// simple-git so the user's hooks, signing and config apply exactly as with a hand-typed commit.
+// Every argument that came from a user has passed src/domain/names.ts before it gets here, and
+// paths always follow `--`, so nothing a user types can be read by git as an option.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { GitError, NotARegistryError } from '../errors.js';
+
+export interface RunResult {
+  stdout: Buffer;
+  stderr: string;
+  code: number;
+}
+
+export interface TreeEntry {
+  mode: string;
+  type: string;
+  oid: string;
+  path: string;
+}
+
+export interface LogEntry {
+  commit: string;
+  parents: string[];
+  author: string;
+  authorEmail: string;
+  date: string;
+  subject: string;
+  body: string;
+  trailers: Record<string, string[]>;
+}
+
+export interface RefEntry {
+  ref: string;
+  objectType: string;
+  target: string; // the commit a tag points at (peeled)
+  taggerDate: string;
+  contents: string;
+}
+
+// Stable, parseable output whatever the user's locale or pager settings.
+const READ_ENV = { LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' };
+
+const FIELD = '\x1f';
+const RECORD = '\x1e';
+
+export function parseTrailers(body: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  // Trailers are the last paragraph; `Key: value` lines.
+  const paragraphs = body.trim().split(/\n\s*\n/);
+  const last = paragraphs[paragraphs.length - 1] ?? '';
+  for (const line of last.split('\n')) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9-]*):\s?(.*)$/.exec(line.trim());
+    if (m) (out[m[1]!] ??= []).push(m[2]!);
+  }
+  return out;
+}
+
+export class Git {
+  readonly root: string;
+  private sg?: SimpleGit;
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  /** The work tree root containing `cwd`, or NotARegistryError. */
+  static async findRoot(cwd: string): Promise<string> {
+    const r = await runGit(cwd, ['rev-parse', '--show-toplevel']);
+    if (r.code !== 0) {
+      throw new NotARegistryError(`${resolve(cwd)} is not inside a git repository`, { hint: 'modelgit init' });
+    }
+    return r.stdout.toString('utf8').trim();
+  }
+
+  /** simple-git bound to the root; used for everything that writes. */
+  get writer(): SimpleGit {
+    this.sg ??= simpleGit({ baseDir: this.root, trimmed: false }).env({ ...process.env, LC_ALL: 'C' });
+    return this.sg;
+  }
+
+  run(args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<RunResult> {
+    return runGit(this.root, args, opts);
+  }
+
+  /** Runs git and returns stdout as text, throwing GitError with git's own words on failure. */
+  async text(args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<string> {
+    const r = await this.run(args, opts);
+    if (r.code !== 0) throw new GitError(`git ${args[0]} failed: ${r.stderr.trim() || `exit ${r.code}`}`, { data: { args } });
+    return r.stdout.toString('utf8');
+  }
+
+  gitDir(): string {
+    return join(this.root, '.git');
+  }
+
+  /** Absolute path of something inside the git dir (handles worktrees and core.hooksPath via git itself). */
+  async gitPath(name: string): Promise<string> {
+    return resolve(this.root, (await this.text(['rev-parse', '--git-path', name])).trim());
+  }
+
+  async resolveCommit(rev: string): Promise<string | undefined> {
+    // `--end-of-options` keeps a hostile rev such as `--output=x` from being read as an option.
+    const r = await this.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
+    return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
+  }
+
+  async head(): Promise<string | undefined> {
+    return this.resolveCommit('HEAD');
+  }
+
+  async currentBranch(): Promise<string | undefined> {
+    const r = await this.run(['symbolic-ref', '--quiet', '--short', 'HEAD']);
+    return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
+  }
+
+  async treeId(rev: string): Promise<string | undefined> {
+    const r = await this.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{tree}`]);
+    return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
+  }
+
+  /** Blobs under `paths` at a tree-ish. */
+  async lsTree(treeish: string, paths: string[]): Promise<TreeEntry[]> {
+    const out = await this.run(['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', treeish, '--', ...paths]);
+    if (out.code !== 0) throw new GitError(`git ls-tree ${treeish} failed: ${out.stderr.trim()}`);
+    return parseLsTree(out.stdout.toString('utf8'));
+  }
+
+  /** Blobs under `paths` in the index (stage 0 only). */
+  async lsIndex(paths: string[]): Promise<TreeEntry[]> {
+    const out = await this.text(['ls-files', '-s', '-z', '--', ...paths]);
+    const entries: TreeEntry[] = [];
+    for (const rec of out.split('\0')) {
+      if (!rec) continue;
+      const tab = rec.indexOf('\t');
+      const [mode, oid, stage] = rec.slice(0, tab).split(' ');
+      if (stage !== '0') continue;
+      entries.push({ mode: mode!, type: 'blob', oid: oid!, path: rec.slice(tab + 1) });
+    }
+    return entries;
+  }
+
+  /** Reads many objects through one `git cat-file --batch` process. */
+  async readBlobs(oids: string[]): Promise<Map<string, Buffer>> {
+    const result = new Map<string, Buffer>();
+    const unique = [...new Set(oids)];
+    if (unique.length === 0) return result;
+    const r = await this.run(['cat-file', '--batch'], { input: unique.join('\n') + '\n' });
+    if (r.code !== 0) throw new GitError(`git cat-file --batch failed: ${r.stderr.trim()}`);
+    const buf = r.stdout;
+    let pos = 0;
+    for (const oid of unique) {
+      const nl = buf.indexOf(10, pos);
+      const header = buf.subarray(pos, nl).toString('utf8');
+      pos = nl + 1;
+      if (header.endsWith(' missing')) continue;
+      const size = Number(header.split(' ')[2]);
+      result.set(oid, buf.subarray(pos, pos + size));
+      pos += size + 1;
+    }
+    return result;
+  }
+
+  /** Text of `path` at `rev`, or undefined when it isn't there. */
+  async showFile(rev: string, path: string): Promise<string | undefined> {
+    const r = await this.run(['cat-file', 'blob', `${rev}:${path}`]);
+    return r.code === 0 ? r.stdout.toString('utf8') : undefined;
+  }
+
+  /** Parsed `git log` entries with trailers; `args` are extra log arguments (revisions, paths after `--`). */
+  async log(args: string[]): Promise<LogEntry[]> {
+    const format = ['%H', '%P', '%an', '%ae', '%aI', '%s', '%b'].join(FIELD) + RECORD;
+    const r = await this.run(['log', `--format=${format}`, ...args]);
+    if (r.code !== 0) {
+      // An empty repository has no log; that is not an error for a reader.
+      if (/does not have any commits|bad default revision|unknown revision/.test(r.stderr)) return [];
+      throw new GitError(`git log failed: ${r.stderr.trim()}`);
+    }
+    const entries: LogEntry[] = [];
+    for (const rec of r.stdout.toString('utf8').split(RECORD)) {
+      const t = rec.replace(/^\n/, '');
+      if (!t) continue;
+      const [commit, parents, author, authorEmail, date, subject, body] = t.split(FIELD);
+      entries.push({
+        commit: commit!,
+        parents: parents ? parents.split(' ') : [],
+        author: author!,
+        authorEmail: authorEmail!,
+        date: date!,
+        subject: subject!,
+        body: body ?? '',
+        trailers: parseTrailers(body ?? ''),
+      });
+    }
+    return entries;
+  }
+
+  /** Every ref under `prefix` in one call (DESIGN §4: never one call per tag). */
+  async refs(prefix: string): Promise<RefEntry[]> {
+    const format = ['%(refname)', '%(objecttype)', '%(objectname)', '%(*objectname)', '%(taggerdate:iso-strict)', '%(contents)'].join(FIELD) + RECORD;
+    const out = await this.text(['for-each-ref', `--format=${format}`, prefix]);
+    const refs: RefEntry[] = [];
+    for (const rec of out.split(RECORD)) {
+      const t = rec.replace(/^\n/, '');
+      if (!t) continue;
+      const [ref, objectType, object, peeled, taggerDate, contents] = t.split(FIELD);
+      // An annotated tag's %(*objectname) is the commit it points at; a lightweight ref has none.
+      refs.push({ ref: ref!, objectType: objectType!, target: peeled || object!, taggerDate: taggerDate ?? '', contents: contents ?? '' });
+    }
+    return refs;
+  }
+
+  /** Paths with staged changes against HEAD (or all staged paths in a repo without commits). */
+  async stagedPaths(): Promise<string[]> {
+    const head = await this.head();
+    const out = head
+      ? await this.text(['diff', '--cached', '--name-only', '-z', '--no-renames', 'HEAD'])
+      : await this.text(['ls-files', '-z']);
+    return out.split('\0').filter(Boolean);
+  }
+
+  /** Paths among `paths` whose working-tree content differs from the index or HEAD. */
+  async modifiedPaths(paths: string[]): Promise<string[]> {
+    if (paths.length === 0) return [];
+    const out = await this.text(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...paths]);
+    return out
+      .split('\0')
+      .filter((rec) => rec.length > 3)
+      .map((rec) => rec.slice(3));
+  }
+
+  indexLockPath(): string {
+    return join(this.gitDir(), 'index.lock');
+  }
+
+  hasIndexLock(): boolean {
+    return existsSync(this.indexLockPath());
+  }
+}
+
+export function parseLsTree(out: string): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  for (const rec of out.split('\0')) {
+    if (!rec) continue;
+    const tab = rec.indexOf('\t');
+    const [mode, type, oid] = rec.slice(0, tab).split(' ');
+    entries.push({ mode: mode!, type: type!, oid: oid!, path: rec.slice(tab + 1) });
+  }
+  return entries;
+}
+
+export function runGit(cwd: string, args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('git', args, { cwd, env: { ...process.env, ...READ_ENV, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
+    child.on('close', (code) => resolvePromise({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), code: code ?? 1 }));
+    child.stdin.on('error', () => {}); // git may exit before reading all input (e.g. bad rev); the exit code tells.
+    child.stdin.end(opts.input ?? '');
+  });
+}

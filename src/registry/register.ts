@@ -1,0 +1,138 @@
+// register: a new model file with a generated id, one commit.
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ConflictError, UsageError, ValidationError } from '../errors.js';
+import { firstFreeId, isoSeconds, timestampId } from '../domain/ids.js';
+import { serializeMetadata } from '../domain/metadata.js';
+import { assertSafeName } from '../domain/names.js';
+import type { ModelMetadata, Training } from '../domain/types.js';
+import { checkModelText } from './checks.js';
+import type { Registry } from './registry.js';
+
+export interface RegisterOptions {
+  algorithm?: string;
+  name?: string;
+  id?: string;
+  dataset?: string;
+  params?: Record<string, unknown>;
+  numQueries?: number;
+  trainingTime?: number;
+  modelPath?: string;
+  tags?: string[];
+  notes?: string;
+  parent?: string;
+  /** metadata fields from a JSON or YAML file; flags win over it */
+  from?: string;
+  /** fields merged in by callers such as import (already-parsed metadata) */
+  fields?: Partial<ModelMetadata>;
+}
+
+export interface WriteAnswer {
+  model_id: string;
+  path: string;
+  commit: string;
+}
+
+/** Reads a JSON or YAML file of metadata fields, with the file named in every error. */
+export function readFieldsFile(file: string, cwd: string): Record<string, unknown> {
+  const abs = join(cwd, file);
+  if (!existsSync(abs)) throw new UsageError(`--from: ${file} does not exist`);
+  const text = readFileSync(abs, 'utf8');
+  let value: unknown;
+  try {
+    value = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new UsageError(`--from: ${file} is not valid ${extname(file).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`--from: ${file} must hold an object of metadata fields`);
+  return value as Record<string, unknown>;
+}
+
+/** Parses `--param k=v` values: numbers and booleans become numbers and booleans. */
+export function parseParam(raw: string): [string, unknown] {
+  const eq = raw.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--param ${JSON.stringify(raw)}: expected key=value`);
+  const key = raw.slice(0, eq).trim();
+  const v = raw.slice(eq + 1).trim();
+  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key)) throw new UsageError(`--param ${JSON.stringify(raw)}: key must be a plain identifier`);
+  if (v === 'true' || v === 'false') return [key, v === 'true'];
+  if (v === 'null') return [key, null];
+  if (v !== '' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v)) return [key, Number(v)];
+  return [key, v];
+}
+
+export function buildMetadata(opts: RegisterOptions, fileFields: Record<string, unknown>, id: string, now: Date): ModelMetadata {
+  const base = { ...fileFields, ...(opts.fields ?? {}) } as Partial<ModelMetadata>;
+  const algorithm = (opts.algorithm ?? base.algorithm) as string;
+  const hasTrainingFlags =
+    opts.dataset !== undefined || (opts.params && Object.keys(opts.params).length > 0) || opts.numQueries !== undefined || opts.trainingTime !== undefined;
+  let training: Training | null = (base.training as Training | null | undefined) ?? null;
+  if (hasTrainingFlags) {
+    training = {
+      enabled: true,
+      ...(training ?? {}),
+      ...(opts.dataset !== undefined ? { dataset: opts.dataset } : {}),
+      ...(opts.numQueries !== undefined ? { num_queries: opts.numQueries } : {}),
+      hyperparams: { ...((training?.hyperparams as object) ?? {}), ...(opts.params ?? {}) },
+      trained_at: training?.trained_at ?? isoSeconds(now),
+      ...(opts.trainingTime !== undefined ? { training_time: opts.trainingTime } : {}),
+    };
+  }
+  const tags = [...new Set([...((base.tags as string[]) ?? []), ...(opts.tags ?? [])])];
+  return {
+    ...base,
+    schema_version: 2,
+    model_id: id,
+    algorithm,
+    created_at: base.created_at ?? isoSeconds(now),
+    ...(opts.modelPath !== undefined ? { model_path: opts.modelPath } : {}),
+    ...(opts.parent !== undefined ? { parent: opts.parent } : {}),
+    training,
+    testing: (base.testing as ModelMetadata['testing']) ?? [],
+    tags,
+    ...(opts.notes !== undefined ? { notes: opts.notes } : {}),
+  };
+}
+
+export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.root): Promise<WriteAnswer> {
+  const fileFields = opts.from ? readFieldsFile(opts.from, cwd) : {};
+  const algorithm = assertSafeName('algorithm', opts.algorithm ?? fileFields.algorithm, '--algo');
+  const name = opts.name !== undefined ? assertSafeName('name', opts.name, '--name') : algorithm;
+  if (opts.id !== undefined) assertSafeName('model id', opts.id, '--id');
+  if (opts.dataset !== undefined) assertSafeName('dataset', opts.dataset, '--dataset');
+  for (const t of opts.tags ?? []) assertSafeName('tag', t, '--tag');
+  if (opts.parent !== undefined) assertSafeName('model id', opts.parent, '--parent');
+  for (const [flag, v] of [['--num-queries', opts.numQueries], ['--training-time', opts.trainingTime]] as const) {
+    if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new UsageError(`${flag} must be a non-negative number`);
+  }
+  if (opts.numQueries !== undefined && !Number.isInteger(opts.numQueries)) throw new UsageError('--num-queries must be a whole number');
+
+  return reg.write(async () => {
+    const snap = await reg.snapshot();
+    const taken = (id: string) => snap.byId.has(id) || existsSync(join(reg.root, reg.modelFile(algorithm, id)));
+    let id: string;
+    if (opts.id !== undefined) {
+      if (snap.byId.has(opts.id)) {
+        throw new ConflictError(`model id ${opts.id} is already registered (${snap.byId.get(opts.id)!.path}); ids are never overwritten`, {
+          hint: 'leave out --id to get a fresh timestamp id',
+        });
+      }
+      id = opts.id;
+    } else {
+      id = firstFreeId(timestampId(name, reg.now()), taken);
+    }
+    if (opts.parent !== undefined && !snap.byId.has(opts.parent)) {
+      throw new UsageError(`--parent: no model ${opts.parent} in the registry`);
+    }
+    const meta = buildMetadata({ ...opts, algorithm }, fileFields, id, reg.now());
+    const path = reg.modelFile(algorithm, id);
+    const text = serializeMetadata(meta);
+    const errors = await checkModelText(reg, path, text);
+    if (errors.length) throw new ValidationError(`the new metadata for ${id} is invalid`, errors);
+    return {
+      spec: { subject: `register ${id}`, trailers: [['Model-Action', 'register'], ['Model-Id', id]], changes: [{ path, content: text }] },
+      result: (commit: string) => ({ model_id: id, path, commit }),
+    };
+  });
+}

@@ -1,0 +1,124 @@
+// The application context every registry operation takes: where the repo is, its config, the
+// snapshot reader and the write path. Operations live one per file beside this one as plain
+// async functions `(registry, options) => answer`, so tests call them without argv.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { NotARegistryError, ValidationError } from '../errors.js';
+import { CONFIG_FILE, STAGES_FILE, modelPath, withDefaults } from '../domain/config.js';
+import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js';
+import { Git, runGit } from '../git/git.js';
+import { validateYamlText, validatorFor } from '../schema/validator.js';
+import { readSnapshot, type Snapshot } from './snapshot.js';
+import { commitChanges, withWriteLock, type CommitSpec } from './transaction.js';
+import { NotFoundError } from '../errors.js';
+
+/** What a write decides under the lock: the commit to make and its answer, or nothing to do. */
+export type WritePlan<T> = { spec: CommitSpec; result: (commit: string) => T | Promise<T> } | { nothing: T };
+
+export interface OpenOptions {
+  cwd: string;
+  /** clock for ids and timestamps; tests pin it */
+  now?: () => Date;
+}
+
+export class Registry {
+  readonly root: string;
+  readonly gitDir: string;
+  readonly git: Git;
+  readonly config: RegistryConfig;
+  readonly now: () => Date;
+  private snapshots = new Map<string, Promise<Snapshot>>();
+
+  private constructor(root: string, gitDir: string, config: RegistryConfig, now: () => Date) {
+    this.root = root;
+    this.gitDir = gitDir;
+    this.git = new Git(root);
+    this.config = config;
+    this.now = now;
+  }
+
+  static async open(opts: OpenOptions): Promise<Registry> {
+    const { root, gitDir } = await locateRepo(opts.cwd);
+    const configFile = join(root, CONFIG_FILE);
+    if (!existsSync(configFile)) {
+      throw new NotARegistryError(`${root} is a git repository but not a modelgit registry (no ${CONFIG_FILE})`, { hint: `modelgit init ${JSON.stringify(root)}` });
+    }
+    const config = loadConfigText(CONFIG_FILE, readFileSync(configFile, 'utf8'));
+    return new Registry(root, gitDir, config, opts.now ?? (() => new Date()));
+  }
+
+  /** All models at a revision (default HEAD), read once per revision per process. */
+  snapshot(rev = 'HEAD'): Promise<Snapshot> {
+    let s = this.snapshots.get(rev);
+    if (!s) {
+      s = readSnapshot(this.git, this.config, rev);
+      this.snapshots.set(rev, s);
+      s.catch(() => this.snapshots.delete(rev));
+    }
+    return s;
+  }
+
+  /** A model at a revision, or NotFoundError naming the id. */
+  async model(id: string, rev = 'HEAD'): Promise<Model> {
+    const snap = await this.snapshot(rev);
+    const m = snap.byId.get(id);
+    if (!m) {
+      throw new NotFoundError(`no model ${JSON.stringify(id)} in the registry${rev === 'HEAD' ? '' : ` at ${rev}`}`, {
+        hint: 'modelgit list shows the ids; a removed model comes back with modelgit restore ID',
+      });
+    }
+    return m;
+  }
+
+  modelFile(algorithm: string, id: string): string {
+    return modelPath(this.config, algorithm, id);
+  }
+
+  /** Stage assignments as committed at `rev` (a missing stages.yaml means none). */
+  async stages(rev = 'HEAD'): Promise<StageAssignments> {
+    const text = await this.git.showFile(rev, STAGES_FILE);
+    if (text === undefined) return {};
+    const parsed = validateYamlText<StageAssignments | null>(STAGES_FILE, text, validatorFor('stages'));
+    if (parsed.errors.length) throw new ValidationError(`${STAGES_FILE} is invalid`, parsed.errors);
+    return parsed.value ?? {};
+  }
+
+  /**
+   * Runs a write under the registry lock: `plan` reads fresh state and returns the commit to make
+   * (or undefined for nothing to do), and the commit is made before the lock is released.
+   */
+  async write<T>(plan: () => Promise<WritePlan<T>>): Promise<T> {
+    return withWriteLock(this.gitDir, async () => {
+      this.snapshots.clear(); // someone may have committed while we waited for the lock
+      const p = await plan();
+      if ('nothing' in p) return p.nothing;
+      const commit = await commitChanges(this.git, p.spec);
+      this.snapshots.clear();
+      return p.result(commit);
+    });
+  }
+}
+
+export async function locateRepo(cwd: string): Promise<{ root: string; gitDir: string }> {
+  if (!existsSync(cwd)) throw new NotARegistryError(`${cwd} does not exist`);
+  const r = await runGit(cwd, ['rev-parse', '--show-toplevel', '--absolute-git-dir']);
+  if (r.code !== 0) {
+    throw new NotARegistryError(`${cwd} is not inside a git repository`, { hint: 'modelgit init [dir] creates a registry' });
+  }
+  const [root, gitDir] = r.stdout.toString('utf8').trim().split('\n');
+  return { root: root!, gitDir: gitDir! };
+}
+
+export function loadConfigText(file: string, text: string): RegistryConfig {
+  const parsed = validateYamlText<Partial<RegistryConfig>>(file, text, validatorFor('config'));
+  if (parsed.errors.length) {
+    throw new ValidationError(`${file} is invalid`, parsed.errors, { hint: 'fix the config; modelgit validate --all lists every problem' });
+  }
+  return withDefaults(parsed.value);
+}
+
+/** For callers that want the plain parse without validation (e.g. round-tripping). */
+export function readYaml(text: string): unknown {
+  return parseYaml(text);
+}

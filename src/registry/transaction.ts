@@ -1,0 +1,137 @@
+// Every write is exactly one commit made by the real `git commit` (hooks, signing and config
+// apply). Before writing we make sure the commit can contain only our change; if git or a hook
+// refuses, the paths we touched go back to HEAD so the repository is exactly as it was.
+import { mkdirSync, rmdirSync, rmSync, writeFileSync, unlinkSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { DirtyStateError, GitError, HookRejectedError, LockedError } from '../errors.js';
+import type { Git } from '../git/git.js';
+
+export interface FileChange {
+  path: string; // repo-relative
+  content: string | null; // null removes the file
+}
+
+export interface CommitSpec {
+  subject: string;
+  body?: string;
+  trailers: [string, string][];
+  changes: FileChange[];
+  /** ISO date for author and committer (imports keep the experiment's timeline) */
+  date?: string;
+  allowEmpty?: boolean;
+}
+
+export function commitMessage(spec: Pick<CommitSpec, 'subject' | 'body' | 'trailers'>): string {
+  const parts = [spec.subject.replace(/\n/g, ' ')];
+  if (spec.body) parts.push(spec.body.trim());
+  if (spec.trailers.length) parts.push(spec.trailers.map(([k, v]) => `${k}: ${v.replace(/\n/g, ' ')}`).join('\n'));
+  return parts.join('\n\n') + '\n';
+}
+
+/**
+ * Serialises writers on one local repository. proper-lockfile keeps the lock fresh while we hold
+ * it and treats one left by a killed process as stale, so a crash never wedges the registry.
+ */
+export async function withWriteLock<T>(gitDir: string, fn: () => Promise<T>): Promise<T> {
+  const dir = join(gitDir, 'modelgit');
+  mkdirSync(dir, { recursive: true });
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(dir, {
+      lockfilePath: join(dir, 'write.lock'),
+      realpath: false,
+      stale: 10_000,
+      retries: { retries: 120, factor: 1.3, minTimeout: 25, maxTimeout: 500, randomize: true },
+    });
+  } catch (e) {
+    throw new LockedError(`another modelgit command is writing to this registry (lock ${join(dir, 'write.lock')})`, {
+      hint: 'wait for it to finish; a lock left by a killed process clears itself after 10 seconds',
+      cause: e,
+    });
+  }
+  try {
+    return await fn();
+  } finally {
+    await release().catch(() => {});
+  }
+}
+
+/** Refuses to commit when the commit could pick up something that isn't ours. */
+export async function assertCommittable(git: Git, paths: string[]): Promise<void> {
+  if (git.hasIndexLock()) {
+    throw new LockedError(`git's index is locked (${git.indexLockPath()} exists)`, {
+      hint: `if no other git process is running, remove it: rm ${JSON.stringify(git.indexLockPath())}`,
+    });
+  }
+  const staged = await git.stagedPaths();
+  if (staged.length) {
+    throw new DirtyStateError(`the index has staged changes (${staged.slice(0, 5).join(', ')}${staged.length > 5 ? ', …' : ''}); modelgit commits only its own change`, {
+      hint: 'commit them, or unstage them with: git restore --staged .',
+    });
+  }
+  const modified = await git.modifiedPaths(paths);
+  if (modified.length) {
+    throw new DirtyStateError(`uncommitted edits to ${modified.join(', ')} would be overwritten`, {
+      hint: `commit or discard them first (git diff -- ${modified[0]})`,
+    });
+  }
+}
+
+/** Writes the changes, stages them and commits; restores the touched paths on any failure. */
+export async function commitChanges(git: Git, spec: CommitSpec): Promise<string> {
+  const paths = spec.changes.map((c) => c.path);
+  await assertCommittable(git, paths);
+  const head = await git.head();
+  const existedInHead = new Set<string>();
+  if (head && paths.length) {
+    for (const e of await git.lsTree(head, paths)) existedInHead.add(e.path);
+  }
+  try {
+    for (const c of spec.changes) {
+      const abs = join(git.root, c.path);
+      if (c.content === null) {
+        if (existsSync(abs)) unlinkSync(abs);
+      } else {
+        mkdirSync(dirname(abs), { recursive: true });
+        writeFileSync(abs, c.content);
+      }
+    }
+    if (paths.length) await git.text(['add', '-A', '--', ...paths]);
+    const env: Record<string, string> = {};
+    if (spec.date) Object.assign(env, { GIT_AUTHOR_DATE: spec.date, GIT_COMMITTER_DATE: spec.date });
+    const args = ['commit', '--quiet', '--cleanup=verbatim', '-F', '-'];
+    if (spec.allowEmpty) args.push('--allow-empty');
+    const r = await git.run(args, { input: commitMessage(spec), env });
+    if (r.code !== 0) {
+      const out = (r.stderr + r.stdout.toString('utf8')).trim();
+      if (/hook|validate|modelgit/i.test(out) && !/Please tell me who you are|gpg/i.test(out)) {
+        throw new HookRejectedError(`the commit was refused by a git hook; nothing was changed:\n${out}`);
+      }
+      throw new GitError(`git commit failed; nothing was changed:\n${out}`, {
+        hint: /Please tell me who you are/.test(out) ? 'set an identity: git config user.name "…" && git config user.email "…"' : undefined,
+      });
+    }
+    return (await git.head())!;
+  } catch (e) {
+    await rollback(git, paths, existedInHead, head);
+    throw e;
+  }
+}
+
+async function rollback(git: Git, paths: string[], existedInHead: Set<string>, head: string | undefined): Promise<void> {
+  if (!paths.length) return;
+  // Unstage first, then put the working tree back: files in HEAD from HEAD, new files deleted.
+  await git.run(head ? ['reset', '-q', 'HEAD', '--', ...paths] : ['rm', '-q', '--cached', '--ignore-unmatch', '--', ...paths]);
+  const fromHead = paths.filter((p) => existedInHead.has(p));
+  if (fromHead.length) await git.run(['checkout', 'HEAD', '--', ...fromHead]);
+  for (const p of paths.filter((p) => !existedInHead.has(p))) {
+    rmSync(join(git.root, p), { force: true });
+    // A directory we created for the new file goes too (rmdir refuses a non-empty one, which is the point).
+    try {
+      rmdirSync(dirname(join(git.root, p)));
+    } catch {
+      /* not empty, or not ours */
+    }
+  }
+}
