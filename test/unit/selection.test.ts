@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { rankModels, scoreOf, selectBest } from '../../src/domain/selection.js';
+import type { Model, TestResult } from '../../src/domain/types.js';
+
+function model(id: string, created: string, testing: Partial<TestResult>[]): Model {
+  return {
+    path: `models/mscn/${id}.json`,
+    metadata: { schema_version: 2, model_id: id, algorithm: 'mscn', created_at: created, testing: testing as TestResult[], tags: [] },
+  };
+}
+const r = (dataset: string, total_time: number): Partial<TestResult> => ({ dataset, performance: { total_time } });
+
+describe('scoreOf', () => {
+  const m = model('a', '2024-01-01T00:00:00Z', [r('prod', 10), r('job', 1), r('prod', 30), r('prod', 20)]);
+  const q = { dataset: 'prod', metric: 'total_time', direction: 'min' as const };
+  it('latest result on the dataset by default', () => expect(scoreOf(m.metadata, q)).toMatchObject({ value: 20, resultIndex: 3, count: 3 }));
+  it('best result with --aggregate best', () => expect(scoreOf(m.metadata, { ...q, aggregate: 'best' })?.value).toBe(10));
+  it('mean with --aggregate mean', () => expect(scoreOf(m.metadata, { ...q, aggregate: 'mean' })?.value).toBe(20));
+  it('undefined with no result on the dataset', () => expect(scoreOf(m.metadata, { ...q, dataset: 'stats' })).toBeUndefined());
+  it('ignores results without the metric', () => expect(scoreOf(m.metadata, { ...q, metric: 'accuracy' })).toBeUndefined());
+});
+
+describe('rankModels / selectBest', () => {
+  const a = model('a', '2024-01-01T00:00:00Z', [r('prod', 10)]);
+  const b = model('b', '2024-01-02T00:00:00Z', [r('prod', 5)]);
+  const c = model('c', '2024-01-03T00:00:00Z', [r('prod', 10)]);
+  const u1 = model('u1', '2024-01-04T00:00:00Z', []);
+  const u2 = model('u2', '2024-01-05T00:00:00Z', [r('job', 1)]);
+  it('orders best first; equal values go to the earlier model; untested newest first', () => {
+    const { ranked, untested } = rankModels([c, u1, a, b, u2], { dataset: 'prod', metric: 'total_time', direction: 'min' });
+    expect(ranked.map((x) => x.model.metadata.model_id)).toEqual(['b', 'a', 'c']);
+    expect(untested.map((x) => x.metadata.model_id)).toEqual(['u2', 'u1']);
+  });
+  it('respects direction max', () => {
+    const s = selectBest([a, b, c], { dataset: 'prod', metric: 'total_time', direction: 'max' });
+    expect(s?.best.model.metadata.model_id).toBe('a');
+    expect(s?.runnerUp?.model.metadata.model_id).toBe('c');
+    expect(s?.candidates).toBe(3);
+  });
+  it('undefined when nothing was tested', () => expect(selectBest([u1], { dataset: 'prod', metric: 'total_time', direction: 'min' })).toBeUndefined());
+});
