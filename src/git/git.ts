@@ -146,22 +146,59 @@ export class Git {
   /** Reads many objects through one `git cat-file --batch` process. */
   async readBlobs(oids: string[]): Promise<Map<string, Buffer>> {
     const result = new Map<string, Buffer>();
-    const unique = [...new Set(oids)];
-    if (unique.length === 0) return result;
-    const r = await this.run(['cat-file', '--batch'], { input: unique.join('\n') + '\n' });
-    if (r.code !== 0) throw new GitError(`git cat-file --batch failed: ${r.stderr.trim()}`);
-    const buf = r.stdout;
-    let pos = 0;
-    for (const oid of unique) {
-      const nl = buf.indexOf(10, pos);
-      const header = buf.subarray(pos, nl).toString('utf8');
-      pos = nl + 1;
-      if (header.endsWith(' missing')) continue;
-      const size = Number(header.split(' ')[2]);
-      result.set(oid, buf.subarray(pos, pos + size));
-      pos += size + 1;
-    }
+    // Each content is copied out of git's stream, so the whole output is never held twice.
+    await this.forEachObject([...new Set(oids)], (oid, content) => result.set(oid, Buffer.from(content)));
     return result;
+  }
+
+  /**
+   * Streams objects through one `git cat-file --batch` process, calling `fn` in input order for
+   * each object that exists. `content` is only valid during the call (copy what you keep): at
+   * 100,000 models the output is ~100 MB, and buffering it whole would double peak memory.
+   */
+  forEachObject(oids: string[], fn: (oid: string, content: Buffer) => void): Promise<void> {
+    if (oids.length === 0) return Promise.resolve();
+    return new Promise((resolvePromise, reject) => {
+      const child = spawn('git', ['cat-file', '--batch'], { cwd: this.root, env: { ...process.env, ...READ_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const err: Buffer[] = [];
+      let pending: Buffer | undefined;
+      let failure: unknown;
+      child.stdout.on('data', (chunk: Buffer) => {
+        let buf = pending ? Buffer.concat([pending, chunk]) : chunk;
+        let pos = 0;
+        try {
+          for (;;) {
+            const nl = buf.indexOf(10, pos);
+            if (nl < 0) break;
+            const header = buf.toString('latin1', pos, nl);
+            if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+              pos = nl + 1;
+              continue;
+            }
+            const sp2 = header.lastIndexOf(' ');
+            const size = Number(header.slice(sp2 + 1));
+            if (nl + 1 + size + 1 > buf.length) break; // body not complete yet
+            if (!failure) fn(header.slice(0, header.indexOf(' ')), buf.subarray(nl + 1, nl + 1 + size));
+            pos = nl + 1 + size + 1;
+          }
+        } catch (e) {
+          failure ??= e; // keep draining so git can exit; report after close
+        }
+        pending = pos < buf.length ? buf.subarray(pos) : undefined;
+        // A partial record keeps only its own bytes, not the whole chunk it came in.
+        if (pending && pending.length < buf.length / 2) pending = Buffer.from(pending);
+        buf = Buffer.alloc(0);
+      });
+      child.stderr.on('data', (d: Buffer) => err.push(d));
+      child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
+      child.on('close', (code) => {
+        if (failure) return reject(failure);
+        if (code !== 0) return reject(new GitError(`git cat-file --batch failed: ${Buffer.concat(err).toString('utf8').trim()}`));
+        resolvePromise();
+      });
+      child.stdin.on('error', () => {});
+      child.stdin.end(oids.join('\n') + '\n');
+    });
   }
 
   /** Text of `path` at `rev`, or undefined when it isn't there. */

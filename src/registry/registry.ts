@@ -52,7 +52,8 @@ export class Registry {
   snapshot(rev = 'HEAD'): Promise<Snapshot> {
     let s = this.snapshots.get(rev);
     if (!s) {
-      s = readSnapshot(this.git, this.config, rev);
+      // The derived index under .git/modelgit/ makes repeated reads cheap; it never changes an answer.
+      s = readSnapshot(this.git, this.config, rev, { cacheDir: join(this.gitDir, 'modelgit') });
       this.snapshots.set(rev, s);
       s.catch(() => this.snapshots.delete(rev));
     }

@@ -1,10 +1,12 @@
 // The one read path every query uses: all model metadata at a revision (or in the index), read in
-// bulk through `git ls-tree` + one `git cat-file --batch`. Files that don't parse are reported as
-// problems rather than thrown, so one bad file bypassing the hook can't take every read down.
+// bulk through `git ls-tree` + one `git cat-file --batch`, or from the snapshot cache (cache.ts)
+// keyed by the models tree id. Files that don't parse are reported as problems rather than
+// thrown, so one bad file bypassing the hook can't take every read down.
 import type { ErrorLocation } from '../errors.js';
 import { parseModelPath } from '../domain/config.js';
 import type { Model, ModelMetadata, RegistryConfig } from '../domain/types.js';
-import type { Git, TreeEntry } from '../git/git.js';
+import { parseLsTree, type Git, type TreeEntry } from '../git/git.js';
+import { applyChanges, cacheDisabled, SnapshotCache, type CachedIndex, type IndexEntry } from './cache.js';
 
 export interface Snapshot {
   /** the commit it was read from; undefined for the index or an empty repository */
@@ -59,7 +61,22 @@ export function metadataEntries(entries: TreeEntry[], config: Pick<RegistryConfi
   return entries.filter((e) => e.type === 'blob' && parseModelPath(config, e.path) !== undefined);
 }
 
-export async function readSnapshot(git: Git, config: Pick<RegistryConfig, 'models_dir'>, rev: string): Promise<Snapshot> {
+export interface SnapshotReadOptions {
+  /** where the snapshot cache lives (`<git dir>/modelgit`); without it every read goes to git */
+  cacheDir?: string;
+  /** where a corrupt-cache warning goes (default stderr) */
+  warn?: (message: string) => void;
+}
+
+export async function readSnapshot(git: Git, config: Pick<RegistryConfig, 'models_dir'>, rev: string, opts: SnapshotReadOptions = {}): Promise<Snapshot> {
+  if (opts.cacheDir && !cacheDisabled() && cacheableModelsDir(config.models_dir)) {
+    return readSnapshotCached(git, config, rev, opts.cacheDir, opts.warn);
+  }
+  return readSnapshotUncached(git, config, rev);
+}
+
+/** The reference reader: everything from git, nothing remembered. */
+export async function readSnapshotUncached(git: Git, config: Pick<RegistryConfig, 'models_dir'>, rev: string): Promise<Snapshot> {
   const commit = await git.resolveCommit(rev);
   if (!commit) return emptySnapshot();
   const entries = metadataEntries(await git.lsTree(commit, [config.models_dir]), config);
@@ -69,4 +86,208 @@ export async function readSnapshot(git: Git, config: Pick<RegistryConfig, 'model
     config,
     commit,
   );
+}
+
+// ---------- cached reads ----------
+
+/** A plain relative directory; anything git would read as a pattern or normalise goes uncached. */
+function cacheableModelsDir(dir: string): boolean {
+  return /^[^/*?[\]\\:!^]+(\/[^/*?[\]\\:!^]+)*$/.test(dir) && !dir.split('/').some((seg) => seg === '.' || seg === '..');
+}
+
+/** A diff above this share of the models is read in full instead (the blobs are most of the cost). */
+const INCREMENTAL_SHARE = 0.5;
+
+function trace(message: string): void {
+  if (process.env.MODELGIT_CACHE_TRACE) process.stderr.write(`modelgit-cache: ${message}\n`);
+}
+
+/** The commit `rev` names and the id of its models tree, in one `git cat-file --batch-check`. */
+async function resolveModelsTree(git: Git, rev: string, modelsDir: string): Promise<{ commit?: string; tree?: string; uncached?: boolean }> {
+  // A revision with a newline can't go through the batch protocol; ask rev-parse instead.
+  if (/[\n\r]/.test(rev)) return { commit: await git.resolveCommit(rev), uncached: true };
+  const r = await git.run(['cat-file', '--batch-check'], { input: `${rev}^{commit}\n${rev}^{commit}:${modelsDir}\n` });
+  if (r.code !== 0) return { commit: await git.resolveCommit(rev), uncached: true };
+  const [c, t] = r.stdout.toString('utf8').split('\n');
+  const cm = /^([0-9a-f]{40,64}) commit /.exec(c ?? '');
+  if (!cm) {
+    // "missing" or "ambiguous": let rev-parse decide, as the uncached reader does.
+    const commit = await git.resolveCommit(rev);
+    return commit ? { commit, uncached: true } : {};
+  }
+  const tm = /^([0-9a-f]{40,64}) tree /.exec(t ?? '');
+  return { commit: cm[1], tree: tm?.[1] };
+}
+
+/** Texts copied out of git's stream into a few large slabs instead of 100,000 small buffers. */
+class TextSlabs {
+  private slab = Buffer.allocUnsafe(0);
+  private used = 0;
+  add(content: Buffer): { buf: Buffer; off: number; len: number } {
+    if (this.used + content.length > this.slab.length) {
+      this.slab = Buffer.allocUnsafe(Math.max(4 << 20, content.length));
+      this.used = 0;
+    }
+    const off = this.used;
+    content.copy(this.slab, off);
+    this.used += content.length;
+    return { buf: this.slab, off, len: content.length };
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Reads the listed blobs and records what parsing each gives, keeping only the texts. */
+async function indexEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>, files: { path: string; oid: string }[]): Promise<IndexEntry[]> {
+  const entries: IndexEntry[] = files.map((f) => ({ path: f.path, oid: f.oid, buf: EMPTY, off: 0, len: 0 }));
+  const slabs = new TextSlabs();
+  let next = 0;
+  await git.forEachObject(
+    files.map((f) => f.oid),
+    (oid, content) => {
+      // Output follows input order; a missing object is skipped by git and keeps an empty text.
+      while (next < files.length && files[next]!.oid !== oid) next++;
+      if (next >= files.length) return;
+      Object.assign(entries[next]!, slabs.add(content));
+      next++;
+    },
+  );
+  for (const e of entries) {
+    const { model, problem } = parseModelBlob(e.path, e.buf.toString('utf8', e.off, e.off + e.len), config);
+    if (model) e.id = model.metadata.model_id;
+    if (problem) e.problem = problem;
+  }
+  return entries;
+}
+
+function isBlobMode(mode: string): boolean {
+  return mode.startsWith('100') || mode === '120000';
+}
+
+/** Every metadata file of a models tree, read from git. */
+async function fullIndex(git: Git, config: Pick<RegistryConfig, 'models_dir'>, tree: string): Promise<IndexEntry[]> {
+  const prefix = `${config.models_dir}/`;
+  // `tree` is a hex id from git itself, so it needs no option guard; --full-tree keeps the
+  // listing independent of the directory the command runs in.
+  const files = parseLsTree(await git.text(['ls-tree', '-r', '-z', '--full-tree', tree]))
+    .map((e) => ({ ...e, path: prefix + e.path }))
+    .filter((e) => e.type === 'blob' && parseModelPath(config, e.path) !== undefined);
+  return indexEntries(git, config, files);
+}
+
+interface TreeDiff {
+  changed: { path: string; oid: string }[];
+  removed: string[];
+}
+
+async function diffTrees(git: Git, config: Pick<RegistryConfig, 'models_dir'>, from: string, to: string): Promise<TreeDiff> {
+  const out = await git.text(['diff-tree', '-r', '-z', '--no-renames', from, to]);
+  const prefix = `${config.models_dir}/`;
+  const diff: TreeDiff = { changed: [], removed: [] };
+  const parts = out.split('\0');
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const [oldMode, newMode, , newOid] = parts[i]!.slice(1).split(' ');
+    const path = prefix + parts[i + 1]!;
+    if (parseModelPath(config, path) === undefined) continue;
+    const wasFile = isBlobMode(oldMode!);
+    const isFile = isBlobMode(newMode!);
+    if (isFile) diff.changed.push({ path, oid: newOid! });
+    else if (wasFile) diff.removed.push(path);
+  }
+  return diff;
+}
+
+/** Changes of a delta on top of another delta's changes (both relative to the same full index). */
+function mergeChanges(before: CachedIndex, changes: IndexEntry[], removed: string[]): { changes: IndexEntry[]; removed: string[] } {
+  const byPath = new Map<string, IndexEntry | null>();
+  for (const p of before.removed ?? []) byPath.set(p, null);
+  for (const c of before.changes ?? []) byPath.set(c.path, c);
+  for (const p of removed) byPath.set(p, null);
+  for (const c of changes) byPath.set(c.path, c);
+  const merged: IndexEntry[] = [];
+  const gone: string[] = [];
+  for (const [p, c] of byPath) {
+    if (c) merged.push(c);
+    else gone.push(p);
+  }
+  return { changes: merged, removed: gone };
+}
+
+async function readSnapshotCached(git: Git, config: Pick<RegistryConfig, 'models_dir'>, rev: string, cacheDir: string, warn?: (m: string) => void): Promise<Snapshot> {
+  const where = await resolveModelsTree(git, rev, config.models_dir);
+  if (where.uncached) return readSnapshotUncached(git, config, rev);
+  if (!where.commit) return emptySnapshot();
+  if (!where.tree) return emptySnapshot(where.commit);
+  const tree = where.tree;
+  const cache = new SnapshotCache(`${cacheDir}/snapshots`, config.models_dir, warn);
+
+  let entries: IndexEntry[] | undefined;
+  const hit = cache.load(tree);
+  if (hit) {
+    trace(`hit ${tree}${hit.base ? ` (delta on ${hit.base})` : ''}`);
+    entries = hit.entries;
+  } else {
+    const refTree = cache.headTree();
+    const ref = refTree && refTree !== tree ? cache.load(refTree) : undefined;
+    if (ref) {
+      const diff = await diffTrees(git, config, ref.tree, tree);
+      if (diff.changed.length + diff.removed.length <= Math.max(64, ref.entries.length * INCREMENTAL_SHARE)) {
+        const changes = await indexEntries(git, config, diff.changed);
+        entries = applyChanges(ref.entries, changes, diff.removed);
+        const base = ref.base ?? ref.tree;
+        const delta = ref.base ? mergeChanges(ref, changes, diff.removed) : { changes, removed: diff.removed };
+        trace(`incremental ${tree} from ${ref.tree}: ${changes.length} changed, ${diff.removed.length} removed`);
+        // A delta stays small; past that, one full write makes the next reads cheap again.
+        if (delta.changes.length + delta.removed.length > Math.max(256, Math.min(5000, entries.length / 20))) cache.saveFull(tree, entries);
+        else cache.saveDelta(tree, base, delta.changes, delta.removed);
+      }
+    }
+    if (!entries) {
+      trace(`rebuild ${tree}`);
+      entries = await fullIndex(git, config, tree);
+      cache.saveFull(tree, entries);
+    }
+  }
+  if (rev === 'HEAD') cache.setHeadTree(tree);
+  return assemble(entries, config, where.commit);
+}
+
+/** A model whose metadata is parsed on first use: most queries touch a few of 100,000 models. */
+function lazyModel(entry: IndexEntry, config: Pick<RegistryConfig, 'models_dir'>): Model {
+  let meta: ModelMetadata | undefined;
+  return {
+    path: entry.path,
+    get metadata(): ModelMetadata {
+      if (meta === undefined) {
+        const parsed = parseModelBlob(entry.path, entry.buf.toString('utf8', entry.off, entry.off + entry.len), config);
+        if (!parsed.model) throw new Error(`snapshot cache: ${entry.path} no longer parses`);
+        meta = parsed.model.metadata;
+      }
+      return meta;
+    },
+    set metadata(value: ModelMetadata) {
+      meta = value;
+    },
+  };
+}
+
+/** The same snapshot buildSnapshot makes, from recorded parse outcomes (problems and ids in file order). */
+function assemble(entries: IndexEntry[], config: Pick<RegistryConfig, 'models_dir'>, commit: string): Snapshot {
+  const snap = emptySnapshot(commit);
+  for (const e of entries) {
+    if (e.problem) {
+      snap.problems.push(e.problem);
+      continue;
+    }
+    const id = e.id!;
+    const dup = snap.byId.get(id);
+    if (dup) {
+      snap.problems.push({ file: e.path, line: 1, column: 1, pointer: '/model_id', rule: 'unique-id', message: `model id ${id} is also used by ${dup.path}` });
+      continue;
+    }
+    const model = lazyModel(e, config);
+    snap.models.push(model);
+    snap.byId.set(id, model);
+  }
+  return snap;
 }

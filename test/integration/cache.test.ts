@@ -1,0 +1,263 @@
+// The snapshot cache must never change an answer: after every kind of write, a branch switch, a
+// reset and a corrupted cache file, the cached snapshot equals the one read straight from git.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generateInto } from '../../bench/generate.mjs';
+import { Registry } from '../../src/registry/registry.js';
+import { readSnapshot, readSnapshotUncached, type Snapshot } from '../../src/registry/snapshot.js';
+import { git, runCli, tempDir, type CliResult } from '../helpers.js';
+
+/** Everything a query can see in a snapshot, in order (JSON.stringify runs the lazy parsers). */
+function canon(s: Snapshot): string {
+  return JSON.stringify({
+    commit: s.commit,
+    models: s.models.map((m) => ({ path: m.path, metadata: m.metadata })),
+    ids: [...s.byId.entries()].map(([id, m]) => [id, m.path]),
+    problems: s.problems,
+  });
+}
+
+interface Read {
+  snap: Snapshot;
+  events: string[];
+  warnings: string[];
+}
+
+async function cachedRead(dir: string, rev = 'HEAD'): Promise<Read> {
+  const reg = await Registry.open({ cwd: dir });
+  const events: string[] = [];
+  const warnings: string[] = [];
+  const prev = process.env.MODELGIT_CACHE_TRACE;
+  process.env.MODELGIT_CACHE_TRACE = '1';
+  const write = process.stderr.write.bind(process.stderr);
+  // Capture the trace lines the cache writes; everything else passes through.
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = String(chunk);
+    if (text.startsWith('modelgit-cache: ')) {
+      events.push(text.slice('modelgit-cache: '.length).split(' ')[0]!);
+      return true;
+    }
+    return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stderr.write;
+  try {
+    const snap = await readSnapshot(reg.git, reg.config, rev, { cacheDir: join(reg.gitDir, 'modelgit'), warn: (m) => warnings.push(m) });
+    canon(snap); // parse lazily-held models while the capture is on
+    return { snap, events, warnings };
+  } finally {
+    process.stderr.write = write;
+    if (prev === undefined) delete process.env.MODELGIT_CACHE_TRACE;
+    else process.env.MODELGIT_CACHE_TRACE = prev;
+  }
+}
+
+async function uncachedRead(dir: string, rev = 'HEAD'): Promise<Snapshot> {
+  const reg = await Registry.open({ cwd: dir });
+  return readSnapshotUncached(reg.git, reg.config, rev);
+}
+
+/** Asserts the cached answer equals git's, and returns how the cache produced it. */
+async function expectSame(dir: string, rev = 'HEAD'): Promise<Read> {
+  const cached = await cachedRead(dir, rev);
+  const plain = await uncachedRead(dir, rev);
+  expect(canon(cached.snap)).toBe(canon(plain));
+  expect(cached.snap.models.length).toBe(plain.models.length);
+  return cached;
+}
+
+function cacheFiles(dir: string): string[] {
+  const d = join(dir, '.git', 'modelgit', 'snapshots');
+  return existsSync(d) ? readdirSync(d).sort() : [];
+}
+
+function ok(r: CliResult): CliResult {
+  if (r.code !== 0) throw new Error(`modelgit failed (${r.code}): ${r.stderr}`);
+  return r;
+}
+
+describe('snapshot cache', () => {
+  let dir: string;
+  const run = (...args: string[]) => runCli(dir, ...args);
+  const someId = (algo: string, n = 0) =>
+    git(dir, 'ls-tree', '-r', '--name-only', 'HEAD', '--', `models/${algo}`)
+      .split('\n')
+      .filter(Boolean)
+      [n]!.split('/')
+      .pop()!
+      .replace(/\.json$/, '');
+
+  beforeAll(async () => {
+    dir = tempDir('modelgit-cache-');
+    await generateInto(dir, { models: 150, seed: 7 });
+  });
+
+  it('builds on first read, then hits, with the same answer as git', async () => {
+    expect(cacheFiles(dir)).toEqual([]);
+    const first = await expectSame(dir);
+    expect(first.events).toEqual(['rebuild']);
+    expect(first.snap.models.length).toBe(150);
+    const second = await expectSame(dir);
+    expect(second.events).toEqual(['hit']);
+    expect(cacheFiles(dir).filter((f) => f.endsWith('.full'))).toHaveLength(1);
+  });
+
+  it('follows register, test, tag, untag and note from the CLI incrementally', async () => {
+    const id = someId('mscn', 3);
+    const steps: string[][] = [
+      ['register', '--algo', 'mscn', '--param', 'num_epoch=5', '--dataset', 'job'],
+      ['test', id, '--dataset', 'stats', '--metric', 'total_time=3.25'],
+      ['tag', id, 'keep', 'cache-test'],
+      ['untag', id, 'keep'],
+      ['note', id, 'checked by the cache test'],
+      ['register', '--algo', 'new-algo'],
+    ];
+    for (const step of steps) {
+      // The CLI itself reads through the cache (the trace shows it), and its answer is git's.
+      const r = ok(await runCli(dir, ...step));
+      void r;
+      const read = await expectSame(dir);
+      expect(read.events).toEqual(['incremental']);
+      expect(read.warnings).toEqual([]);
+    }
+    const traced = await runCliTraced(dir, 'tag', id, 'traced');
+    expect(traced.stderr).toMatch(/modelgit-cache: hit/);
+    await expectSame(dir);
+  });
+
+  it('keeps answers right after manual commits that edit, delete, break and duplicate files', async () => {
+    const a = someId('lero', 0);
+    const b = someId('lero', 1);
+    const path = `models/lero/${a}.json`;
+    const meta = JSON.parse(readFileSync(join(dir, path), 'utf8'));
+    meta.notes = 'edited by hand';
+    writeFileSync(join(dir, path), JSON.stringify(meta, null, 2) + '\n');
+    git(dir, 'commit', '-qam', 'hand edit');
+    expect((await expectSame(dir)).events).toEqual(['incremental']);
+
+    git(dir, 'rm', '-q', `models/lero/${b}.json`);
+    git(dir, 'commit', '-qm', 'hand delete');
+    const afterDelete = await expectSame(dir);
+    expect(afterDelete.events).toEqual(['incremental']);
+    expect(afterDelete.snap.byId.has(b)).toBe(false);
+
+    // A file that isn't JSON, one whose id doesn't match its name, and an id used twice: problems, in file order.
+    writeFileSync(join(dir, 'models/lero/broken.json'), '{ not json');
+    writeFileSync(join(dir, 'models/bao/wrong_name.json'), JSON.stringify({ ...meta, model_id: 'other', algorithm: 'bao' }));
+    mkdirSync(join(dir, 'models/aaa'));
+    writeFileSync(join(dir, `models/aaa/${a}.json`), JSON.stringify({ ...meta, algorithm: 'aaa' }));
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'bad files');
+    const bad = await expectSame(dir);
+    expect(bad.events).toEqual(['incremental']);
+    expect(bad.snap.problems.map((p) => p.rule).sort()).toEqual(['id-matches-path', 'json-syntax', 'unique-id']);
+    // The duplicate sorts first (models/aaa), so it is the lero file that is reported.
+    expect(bad.snap.byId.get(a)!.path).toBe(`models/aaa/${a}.json`);
+
+    git(dir, 'rm', '-q', 'models/lero/broken.json', 'models/bao/wrong_name.json', `models/aaa/${a}.json`);
+    git(dir, 'commit', '-qm', 'clean up');
+    expect((await expectSame(dir)).snap.problems).toEqual([]);
+  });
+
+  it('answers for another branch, after switching back, and after git reset --hard', async () => {
+    const main = git(dir, 'rev-parse', 'HEAD').trim();
+    git(dir, 'checkout', '-q', '-b', 'experiment', 'HEAD~6');
+    ok(await run('register', '--algo', 'bao', '--id', 'bao_on_branch'));
+    const onBranch = await expectSame(dir);
+    expect(onBranch.snap.byId.has('bao_on_branch')).toBe(true);
+
+    git(dir, 'checkout', '-q', 'main');
+    const back = await expectSame(dir);
+    expect(back.events).toEqual(['hit']); // main's tree is still cached
+    expect(back.snap.byId.has('bao_on_branch')).toBe(false);
+
+    git(dir, 'reset', '-q', '--hard', 'HEAD~4');
+    const reset = await expectSame(dir);
+    expect(reset.events[0]).toMatch(/hit|incremental/);
+    git(dir, 'reset', '-q', '--hard', main);
+    await expectSame(dir);
+  });
+
+  it('reads other revisions and an empty models tree the same way', async () => {
+    for (const rev of ['HEAD~1', 'HEAD~10', 'experiment', git(dir, 'rev-list', '--max-parents=0', 'HEAD').trim()]) {
+      await expectSame(dir, rev);
+    }
+    const none = await cachedRead(dir, 'no-such-branch');
+    expect(none.snap.models).toEqual([]);
+    expect(canon(none.snap)).toBe(canon(await uncachedRead(dir, 'no-such-branch')));
+  });
+
+  it('rebuilds a damaged cache file (full or delta) with one warning and the same answer', async () => {
+    const snapDir = join(dir, '.git', 'modelgit', 'snapshots');
+    const damage = (file: string, what: string) => writeFileSync(file, damaged(readFileSync(file), what));
+    for (const what of ['flipped byte', 'truncated', 'garbage', 'empty']) {
+      // Start from HEAD's tree held as one full index file.
+      for (const f of cacheFiles(dir)) rmSync(join(snapDir, f));
+      expect((await cachedRead(dir)).events).toEqual(['rebuild']);
+      const tree = git(dir, 'rev-parse', 'HEAD:models').trim();
+      damage(join(snapDir, `${tree}.full`), what);
+      const read = await expectSame(dir);
+      expect(read.warnings, what).toHaveLength(1);
+      expect(read.warnings[0]).toMatch(/snapshot cache .* is unreadable \(.*\); rebuilding it from git/);
+      expect(read.events, what).toEqual(['rebuild']);
+      const again = await expectSame(dir);
+      expect(again.warnings, what).toEqual([]);
+      expect(again.events, what).toEqual(['hit']);
+    }
+    // A delta file: written by the first read after a commit.
+    ok(await run('note', someId('neo'), 'one more commit'));
+    expect((await expectSame(dir)).events).toEqual(['incremental']);
+    const tree = git(dir, 'rev-parse', 'HEAD:models').trim();
+    expect(cacheFiles(dir)).toContain(`${tree}.delta`);
+    damage(join(snapDir, `${tree}.delta`), 'flipped byte');
+    const read = await expectSame(dir);
+    expect(read.warnings).toHaveLength(1);
+    expect((await expectSame(dir)).warnings).toEqual([]);
+  });
+
+  it('is skipped entirely with MODELGIT_NO_CACHE=1', async () => {
+    const fresh = tempDir('modelgit-nocache-');
+    await generateInto(fresh, { models: 20, seed: 3 });
+    const r = await runCli(fresh, 'tag', someIdIn(fresh), 'x');
+    expect(r.code).toBe(0);
+    expect(cacheFiles(fresh)).not.toEqual([]); // the normal path caches
+    const other = tempDir('modelgit-nocache-');
+    await generateInto(other, { models: 20, seed: 3 });
+    const r2 = await runCliEnv(other, { MODELGIT_NO_CACHE: '1' }, 'tag', someIdIn(other), 'x');
+    expect(r2.code).toBe(0);
+    expect(cacheFiles(other)).toEqual([]);
+  });
+});
+
+function damaged(buf: Buffer, what: string): Buffer {
+  const b = Buffer.from(buf);
+  switch (what) {
+    case 'flipped byte':
+      b[b.length - 200] ^= 0x20;
+      return b;
+    case 'truncated':
+      return b.subarray(0, Math.floor(b.length / 2));
+    case 'garbage':
+      return Buffer.from('hello\nworld\n');
+    default:
+      return Buffer.alloc(0);
+  }
+}
+
+function someIdIn(dir: string): string {
+  return git(dir, 'ls-tree', '-r', '--name-only', 'HEAD', '--', 'models/mscn').split('\n')[0]!.split('/').pop()!.replace(/\.json$/, '');
+}
+
+function runCliEnv(cwd: string, env: Record<string, string>, ...args: string[]): Promise<CliResult> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  const p = runCli(cwd, ...args);
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  return p;
+}
+
+function runCliTraced(cwd: string, ...args: string[]): Promise<CliResult> {
+  return runCliEnv(cwd, { MODELGIT_CACHE_TRACE: '1' }, ...args);
+}
