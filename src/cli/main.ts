@@ -6,7 +6,8 @@ import { ModelgitError, ValidationError } from '../errors.js';
 import { addCommands } from './commands/index.js';
 import { VERSION } from '../version.js';
 
-export function buildProgram(): Command {
+/** The program with the commands `argv` needs (all of them without argv). */
+export async function buildProgram(argv?: string[]): Promise<Command> {
   const program = new Command('modelgit')
     .description('A model registry kept in a git repository: no server, no database, just git.')
     .version(VERSION)
@@ -18,7 +19,7 @@ export function buildProgram(): Command {
     const dir = thisCommand.opts().cwd as string | undefined;
     if (dir) process.chdir(dir);
   });
-  addCommands(program);
+  await addCommands(program, argv);
   // Subcommands inherit the override so a bad flag anywhere is a usage error (exit 2).
   for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
@@ -34,7 +35,7 @@ export function formatError(e: ModelgitError): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   const wantsJson = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -6,7 +6,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import type { SimpleGit, SimpleGitOptions } from 'simple-git';
+import { lazyRequire } from '../lazy.js';
 import { GitError, NotARegistryError } from '../errors.js';
 
 export interface RunResult {
@@ -46,6 +47,11 @@ const READ_ENV = { LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' };
 
 const FIELD = '\x1f';
 const RECORD = '\x1e';
+
+// simple-git takes ~35 ms to load and only writes use it.
+function simpleGit(options: Partial<SimpleGitOptions>): SimpleGit {
+  return lazyRequire<typeof import('simple-git')>('simple-git').simpleGit(options);
+}
 
 export function parseTrailers(body: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};

@@ -1,7 +1,6 @@
 // test: append one result to a model's testing list, one commit.
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { UsageError, ValidationError } from '../errors.js';
 import { isoSeconds } from '../domain/ids.js';
 import { serializeMetadata } from '../domain/metadata.js';
@@ -10,6 +9,7 @@ import { summarizeTimings } from '../domain/timings.js';
 import type { Performance, TestResult } from '../domain/types.js';
 import { checkModelText } from './checks.js';
 import type { Registry } from './registry.js';
+import { yamlLib } from '../lazy.js';
 import type { WriteAnswer } from './register.js';
 
 export interface RecordTestOptions {
@@ -80,7 +80,7 @@ export function resultFromOptions(opts: RecordTestOptions, cwd: string, now: Dat
     const text = readInput('--from', opts.from, cwd);
     let value: unknown;
     try {
-      value = extname(opts.from).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+      value = extname(opts.from).toLowerCase() === '.json' ? JSON.parse(text) : yamlLib().parse(text);
     } catch (e) {
       throw new UsageError(`--from: ${opts.from} is not valid: ${(e as Error).message.split('\n')[0]}`);
     }

@@ -1,7 +1,6 @@
 // register: a new model file with a generated id, one commit.
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { ConflictError, UsageError, ValidationError } from '../errors.js';
 import { firstFreeId, isoSeconds, timestampId } from '../domain/ids.js';
 import { serializeMetadata } from '../domain/metadata.js';
@@ -9,6 +8,7 @@ import { assertSafeName } from '../domain/names.js';
 import type { ModelMetadata, Training } from '../domain/types.js';
 import { checkModelText } from './checks.js';
 import type { Registry } from './registry.js';
+import { yamlLib } from '../lazy.js';
 
 export interface RegisterOptions {
   algorithm?: string;
@@ -41,7 +41,7 @@ export function readFieldsFile(file: string, cwd: string): Record<string, unknow
   const text = readFileSync(abs, 'utf8');
   let value: unknown;
   try {
-    value = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+    value = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : yamlLib().parse(text);
   } catch (e) {
     throw new UsageError(`--from: ${file} is not valid ${extname(file).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
   }

@@ -3,15 +3,16 @@
 // async functions `(registry, options) => answer`, so tests call them without argv.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { NotARegistryError, ValidationError } from '../errors.js';
 import { CONFIG_FILE, STAGES_FILE, modelPath, withDefaults } from '../domain/config.js';
 import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js';
 import { Git, runGit } from '../git/git.js';
 import { validateYamlText, validatorFor } from '../schema/validator.js';
 import { readSnapshot, type Snapshot } from './snapshot.js';
+import { validatedYaml } from './yaml-cache.js';
 import { commitChanges, withWriteLock, type CommitSpec } from './transaction.js';
 import { NotFoundError } from '../errors.js';
+import { yamlLib } from '../lazy.js';
 
 /** What a write decides under the lock: the commit to make and its answer, or nothing to do. */
 export type WritePlan<T> = { spec: CommitSpec; result: (commit: string) => T | Promise<T> } | { nothing: T };
@@ -44,7 +45,7 @@ export class Registry {
     if (!existsSync(configFile)) {
       throw new NotARegistryError(`${root} is a git repository but not a modelgit registry (no ${CONFIG_FILE})`, { hint: `modelgit init ${JSON.stringify(root)}` });
     }
-    const config = loadConfigText(CONFIG_FILE, readFileSync(configFile, 'utf8'));
+    const config = await loadConfig(gitDir, CONFIG_FILE, readFileSync(configFile, 'utf8'));
     return new Registry(root, gitDir, config, opts.now ?? (() => new Date()));
   }
 
@@ -80,7 +81,7 @@ export class Registry {
   async stages(rev = 'HEAD'): Promise<StageAssignments> {
     const text = await this.git.showFile(rev, STAGES_FILE);
     if (text === undefined) return {};
-    const parsed = validateYamlText<StageAssignments | null>(STAGES_FILE, text, validatorFor('stages'));
+    const parsed = await validatedYaml<StageAssignments | null>(join(this.gitDir, 'modelgit'), STAGES_FILE, text, 'stages');
     if (parsed.errors.length) throw new ValidationError(`${STAGES_FILE} is invalid`, parsed.errors);
     return parsed.value ?? {};
   }
@@ -111,6 +112,15 @@ export async function locateRepo(cwd: string): Promise<{ root: string; gitDir: s
   return { root: root!, gitDir: gitDir! };
 }
 
+/** The config, schema-checked, from the parse cache when this exact text was checked before. */
+export async function loadConfig(gitDir: string, file: string, text: string): Promise<RegistryConfig> {
+  const parsed = await validatedYaml<Partial<RegistryConfig>>(join(gitDir, 'modelgit'), file, text, 'config');
+  if (parsed.errors.length) {
+    throw new ValidationError(`${file} is invalid`, parsed.errors, { hint: 'fix the config; modelgit validate --all lists every problem' });
+  }
+  return withDefaults(parsed.value);
+}
+
 export function loadConfigText(file: string, text: string): RegistryConfig {
   const parsed = validateYamlText<Partial<RegistryConfig>>(file, text, validatorFor('config'));
   if (parsed.errors.length) {
@@ -121,5 +131,5 @@ export function loadConfigText(file: string, text: string): RegistryConfig {
 
 /** For callers that want the plain parse without validation (e.g. round-tripping). */
 export function readYaml(text: string): unknown {
-  return parseYaml(text);
+  return yamlLib().parse(text);
 }

@@ -3,7 +3,8 @@
 // refuses, the paths we touched go back to HEAD so the repository is exactly as it was.
 import { mkdirSync, rmdirSync, rmSync, writeFileSync, unlinkSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import lockfile from 'proper-lockfile';
+import type * as ProperLockfile from 'proper-lockfile';
+import { lazyRequire } from '../lazy.js';
 import { DirtyStateError, GitError, HookRejectedError, LockedError } from '../errors.js';
 import type { Git } from '../git/git.js';
 
@@ -21,6 +22,9 @@ export interface CommitSpec {
   date?: string;
   allowEmpty?: boolean;
 }
+
+// Only writes take the lock; loading proper-lockfile at startup would cost every read ~20 ms.
+const lockfile = { lock: (...args: Parameters<typeof ProperLockfile.lock>) => lazyRequire<typeof ProperLockfile>('proper-lockfile').lock(...args) };
 
 export function commitMessage(spec: Pick<CommitSpec, 'subject' | 'body' | 'trailers'>): string {
   const parts = [spec.subject.replace(/\n/g, ' ')];

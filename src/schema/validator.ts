@@ -1,41 +1,88 @@
 // JSON Schema checks with source positions. Ajv (draft 2020-12) compiles each schema once per
 // process; jsonc-parser gives the offsets that turn an error's JSON pointer into file:line:col.
+// The three built-in schemas are compiled at build time (scripts/postbuild.mjs writes ajv's
+// standalone code to dist/schema/compiled/), and ajv and yaml load on first use: together they
+// cost every command ~150 ms of startup otherwise.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import { fileURLToPath } from 'node:url';
+import type { Ajv2020, ErrorObject, Options as AjvOptions, ValidateFunction } from 'ajv/dist/2020.js';
 import * as jsonc from 'jsonc-parser';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Node as YamlNode } from 'yaml';
+import type * as Yaml from 'yaml';
+import type { Node as YamlNode } from 'yaml';
 import type { ErrorLocation } from '../errors.js';
+import { lazyRequire, yamlLib } from '../lazy.js';
 
-// ajv-formats ships CommonJS with a default export; under NodeNext its type is the module object.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+const isMap = (n: unknown): n is Yaml.YAMLMap => yamlLib().isMap(n);
+const isSeq = (n: unknown): n is Yaml.YAMLSeq => yamlLib().isSeq(n);
+const isScalar = (n: unknown): n is Yaml.Scalar => yamlLib().isScalar(n);
+const isPair = (n: unknown): n is Yaml.Pair => yamlLib().isPair(n);
+const parseDocument = ((source: string, options?: Yaml.ParseOptions & Yaml.DocumentOptions & Yaml.SchemaOptions) => yamlLib().parseDocument(source, options)) as typeof Yaml.parseDocument;
+const LineCounter = function LineCounter() {
+  return new (yamlLib().LineCounter)();
+} as unknown as typeof Yaml.LineCounter;
 
 export type SchemaName = 'model' | 'config' | 'stages';
 
 const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
+const COMPILED_DIR = new URL('./compiled/', import.meta.url);
+const AJV_OPTIONS: AjvOptions = { allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true };
 
 let ajvInstance: Ajv2020 | undefined;
 const compiled = new Map<string, ValidateFunction>();
 
+function newAjv(options: AjvOptions): Ajv2020 {
+  const { Ajv2020: AjvClass } = lazyRequire<typeof import('ajv/dist/2020.js')>('ajv/dist/2020.js');
+  const instance = new AjvClass(options);
+  lazyRequire<(ajv: Ajv2020) => Ajv2020>('ajv-formats')(instance);
+  return instance;
+}
+
 function ajv(): Ajv2020 {
-  if (!ajvInstance) {
-    ajvInstance = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
-    addFormats(ajvInstance);
-  }
+  ajvInstance ??= newAjv(AJV_OPTIONS);
   return ajvInstance;
 }
 
-function loadSchema(name: SchemaName): object {
-  return JSON.parse(readFileSync(new URL(`${name}.schema.json`, SCHEMA_DIR), 'utf8')) as object;
+function schemaText(name: SchemaName): string {
+  return readFileSync(new URL(`${name}.schema.json`, SCHEMA_DIR), 'utf8');
+}
+
+function textHash(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+/** The build-time validator for `name`, if it was built from exactly this schema text. */
+function precompiled(name: SchemaName, text: string): ValidateFunction | undefined {
+  try {
+    const fn = lazyRequire<ValidateFunction & { schemaHash?: string }>(fileURLToPath(new URL(`${name}.cjs`, COMPILED_DIR)));
+    return fn.schemaHash === textHash(text) ? fn : undefined;
+  } catch {
+    return undefined; // not built (running from source) or unreadable: compile instead
+  }
 }
 
 export function validatorFor(name: SchemaName): ValidateFunction {
   let fn = compiled.get(name);
   if (!fn) {
-    fn = ajv().compile(loadSchema(name));
+    const text = schemaText(name);
+    fn = precompiled(name, text) ?? compileSchema(name, text);
     compiled.set(name, fn);
   }
   return fn;
+}
+
+/** Compiles a built-in schema at run time (what the build-time code must agree with). */
+export function compileSchema(name: SchemaName, text = schemaText(name)): ValidateFunction {
+  return ajv().compile(JSON.parse(text) as object);
+}
+
+/** ajv's standalone code for a built-in schema (CommonJS), stamped with the schema's hash. */
+export function standaloneSource(name: SchemaName): string {
+  const text = schemaText(name);
+  const instance = newAjv({ ...AJV_OPTIONS, code: { source: true } });
+  const standalone = lazyRequire<{ default: (ajv: Ajv2020, fn: ValidateFunction) => string }>('ajv/dist/standalone').default;
+  const code = standalone(instance, instance.compile(JSON.parse(text) as object));
+  return `${code}\nmodule.exports.schemaHash = ${JSON.stringify(textHash(text))};\n`;
 }
 
 /** Compiles a team's per-algorithm schema (modelgit.yaml `schemas:`), keyed by its text. */

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generateInto } from '../../bench/generate.mjs';
 import { Registry } from '../../src/registry/registry.js';
 import { readSnapshot, readSnapshotUncached, type Snapshot } from '../../src/registry/snapshot.js';
-import { git, runCli, tempDir, type CliResult } from '../helpers.js';
+import { git, runCli, tempDir, tempRegistry, type CliResult } from '../helpers.js';
 
 /** Everything a query can see in a snapshot, in order (JSON.stringify runs the lazy parsers). */
 function canon(s: Snapshot): string {
@@ -261,3 +261,39 @@ function runCliEnv(cwd: string, env: Record<string, string>, ...args: string[]):
 function runCliTraced(cwd: string, ...args: string[]): Promise<CliResult> {
   return runCliEnv(cwd, { MODELGIT_CACHE_TRACE: '1' }, ...args);
 }
+
+describe('config and stages parse cache', () => {
+  const yamlDir = (dir: string) => join(dir, '.git', 'modelgit', 'yaml');
+  const files = (dir: string) => (existsSync(yamlDir(dir)) ? readdirSync(yamlDir(dir)) : []);
+
+  it('remembers a valid config by content, follows edits, and never remembers an invalid one', async () => {
+    const r = await tempRegistry();
+    const first = await Registry.open({ cwd: r.dir });
+    expect(files(r.dir)).toHaveLength(1);
+    const again = await Registry.open({ cwd: r.dir });
+    expect(again.config).toEqual(first.config);
+
+    r.write('modelgit.yaml', r.read('modelgit.yaml').replace('default_metric: total_time', 'default_metric: accuracy'));
+    expect((await Registry.open({ cwd: r.dir })).config.default_metric).toBe('accuracy');
+    expect(files(r.dir)).toHaveLength(2);
+
+    r.write('modelgit.yaml', 'schema_version: 1\nmodels_dir: [not, a, string]\n');
+    for (let i = 0; i < 2; i++) await expect(Registry.open({ cwd: r.dir })).rejects.toThrow(/modelgit.yaml is invalid/);
+    expect(files(r.dir)).toHaveLength(2);
+    const res = await r.run('tag', 'x', 'y');
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/modelgit\.yaml:2:13: \/models_dir/);
+  });
+
+  it('re-reads a damaged entry with a warning and the same config', async () => {
+    const r = await tempRegistry();
+    const good = (await Registry.open({ cwd: r.dir })).config;
+    const [name] = files(r.dir);
+    const file = join(yamlDir(r.dir), name!);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('total_time', 'total_tim3'));
+    const res = await r.run('tag', 'nope', 'x');
+    expect(res.stderr).toMatch(/warning: the cached modelgit.yaml .* is unreadable \(checksum mismatch\)/);
+    expect(res.stderr).toMatch(/no model "nope"/);
+    expect((await Registry.open({ cwd: r.dir })).config).toEqual(good);
+  });
+});

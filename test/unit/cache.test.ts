@@ -1,0 +1,86 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { applyChanges, comparePaths, SnapshotCache, type IndexEntry } from '../../src/registry/cache.js';
+import { requestedCommand } from '../../src/cli/commands/index.js';
+
+const entry = (path: string, text = `{"p":"${path}"}`, extra: Partial<IndexEntry> = {}): IndexEntry => {
+  const buf = Buffer.from(text);
+  return { path, oid: 'a'.repeat(40), buf, off: 0, len: buf.length, ...extra };
+};
+const paths = (es: IndexEntry[]) => es.map((e) => e.path);
+
+describe('applyChanges', () => {
+  const base = ['models/a/1.json', 'models/a/3.json', 'models/b/1.json'].map((p) => entry(p));
+
+  it('replaces, removes and inserts in git path order', () => {
+    const out = applyChanges(base, [entry('models/a/3.json', '{"new":1}'), entry('models/a/2.json'), entry('models/a-b/1.json'), entry('models/c/1.json')], ['models/b/1.json']);
+    // "a-b/" sorts before "a/" in git's order ('-' < '/'), and a plain string sort agrees.
+    expect(paths(out)).toEqual(['models/a-b/1.json', 'models/a/1.json', 'models/a/2.json', 'models/a/3.json', 'models/c/1.json']);
+    expect(out[3]!.buf.toString()).toBe('{"new":1}');
+  });
+
+  it('returns the base itself when nothing changed', () => {
+    expect(applyChanges(base, [], [])).toBe(base);
+  });
+});
+
+describe('comparePaths', () => {
+  it('orders by bytes, as git does, also for non-ASCII names', () => {
+    const list = ['models/é/1.json', 'models/z/1.json', 'models/a-b/x.json', 'models/a/x.json', 'models/\u{1F600}/1.json', 'models/\uFFFD/1.json'];
+    const byBytes = [...list].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    expect([...list].sort(comparePaths)).toEqual(byBytes);
+  });
+});
+
+describe('SnapshotCache files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'modelgit-cache-unit-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const tree = 'b'.repeat(40);
+
+  it('round-trips entries, ids and problems', () => {
+    const cache = new SnapshotCache(dir, 'models');
+    const problem = { file: 'models/x/bad.json', line: 1, column: 1, pointer: '', rule: 'json-syntax', message: 'not valid JSON' };
+    cache.saveFull(tree, [entry('models/x/a.json', '{"model_id":"a"}', { id: 'a' }), entry('models/x/bad.json', '{', { problem })]);
+    const back = cache.load(tree)!;
+    expect(back.entries.map((e) => [e.path, e.id, e.problem, e.buf.toString('utf8', e.off, e.off + e.len)])).toEqual([
+      ['models/x/a.json', 'a', undefined, '{"model_id":"a"}'],
+      ['models/x/bad.json', undefined, problem, '{'],
+    ]);
+  });
+
+  it('refuses a file written for another models_dir, with a warning', () => {
+    const warnings: string[] = [];
+    const other = new SnapshotCache(dir, 'registry/models', (m) => warnings.push(m));
+    expect(other.load(tree)).toBeUndefined();
+    expect(warnings[0]).toMatch(/another models_dir/);
+  });
+
+  it('detects a changed byte anywhere after the header', () => {
+    const cache = new SnapshotCache(dir, 'models', () => {});
+    cache.saveFull(tree, [entry('models/x/a.json', '{"model_id":"a"}', { id: 'a' })]);
+    const file = join(dir, `${tree}.full`);
+    const good = readFileSync(file);
+    const headerEnd = good.indexOf(10, good.indexOf(10) + 1) + 1;
+    for (let i = headerEnd; i < good.length; i++) {
+      const bad = Buffer.from(good);
+      bad[i] ^= 0x01;
+      writeFileSync(file, bad);
+      expect(new SnapshotCache(dir, 'models', () => {}).load(tree), `byte ${i}`).toBeUndefined();
+    }
+  });
+});
+
+describe('requestedCommand', () => {
+  it.each([
+    [['best', '--algo', 'x'], { command: 'best' }],
+    [['-C', 'dir', 'list'], { command: 'list' }],
+    [['--cwd', 'dir', '--json', 'show', 'id'], { command: 'show' }],
+    [['--version'], { version: true }],
+    [['--help', 'best'], {}],
+    [[], {}],
+  ])('%j → %j', (argv, want) => {
+    expect(requestedCommand(argv)).toEqual(want);
+  });
+});
