@@ -9,26 +9,74 @@
 //   <tree>.full   every metadata file of that tree: path, blob id, parse outcome, and its text
 //   <tree>.delta  the changes from a .full base to that tree (small; written after each commit)
 //   HEAD          the tree the last read of HEAD used: the starting point for the next diff
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writevSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { ErrorLocation } from '../errors.js';
 
-export const CACHE_FORMAT = 1;
+export const CACHE_FORMAT = 2;
 const MAGIC = 'modelgit-snapshot-cache';
+const RECORD = 32; // per file: blob id (20 bytes), text offset, text length, text crc32 (u32 LE each)
 
-/** One metadata file of a tree: where it is, its blob, what parsing it gave, and its text. */
+/** Where texts are: in memory, or in a cache file read a chunk at a time when first needed. */
+export interface TextSource {
+  bytes(off: number, len: number): Buffer;
+}
+
+class MemoryTexts implements TextSource {
+  constructor(private readonly buf: Buffer) {}
+  bytes(off: number, len: number): Buffer {
+    return this.buf.subarray(off, off + len);
+  }
+}
+
+// A query usually needs the texts of one algorithm, which lie together in the file (path
+// order); reading the whole file up front would cost a 100,000-model read ~100 ms and ~100 MB.
+const CHUNK = 1 << 20;
+
+class FileTexts implements TextSource {
+  private readonly chunks = new Map<number, Buffer>();
+  constructor(private readonly fd: number, private readonly size: number) {}
+  bytes(off: number, len: number): Buffer {
+    const first = Math.floor(off / CHUNK);
+    if (Math.floor((off + len - 1) / CHUNK) === first || len === 0) {
+      let chunk = this.chunks.get(first);
+      if (!chunk) {
+        chunk = this.read(first * CHUNK, Math.min(CHUNK, this.size - first * CHUNK));
+        this.chunks.set(first, chunk);
+      }
+      return chunk.subarray(off - first * CHUNK, off - first * CHUNK + len);
+    }
+    return this.read(off, len);
+  }
+  private read(at: number, len: number): Buffer {
+    const buf = Buffer.allocUnsafe(len);
+    let done = 0;
+    while (done < len) {
+      const n = readSync(this.fd, buf, done, len - done, at + done);
+      if (n === 0) throw new CorruptCacheError('file shorter than its header says');
+      done += n;
+    }
+    return buf;
+  }
+}
+
+/**
+ * One metadata file of a tree. Its model id is its file name unless `problem` says it isn't a
+ * model (parsing guarantees the two agree), so ids are never stored.
+ */
 export interface IndexEntry {
   path: string;
-  oid: string;
-  /** the model id when the file parsed into a model */
-  id?: string;
-  /** why it did not (then there is no id) */
-  problem?: ErrorLocation;
-  /** the blob's bytes: `len` bytes of `buf` from `off` */
-  buf: Buffer;
+  /** the blob id: 20 raw bytes at `oidAt` */
+  oids: Buffer;
+  oidAt: number;
+  /** the text: `len` bytes at `off` */
+  texts: TextSource;
   off: number;
   len: number;
+  /** crc32 of the text, checked when the text is parsed */
+  crc: number;
+  problem?: ErrorLocation;
 }
 
 export interface CachedIndex {
@@ -37,11 +85,10 @@ export interface CachedIndex {
   /** for a delta: the full index it applies to, and its own changes (so a next delta can extend them) */
   base?: string;
   changes?: IndexEntry[];
-  /** removed paths, for deltas */
   removed?: string[];
+  /** the files it came from (a text failing its checksum means one of them is damaged) */
+  files?: string[];
 }
-
-type WireEntry = [path: string, oid: string, id: string | null, problem: ErrorLocation | null, off: number, len: number];
 
 interface Header {
   format: number;
@@ -50,12 +97,50 @@ interface Header {
   models_dir: string;
   base?: string;
   removed?: string[];
-  entries_bytes: number;
+  count: number;
+  problems: [index: number, problem: ErrorLocation][];
+  paths_bytes: number;
   texts_bytes: number;
+  /** crc32 of the paths and records (each text has its own) */
   crc: number;
 }
 
 export class CorruptCacheError extends Error {}
+
+export function oidOf(e: IndexEntry): string {
+  return e.oids.toString('hex', e.oidAt, e.oidAt + 20);
+}
+
+export function textOf(e: IndexEntry): string {
+  return e.texts.bytes(e.off, e.len).toString('utf8');
+}
+
+export function textIntact(e: IndexEntry): boolean {
+  return crc32(e.texts.bytes(e.off, e.len)) >>> 0 === e.crc;
+}
+
+/** Entries built in this process: blob id and text copied into shared slabs, not one buffer each. */
+export class EntryWriter {
+  private slab = Buffer.allocUnsafe(0);
+  private source: TextSource = new MemoryTexts(this.slab);
+  private used = 0;
+  add(path: string, oid: string, text: string, problem?: ErrorLocation): IndexEntry {
+    const len = Buffer.byteLength(text);
+    if (this.used + 20 + len > this.slab.length) {
+      this.slab = Buffer.allocUnsafe(Math.max(4 << 20, 20 + len));
+      this.source = new MemoryTexts(this.slab);
+      this.used = 0;
+    }
+    const oidAt = this.used;
+    this.slab.write(oid, oidAt, 20, 'hex');
+    const off = oidAt + 20;
+    this.slab.write(text, off, len, 'utf8');
+    this.used = off + len;
+    const e: IndexEntry = { path, oids: this.slab, oidAt, texts: this.source, off, len, crc: crc32(this.slab.subarray(off, off + len)) >>> 0 };
+    if (problem) e.problem = problem;
+    return e;
+  }
+}
 
 /** Byte order of paths, as git sorts them (full paths compare like git's tree order). */
 export function comparePaths(a: string, b: string): number {
@@ -83,17 +168,14 @@ export class SnapshotCache {
     return join(this.dir, `${tree}.${kind}`);
   }
 
-  /** Warns once per process, then removes the bad file so the next run rebuilds it quietly. */
-  private corrupt(file: string, reason: string): void {
+  /** Warns once per process, then removes the bad files so the next run rebuilds quietly. */
+  corrupt(files: string | string[], reason: string): void {
+    const list = typeof files === 'string' ? [files] : files;
     if (!this.warned) {
       this.warned = true;
-      this.warn(`modelgit: warning: the snapshot cache ${file} is unreadable (${reason}); rebuilding it from git\n`);
+      this.warn(`modelgit: warning: the snapshot cache ${list.join(' + ')} is unreadable (${reason}); rebuilding it from git\n`);
     }
-    try {
-      unlinkSync(file);
-    } catch {
-      /* already gone, or read-only: the rebuild overwrites it */
-    }
+    list.forEach(remove);
   }
 
   /** The index of `tree` from a .full file or a .delta on a .full, or undefined. */
@@ -104,10 +186,10 @@ export class SnapshotCache {
     if (!delta || !delta.base) return undefined;
     const base = this.readFile(this.file(delta.base, 'full'), delta.base, 'full');
     if (!base) return undefined; // pruned meanwhile: a miss, not a fault
-    return { tree, base: delta.base, changes: delta.entries, removed: delta.removed, entries: applyChanges(base.entries, delta.entries, delta.removed ?? []) };
+    return { tree, base: delta.base, changes: delta.entries, removed: delta.removed, files: [...delta.files!, ...base.files!], entries: applyChanges(base.entries, delta.entries, delta.removed ?? []) };
   }
 
-  /** The tree the last read of HEAD used, if its index is still here. */
+  /** The tree the last read of HEAD used, if any. */
   headTree(): string | undefined {
     try {
       const t = readFileSync(join(this.dir, 'HEAD'), 'utf8').trim();
@@ -123,53 +205,67 @@ export class SnapshotCache {
   }
 
   private readFile(file: string, tree: string, kind: 'full' | 'delta'): CachedIndex | undefined {
-    let buf: Buffer;
+    let fd: number;
     try {
-      buf = readFileSync(file);
+      fd = openSync(file, 'r');
     } catch {
       return undefined;
     }
     try {
-      const index = this.decode(buf, tree, kind);
+      const index = this.decode(fd, tree, kind);
+      index.files = [file];
       touch(file);
       return index;
     } catch (e) {
+      closeSync(fd);
       this.corrupt(file, e instanceof CorruptCacheError ? e.message : String(e));
       return undefined;
     }
   }
 
-  private decode(buf: Buffer, tree: string, kind: 'full' | 'delta'): CachedIndex {
-    const nl1 = buf.indexOf(10);
-    if (nl1 < 0 || buf.toString('latin1', 0, nl1) !== MAGIC) throw new CorruptCacheError('not a snapshot cache file');
-    const nl2 = buf.indexOf(10, nl1 + 1);
+  /** Reads the header, paths and records (checked whole); texts stay in the file until used. */
+  private decode(fd: number, tree: string, kind: 'full' | 'delta'): CachedIndex {
+    const size = fstatSync(fd).size;
+    const texts = new FileTexts(fd, size);
+    const head = texts.bytes(0, Math.min(size, 1 << 16));
+    const nl1 = head.indexOf(10);
+    if (nl1 < 0 || head.toString('latin1', 0, nl1) !== MAGIC) throw new CorruptCacheError('not a snapshot cache file');
+    let nl2 = head.indexOf(10, nl1 + 1);
+    let headBuf = head;
+    if (nl2 < 0 && size > head.length) {
+      // A long list of problems: the header is longer than the first read.
+      headBuf = texts.bytes(0, size);
+      nl2 = headBuf.indexOf(10, nl1 + 1);
+    }
     if (nl2 < 0) throw new CorruptCacheError('truncated header');
     let h: Header;
     try {
-      h = JSON.parse(buf.toString('utf8', nl1 + 1, nl2)) as Header;
+      h = JSON.parse(headBuf.toString('utf8', nl1 + 1, nl2)) as Header;
     } catch {
       throw new CorruptCacheError('unreadable header');
     }
     if (h.format !== CACHE_FORMAT) throw new CorruptCacheError(`format ${h.format}, expected ${CACHE_FORMAT}`);
     if (h.kind !== kind || h.tree !== tree) throw new CorruptCacheError('header names another tree');
     if (h.models_dir !== this.modelsDir) throw new CorruptCacheError('written for another models_dir');
-    const start = nl2 + 1;
-    if (buf.length !== start + h.entries_bytes + h.texts_bytes) throw new CorruptCacheError('truncated or padded');
-    if (crc32(buf.subarray(start)) >>> 0 !== h.crc) throw new CorruptCacheError('checksum mismatch');
-    const textsAt = start + h.entries_bytes;
-    let wire: WireEntry[];
-    try {
-      wire = JSON.parse(buf.toString('utf8', start, textsAt)) as WireEntry[];
-    } catch {
-      throw new CorruptCacheError('unreadable entries');
+    const pathsAt = nl2 + 1;
+    const recordsAt = pathsAt + h.paths_bytes;
+    const textsAt = recordsAt + RECORD * h.count;
+    if (size !== textsAt + h.texts_bytes) throw new CorruptCacheError('truncated or padded');
+    const index = texts.bytes(pathsAt, textsAt - pathsAt);
+    if (crc32(index) >>> 0 !== h.crc) throw new CorruptCacheError('checksum mismatch');
+    const paths = h.count ? index.toString('utf8', 0, h.paths_bytes).split('\0') : [];
+    if (paths.length !== h.count) throw new CorruptCacheError('path count mismatch');
+    const entries: IndexEntry[] = new Array(h.count);
+    for (let i = 0, r = h.paths_bytes; i < h.count; i++, r += RECORD) {
+      const off = textsAt + index.readUInt32LE(r + 20);
+      const len = index.readUInt32LE(r + 24);
+      if (off + len > size) throw new CorruptCacheError('text out of range');
+      entries[i] = { path: paths[i]!, oids: index, oidAt: r, texts, off, len, crc: index.readUInt32LE(r + 28) };
     }
-    const entries: IndexEntry[] = new Array(wire.length);
-    for (let i = 0; i < wire.length; i++) {
-      const [path, oid, id, problem, off, len] = wire[i]!;
-      const e: IndexEntry = { path, oid, buf, off: textsAt + off, len };
-      if (id !== null) e.id = id;
-      if (problem !== null) e.problem = problem;
-      entries[i] = e;
+    for (const [i, problem] of h.problems) {
+      const e = entries[i];
+      if (!e) throw new CorruptCacheError('problem out of range');
+      e.problem = problem;
     }
     return { tree, entries, base: h.base, removed: h.removed };
   }
@@ -187,22 +283,24 @@ export class SnapshotCache {
 
   private save(file: string, head: Pick<Header, 'kind' | 'tree' | 'base' | 'removed'>, entries: IndexEntry[]): void {
     if (!this.writable) return;
-    const wire: WireEntry[] = [];
+    const pathsBuf = Buffer.from(entries.map((e) => e.path).join('\0'), 'utf8');
+    const records = Buffer.alloc(RECORD * entries.length);
+    const texts: Buffer[] = [];
+    const problems: Header['problems'] = [];
     let off = 0;
-    for (const e of entries) {
-      wire.push([e.path, e.oid, e.id ?? null, e.problem ?? null, off, e.len]);
+    entries.forEach((e, i) => {
+      const r = RECORD * i;
+      e.oids.copy(records, r, e.oidAt, e.oidAt + 20);
+      records.writeUInt32LE(off, r + 20);
+      records.writeUInt32LE(e.len, r + 24);
+      records.writeUInt32LE(e.crc, r + 28);
+      texts.push(e.texts.bytes(e.off, e.len));
       off += e.len;
-    }
-    const entriesBuf = Buffer.from(JSON.stringify(wire), 'utf8');
-    // The checksum runs over entries then texts, continued part by part: no joined copy.
-    let crc = crc32(entriesBuf);
-    const texts = entries.map((e) => {
-      const t = e.buf.subarray(e.off, e.off + e.len);
-      crc = crc32(t, crc);
-      return t;
+      if (e.problem) problems.push([i, e.problem]);
     });
-    const header: Header = { format: CACHE_FORMAT, ...head, models_dir: this.modelsDir, entries_bytes: entriesBuf.length, texts_bytes: off, crc: crc >>> 0 };
-    this.atomicWrite(file, [Buffer.from(`${MAGIC}\n${JSON.stringify(header)}\n`), entriesBuf, ...texts]);
+    const crc = crc32(records, crc32(pathsBuf)) >>> 0;
+    const header: Header = { format: CACHE_FORMAT, ...head, models_dir: this.modelsDir, count: entries.length, problems, paths_bytes: pathsBuf.length, texts_bytes: off, crc };
+    this.atomicWrite(file, [Buffer.from(`${MAGIC}\n${JSON.stringify(header)}\n`), pathsBuf, records, ...texts]);
   }
 
   private atomicWrite(file: string, parts: Buffer[]): void {

@@ -6,7 +6,8 @@ import type { ErrorLocation } from '../errors.js';
 import { parseModelPath } from '../domain/config.js';
 import type { Model, ModelMetadata, RegistryConfig } from '../domain/types.js';
 import { parseLsTree, type Git, type TreeEntry } from '../git/git.js';
-import { applyChanges, cacheDisabled, SnapshotCache, type CachedIndex, type IndexEntry } from './cache.js';
+import { execFileSync } from 'node:child_process';
+import { applyChanges, cacheDisabled, EntryWriter, oidOf, SnapshotCache, textIntact, textOf, type CachedIndex, type IndexEntry } from './cache.js';
 
 export interface Snapshot {
   /** the commit it was read from; undefined for the index or an empty repository */
@@ -103,12 +104,12 @@ function trace(message: string): void {
 }
 
 /** The commit `rev` names and the id of its models tree, in one `git cat-file --batch-check`. */
-async function resolveModelsTree(git: Git, rev: string, modelsDir: string): Promise<{ commit?: string; tree?: string; uncached?: boolean }> {
+async function resolveModelsTree(git: Git, rev: string, modelsDir: string): Promise<{ commit?: string; tree?: string; head?: string; uncached?: boolean }> {
   // A revision with a newline can't go through the batch protocol; ask rev-parse instead.
   if (/[\n\r]/.test(rev)) return { commit: await git.resolveCommit(rev), uncached: true };
-  const r = await git.run(['cat-file', '--batch-check'], { input: `${rev}^{commit}\n${rev}^{commit}:${modelsDir}\n` });
+  const r = await git.run(['cat-file', '--batch-check'], { input: `${rev}^{commit}\n${rev}^{commit}:${modelsDir}\nHEAD^{commit}\n` });
   if (r.code !== 0) return { commit: await git.resolveCommit(rev), uncached: true };
-  const [c, t] = r.stdout.toString('utf8').split('\n');
+  const [c, t, h] = r.stdout.toString('utf8').split('\n');
   const cm = /^([0-9a-f]{40,64}) commit /.exec(c ?? '');
   if (!cm) {
     // "missing" or "ambiguous": let rev-parse decide, as the uncached reader does.
@@ -116,48 +117,38 @@ async function resolveModelsTree(git: Git, rev: string, modelsDir: string): Prom
     return commit ? { commit, uncached: true } : {};
   }
   const tm = /^([0-9a-f]{40,64}) tree /.exec(t ?? '');
-  return { commit: cm[1], tree: tm?.[1] };
+  const hm = /^([0-9a-f]{40,64}) commit /.exec(h ?? '');
+  return { commit: cm[1], tree: tm?.[1], head: hm?.[1] };
 }
 
-/** Texts copied out of git's stream into a few large slabs instead of 100,000 small buffers. */
-class TextSlabs {
-  private slab = Buffer.allocUnsafe(0);
-  private used = 0;
-  add(content: Buffer): { buf: Buffer; off: number; len: number } {
-    if (this.used + content.length > this.slab.length) {
-      this.slab = Buffer.allocUnsafe(Math.max(4 << 20, content.length));
-      this.used = 0;
-    }
-    const off = this.used;
-    content.copy(this.slab, off);
-    this.used += content.length;
-    return { buf: this.slab, off, len: content.length };
-  }
-}
+// JSON.stringify(JSON.parse(t)) gives back the same value for every JSON text except where a
+// number parses to -0 or overflows to ±Infinity; texts that might hold one are kept as they are.
+const NOT_ROUND_TRIP = /-0(?![1-9])|[eE][+-]?\d{3}|\d{300}/;
 
-const EMPTY = Buffer.alloc(0);
-
-/** Reads the listed blobs and records what parsing each gives, keeping only the texts. */
+/**
+ * Reads the listed blobs and records what parsing each gives. A model's text is kept minified
+ * (a third smaller: less to read, hold and checksum on every hit); a problem's text as it is.
+ */
 async function indexEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>, files: { path: string; oid: string }[]): Promise<IndexEntry[]> {
-  const entries: IndexEntry[] = files.map((f) => ({ path: f.path, oid: f.oid, buf: EMPTY, off: 0, len: 0 }));
-  const slabs = new TextSlabs();
+  const entries: (IndexEntry | undefined)[] = new Array(files.length);
+  const writer = new EntryWriter();
+  const record = (i: number, text: string) => {
+    const f = files[i]!;
+    const { model, problem } = parseModelBlob(f.path, text, config);
+    const kept = model && !NOT_ROUND_TRIP.test(text) ? JSON.stringify(model.metadata) : text;
+    entries[i] = writer.add(f.path, f.oid, kept, problem);
+  };
   let next = 0;
   await git.forEachObject(
     files.map((f) => f.oid),
     (oid, content) => {
-      // Output follows input order; a missing object is skipped by git and keeps an empty text.
-      while (next < files.length && files[next]!.oid !== oid) next++;
-      if (next >= files.length) return;
-      Object.assign(entries[next]!, slabs.add(content));
-      next++;
+      // Output follows input order; git skips a missing object, which reads as an empty text.
+      while (next < files.length && files[next]!.oid !== oid) record(next++, '');
+      if (next < files.length) record(next++, content.toString('utf8'));
     },
   );
-  for (const e of entries) {
-    const { model, problem } = parseModelBlob(e.path, e.buf.toString('utf8', e.off, e.off + e.len), config);
-    if (model) e.id = model.metadata.model_id;
-    if (problem) e.problem = problem;
-  }
-  return entries;
+  while (next < files.length) record(next++, '');
+  return entries as IndexEntry[];
 }
 
 function isBlobMode(mode: string): boolean {
@@ -222,8 +213,10 @@ async function readSnapshotCached(git: Git, config: Pick<RegistryConfig, 'models
   const cache = new SnapshotCache(`${cacheDir}/snapshots`, config.models_dir, warn);
 
   let entries: IndexEntry[] | undefined;
+  let hitFiles: string[] | undefined;
   const hit = cache.load(tree);
   if (hit) {
+    hitFiles = hit.files;
     trace(`hit ${tree}${hit.base ? ` (delta on ${hit.base})` : ''}`);
     entries = hit.entries;
   } else {
@@ -232,6 +225,7 @@ async function readSnapshotCached(git: Git, config: Pick<RegistryConfig, 'models
     if (ref) {
       const diff = await diffTrees(git, config, ref.tree, tree);
       if (diff.changed.length + diff.removed.length <= Math.max(64, ref.entries.length * INCREMENTAL_SHARE)) {
+        hitFiles = ref.files;
         const changes = await indexEntries(git, config, diff.changed);
         entries = applyChanges(ref.entries, changes, diff.removed);
         const base = ref.base ?? ref.tree;
@@ -248,44 +242,78 @@ async function readSnapshotCached(git: Git, config: Pick<RegistryConfig, 'models
       cache.saveFull(tree, entries);
     }
   }
-  if (rev === 'HEAD') cache.setHeadTree(tree);
-  return assemble(entries, config, where.commit);
+  // The next diff starts from what HEAD was: reads of other revisions don't move it.
+  if (where.commit === where.head) cache.setHeadTree(tree);
+  return assemble(entries, { root: git.root, config, cache, files: hitFiles }, where.commit);
 }
 
+/** What a lazily parsed model needs to parse itself, or to fall back to git if its text is damaged. */
+interface LazyContext {
+  root: string;
+  config: Pick<RegistryConfig, 'models_dir'>;
+  cache: SnapshotCache;
+  files?: string[];
+}
+
+const ENTRY = Symbol('modelgit.snapshot-entry');
+const CONTEXT = Symbol('modelgit.snapshot-context');
+const PARSED = Symbol('modelgit.snapshot-parsed');
+
+interface LazyModel extends Model {
+  [ENTRY]: IndexEntry;
+  [CONTEXT]: LazyContext;
+  [PARSED]?: ModelMetadata;
+}
+
+function parseEntry(entry: IndexEntry, ctx: LazyContext): ModelMetadata {
+  if (textIntact(entry)) {
+    const parsed = parseModelBlob(entry.path, textOf(entry), ctx.config);
+    if (parsed.model) return parsed.model.metadata;
+  }
+  // The cache file was damaged after it was checked at load: answer from git, rebuild next time.
+  ctx.cache.corrupt(ctx.files ?? [], `the text of ${entry.path} fails its checksum`);
+  const text = execFileSync('git', ['cat-file', 'blob', oidOf(entry)], { cwd: ctx.root, maxBuffer: 1 << 30 }).toString('utf8');
+  const parsed = parseModelBlob(entry.path, text, ctx.config);
+  if (!parsed.model) throw new Error(`${entry.path} no longer parses as it did when it was indexed`);
+  return parsed.model.metadata;
+}
+
+// One accessor pair shared by every lazy model (own and enumerable, so spreading a model or
+// JSON.stringify of it sees `metadata` like a plain property, and all models share one shape).
+const METADATA: PropertyDescriptor = {
+  get(this: LazyModel): ModelMetadata {
+    return (this[PARSED] ??= parseEntry(this[ENTRY], this[CONTEXT]));
+  },
+  set(this: LazyModel, value: ModelMetadata) {
+    this[PARSED] = value;
+  },
+  enumerable: true,
+  configurable: true,
+};
+
 /** A model whose metadata is parsed on first use: most queries touch a few of 100,000 models. */
-function lazyModel(entry: IndexEntry, config: Pick<RegistryConfig, 'models_dir'>): Model {
-  let meta: ModelMetadata | undefined;
-  return {
-    path: entry.path,
-    get metadata(): ModelMetadata {
-      if (meta === undefined) {
-        const parsed = parseModelBlob(entry.path, entry.buf.toString('utf8', entry.off, entry.off + entry.len), config);
-        if (!parsed.model) throw new Error(`snapshot cache: ${entry.path} no longer parses`);
-        meta = parsed.model.metadata;
-      }
-      return meta;
-    },
-    set metadata(value: ModelMetadata) {
-      meta = value;
-    },
-  };
+function lazyModel(entry: IndexEntry, ctx: LazyContext): Model {
+  const m = { path: entry.path, [ENTRY]: entry, [CONTEXT]: ctx };
+  Object.defineProperty(m, 'metadata', METADATA);
+  return m as unknown as Model;
 }
 
 /** The same snapshot buildSnapshot makes, from recorded parse outcomes (problems and ids in file order). */
-function assemble(entries: IndexEntry[], config: Pick<RegistryConfig, 'models_dir'>, commit: string): Snapshot {
+function assemble(entries: IndexEntry[], ctx: LazyContext, commit: string): Snapshot {
   const snap = emptySnapshot(commit);
   for (const e of entries) {
     if (e.problem) {
       snap.problems.push(e.problem);
       continue;
     }
-    const id = e.id!;
+    // A file that parsed into a model has its model id as its name (parseModelBlob checks it).
+    const id = e.path.slice(e.path.lastIndexOf('/') + 1, -'.json'.length);
     const dup = snap.byId.get(id);
     if (dup) {
       snap.problems.push({ file: e.path, line: 1, column: 1, pointer: '/model_id', rule: 'unique-id', message: `model id ${id} is also used by ${dup.path}` });
       continue;
     }
-    const model = lazyModel(e, config);
+    const model = lazyModel(e, ctx);
     snap.models.push(model);
     snap.byId.set(id, model);
   }

@@ -2,13 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { applyChanges, comparePaths, SnapshotCache, type IndexEntry } from '../../src/registry/cache.js';
+import { applyChanges, comparePaths, EntryWriter, oidOf, SnapshotCache, textIntact, textOf, type IndexEntry } from '../../src/registry/cache.js';
 import { requestedCommand } from '../../src/cli/commands/index.js';
 
-const entry = (path: string, text = `{"p":"${path}"}`, extra: Partial<IndexEntry> = {}): IndexEntry => {
-  const buf = Buffer.from(text);
-  return { path, oid: 'a'.repeat(40), buf, off: 0, len: buf.length, ...extra };
-};
+const entry = (path: string, text = `{"p":"${path}"}`): IndexEntry => new EntryWriter().add(path, 'a'.repeat(40), text);
 const paths = (es: IndexEntry[]) => es.map((e) => e.path);
 
 describe('applyChanges', () => {
@@ -18,7 +15,7 @@ describe('applyChanges', () => {
     const out = applyChanges(base, [entry('models/a/3.json', '{"new":1}'), entry('models/a/2.json'), entry('models/a-b/1.json'), entry('models/c/1.json')], ['models/b/1.json']);
     // "a-b/" sorts before "a/" in git's order ('-' < '/'), and a plain string sort agrees.
     expect(paths(out)).toEqual(['models/a-b/1.json', 'models/a/1.json', 'models/a/2.json', 'models/a/3.json', 'models/c/1.json']);
-    expect(out[3]!.buf.toString()).toBe('{"new":1}');
+    expect(textOf(out[3]!)).toBe('{"new":1}');
   });
 
   it('returns the base itself when nothing changed', () => {
@@ -39,14 +36,17 @@ describe('SnapshotCache files', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const tree = 'b'.repeat(40);
 
-  it('round-trips entries, ids and problems', () => {
+  const writer = new EntryWriter();
+  const oid = 'c'.repeat(40);
+
+  it('round-trips paths, blob ids, texts and problems', () => {
     const cache = new SnapshotCache(dir, 'models');
     const problem = { file: 'models/x/bad.json', line: 1, column: 1, pointer: '', rule: 'json-syntax', message: 'not valid JSON' };
-    cache.saveFull(tree, [entry('models/x/a.json', '{"model_id":"a"}', { id: 'a' }), entry('models/x/bad.json', '{', { problem })]);
+    cache.saveFull(tree, [writer.add('models/x/a.json', oid, '{"model_id":"a"}'), writer.add('models/x/bad.json', oid, '{', problem)]);
     const back = cache.load(tree)!;
-    expect(back.entries.map((e) => [e.path, e.id, e.problem, e.buf.toString('utf8', e.off, e.off + e.len)])).toEqual([
-      ['models/x/a.json', 'a', undefined, '{"model_id":"a"}'],
-      ['models/x/bad.json', undefined, problem, '{'],
+    expect(back.entries.map((e) => [e.path, oidOf(e), e.problem, textOf(e), textIntact(e)])).toEqual([
+      ['models/x/a.json', oid, undefined, '{"model_id":"a"}', true],
+      ['models/x/bad.json', oid, problem, '{', true],
     ]);
   });
 
@@ -57,17 +57,20 @@ describe('SnapshotCache files', () => {
     expect(warnings[0]).toMatch(/another models_dir/);
   });
 
-  it('detects a changed byte anywhere after the header', () => {
+  it('notices a changed byte anywhere: in the index at load, in a text when it is used', () => {
     const cache = new SnapshotCache(dir, 'models', () => {});
-    cache.saveFull(tree, [entry('models/x/a.json', '{"model_id":"a"}', { id: 'a' })]);
+    cache.saveFull(tree, [writer.add('models/x/a.json', oid, '{"model_id":"a"}'), writer.add('models/x/b.json', oid, '{"model_id":"b"}')]);
     const file = join(dir, `${tree}.full`);
     const good = readFileSync(file);
     const headerEnd = good.indexOf(10, good.indexOf(10) + 1) + 1;
+    const textsAt = good.length - '{"model_id":"a"}{"model_id":"b"}'.length;
     for (let i = headerEnd; i < good.length; i++) {
       const bad = Buffer.from(good);
       bad[i] ^= 0x01;
       writeFileSync(file, bad);
-      expect(new SnapshotCache(dir, 'models', () => {}).load(tree), `byte ${i}`).toBeUndefined();
+      const loaded = new SnapshotCache(dir, 'models', () => {}).load(tree);
+      if (i < textsAt) expect(loaded, `byte ${i}`).toBeUndefined();
+      else expect(loaded!.entries.every(textIntact), `byte ${i}`).toBe(false);
     }
   });
 });
