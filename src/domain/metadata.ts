@@ -1,5 +1,5 @@
 // Building and serialising model metadata. Key order is fixed so diffs in pull requests stay small.
-import type { ModelMetadata, TestResult } from './types.js';
+import type { Model, ModelMetadata, TestResult } from './types.js';
 
 const KEY_ORDER = [
   'schema_version', 'model_id', 'algorithm', 'created_at', 'model_path', 'artifact', 'parent', 'training',
@@ -45,4 +45,16 @@ export function getPath(obj: unknown, path: string): unknown {
     cur = (cur as Record<string, unknown>)[seg];
   }
   return cur;
+}
+
+/**
+ * Set on a model whose algorithm is known without parsing its metadata: the snapshot cache parses
+ * a model's JSON on first use, and its directory already names the algorithm (a file whose
+ * `algorithm` disagrees with its directory is reported as a problem, never as a model).
+ */
+export const KNOWN_ALGORITHM: unique symbol = Symbol.for('modelgit.known-algorithm');
+
+/** A model's algorithm, without parsing its metadata when the snapshot already knows it. */
+export function algorithmOf(model: Model): string {
+  return (model as Model & { [KNOWN_ALGORITHM]?: string })[KNOWN_ALGORITHM] ?? model.metadata.algorithm;
 }

@@ -4,6 +4,7 @@
 // thrown, so one bad file bypassing the hook can't take every read down.
 import type { ErrorLocation } from '../errors.js';
 import { parseModelPath } from '../domain/config.js';
+import { KNOWN_ALGORITHM } from '../domain/metadata.js';
 import type { Model, ModelMetadata, RegistryConfig } from '../domain/types.js';
 import { parseLsTree, type Git, type TreeEntry } from '../git/git.js';
 import { execFileSync } from 'node:child_process';
@@ -292,8 +293,8 @@ const METADATA: PropertyDescriptor = {
 };
 
 /** A model whose metadata is parsed on first use: most queries touch a few of 100,000 models. */
-function lazyModel(entry: IndexEntry, ctx: LazyContext): Model {
-  const m = { path: entry.path, [ENTRY]: entry, [CONTEXT]: ctx };
+function lazyModel(entry: IndexEntry, ctx: LazyContext, algorithm: string): Model {
+  const m = { path: entry.path, [ENTRY]: entry, [CONTEXT]: ctx, [KNOWN_ALGORITHM]: algorithm };
   Object.defineProperty(m, 'metadata', METADATA);
   return m as unknown as Model;
 }
@@ -301,19 +302,21 @@ function lazyModel(entry: IndexEntry, ctx: LazyContext): Model {
 /** The same snapshot buildSnapshot makes, from recorded parse outcomes (problems and ids in file order). */
 function assemble(entries: IndexEntry[], ctx: LazyContext, commit: string): Snapshot {
   const snap = emptySnapshot(commit);
+  const dirLength = ctx.config.models_dir.length + 1;
   for (const e of entries) {
     if (e.problem) {
       snap.problems.push(e.problem);
       continue;
     }
     // A file that parsed into a model has its model id as its name (parseModelBlob checks it).
-    const id = e.path.slice(e.path.lastIndexOf('/') + 1, -'.json'.length);
+    const slash = e.path.lastIndexOf('/');
+    const id = e.path.slice(slash + 1, -'.json'.length);
     const dup = snap.byId.get(id);
     if (dup) {
       snap.problems.push({ file: e.path, line: 1, column: 1, pointer: '/model_id', rule: 'unique-id', message: `model id ${id} is also used by ${dup.path}` });
       continue;
     }
-    const model = lazyModel(e, ctx);
+    const model = lazyModel(e, ctx, e.path.slice(dirLength, slash));
     snap.models.push(model);
     snap.byId.set(id, model);
   }

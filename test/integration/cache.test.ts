@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateInto } from '../../bench/generate.mjs';
+import { algorithmOf } from '../../src/domain/metadata.js';
 import { Registry } from '../../src/registry/registry.js';
 import { readSnapshot, readSnapshotUncached, type Snapshot } from '../../src/registry/snapshot.js';
 import { git, runCli, tempDir, tempRegistry, type CliResult } from '../helpers.js';
@@ -14,6 +15,8 @@ function canon(s: Snapshot): string {
     commit: s.commit,
     models: s.models.map((m) => ({ path: m.path, metadata: m.metadata })),
     ids: [...s.byId.entries()].map(([id, m]) => [id, m.path]),
+    // what modelsOf filters on: from the directory for cached models, from the JSON otherwise
+    algorithms: s.models.map(algorithmOf),
     problems: s.problems,
   });
 }
