@@ -7,7 +7,6 @@ import { NotARegistryError, ValidationError } from '../errors.js';
 import { CONFIG_FILE, STAGES_FILE, modelPath, withDefaults } from '../domain/config.js';
 import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js';
 import { Git, runGit } from '../git/git.js';
-import { validateYamlText, validatorFor } from '../schema/validator.js';
 import { readSnapshot, type Snapshot } from './snapshot.js';
 import { validatedYaml } from './yaml-cache.js';
 import { commitChanges, withWriteLock, type CommitSpec } from './transaction.js';
@@ -115,14 +114,6 @@ export async function locateRepo(cwd: string): Promise<{ root: string; gitDir: s
 /** The config, schema-checked, from the parse cache when this exact text was checked before. */
 export async function loadConfig(gitDir: string, file: string, text: string): Promise<RegistryConfig> {
   const parsed = await validatedYaml<Partial<RegistryConfig>>(join(gitDir, 'modelgit'), file, text, 'config');
-  if (parsed.errors.length) {
-    throw new ValidationError(`${file} is invalid`, parsed.errors, { hint: 'fix the config; modelgit validate --all lists every problem' });
-  }
-  return withDefaults(parsed.value);
-}
-
-export function loadConfigText(file: string, text: string): RegistryConfig {
-  const parsed = validateYamlText<Partial<RegistryConfig>>(file, text, validatorFor('config'));
   if (parsed.errors.length) {
     throw new ValidationError(`${file} is invalid`, parsed.errors, { hint: 'fix the config; modelgit validate --all lists every problem' });
   }

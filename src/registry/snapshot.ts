@@ -7,6 +7,7 @@ import { parseModelPath } from '../domain/config.js';
 import { KNOWN_ALGORITHM } from '../domain/metadata.js';
 import type { Model, ModelMetadata, RegistryConfig } from '../domain/types.js';
 import { parseLsTree, type Git, type TreeEntry } from '../git/git.js';
+import { COMMIT_GRAPH_MIN_MODELS, maintainCommitGraph } from '../git/commit-graph.js';
 import { execFileSync } from 'node:child_process';
 import { applyChanges, cacheDisabled, EntryWriter, oidOf, SnapshotCache, textIntact, textOf, type CachedIndex, type IndexEntry } from './cache.js';
 
@@ -244,7 +245,10 @@ async function readSnapshotCached(git: Git, config: Pick<RegistryConfig, 'models
     }
   }
   // The next diff starts from what HEAD was: reads of other revisions don't move it.
-  if (where.commit === where.head) cache.setHeadTree(tree);
+  if (where.commit === where.head) {
+    cache.setHeadTree(tree);
+    if (entries.length >= COMMIT_GRAPH_MIN_MODELS) maintainCommitGraph({ root: git.root, dir: cacheDir, head: where.commit });
+  }
   return assemble(entries, { root: git.root, config, cache, files: hitFiles }, where.commit);
 }
 

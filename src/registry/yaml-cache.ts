@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { validateYamlText, validatorFor, type ParsedJson, type SchemaName } from '../schema/validator.js';
+import type { ParsedJson, SchemaName } from '../schema/validator.js';
 import { cacheDisabled } from './cache.js';
 
 const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
@@ -35,6 +35,8 @@ export async function validatedYaml<T>(cacheDir: string | undefined, file: strin
       }
     }
   }
+  // The validator (and the JSON parser it loads) is needed only when the text is new.
+  const { validateYamlText, validatorFor } = await import('../schema/validator.js');
   const parsed = validateYamlText<T>(file, text, validatorFor(schema));
   if (path && parsed.errors.length === 0) {
     const value = JSON.stringify(parsed.value ?? null);

@@ -226,22 +226,36 @@ export function parseJsonText<T = unknown>(file: string, text: string): ParsedJs
     return { errors };
   }
   const errors: ErrorLocation[] = [];
-  const visit = (node: jsonc.Node, pointer: string) => {
+  // The pointer is built only for a duplicate: building one per node cost `validate --all`
+  // ~60 ms per 10,000 files.
+  const at: (string | number)[] = [];
+  const visit = (node: jsonc.Node) => {
     if (node.type === 'object') {
       const seen = new Set<string>();
       for (const prop of node.children ?? []) {
         const key = String(prop.children?.[0]?.value);
         if (seen.has(key)) {
-          errors.push({ file, ...positionOf(text, prop.offset), pointer: `${pointer}/${escapePointerSegment(key)}`, rule: 'json-duplicate-key', message: `duplicate key "${key}" (JSON readers disagree on which one wins)` });
+          const pointer = [...at, key].map((s) => `/${escapePointerSegment(String(s))}`).join('');
+          errors.push({ file, ...positionOf(text, prop.offset), pointer, rule: 'json-duplicate-key', message: `duplicate key "${key}" (JSON readers disagree on which one wins)` });
         }
         seen.add(key);
-        if (prop.children?.[1]) visit(prop.children[1], `${pointer}/${escapePointerSegment(key)}`);
+        const value = prop.children?.[1];
+        if (value && (value.type === 'object' || value.type === 'array')) {
+          at.push(key);
+          visit(value);
+          at.pop();
+        }
       }
     } else if (node.type === 'array') {
-      (node.children ?? []).forEach((c, i) => visit(c, `${pointer}/${i}`));
+      (node.children ?? []).forEach((c, i) => {
+        if (c.type !== 'object' && c.type !== 'array') return;
+        at.push(i);
+        visit(c);
+        at.pop();
+      });
     }
   };
-  visit(root, '');
+  visit(root);
   if (errors.length) return { errors, root };
   return { value: JSON.parse(text) as T, errors, root };
 }

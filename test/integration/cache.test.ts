@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateInto } from '../../bench/generate.mjs';
 import { algorithmOf } from '../../src/domain/metadata.js';
+import { commitGraphUpdating, maintainCommitGraph } from '../../src/git/commit-graph.js';
 import { Registry } from '../../src/registry/registry.js';
 import { readSnapshot, readSnapshotUncached, type Snapshot } from '../../src/registry/snapshot.js';
 import { git, runCli, tempDir, tempRegistry, type CliResult } from '../helpers.js';
@@ -303,5 +304,23 @@ describe('config and stages parse cache', () => {
     expect(res.stderr).toMatch(/warning: the cached modelgit.yaml .* is unreadable \(checksum mismatch\)/);
     expect(res.stderr).toMatch(/no model "nope"/);
     expect((await Registry.open({ cwd: r.dir })).config).toEqual(good);
+  });
+});
+
+describe('commit-graph upkeep', () => {
+  it('writes changed-path Bloom filters in the background, once per HEAD', async () => {
+    const dir = tempDir('modelgit-graph-');
+    await generateInto(dir, { models: 30, seed: 5 });
+    const modelgitDir = join(dir, '.git', 'modelgit');
+    const head = git(dir, 'rev-parse', 'HEAD').trim();
+    expect(maintainCommitGraph({ root: dir, dir: modelgitDir, head })).toBe(true);
+    expect(maintainCommitGraph({ root: dir, dir: modelgitDir, head })).toBe(false); // one at a time
+    for (let i = 0; i < 200 && commitGraphUpdating(modelgitDir); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(commitGraphUpdating(modelgitDir)).toBe(false);
+    expect(readFileSync(join(modelgitDir, 'commit-graph'), 'utf8').trim()).toBe(head);
+    const graphs = join(dir, '.git', 'objects', 'info', 'commit-graphs');
+    const chunks = readdirSync(graphs).filter((f) => f.endsWith('.graph')).map((f) => readFileSync(join(graphs, f)));
+    expect(chunks.some((b) => b.includes('BDAT'))).toBe(true); // the Bloom filter data chunk
+    expect(maintainCommitGraph({ root: dir, dir: modelgitDir, head })).toBe(false); // HEAD covered
   });
 });
