@@ -162,14 +162,14 @@ function benchSize(size) {
   const results = [];
   // The first read of a tree builds the snapshot cache (timed once, cold); it also starts the
   // one-time background commit-graph update, which the timed runs must not compete with.
-  rmSync(join(dir, '.git', 'modelgit'), { recursive: true, force: true });
+  waitForBackground(dir); // a commit-graph update still running from an earlier run
+  rmSync(join(dir, '.git', 'modelgit', 'snapshots'), { recursive: true, force: true });
+  rmSync(join(dir, '.git', 'modelgit', 'yaml'), { recursive: true, force: true });
   const readCmd = hasCommand('best') ? ['best', '--algo', 'mscn', '--dataset', 'production'] : ['tag', f.testId, 'bench-cold'];
   const cold = timeOnce(process.execPath, [CLI, ...readCmd], dir);
   results.push({ label: `${readCmd[0]}, cold cache (builds it)`, ms: cold.ms, rssMb: (cold.rssKb ?? 0) / 1024, floorName: 'ls-tree + cat-file --batch (all models)', floorMs: measure({ cmd: 'sh', argv: ['-c', readAll] }, dir).ms, single: true });
   reset();
-  const t0 = Date.now();
-  while (existsSync(join(dir, '.git', 'modelgit', 'commit-graph.lock')) && Date.now() - t0 < 30 * 60_000) spawnSync('sleep', ['0.5']);
-  const graphSeconds = (Date.now() - t0) / 1000;
+  const graphSeconds = waitForBackground(dir);
   if (graphSeconds > 1) log(`  ${size}: waited ${graphSeconds.toFixed(0)} s for the background commit-graph update`);
   for (const row of rows) {
     if (only && !only.has(row.name)) continue;
@@ -188,6 +188,13 @@ function benchSize(size) {
   const models = Number(git(dir, 'ls-files', '--', 'models').split('\n').filter((p) => p.endsWith('.json')).length);
   const commits = Number(git(dir, 'rev-list', '--count', 'HEAD').trim());
   return { size, models, commits, results, graphSeconds };
+}
+
+/** Waits for modelgit's background commit-graph update in `dir`; returns the seconds waited. */
+function waitForBackground(dir) {
+  const t0 = Date.now();
+  while (existsSync(join(dir, '.git', 'modelgit', 'commit-graph.lock')) && Date.now() - t0 < 60 * 60_000) spawnSync('sleep', ['0.5']);
+  return (Date.now() - t0) / 1000;
 }
 
 const dirs = new Map();

@@ -303,26 +303,110 @@ function lazyModel(entry: IndexEntry, ctx: LazyContext, algorithm: string): Mode
   return m as unknown as Model;
 }
 
-/** The same snapshot buildSnapshot makes, from recorded parse outcomes (problems and ids in file order). */
+/**
+ * The same snapshot buildSnapshot makes, from recorded parse outcomes (problems and ids in file
+ * order), assembled only as far as it is used: `byId.get(id)` / `byId.has(id)` find one model
+ * without creating the other 99,999 (what a write needs), and `models`, `problems` or any other
+ * use of `byId` assembles everything once. Every model object is created at most once, so the
+ * one `get` returns is the one `models` holds.
+ */
 function assemble(entries: IndexEntry[], ctx: LazyContext, commit: string): Snapshot {
-  const snap = emptySnapshot(commit);
   const dirLength = ctx.config.models_dir.length + 1;
-  for (const e of entries) {
-    if (e.problem) {
-      snap.problems.push(e.problem);
-      continue;
+  const created: (Model | undefined)[] = new Array(entries.length);
+  const modelAt = (i: number): Model => {
+    const e = entries[i]!;
+    return (created[i] ??= lazyModel(e, ctx, e.path.slice(dirLength, e.path.lastIndexOf('/'))));
+  };
+  let whole: { models: Model[]; byId: Map<string, Model>; problems: ErrorLocation[] } | undefined;
+  const all = () => {
+    if (whole) return whole;
+    const models: Model[] = [];
+    const ids = new Map<string, Model>();
+    const problems: ErrorLocation[] = [];
+    entries.forEach((e, i) => {
+      if (e.problem) {
+        problems.push(e.problem);
+        return;
+      }
+      // A file that parsed into a model has its model id as its name (parseModelBlob checks it).
+      const id = e.path.slice(e.path.lastIndexOf('/') + 1, -'.json'.length);
+      const dup = ids.get(id);
+      if (dup) {
+        problems.push({ file: e.path, line: 1, column: 1, pointer: '/model_id', rule: 'unique-id', message: `model id ${id} is also used by ${dup.path}` });
+        return;
+      }
+      const model = modelAt(i);
+      models.push(model);
+      ids.set(id, model);
+    });
+    return (whole = { models, byId: ids, problems });
+  };
+  // The model that holds `id`: the first file named <id>.json that parsed (later ones are duplicates).
+  const find = (id: string): Model | undefined => {
+    if (whole) return whole.byId.get(id);
+    if (id.includes('/')) return undefined; // a file name never holds one
+    const suffix = `/${id}.json`;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (!e.problem && e.path.endsWith(suffix)) return modelAt(i);
     }
-    // A file that parsed into a model has its model id as its name (parseModelBlob checks it).
-    const slash = e.path.lastIndexOf('/');
-    const id = e.path.slice(slash + 1, -'.json'.length);
-    const dup = snap.byId.get(id);
-    if (dup) {
-      snap.problems.push({ file: e.path, line: 1, column: 1, pointer: '/model_id', rule: 'unique-id', message: `model id ${id} is also used by ${dup.path}` });
-      continue;
-    }
-    const model = lazyModel(e, ctx, e.path.slice(dirLength, slash));
-    snap.models.push(model);
-    snap.byId.set(id, model);
+    return undefined;
+  };
+  const snap = { commit } as Snapshot;
+  for (const key of ['models', 'problems'] as const) {
+    Object.defineProperty(snap, key, {
+      get: () => all()[key],
+      set: (value: never) => {
+        all()[key] = value;
+      },
+      enumerable: true,
+      configurable: true,
+    });
   }
+  snap.byId = new LazyIdMap(() => all().byId, find);
   return snap;
+}
+
+/** A Map of id → model that answers get/has by a scan until something needs the whole map. */
+class LazyIdMap extends Map<string, Model> {
+  constructor(
+    private readonly whole: () => Map<string, Model>,
+    private readonly find: (id: string) => Model | undefined,
+  ) {
+    super();
+  }
+  override get(id: string): Model | undefined {
+    return this.find(id);
+  }
+  override has(id: string): boolean {
+    return this.find(id) !== undefined;
+  }
+  override get size(): number {
+    return this.whole().size;
+  }
+  override set(id: string, model: Model): this {
+    this.whole().set(id, model);
+    return this;
+  }
+  override delete(id: string): boolean {
+    return this.whole().delete(id);
+  }
+  override clear(): void {
+    this.whole().clear();
+  }
+  override forEach(fn: (value: Model, key: string, map: Map<string, Model>) => void, thisArg?: unknown): void {
+    this.whole().forEach((v, k) => fn.call(thisArg, v, k, this));
+  }
+  override keys(): MapIterator<string> {
+    return this.whole().keys();
+  }
+  override values(): MapIterator<Model> {
+    return this.whole().values();
+  }
+  override entries(): MapIterator<[string, Model]> {
+    return this.whole().entries();
+  }
+  override [Symbol.iterator](): MapIterator<[string, Model]> {
+    return this.whole()[Symbol.iterator]();
+  }
 }

@@ -46,7 +46,6 @@ async function cachedRead(dir: string, rev = 'HEAD'): Promise<Read> {
   }) as typeof process.stderr.write;
   try {
     const snap = await readSnapshot(reg.git, reg.config, rev, { cacheDir: join(reg.gitDir, 'modelgit'), warn: (m) => warnings.push(m) });
-    canon(snap); // parse lazily-held models while the capture is on
     return { snap, events, warnings };
   } finally {
     process.stderr.write = write;
@@ -64,8 +63,15 @@ async function uncachedRead(dir: string, rev = 'HEAD'): Promise<Snapshot> {
 async function expectSame(dir: string, rev = 'HEAD'): Promise<Read> {
   const cached = await cachedRead(dir, rev);
   const plain = await uncachedRead(dir, rev);
+  // Point lookups first, while the snapshot is unassembled (they answer without assembling it).
+  const ids = [...plain.byId.keys()];
+  for (const id of [...ids, 'no-such-model', `mscn/${ids[0]}`]) {
+    expect(cached.snap.byId.get(id)?.path, id).toBe(plain.byId.get(id)?.path);
+    expect(JSON.stringify(cached.snap.byId.get(id)?.metadata), id).toBe(JSON.stringify(plain.byId.get(id)?.metadata));
+  }
   expect(canon(cached.snap)).toBe(canon(plain));
   expect(cached.snap.models.length).toBe(plain.models.length);
+  if (ids.length) expect(cached.snap.byId.get(ids[0]!)).toBe(cached.snap.models.find((m) => m.path === plain.byId.get(ids[0]!)!.path));
   return cached;
 }
 
