@@ -19,6 +19,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const RSS_PRELOAD = join(HERE, 'rss.cjs');
+const RSS_FILE = join(HERE, '.work', `rss-${process.pid}.txt`);
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -46,20 +48,28 @@ function git(dir, ...a) {
   return execFileSync('git', a, { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** Runs a command once as a whole process; returns wall ms, peak RSS (KB) and the exit code. */
+/**
+ * Runs a command once as a whole process; returns wall ms, the modelgit process's own peak RSS
+ * (KB, from bench/rss.cjs), the peak of the process tree with git (KB, /usr/bin/time) and the exit code.
+ */
 function timeOnce(cmd, argv, cwd, env = {}) {
-  const full = TIME ? [TIME, ['-f', '%M', cmd, ...argv]] : [cmd, argv];
+  const isNode = cmd === process.execPath && argv[0] === CLI;
+  const args = isNode ? ['--require', RSS_PRELOAD, ...argv] : argv;
+  const full = TIME ? [TIME, ['-f', '%M', cmd, ...args]] : [cmd, args];
+  rmSync(RSS_FILE, { force: true });
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(full[0], full[1], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 28 });
+  const r = spawnSync(full[0], full[1], { cwd, env: { ...process.env, ...env, MODELGIT_BENCH_RSS: RSS_FILE }, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 28 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  let rssKb;
+  let treeKb;
   let stderr = r.stderr?.toString('utf8') ?? '';
   if (TIME) {
     const lines = stderr.trimEnd().split('\n');
-    rssKb = Number(lines.pop());
+    treeKb = Number(lines.pop());
     stderr = lines.join('\n');
   }
-  return { ms, rssKb, code: r.status, stderr };
+  // The first line is the measured process (a pre-commit hook's modelgit has no preload).
+  const rssKb = existsSync(RSS_FILE) ? Number(readFileSync(RSS_FILE, 'utf8').split('\n')[0]) : treeKb;
+  return { ms, rssKb, treeKb, code: r.status, stderr };
 }
 
 const median = (xs) => {
@@ -80,7 +90,12 @@ function measure(spec, cwd) {
   if (warm.code !== 0 && !spec.allowFail) return { error: `exit ${warm.code}: ${warm.stderr.split('\n').filter(Boolean).slice(-2).join(' | ').slice(0, 200)}` };
   const samples = [];
   for (let i = 0; i < runs; i++) samples.push(one());
-  return { ms: median(samples.map((s) => s.ms)), min: Math.min(...samples.map((s) => s.ms)), rssMb: Math.max(...samples.map((s) => s.rssKb ?? 0)) / 1024 };
+  return {
+    ms: median(samples.map((s) => s.ms)),
+    min: Math.min(...samples.map((s) => s.ms)),
+    rssMb: Math.max(...samples.map((s) => s.rssKb ?? 0)) / 1024,
+    treeMb: Math.max(...samples.map((s) => s.treeKb ?? 0)) / 1024,
+  };
 }
 
 let cliCommands;
@@ -167,7 +182,7 @@ function benchSize(size) {
   rmSync(join(dir, '.git', 'modelgit', 'yaml'), { recursive: true, force: true });
   const readCmd = hasCommand('best') ? ['best', '--algo', 'mscn', '--dataset', 'production'] : ['tag', f.testId, 'bench-cold'];
   const cold = timeOnce(process.execPath, [CLI, ...readCmd], dir);
-  results.push({ label: `${readCmd[0]}, cold cache (builds it)`, ms: cold.ms, rssMb: (cold.rssKb ?? 0) / 1024, floorName: 'ls-tree + cat-file --batch (all models)', floorMs: measure({ cmd: 'sh', argv: ['-c', readAll] }, dir).ms, single: true });
+  results.push({ label: `${readCmd[0]}, cold cache (builds it)`, ms: cold.ms, rssMb: (cold.rssKb ?? 0) / 1024, treeMb: (cold.treeKb ?? 0) / 1024, floorName: 'ls-tree + cat-file --batch (all models)', floorMs: measure({ cmd: 'sh', argv: ['-c', readAll] }, dir).ms, single: true });
   reset();
   const graphSeconds = waitForBackground(dir);
   if (graphSeconds > 1) log(`  ${size}: waited ${graphSeconds.toFixed(0)} s for the background commit-graph update`);
@@ -230,7 +245,8 @@ function render(all, meta) {
       ' — the machine is shared, so single numbers are noisy; medians of ' + `${runs} runs after one warm-up run.`,
     '',
     'Each time is the whole process (spawn to exit, as a user or CI sees it). "Floor" is what the git binary alone takes to read',
-    'the same data; "×" is modelgit time / floor. Peak RSS is the largest resident set of the process and its git children.',
+    'the same data; "×" is modelgit time / floor. "RSS" is the peak resident set of the modelgit process itself; "with git" is',
+    'the largest of it and the git processes it ran.',
     'Writes run in the generated repository and are undone after each run. Repositories come from `bench/generate.mjs`',
     '(each model a register commit, 0–4 test commits, sometimes a tag commit).',
     '',
@@ -238,18 +254,19 @@ function render(all, meta) {
   for (const s of all) {
     lines.push(`## ${s.size.toLocaleString('en-US')} models (${s.commits.toLocaleString('en-US')} commits)`, '');
     if (s.graphSeconds > 1) lines.push(`The first read started the one-time background commit-graph update (changed-path Bloom filters); it took ${Math.round(s.graphSeconds)} s and was waited for before timing.`, '');
-    lines.push('| command | median | min | peak RSS | floor | floor time | × | target |', '|---|---:|---:|---:|---|---:|---:|---|');
+    lines.push('| command | median | min | RSS | with git | floor | floor time | × | target |', '|---|---:|---:|---:|---:|---|---:|---:|---|');
     for (const r of s.results) {
       if (r.missing) {
-        lines.push(`| ${r.label} | n/a | | | | | | not in this build |`);
+        lines.push(`| ${r.label} | n/a | | | | | | | not in this build |`);
         continue;
       }
       if (r.error) {
-        lines.push(`| ${r.label} | error | | | | | | ${r.error.replaceAll('|', '\\|')} |`);
+        lines.push(`| ${r.label} | error | | | | | | | ${r.error.replaceAll('|', '\\|')} |`);
         continue;
       }
       const ratio = r.floorMs ? (r.ms / r.floorMs).toFixed(1) : '';
-      lines.push(`| ${r.label} | ${fmtMs(r.ms)} | ${r.single ? '' : fmtMs(r.min)} | ${r.rssMb ? `${Math.round(r.rssMb)} MB` : ''} | ${r.floorName} | ${fmtMs(r.floorMs)} | ${ratio} | ${verdict(s.size, r, bySize)} |`);
+      const mb = (x) => (x ? `${Math.round(x)} MB` : '');
+      lines.push(`| ${r.label} | ${fmtMs(r.ms)} | ${r.single ? '' : fmtMs(r.min)} | ${mb(r.rssMb)} | ${mb(r.treeMb)} | ${r.floorName} | ${fmtMs(r.floorMs)} | ${ratio} | ${verdict(s.size, r, bySize)} |`);
     }
     lines.push('');
   }
