@@ -78,23 +78,35 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** Runs `spec` (warm-up once, then `runs` times) with `before`/`after` hooks around each run. */
-function measure(spec, cwd) {
-  const one = () => {
-    spec.before?.();
-    const r = timeOnce(spec.cmd, spec.argv, cwd, spec.env);
-    spec.after?.();
+/**
+ * Runs `spec` (warm-up once, then `runs` times) with `before`/`after` hooks around each run. With
+ * `floor`, the floor's runs alternate with the command's, so a busy moment on the shared machine
+ * slows both alike and the ratio stays meaningful.
+ */
+function measure(spec, cwd, floor) {
+  const once = (x) => () => {
+    x.before?.();
+    const r = timeOnce(x.cmd, x.argv, cwd, x.env);
+    x.after?.();
     return r;
   };
+  const one = once(spec);
+  const oneFloor = floor && once(floor);
   const warm = one();
   if (warm.code !== 0 && !spec.allowFail) return { error: `exit ${warm.code}: ${warm.stderr.split('\n').filter(Boolean).slice(-2).join(' | ').slice(0, 200)}` };
+  oneFloor?.();
   const samples = [];
-  for (let i = 0; i < runs; i++) samples.push(one());
+  const floors = [];
+  for (let i = 0; i < runs; i++) {
+    samples.push(one());
+    if (oneFloor) floors.push(oneFloor());
+  }
   return {
     ms: median(samples.map((s) => s.ms)),
     min: Math.min(...samples.map((s) => s.ms)),
     rssMb: Math.max(...samples.map((s) => s.rssKb ?? 0)) / 1024,
     treeMb: Math.max(...samples.map((s) => s.treeKb ?? 0)) / 1024,
+    floorMs: floors.length ? median(floors.map((s) => s.ms)) : undefined,
   };
 }
 
@@ -194,9 +206,8 @@ function benchSize(size) {
       continue;
     }
     log(`  ${size}: ${label}`);
-    const r = measure({ cmd: row.run[0], argv: row.run[1], before: row.before, after: row.after, allowFail: row.allowFail }, dir);
-    const fl = measure({ cmd: row.floor[1][0], argv: row.floor[1][1], before: row.floorBefore, after: row.floorAfter }, dir);
-    results.push({ name: row.name, label, ...r, floorName: row.floor[0], floorMs: fl.ms });
+    const r = measure({ cmd: row.run[0], argv: row.run[1], before: row.before, after: row.after, allowFail: row.allowFail }, dir, { cmd: row.floor[1][0], argv: row.floor[1][1], before: row.floorBefore, after: row.floorAfter });
+    results.push({ name: row.name, label, ...r, floorName: row.floor[0] });
     reset();
     removeHook();
   }
@@ -247,7 +258,8 @@ function render(all, meta) {
     'Each time is the whole process (spawn to exit, as a user or CI sees it). "Floor" is what the git binary alone takes to read',
     'the same data; "×" is modelgit time / floor. "RSS" is the peak resident set of the modelgit process itself; "with git" is',
     'the largest of it and the git processes it ran.',
-    'Writes run in the generated repository and are undone after each run. Repositories come from `bench/generate.mjs`',
+    'A command\'s runs alternate with its floor\'s, so a busy moment slows both. Writes run in the generated repository and',
+    'are undone after each run. Repositories come from `bench/generate.mjs`',
     '(each model a register commit, 0–4 test commits, sometimes a tag commit).',
     '',
   ];
