@@ -167,11 +167,19 @@ export class Git {
     return new Promise((resolvePromise, reject) => {
       const child = spawn('git', ['cat-file', '--batch'], { cwd: this.root, env: { ...process.env, ...READ_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
       const err: Buffer[] = [];
-      let pending: Buffer | undefined;
+      // Bytes of an unfinished record, and how many it needs: a big object arrives in many
+      // chunks, which are joined once, not once per chunk.
+      let parts: Buffer[] = [];
+      let have = 0;
+      let need = 0;
       let failure: unknown;
       child.stdout.on('data', (chunk: Buffer) => {
-        let buf = pending ? Buffer.concat([pending, chunk]) : chunk;
+        parts.push(chunk);
+        have += chunk.length;
+        if (have < need) return;
+        let buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
         let pos = 0;
+        need = 0;
         try {
           for (;;) {
             const nl = buf.indexOf(10, pos);
@@ -181,18 +189,21 @@ export class Git {
               pos = nl + 1;
               continue;
             }
-            const sp2 = header.lastIndexOf(' ');
-            const size = Number(header.slice(sp2 + 1));
-            if (nl + 1 + size + 1 > buf.length) break; // body not complete yet
+            const size = Number(header.slice(header.lastIndexOf(' ') + 1));
+            if (nl + 1 + size + 1 > buf.length) {
+              need = nl + 1 + size + 1 - pos; // body not complete yet
+              break;
+            }
             if (!failure) fn(header.slice(0, header.indexOf(' ')), buf.subarray(nl + 1, nl + 1 + size));
             pos = nl + 1 + size + 1;
           }
         } catch (e) {
           failure ??= e; // keep draining so git can exit; report after close
         }
-        pending = pos < buf.length ? buf.subarray(pos) : undefined;
-        // A partial record keeps only its own bytes, not the whole chunk it came in.
-        if (pending && pending.length < buf.length / 2) pending = Buffer.from(pending);
+        // An unfinished record keeps only its own bytes, not the whole chunk it came in.
+        const rest = buf.subarray(pos);
+        parts = rest.length ? [rest.length < buf.length / 2 ? Buffer.from(rest) : rest] : [];
+        have = rest.length;
         buf = Buffer.alloc(0);
       });
       child.stderr.on('data', (d: Buffer) => err.push(d));
