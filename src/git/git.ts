@@ -153,17 +153,18 @@ export class Git {
   async readBlobs(oids: string[]): Promise<Map<string, Buffer>> {
     const result = new Map<string, Buffer>();
     // Each content is copied out of git's stream, so the whole output is never held twice.
-    await this.forEachObject([...new Set(oids)], (oid, content) => result.set(oid, Buffer.from(content)));
+    await this.forEachObject([...new Set(oids)], (name, content) => result.set(name, Buffer.from(content)));
     return result;
   }
 
   /**
    * Streams objects through one `git cat-file --batch` process, calling `fn` in input order for
-   * each object that exists. `content` is only valid during the call (copy what you keep): at
-   * 100,000 models the output is ~100 MB, and buffering it whole would double peak memory.
+   * each object that exists, with the name as given (an object id, or `rev:path`) and its index in
+   * `names`. `content` is only valid during the call (copy what you keep): at 100,000 models the
+   * output is ~100 MB, and buffering it whole would double peak memory.
    */
-  forEachObject(oids: string[], fn: (oid: string, content: Buffer) => void): Promise<void> {
-    if (oids.length === 0) return Promise.resolve();
+  forEachObject(names: string[], fn: (name: string, content: Buffer, index: number) => void): Promise<void> {
+    if (names.length === 0) return Promise.resolve();
     return new Promise((resolvePromise, reject) => {
       const child = spawn('git', ['cat-file', '--batch'], { cwd: this.root, env: { ...process.env, ...READ_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
       const err: Buffer[] = [];
@@ -173,6 +174,7 @@ export class Git {
       let have = 0;
       let need = 0;
       let failure: unknown;
+      let next = 0; // git answers every input line with one record, in order
       child.stdout.on('data', (chunk: Buffer) => {
         parts.push(chunk);
         have += chunk.length;
@@ -187,6 +189,7 @@ export class Git {
             const header = buf.toString('latin1', pos, nl);
             if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
               pos = nl + 1;
+              next++;
               continue;
             }
             const size = Number(header.slice(header.lastIndexOf(' ') + 1));
@@ -194,7 +197,8 @@ export class Git {
               need = nl + 1 + size + 1 - pos; // body not complete yet
               break;
             }
-            if (!failure) fn(header.slice(0, header.indexOf(' ')), buf.subarray(nl + 1, nl + 1 + size));
+            if (!failure) fn(names[next]!, buf.subarray(nl + 1, nl + 1 + size), next);
+            next++;
             pos = nl + 1 + size + 1;
           }
         } catch (e) {
@@ -214,7 +218,7 @@ export class Git {
         resolvePromise();
       });
       child.stdin.on('error', () => {});
-      child.stdin.end(oids.join('\n') + '\n');
+      child.stdin.end(names.join('\n') + '\n');
     });
   }
 

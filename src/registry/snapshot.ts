@@ -140,16 +140,12 @@ async function indexEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>
     const kept = model && !NOT_ROUND_TRIP.test(text) ? JSON.stringify(model.metadata) : text;
     entries[i] = writer.add(f.path, f.oid, kept, problem);
   };
-  let next = 0;
   await git.forEachObject(
     files.map((f) => f.oid),
-    (oid, content) => {
-      // Output follows input order; git skips a missing object, which reads as an empty text.
-      while (next < files.length && files[next]!.oid !== oid) record(next++, '');
-      if (next < files.length) record(next++, content.toString('utf8'));
-    },
+    (_oid, content, i) => record(i, content.toString('utf8')),
   );
-  while (next < files.length) record(next++, '');
+  // A missing object (a shallow or partial clone) reads as an empty text, as in readSnapshotUncached.
+  for (let i = 0; i < files.length; i++) if (!entries[i]) record(i, '');
   return entries as IndexEntry[];
 }
 
