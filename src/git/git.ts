@@ -41,6 +41,21 @@ export interface RefEntry {
   contents: string;
 }
 
+const USER_ENVIRONMENT_IS_TRUSTED = {
+  allowUnsafeEditor: true,
+  allowUnsafePager: true,
+  allowUnsafeSshCommand: true,
+  allowUnsafeAskPass: true,
+  allowUnsafeGpgProgram: true,
+  allowUnsafeConfigEnvCount: true,
+  allowUnsafeConfigPaths: true,
+  allowUnsafeTemplateDir: true,
+  allowUnsafeGitProxy: true,
+  allowUnsafeCredentialHelper: true,
+  allowUnsafeHooksPath: true,
+  allowUnsafeFsMonitor: true,
+} as Record<string, boolean>;
+
 // Stable, parseable output whatever the user's locale or pager settings.
 const READ_ENV = { LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' };
 
@@ -78,8 +93,25 @@ export class Git {
 
   /** simple-git bound to the root; used for everything that writes. */
   get writer(): SimpleGit {
-    this.sg ??= simpleGit({ baseDir: this.root, trimmed: false }).env({ ...process.env, LC_ALL: 'C' });
+    this.sg ??= this.writerWith({});
     return this.sg;
+  }
+
+  /** A separate simple-git instance with its own environment (e.g. author dates for one commit). */
+  writerWith(extraEnv: Record<string, string | undefined>): SimpleGit {
+    // simple-git 4 drops every GIT_* variable unless allowed. For a CLI the environment is the
+    // user's own (GIT_CONFIG_GLOBAL, GIT_AUTHOR_*, GIT_SSH_COMMAND…), and it must apply exactly
+    // as it would to a hand-typed `git commit`, so everything present is allowed.
+    // Its `unsafe` checks look at that same environment (EDITOR, PAGER, GIT_SSH_COMMAND…); the
+    // argv is ours alone (every user value passed names.ts and sits after `--`), so the
+    // environment-derived categories are allowed too.
+    const env: Record<string, string | undefined> = { ...process.env, LC_ALL: 'C', ...extraEnv };
+    return simpleGit({
+      baseDir: this.root,
+      trimmed: false,
+      allowEnvironment: Object.keys(env),
+      unsafe: USER_ENVIRONMENT_IS_TRUSTED,
+    }).env(env);
   }
 
   run(args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<RunResult> {

@@ -97,26 +97,37 @@ export async function commitChanges(git: Git, spec: CommitSpec): Promise<string>
         writeFileSync(abs, c.content);
       }
     }
-    if (paths.length) await git.text(['add', '-A', '--', ...paths]);
-    const env: Record<string, string> = {};
+    if (paths.length) await git.writer.add(['-A', '--', ...paths]);
+    // Through simple-git and the real binary: the user's hooks, signing and config all apply.
+    const env: Record<string, string | undefined> = {};
     if (spec.date) Object.assign(env, { GIT_AUTHOR_DATE: spec.date, GIT_COMMITTER_DATE: spec.date });
-    const args = ['commit', '--quiet', '--cleanup=verbatim', '-F', '-'];
-    if (spec.allowEmpty) args.push('--allow-empty');
-    const r = await git.run(args, { input: commitMessage(spec), env });
-    if (r.code !== 0) {
-      const out = (r.stderr + r.stdout.toString('utf8')).trim();
-      if (/hook|validate|modelgit/i.test(out) && !/Please tell me who you are|gpg/i.test(out)) {
-        throw new HookRejectedError(`the commit was refused by a git hook; nothing was changed:\n${out}`);
-      }
-      throw new GitError(`git commit failed; nothing was changed:\n${out}`, {
-        hint: /Please tell me who you are/.test(out) ? 'set an identity: git config user.name "…" && git config user.email "…"' : undefined,
-      });
+    const options: Record<string, null | string> = { '--quiet': null, '--cleanup': 'verbatim' };
+    if (spec.allowEmpty) options['--allow-empty'] = null;
+    try {
+      await git.writerWith(env).commit(commitMessage(spec), options);
+    } catch (e) {
+      throw await commitFailure(git, e);
     }
     return (await git.head())!;
   } catch (e) {
     await rollback(git, paths, existedInHead, head);
     throw e;
   }
+}
+
+/** Turns git's refusal into an error that says who refused and what to do. */
+async function commitFailure(git: Git, e: unknown): Promise<Error> {
+  const out = (e instanceof Error ? e.message : String(e)).trim();
+  if (/Please tell me who you are|empty ident|unable to auto-detect email/i.test(out)) {
+    return new GitError(`git commit failed: no git identity; nothing was changed`, {
+      hint: 'set one: git config user.name "Your Name" && git config user.email you@example.com',
+    });
+  }
+  if (/gpg|signing/i.test(out)) return new GitError(`git commit failed while signing; nothing was changed:\n${out}`);
+  const hooks = await git.gitPath('hooks').catch(() => undefined);
+  const hasHook = hooks !== undefined && ['pre-commit', 'commit-msg', 'prepare-commit-msg'].some((h) => existsSync(join(hooks, h)));
+  if (hasHook) return new HookRejectedError(`the commit was refused by a git hook; nothing was changed:\n${out}`);
+  return new GitError(`git commit failed; nothing was changed:\n${out}`);
 }
 
 async function rollback(git: Git, paths: string[], existedInHead: Set<string>, head: string | undefined): Promise<void> {
