@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { ConflictError, GitError } from '../errors.js';
 import { CONFIG_FILE, DEFAULT_CONFIG, DEFAULT_CONFIG_TEXT, DEFAULT_STAGES_TEXT, STAGES_FILE } from '../domain/config.js';
 import { Git, runGit } from '../git/git.js';
+import { ciFiles, type CiKind } from './ci.js';
 import { installHook, type HookInstallAnswer, type HookInstallOptions } from './hooks.js';
 import { commitChanges, withWriteLock, type FileChange } from './transaction.js';
 
@@ -13,6 +14,8 @@ export interface InitOptions extends HookInstallOptions {
   extraFiles?: FileChange[];
   /** skip installing the pre-commit hook */
   noHook?: boolean;
+  /** also write the CI workflow that calls modelgit's reusable workflow */
+  ci?: CiKind;
 }
 
 export interface InitAnswer {
@@ -39,10 +42,15 @@ export async function init(opts: InitOptions): Promise<InitAnswer> {
     throw new ConflictError(`${root} is already a modelgit registry (${CONFIG_FILE} exists)`, { hint: 'modelgit hooks install re-installs the hook' });
   }
   const git = new Git(root);
+  const ci = opts.ci ? ciFiles(opts.ci, await currentBranchName(root)) : [];
+  for (const f of ci) {
+    if (existsSync(join(root, f.path))) throw new ConflictError(`${f.path} already exists; modelgit will not overwrite it`, { hint: 'move it away, or leave out --ci' });
+  }
   const changes: FileChange[] = [
     { path: CONFIG_FILE, content: DEFAULT_CONFIG_TEXT },
     ...(existsSync(join(root, STAGES_FILE)) ? [] : [{ path: STAGES_FILE, content: DEFAULT_STAGES_TEXT }]),
     { path: `${DEFAULT_CONFIG.models_dir}/.gitkeep`, content: '' },
+    ...ci,
     ...(opts.extraFiles ?? []),
   ];
   const commit = await withWriteLock(gitDir, () =>
@@ -50,4 +58,10 @@ export async function init(opts: InitOptions): Promise<InitAnswer> {
   );
   const hook = opts.noHook ? undefined : await installHook(git, opts);
   return { root, created_repo: createdRepo, commit, files: changes.map((c) => c.path), ...(hook ? { hook } : {}) };
+}
+
+/** The branch HEAD names (also in a repository without commits yet), for the CI push trigger. */
+async function currentBranchName(root: string): Promise<string> {
+  const r = await runGit(root, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+  return (r.code === 0 && r.stdout.toString('utf8').trim()) || 'main';
 }

@@ -130,7 +130,7 @@ async function commitFailure(git: Git, e: unknown): Promise<Error> {
   return new GitError(`git commit failed; nothing was changed:\n${out}`);
 }
 
-async function rollback(git: Git, paths: string[], existedInHead: Set<string>, head: string | undefined): Promise<void> {
+export async function rollback(git: Git, paths: string[], existedInHead: Set<string>, head: string | undefined): Promise<void> {
   if (!paths.length) return;
   // Unstage first, then put the working tree back: files in HEAD from HEAD, new files deleted.
   await git.run(head ? ['reset', '-q', 'HEAD', '--', ...paths] : ['rm', '-q', '--cached', '--ignore-unmatch', '--', ...paths]);

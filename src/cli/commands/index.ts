@@ -4,10 +4,18 @@ import { registerCommand } from './register.js';
 import { testCommand } from './test.js';
 import { labelCommands } from './labels.js';
 import { initCommands } from './init.js';
+import { promoteCommands } from './promote.js';
+import { diffCommand } from './diff.js';
+import { syncTagsCommand } from './sync-tags.js';
+import { gatesCommand } from './gates.js';
 
 export function addCommands(program: Command): void {
   initCommands(program);
   registerCommand(program);
   testCommand(program);
   labelCommands(program);
+  promoteCommands(program);
+  diffCommand(program);
+  syncTagsCommand(program);
+  gatesCommand(program);
 }

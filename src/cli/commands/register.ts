@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { parseParam, register } from '../../registry/register.js';
 import { collect, numberArg, positiveIntArg } from '../options.js';
 import { openRegistry, writeJson, writeOut } from '../context.js';
+import { PUSH_OPTION } from '../push.js';
 
 export function registerCommand(program: Command): void {
   program
@@ -19,9 +20,10 @@ export function registerCommand(program: Command): void {
     .option('--tag <tag>', 'label (repeatable)', collect, [])
     .option('--notes <text>', 'free text')
     .option('--from <file>', 'metadata fields from a JSON or YAML file; flags win')
+    .option(...PUSH_OPTION)
     .option('--json', 'machine-readable output')
     .action(async (o) => {
-      const reg = await openRegistry();
+      const reg = await openRegistry(o);
       const params = Object.fromEntries((o.param as string[]).map(parseParam));
       const answer = await register(reg, {
         algorithm: o.algo, name: o.name, id: o.id, dataset: o.dataset, params, numQueries: o.numQueries,

@@ -1,0 +1,204 @@
+// The write engine behind `reg.write(plan)`: under the registry lock, `plan` reads fresh state and
+// says what commit to make; the engine makes exactly one commit (and the stage tags a plan asks
+// for), optionally on a new branch, and with --push publishes it.
+//
+// --push rebuilds the *operation*, not the text diff (DESIGN §4b). When the remote moved, the
+// engine fetches, moves the branch onto the remote head, runs `plan` again — so register picks a
+// fresh id, test appends to the model's current file, promote re-checks its gates and renumbers
+// its tag — commits and pushes again, with bounded jittered retries. Crash safety: the local
+// commit of a rejected attempt is only ever a *local* copy of an operation that never reached the
+// remote, so dropping it before the re-run can't lose anything the user was told had happened;
+// if the re-run fails, the branch goes back to that commit and the user is told it is unpushed.
+import { ConflictError, ModelgitError, PushError } from '../errors.js';
+import type { Git } from '../git/git.js';
+import { pushTarget, type PushTarget } from './branches.js';
+import { beginWrite, endWrite, recoverInterruptedWrite } from './journal.js';
+import { deleteTags, fetchRemote, integrate, moveBranch, pushRefs, pushRetries, retryDelay } from './push.js';
+import { assertCommittable, commitChanges, withWriteLock, type CommitSpec } from './transaction.js';
+
+/** An annotated tag a write creates on its commit (stage tags). */
+export interface TagSpec {
+  name: string;
+  message: string;
+}
+
+export interface PushInfo {
+  remote: string;
+  branch: string;
+  /** how many pushes it took (1 = the remote had not moved) */
+  attempts: number;
+}
+
+export interface WriteOutcome {
+  commit: string;
+  tags: string[];
+  /** set when the commit was made on a new branch (promote --branch) */
+  branch?: string;
+  pushed?: PushInfo;
+}
+
+/** What a write decides under the lock: the commit to make and its answer, or nothing to do. */
+export type WritePlan<T> =
+  | {
+      spec: CommitSpec;
+      result: (commit: string, outcome: WriteOutcome) => T | Promise<T>;
+      /** annotated tags to put on the new commit (pushed with it, atomically) */
+      tags?: TagSpec[];
+      /** make the commit on this new branch, starting at HEAD, and come back (for a pull request) */
+      branch?: string;
+    }
+  | { nothing: T };
+
+export interface WriteOptions {
+  /** push the commit (and its tags) to the current branch's upstream, retrying when the remote moved */
+  push?: boolean;
+}
+
+/** What the engine needs from the registry (kept narrow so tests and other callers can supply it). */
+export interface WriteHost {
+  git: Git;
+  gitDir: string;
+  clearCache(): void;
+  notify?: (message: string) => void;
+}
+
+export async function runWrite<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, opts: WriteOptions = {}): Promise<T> {
+  return withWriteLock(host.gitDir, async () => {
+    const recovered = await recoverInterruptedWrite(host.git, host.gitDir);
+    if (recovered) host.notify?.(recovered);
+    if (opts.push) return pushLoop(host, plan);
+    host.clearCache(); // someone may have committed while we waited for the lock
+    const p = await plan();
+    if ('nothing' in p) return p.nothing;
+    const made = await makeCommit(host, p);
+    host.clearCache();
+    return p.result(made.commit, made);
+  });
+}
+
+async function createTags(git: Git, commit: string, tags: TagSpec[]): Promise<string[]> {
+  const made: string[] = [];
+  for (const t of tags) {
+    const r = await git.run(['tag', '-a', '--cleanup=verbatim', '-F', '-', t.name, commit], { input: t.message });
+    if (r.code !== 0) {
+      await deleteTags(git, made).catch(() => {});
+      throw new ModelgitError(`committed ${commit.slice(0, 10)}, but could not write the tag ${t.name}: ${r.stderr.trim()}`, {
+        hint: 'modelgit sync-tags writes the missing stage tags',
+      });
+    }
+    made.push(t.name);
+  }
+  return made;
+}
+
+type CommitPlan = Extract<WritePlan<unknown>, { spec: CommitSpec }>;
+
+async function makeCommit(host: WriteHost, p: CommitPlan): Promise<WriteOutcome> {
+  const { git, gitDir } = host;
+  const paths = p.spec.changes.map((c) => c.path);
+  if (!p.branch) {
+    await beginWrite(git, gitDir, { paths, subject: p.spec.subject });
+    let commit: string;
+    try {
+      commit = await commitChanges(git, p.spec);
+    } finally {
+      endWrite(gitDir);
+    }
+    return { commit, tags: await createTags(git, commit, p.tags ?? []) };
+  }
+  // A new branch for a pull request: switch, commit, switch back. The index must be clean first,
+  // or the switch would carry someone's staged work onto the promotion branch.
+  await assertCommittable(git, paths);
+  const returnTo = (await git.currentBranch()) ?? (await git.head());
+  if (!returnTo) throw new ConflictError('the repository has no commit yet to branch from');
+  const sw = await git.run(['switch', '--quiet', '-c', p.branch]);
+  if (sw.code !== 0) {
+    throw new ConflictError(`could not create the branch ${p.branch}: ${sw.stderr.trim()}`, {
+      hint: /already exists/.test(sw.stderr) ? `delete the old one first: git branch -D ${p.branch}` : undefined,
+    });
+  }
+  await beginWrite(git, gitDir, { paths, subject: p.spec.subject, branch: p.branch, returnTo });
+  let commit: string;
+  try {
+    commit = await commitChanges(git, p.spec);
+  } catch (e) {
+    await git.run(['switch', '--quiet', returnTo]);
+    await git.run(['branch', '-D', '--', p.branch]);
+    endWrite(gitDir);
+    throw e;
+  }
+  await git.text(['switch', '--quiet', returnTo]);
+  endWrite(gitDir);
+  return { commit, tags: [], branch: p.branch };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>): Promise<T> {
+  const { git } = host;
+  const target = await pushTarget(git);
+  const attempts = pushRetries() + 1;
+  // Our commit (and tags) from a rejected attempt: a local copy of an operation the remote never got.
+  let unpushed: WriteOutcome | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const remoteHead = await fetchRemote(git, target);
+    if (unpushed) {
+      await deleteTags(git, unpushed.tags);
+      await moveBranch(git, `${unpushed.commit}~1`);
+    }
+    let p: WritePlan<T>;
+    try {
+      await integrate(git, remoteHead);
+      host.clearCache();
+      p = await plan();
+    } catch (e) {
+      if (unpushed) await restoreUnpushed(host, unpushed, target, e);
+      throw e;
+    }
+    if ('nothing' in p) return p.nothing;
+    const made = await makeCommit(host, p);
+    host.clearCache();
+    const refs = made.branch
+      ? [{ local: `refs/heads/${made.branch}`, remote: `refs/heads/${made.branch}` }]
+      : [{ local: made.commit, remote: `refs/heads/${target.branch}` }, ...made.tags.map((t) => ({ local: `refs/tags/${t}`, remote: `refs/tags/${t}` }))];
+    const pushed = await pushRefs(git, target, refs, true);
+    if (pushed.ok) {
+      const info: PushInfo = { remote: target.remote, branch: made.branch ?? target.branch, attempts: attempt };
+      if (!made.branch) await git.run(['update-ref', target.trackingRef, made.commit]);
+      host.notify?.(`pushed ${made.commit.slice(0, 10)}${made.tags.length ? ` and ${made.tags.join(', ')}` : ''} to ${target.remote}/${info.branch}${attempt > 1 ? ` (attempt ${attempt}: the remote had moved)` : ''}`);
+      return p.result(made.commit, { ...made, pushed: info });
+    }
+    const where = `${target.remote}/${made.branch ?? target.branch}`;
+    if (!pushed.retry || made.branch) {
+      throw new PushError(`committed ${made.commit.slice(0, 10)} locally, but ${where} refused the push: ${pushed.detail}`, {
+        hint: /protected|declined|hook/i.test(pushed.detail)
+          ? 'the remote does not take direct pushes here; open a pull request (modelgit promote … --branch --push)'
+          : `the commit is kept on your branch; push it when the remote is reachable: git push ${target.remote} HEAD:${made.branch ?? target.branch}`,
+        data: { commit: made.commit, tags: made.tags, remote: target.remote, branch: made.branch ?? target.branch },
+      });
+    }
+    if (attempt >= attempts) {
+      throw new PushError(`the remote kept moving: ${attempts} pushes to ${where} were rejected; committed ${made.commit.slice(0, 10)} locally, not pushed`, {
+        hint: `run the same command again later, or publish this commit: git pull --rebase ${target.remote} ${target.branch} && git push (MODELGIT_PUSH_RETRIES raises the number of tries)`,
+        data: { commit: made.commit, tags: made.tags, remote: target.remote, branch: target.branch },
+      });
+    }
+    unpushed = made;
+    await sleep(retryDelay(attempt));
+  }
+}
+
+/** The re-run failed on the remote's new state: put the branch back on our unpushed commit and say so. */
+async function restoreUnpushed(host: WriteHost, unpushed: WriteOutcome, target: PushTarget, e: unknown): Promise<void> {
+  try {
+    await moveBranch(host.git, unpushed.commit);
+  } catch {
+    /* the error below still names the commit */
+  }
+  if (e instanceof ModelgitError) {
+    const note = `the remote moved and the operation no longer applies there; your earlier attempt ${unpushed.commit.slice(0, 10)} is on your branch, unpushed (git reset --keep ${target.remote}/${target.branch} drops it)`;
+    e.hint = e.hint ? `${e.hint}\n  ${note}` : note;
+  }
+}
