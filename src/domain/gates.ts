@@ -146,8 +146,8 @@ export function forcedKey(algorithm: string, stage: string, modelId: string): st
 
 /**
  * The gates for every promotion between two stage maps — what `validate --since BASE` checks on a
- * pull request. The holder being replaced and the from_stage state are taken from `before`, the
- * candidate from `after` (its results may have been added in the same pull request).
+ * pull request. Who held what (from_stage, the holder being replaced) comes from `before`; the
+ * candidate's and the holder's results from `after`, so results added in the same pull request count.
  */
 export function checkPromotions(input: PromotionCheckInput): PromotionCheck[] {
   const checks: PromotionCheck[] = [];
