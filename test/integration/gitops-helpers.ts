@@ -1,0 +1,60 @@
+// Remotes for the GitOps tests: a bare repository seeded from a registry, and clones of it, each
+// with its own identity — the way several machines share one registry.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { CLI, git, runCli, tempDir, tempRegistry, type CliResult, type TempRegistry } from '../helpers.js';
+
+export interface Clone {
+  dir: string;
+  run: (...args: string[]) => Promise<CliResult>;
+  git: (...args: string[]) => string;
+  read: (rel: string) => string;
+}
+
+export function asClone(dir: string): Clone {
+  return { dir, run: (...a) => runCli(dir, ...a), git: (...a) => git(dir, ...a), read: (rel) => readFileSync(join(dir, rel), 'utf8') };
+}
+
+/** A bare remote holding a fresh registry; `seed` is the registry it was made from (origin set up). */
+export async function registryRemote(): Promise<{ bare: string; seed: TempRegistry }> {
+  const seed = await tempRegistry();
+  const bare = join(tempDir('modelgit-remote-'), 'registry.git');
+  git(seed.dir, 'init', '-q', '--bare', '-b', 'main', bare);
+  seed.git('remote', 'add', 'origin', bare);
+  seed.git('push', '-q', '-u', 'origin', 'main');
+  return { bare, seed };
+}
+
+export function cloneOf(bare: string, name = 'writer'): Clone {
+  const dir = join(tempDir(`modelgit-${name}-`), 'clone');
+  git(process.cwd(), 'clone', '-q', bare, dir);
+  for (const [k, v] of [['user.name', name], ['user.email', `${name}@example.com`], ['commit.gpgsign', 'false'], ['tag.gpgsign', 'false']]) git(dir, 'config', k!, v!);
+  return asClone(dir);
+}
+
+/** `Model-Action` trailers on the remote's main, oldest first, as [action, model ids]. */
+export function remoteActions(bare: string): { action: string; ids: string[]; subject: string }[] {
+  const out = git(bare, 'log', '--reverse', '--format=%s%x1f%(trailers:key=Model-Action,valueonly,separator=%x2c)%x1f%(trailers:key=Model-Id,valueonly,separator=%x2c)%x1e', 'main');
+  return out
+    .split('\x1e')
+    .map((r) => r.replace(/^\n/, ''))
+    .filter(Boolean)
+    .map((r) => {
+      const [subject, action, ids] = r.split('\x1f');
+      return { subject: subject!, action: action!.trim(), ids: ids!.trim() ? ids!.trim().split(',') : [] };
+    });
+}
+
+/** The built CLI with extra environment (another author, a default branch override…). */
+export function runWithEnv(cwd: string, env: Record<string, string>, ...args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr, json: () => JSON.parse(stdout) }));
+  });
+}
