@@ -54,6 +54,10 @@ const USER_ENVIRONMENT_IS_TRUSTED = {
   allowUnsafeCredentialHelper: true,
   allowUnsafeHooksPath: true,
   allowUnsafeFsMonitor: true,
+  // git itself sets GIT_EXEC_PATH for every hook it runs, so a modelgit write run from a hook
+  // (or `git rebase --exec`) carries it; it is the user's git's own value.
+  allowUnsafeExec: true,
+  allowUnsafeDiffExternal: true,
 } as Record<string, boolean>;
 
 // Stable, parseable output whatever the user's locale or pager settings.

@@ -7,7 +7,7 @@ import type { PushTarget } from './branches.js';
 export type PushResult = { ok: true } | { ok: false; retry: boolean; detail: string };
 
 // Reasons git prints when someone else updated the ref first: worth fetching and trying again.
-const MOVED = /fetch first|non-fast-forward|already exists|stale info|cannot lock ref|failed to update ref|incorrect old value|reference already exists|is at [0-9a-f]+ but expected/i;
+const MOVED = /fetch first|non-fast-forward|already exists|stale info|cannot lock ref|failed to update ref|incorrect old value|reference already exists|is at [0-9a-f]+ but expected|atomic transaction failed/i;
 
 /** Reads `git push --porcelain` output: every rejected ref and why. */
 export function classifyPush(code: number, stdout: string, stderr: string): PushResult {
@@ -22,7 +22,8 @@ export function classifyPush(code: number, stdout: string, stderr: string): Push
     const detail = stderr.split('\n').filter((l) => /fatal|error/i.test(l)).join('; ') || stderr.trim() || `git push exited ${code}`;
     return { ok: false, retry: false, detail };
   }
-  // With --atomic, the refs that were fine are rejected as "atomic push failed"; the others say why.
+  // With --atomic, the refs that were fine are rejected as "atomic push failed" (client side); the
+  // others say why. A server whose ref transaction lost a race says "atomic transaction failed".
   const real = rejected.filter((r) => !/atomic push failed/.test(r.summary));
   const detail = (real.length ? real : rejected).map((r) => `${r.ref} ${r.summary}`).join('; ');
   const retry = real.length > 0 && real.every((r) => MOVED.test(r.summary));
@@ -50,9 +51,9 @@ export async function fetchRemote(git: Git, target: PushTarget): Promise<string 
     });
   }
   // Stage tags are numbered from what exists; the remote's count is the one that matters.
-  const tags = await git.run(['fetch', '--quiet', '--no-tags', target.remote, 'refs/tags/stage/*:refs/tags/stage/*']);
+  const tags = await git.run(['fetch', '--no-tags', target.remote, 'refs/tags/stage/*:refs/tags/stage/*']);
   if (tags.code !== 0) {
-    throw new PushError(`could not fetch the stage tags from ${target.remote}: ${tags.stderr.trim()}`, {
+    throw new PushError(`could not fetch the stage tags from ${target.remote}: ${tags.stderr.split('\n').filter((l) => /rejected|error|fatal/i.test(l)).join('; ') || tags.stderr.trim()}`, {
       hint: 'a local stage tag differs from the remote one with the same name: delete it (git tag -d <tag>); modelgit sync-tags rewrites missing tags',
     });
   }

@@ -143,11 +143,10 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>): 
   // Our commit (and tags) from a rejected attempt: a local copy of an operation the remote never got.
   let unpushed: WriteOutcome | undefined;
   for (let attempt = 1; ; attempt++) {
+    // Our tags from the rejected attempt go first: the remote may now hold tags of the same name.
+    if (unpushed) await deleteTags(git, unpushed.tags);
     const remoteHead = await fetchRemote(git, target);
-    if (unpushed) {
-      await deleteTags(git, unpushed.tags);
-      await moveBranch(git, `${unpushed.commit}~1`);
-    }
+    if (unpushed) await moveBranch(git, `${unpushed.commit}~1`);
     let p: WritePlan<T>;
     try {
       await integrate(git, remoteHead);
