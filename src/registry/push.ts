@@ -4,14 +4,21 @@ import { DirtyStateError, GitError, PushError } from '../errors.js';
 import type { Git } from '../git/git.js';
 import type { PushTarget } from './branches.js';
 
-export type PushResult = { ok: true } | { ok: false; retry: boolean; detail: string };
+/** `upToDate`: refs the remote already had at exactly our value (see write.ts: an identical commit). */
+export type PushResult = { ok: true; upToDate: string[] } | { ok: false; retry: boolean; detail: string };
 
 // Reasons git prints when someone else updated the ref first: worth fetching and trying again.
 const MOVED = /fetch first|non-fast-forward|already exists|stale info|cannot lock ref|failed to update ref|incorrect old value|reference already exists|is at [0-9a-f]+ but expected|atomic transaction failed/i;
 
 /** Reads `git push --porcelain` output: every rejected ref and why. */
 export function classifyPush(code: number, stdout: string, stderr: string): PushResult {
-  if (code === 0) return { ok: true };
+  if (code === 0) {
+    const upToDate = stdout
+      .split('\n')
+      .filter((l) => l.startsWith('='))
+      .map((l) => (l.split('\t')[1] ?? '').split(':').pop() ?? '');
+    return { ok: true, upToDate };
+  }
   const rejected = stdout
     .split('\n')
     .filter((l) => l.startsWith('!'))
@@ -37,27 +44,29 @@ export async function pushRefs(git: Git, target: PushTarget, refs: { local: stri
 }
 
 /**
- * Fetches the remote branch (into its remote-tracking ref) and the remote's stage tags; returns
- * the remote head, or undefined when the branch does not exist there yet.
+ * Fetches the remote branch (into its remote-tracking ref) and the remote's stage tags, in one
+ * round trip; returns the remote head, or undefined when the branch does not exist there yet.
  */
 export async function fetchRemote(git: Git, target: PushTarget): Promise<string | undefined> {
-  const branch = await git.run(['fetch', '--quiet', '--no-tags', target.remote, `+refs/heads/${target.branch}:${target.trackingRef}`]);
-  let head: string | undefined;
-  if (branch.code === 0) {
-    head = await git.resolveCommit(target.trackingRef);
-  } else if (!/couldn't find remote ref/i.test(branch.stderr)) {
-    throw new PushError(`could not fetch ${target.branch} from ${target.remote}: ${branch.stderr.trim()}`, {
-      hint: `check the remote: git fetch ${target.remote}`,
-    });
-  }
+  const branchSpec = `+refs/heads/${target.branch}:${target.trackingRef}`;
   // Stage tags are numbered from what exists; the remote's count is the one that matters.
-  const tags = await git.run(['fetch', '--no-tags', target.remote, 'refs/tags/stage/*:refs/tags/stage/*']);
-  if (tags.code !== 0) {
-    throw new PushError(`could not fetch the stage tags from ${target.remote}: ${tags.stderr.split('\n').filter((l) => /rejected|error|fatal/i.test(l)).join('; ') || tags.stderr.trim()}`, {
-      hint: 'a local stage tag differs from the remote one with the same name: delete it (git tag -d <tag>); modelgit sync-tags rewrites missing tags',
+  const tagSpec = 'refs/tags/stage/*:refs/tags/stage/*';
+  let r = await git.run(['fetch', '--no-tags', target.remote, branchSpec, tagSpec]);
+  let hasBranch = true;
+  if (r.code !== 0 && /couldn't find remote ref/i.test(r.stderr)) {
+    hasBranch = false; // a new, empty remote: nothing to catch up with
+    r = await git.run(['fetch', '--no-tags', target.remote, tagSpec]);
+  }
+  if (r.code !== 0) {
+    const lines = r.stderr.split('\n').filter((l) => /rejected|error|fatal/i.test(l)).join('; ') || r.stderr.trim();
+    const clobber = /clobber|rejected/i.test(r.stderr);
+    throw new PushError(`could not fetch ${target.branch} from ${target.remote}: ${lines}`, {
+      hint: clobber
+        ? 'a local stage tag differs from the remote one with the same name: delete it (git tag -d <tag>); modelgit sync-tags rewrites missing tags'
+        : `check the remote: git fetch ${target.remote}`,
     });
   }
-  return head;
+  return hasBranch ? git.resolveCommit(target.trackingRef) : undefined;
 }
 
 export async function isAncestor(git: Git, a: string, b: string): Promise<boolean> {
@@ -102,9 +111,13 @@ export async function deleteTags(git: Git, tags: string[]): Promise<void> {
   if (r.code !== 0) throw new GitError(`could not delete the local tags ${tags.join(', ')}: ${r.stderr.trim()}`);
 }
 
-/** Full jitter: a random wait up to an exponentially growing cap, so retrying writers spread out. */
-export function retryDelay(attempt: number, random = Math.random): number {
-  const cap = Math.min(2000, 80 * 2 ** Math.min(attempt - 1, 8));
+/**
+ * Full jitter: a random wait up to a cap that doubles with each attempt, scaled by how long an
+ * attempt takes here (a busy machine or a slow remote widens the spread), at most 8 s.
+ */
+export function retryDelay(attempt: number, attemptMs = 0, random = Math.random): number {
+  const unit = Math.max(80, attemptMs);
+  const cap = Math.min(8000, unit * 2 ** Math.min(attempt - 1, 10));
   return Math.round(random() * cap);
 }
 

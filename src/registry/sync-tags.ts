@@ -143,6 +143,7 @@ export async function syncTags(reg: Registry, opts: SyncTagsOptions = {}): Promi
     const target = opts.push ? await pushTarget(git) : undefined;
     const attempts = pushRetries() + 1;
     for (let attempt = 1; ; attempt++) {
+      const began = Date.now();
       if (target) await fetchRemote(git, target);
       const tip = await git.resolveCommit(`refs/heads/${branch}`);
       if (!tip) throw new NotFoundError(`there is no local branch ${branch}`, { hint: `git fetch and check it out, or pass --branch` });
@@ -160,7 +161,7 @@ export async function syncTags(reg: Registry, opts: SyncTagsOptions = {}): Promi
       }
       // Someone else tagged meanwhile: drop ours, fetch theirs, renumber.
       await deleteTags(git, planned.map((t) => t.tag));
-      await new Promise((res) => setTimeout(res, retryDelay(attempt)));
+      await new Promise((res) => setTimeout(res, retryDelay(attempt, Date.now() - began)));
     }
   });
 }

@@ -143,6 +143,7 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>): 
   // Our commit (and tags) from a rejected attempt: a local copy of an operation the remote never got.
   let unpushed: WriteOutcome | undefined;
   for (let attempt = 1; ; attempt++) {
+    const began = Date.now();
     // Our tags from the rejected attempt go first: the remote may now hold tags of the same name.
     if (unpushed) await deleteTags(git, unpushed.tags);
     const remoteHead = await fetchRemote(git, target);
@@ -162,7 +163,13 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>): 
     const refs = made.branch
       ? [{ local: `refs/heads/${made.branch}`, remote: `refs/heads/${made.branch}` }]
       : [{ local: made.commit, remote: `refs/heads/${target.branch}` }, ...made.tags.map((t) => ({ local: `refs/tags/${t}`, remote: `refs/tags/${t}` }))];
-    const pushed = await pushRefs(git, target, refs, true);
+    let pushed = await pushRefs(git, target, refs, true);
+    if (pushed.ok && pushed.upToDate.includes(refs[0]!.remote)) {
+      // The remote already had our very commit: another writer did the same operation in the same
+      // second under the same identity, so the two commits are one object. That write is theirs;
+      // ours must be made again on top of it (a fresh id, a second result), like any other race.
+      pushed = { ok: false, retry: true, detail: `${refs[0]!.remote} already held an identical commit from another writer` };
+    }
     if (pushed.ok) {
       const info: PushInfo = { remote: target.remote, branch: made.branch ?? target.branch, attempts: attempt };
       if (!made.branch) await git.run(['update-ref', target.trackingRef, made.commit]);
@@ -185,7 +192,7 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>): 
       });
     }
     unpushed = made;
-    await sleep(retryDelay(attempt));
+    await sleep(retryDelay(attempt, Date.now() - began));
   }
 }
 

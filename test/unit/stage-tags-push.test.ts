@@ -40,13 +40,16 @@ describe('classifyPush', () => {
   it('does not retry a refusal that another try cannot fix', () => {
     expect(classifyPush(1, '!\tHEAD:refs/heads/main\t[remote rejected] (pre-receive hook declined)\n', '')).toMatchObject({ retry: false, detail: 'refs/heads/main [remote rejected] (pre-receive hook declined)' });
     expect(classifyPush(128, '', "fatal: 'nowhere' does not appear to be a git repository\nfatal: Could not read from remote repository.\n")).toMatchObject({ retry: false, detail: expect.stringContaining('does not appear to be a git repository') });
-    expect(classifyPush(0, 'Done', '')).toEqual({ ok: true });
+    expect(classifyPush(0, 'Done', '')).toEqual({ ok: true, upToDate: [] });
+    expect(classifyPush(0, 'To /r\n=\tabc:refs/heads/main\t[up to date]\n*\trefs/tags/t:refs/tags/t\t[new tag]\nDone\n', '')).toEqual({ ok: true, upToDate: ['refs/heads/main'] });
   });
 
-  it('waits a random time under a cap that grows, never above 2 s', () => {
-    expect(retryDelay(1, () => 1)).toBe(80);
-    expect(retryDelay(3, () => 1)).toBe(320);
-    expect(retryDelay(30, () => 1)).toBe(2000);
-    expect(retryDelay(5, () => 0)).toBe(0);
+  it('waits a random time under a cap that doubles per attempt, scaled by the attempt time, at most 8 s', () => {
+    expect(retryDelay(1, 0, () => 1)).toBe(80);
+    expect(retryDelay(3, 0, () => 1)).toBe(320);
+    expect(retryDelay(2, 1000, () => 1)).toBe(2000);
+    expect(retryDelay(2, 1000, () => 0.25)).toBe(500);
+    expect(retryDelay(30, 0, () => 1)).toBe(8000);
+    expect(retryDelay(5, 3000, () => 0)).toBe(0);
   });
 });
