@@ -142,7 +142,7 @@ export function diffRegistry(input: DiffInput): RegistryDiff {
   const byId = (a: { model_id: string }, b: { model_id: string }) => a.model_id.localeCompare(b.model_id);
   out.registered.sort(byId);
   out.removed.sort(byId);
-  out.changed.sort((a, b) => a.path.localeCompare(b.path));
+  out.changed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return out;
 }
 

@@ -30,5 +30,5 @@ export async function registryDiff(reg: Registry, baseRev: string, headRev = 'HE
   for (let i = 0; i + 1 < parts.length; i += 2) other.push({ path: parts[i + 1]!, status: parts[i]! });
   const stage = reg.config.stages[reg.config.stages.length - 1] ?? null;
   const metric = (stage && reg.config.promotion?.[stage]?.must_beat_current) || reg.config.default_metric;
-  return { base, head, metric, stage, ...d, changed: [...d.changed, ...other].sort((a, b) => a.path.localeCompare(b.path)) };
+  return { base, head, metric, stage, ...d, changed: [...d.changed, ...other].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
 }
