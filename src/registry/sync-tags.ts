@@ -146,7 +146,7 @@ export async function syncTags(reg: Registry, opts: SyncTagsOptions = {}): Promi
       const began = Date.now();
       if (target) await fetchRemote(git, target);
       const tip = await git.resolveCommit(`refs/heads/${branch}`);
-      if (!tip) throw new NotFoundError(`there is no local branch ${branch}`, { hint: `git fetch and check it out, or pass --branch` });
+      if (!tip) throw new NotFoundError(`there is no local branch ${branch}`, { hint: `fetch it (git fetch origin ${branch}:${branch}) or name another with --branch` });
       const planned = await planTags(git, tip, answer);
       await createAll(git, planned);
       answer.created = planned.map(({ message: _m, ...t }) => t);

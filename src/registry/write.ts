@@ -180,7 +180,7 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>): 
     if (!pushed.retry || made.branch) {
       throw new PushError(`committed ${made.commit.slice(0, 10)} locally, but ${where} refused the push: ${pushed.detail}`, {
         hint: /protected|declined|hook/i.test(pushed.detail)
-          ? 'the remote does not take direct pushes here; open a pull request (modelgit promote … --branch --push)'
+          ? 'the remote does not take direct pushes here: push the commit to a branch and open a pull request (promotions: modelgit promote … --branch --push)'
           : `the commit is kept on your branch; push it when the remote is reachable: git push ${target.remote} HEAD:${made.branch ?? target.branch}`,
         data: { commit: made.commit, tags: made.tags, remote: target.remote, branch: made.branch ?? target.branch },
       });

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, git, runCli, tempDir } from '../helpers.js';
 import { fileURLToPath } from 'node:url';
-import { cloneOf, registryRemote, remoteActions } from './gitops-helpers.js';
+import { register } from '../../src/registry/register.js';
+import { cloneOf, registryRemote, remoteActions, type Clone } from './gitops-helpers.js';
 
 const WRITER = fileURLToPath(new URL('../fixtures/writer.mjs', import.meta.url));
 
@@ -78,39 +79,69 @@ describe('many writers, one remote', () => {
     expect(fsckClean(seed.dir)).toBe('');
   });
 
-  it('a writer killed mid-commit leaves the clone consistent, and running the command again lands it once', async () => {
-    const { bare } = await registryRemote();
+  it('writers killed mid-commit leave their clones consistent, and running the commands again lands each once', async () => {
+    const { bare, seed } = await registryRemote();
+    const reg = await seed.open();
+    await register(reg, { algorithm: 'mscn', id: 'fast' });
+    seed.git('push', '-q', 'origin', 'main');
+    // Two writers, killed at the same moment of their commit (so the lock each leaves behind goes
+    // stale once, in parallel): a register --push, and a promote --branch that had switched branch.
     const k = cloneOf(bare, 'killed');
-    const started = join(tempDir('modelgit-mark-'), 'started');
-    const hook = join(k.dir, '.git', 'hooks', 'pre-commit');
-    writeFileSync(hook, `#!/bin/sh\ntouch '${started}'\nsleep 60\n`);
-    chmodSync(hook, 0o755);
-    const head = k.git('rev-parse', 'HEAD').trim();
+    const p = cloneOf(bare, 'killed-pr');
+    const started = (c: Clone) => join(c.dir, '.git', 'hook-started');
+    const slowHook = (c: Clone) => {
+      writeFileSync(join(c.dir, '.git', 'hooks', 'pre-commit'), `#!/bin/sh
+touch '${started(c)}'
+sleep 60
+`);
+      chmodSync(join(c.dir, '.git', 'hooks', 'pre-commit'), 0o755);
+    };
+    slowHook(k);
+    slowHook(p);
+    const heads = [k.git('rev-parse', 'HEAD').trim(), p.git('rev-parse', 'HEAD').trim()];
     const remoteHead = git(bare, 'rev-parse', 'main').trim();
 
-    // The writer and everything it started (git, the hook) in one process group, killed at once.
-    const w = sh(`eval "$MG register --algo mscn --id survivor --push"`, k.dir, { detached: true });
-    for (let i = 0; i < 600 && !existsSync(started); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(existsSync(started)).toBe(true);
-    process.kill(-w.child.pid!, 'SIGKILL');
-    expect((await w.done).signal).toBe('SIGKILL');
+    // Each writer and everything it started (git, the hook) in one process group, killed at once.
+    const writers = [
+      sh(`eval "$MG register --algo mscn --id survivor --push"`, k.dir, { detached: true }),
+      sh(`eval "$MG promote fast --stage staging --branch"`, p.dir, { detached: true }),
+    ];
+    for (const c of [k, p]) {
+      for (let i = 0; i < 600 && !existsSync(started(c)); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(existsSync(started(c))).toBe(true);
+    }
+    for (const w of writers) process.kill(-w.child.pid!, 'SIGKILL');
+    for (const w of writers) expect((await w.done).signal).toBe('SIGKILL');
 
-    // Consistent: nothing committed or pushed, objects sound, index readable, no index.lock.
-    expect(k.git('rev-parse', 'HEAD').trim()).toBe(head);
+    // Consistent: nothing committed or pushed, objects sound, no index.lock; what is half-done is
+    // visible to git (a staged file, the promotion branch checked out), not hidden damage.
+    expect([k.git('rev-parse', 'HEAD').trim(), p.git('rev-parse', 'HEAD').trim()]).toEqual(heads);
     expect(git(bare, 'rev-parse', 'main').trim()).toBe(remoteHead);
-    expect(existsSync(join(k.dir, '.git', 'index.lock'))).toBe(false);
-    expect(fsckClean(k.dir)).toBe('');
-    // What the killed write left half-done is visible to git, not hidden damage:
+    for (const c of [k, p]) {
+      expect(existsSync(join(c.dir, '.git', 'index.lock'))).toBe(false);
+      expect(fsckClean(c.dir)).toBe('');
+    }
     expect(k.git('status', '--porcelain')).toBe('A  models/mscn/survivor.json\n');
+    expect(p.git('symbolic-ref', '--short', 'HEAD').trim()).toBe('promote/fast-staging');
+    expect(p.git('status', '--porcelain')).toBe('M  stages.yaml\n');
 
-    // Run it again (the hook gone): the interrupted write is undone first, then it lands once.
-    writeFileSync(hook, '#!/bin/sh\nexit 0\n');
-    const again = await runCli(k.dir, 'register', '--algo', 'mscn', '--id', 'survivor', '--push', '--json');
+    // Run them again (hooks gone): the interrupted write is undone first, then each lands once.
+    for (const c of [k, p]) writeFileSync(join(c.dir, '.git', 'hooks', 'pre-commit'), '#!/bin/sh\nexit 0\n');
+    const [again, pr] = await Promise.all([
+      runCli(k.dir, 'register', '--algo', 'mscn', '--id', 'survivor', '--push', '--json'),
+      runCli(p.dir, 'promote', 'fast', '--stage', 'staging', '--branch', '--json'),
+    ]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/an earlier modelgit write \("register survivor"\) was interrupted before its commit; its partial changes were undone/);
     expect(remoteActions(bare).filter((a) => a.ids.includes('survivor')).map((a) => a.action)).toEqual(['register']);
-    expect(k.git('status', '--porcelain')).toBe('');
-    expect(fsckClean(k.dir)).toBe('');
+    expect(pr.code, pr.stderr).toBe(0);
+    expect(pr.stderr).toMatch(/an earlier modelgit write \("promote fast to mscn\/staging"\) was interrupted before its commit/);
+    expect(p.git('symbolic-ref', '--short', 'HEAD').trim()).toBe('main');
+    expect(p.git('rev-list', '--count', 'main..promote/fast-staging').trim()).toBe('1');
+    for (const c of [k, p]) {
+      expect(c.git('status', '--porcelain')).toBe('');
+      expect(fsckClean(c.dir)).toBe('');
+    }
     expect(fsckClean(bare)).toBe('');
   });
 });

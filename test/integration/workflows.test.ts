@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { register } from '../../src/registry/register.js';
 import { recordTest } from '../../src/registry/record-test.js';
-import { CLI, git, tempDir, tempRegistry, type TempRegistry } from '../helpers.js';
+import { CLI, git, repoState, tempDir, tempRegistry, tempRepo, type TempRegistry } from '../helpers.js';
 import { cloneOf, registryRemote } from './gitops-helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -145,6 +145,19 @@ describe('workflow files', () => {
     const bad = spawnSync(process.execPath, [CLI, 'init', tempDir(), '--ci', 'gitlab'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/must be one of github/);
+  });
+
+  it('init --ci github will not overwrite a workflow that is already there', () => {
+    const dir = tempRepo();
+    mkdirSync(join(dir, '.github', 'workflows'), { recursive: true });
+    writeFileSync(join(dir, '.github', 'workflows', 'modelgit.yml'), 'name: ours\n');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'our workflow');
+    const before = repoState(dir);
+    const res = spawnSync(process.execPath, [CLI, 'init', dir, '--ci', 'github', '--no-hook'], { encoding: 'utf8' });
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/\.github\/workflows\/modelgit\.yml already exists; modelgit will not overwrite it/);
+    expect(repoState(dir)).toBe(before);
   });
 
   it("ci.yml's steps are this repository's own scripts", () => {
