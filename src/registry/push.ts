@@ -26,7 +26,9 @@ export function classifyPush(code: number, stdout: string, stderr: string): Push
     .map(([, ref, summary]) => ({ ref: (ref ?? '').split(':').pop() ?? '', summary: summary ?? '' }));
   if (rejected.length === 0) {
     // Nothing reached ref negotiation: no such remote, no access, network down.
-    const detail = stderr.split('\n').filter((l) => /fatal|error/i.test(l)).join('; ') || stderr.trim() || `git push exited ${code}`;
+    // (a pre-push hook's own words come first in stderr, so keep them all)
+    const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('hint:'));
+    const detail = lines.join('; ').slice(0, 600) || `git push exited ${code}`;
     return { ok: false, retry: false, detail };
   }
   // With --atomic, the refs that were fine are rejected as "atomic push failed" (client side); the
