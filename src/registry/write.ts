@@ -149,16 +149,18 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>): 
     const remoteHead = await fetchRemote(git, target);
     if (unpushed) await moveBranch(git, `${unpushed.commit}~1`);
     let p: WritePlan<T>;
+    let made: WriteOutcome;
     try {
       await integrate(git, remoteHead);
       host.clearCache();
       p = await plan();
+      // Nothing to do on the remote's state (someone did it meanwhile): our old attempt is moot.
+      if ('nothing' in p) return p.nothing;
+      made = await makeCommit(host, p);
     } catch (e) {
       if (unpushed) await restoreUnpushed(host, unpushed, target, e);
       throw e;
     }
-    if ('nothing' in p) return p.nothing;
-    const made = await makeCommit(host, p);
     host.clearCache();
     const refs = made.branch
       ? [{ local: `refs/heads/${made.branch}`, remote: `refs/heads/${made.branch}` }]
