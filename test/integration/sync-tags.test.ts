@@ -77,6 +77,24 @@ describe('sync-tags', () => {
     expect(r.git('tag', '-l', '--format=%(contents:subject)', 'stage/mscn/production/2').trim()).toBe('demote a from mscn/production');
   });
 
+  it('reports a commit whose stages.yaml does not parse and tags the rest', async () => {
+    const r = await tempRegistry();
+    await models(r);
+    r.write('stages.yaml', 'mscn: [unclosed\n');
+    r.git('commit', '-qam', 'broken by hand');
+    const broken = r.git('rev-parse', 'HEAD').trim();
+    r.write('stages.yaml', 'mscn:\n  staging: a\n');
+    r.git('commit', '-qam', 'fixed by hand');
+    const fixed = r.git('rev-parse', 'HEAD').trim();
+    await mergedPromotion(r, 'b', 'merge');
+    const a = (await r.run('sync-tags', '--json')).json();
+    expect(a.skipped).toEqual([
+      { commit: broken, reason: expect.stringMatching(/^stages\.yaml does not parse: /) },
+      { commit: fixed, reason: expect.stringMatching(/^its parent's stages\.yaml does not parse/) },
+    ]);
+    expect(a.created.map((t: { tag: string; model_id: string }) => `${t.tag} ${t.model_id}`)).toEqual(['stage/mscn/production/1 b']);
+  });
+
   it('--push pushes the new tags to the remote; a second run writes nothing', async () => {
     const { bare, seed } = await registryRemote();
     await models(seed);
