@@ -41,5 +41,6 @@ export interface ListEntry {
 export function sortListing(models: Model[], sort: ListSort): ListEntry[] {
   if (sort.by === 'date' || sort.dataset === undefined) return [...models].sort(byNewestFirst).map((model) => ({ model }));
   const { ranked, untested } = rankModels(models, { dataset: sort.dataset, metric: sort.metric, direction: sort.direction });
-  return [...ranked.map((r) => ({ model: r.model, score: r.score })), ...untested.map((model) => ({ model }))];
+  // Untested models keep the date order of a plain listing (rankModels breaks same-second ties the other way).
+  return [...ranked.map((r) => ({ model: r.model, score: r.score })), ...[...untested].sort(byNewestFirst).map((model) => ({ model }))];
 }
