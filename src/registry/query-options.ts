@@ -17,7 +17,7 @@ export function assertAggregate(a: unknown): Aggregate {
 }
 
 export function unknownDirection(metric: string): UsageError {
-  return new UsageError(`modelgit doesn't know whether a lower or a higher ${metric} is better; pass --direction min or --direction max`, {
+  return new UsageError(`whether a lower or a higher ${metric} is better is unknown; pass --direction min or --direction max`, {
     hint: `or set it once in modelgit.yaml: metrics: { ${metric}: { direction: min } }`,
   });
 }
