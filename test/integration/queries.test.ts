@@ -361,3 +361,26 @@ describe('compare', () => {
     expect(res.stdout).not.toMatch(/3 \*/);
   });
 });
+
+describe('robustness', () => {
+  it('two concurrent best --record runs write one tag', async () => {
+    const s = await seeded();
+    const runs = await Promise.all([1, 2, 3].map(() => s.r.run('best', '--algo', 'mscn', '--dataset', 'production', '--record', '--json')));
+    expect(runs.map((x) => x.code)).toEqual([0, 0, 0]);
+    expect(runs.map((x) => x.json().tag).filter(Boolean)).toEqual(['best/mscn/production/total_time/1']);
+    expect(s.r.git('tag', '-l', 'best/*').trim().split('\n')).toEqual(['best/mscn/production/total_time/1']);
+  });
+
+  it('an unreadable model file is reported on stderr and the query still answers', async () => {
+    const s = await seeded();
+    s.r.write('models/mscn/broken.json', '{ not json');
+    s.r.git('add', 'models/mscn/broken.json');
+    s.r.git('commit', '-qm', 'bypass the hook', '--no-verify');
+    const res = await s.r.run('list', '--algo', 'mscn', '--json');
+    expect(res.code).toBe(0);
+    expect(res.json()).toHaveLength(3);
+    expect(res.stderr).toMatch(/warning: skipped models\/mscn\/broken\.json: not valid JSON/);
+    const b = await s.r.run('best', '--algo', 'mscn', '--dataset', 'production', '--field', 'model_id');
+    expect(b.stdout).toBe(`${s.b}\n`);
+  });
+});
