@@ -4,10 +4,16 @@ import { registerCommand } from './register.js';
 import { testCommand } from './test.js';
 import { labelCommands } from './labels.js';
 import { initCommands } from './init.js';
+import { listCommand } from './list.js';
+import { bestCommand } from './best.js';
+import { compareCommand } from './compare.js';
 
 export function addCommands(program: Command): void {
   initCommands(program);
   registerCommand(program);
   testCommand(program);
   labelCommands(program);
+  listCommand(program);
+  bestCommand(program);
+  compareCommand(program);
 }
