@@ -62,7 +62,10 @@ export function looksLikeDate(s: string): boolean {
   if (/^@\d+$/.test(t)) return true; // a unix timestamp, as git writes it
   // A calendar date or timestamp (2024-10-19, 2024-10-19T10:30:00Z, "Oct 19 2024"); plain numbers
   // are not dates even though Date.parse accepts some.
-  return /\d{4}/.test(t) && /[-/ .:A-Za-z]/.test(t) && !Number.isNaN(Date.parse(t));
+  // git reads a year outside 1970–2099 as no date at all, i.e. "now": refuse it instead.
+  const year = /(?<!\d)(\d{4})(?!\d)/.exec(t);
+  if (!year || Number(year[1]) < 1970 || Number(year[1]) > 2099) return false;
+  return /[-/ .:A-Za-z]/.test(t) && !Number.isNaN(Date.parse(t));
 }
 
 /** `git log` arguments for --since: a revision range when it names a commit, else a date. */
