@@ -154,8 +154,9 @@ function canonicalPath(p: string): string {
 
 function artifactTargets(reg: Registry, plan: CleanupPlan): ArtifactTarget[] {
   const removed = new Set(plan.retention.removed);
+  const byId = new Map(plan.models.map((m) => [m.metadata.model_id, m]));
   return planArtifactDeletion({
-    removed: plan.models.filter((m) => removed.has(m.metadata.model_id)),
+    removed: plan.retention.removed.map((id) => byId.get(id)!), // reported in removal order
     remaining: plan.all.filter((m) => !removed.has(m.metadata.model_id)),
     root: reg.root,
     gitDir: reg.gitDir,

@@ -80,6 +80,19 @@ describe('cleanup', () => {
     const res = await r.run('cleanup', '--algo', 'mscn', '--keep', '1', '--dry-run', '--json');
     expect(res.code).toBe(0);
     expect(res.json()).toMatchObject({ removed: ['m4', 'm3', 'm6'], kept: ['m2'], protected: ['m1', 'm5'], commit: null, tag: null, dry_run: true });
+    const text = await r.run('cleanup', '--algo', 'mscn', '--keep', '1', '--dry-run', '--delete-artifacts');
+    expect(text.code).toBe(0);
+    expect(text.stdout.split('\n').slice(0, 7)).toEqual([
+      'cleanup mscn by total_time on production (min), keep 1: remove 3, keep 1, protected 2',
+      '  protect  m1  tagged best',
+      '  protect  m5  holds stage mscn/production',
+      '  keep     m2  rank 1 of 3 by total_time on production (10)',
+      '  remove   m4  rank 2 of 3 by total_time on production (20)',
+      '  remove   m3  rank 3 of 3 by total_time on production (30)',
+      '  remove   m6  untested (no total_time result on production)',
+    ]);
+    expect(text.stdout).toMatch(/artifacts\n  skipped  m4\s+-\s+no model_path recorded/);
+    expect(text.stderr).toMatch(/dry run: nothing was written/);
     expect(repoState(r.dir)).toBe(before);
   });
 
