@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanup } from '../../src/registry/cleanup.js';
@@ -174,6 +174,30 @@ describe('cleanup', () => {
     expect(existsSync(join(r.dir, '..', 'escape'))).toBe(true);
     expect(r.read('tracked/w.bin')).toBe('in git');
     expect(r.git('status', '--porcelain').trim()).toBe('');
+  });
+
+  it('--delete-artifacts does not follow a symlinked parent out of the registry, and removes a symlink itself, not its target', async () => {
+    const r = await fixture();
+    const reg = await r.open();
+    const outside = tempDir('modelgit-outside-');
+    mkdirSync(join(outside, 'data'));
+    writeFileSync(join(outside, 'data', 'w.bin'), 'precious');
+    symlinkSync(outside, join(r.dir, 'link'));
+    symlinkSync(join(outside, 'data'), join(r.dir, 'direct'));
+    const set = (id: string, model_path: string) => {
+      const m = JSON.parse(r.read(`models/mscn/${id}.json`));
+      r.write(`models/mscn/${id}.json`, JSON.stringify({ ...m, model_path }, null, 2) + '\n');
+    };
+    set('m3', 'link/data');
+    set('m6', 'direct');
+    r.git('add', 'models');
+    r.git('commit', '-qm', 'paths');
+    const a = await cleanup(reg, { algorithm: 'mscn', keep: 2, deleteArtifacts: true });
+    const by = Object.fromEntries(a.artifacts!.map((x) => [x.model_id, x]));
+    expect(by.m3).toMatchObject({ action: 'skipped', reason: expect.stringMatching(/leaves the registry root/) });
+    expect(by.m6).toMatchObject({ action: 'deleted' });
+    expect(existsSync(join(r.dir, 'direct'))).toBe(false);
+    expect(readFileSync(join(outside, 'data', 'w.bin'), 'utf8')).toBe('precious');
   });
 
   it.each([
