@@ -7,6 +7,7 @@ import { initCommands } from './init.js';
 import { listCommand } from './list.js';
 import { bestCommand } from './best.js';
 import { compareCommand } from './compare.js';
+import { lifecycleCommands } from './lifecycle.js';
 
 export function addCommands(program: Command): void {
   initCommands(program);
@@ -16,4 +17,5 @@ export function addCommands(program: Command): void {
   listCommand(program);
   bestCommand(program);
   compareCommand(program);
+  lifecycleCommands(program);
 }
