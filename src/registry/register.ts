@@ -110,6 +110,8 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
 
   return reg.write(async () => {
     const snap = await reg.snapshot();
+    // One reading of the clock: the id and created_at must name the same second.
+    const now = reg.now();
     const taken = (id: string) => snap.byId.has(id) || existsSync(join(reg.root, reg.modelFile(algorithm, id)));
     let id: string;
     if (opts.id !== undefined) {
@@ -120,12 +122,12 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
       }
       id = opts.id;
     } else {
-      id = firstFreeId(timestampId(name, reg.now()), taken);
+      id = firstFreeId(timestampId(name, now), taken);
     }
     if (opts.parent !== undefined && !snap.byId.has(opts.parent)) {
       throw new UsageError(`--parent: no model ${opts.parent} in the registry`);
     }
-    const meta = buildMetadata({ ...opts, algorithm }, fileFields, id, reg.now());
+    const meta = buildMetadata({ ...opts, algorithm }, fileFields, id, now);
     const path = reg.modelFile(algorithm, id);
     const text = serializeMetadata(meta);
     const errors = await checkModelText(reg, path, text);
