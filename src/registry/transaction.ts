@@ -4,7 +4,7 @@
 import { mkdirSync, rmdirSync, rmSync, writeFileSync, unlinkSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { DirtyStateError, GitError, HookRejectedError, LockedError } from '../errors.js';
+import { DirtyStateError, GitError, HookRejectedError, InterruptedError, LockedError } from '../errors.js';
 import type { Git } from '../git/git.js';
 
 export interface FileChange {
@@ -133,5 +133,38 @@ async function rollback(git: Git, paths: string[], existedInHead: Set<string>, h
     } catch {
       /* not empty, or not ours */
     }
+  }
+}
+
+/**
+ * Several commits, all or nothing (import keeps one commit per model): each is made like
+ * commitChanges, and if any fails, or `signal` aborts between two, the branch goes back to where
+ * it started (`git reset --keep`, which touches only what these commits changed).
+ */
+export async function commitSeries(
+  git: Git,
+  specs: CommitSpec[],
+  opts: { onCommit?: (index: number, commit: string) => void; signal?: AbortSignal } = {},
+): Promise<string[]> {
+  const start = await git.head();
+  const commits: string[] = [];
+  try {
+    for (const [i, spec] of specs.entries()) {
+      if (opts.signal?.aborted) throw new InterruptedError(`interrupted after ${commits.length} of ${specs.length} commits; they were undone`);
+      commits.push(await commitChanges(git, spec));
+      opts.onCommit?.(i, commits[commits.length - 1]!);
+    }
+    return commits;
+  } catch (e) {
+    if (commits.length) {
+      const r = start ? await git.run(['reset', '-q', '--keep', start]) : { code: 1, stderr: 'the branch had no commit before', stdout: Buffer.alloc(0) };
+      if (r.code !== 0) {
+        throw new GitError(`${(e as Error).message}\nand undoing the ${commits.length} commit(s) already made failed: ${r.stderr.trim()}`, {
+          hint: start ? `git reset --keep ${start}` : undefined,
+          cause: e,
+        });
+      }
+    }
+    throw e;
   }
 }
