@@ -124,6 +124,17 @@ function lower(v: unknown): unknown {
   return typeof v === 'string' ? v.toLowerCase() : v;
 }
 
+/** The time in an id of the default form <name>_<YYYYMMDD>_<HHMMSS>[_n] (UTC), or undefined. */
+export function timeFromId(id: unknown): string | undefined {
+  if (typeof id !== 'string') return undefined;
+  const m = /_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})(?:_\d+)?$/.exec(id);
+  if (!m) return undefined;
+  const iso = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`;
+  const t = Date.parse(iso);
+  // Reject 20241399_256199 and the like: the parsed date must print back as written.
+  return !Number.isNaN(t) && isoSeconds(new Date(t)) === iso ? iso : undefined;
+}
+
 /** When the model was made: training time, else its own created_at, else the fallback. */
 export function creationTime(meta: { training?: unknown; created_at?: unknown }, fallback: string): string {
   const trained = isObject(meta.training) ? meta.training.trained_at : undefined;
@@ -161,7 +172,8 @@ export function convertLegacy(rec: LegacyRecord, over: LegacyOverrides = {}): { 
     problems.push({ pointer: '/algorithm', rule: 'safe-name', message: `algorithm ${JSON.stringify(algorithm)} is not a safe name (lowercase letters, digits, ".", "_", "-")` });
   }
 
-  const created = creationTime(raw, rec.fallbackDate);
+  // No time in the record: the id's own timestamp (the older default ids carry one), else the file's.
+  const created = creationTime(raw, timeFromId(raw.model_id ?? rec.id) ?? rec.fallbackDate);
   let id: unknown = over.id ?? raw.model_id ?? rec.id;
   if (over.id === undefined && raw.model_id !== undefined && rec.id !== undefined && raw.model_id !== rec.id && rec.kind === 'version1') {
     problems.push({ pointer: '/model_id', rule: 'id-matches-key', message: `model_id ${JSON.stringify(raw.model_id)} differs from ${JSON.stringify(rec.id)}, the key/file name it is stored under` });

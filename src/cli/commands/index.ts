@@ -4,10 +4,14 @@ import { registerCommand } from './register.js';
 import { testCommand } from './test.js';
 import { labelCommands } from './labels.js';
 import { initCommands } from './init.js';
+import { loadingCommands } from './loading.js';
+import { importCommands } from './import.js';
 
 export function addCommands(program: Command): void {
   initCommands(program);
   registerCommand(program);
   testCommand(program);
   labelCommands(program);
+  loadingCommands(program);
+  importCommands(program);
 }
