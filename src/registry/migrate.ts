@@ -7,6 +7,7 @@ import { creationTime, upgradeToVersion2 } from '../domain/legacy.js';
 import { schemaVersionOf, serializeMetadata } from '../domain/metadata.js';
 import type { Git } from '../git/git.js';
 import { checkModelTextSync } from './checks.js';
+import { locateJsonPointer } from '../schema/validator.js';
 import type { Registry } from './registry.js';
 
 export interface MigrateAnswer {
@@ -36,7 +37,7 @@ export async function migrate(reg: Registry): Promise<MigrateAnswer> {
     if (old.length === 0) return { nothing: { migrated: [], commit: null } };
     const added = await dateAdded(reg.git, reg.config.models_dir);
     const now = isoSeconds(reg.now());
-    const errors: ErrorLocation[] = [];
+    const found: { path: string; error: ErrorLocation }[] = [];
     const migrated: MigrateAnswer['migrated'] = [];
     const changes = old.map((m) => {
       const commitDate = added.get(m.path);
@@ -44,11 +45,17 @@ export async function migrate(reg: Registry): Promise<MigrateAnswer> {
       const meta = upgradeToVersion2(m.metadata, fallback);
       const from = creationTime({ training: m.metadata.training }, '') ? 'trained_at' : commitDate ? 'commit' : 'now';
       const text = serializeMetadata(meta);
-      errors.push(...checkModelTextSync(reg, m.path, text).errors);
+      for (const error of checkModelTextSync(reg, m.path, text).errors) found.push({ path: m.path, error });
       migrated.push({ model_id: m.metadata.model_id, path: m.path, created_at: meta.created_at!, from });
       return { path: m.path, content: text };
     });
-    if (errors.length) {
+    if (found.length) {
+      // Point into the files as committed, not into the rewritten text.
+      const errors: ErrorLocation[] = [];
+      for (const { path, error } of found) {
+        const original = await reg.git.showFile('HEAD', path);
+        errors.push(original === undefined ? error : { ...error, ...locateJsonPointer(original, error.pointer) });
+      }
       throw new ValidationError(`${errors.length} problem(s) in the version-1 files; nothing was migrated`, errors, { hint: 'fix them (modelgit validate --all lists them) and migrate again' });
     }
     return {
