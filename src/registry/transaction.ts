@@ -87,6 +87,12 @@ export async function commitChanges(git: Git, spec: CommitSpec): Promise<string>
   if (head && paths.length) {
     for (const e of await git.lsTree(head, paths)) existedInHead.add(e.path);
   }
+  return writeAndCommit(git, spec, existedInHead, head);
+}
+
+/** The commit itself, once assertCommittable has passed; `existedInHead` is what rollback restores. */
+async function writeAndCommit(git: Git, spec: CommitSpec, existedInHead: Set<string>, head: string | undefined): Promise<string> {
+  const paths = spec.changes.map((c) => c.path);
   try {
     for (const c of spec.changes) {
       const abs = join(git.root, c.path);
@@ -146,13 +152,20 @@ export async function commitSeries(
   specs: CommitSpec[],
   opts: { onCommit?: (index: number, commit: string) => void; signal?: AbortSignal } = {},
 ): Promise<string[]> {
+  // Checked once for every path: between our own commits nothing else can slip in (we hold the lock).
+  const all = [...new Set(specs.flatMap((s) => s.changes.map((c) => c.path)))];
+  await assertCommittable(git, all);
   const start = await git.head();
+  const tracked = new Set<string>();
+  if (start && all.length) for (const e of await git.lsTree(start, all)) tracked.add(e.path);
   const commits: string[] = [];
   try {
     for (const [i, spec] of specs.entries()) {
       if (opts.signal?.aborted) throw new InterruptedError(`interrupted after ${commits.length} of ${specs.length} commits; they were undone`);
-      commits.push(await commitChanges(git, spec));
-      opts.onCommit?.(i, commits[commits.length - 1]!);
+      const commit = await writeAndCommit(git, spec, new Set(tracked), commits[commits.length - 1] ?? start);
+      commits.push(commit);
+      for (const c of spec.changes) if (c.content === null) tracked.delete(c.path); else tracked.add(c.path);
+      opts.onCommit?.(i, commit);
     }
     return commits;
   } catch (e) {
