@@ -289,6 +289,7 @@ export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = p
     }
     prepared.push(p);
   });
+  progress('checking', source.records.length, source.records.length, '');
   const fail = () => {
     if (problems.length) {
       throw new ValidationError(`${sourceName}: ${problems.length} problem${problems.length > 1 ? 's' : ''}; nothing was imported`, problems, {
@@ -321,7 +322,7 @@ export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = p
     }
     if (!p.meta.artifact) p.meta.artifact = await artifactOf(p.artifact!);
   }
-  progress('checksumming', withArtifacts.length, withArtifacts.length, '');
+  if (withArtifacts.length) progress('checksumming', withArtifacts.length, withArtifacts.length, '');
   fail();
 
   // 3. Commits, in the order the models were trained.

@@ -282,7 +282,8 @@ describe('bad input: a clear message, a non-zero exit, nothing imported', () => 
     ).rejects.toThrow(/interrupted after 2 of 4 commits; they were undone/);
     expect(repoState(r.dir)).toBe(before);
     expect(r.git('reflog', '--format=%gs').split('\n')[0]).toMatch(/^reset: moving to /);
-    expect(seen.filter((p) => p.phase === 'checking').map((p) => p.done)).toEqual([0, 1, 2, 3]);
+    expect(seen.filter((p) => p.phase === 'checking').map((p) => p.done)).toEqual([0, 1, 2, 3, 4]);
+    expect(seen.some((p) => p.phase === 'checksumming')).toBe(false);
   });
 });
 
@@ -292,7 +293,7 @@ describe('progress', () => {
     const seen: string[] = [];
     await importRegistry(await r.open(), { path: writeOlderTree(join(tempDir(), 'old'), { artifacts: true }), onProgress: (p) => seen.push(`${p.phase} ${p.done}/${p.total}`) });
     expect(seen).toEqual([
-      'checking 0/4', 'checking 1/4', 'checking 2/4', 'checking 3/4',
+      'checking 0/4', 'checking 1/4', 'checking 2/4', 'checking 3/4', 'checking 4/4',
       'checksumming 0/4', 'checksumming 1/4', 'checksumming 2/4', 'checksumming 3/4', 'checksumming 4/4',
       'committing 1/4', 'committing 2/4', 'committing 3/4', 'committing 4/4',
     ]);
