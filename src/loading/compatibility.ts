@@ -27,7 +27,7 @@ export interface Rejection {
   reasons: string[];
 }
 
-export type Rule = 'stage' | 'best' | 'newest';
+export type Rule = 'stage' | 'best' | 'newest' | 'only';
 
 export interface Resolution {
   model: Model;
@@ -110,6 +110,9 @@ export function resolveRecipe(models: Model[], stages: StageAssignments, q: Reci
     const pick = byMerit(holders, q, dataset)[0]!;
     const others = holders.length > 1 ? ` (the first of ${holders.length} holders by ${dataset && q.direction ? `${q.metric} on ${dataset}` : 'training date'})` : '';
     return done(pick, 'stage', stage, `holds stage ${stage} for ${pick.metadata.algorithm}${others}`);
+  }
+  if (candidates.length === 1) {
+    return done(candidates[0]!, 'only', null, `the only compatible model${q.stageOrder.length ? ` (it holds no ${q.stageOrder.join(' or ')} stage)` : ''}`);
   }
   const noStage = q.stageOrder.length ? `no compatible model holds ${q.stageOrder.join(' or ')}; ` : '';
   if (dataset && q.direction) {

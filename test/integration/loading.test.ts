@@ -315,7 +315,7 @@ describe('resolve', () => {
     expect(best).toMatchObject({ model_id: 'ref_b', rule: 'best', stage: null });
     expect(best.reason).toBe('no compatible model holds production or staging; best total_time on production: 20 (min, 2 of 2 compatible models tested)');
     const critic = (await r.run('resolve', '--for', 'critic-wmtp', '--role', 'critic', '--json')).json();
-    expect(critic).toMatchObject({ model_id: 'critic_c', rule: 'newest', role: 'critic' });
+    expect(critic).toMatchObject({ model_id: 'critic_c', rule: 'only', role: 'critic', reason: 'the only compatible model (it holds no production or staging stage)' });
     expect(critic.rejected.find((x: any) => x.model_id === 'ref_a').reasons).toEqual(['role is reference_model, not critic']);
     const field = await r.run('resolve', '--for', 'rho1-wmtp', '--field', 'model_path');
     expect(field.stdout).toBe('artifacts/ref_a\n');

@@ -70,8 +70,13 @@ describe('resolveRecipe', () => {
     expect(r.rejected.map((x) => x.reasons[0])).toEqual(['lists no algorithm_compatibility', 'compatible with critic-wmtp, rho1-wmtp, not baseline-mtp']);
   });
 
+  it('a single compatible model is "the only" one', () => {
+    const r = resolveRecipe([old, other], {}, q({ recipe: 'rho1-wmtp' }));
+    expect(r.resolution).toMatchObject({ rule: 'only', reason: 'the only compatible model (it holds no production or staging stage)' });
+  });
+
   it('a stage held by a model of another recipe does not count', () => {
-    const r = resolveRecipe([old, other], { mscn: { production: 'mscn_1' } }, q());
+    const r = resolveRecipe([old, fast, other], { mscn: { production: 'mscn_1' } }, q());
     expect(r.resolution!.rule).toBe('best');
   });
 });
