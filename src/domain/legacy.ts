@@ -7,7 +7,7 @@
 // Nothing is dropped: a field version 2 doesn't know goes under `extra` at the level it was found.
 import { isoSeconds, timestampId } from './ids.js';
 import { MODEL_NAME_RE } from './names.js';
-import type { LoadingStrategy, ModelMetadata, TestResult, Training } from './types.js';
+import type { LoadingStrategy, ModelMetadata, Training } from './types.js';
 
 export interface LegacyProblem {
   pointer: string;
