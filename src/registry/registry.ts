@@ -10,11 +10,14 @@ import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js
 import { Git, runGit } from '../git/git.js';
 import { validateYamlText, validatorFor } from '../schema/validator.js';
 import { readSnapshot, type Snapshot } from './snapshot.js';
-import { commitChanges, withWriteLock, type CommitSpec } from './transaction.js';
+import { commitChanges, commitSeries, withWriteLock, type CommitSpec } from './transaction.js';
 import { NotFoundError } from '../errors.js';
 
 /** What a write decides under the lock: the commit to make and its answer, or nothing to do. */
 export type WritePlan<T> = { spec: CommitSpec; result: (commit: string) => T | Promise<T> } | { nothing: T };
+
+/** A write that is several commits, all or nothing (import). */
+export type SeriesPlan<T> = { specs: CommitSpec[]; result: (commits: string[]) => T | Promise<T> } | { nothing: T };
 
 export interface OpenOptions {
   cwd: string;
@@ -96,6 +99,20 @@ export class Registry {
       const commit = await commitChanges(this.git, p.spec);
       this.snapshots.clear();
       return p.result(commit);
+    });
+  }
+
+  /** Like write, for several commits under one lock; on any failure the branch is reset to where it was. */
+  async writeSeries<T>(plan: () => Promise<SeriesPlan<T>>, opts: { onCommit?: (index: number, commit: string) => void; signal?: AbortSignal } = {}): Promise<T> {
+    return withWriteLock(this.gitDir, async () => {
+      this.snapshots.clear();
+      const p = await plan();
+      if ('nothing' in p) return p.nothing;
+      try {
+        return await p.result(await commitSeries(this.git, p.specs, opts));
+      } finally {
+        this.snapshots.clear();
+      }
     });
   }
 }

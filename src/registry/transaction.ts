@@ -4,7 +4,7 @@
 import { mkdirSync, rmdirSync, rmSync, writeFileSync, unlinkSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { DirtyStateError, GitError, HookRejectedError, LockedError } from '../errors.js';
+import { DirtyStateError, GitError, HookRejectedError, InterruptedError, LockedError } from '../errors.js';
 import type { Git } from '../git/git.js';
 
 export interface FileChange {
@@ -87,6 +87,12 @@ export async function commitChanges(git: Git, spec: CommitSpec): Promise<string>
   if (head && paths.length) {
     for (const e of await git.lsTree(head, paths)) existedInHead.add(e.path);
   }
+  return writeAndCommit(git, spec, existedInHead, head);
+}
+
+/** The commit itself, once assertCommittable has passed; `existedInHead` is what rollback restores. */
+async function writeAndCommit(git: Git, spec: CommitSpec, existedInHead: Set<string>, head: string | undefined): Promise<string> {
+  const paths = spec.changes.map((c) => c.path);
   try {
     for (const c of spec.changes) {
       const abs = join(git.root, c.path);
@@ -144,5 +150,45 @@ async function rollback(git: Git, paths: string[], existedInHead: Set<string>, h
     } catch {
       /* not empty, or not ours */
     }
+  }
+}
+
+/**
+ * Several commits, all or nothing (import keeps one commit per model): each is made like
+ * commitChanges, and if any fails, or `signal` aborts between two, the branch goes back to where
+ * it started (`git reset --keep`, which touches only what these commits changed).
+ */
+export async function commitSeries(
+  git: Git,
+  specs: CommitSpec[],
+  opts: { onCommit?: (index: number, commit: string) => void; signal?: AbortSignal } = {},
+): Promise<string[]> {
+  // Checked once for every path: between our own commits nothing else can slip in (we hold the lock).
+  const all = [...new Set(specs.flatMap((s) => s.changes.map((c) => c.path)))];
+  await assertCommittable(git, all);
+  const start = await git.head();
+  const tracked = new Set<string>();
+  if (start && all.length) for (const e of await git.lsTree(start, all)) tracked.add(e.path);
+  const commits: string[] = [];
+  try {
+    for (const [i, spec] of specs.entries()) {
+      if (opts.signal?.aborted) throw new InterruptedError(`interrupted after ${commits.length} of ${specs.length} commits; they were undone`);
+      const commit = await writeAndCommit(git, spec, new Set(tracked), commits[commits.length - 1] ?? start);
+      commits.push(commit);
+      for (const c of spec.changes) if (c.content === null) tracked.delete(c.path); else tracked.add(c.path);
+      opts.onCommit?.(i, commit);
+    }
+    return commits;
+  } catch (e) {
+    if (commits.length) {
+      const r = start ? await git.run(['reset', '-q', '--keep', start]) : { code: 1, stderr: 'the branch had no commit before', stdout: Buffer.alloc(0) };
+      if (r.code !== 0) {
+        throw new GitError(`${(e as Error).message}\nand undoing the ${commits.length} commit(s) already made failed: ${r.stderr.trim()}`, {
+          hint: start ? `git reset --keep ${start}` : undefined,
+          cause: e,
+        });
+      }
+    }
+    throw e;
   }
 }

@@ -8,6 +8,8 @@ import { listCommand } from './list.js';
 import { bestCommand } from './best.js';
 import { compareCommand } from './compare.js';
 import { lifecycleCommands } from './lifecycle.js';
+import { loadingCommands } from './loading.js';
+import { importCommands } from './import.js';
 
 export function addCommands(program: Command): void {
   initCommands(program);
@@ -18,4 +20,6 @@ export function addCommands(program: Command): void {
   bestCommand(program);
   compareCommand(program);
   lifecycleCommands(program);
+  loadingCommands(program);
+  importCommands(program);
 }
