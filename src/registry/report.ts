@@ -92,12 +92,15 @@ async function stateCommits(reg: Registry, commits: ScannedCommit[], line: Set<s
   });
 }
 
-export async function buildReport(reg: Registry, opts: ReportOptions): Promise<ReportAnswer> {
-  const started = Date.now();
-  const algorithm = opts.algorithm !== undefined ? assertSafeName('algorithm', opts.algorithm, '--algo') : undefined;
-  const out = resolve(opts.out);
-  checkOut(out, reg.root);
+export interface ReportData {
+  site: SiteData;
+  commits: number;
+  problems: number;
+}
 
+/** Everything the site shows, derived from HEAD and one pass over the history. */
+export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algorithm' | 'latestEvents'> = {}): Promise<ReportData> {
+  const algorithm = opts.algorithm !== undefined ? assertSafeName('algorithm', opts.algorithm, '--algo') : undefined;
   const [snapshot, stages, tags, commits] = await Promise.all([reg.snapshot(), reg.stages(), reg.git.refs('refs/tags/stage/'), scanHistory(reg.git)]);
   const head = snapshot.commit ?? null;
 
@@ -128,7 +131,9 @@ export async function buildReport(reg: Registry, opts: ReportOptions): Promise<R
     const e = historyEvent(c, fromFiles);
     if (!inScope(e)) continue;
     events.push(e);
-    for (const id of e.model_ids) {
+    // a promotion that replaced a model belongs to that model's story too
+    const previous = (c.trailers['Previous-Model-Id'] ?? []).map((v) => v.trim()).filter((v) => v && !/^(none|null|-)$/i.test(v) && !e.model_ids.includes(v));
+    for (const id of [...e.model_ids, ...previous]) {
       const list = modelHistory.get(id);
       if (list) list.push(e);
       else modelHistory.set(id, [e]);
@@ -156,17 +161,26 @@ export async function buildReport(reg: Registry, opts: ReportOptions): Promise<R
     endTime: headCommit?.time ?? Math.floor(reg.now().getTime() / 1000),
     latestEvents: opts.latestEvents,
   };
+  return { site, commits: commits.length, problems: snapshot.problems.length };
+}
+
+export async function buildReport(reg: Registry, opts: ReportOptions): Promise<ReportAnswer> {
+  const started = Date.now();
+  if (opts.algorithm !== undefined) assertSafeName('algorithm', opts.algorithm, '--algo');
+  const out = resolve(opts.out);
+  checkOut(out, reg.root);
+  const { site, commits, problems } = await reportData(reg, opts);
   const pages = renderSite(site);
-  writeSite(out, pages, { generated: site.generated, commit: head });
+  writeSite(out, pages, { generated: site.generated, commit: site.head });
   return {
     out,
     index: join(out, 'index.html'),
     pages: pages.length,
     algorithms: site.algorithms,
-    models: models.length,
-    commits: commits.length,
-    commit: head,
-    problems: snapshot.problems.length,
+    models: site.models.length,
+    commits,
+    commit: site.head,
+    problems,
     elapsed_ms: Date.now() - started,
   };
 }
