@@ -76,13 +76,31 @@ export function parseRawLog(text: string): ScannedCommit[] {
   return commits;
 }
 
-/** Every commit reachable from HEAD, oldest first, with its changed files. Empty for a repo without commits. */
-export async function scanHistory(git: Git): Promise<ScannedCommit[]> {
+/**
+ * Every commit reachable from HEAD, oldest first, with its changed files. Empty for a repo without
+ * commits. The tree diffs dominate on a big registry, so the history is cut at points on the
+ * first-parent line into `parts` disjoint ranges (`c1`, `c2 ^c1`, … `HEAD ^ck`) read concurrently:
+ * every commit lands in exactly one range, and each range's parents come before it.
+ */
+export async function scanHistory(git: Git, parts = 1, minPerPart = 2000): Promise<ScannedCommit[]> {
   const head = await git.head();
   if (!head) return [];
-  const r = await git.run([...RAW_LOG_ARGS, head]);
-  if (r.code !== 0) throw new GitError(`git log failed: ${r.stderr.trim()}`);
-  return parseRawLog(r.stdout.toString('utf8'));
+  let ranges: string[][] = [[head]];
+  if (parts > 1) {
+    const line = (await git.text(['rev-list', '--first-parent', '--reverse', head])).split('\n').filter(Boolean);
+    if (line.length >= parts * minPerPart) {
+      const cuts = Array.from({ length: parts - 1 }, (_, i) => line[Math.floor(((i + 1) * line.length) / parts)]!);
+      ranges = [...cuts, head].map((tip, i) => (i === 0 ? [tip] : [tip, `^${cuts[i - 1]}`]));
+    }
+  }
+  const outs = await Promise.all(
+    ranges.map(async (range) => {
+      const r = await git.run([...RAW_LOG_ARGS, ...range]);
+      if (r.code !== 0) throw new GitError(`git log failed: ${r.stderr.trim()}`);
+      return parseRawLog(r.stdout.toString('utf8'));
+    }),
+  );
+  return outs.flat();
 }
 
 /** The commits on HEAD's first-parent line (the branch as people saw it move). Pure. */

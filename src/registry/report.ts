@@ -3,7 +3,9 @@
 // and one `cat-file --batch` for every model blob the first-parent line ever held. Writes nothing
 // to the repository; the site goes to a directory that is either new or a previous report.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NotFoundError, UsageError } from '../errors.js';
@@ -101,7 +103,7 @@ export interface ReportData {
 /** Everything the site shows, derived from HEAD and one pass over the history. */
 export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algorithm' | 'latestEvents'> = {}): Promise<ReportData> {
   const algorithm = opts.algorithm !== undefined ? assertSafeName('algorithm', opts.algorithm, '--algo') : undefined;
-  const [snapshot, stages, tags, commits] = await Promise.all([reg.snapshot(), reg.stages(), reg.git.refs('refs/tags/stage/'), scanHistory(reg.git)]);
+  const [snapshot, stages, tags, commits] = await Promise.all([reg.snapshot(), reg.stages(), reg.git.refs('refs/tags/stage/'), scanHistory(reg.git, Math.min(4, availableParallelism()))]);
   const head = snapshot.commit ?? null;
 
   // Every model id the history ever named a file for, so removed models still get an algorithm.
@@ -171,7 +173,7 @@ export async function buildReport(reg: Registry, opts: ReportOptions): Promise<R
   checkOut(out, reg.root);
   const { site, commits, problems } = await reportData(reg, opts);
   const pages = renderSite(site);
-  writeSite(out, pages, { generated: site.generated, commit: site.head });
+  await writeSite(out, pages, { generated: site.generated, commit: site.head });
   return {
     out,
     index: join(out, 'index.html'),
@@ -186,14 +188,23 @@ export async function buildReport(reg: Registry, opts: ReportOptions): Promise<R
 }
 
 /** Writes into a fresh sibling directory and swaps it in, so a failed build leaves the old report. */
-function writeSite(out: string, pages: { path: string; html: string }[], marker: Record<string, unknown>): void {
+async function writeSite(out: string, pages: { path: string; html: string }[], marker: Record<string, unknown>): Promise<void> {
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
   mkdirSync(tmp, { recursive: true });
   try {
     const dirs = new Set(pages.map((p) => dirname(join(tmp, p.path))));
     dirs.add(join(tmp, 'assets'));
     for (const d of dirs) mkdirSync(d, { recursive: true });
-    for (const p of pages) writeFileSync(join(tmp, p.path), p.html);
+    // several writes in flight: with thousands of model pages the file system, not the CPU, is the limit
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < pages.length) {
+          const p = pages[next++]!;
+          await writeFile(join(tmp, p.path), p.html);
+        }
+      }),
+    );
     const require = createRequire(import.meta.url);
     const uplot = dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
     copyFileSync(join(uplot, 'uPlot.iife.min.js'), join(tmp, 'assets', 'uPlot.iife.min.js'));

@@ -4,8 +4,12 @@
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
+const SPECIAL = /[&<>"']/;
+
 export function esc(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (ch) => ESC[ch]!);
+  const s = typeof value === 'string' ? value : String(value ?? '');
+  // most registry strings (ids, dates, numbers) need no escaping: skip the replace for them
+  return SPECIAL.test(s) ? s.replace(/[&<>"']/g, (ch) => ESC[ch]!) : s;
 }
 
 /** JSON that is safe inside <script type="application/json">: no '<', and no U+2028/2029 surprises. */
@@ -29,6 +33,7 @@ export function shortCommit(commit: string | null | undefined): string {
 /** "2024-10-19 10:30" from an ISO date (UTC), or the input when it does not parse. */
 export function fmtDate(iso: string | null | undefined): string {
   if (!iso) return '';
+  if (/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?Z$/.test(iso)) return iso.slice(0, 16).replace('T', ' ');
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return iso;
   return new Date(t).toISOString().slice(0, 16).replace('T', ' ');

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rankModels } from '../../src/domain/selection.js';
@@ -91,7 +91,10 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
     for (const f of files) {
       await visit(p, site, relative(site, f));
       expect(problems, f).toEqual([]);
-      expect(await p.evaluate(() => (window as unknown as { __xss?: number }).__xss), f).toBeUndefined();
+      expect(await p.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss), f).toBeUndefined();
+      // every link, including the ones the scripts drew, leads to a page that exists
+      const hrefs = await p.locator('a[href]').evaluateAll((as) => as.map((a) => (a as unknown as { href: string }).href));
+      for (const h of hrefs) expect(existsSync(fileURLToPath(h.split('#')[0]!)), `${f} links to ${h}`).toBe(true);
     }
     await p.close();
     for (const [name, path] of [
@@ -177,7 +180,7 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
   it('the best-over-time chart has one step per change of best, for the chosen metric', async () => {
     const { page, problems } = await open(site, 'a/mscn/d/production.html');
     const chart = () => page.evaluate(() => {
-      const u = (window as unknown as { modelgitCharts: { best: { data: (number | null)[][] } | null } }).modelgitCharts.best;
+      const u = (globalThis as unknown as { modelgitCharts: { best: { data: (number | null)[][] } | null } }).modelgitCharts.best;
       return u ? { xs: u.data[0]!.length, ys: u.data[1] } : null;
     });
     const stepRows = () => page.locator('#best-steps tbody tr').evaluateAll((rows) => rows.map((r) => [r.children[2]!.textContent, Number(r.children[3]!.textContent)]));

@@ -3,9 +3,43 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { metricDirection } from '../../src/domain/metrics.js';
 import { metricsOf, datasetsOf, selectBest } from '../../src/domain/selection.js';
+import { Git } from '../../src/git/git.js';
+import { scanHistory } from '../../src/git/raw-log.js';
+import { recordTest } from '../../src/registry/record-test.js';
+import { register } from '../../src/registry/register.js';
+import type { Registry } from '../../src/registry/registry.js';
 import { reportData } from '../../src/registry/report.js';
-import { repoState, tempDir, tempRegistry } from '../helpers.js';
-import { richRegistry, type RichRegistry } from '../report-fixture.js';
+import { repoState, steppingClock, tempDir, tempRegistry } from '../helpers.js';
+import { nextDay, richRegistry, type RichRegistry } from '../report-fixture.js';
+
+/** The slow, obviously-right answer: a full snapshot and selectBest at each first-parent commit. */
+async function bestAtEveryCommit(reg: Registry, git: (...args: string[]) => string) {
+  const line = git('rev-list', '--first-parent', '--reverse', 'HEAD').trim().split('\n');
+  const expected = new Map<string, { commit: string; model_id: string | null; value: number | null }[]>();
+  for (const commit of line) {
+    const snap = await reg.snapshot(commit);
+    const keys = new Set<string>(expected.keys());
+    for (const a of new Set(snap.models.map((m) => m.metadata.algorithm))) {
+      const own = snap.models.filter((m) => m.metadata.algorithm === a);
+      for (const d of datasetsOf(own)) for (const m of metricsOf(own, d)) keys.add(`${a}\0${d}\0${m}`);
+    }
+    for (const key of keys) {
+      const [a, d, m] = key.split('\0') as [string, string, string];
+      const direction = metricDirection(reg.config, m);
+      if (!direction) continue;
+      const pick = selectBest(snap.models.filter((x) => x.metadata.algorithm === a), { dataset: d, metric: m, direction });
+      const now = { commit, model_id: pick?.best.model.metadata.model_id ?? null, value: pick?.best.score.value ?? null };
+      const steps = expected.get(key) ?? [];
+      const last = steps[steps.length - 1];
+      if (last ? last.model_id !== now.model_id || last.value !== now.value : now.model_id !== null) steps.push(now);
+      expected.set(key, steps);
+    }
+  }
+  return expected;
+}
+
+const stepsOf = (series: { algorithm: string; dataset: string; metric: string; steps: { commit: string; model_id: string | null; value: number | null }[] }[]) =>
+  new Map(series.map((s) => [`${s.algorithm}\0${s.dataset}\0${s.metric}`, s.steps.map(({ commit, model_id, value }) => ({ commit, model_id, value }))]));
 
 let rich: RichRegistry;
 beforeAll(async () => {
@@ -16,33 +50,47 @@ describe('report data', () => {
   it('best over time equals `best --at C` at every first-parent commit (checked against a snapshot per commit)', async () => {
     const { reg, r } = rich;
     const { site } = await reportData(reg);
-    const line = r.git('rev-list', '--first-parent', '--reverse', 'HEAD').trim().split('\n');
-    // The slow, obviously-right answer: a full snapshot and selectBest at each commit.
-    const expected = new Map<string, { commit: string; model_id: string | null; value: number | null }[]>();
-    for (const commit of line) {
-      const snap = await reg.snapshot(commit);
-      const keys = new Set<string>(expected.keys());
-      for (const a of new Set(snap.models.map((m) => m.metadata.algorithm))) {
-        const own = snap.models.filter((m) => m.metadata.algorithm === a);
-        for (const d of datasetsOf(own)) for (const m of metricsOf(own, d)) keys.add(`${a}\0${d}\0${m}`);
-      }
-      for (const key of keys) {
-        const [a, d, m] = key.split('\0') as [string, string, string];
-        const direction = metricDirection(reg.config, m);
-        if (!direction) continue;
-        const pick = selectBest(snap.models.filter((x) => x.metadata.algorithm === a), { dataset: d, metric: m, direction });
-        const now = { commit, model_id: pick?.best.model.metadata.model_id ?? null, value: pick?.best.score.value ?? null };
-        const steps = expected.get(key) ?? [];
-        const last = steps[steps.length - 1];
-        if (last ? last.model_id !== now.model_id || last.value !== now.value : now.model_id !== null) steps.push(now);
-        expected.set(key, steps);
-      }
-    }
-    const actual = new Map(site.best.series.map((s) => [`${s.algorithm}\0${s.dataset}\0${s.metric}`, s.steps.map(({ commit, model_id, value }) => ({ commit, model_id, value }))]));
-    expect(actual).toEqual(expected);
+    const expected = await bestAtEveryCommit(reg, r.git);
+    expect(stepsOf(site.best.series)).toEqual(expected);
     const tt = site.best.series.find((s) => s.algorithm === 'mscn' && s.dataset === 'production' && s.metric === 'total_time')!;
     expect(tt.steps.map((s) => [s.model_id, s.value])).toEqual(rich.totalTimeBests);
     expect(site.best.unknownDirection).toEqual([{ algorithm: 'mscn', dataset: 'production', metric: 'foo_score' }]);
+  });
+
+  it('follows the first-parent line through merges, and a history read in parallel parts is the same history', async () => {
+    const r = await tempRegistry();
+    const reg = await r.open(steppingClock());
+    const a = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: a, dataset: 'p', metrics: ['total_time=10'] }));
+    r.git('checkout', '-q', '-b', 'side');
+    const b = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: b, dataset: 'p', metrics: ['total_time=5'] }));
+    r.git('checkout', '-q', 'main');
+    const c = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: c, dataset: 'p', metrics: ['total_time=7'] }));
+    await nextDay(() => r.git('merge', '-q', '--no-ff', '-m', 'merge side', 'side'));
+    const merge = r.git('rev-parse', 'HEAD').trim();
+
+    const { site } = await reportData(await r.open());
+    const series = site.best.series.find((s) => s.metric === 'total_time')!;
+    expect(series.steps.map((s) => [s.model_id, s.value])).toEqual([[a, 10], [c, 7], [b, 5]]);
+    expect(series.steps[2]!.commit).toBe(merge); // b became best on main when side was merged
+    expect(stepsOf(site.best.series)).toEqual(await bestAtEveryCommit(reg, r.git));
+    // side's own commits are in the history even though the best follows main
+    expect(site.modelHistory.get(b)!.map((e) => e.action)).toEqual([null, 'test', 'register']);
+
+    const git = new Git(r.dir);
+    const whole = await scanHistory(git, 1);
+    for (const parts of [2, 3, 4]) {
+      const split = await scanHistory(git, parts, 1);
+      expect(split.map((c) => c.commit).sort()).toEqual(whole.map((c) => c.commit).sort());
+      const seen = new Set<string>();
+      for (const c of split) {
+        for (const p of c.parents) expect(seen.has(p), `parent of ${c.subject} comes first`).toBe(true);
+        seen.add(c.commit);
+      }
+      expect(new Map(split.map((c) => [c.commit, c.changes]))).toEqual(new Map(whole.map((c) => [c.commit, c.changes])));
+    }
   });
 
   it('joins promote commits with their stage tags and knows who held what', async () => {
