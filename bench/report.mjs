@@ -76,6 +76,7 @@ function generate() {
 
 if (!existsSync(join(repo, 'modelgit.yaml'))) generate();
 const out = join(work, `report-${N}`);
+rmSync(out, { recursive: true, force: true }); // time a fresh build, not the deletion of the last one
 const started = process.hrtime.bigint();
 const r = spawnSync(process.execPath, [cli, 'report', '--out', out, '--json'], { cwd: repo, encoding: 'utf8', maxBuffer: 1 << 26 });
 const ms = Number(process.hrtime.bigint() - started) / 1e6;

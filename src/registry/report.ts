@@ -3,7 +3,7 @@
 // and one `cat-file --batch` for every model blob the first-parent line ever held. Writes nothing
 // to the repository; the site goes to a directory that is either new or a previous report.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
@@ -76,7 +76,10 @@ async function stateCommits(reg: Registry, commits: ScannedCommit[], line: Set<s
     }
     if (changes.length) picked.push({ c, changes });
   }
-  const blobs = await reg.git.readBlobs(wanted);
+  // on a big history, two cat-file processes read the blobs in half the time on two cores
+  const half = wanted.length > 4000 ? Math.ceil(wanted.length / 2) : wanted.length;
+  const reads = await Promise.all([reg.git.readBlobs(wanted.slice(0, half)), reg.git.readBlobs(wanted.slice(half))]);
+  const blobs = new Map([...reads[0], ...reads[1]]);
   let lastTime = -Infinity;
   return picked.map(({ c, changes }) => {
     // charts need increasing x; commits made within one second are kept in order by a millisecond
@@ -212,9 +215,12 @@ async function writeSite(out: string, pages: { path: string; html: string }[], m
     copyFileSync(join(uplot, '..', 'LICENSE'), join(tmp, 'assets', 'uPlot.LICENSE.txt'));
     for (const f of ['report.js', 'report.css']) copyFileSync(join(ASSETS, f), join(tmp, 'assets', f));
     writeFileSync(join(tmp, REPORT_MARKER), JSON.stringify(marker) + '\n');
-    if (existsSync(out)) rmSync(out, { recursive: true, force: true });
     mkdirSync(dirname(out), { recursive: true });
+    // swap first, delete the old report after: the new one is in place as soon as it is complete
+    const old = existsSync(out) ? `${out}.old-${process.pid}-${Date.now()}` : undefined;
+    if (old) renameSync(out, old);
     renameSync(tmp, out);
+    if (old) await rm(old, { recursive: true, force: true });
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
