@@ -109,6 +109,12 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
       await shot(page, name!);
       await page.close();
     }
+    const { page: dark, problems: darkProblems } = await watchedPage();
+    await dark.emulateMedia({ colorScheme: 'dark' });
+    await visit(dark, site, 'a/mscn/d/production.html');
+    await shot(dark, 'leaderboard-mscn-production-dark');
+    expect(darkProblems).toEqual([]);
+    await dark.close();
     console.log(`report screenshots: ${SHOTS}`);
   });
 

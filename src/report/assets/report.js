@@ -297,7 +297,7 @@
         cellClass: function (r) { return m.best === r.id ? 'best' : ''; },
       });
     });
-    columns.push({ key: 'tested_at', label: 'Tested', firstDesc: true, value: function (r) { return r.tested_at; }, cell: function (r) { return fmtDate(r.tested_at); } });
+    columns.push({ key: 'tested_at', label: 'Tested', firstDesc: true, value: function (r) { return r.tested_at; }, cell: function (r) { return el('span', { class: 'date', text: fmtDate(r.tested_at) }); } });
     var sortKey = data.defaultMetric || 'id';
     var sortCol = columns.filter(function (c) { return c.key === sortKey; })[0];
     table = new DataTable(root, {
@@ -320,7 +320,7 @@
         { key: 'id', label: 'Model', value: function (r) { return r.id; }, cell: function (r) {
           return el('a', { class: 'model', href: data.base + 'm/' + data.algorithm + '/' + encodeURIComponent(r.id) + '.html', text: r.id });
         } },
-        { key: 'trained_at', label: 'Trained', firstDesc: true, value: function (r) { return r.trained_at; }, cell: function (r) { return fmtDate(r.trained_at); } },
+        { key: 'trained_at', label: 'Trained', firstDesc: true, value: function (r) { return r.trained_at; }, cell: function (r) { return el('span', { class: 'date', text: fmtDate(r.trained_at) }); } },
         { key: 'trained_on', label: 'Trained on', value: function (r) { return r.trained_on; }, cell: function (r) { return r.trained_on || '—'; } },
         { key: 'tags', label: 'Tags', cell: function (r) { return tagList(r.tags); } },
         { key: 'results', label: 'Results', num: true, value: function (r) { return r.results; }, cell: function (r) { return String(r.results); } },
@@ -359,6 +359,15 @@
     }
     var p = (max - min) * 0.06;
     return [min - p, max + p];
+  }
+
+  // axes in the page's own colours, so the charts read in dark mode too
+  function axis(label) {
+    var cs = getComputedStyle(document.body);
+    var line = cs.getPropertyValue('--line').trim() || '#e3e6ee';
+    var a = { stroke: cs.color, grid: { stroke: line, width: 1 }, ticks: { stroke: line, width: 1 } };
+    if (label) a.label = label;
+    return a;
   }
 
   function caption(box) {
@@ -414,7 +423,7 @@
             value: function (u, v) { return fmt(v); },
           },
         ],
-        axes: [{}, { label: metric }],
+        axes: [axis(), axis(metric)],
         hooks: {
           setCursor: [
             function (u) {
@@ -487,7 +496,7 @@
             value: function (u, v) { return fmt(v); },
           },
         ],
-        axes: [{ label: xLabel }, { label: metric }],
+        axes: [axis(xLabel), axis(metric)],
         cursor: { drag: { x: true, y: true } },
         hooks: {
           setCursor: [
