@@ -10,6 +10,7 @@ import { compareCommand } from './compare.js';
 import { lifecycleCommands } from './lifecycle.js';
 import { loadingCommands } from './loading.js';
 import { importCommands } from './import.js';
+import { reportCommand } from './report.js';
 
 export function addCommands(program: Command): void {
   initCommands(program);
@@ -22,4 +23,5 @@ export function addCommands(program: Command): void {
   lifecycleCommands(program);
   loadingCommands(program);
   importCommands(program);
+  reportCommand(program);
 }
