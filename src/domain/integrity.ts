@@ -73,10 +73,11 @@ export function changeProblems(before: ModelMetadata, after: ModelMetadata): Int
 /** id = file name and algorithm = directory. */
 export function pathProblems(meta: Pick<ModelMetadata, 'model_id' | 'algorithm'>, where: { algorithm: string; id: string }): IntegrityProblem[] {
   const problems: IntegrityProblem[] = [];
-  if (meta.model_id !== where.id) {
+  // A missing or non-string field is the schema's to report; comparing it here only repeats that.
+  if (typeof meta.model_id === 'string' && meta.model_id !== where.id) {
     problems.push({ pointer: '/model_id', rule: 'id-matches-file', message: `model_id "${meta.model_id}" must equal the file name "${where.id}"` });
   }
-  if (meta.algorithm !== where.algorithm) {
+  if (typeof meta.algorithm === 'string' && meta.algorithm !== where.algorithm) {
     problems.push({ pointer: '/algorithm', rule: 'algorithm-matches-directory', message: `algorithm "${meta.algorithm}" must equal the directory "${where.algorithm}"` });
   }
   return problems;

@@ -83,23 +83,42 @@ export function idOfPath(config: Pick<RegistryConfig, 'models_dir'>, path: strin
 
 // ---------- change sets ----------
 
-/** A path and how it changed: Added, Modified, Deleted, or unchanged (`=`, for --all). */
+/**
+ * A path and how it changed: Added, Modified, Deleted, or unchanged (`=`, for --all). When git
+ * already knows the blobs (`git diff --raw`), their ids come along, so nothing is looked up twice.
+ */
 export interface PathChange {
   path: string;
   status: 'A' | 'M' | 'D' | '=';
+  /** the new blob; absent when git has not hashed it (a working-tree file) */
+  oid?: string;
+  /** the new file mode, e.g. 100644; absent when unknown */
+  mode?: string;
+  /** the old blob, for M and D */
+  baseOid?: string;
 }
 
-/** Parses `git diff --name-status -z --no-renames` output. */
-export function parseNameStatus(out: string): PathChange[] {
+const NO_OID = /^0+$/;
+
+/** Parses `git diff --raw -z --no-abbrev --no-renames` output. */
+export function parseRawDiff(out: string): PathChange[] {
   const fields = out.split('\0');
   const changes: PathChange[] = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    const code = fields[i]!;
+    const meta = fields[i]!;
     const path = fields[i + 1]!;
-    if (!code || !path) continue;
-    const c = code[0];
+    const m = /^:(\d{6}) (\d{6}) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])/.exec(meta);
+    if (!m || !path) continue;
+    const [, , mode, baseOid, oid, code] = m;
     // T (type change) and U (unmerged) still leave a file to check at that path.
-    changes.push({ path, status: c === 'A' ? 'A' : c === 'D' ? 'D' : 'M' });
+    const status = code === 'A' ? 'A' : code === 'D' ? 'D' : 'M';
+    changes.push({
+      path,
+      status,
+      ...(status !== 'D' && !NO_OID.test(mode!) ? { mode } : {}),
+      ...(status !== 'D' && !NO_OID.test(oid!) ? { oid } : {}),
+      ...(status !== 'A' && !NO_OID.test(baseOid!) ? { baseOid } : {}),
+    });
   }
   return changes;
 }

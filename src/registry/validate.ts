@@ -15,7 +15,7 @@ import {
   duplicateIds,
   finishReport,
   idOfPath,
-  parseNameStatus,
+  parseRawDiff,
   stagedModelPaths,
   type PathChange,
   type ValidateMode,
@@ -25,7 +25,9 @@ import { Git } from '../git/git.js';
 import { locateJsonPointer, locateYamlPointer, validateYamlText, validatorFor, validatorForSchemaText } from '../schema/validator.js';
 import { checkModelTextSync } from './checks.js';
 import { locateRepo } from './registry.js';
-import { CommitVersion, EmptyVersion, IndexVersion, WorkingTreeVersion, type RegistryVersion } from './versions.js';
+import { blobTexts, CommitVersion, EmptyVersion, IndexVersion, WorkingTreeVersion, type RegistryVersion } from './versions.js';
+
+const REGULAR_MODES = new Set(['100644', '100755']);
 
 export interface ValidateOptions {
   cwd: string;
@@ -66,31 +68,55 @@ async function comparisonFor(git: Git, opts: ValidateOptions): Promise<Compariso
   }
 }
 
-/** What changed between base and after, as git reports it (deletions included). */
-async function changedPaths(git: Git, opts: ValidateOptions, cmp: Comparison, config: RegistryConfig): Promise<PathChange[]> {
+/**
+ * What changed between base and after, as git reports it (deletions included), with the blob ids
+ * git already knows. Needs no config: the models directory is applied afterwards.
+ */
+async function diffChanges(git: Git, opts: ValidateOptions, cmp: Comparison): Promise<PathChange[]> {
   const head = await git.head();
-  const nameStatus = async (args: string[]) => parseNameStatus(await git.text(['diff', '--name-status', '-z', '--no-renames', '--no-ext-diff', ...args]));
+  const raw = async (args: string[]) => parseRawDiff(await git.text(['diff', '--raw', '-z', '--no-abbrev', '--no-renames', '--no-ext-diff', '--no-color', ...args]));
   const listed = async (args: string[]) => (await git.text(['ls-files', '-z', ...args])).split('\0').filter(Boolean);
+  const untracked = async () => (await listed(['-o', '--exclude-standard'])).map((path) => ({ path, status: 'A' as const }));
   switch (opts.mode) {
     case 'staged':
-      return head ? nameStatus(['--cached', head]) : (await listed([])).map((path) => ({ path, status: 'A' as const }));
-    case 'worktree': {
-      const tracked = head ? await nameStatus([head]) : (await listed([])).map((path) => ({ path, status: 'A' as const }));
-      const untracked = (await listed(['-o', '--exclude-standard'])).map((path) => ({ path, status: 'A' as const }));
-      return [...tracked, ...untracked];
+      return head ? raw(['--cached', head]) : (await listed([])).map((path) => ({ path, status: 'A' as const }));
+    case 'worktree':
+    case 'all': {
+      const tracked = head ? await raw([head]) : (await listed([])).map((path) => ({ path, status: 'A' as const }));
+      return [...tracked, ...(await untracked())];
     }
     case 'since':
-      return nameStatus([cmp.since!, head!]);
-    case 'all': {
-      const differs = new Map<string, PathChange['status']>();
-      if (head) for (const c of await nameStatus([head])) differs.set(c.path, c.status);
-      for (const p of await listed(['-o', '--exclude-standard'])) differs.set(p, 'A');
-      const present = [...(await cmp.after.list(config.models_dir)), ...(await cmp.after.existing([CONFIG_FILE, STAGES_FILE]))];
-      const changes: PathChange[] = present.map((path) => ({ path, status: differs.get(path) ?? '=' }));
-      if (differs.get(CONFIG_FILE) === 'D') changes.push({ path: CONFIG_FILE, status: 'D' });
-      return changes;
-    }
+      return raw([cmp.since!, head!]);
   }
+}
+
+/** --all: every file under the models directory and the two config files, each with how it differs from HEAD. */
+async function everything(cmp: Comparison, config: RegistryConfig, diff: PathChange[]): Promise<PathChange[]> {
+  const differs = new Map(diff.map((c) => [c.path, c]));
+  const present = [...(await cmp.after.list(config.models_dir)), ...(await cmp.after.existing([CONFIG_FILE, STAGES_FILE]))];
+  const changes: PathChange[] = present.map((path) => {
+    const c = differs.get(path);
+    // Read from disk: in the working tree the file is what counts, whatever the index holds.
+    return c && c.status !== 'D' ? { path, status: c.status, ...(c.baseOid ? { baseOid: c.baseOid } : {}) } : { path, status: '=' };
+  });
+  if (differs.get(CONFIG_FILE)?.status === 'D') changes.push({ path: CONFIG_FILE, status: 'D' });
+  return changes;
+}
+
+/**
+ * Texts of many paths in one version: blobs git already named are read by id in one batch, the
+ * rest through the version (the index, a commit, or the disk).
+ */
+async function textsIn(git: Git, version: RegistryVersion, items: { path: string; oid?: string }[]): Promise<Map<string, string>> {
+  const byOid = await blobTexts(git, items.filter((i) => i.oid).map((i) => i.oid!));
+  const out = new Map<string, string>();
+  for (const i of items) {
+    const t = i.oid ? byOid.get(i.oid) : undefined;
+    if (t !== undefined) out.set(i.path, t);
+  }
+  const rest = items.filter((i) => !out.has(i.path)).map((i) => i.path);
+  for (const [p, t] of await version.read(rest)) out.set(p, t);
+  return out;
 }
 
 function at(file: string, text: string | undefined, pointer: string, rule: string, message: string, yaml = false): ErrorLocation {
@@ -114,9 +140,11 @@ function unsafeSchemaPath(rel: string): boolean {
 }
 
 /** The config that governs the check: the new one when it is valid, else the one it replaces, else the defaults. */
-async function readConfigs(cmp: Comparison) {
-  const afterText = (await cmp.after.read([CONFIG_FILE])).get(CONFIG_FILE);
+async function readConfigs(git: Git, cmp: Comparison, diff: PathChange[]) {
   const baseText = (await cmp.base.read([CONFIG_FILE])).get(CONFIG_FILE);
+  const change = diff.find((c) => c.path === CONFIG_FILE);
+  // Unchanged means the same text as the base: no need to read the index or the disk for it.
+  const afterText = !change ? baseText : change.status === 'D' ? undefined : (await textsIn(git, cmp.after, [change])).get(CONFIG_FILE);
   if (afterText === undefined && baseText === undefined) {
     throw new NotARegistryError(`${CONFIG_FILE} is not in ${cmp.after.name}: this is not a modelgit registry`, { hint: 'modelgit init creates one' });
   }
@@ -131,12 +159,13 @@ export async function validate(opts: ValidateOptions): Promise<ValidationReport>
   const { root } = await locateRepo(opts.cwd);
   const git = new Git(root);
   const cmp = await comparisonFor(git, opts);
-  const { config, afterText: configText, afterErrors: configErrors } = await readConfigs(cmp);
-  const changes = await changedPaths(git, opts, cmp, config);
+  const diff = await diffChanges(git, opts, cmp);
+  const { config, afterText: configText, afterErrors: configErrors } = await readConfigs(git, cmp, diff);
+  const changes = opts.mode === 'all' ? await everything(cmp, config, diff) : diff;
 
   const errors: ErrorLocation[] = [];
   const checked: string[] = [];
-  const models: { path: string; status: PathChange['status']; problems: string[] }[] = [];
+  const models: (PathChange & { problems: string[] })[] = [];
   let deletedModels = false;
   let checkConfig = opts.mode === 'all';
   let checkStages = opts.mode === 'all';
@@ -147,7 +176,10 @@ export async function validate(opts: ValidateOptions): Promise<ValidationReport>
     else if (kind.kind === 'stages') checkStages = true;
     else if (kind.kind === 'model') {
       if (c.status === 'D') deletedModels = true;
-      else models.push({ path: c.path, status: c.status, problems: kind.problems });
+      else if (c.mode && !REGULAR_MODES.has(c.mode)) {
+        checked.push(c.path);
+        errors.push({ file: c.path, line: 1, column: 1, pointer: '', rule: 'model-path', message: `a model file must be a regular file (this is mode ${c.mode}${c.mode === '120000' ? ', a symbolic link' : ''})` });
+      } else models.push({ ...c, problems: kind.problems });
     } else if (kind.kind === 'misplaced' && c.status !== 'D') {
       checked.push(c.path);
       errors.push({ file: c.path, line: 1, column: 1, pointer: '', rule: 'model-path', message: kind.reason });
@@ -195,8 +227,8 @@ export async function validate(opts: ValidateOptions): Promise<ValidationReport>
   }
 
   // ---- model files: schema, id/path, and what changed against the version they replace ----
-  const afterTexts = await cmp.after.read(models.map((m) => m.path));
-  const baseTexts = await cmp.base.read(models.filter((m) => m.status === 'M').map((m) => m.path));
+  const afterTexts = await textsIn(git, cmp.after, models);
+  const baseTexts = await textsIn(git, cmp.base, models.filter((m) => m.status === 'M').map((m) => ({ path: m.path, oid: m.baseOid })));
   const ctx = { root, config, schemaText: (rel: string) => (unsafeSchemaPath(rel) ? undefined : schemaTexts.get(rel)) };
   const added: string[] = [];
   for (const m of models) {
@@ -233,27 +265,33 @@ export async function validate(opts: ValidateOptions): Promise<ValidationReport>
         errors.push(at(p, afterTexts.get(p), '/model_id', 'unique-id', `model id ${id} is already used by ${others.join(', ')}; ids are unique across algorithms`));
       }
     }
-    // A model moved to another algorithm's directory is a rewrite of its identity, not a new model.
-    const sameIdBefore = await cmp.base.pathsForIds(config.models_dir, ids);
-    const movedFrom = sameIdBefore.filter((p) => !added.includes(p));
-    if (movedFrom.length) {
-      const beforeTexts = await cmp.base.read(movedFrom);
-      for (const p of added) {
-        const id = idOfPath(config, p)!;
-        const from = movedFrom.find((o) => idOfPath(config, o) === id);
-        const before = parseObject(from ? beforeTexts.get(from) : undefined);
-        const after = parseObject(afterTexts.get(p));
-        if (!from || !before || !after || (dups.get(id) ?? []).length > 1) continue;
-        for (const problem of changeProblems(before, after)) {
-          errors.push(at(p, afterTexts.get(p), problem.pointer, problem.rule, `${problem.message} (this model was ${from} in ${cmp.base.name})`));
-        }
+    // A model moved to another algorithm's directory is a rewrite of its identity, not a new model:
+    // the same change deletes its old path, so the diff itself says where it came from.
+    const deleted = new Map<string, PathChange>();
+    for (const c of changes) {
+      const id = c.status === 'D' ? idOfPath(config, c.path) : undefined;
+      if (id !== undefined) deleted.set(id, c);
+    }
+    const moves = added.flatMap((p) => {
+      const id = idOfPath(config, p)!;
+      const from = deleted.get(id);
+      return from && (dups.get(id) ?? []).length < 2 ? [{ path: p, from }] : [];
+    });
+    const movedTexts = await textsIn(git, cmp.base, moves.map((m) => ({ path: m.from.path, oid: m.from.baseOid })));
+    for (const m of moves) {
+      const before = parseObject(movedTexts.get(m.from.path));
+      const after = parseObject(afterTexts.get(m.path));
+      if (!before || !after) continue;
+      for (const problem of changeProblems(before, after)) {
+        errors.push(at(m.path, afterTexts.get(m.path), problem.pointer, problem.rule, `${problem.message} (this model was ${m.from.path} in ${cmp.base.name})`));
       }
     }
   }
 
   // ---- stages: valid, and every assigned model exists under its algorithm ----
   if (checkStages) {
-    const stagesText = (await cmp.after.read([STAGES_FILE])).get(STAGES_FILE);
+    const change = changes.find((c) => c.path === STAGES_FILE);
+    const stagesText = change?.status === 'D' ? undefined : (await textsIn(git, cmp.after, [change ?? { path: STAGES_FILE }])).get(STAGES_FILE);
     if (stagesText !== undefined) {
       checked.push(STAGES_FILE);
       const parsed = validateYamlText<StageAssignments | null>(STAGES_FILE, stagesText, validatorFor('stages'));

@@ -5,6 +5,7 @@
 import { lstatSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { nameProblem } from '../domain/names.js';
+import { GitError } from '../errors.js';
 import type { Git, TreeEntry } from '../git/git.js';
 import { parseLsTree } from '../git/git.js';
 
@@ -50,6 +51,68 @@ function matchingIds(modelsDir: string, paths: string[], ids: string[]): string[
   });
 }
 
+/**
+ * Objects by name (`<commit>:<path>`, `:<path>` for the index, or an id) through one
+ * `git cat-file --batch` (or `--batch-check` when only existence matters). A name holding a
+ * newline can't go through the batch protocol; callers look those up another way.
+ */
+export async function catObjects(git: Git, names: string[], opts: { contents: boolean }): Promise<Map<string, { type: string; data?: Buffer }>> {
+  const out = new Map<string, { type: string; data?: Buffer }>();
+  const unique = [...new Set(names)];
+  if (unique.length === 0) return out;
+  const r = await git.run(['cat-file', opts.contents ? '--batch' : '--batch-check'], { input: unique.join('\n') + '\n' });
+  if (r.code !== 0) throw new GitError(`git cat-file failed: ${r.stderr.trim()}`);
+  const buf = r.stdout;
+  let pos = 0;
+  for (const name of unique) {
+    const nl = buf.indexOf(10, pos);
+    if (nl < 0) break;
+    const header = buf.subarray(pos, nl).toString('utf8');
+    pos = nl + 1;
+    // "<name> missing" or "<name> ambiguous": not there.
+    if (!/^[0-9a-f]{40,64} \S+ \d+$/.test(header)) continue;
+    const [, type, size] = header.split(' ');
+    if (opts.contents) {
+      out.set(name, { type: type!, data: buf.subarray(pos, pos + Number(size)) });
+      pos += Number(size) + 1;
+    } else out.set(name, { type: type! });
+  }
+  return out;
+}
+
+/** Texts of blobs by id, in one batch. */
+export async function blobTexts(git: Git, oids: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const [oid, o] of await catObjects(git, oids, { contents: true })) if (o.type === 'blob' && o.data) out.set(oid, o.data.toString('utf8'));
+  return out;
+}
+
+const batchable = (p: string) => !p.includes('\n');
+
+/** Reads or checks paths through names `prefix + path`, falling back to a listing for the rare unbatchable path. */
+async function byName(
+  git: Git,
+  prefix: string,
+  paths: string[],
+  contents: boolean,
+  fallback: (paths: string[]) => Promise<TreeEntry[]>,
+): Promise<Map<string, string | true>> {
+  const out = new Map<string, string | true>();
+  const direct = [...new Set(paths)].filter(batchable);
+  const found = await catObjects(git, direct.map((p) => prefix + p), { contents });
+  for (const p of direct) {
+    const o = found.get(prefix + p);
+    if (o?.type === 'blob') out.set(p, contents ? o.data!.toString('utf8') : true);
+  }
+  const rest = paths.filter((p) => !batchable(p));
+  if (rest.length) {
+    const entries = await fallback(rest);
+    if (contents) for (const [p, t] of await textsOf(git, entries)) out.set(p, t);
+    else for (const e of entries) out.set(e.path, true);
+  }
+  return out;
+}
+
 async function textsOf(git: Git, entries: TreeEntry[]): Promise<Map<string, string>> {
   const files = entries.filter((e) => REGULAR.has(e.mode));
   const blobs = await git.readBlobs(files.map((e) => e.oid));
@@ -79,11 +142,11 @@ export class CommitVersion implements RegistryVersion {
   }
 
   async read(paths: string[]): Promise<Map<string, string>> {
-    return textsOf(this.git, await this.entries(paths));
+    return (await byName(this.git, `${this.commit}:`, paths, true, (p) => this.entries(p))) as Map<string, string>;
   }
 
   async existing(paths: string[]): Promise<Set<string>> {
-    return new Set((await this.entries(paths)).map((e) => e.path));
+    return new Set((await byName(this.git, `${this.commit}:`, paths, false, (p) => this.entries(p))).keys());
   }
 
   async list(dir: string): Promise<string[]> {
@@ -123,11 +186,12 @@ export class IndexVersion implements RegistryVersion {
   }
 
   async read(paths: string[]): Promise<Map<string, string>> {
-    return textsOf(this.git, await this.entries(paths));
+    // `:path` is the path's stage-0 entry in the index.
+    return (await byName(this.git, ':', paths, true, (p) => this.entries(p))) as Map<string, string>;
   }
 
   async existing(paths: string[]): Promise<Set<string>> {
-    return new Set((await this.entries(paths)).map((e) => e.path));
+    return new Set((await byName(this.git, ':', paths, false, (p) => this.entries(p))).keys());
   }
 
   async list(dir: string): Promise<string[]> {

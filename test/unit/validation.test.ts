@@ -4,7 +4,7 @@ import {
   danglingStages,
   duplicateIds,
   finishReport,
-  parseNameStatus,
+  parseRawDiff,
   reportFormatOf,
   stagedModelPaths,
   summaryLine,
@@ -56,24 +56,31 @@ describe('classifyPath', () => {
   });
 });
 
-describe('parseNameStatus', () => {
-  it('reads -z output, mapping type changes and unmerged paths to modified', () => {
-    const out = ['A', 'models/a/x.json', 'M', 'stages.yaml', 'D', 'models/a/y.json', 'T', 'models/a/z.json', 'U', 'modelgit.yaml', ''].join('\0');
-    expect(parseNameStatus(out)).toEqual([
-      { path: 'models/a/x.json', status: 'A' },
-      { path: 'stages.yaml', status: 'M' },
-      { path: 'models/a/y.json', status: 'D' },
-      { path: 'models/a/z.json', status: 'M' },
+describe('parseRawDiff', () => {
+  const z = (n: string) => n.repeat(40);
+  const line = (a: string, b: string, o1: string, o2: string, st: string, path: string) => `:${a} ${b} ${o1} ${o2} ${st}\0${path}\0`;
+  it('reads -z --raw output with blob ids, leaving out the all-zero ones', () => {
+    const out =
+      line('000000', '100644', z('0'), z('a'), 'A', 'models/a/x.json') +
+      line('100644', '100644', z('b'), z('0'), 'M', 'stages.yaml') +
+      line('100644', '000000', z('c'), z('0'), 'D', 'models/a/y.json') +
+      line('100644', '120000', z('d'), z('e'), 'T', 'models/a/z.json') +
+      line('000000', '000000', z('0'), z('0'), 'U', 'modelgit.yaml');
+    expect(parseRawDiff(out)).toEqual([
+      { path: 'models/a/x.json', status: 'A', mode: '100644', oid: z('a') },
+      { path: 'stages.yaml', status: 'M', mode: '100644', baseOid: z('b') },
+      { path: 'models/a/y.json', status: 'D', baseOid: z('c') },
+      { path: 'models/a/z.json', status: 'M', mode: '120000', oid: z('e'), baseOid: z('d') },
       { path: 'modelgit.yaml', status: 'M' },
     ]);
   });
 
   it('keeps paths with spaces, tabs and newlines intact', () => {
-    expect(parseNameStatus('A\0models/a/we ird\tna\nme.json\0')).toEqual([{ path: 'models/a/we ird\tna\nme.json', status: 'A' }]);
+    expect(parseRawDiff(line('000000', '100644', z('0'), z('1'), 'A', 'models/a/we ird\tna\nme.json'))[0]!.path).toBe('models/a/we ird\tna\nme.json');
   });
 
   it('reads nothing from empty output', () => {
-    expect(parseNameStatus('')).toEqual([]);
+    expect(parseRawDiff('')).toEqual([]);
   });
 });
 
@@ -168,5 +175,14 @@ describe('firstDifference', () => {
     expect(firstDifference({ a: [1, 2] }, { a: [1, 2, 3] })).toEqual({ pointer: '/a/2', was: undefined, now: 3 });
     expect(firstDifference({ a: [1] }, { a: { 0: 1 } })).toEqual({ pointer: '/a', was: [1], now: { 0: 1 } });
     expect(firstDifference({ 'x/y': 1 }, { 'x/y': 2 })).toEqual({ pointer: '/x~1y', was: 1, now: 2 });
+  });
+});
+
+describe('pathProblems', async () => {
+  const { pathProblems } = await import('../../src/domain/integrity.js');
+  it('compares id and algorithm with the path, leaving missing fields to the schema', () => {
+    expect(pathProblems({ model_id: 'a', algorithm: 'x' }, { id: 'a', algorithm: 'x' })).toEqual([]);
+    expect(pathProblems({ model_id: 'b', algorithm: 'y' }, { id: 'a', algorithm: 'x' }).map((p) => p.rule)).toEqual(['id-matches-file', 'algorithm-matches-directory']);
+    expect(pathProblems({} as any, { id: 'a', algorithm: 'x' })).toEqual([]);
   });
 });
