@@ -25,7 +25,8 @@ function workingTreeSchema(root: string, rel: string): string | undefined {
 }
 
 function algorithmValidators(ctx: CheckContext, algorithm: string | undefined): { fns: ValidateFunction[]; errors: ErrorLocation[] } {
-  const rel = algorithm ? ctx.config.schemas[algorithm] : undefined;
+  // hasOwn: an algorithm called "constructor" must not find Object's.
+  const rel = algorithm && Object.hasOwn(ctx.config.schemas, algorithm) ? ctx.config.schemas[algorithm] : undefined;
   if (!rel) return { fns: [], errors: [] };
   const text = ctx.schemaText ? ctx.schemaText(rel) : workingTreeSchema(ctx.root, rel);
   if (text === undefined) {

@@ -94,10 +94,14 @@ async function diffChanges(git: Git, opts: ValidateOptions, cmp: Comparison): Pr
 async function everything(cmp: Comparison, config: RegistryConfig, diff: PathChange[]): Promise<PathChange[]> {
   const differs = new Map(diff.map((c) => [c.path, c]));
   const present = [...(await cmp.after.list(config.models_dir)), ...(await cmp.after.existing([CONFIG_FILE, STAGES_FILE]))];
+  // A file the diff does not name is byte for byte HEAD's: read it by blob id in one batch, which
+  // is far faster than opening 100,000 files. Changed and untracked files are read from disk.
+  const unchanged = cmp.base instanceof CommitVersion ? await cmp.base.blobIds(config.models_dir) : new Map<string, string>();
   const changes: PathChange[] = present.map((path) => {
     const c = differs.get(path);
-    // Read from disk: in the working tree the file is what counts, whatever the index holds.
-    return c && c.status !== 'D' ? { path, status: c.status, ...(c.baseOid ? { baseOid: c.baseOid } : {}) } : { path, status: '=' };
+    if (c && c.status !== 'D') return { path, status: c.status, ...(c.baseOid ? { baseOid: c.baseOid } : {}) };
+    const oid = unchanged.get(path);
+    return { path, status: '=', ...(oid ? { oid } : {}) };
   });
   if (differs.get(CONFIG_FILE)?.status === 'D') changes.push({ path: CONFIG_FILE, status: 'D' });
   return changes;
@@ -165,7 +169,7 @@ export async function validate(opts: ValidateOptions): Promise<ValidationReport>
 
   const errors: ErrorLocation[] = [];
   const checked: string[] = [];
-  const models: (PathChange & { problems: string[] })[] = [];
+  const models: (PathChange & { algorithm: string; problems: string[] })[] = [];
   let deletedModels = false;
   let checkConfig = opts.mode === 'all';
   let checkStages = opts.mode === 'all';
@@ -179,7 +183,7 @@ export async function validate(opts: ValidateOptions): Promise<ValidationReport>
       else if (c.mode && !REGULAR_MODES.has(c.mode)) {
         checked.push(c.path);
         errors.push({ file: c.path, line: 1, column: 1, pointer: '', rule: 'model-path', message: `a model file must be a regular file (this is mode ${c.mode}${c.mode === '120000' ? ', a symbolic link' : ''})` });
-      } else models.push({ ...c, problems: kind.problems });
+      } else models.push({ ...c, algorithm: kind.algorithm, problems: kind.problems });
     } else if (kind.kind === 'misplaced' && c.status !== 'D') {
       checked.push(c.path);
       errors.push({ file: c.path, line: 1, column: 1, pointer: '', rule: 'model-path', message: kind.reason });
@@ -191,8 +195,7 @@ export async function validate(opts: ValidateOptions): Promise<ValidationReport>
   // ---- the config and its per-algorithm schemas ----
   const schemaRels = new Set<string>();
   for (const m of models) {
-    const algo = classifyPath(config, m.path);
-    const rel = algo.kind === 'model' ? config.schemas[algo.algorithm] : undefined;
+    const rel = Object.hasOwn(config.schemas, m.algorithm) ? config.schemas[m.algorithm] : undefined;
     if (rel && !unsafeSchemaPath(rel)) schemaRels.add(rel);
   }
   if (checkConfig) for (const rel of Object.values(config.schemas)) if (!unsafeSchemaPath(rel)) schemaRels.add(rel);
@@ -236,9 +239,9 @@ export async function validate(opts: ValidateOptions): Promise<ValidationReport>
     if (text === undefined) continue; // not a regular file in that version (e.g. staged, then removed on disk)
     checked.push(m.path);
     for (const p of m.problems) errors.push({ file: m.path, line: 1, column: 1, pointer: '', rule: 'model-path', message: p });
-    const { errors: found } = checkModelTextSync(ctx, m.path, text);
+    const { meta, errors: found } = checkModelTextSync(ctx, m.path, text);
     errors.push(...found);
-    const after = parseObject(text);
+    const after = meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? meta : undefined;
     if (m.status === 'A') added.push(m.path);
     const before = m.status === 'M' ? parseObject(baseTexts.get(m.path)) : undefined;
     if (after && before) {

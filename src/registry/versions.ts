@@ -154,6 +154,12 @@ export class CommitVersion implements RegistryVersion {
     return r.split('\0').filter(Boolean);
   }
 
+  /** path → blob id of every regular file under `dir`: one listing, for reading a whole tree by id. */
+  async blobIds(dir: string): Promise<Map<string, string>> {
+    const r = await this.git.text(['ls-tree', '-r', '-z', '--full-tree', this.commit, '--', dir], { env: LITERAL });
+    return new Map(parseLsTree(r).filter((e) => e.type === 'blob' && REGULAR.has(e.mode)).map((e) => [e.path, e.oid]));
+  }
+
   async pathsForIds(modelsDir: string, ids: string[]): Promise<string[]> {
     const wanted = lookupIds(ids);
     if (wanted.length === 0) return [];

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { register } from '../../src/registry/register.js';
@@ -264,6 +264,19 @@ describe('validate --staged', () => {
     git(dir, 'add', '-A');
     const res = await runCli(dir, 'validate', '--staged', '--json');
     expect(res.json()).toMatchObject({ ok: true, checked: 2 });
+  });
+  it('refuses a symbolic link as a model file, and is not confused by an algorithm named "constructor"', async () => {
+    const r = await tempRegistry();
+    r.write('models/constructor/c1.json', meta('c1', 'constructor'));
+    const { symlinkSync } = await import('node:fs');
+    mkdirSync(join(r.dir, 'models/mscn'), { recursive: true });
+    symlinkSync('../constructor/c1.json', join(r.dir, 'models/mscn/link.json'));
+    r.git('add', '-A');
+    const res = await r.run('validate', '--staged', '--json');
+    expect(res.json().errors).toEqual([
+      { file: 'models/mscn/link.json', line: 1, column: 1, pointer: '', rule: 'model-path', message: 'a model file must be a regular file (this is mode 120000, a symbolic link)' },
+    ]);
+    expect(res.json().checked).toBe(2);
   });
 });
 
