@@ -240,7 +240,9 @@ export async function validate(opts: ValidateOptions): Promise<ValidationReport>
     checked.push(m.path);
     for (const p of m.problems) errors.push({ file: m.path, line: 1, column: 1, pointer: '', rule: 'model-path', message: p });
     const { meta, errors: found } = checkModelTextSync(ctx, m.path, text);
-    errors.push(...found);
+    // After the first syntax error the parser's recovery mostly reports echoes of it.
+    const firstSyntax = found.find((e) => e.rule.startsWith('json-syntax'));
+    errors.push(...(firstSyntax ? [firstSyntax] : found));
     const after = meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? meta : undefined;
     if (m.status === 'A') added.push(m.path);
     const before = m.status === 'M' ? parseObject(baseTexts.get(m.path)) : undefined;
