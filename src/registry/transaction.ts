@@ -1,7 +1,7 @@
 // Every write is exactly one commit made by the real `git commit` (hooks, signing and config
 // apply). Before writing we make sure the commit can contain only our change; if git or a hook
 // refuses, the paths we touched go back to HEAD so the repository is exactly as it was.
-import { mkdirSync, rmdirSync, rmSync, writeFileSync, unlinkSync, existsSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, rmdirSync, rmSync, writeFileSync, unlinkSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { DirtyStateError, GitError, HookRejectedError, LockedError } from '../errors.js';
@@ -105,7 +105,7 @@ export async function commitChanges(git: Git, spec: CommitSpec): Promise<string>
     const r = await git.run(args, { input: commitMessage(spec), env });
     if (r.code !== 0) {
       const out = (r.stderr + r.stdout.toString('utf8')).trim();
-      if (/hook|validate|modelgit/i.test(out) && !/Please tell me who you are|gpg/i.test(out)) {
+      if (await refusedByHook(git, out)) {
         throw new HookRejectedError(`the commit was refused by a git hook; nothing was changed:\n${out}`);
       }
       throw new GitError(`git commit failed; nothing was changed:\n${out}`, {
@@ -117,6 +117,24 @@ export async function commitChanges(git: Git, spec: CommitSpec): Promise<string>
     await rollback(git, paths, existedInHead, head);
     throw e;
   }
+}
+
+/**
+ * Whether a failed `git commit` was a hook saying no. Git prints nothing of its own when a hook
+ * fails, so a hook that prints only "lint failed" is recognised by being there and executable.
+ */
+async function refusedByHook(git: Git, out: string): Promise<boolean> {
+  if (/Please tell me who you are|gpg|nothing to commit|nothing added to commit/i.test(out)) return false;
+  if (/hook|validate|modelgit/i.test(out)) return true;
+  for (const name of ['pre-commit', 'prepare-commit-msg', 'commit-msg']) {
+    try {
+      accessSync(await git.gitPath(`hooks/${name}`), constants.X_OK);
+      return true;
+    } catch {
+      /* not there or not executable: git skips it */
+    }
+  }
+  return false;
 }
 
 async function rollback(git: Git, paths: string[], existedInHead: Set<string>, head: string | undefined): Promise<void> {

@@ -122,6 +122,17 @@ describe('the pre-commit hook', () => {
     expect((await r.run('register', '--algo', 'mscn', '--notes', 'documented')).code).toBe(0);
   });
 
+  it('says the hook refused even when the refusing hook never says "hook"', async () => {
+    const { r } = await hooked();
+    writeFileSync(join(r.dir, '.git/hooks/pre-commit.local'), '#!/bin/sh\necho "lint failed" >&2\nexit 1\n');
+    chmodSync(join(r.dir, '.git/hooks/pre-commit.local'), 0o755);
+    const before = repoState(r.dir);
+    const res = await r.run('register', '--algo', 'lero');
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/the commit was refused by a git hook; nothing was changed:\nlint failed/);
+    expect(repoState(r.dir)).toBe(before);
+  });
+
   it('runs from a subdirectory and honours $MODELGIT', async () => {
     const { r } = await hooked();
     mkdirSync(join(r.dir, 'docs'));
