@@ -159,6 +159,18 @@ async function readConfigs(git: Git, cmp: Comparison, diff: PathChange[]) {
   return { config, afterText, afterErrors: afterParsed?.errors ?? [] };
 }
 
+/** One run's shared state: what is compared, under which config, and what was found. */
+interface Run {
+  git: Git;
+  cmp: Comparison;
+  config: RegistryConfig;
+  changes: PathChange[];
+  errors: ErrorLocation[];
+  checked: string[];
+}
+
+type ModelChange = PathChange & { algorithm: string; problems: string[] };
+
 export async function validate(opts: ValidateOptions): Promise<ValidationReport> {
   const { root } = await locateRepo(opts.cwd);
   const git = new Git(root);
@@ -166,14 +178,12 @@ export async function validate(opts: ValidateOptions): Promise<ValidationReport>
   const diff = await diffChanges(git, opts, cmp);
   const { config, afterText: configText, afterErrors: configErrors } = await readConfigs(git, cmp, diff);
   const changes = opts.mode === 'all' ? await everything(cmp, config, diff) : diff;
+  const run: Run = { git, cmp, config, changes, errors: [], checked: [] };
 
-  const errors: ErrorLocation[] = [];
-  const checked: string[] = [];
-  const models: (PathChange & { algorithm: string; problems: string[] })[] = [];
+  const models: ModelChange[] = [];
   let deletedModels = false;
   let checkConfig = opts.mode === 'all';
   let checkStages = opts.mode === 'all';
-
   for (const c of changes) {
     const kind = classifyPath(config, c.path);
     if (kind.kind === 'config') checkConfig = true;
@@ -181,18 +191,16 @@ export async function validate(opts: ValidateOptions): Promise<ValidationReport>
     else if (kind.kind === 'model') {
       if (c.status === 'D') deletedModels = true;
       else if (c.mode && !REGULAR_MODES.has(c.mode)) {
-        checked.push(c.path);
-        errors.push({ file: c.path, line: 1, column: 1, pointer: '', rule: 'model-path', message: `a model file must be a regular file (this is mode ${c.mode}${c.mode === '120000' ? ', a symbolic link' : ''})` });
+        run.checked.push(c.path);
+        run.errors.push({ file: c.path, line: 1, column: 1, pointer: '', rule: 'model-path', message: `a model file must be a regular file (this is mode ${c.mode}${c.mode === '120000' ? ', a symbolic link' : ''})` });
       } else models.push({ ...c, algorithm: kind.algorithm, problems: kind.problems });
     } else if (kind.kind === 'misplaced' && c.status !== 'D') {
-      checked.push(c.path);
-      errors.push({ file: c.path, line: 1, column: 1, pointer: '', rule: 'model-path', message: kind.reason });
+      run.checked.push(c.path);
+      run.errors.push({ file: c.path, line: 1, column: 1, pointer: '', rule: 'model-path', message: kind.reason });
     }
   }
-  // Deleting a model is allowed (cleanup), unless a stage still points at it.
-  if (deletedModels) checkStages = true;
 
-  // ---- the config and its per-algorithm schemas ----
+  // Per-algorithm schemas come from the same version as the files they check.
   const schemaRels = new Set<string>();
   for (const m of models) {
     const rel = Object.hasOwn(config.schemas, m.algorithm) ? config.schemas[m.algorithm] : undefined;
@@ -201,35 +209,46 @@ export async function validate(opts: ValidateOptions): Promise<ValidationReport>
   if (checkConfig) for (const rel of Object.values(config.schemas)) if (!unsafeSchemaPath(rel)) schemaRels.add(rel);
   const schemaTexts = await cmp.after.read([...schemaRels]);
 
-  if (checkConfig) {
-    if (configText === undefined) {
-      errors.push({ file: CONFIG_FILE, line: 1, column: 1, pointer: '', rule: 'config-required', message: `${CONFIG_FILE} is deleted; a registry needs it (git checkout HEAD -- ${CONFIG_FILE} brings it back)` });
-    } else {
-      checked.push(CONFIG_FILE);
-      errors.push(...configErrors);
-      if (configErrors.length === 0) {
-        for (const [algorithm, rel] of Object.entries(config.schemas)) {
-          const pointer = `/schemas/${algorithm}`;
-          if (unsafeSchemaPath(rel)) {
-            errors.push(at(CONFIG_FILE, configText, pointer, 'schema-path', `the schema for ${algorithm} (${rel}) must be a path inside the repository`, true));
-            continue;
-          }
-          const text = schemaTexts.get(rel);
-          if (text === undefined) {
-            errors.push(at(CONFIG_FILE, configText, pointer, 'schema-file-exists', `the schema for ${algorithm} (${rel}) is not in ${cmp.after.name}`, true));
-            continue;
-          }
-          try {
-            validatorForSchemaText(rel, text);
-          } catch (e) {
-            errors.push({ file: rel, line: 1, column: 1, pointer: '', rule: 'schema-compiles', message: `the schema for ${algorithm} does not compile: ${(e as Error).message}` });
-          }
-        }
-      }
+  if (checkConfig) checkConfigFile(run, configText, configErrors, schemaTexts);
+  const { afterTexts, added } = await checkModelFiles(run, root, models, schemaTexts);
+  if (opts.mode === 'all') checkAllIds(run, afterTexts);
+  else if (added.length) await checkNewIds(run, added, afterTexts);
+  // Deleting a model is allowed (cleanup), unless a stage still points at it.
+  if (checkStages || deletedModels) await checkStagesFile(run);
+  return finishReport(opts.mode, run.checked, run.errors, cmp.since);
+}
+
+/** modelgit.yaml against its schema; each per-algorithm schema inside the repository, present, compiling. */
+function checkConfigFile(run: Run, text: string | undefined, schemaErrors: ErrorLocation[], schemaTexts: Map<string, string>): void {
+  if (text === undefined) {
+    run.errors.push({ file: CONFIG_FILE, line: 1, column: 1, pointer: '', rule: 'config-required', message: `${CONFIG_FILE} is deleted; a registry needs it (git checkout HEAD -- ${CONFIG_FILE} brings it back)` });
+    return;
+  }
+  run.checked.push(CONFIG_FILE);
+  run.errors.push(...schemaErrors);
+  if (schemaErrors.length) return;
+  for (const [algorithm, rel] of Object.entries(run.config.schemas)) {
+    const pointer = `/schemas/${algorithm}`;
+    if (unsafeSchemaPath(rel)) {
+      run.errors.push(at(CONFIG_FILE, text, pointer, 'schema-path', `the schema for ${algorithm} (${rel}) must be a path inside the repository`, true));
+      continue;
+    }
+    const schema = schemaTexts.get(rel);
+    if (schema === undefined) {
+      run.errors.push(at(CONFIG_FILE, text, pointer, 'schema-file-exists', `the schema for ${algorithm} (${rel}) is not in ${run.cmp.after.name}`, true));
+      continue;
+    }
+    try {
+      validatorForSchemaText(rel, schema);
+    } catch (e) {
+      run.errors.push({ file: rel, line: 1, column: 1, pointer: '', rule: 'schema-compiles', message: `the schema for ${algorithm} does not compile: ${(e as Error).message}` });
     }
   }
+}
 
-  // ---- model files: schema, id/path, and what changed against the version they replace ----
+/** Each model file: schema, id/path, and what changed against the version it replaces. */
+async function checkModelFiles(run: Run, root: string, models: ModelChange[], schemaTexts: Map<string, string>) {
+  const { git, cmp, config } = run;
   const afterTexts = await textsIn(git, cmp.after, models);
   const baseTexts = await textsIn(git, cmp.base, models.filter((m) => m.status === 'M').map((m) => ({ path: m.path, oid: m.baseOid })));
   const ctx = { root, config, schemaText: (rel: string) => (unsafeSchemaPath(rel) ? undefined : schemaTexts.get(rel)) };
@@ -237,80 +256,83 @@ export async function validate(opts: ValidateOptions): Promise<ValidationReport>
   for (const m of models) {
     const text = afterTexts.get(m.path);
     if (text === undefined) continue; // not a regular file in that version (e.g. staged, then removed on disk)
-    checked.push(m.path);
-    for (const p of m.problems) errors.push({ file: m.path, line: 1, column: 1, pointer: '', rule: 'model-path', message: p });
+    run.checked.push(m.path);
+    for (const p of m.problems) run.errors.push({ file: m.path, line: 1, column: 1, pointer: '', rule: 'model-path', message: p });
     const { meta, errors: found } = checkModelTextSync(ctx, m.path, text);
     // After the first syntax error the parser's recovery mostly reports echoes of it.
     const firstSyntax = found.find((e) => e.rule.startsWith('json-syntax'));
-    errors.push(...(firstSyntax ? [firstSyntax] : found));
-    const after = meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? meta : undefined;
+    run.errors.push(...(firstSyntax ? [firstSyntax] : found));
     if (m.status === 'A') added.push(m.path);
+    const after = meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? meta : undefined;
     const before = m.status === 'M' ? parseObject(baseTexts.get(m.path)) : undefined;
     if (after && before) {
-      for (const p of changeProblems(before, after)) errors.push(at(m.path, text, p.pointer, p.rule, `${p.message} (compared with ${cmp.base.name})`));
+      for (const p of changeProblems(before, after)) run.errors.push(at(m.path, text, p.pointer, p.rule, `${p.message} (compared with ${cmp.base.name})`));
     }
   }
+  return { afterTexts, added };
+}
 
-  // ---- ids are unique across algorithms: a path listing, never a blob scan ----
-  if (opts.mode === 'all') {
-    const all = changes.filter((c) => c.status !== 'D').map((c) => c.path);
-    for (const [id, paths] of duplicateIds(config, all)) {
-      for (const p of paths) {
-        errors.push(at(p, afterTexts.get(p), '/model_id', 'unique-id', `model id ${id} is also used by ${paths.filter((o) => o !== p).join(', ')}; ids are unique across algorithms`));
-      }
-    }
-  } else if (added.length) {
-    const ids = added.map((p) => idOfPath(config, p)!);
-    const sameIdAfter = await cmp.after.pathsForIds(config.models_dir, ids);
-    const dups = duplicateIds(config, [...new Set([...sameIdAfter, ...added])]);
-    for (const p of added) {
-      const id = idOfPath(config, p)!;
-      const others = (dups.get(id) ?? []).filter((o) => o !== p);
-      if (others.length) {
-        errors.push(at(p, afterTexts.get(p), '/model_id', 'unique-id', `model id ${id} is already used by ${others.join(', ')}; ids are unique across algorithms`));
-      }
-    }
-    // A model moved to another algorithm's directory is a rewrite of its identity, not a new model:
-    // the same change deletes its old path, so the diff itself says where it came from.
-    const deleted = new Map<string, PathChange>();
-    for (const c of changes) {
-      const id = c.status === 'D' ? idOfPath(config, c.path) : undefined;
-      if (id !== undefined) deleted.set(id, c);
-    }
-    const moves = added.flatMap((p) => {
-      const id = idOfPath(config, p)!;
-      const from = deleted.get(id);
-      return from && (dups.get(id) ?? []).length < 2 ? [{ path: p, from }] : [];
-    });
-    const movedTexts = await textsIn(git, cmp.base, moves.map((m) => ({ path: m.from.path, oid: m.from.baseOid })));
-    for (const m of moves) {
-      const before = parseObject(movedTexts.get(m.from.path));
-      const after = parseObject(afterTexts.get(m.path));
-      if (!before || !after) continue;
-      for (const problem of changeProblems(before, after)) {
-        errors.push(at(m.path, afterTexts.get(m.path), problem.pointer, problem.rule, `${problem.message} (this model was ${m.from.path} in ${cmp.base.name})`));
-      }
+/** --all: every id once across the whole tree, from the paths alone. */
+function checkAllIds(run: Run, afterTexts: Map<string, string>): void {
+  const all = run.changes.filter((c) => c.status !== 'D').map((c) => c.path);
+  for (const [id, paths] of duplicateIds(run.config, all)) {
+    for (const p of paths) {
+      run.errors.push(at(p, afterTexts.get(p), '/model_id', 'unique-id', `model id ${id} is also used by ${paths.filter((o) => o !== p).join(', ')}; ids are unique across algorithms`));
     }
   }
+}
 
-  // ---- stages: valid, and every assigned model exists under its algorithm ----
-  if (checkStages) {
-    const change = changes.find((c) => c.path === STAGES_FILE);
-    const stagesText = change?.status === 'D' ? undefined : (await textsIn(git, cmp.after, [change ?? { path: STAGES_FILE }])).get(STAGES_FILE);
-    if (stagesText !== undefined) {
-      checked.push(STAGES_FILE);
-      const parsed = validateYamlText<StageAssignments | null>(STAGES_FILE, stagesText, validatorFor('stages'));
-      errors.push(...parsed.errors);
-      if (parsed.errors.length === 0 && parsed.value) {
-        const present = await cmp.after.existing(stagedModelPaths(config, parsed.value));
-        for (const p of danglingStages(config, parsed.value, (path) => present.has(path))) {
-          errors.push(at(STAGES_FILE, stagesText, p.pointer, p.rule, p.message, true));
-        }
-      }
+/** New models: their ids are free across algorithms (a path listing, never a blob scan), and none is a moved model. */
+async function checkNewIds(run: Run, added: string[], afterTexts: Map<string, string>): Promise<void> {
+  const { git, cmp, config } = run;
+  const ids = added.map((p) => idOfPath(config, p)!);
+  const sameIdAfter = await cmp.after.pathsForIds(config.models_dir, ids);
+  const dups = duplicateIds(config, [...new Set([...sameIdAfter, ...added])]);
+  for (const p of added) {
+    const id = idOfPath(config, p)!;
+    const others = (dups.get(id) ?? []).filter((o) => o !== p);
+    if (others.length) {
+      run.errors.push(at(p, afterTexts.get(p), '/model_id', 'unique-id', `model id ${id} is already used by ${others.join(', ')}; ids are unique across algorithms`));
     }
   }
+  // A model moved to another algorithm's directory is a rewrite of its identity, not a new model:
+  // the same change deletes its old path, so the diff itself says where it came from.
+  const deleted = new Map<string, PathChange>();
+  for (const c of run.changes) {
+    const id = c.status === 'D' ? idOfPath(config, c.path) : undefined;
+    if (id !== undefined) deleted.set(id, c);
+  }
+  const moves = added.flatMap((p) => {
+    const id = idOfPath(config, p)!;
+    const from = deleted.get(id);
+    return from && (dups.get(id) ?? []).length < 2 ? [{ path: p, from }] : [];
+  });
+  const movedTexts = await textsIn(git, cmp.base, moves.map((m) => ({ path: m.from.path, oid: m.from.baseOid })));
+  for (const m of moves) {
+    const before = parseObject(movedTexts.get(m.from.path));
+    const after = parseObject(afterTexts.get(m.path));
+    if (!before || !after) continue;
+    for (const problem of changeProblems(before, after)) {
+      run.errors.push(at(m.path, afterTexts.get(m.path), problem.pointer, problem.rule, `${problem.message} (this model was ${m.from.path} in ${cmp.base.name})`));
+    }
+  }
+}
 
-  return finishReport(opts.mode, checked, errors, cmp.since);
+/** stages.yaml is valid and every assigned model exists under its algorithm. */
+async function checkStagesFile(run: Run): Promise<void> {
+  const { git, cmp, config } = run;
+  const change = run.changes.find((c) => c.path === STAGES_FILE);
+  if (change?.status === 'D') return; // no file, no assignments
+  const text = (await textsIn(git, cmp.after, [change ?? { path: STAGES_FILE }])).get(STAGES_FILE);
+  if (text === undefined) return;
+  run.checked.push(STAGES_FILE);
+  const parsed = validateYamlText<StageAssignments | null>(STAGES_FILE, text, validatorFor('stages'));
+  run.errors.push(...parsed.errors);
+  if (parsed.errors.length || !parsed.value) return;
+  const present = await cmp.after.existing(stagedModelPaths(config, parsed.value));
+  for (const p of danglingStages(config, parsed.value, (path) => present.has(path))) {
+    run.errors.push(at(STAGES_FILE, text, p.pointer, p.rule, p.message, true));
+  }
 }
 
 /** Appends the Markdown summary to the file GitHub Actions shows on the run's page. */
