@@ -1,7 +1,7 @@
 // Every write is exactly one commit made by the real `git commit` (hooks, signing and config
 // apply). Before writing we make sure the commit can contain only our change; if git or a hook
 // refuses, the paths we touched go back to HEAD so the repository is exactly as it was.
-import { mkdirSync, rmdirSync, rmSync, writeFileSync, unlinkSync, existsSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, rmdirSync, rmSync, writeFileSync, unlinkSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { DirtyStateError, GitError, HookRejectedError, InterruptedError, LockedError } from '../errors.js';
@@ -130,10 +130,26 @@ async function commitFailure(git: Git, e: unknown): Promise<Error> {
     });
   }
   if (/gpg|signing/i.test(out)) return new GitError(`git commit failed while signing; nothing was changed:\n${out}`);
-  const hooks = await git.gitPath('hooks').catch(() => undefined);
-  const hasHook = hooks !== undefined && ['pre-commit', 'commit-msg', 'prepare-commit-msg'].some((h) => existsSync(join(hooks, h)));
-  if (hasHook) return new HookRejectedError(`the commit was refused by a git hook; nothing was changed:\n${out}`);
+  if (await refusedByHook(git, out)) return new HookRejectedError(`the commit was refused by a git hook; nothing was changed:\n${out}`);
   return new GitError(`git commit failed; nothing was changed:\n${out}`);
+}
+
+/**
+ * Whether a failed `git commit` was a hook saying no. Git prints nothing of its own when a hook
+ * fails, so a hook that prints only "lint failed" is recognised by being there and executable.
+ */
+async function refusedByHook(git: Git, out: string): Promise<boolean> {
+  if (/Please tell me who you are|gpg|nothing to commit|nothing added to commit/i.test(out)) return false;
+  if (/hook|validate|modelgit/i.test(out)) return true;
+  for (const name of ['pre-commit', 'prepare-commit-msg', 'commit-msg']) {
+    try {
+      accessSync(await git.gitPath(`hooks/${name}`), constants.X_OK);
+      return true;
+    } catch {
+      /* not there or not executable: git skips it */
+    }
+  }
+  return false;
 }
 
 async function rollback(git: Git, paths: string[], existedInHead: Set<string>, head: string | undefined): Promise<void> {

@@ -11,6 +11,7 @@ import { lifecycleCommands } from './lifecycle.js';
 import { loadingCommands } from './loading.js';
 import { importCommands } from './import.js';
 import { reportCommand } from './report.js';
+import { validateCommand } from './validate.js';
 
 export function addCommands(program: Command): void {
   initCommands(program);
@@ -24,4 +25,5 @@ export function addCommands(program: Command): void {
   loadingCommands(program);
   importCommands(program);
   reportCommand(program);
+  validateCommand(program);
 }
