@@ -1,7 +1,23 @@
-// The model page's "how to load it" section. For now it shows the raw loading fields; when
-// src/loading lands, swap the body for loadPlan(meta) — this function is the only place to change.
+// The model page's "how to load it" section: the loading fields, and the loader's steps from the
+// same strategy registry `modelgit plan` uses. The report is built from history, where artifacts
+// usually aren't on this machine, so the steps come from the metadata alone; `modelgit plan ID`
+// adds the file checks and the tensor-key mapping from the real safetensors headers.
 import { esc } from './html.js';
 import type { ModelMetadata } from '../domain/types.js';
+import { strategyFor } from '../loading/plan.js';
+
+/** The loader's steps from metadata alone, or the reason there is no plan. */
+function plannedSteps(meta: ModelMetadata): { steps: string[] } | { problem: string } {
+  try {
+    const { strategy, loader } = strategyFor(meta);
+    const weights = (strategy.required_files ?? []).filter((f) => /\.(safetensors|bin|pt|pth|ckpt)$/.test(f));
+    const sdm = strategy.state_dict_mapping;
+    const remaps = !!(sdm && (sdm.remove_prefix || sdm.add_prefix || Object.keys(sdm.key_transforms ?? {}).length));
+    return { steps: loader.steps({ meta, strategy, directory: meta.model_path ?? '(model_path)', weights, remaps }) };
+  } catch (e) {
+    return { problem: (e as Error).message };
+  }
+}
 
 export function loadPlanSection(meta: ModelMetadata): string {
   const ls = meta.loading_strategy;
@@ -30,5 +46,13 @@ export function loadPlanSection(meta: ModelMetadata): string {
   }
   if (required?.length) rows.push(['required files', required.map((f) => `<code>${esc(f)}</code>`).join(' ')]);
   if (compat?.length) rows.push(['compatible recipes', compat.map((c) => `<span class="tag">${esc(c)}</span>`).join(' ')]);
+  if (ls) {
+    const planned = plannedSteps(meta);
+    rows.push(
+      'steps' in planned
+        ? ['loader steps', `<ol>${planned.steps.map((st) => `<li><code>${esc(st)}</code></li>`).join('')}</ol>`]
+        : ['no load plan', `<span class="empty">${esc(planned.problem)}</span>`],
+    );
+  }
   return `<dl class="kv">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl>`;
 }
