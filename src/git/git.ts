@@ -31,6 +31,8 @@ export interface LogEntry {
   subject: string;
   body: string;
   trailers: Record<string, string[]>;
+  /** the paths the commit changed, when log() was asked for them */
+  paths?: string[];
 }
 
 export interface RefEntry {
@@ -206,10 +208,15 @@ export class Git {
     return r.code === 0 ? r.stdout.toString('utf8') : undefined;
   }
 
-  /** Parsed `git log` entries with trailers; `args` are extra log arguments (revisions, paths after `--`). */
-  async log(args: string[]): Promise<LogEntry[]> {
-    const format = ['%H', '%P', '%an', '%ae', '%aI', '%s', '%b'].join(FIELD) + RECORD;
-    const r = await this.run(['log', `--format=${format}`, ...args]);
+  /**
+   * Parsed `git log` entries with trailers; `args` are extra log arguments (revisions, paths after `--`).
+   * `paths: true` adds the changed paths of each commit (`--name-only`, limited by any pathspec).
+   */
+  async log(args: string[], opts: { paths?: boolean } = {}): Promise<LogEntry[]> {
+    const fields = ['%H', '%P', '%an', '%ae', '%aI', '%s', '%b'].join(FIELD);
+    // --name-only prints the paths after each record, so then the record marker goes first.
+    const format = opts.paths ? RECORD + fields + FIELD : fields + RECORD;
+    const r = await this.run(['log', `--format=${format}`, ...(opts.paths ? ['--name-only'] : []), ...args]);
     if (r.code !== 0) {
       // An empty repository has no log; that is not an error for a reader.
       if (/does not have any commits|bad default revision|unknown revision/.test(r.stderr)) return [];
@@ -217,9 +224,9 @@ export class Git {
     }
     const entries: LogEntry[] = [];
     for (const rec of r.stdout.toString('utf8').split(RECORD)) {
-      const t = rec.replace(/^\n/, '');
+      const t = opts.paths ? rec : rec.replace(/^\n/, '');
       if (!t) continue;
-      const [commit, parents, author, authorEmail, date, subject, body] = t.split(FIELD);
+      const [commit, parents, author, authorEmail, date, subject, body, names] = t.split(FIELD);
       entries.push({
         commit: commit!,
         parents: parents ? parents.split(' ') : [],
@@ -229,6 +236,7 @@ export class Git {
         subject: subject!,
         body: body ?? '',
         trailers: parseTrailers(body ?? ''),
+        ...(opts.paths ? { paths: (names ?? '').split('\n').filter(Boolean) } : {}),
       });
     }
     return entries;

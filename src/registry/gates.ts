@@ -2,7 +2,7 @@
 // every promotion a range of commits made (modelgit gates --since REV; `validate --since` uses
 // promotionGateErrors to report them as located errors).
 import type { ErrorLocation } from '../errors.js';
-import { UsageError } from '../errors.js';
+import { UsageError, ValidationError } from '../errors.js';
 import { STAGES_FILE } from '../domain/config.js';
 import { checkPromotions, evaluateGates, forcedKey, type GateEvaluation, type PromotionCheck } from '../domain/gates.js';
 import { assertSafeName } from '../domain/names.js';
@@ -58,7 +58,15 @@ export async function checkGatesSince(reg: Registry, baseRev: string, headRev = 
  * `errors.push(...(await promotionGateErrors(reg, rev)))`.
  */
 export async function promotionGateErrors(reg: Registry, baseRev: string, headRev = 'HEAD'): Promise<ErrorLocation[]> {
-  const { head, checks } = await checkGatesSince(reg, baseRev, headRev);
+  let range: RangeGateAnswer;
+  try {
+    range = await checkGatesSince(reg, baseRev, headRev);
+  } catch (e) {
+    // A stages.yaml that does not parse at either end is validate's own error to report.
+    if (e instanceof ValidationError) return [];
+    throw e;
+  }
+  const { head, checks } = range;
   const text = (await reg.git.showFile(head, STAGES_FILE)) ?? '';
   const errors: ErrorLocation[] = [];
   for (const c of checks) {

@@ -10,10 +10,14 @@ import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js
 import { Git, runGit } from '../git/git.js';
 import { validateYamlText, validatorFor } from '../schema/validator.js';
 import { readSnapshot, type Snapshot } from './snapshot.js';
+import { commitSeries, withWriteLock, type CommitSpec } from './transaction.js';
 import { runWrite, type WriteOptions, type WritePlan } from './write.js';
 import { NotFoundError } from '../errors.js';
 
 export type { WriteOptions, WriteOutcome, WritePlan, TagSpec } from './write.js';
+
+/** A write that is several commits, all or nothing (import). */
+export type SeriesPlan<T> = { specs: CommitSpec[]; result: (commits: string[]) => T | Promise<T> } | { nothing: T };
 
 export interface OpenOptions {
   cwd: string;
@@ -105,6 +109,20 @@ export class Registry {
    */
   write<T>(plan: () => Promise<WritePlan<T>>, opts: WriteOptions = {}): Promise<T> {
     return runWrite(this, plan, { push: opts.push ?? this.push });
+  }
+
+  /** Like write, for several commits under one lock; on any failure the branch is reset to where it was. */
+  async writeSeries<T>(plan: () => Promise<SeriesPlan<T>>, opts: { onCommit?: (index: number, commit: string) => void; signal?: AbortSignal } = {}): Promise<T> {
+    return withWriteLock(this.gitDir, async () => {
+      this.snapshots.clear();
+      const p = await plan();
+      if ('nothing' in p) return p.nothing;
+      try {
+        return await p.result(await commitSeries(this.git, p.specs, opts));
+      } finally {
+        this.snapshots.clear();
+      }
+    });
   }
 }
 

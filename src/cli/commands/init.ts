@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { init } from '../../registry/init.js';
-import { installHook } from '../../registry/hooks.js';
-import { Git } from '../../git/git.js';
+import { installHookAt } from '../../registry/hooks.js';
 import { writeErr, writeJson, writeOut } from '../context.js';
 import { CI_KINDS } from '../../registry/ci.js';
 import { choiceArg } from '../options.js';
@@ -31,8 +30,7 @@ export function initCommands(program: Command): void {
     .option('--force', 'replace an existing pre-commit hook (kept as pre-commit.backup)')
     .option('--json', 'machine-readable output')
     .action(async (o) => {
-      const git = new Git(await Git.findRoot(process.cwd()));
-      const answer = await installHook(git, { chain: o.chain, force: o.force });
+      const answer = await installHookAt(process.cwd(), { chain: o.chain, force: o.force });
       if (o.json) return writeJson(answer);
       writeOut(answer.path);
       writeErr(`pre-commit hook ${answer.action}${answer.backup ? ` (the previous hook is at ${answer.backup})` : ''}`);

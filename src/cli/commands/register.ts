@@ -16,6 +16,7 @@ export function registerCommand(program: Command): void {
     .option('--num-queries <n>', 'training queries', positiveIntArg)
     .option('--training-time <seconds>', 'training time in seconds', numberArg)
     .option('--model-path <path>', 'where the artifact is: a path relative to the registry, absolute, or a URI')
+    .option('--checksum', 'record the sha256 and size of --model-path (each file of a directory) so verify can prove the bytes')
     .option('--parent <id>', 'the model this one was fine-tuned or derived from')
     .option('--tag <tag>', 'label (repeatable)', collect, [])
     .option('--notes <text>', 'free text')
@@ -27,7 +28,7 @@ export function registerCommand(program: Command): void {
       const params = Object.fromEntries((o.param as string[]).map(parseParam));
       const answer = await register(reg, {
         algorithm: o.algo, name: o.name, id: o.id, dataset: o.dataset, params, numQueries: o.numQueries,
-        trainingTime: o.trainingTime, modelPath: o.modelPath, parent: o.parent, tags: o.tag, notes: o.notes, from: o.from,
+        trainingTime: o.trainingTime, modelPath: o.modelPath, parent: o.parent, tags: o.tag, notes: o.notes, from: o.from, checksum: o.checksum,
       }, process.cwd());
       if (o.json) writeJson(answer);
       else writeOut(answer.model_id);
