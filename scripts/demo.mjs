@@ -2,7 +2,7 @@
 // npm run demo [-- DIR]: builds a demo registry (in a temp dir unless DIR is given) and walks the
 // main workflow with the real CLI, printing each command and what it printed.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,8 +95,9 @@ mg(['compare', ...ids.slice(0, 3)]);
 
 section('6. Promote through a gated path (staging → production)');
 mg(['promote', ids[2], '--stage', 'staging']);
-mg(['promote', ids[1], '--stage', 'production', '--json'], { quiet: false, expectFail: true });
 mg(['promote', ids[2], '--stage', 'production']);
+// A slower model can't replace it: the must_beat_current gate in modelgit.yaml refuses.
+mg(['promote', ids[0], '--stage', 'production'], { expectFail: true });
 mg(['stages']);
 
 section('7. Clean out the weak ones without losing anything');
@@ -151,8 +152,20 @@ mg(['resolve', '--for', 'no-such-recipe'], { expectFail: true });
 
 section('10. Checks: the schema, the hook, and what a pull request would change');
 mg(['validate', '--all']);
-writeFileSync(join(dir, 'broken.json'), '{ "model_id": 1 ');
-mg(['diff', 'HEAD~6', 'HEAD', '--format', 'md']);
+// Quietly "improving" a recorded result by hand: the pre-commit hook refuses the commit.
+const file = join(dir, 'models', 'mscn', `${ids[0]}.json`);
+const edited = readFileSync(file, 'utf8').replace(/"total_time": [0-9.]+/, '"total_time": 0.5');
+writeFileSync(file, edited);
+console.log(bold('$ git commit -am "better numbers"   # after editing a recorded total_time by hand'));
+const commit = spawnSync('git', ['commit', '-qam', 'better numbers'], { cwd: dir, encoding: 'utf8' });
+process.stdout.write(dim(commit.stderr));
+console.log(dim(`(exit ${commit.status}: the hook refused it)`));
+if (commit.status === 0) {
+  console.error('demo: the pre-commit hook should have refused the edit');
+  process.exit(1);
+}
+sh('git', ['checkout', '--', file]);
+mg(['diff', 'HEAD~8', 'HEAD', '--format', 'md']);
 
 section('11. A report to look at');
 mg(['report', '--out', 'report']);
