@@ -18,7 +18,7 @@ import {
 } from '../domain/retention.js';
 import type { ScoreQuery } from '../domain/selection.js';
 import type { Direction, Model } from '../domain/types.js';
-import { writeDecisionTag } from './decision-tags.js';
+import { highestTagNumber } from './decision-tags.js';
 import type { Registry } from './registry.js';
 import { commitMessage, type CommitSpec } from './transaction.js';
 
@@ -225,10 +225,13 @@ export async function cleanup(reg: Registry, opts: CleanupOptions): Promise<Clea
     if (plan.retention.removed.length === 0) return { nothing: answerFor(opts, plan, null, null) };
     const message = cleanupMessage(opts, plan);
     const byId = new Map(plan.models.map((m) => [m.metadata.model_id, m]));
+    // Numbered under the lock (and, with --push, after fetching the remote's tags), and made by the
+    // write engine with the commit so a push carries both atomically.
+    const tag = `cleanup/${opts.algorithm}/${(await highestTagNumber(reg.git, `cleanup/${opts.algorithm}`)) + 1}`;
     return {
       spec: { ...message, changes: plan.retention.removed.map((id) => ({ path: byId.get(id)!.path, content: null })) },
-      // Tagged under the same lock, so two cleanups here can't both take the same number.
-      result: async (commit: string) => answerFor(opts, plan, commit, await writeDecisionTag(reg.git, `cleanup/${opts.algorithm}`, commitMessage(message), commit)),
+      tags: [{ name: tag, message: commitMessage(message) }],
+      result: (commit: string, outcome) => answerFor(opts, plan, commit, outcome.tags[0] ?? tag),
     };
   });
   // Artifacts go only once the commit stands; a failed commit leaves every byte where it was.

@@ -45,26 +45,29 @@ export async function pushRefs(git: Git, target: PushTarget, refs: { local: stri
   return classifyPush(r.code, r.stdout.toString('utf8'), r.stderr);
 }
 
+/** Tag families a write may create (DESIGN §4); all are fetched before numbering a new one. */
+export const DECISION_TAG_FAMILIES = ['stage', 'cleanup', 'best'] as const;
+
 /**
- * Fetches the remote branch (into its remote-tracking ref) and the remote's stage tags, in one
+ * Fetches the remote branch (into its remote-tracking ref) and the remote's decision tags, in one
  * round trip; returns the remote head, or undefined when the branch does not exist there yet.
  */
 export async function fetchRemote(git: Git, target: PushTarget): Promise<string | undefined> {
   const branchSpec = `+refs/heads/${target.branch}:${target.trackingRef}`;
-  // Stage tags are numbered from what exists; the remote's count is the one that matters.
-  const tagSpec = 'refs/tags/stage/*:refs/tags/stage/*';
-  let r = await git.run(['fetch', '--no-tags', target.remote, branchSpec, tagSpec]);
+  // Decision tags are numbered from what exists; the remote's count is the one that matters.
+  const tagSpecs = DECISION_TAG_FAMILIES.map((f) => `refs/tags/${f}/*:refs/tags/${f}/*`);
+  let r = await git.run(['fetch', '--no-tags', target.remote, branchSpec, ...tagSpecs]);
   let hasBranch = true;
   if (r.code !== 0 && /couldn't find remote ref/i.test(r.stderr)) {
     hasBranch = false; // a new, empty remote: nothing to catch up with
-    r = await git.run(['fetch', '--no-tags', target.remote, tagSpec]);
+    r = await git.run(['fetch', '--no-tags', target.remote, ...tagSpecs]);
   }
   if (r.code !== 0) {
     const lines = r.stderr.split('\n').filter((l) => /rejected|error|fatal/i.test(l)).join('; ') || r.stderr.trim();
     const clobber = /clobber|rejected/i.test(r.stderr);
     throw new PushError(`could not fetch ${target.branch} from ${target.remote}: ${lines}`, {
       hint: clobber
-        ? 'a local stage tag differs from the remote one with the same name: delete it (git tag -d <tag>); modelgit sync-tags rewrites missing tags'
+        ? 'a local decision tag differs from the remote one with the same name: delete it (git tag -d <tag>); modelgit sync-tags rewrites missing stage tags'
         : `check the remote: git fetch ${target.remote}`,
     });
   }

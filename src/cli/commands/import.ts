@@ -4,6 +4,7 @@ import { importRegistry, type ImportProgress } from '../../registry/import.js';
 import { migrate } from '../../registry/migrate.js';
 import { renderImport, renderMigrate } from '../../render/loading.js';
 import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
+import { PUSH_OPTION } from '../push.js';
 
 /** A progress bar on stderr when it is a terminal; nothing otherwise (CI logs stay clean). */
 function progressBar(): { update: (p: ImportProgress) => void; stop: () => void } {
@@ -59,9 +60,10 @@ export function importCommands(program: Command): void {
   program
     .command('migrate')
     .description('rewrite every version-1 model file to version 2 in one commit')
+    .option(...PUSH_OPTION)
     .option('--json', 'machine-readable output')
     .action(async (o) => {
-      const answer = await migrate(await openRegistry());
+      const answer = await migrate(await openRegistry(o));
       if (o.json) writeJson(answer);
       else {
         writeOut(renderMigrate(answer));

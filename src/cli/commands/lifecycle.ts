@@ -1,6 +1,7 @@
 // show, history, cleanup, restore: parse → call the registry → render.
 import type { Command } from 'commander';
 import { cleanup } from '../../registry/cleanup.js';
+import { PUSH_OPTION } from '../push.js';
 import { history } from '../../registry/history.js';
 import { restore } from '../../registry/restore.js';
 import { show } from '../../registry/show.js';
@@ -46,9 +47,10 @@ export function lifecycleCommands(program: Command): void {
     .option('--direction <dir>', 'min or max, when the config and the metric name do not tell', choiceArg(['min', 'max'] as const))
     .option('--dry-run', 'show what would happen; write nothing')
     .option('--delete-artifacts', "after the commit, delete removed models' local artifacts (never one a kept model uses)")
+    .option(...PUSH_OPTION)
     .option('--json', 'machine-readable output: {removed, kept, protected, commit, tag}')
     .action(async (o) => {
-      const answer = await cleanup(await openRegistry(), {
+      const answer = await cleanup(await openRegistry(o), {
         algorithm: o.algo, keep: o.keep, metric: o.metric, dataset: o.dataset, direction: o.direction,
         dryRun: !!o.dryRun, deleteArtifacts: !!o.deleteArtifacts,
       });
@@ -63,9 +65,10 @@ export function lifecycleCommands(program: Command): void {
     .command('restore')
     .description('bring a removed model back from history, in one commit')
     .argument('<id>', 'model id')
+    .option(...PUSH_OPTION)
     .option('--json', 'machine-readable output: {model_id, path, commit}')
     .action(async (id: string, o) => {
-      const answer = await restore(await openRegistry(), id);
+      const answer = await restore(await openRegistry(o), id);
       if (o.json) writeJson(answer);
       else {
         writeOut(answer.commit);
