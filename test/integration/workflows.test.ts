@@ -329,3 +329,27 @@ describe('registry.yml: the default-branch job, step by step', () => {
     expect(existsSync(env.GITHUB_STEP_SUMMARY!) && readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8')).toBe('');
   });
 });
+
+describe('registry.yml: the report job, step by step', () => {
+  const wf = workflow(REGISTRY_WORKFLOW);
+  const job = wf.jobs['report']!;
+
+  it('checks out the whole history with tags and uploads the built site', () => {
+    const checkout = job.steps.find((s) => s.uses === 'actions/checkout@v4')!;
+    expect((checkout as any).with).toMatchObject({ 'fetch-depth': 0, 'fetch-tags': true });
+    const upload = job.steps.find((s) => s.uses === 'actions/upload-artifact@v4')!;
+    expect((upload as any).with).toMatchObject({ name: 'modelgit-report', path: '${{ runner.temp }}/modelgit-report' });
+  });
+
+  it('"Build the registry report" writes the site where the upload step looks for it', async () => {
+    const r = await tempRegistry();
+    await register(await r.open(), { algorithm: 'mscn', id: 'a' });
+    await recordTest(await r.open(), { id: 'a', dataset: 'production', metrics: ['total_time=5'] });
+    const env = githubEnv(r.dir, { GITHUB_EVENT_NAME: 'push' });
+    const step = job.steps.find((s) => s.name === 'Build the registry report')!;
+    const res = runStep(wf, step, { cwd: r.dir, env, values: {} });
+    expect(res, res.stderr).toMatchObject({ code: 0 });
+    expect(existsSync(join(env.RUNNER_TEMP!, 'modelgit-report', 'index.html'))).toBe(true);
+    expect(readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8')).toMatch(/modelgit report/);
+  });
+});
