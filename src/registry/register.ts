@@ -134,6 +134,13 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
           hint: 'leave out --id to get a fresh timestamp id',
         });
       }
+      // A file that doesn't parse isn't in the snapshot, but it is still someone's model.
+      const existing = reg.modelFile(algorithm, opts.id);
+      if (existsSync(join(reg.root, existing))) {
+        throw new ConflictError(`${existing} already exists (it is not a readable model: modelgit validate --all says why); ids are never overwritten`, {
+          hint: 'fix or remove that file, or leave out --id to get a fresh timestamp id',
+        });
+      }
       id = opts.id;
     } else {
       id = firstFreeId(timestampId(name, now), taken);
