@@ -254,7 +254,8 @@ export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = p
   await useRegistryLoaders(reg);
   const progress = (phase: ImportProgress['phase'], done: number, total: number, label: string) => opts.onProgress?.({ phase, done, total, label });
 
-  // 1. Convert and check everything cheap.
+  // 1. Convert and check everything cheap (against HEAD as it is once a killed import is undone).
+  await reg.recoverInterruptedWrite();
   const snap = await reg.snapshot();
   const prepared: Prepared[] = [];
   const seen = new Map<string, SourceRecord>();

@@ -36,6 +36,11 @@ export async function beginWrite(git: Git, gitDir: string, w: { paths: string[];
   writeFileSync(file(gitDir), JSON.stringify(note, null, 2) + '\n');
 }
 
+/** Whether a write was interrupted here (cheap: no lock, no git). */
+export function hasInterruptedWrite(gitDir: string): boolean {
+  return existsSync(file(gitDir));
+}
+
 export function endWrite(gitDir: string): void {
   rmSync(file(gitDir), { force: true });
 }

@@ -11,7 +11,7 @@ import { Git, runGit } from '../git/git.js';
 import { validateYamlText, validatorFor } from '../schema/validator.js';
 import { readSnapshot, type Snapshot } from './snapshot.js';
 import type { CommitSpec } from './transaction.js';
-import { runWrite, type WriteOptions, type WriteOutcome, type WritePlan } from './write.js';
+import { recoverNow, runWrite, type WriteOptions, type WriteOutcome, type WritePlan } from './write.js';
 import { NotFoundError } from '../errors.js';
 
 export type { WriteOptions, WriteOutcome, WritePlan, TagSpec } from './write.js';
@@ -109,6 +109,11 @@ export class Registry {
    */
   write<T>(plan: () => Promise<WritePlan<T>>, opts: WriteOptions = {}): Promise<T> {
     return runWrite(this, plan, { push: opts.push ?? this.push });
+  }
+
+  /** Undoes an interrupted write now (every write does it first anyway, under its lock). */
+  recoverInterruptedWrite(): Promise<void> {
+    return recoverNow(this);
   }
 
   /**

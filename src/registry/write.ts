@@ -15,7 +15,7 @@
 import { ConflictError, ModelgitError, PushError } from '../errors.js';
 import type { Git } from '../git/git.js';
 import { pushTarget, type PushTarget } from './branches.js';
-import { beginWrite, endWrite, recoverInterruptedWrite } from './journal.js';
+import { beginWrite, endWrite, hasInterruptedWrite, recoverInterruptedWrite } from './journal.js';
 import { deleteTags, fetchRemote, integrate, moveBranch, pushRefs, pushRetries, retryDelay } from './push.js';
 import { assertCommittable, commitChanges, commitSeries, withWriteLock, type CommitSpec } from './transaction.js';
 
@@ -110,6 +110,19 @@ async function make(host: WriteHost, p: CommitPlan | SeriesPlan): Promise<Made> 
 function answer<T>(p: Extract<WritePlan<T>, { result: unknown }>, made: WriteOutcome): T | Promise<T> {
   const { base: _b, series: _s, ...outcome } = made as Made;
   return p.result(outcome.commit, outcome);
+}
+
+/**
+ * Finishes an interrupted write now, for an operation that reads the registry before its write
+ * (import checks its ids against HEAD, which a killed import may have left half-made).
+ */
+export async function recoverNow(host: WriteHost): Promise<void> {
+  if (!hasInterruptedWrite(host.gitDir)) return;
+  await withWriteLock(host.gitDir, async () => {
+    const recovered = await recoverInterruptedWrite(host.git, host.gitDir);
+    if (recovered) host.notify?.(recovered);
+    host.clearCache();
+  });
 }
 
 async function createTags(git: Git, commit: string, tags: TagSpec[]): Promise<string[]> {
