@@ -113,7 +113,13 @@ async function recordAndPush(reg: Registry, r: Resolved, target: PushTarget): Pr
   for (let attempt = 1; ; attempt++) {
     const began = Date.now();
     const remoteHead = await fetchRemote(git, target);
-    const outcome = await answerAt(reg, r, await headRevision(reg));
+    const head = await headRevision(reg);
+    if (attempt === 1 && remoteHead && !(await isAncestor(git, remoteHead, head))) {
+      // The answer is as of HEAD (the tag must name what the user looked at), which may be stale.
+      const behind = (await git.text(['rev-list', '--count', `${head}..${remoteHead}`])).trim();
+      reg.notify?.(`note: your branch is ${behind} commit(s) behind ${target.remote}/${target.branch}; the best is decided on your HEAD (git pull first to decide on the shared state)`);
+    }
+    const outcome = await answerAt(reg, r, head);
     const recorded = await recordBest(reg, outcome.answer, async (commit, what) => {
       // A tag must not be the only way the remote learns of a commit: it names history the branch has.
       if (!remoteHead || !(await isAncestor(git, commit, remoteHead))) {

@@ -163,6 +163,7 @@ describe('best --record --push', () => {
     expect(res.code, res.stderr).toBe(0);
     expect(res.json()).toMatchObject({ model_id: 'fast', value: 40, tag: `${FAMILY}/1`, current_tag: `${FAMILY}/1`, pushed: { remote: 'origin', tag: `${FAMILY}/1`, attempts: 1 } });
     expect(res.stderr).toMatch(new RegExp(`pushed ${FAMILY}/1 to origin\\n`));
+    expect(res.stderr).not.toMatch(/behind/);
     expect(git(bare, 'rev-parse', `${FAMILY}/1^{commit}`).trim()).toBe(res.json().commit);
     expect(git(bare, 'tag', '-l', '--format=%(contents)', `${FAMILY}/1`)).toContain('Model-Id: fast\n');
 
@@ -193,6 +194,7 @@ describe('best --record --push', () => {
     expect(existsSync(mark)).toBe(true);
     expect(res.json()).toMatchObject({ model_id: 'fast', tag: `${FAMILY}/2`, pushed: { attempts: 2 } });
     expect(res.stderr).toMatch(new RegExp(`pushed ${FAMILY}/2 to origin \\(attempt 2: the remote had moved\\)`));
+    expect(res.stderr).toMatch(/note: your branch is 1 commit\(s\) behind origin\/main; the best is decided on your HEAD/);
     expect(git(bare, 'tag', '-l', 'best/*').trim().split('\n')).toEqual([`${FAMILY}/1`, `${FAMILY}/2`]);
     const msg = (n: number) => git(bare, 'tag', '-l', '--format=%(contents)', `${FAMILY}/${n}`);
     expect(msg(1)).toContain('Model-Id: slow\n');
