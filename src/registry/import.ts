@@ -23,6 +23,7 @@ import { checkModelTextSync } from './checks.js';
 import { useRegistryLoaders } from './load-plan.js';
 import type { Registry } from './registry.js';
 import type { CommitSpec } from './transaction.js';
+import type { PushInfo } from './write.js';
 
 export type ImportKind = 'registry-file' | 'algorithm-tree' | 'model-directory';
 
@@ -61,6 +62,8 @@ export interface ImportAnswer {
   commits: string[];
   /** things worth knowing that did not stop the import (an artifact not found, a file ignored) */
   notes: string[];
+  /** with --push: where the commits went and how many pushes it took; else null */
+  pushed: PushInfo | null;
 }
 
 export const REGISTRY_FILE = 'model_registry.json';
@@ -251,7 +254,8 @@ export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = p
   await useRegistryLoaders(reg);
   const progress = (phase: ImportProgress['phase'], done: number, total: number, label: string) => opts.onProgress?.({ phase, done, total, label });
 
-  // 1. Convert and check everything cheap.
+  // 1. Convert and check everything cheap (against HEAD as it is once a killed import is undone).
+  await reg.recoverInterruptedWrite();
   const snap = await reg.snapshot();
   const prepared: Prepared[] = [];
   const seen = new Map<string, SourceRecord>();
@@ -304,7 +308,7 @@ export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = p
       data: { clashes },
     });
   }
-  if (prepared.length === 0) return { source: sourceName, kind: source.kind, imported: [], commits: [], notes: [...notes, 'nothing to import'] };
+  if (prepared.length === 0) return { source: sourceName, kind: source.kind, imported: [], commits: [], notes: [...notes, 'nothing to import'], pushed: null };
 
   // 2. Local artifacts: loadable as described, and checksummed (all before the first commit).
   const withArtifacts = prepared.filter((p) => p.artifact);
@@ -344,13 +348,19 @@ export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = p
       }));
   return reg.writeSeries(
     async () => {
-      // Someone may have registered one of these ids while we were checking.
+      // Someone may have registered one of these ids while we were checking, or (with --push) on
+      // the remote, whose head this runs on: ids are kept, never overwritten, so the import stops.
       const fresh = await reg.snapshot();
-      const taken = prepared.filter((p) => fresh.byId.has(p.meta.model_id)).map((p) => p.meta.model_id);
-      if (taken.length) throw new ConflictError(`registered meanwhile: ${taken.join(', ')}; nothing was imported`);
+      const taken = prepared.filter((p) => fresh.byId.has(p.meta.model_id) || existsSync(join(reg.root, p.path))).map((p) => p.meta.model_id);
+      if (taken.length) {
+        throw new ConflictError(`${taken.join(', ')} ${taken.length > 1 ? 'were' : 'was'} registered meanwhile${reg.push ? ' (on the remote)' : ''}; ids are kept, never overwritten, so nothing was imported`, {
+          hint: 'remove or rename the clashing models in the source and run the import again',
+          data: { clashes: taken },
+        });
+      }
       return {
         specs,
-        result: (commits) => ({
+        result: (commits, outcome) => ({
           source: sourceName,
           kind: source.kind,
           imported: prepared.map((p, i) => ({
@@ -363,6 +373,7 @@ export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = p
           })),
           commits,
           notes,
+          pushed: outcome.pushed ?? null,
         }),
       };
     },

@@ -10,14 +10,14 @@ import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js
 import { Git, runGit } from '../git/git.js';
 import { validateYamlText, validatorFor } from '../schema/validator.js';
 import { readSnapshot, type Snapshot } from './snapshot.js';
-import { commitSeries, withWriteLock, type CommitSpec } from './transaction.js';
-import { runWrite, type WriteOptions, type WritePlan } from './write.js';
+import type { CommitSpec } from './transaction.js';
+import { recoverNow, runWrite, type WriteOptions, type WriteOutcome, type WritePlan } from './write.js';
 import { NotFoundError } from '../errors.js';
 
 export type { WriteOptions, WriteOutcome, WritePlan, TagSpec } from './write.js';
 
-/** A write that is several commits, all or nothing (import). */
-export type SeriesPlan<T> = { specs: CommitSpec[]; result: (commits: string[]) => T | Promise<T> } | { nothing: T };
+/** A write that is several commits, all or nothing (import). `outcome.pushed` is set with --push. */
+export type SeriesPlan<T> = { specs: CommitSpec[]; result: (commits: string[], outcome: WriteOutcome) => T | Promise<T> } | { nothing: T };
 
 export interface OpenOptions {
   cwd: string;
@@ -111,18 +111,29 @@ export class Registry {
     return runWrite(this, plan, { push: opts.push ?? this.push });
   }
 
-  /** Like write, for several commits under one lock; on any failure the branch is reset to where it was. */
-  async writeSeries<T>(plan: () => Promise<SeriesPlan<T>>, opts: { onCommit?: (index: number, commit: string) => void; signal?: AbortSignal } = {}): Promise<T> {
-    return withWriteLock(this.gitDir, async () => {
-      this.snapshots.clear();
-      const p = await plan();
-      if ('nothing' in p) return p.nothing;
-      try {
-        return await p.result(await commitSeries(this.git, p.specs, opts));
-      } finally {
-        this.snapshots.clear();
-      }
-    });
+  /** Undoes an interrupted write now (every write does it first anyway, under its lock). */
+  recoverInterruptedWrite(): Promise<void> {
+    return recoverNow(this);
+  }
+
+  /**
+   * Like write, for several commits under one lock, all or nothing: on any failure the branch goes
+   * back to where it was. With `push` the series is pushed as a whole, and `plan` runs again on
+   * the remote's new head whenever the push is rejected because the remote moved (write.ts).
+   */
+  writeSeries<T>(
+    plan: () => Promise<SeriesPlan<T>>,
+    opts: WriteOptions & { onCommit?: (index: number, commit: string) => void; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    return runWrite<T>(
+      this,
+      async () => {
+        const p = await plan();
+        if ('nothing' in p) return p;
+        return { specs: p.specs, onCommit: opts.onCommit, signal: opts.signal, result: (_commit, outcome) => p.result(outcome.commits, outcome) };
+      },
+      { push: opts.push ?? this.push },
+    );
   }
 }
 

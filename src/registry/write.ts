@@ -1,6 +1,7 @@
 // The write engine behind `reg.write(plan)`: under the registry lock, `plan` reads fresh state and
 // says what commit to make; the engine makes exactly one commit (and the stage tags a plan asks
-// for), optionally on a new branch, and with --push publishes it.
+// for), optionally on a new branch, and with --push publishes it. A *series* plan (import: several
+// commits, all or nothing) goes through the same engine and is pushed as a whole.
 //
 // --push rebuilds the *operation*, not the text diff (DESIGN §4b). When the remote moved, the
 // engine fetches, moves the branch onto the remote head, runs `plan` again — so register picks a
@@ -9,12 +10,14 @@
 // commit of a rejected attempt is only ever a *local* copy of an operation that never reached the
 // remote, so dropping it before the re-run can't lose anything the user was told had happened;
 // if the re-run fails, the branch goes back to that commit and the user is told it is unpushed.
+// A series is never kept half-way: when it does not land on the remote, for whatever reason, its
+// commits are dropped and the branch goes back to where it was before the command.
 import { ConflictError, ModelgitError, PushError } from '../errors.js';
 import type { Git } from '../git/git.js';
 import { pushTarget, type PushTarget } from './branches.js';
-import { beginWrite, endWrite, recoverInterruptedWrite } from './journal.js';
+import { beginWrite, endWrite, hasInterruptedWrite, recoverInterruptedWrite } from './journal.js';
 import { deleteTags, fetchRemote, integrate, moveBranch, pushRefs, pushRetries, retryDelay } from './push.js';
-import { assertCommittable, commitChanges, withWriteLock, type CommitSpec } from './transaction.js';
+import { assertCommittable, commitChanges, commitSeries, withWriteLock, type CommitSpec } from './transaction.js';
 
 /** An annotated tag a write creates on its commit (stage tags). */
 export interface TagSpec {
@@ -30,7 +33,10 @@ export interface PushInfo {
 }
 
 export interface WriteOutcome {
+  /** the commit made (a series: its last commit) */
   commit: string;
+  /** every commit made, oldest first (one, except for a series) */
+  commits: string[];
   tags: string[];
   /** set when the commit was made on a new branch (promote --branch) */
   branch?: string;
@@ -46,6 +52,16 @@ export type WritePlan<T> =
       tags?: TagSpec[];
       /** make the commit on this new branch, starting at HEAD, and come back (for a pull request) */
       branch?: string;
+    }
+  | {
+      /** several commits, made in this order, all or nothing (import); pushed together */
+      specs: CommitSpec[];
+      /** `commit` is the last one; `outcome.commits` has them all */
+      result: (commit: string, outcome: WriteOutcome) => T | Promise<T>;
+      /** after each commit of the series (progress) */
+      onCommit?: (index: number, commit: string) => void;
+      /** stops between two commits; the ones made are undone */
+      signal?: AbortSignal;
     }
   | { nothing: T };
 
@@ -70,9 +86,42 @@ export async function runWrite<T>(host: WriteHost, plan: () => Promise<WritePlan
     host.clearCache(); // someone may have committed while we waited for the lock
     const p = await plan();
     if ('nothing' in p) return p.nothing;
-    const made = await makeCommit(host, p);
+    const made = await make(host, p);
     host.clearCache();
-    return p.result(made.commit, made);
+    return answer(p, made);
+  });
+}
+
+type CommitPlan = Extract<WritePlan<unknown>, { spec: CommitSpec }>;
+type SeriesPlan = Extract<WritePlan<unknown>, { specs: CommitSpec[] }>;
+
+/** What an attempt made, and where the branch was before it (a rejected attempt goes back there). */
+interface Made extends WriteOutcome {
+  base: string | undefined;
+  series: boolean;
+}
+
+async function make(host: WriteHost, p: CommitPlan | SeriesPlan): Promise<Made> {
+  const base = await host.git.head();
+  if ('specs' in p) return { ...(await makeSeries(host, p)), base, series: true };
+  return { ...(await makeCommit(host, p)), base, series: false };
+}
+
+function answer<T>(p: Extract<WritePlan<T>, { result: unknown }>, made: WriteOutcome): T | Promise<T> {
+  const { base: _b, series: _s, ...outcome } = made as Made;
+  return p.result(outcome.commit, outcome);
+}
+
+/**
+ * Finishes an interrupted write now, for an operation that reads the registry before its write
+ * (import checks its ids against HEAD, which a killed import may have left half-made).
+ */
+export async function recoverNow(host: WriteHost): Promise<void> {
+  if (!hasInterruptedWrite(host.gitDir)) return;
+  await withWriteLock(host.gitDir, async () => {
+    const recovered = await recoverInterruptedWrite(host.git, host.gitDir);
+    if (recovered) host.notify?.(recovered);
+    host.clearCache();
   });
 }
 
@@ -91,8 +140,6 @@ async function createTags(git: Git, commit: string, tags: TagSpec[]): Promise<st
   return made;
 }
 
-type CommitPlan = Extract<WritePlan<unknown>, { spec: CommitSpec }>;
-
 async function makeCommit(host: WriteHost, p: CommitPlan): Promise<WriteOutcome> {
   const { git, gitDir } = host;
   const paths = p.spec.changes.map((c) => c.path);
@@ -104,7 +151,7 @@ async function makeCommit(host: WriteHost, p: CommitPlan): Promise<WriteOutcome>
     } finally {
       endWrite(gitDir);
     }
-    return { commit, tags: await createTags(git, commit, p.tags ?? []) };
+    return { commit, commits: [commit], tags: await createTags(git, commit, p.tags ?? []) };
   }
   // A new branch for a pull request: switch, commit, switch back. The index must be clean first,
   // or the switch would carry someone's staged work onto the promotion branch.
@@ -129,7 +176,24 @@ async function makeCommit(host: WriteHost, p: CommitPlan): Promise<WriteOutcome>
   }
   await git.text(['switch', '--quiet', returnTo]);
   endWrite(gitDir);
-  return { commit, tags: [], branch: p.branch };
+  return { commit, commits: [commit], tags: [], branch: p.branch };
+}
+
+/** The commits of a series, noted in the journal so a killed series is undone, not left half-made. */
+async function makeSeries(host: WriteHost, p: SeriesPlan): Promise<WriteOutcome> {
+  const { git, gitDir } = host;
+  const head = await git.head();
+  if (p.specs.length === 0) return { commit: head ?? '', commits: [], tags: [] };
+  const paths = [...new Set(p.specs.flatMap((s) => s.changes.map((c) => c.path)))];
+  const subject = p.specs.length > 1 ? `${p.specs[0]!.subject} … (${p.specs.length} commits)` : p.specs[0]!.subject;
+  await assertCommittable(git, paths);
+  await beginWrite(git, gitDir, { paths, subject, series: p.specs.map((s) => s.subject) });
+  try {
+    const commits = await commitSeries(git, p.specs, { onCommit: p.onCommit, signal: p.signal });
+    return { commit: commits[commits.length - 1]!, commits, tags: [] };
+  } finally {
+    endWrite(gitDir);
+  }
 }
 
 function sleep(ms: number): Promise<void> {
@@ -140,61 +204,119 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>): 
   const { git } = host;
   const target = await pushTarget(git);
   const attempts = pushRetries() + 1;
-  // Our commit (and tags) from a rejected attempt: a local copy of an operation the remote never got.
-  let unpushed: WriteOutcome | undefined;
-  for (let attempt = 1; ; attempt++) {
-    const began = Date.now();
-    // Our tags from the rejected attempt go first: the remote may now hold tags of the same name.
-    if (unpushed) await deleteTags(git, unpushed.tags);
-    const remoteHead = await fetchRemote(git, target);
-    if (unpushed) await moveBranch(git, `${unpushed.commit}~1`);
-    let p: WritePlan<T>;
-    let made: WriteOutcome;
-    try {
+  // Where the branch was. A failure puts it back here (undoing the catch-up with the remote too),
+  // unless the error names a commit of ours that it deliberately leaves on the branch.
+  const started = await git.head();
+  let keep = false;
+  // Our commit(s) and tags from a rejected attempt: a local copy of an operation the remote never got.
+  let unpushed: Made | undefined;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const began = Date.now();
+      // Our tags from the rejected attempt go first: the remote may now hold tags of the same name.
+      if (unpushed) await deleteTags(git, unpushed.tags);
+      const remoteHead = await fetchRemote(git, target);
+      if (unpushed) await moveBranch(git, unpushed.base ?? `${unpushed.commit}~1`);
       await integrate(git, remoteHead);
       host.clearCache();
-      p = await plan();
+      const p = await plan();
       // Nothing to do on the remote's state (someone did it meanwhile): our old attempt is moot.
-      if ('nothing' in p) return p.nothing;
-      made = await makeCommit(host, p);
-    } catch (e) {
-      if (unpushed) await restoreUnpushed(host, unpushed, target, e);
-      throw e;
+      if ('nothing' in p) {
+        keep = true; // the branch is on the remote head: the state the answer describes
+        return p.nothing;
+      }
+      const before = await git.head();
+      let made: Made;
+      try {
+        made = await make(host, p);
+      } catch (e) {
+        // A commit made but its tag refused (the error says so): that commit stays.
+        keep = !unpushed && (await git.head()) !== before;
+        throw e;
+      }
+      host.clearCache();
+      if (made.commits.length === 0) {
+        keep = true;
+        return answer(p, made);
+      }
+      const refs = made.branch
+        ? [{ local: `refs/heads/${made.branch}`, remote: `refs/heads/${made.branch}` }]
+        : [{ local: made.commit, remote: `refs/heads/${target.branch}` }, ...made.tags.map((t) => ({ local: `refs/tags/${t}`, remote: `refs/tags/${t}` }))];
+      let pushed = await pushRefs(git, target, refs, true);
+      if (pushed.ok && pushed.upToDate.includes(refs[0]!.remote)) {
+        // The remote already had our very commit: another writer did the same operation in the same
+        // second under the same identity, so the two commits are one object. That write is theirs;
+        // ours must be made again on top of it (a fresh id, a second result), like any other race.
+        pushed = { ok: false, retry: true, detail: `${refs[0]!.remote} already held an identical commit from another writer` };
+      }
+      if (pushed.ok) {
+        keep = true;
+        const info: PushInfo = { remote: target.remote, branch: made.branch ?? target.branch, attempts: attempt };
+        if (!made.branch) await git.run(['update-ref', target.trackingRef, made.commit]);
+        const what = made.commits.length > 1 ? `${made.commits.length} commits (${made.commits[0]!.slice(0, 10)}..${made.commit.slice(0, 10)})` : made.commit.slice(0, 10);
+        host.notify?.(`pushed ${what}${made.tags.length ? ` and ${made.tags.join(', ')}` : ''} to ${target.remote}/${info.branch}${attempt > 1 ? ` (attempt ${attempt}: the remote had moved)` : ''}`);
+        return answer(p, { ...made, pushed: info });
+      }
+      const where = `${target.remote}/${made.branch ?? target.branch}`;
+      const refused = !pushed.retry || !!made.branch;
+      if (made.series && (refused || attempt >= attempts)) {
+        // All or nothing: the series goes (the catch below puts the branch back where it was).
+        throw new PushError(
+          refused
+            ? `${where} refused the push: ${pushed.detail}; the ${made.commits.length} commit(s) were undone, nothing was written`
+            : `the remote kept moving: ${attempts} pushes to ${where} were rejected; the ${made.commits.length} commit(s) were undone, nothing was written`,
+          {
+            hint: refused
+              ? /protected|declined|hook/i.test(pushed.detail)
+                ? 'the remote does not take direct pushes here: run the command without --push on a branch, push that branch and open a pull request'
+                : 'run the same command again when the remote is reachable (without --push it commits locally only)'
+              : 'run the same command again later (MODELGIT_PUSH_RETRIES raises the number of tries)',
+            data: { remote: target.remote, branch: target.branch },
+          },
+        );
+      }
+      if (refused) {
+        keep = true;
+        throw new PushError(`committed ${made.commit.slice(0, 10)} locally, but ${where} refused the push: ${pushed.detail}`, {
+          hint: /protected|declined|hook/i.test(pushed.detail)
+            ? 'the remote does not take direct pushes here: push the commit to a branch and open a pull request (promotions: modelgit promote … --branch --push)'
+            : `the commit is kept on your branch; push it when the remote is reachable: git push ${target.remote} HEAD:${made.branch ?? target.branch}`,
+          data: { commit: made.commit, tags: made.tags, remote: target.remote, branch: made.branch ?? target.branch },
+        });
+      }
+      if (attempt >= attempts) {
+        keep = true;
+        throw new PushError(`the remote kept moving: ${attempts} pushes to ${where} were rejected; committed ${made.commit.slice(0, 10)} locally, not pushed`, {
+          hint: `run the same command again later, or publish this commit: git pull --rebase ${target.remote} ${target.branch} && git push (MODELGIT_PUSH_RETRIES raises the number of tries)`,
+          data: { commit: made.commit, tags: made.tags, remote: target.remote, branch: target.branch },
+        });
+      }
+      unpushed = made;
+      await sleep(retryDelay(attempt, Date.now() - began));
     }
+  } catch (e) {
+    if (!keep) {
+      if (unpushed && !unpushed.series) await restoreUnpushed(host, unpushed, target, e);
+      else await backTo(host, started, unpushed, e);
+    }
+    throw e;
+  }
+}
+
+/** Nothing of this write stays: the branch goes back to where it was before the command. */
+async function backTo(host: WriteHost, started: string | undefined, unpushed: Made | undefined, e: unknown): Promise<void> {
+  const { git } = host;
+  if (unpushed) await deleteTags(git, unpushed.tags).catch(() => {});
+  if (!started || (await git.head()) === started) return;
+  try {
+    await moveBranch(git, started);
+  } catch (err) {
+    if (e instanceof ModelgitError) {
+      const note = `and the branch could not be put back where it was (${started.slice(0, 10)}): ${(err as Error).message}`;
+      e.hint = e.hint ? `${e.hint}\n  ${note}` : note;
+    }
+  } finally {
     host.clearCache();
-    const refs = made.branch
-      ? [{ local: `refs/heads/${made.branch}`, remote: `refs/heads/${made.branch}` }]
-      : [{ local: made.commit, remote: `refs/heads/${target.branch}` }, ...made.tags.map((t) => ({ local: `refs/tags/${t}`, remote: `refs/tags/${t}` }))];
-    let pushed = await pushRefs(git, target, refs, true);
-    if (pushed.ok && pushed.upToDate.includes(refs[0]!.remote)) {
-      // The remote already had our very commit: another writer did the same operation in the same
-      // second under the same identity, so the two commits are one object. That write is theirs;
-      // ours must be made again on top of it (a fresh id, a second result), like any other race.
-      pushed = { ok: false, retry: true, detail: `${refs[0]!.remote} already held an identical commit from another writer` };
-    }
-    if (pushed.ok) {
-      const info: PushInfo = { remote: target.remote, branch: made.branch ?? target.branch, attempts: attempt };
-      if (!made.branch) await git.run(['update-ref', target.trackingRef, made.commit]);
-      host.notify?.(`pushed ${made.commit.slice(0, 10)}${made.tags.length ? ` and ${made.tags.join(', ')}` : ''} to ${target.remote}/${info.branch}${attempt > 1 ? ` (attempt ${attempt}: the remote had moved)` : ''}`);
-      return p.result(made.commit, { ...made, pushed: info });
-    }
-    const where = `${target.remote}/${made.branch ?? target.branch}`;
-    if (!pushed.retry || made.branch) {
-      throw new PushError(`committed ${made.commit.slice(0, 10)} locally, but ${where} refused the push: ${pushed.detail}`, {
-        hint: /protected|declined|hook/i.test(pushed.detail)
-          ? 'the remote does not take direct pushes here: push the commit to a branch and open a pull request (promotions: modelgit promote … --branch --push)'
-          : `the commit is kept on your branch; push it when the remote is reachable: git push ${target.remote} HEAD:${made.branch ?? target.branch}`,
-        data: { commit: made.commit, tags: made.tags, remote: target.remote, branch: made.branch ?? target.branch },
-      });
-    }
-    if (attempt >= attempts) {
-      throw new PushError(`the remote kept moving: ${attempts} pushes to ${where} were rejected; committed ${made.commit.slice(0, 10)} locally, not pushed`, {
-        hint: `run the same command again later, or publish this commit: git pull --rebase ${target.remote} ${target.branch} && git push (MODELGIT_PUSH_RETRIES raises the number of tries)`,
-        data: { commit: made.commit, tags: made.tags, remote: target.remote, branch: target.branch },
-      });
-    }
-    unpushed = made;
-    await sleep(retryDelay(attempt, Date.now() - began));
   }
 }
 

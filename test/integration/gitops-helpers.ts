@@ -2,7 +2,7 @@
 // with its own identity — the way several machines share one registry.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { CLI, git, runCli, tempDir, tempRegistry, type CliResult, type TempRegistry } from '../helpers.js';
 
 export interface Clone {
@@ -57,4 +57,24 @@ export function runWithEnv(cwd: string, env: Record<string, string>, ...args: st
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr, json: () => JSON.parse(stdout) }));
   });
+}
+
+/**
+ * A pre-push hook in `victim` that, the first time it runs (or every time with `always`), makes
+ * another clone write and push first — so the remote moves between the victim's fetch and push,
+ * exactly the race many writers meet.
+ */
+export function moveRemoteDuringPush(victim: Clone, other: Clone, args: string[], opts: { always?: boolean } = {}): string {
+  const mark = join(tempDir('modelgit-mark-'), 'moved');
+  const log = join(tempDir('modelgit-hooklog-'), 'log');
+  const quoted = args.map((a) => `'${a}'`).join(' ');
+  const hook = `#!/bin/sh
+${opts.always ? '' : `[ -e '${mark}' ] && exit 0\ntouch '${mark}'\n`}unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
+cd '${other.dir}' && '${process.execPath}' '${CLI}' ${quoted} >>'${log}' 2>&1 || { echo "the other writer failed" >&2; cat '${log}' >&2; exit 1; }
+exit 0
+`;
+  const path = join(victim.dir, '.git', 'hooks', 'pre-push');
+  writeFileSync(path, hook);
+  chmodSync(path, 0o755);
+  return mark;
 }

@@ -3,28 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../../src/registry/registry.js';
 import { register } from '../../src/registry/register.js';
-import { CLI, frozenClock, git, repoState, tempDir } from '../helpers.js';
-import { cloneOf, registryRemote, remoteActions, runWithEnv, type Clone } from './gitops-helpers.js';
-
-/**
- * A pre-push hook in `victim` that, the first time it runs (or every time with `always`), makes
- * another clone write and push first — so the remote moves between the victim's fetch and push,
- * exactly the race many writers meet.
- */
-function moveRemoteDuringPush(victim: Clone, other: Clone, args: string[], opts: { always?: boolean } = {}): string {
-  const mark = join(tempDir('modelgit-mark-'), 'moved');
-  const log = join(tempDir('modelgit-hooklog-'), 'log');
-  const quoted = args.map((a) => `'${a}'`).join(' ');
-  const hook = `#!/bin/sh
-${opts.always ? '' : `[ -e '${mark}' ] && exit 0\ntouch '${mark}'\n`}unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
-cd '${other.dir}' && '${process.execPath}' '${CLI}' ${quoted} >>'${log}' 2>&1 || { echo "the other writer failed" >&2; cat '${log}' >&2; exit 1; }
-exit 0
-`;
-  const path = join(victim.dir, '.git', 'hooks', 'pre-push');
-  writeFileSync(path, hook);
-  chmodSync(path, 0o755);
-  return mark;
-}
+import { frozenClock, git, repoState, tempDir } from '../helpers.js';
+import { cloneOf, moveRemoteDuringPush, registryRemote, remoteActions, runWithEnv, type Clone } from './gitops-helpers.js';
 
 async function seededModel(): Promise<{ bare: string; a: Clone; b: Clone }> {
   const { bare, seed } = await registryRemote();

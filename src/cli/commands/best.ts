@@ -17,12 +17,13 @@ export function bestCommand(program: Command): void {
     .option('--aggregate <how>', "latest (default), best or mean of a model's results on the dataset", choiceArg(['latest', 'best', 'mean'] as const))
     .option('--at <rev>', 'answer as of this commit, branch or tag')
     .option('--record', 'write an annotated tag best/<algo>/<dataset>/<metric>/<n> if the best changed')
+    .option('--push', 'with --record: push the tag (numbered after the remote\'s; renumbered if another machine took the number first)')
     .option('--field <path>', 'print just this value (e.g. model_path, value, training.hyperparams.lr)')
     .option('--json', 'machine-readable output')
     .action(async (o) => {
       if (o.json && o.field !== undefined) throw new UsageError('use --json or --field, not both');
-      const outcome = await best(await openRegistry(), {
-        algorithm: o.algo, dataset: o.dataset, metric: o.metric, direction: o.direction, aggregate: o.aggregate, at: o.at, record: !!o.record,
+      const outcome = await best(await openRegistry(o), {
+        algorithm: o.algo, dataset: o.dataset, metric: o.metric, direction: o.direction, aggregate: o.aggregate, at: o.at, record: !!o.record, push: !!o.push,
       });
       if (outcome.problems.length) writeErr(problemsText(outcome.problems));
       const a = outcome.answer;

@@ -37,9 +37,10 @@ export function importCommands(program: Command): void {
     .option('--algo <algorithm>', 'algorithm for every imported model (default: from the source)')
     .option('--id <id>', 'id for the one model of a model directory (default: the directory name)')
     .option('--single-commit', 'one commit for everything instead of one per model in training order')
+    .option(...PUSH_OPTION)
     .option('--json', 'machine-readable output')
     .action(async (path: string, o) => {
-      const reg = await openRegistry();
+      const reg = await openRegistry(o);
       const bar = progressBar();
       const abort = new AbortController();
       const onInt = () => abort.abort();
