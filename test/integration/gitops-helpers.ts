@@ -1,9 +1,8 @@
 // Remotes for the GitOps tests: a bare repository seeded from a registry, and clones of it, each
 // with its own identity — the way several machines share one registry.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
-import { CLI, git, runCli, tempDir, tempRegistry, type CliResult, type TempRegistry } from '../helpers.js';
+import { CLI, git, runCli, runCliWithEnv, tempDir, tempRegistry, type CliResult, type TempRegistry } from '../helpers.js';
 
 export interface Clone {
   dir: string;
@@ -47,17 +46,7 @@ export function remoteActions(bare: string): { action: string; ids: string[]; su
 }
 
 /** The built CLI with extra environment (another author, a default branch override…). */
-export function runWithEnv(cwd: string, env: Record<string, string>, ...args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr, json: () => JSON.parse(stdout) }));
-  });
-}
+export const runWithEnv = runCliWithEnv;
 
 /**
  * A pre-push hook in `victim` that, the first time it runs (or every time with `always`), makes
@@ -77,4 +66,18 @@ exit 0
   writeFileSync(path, hook);
   chmodSync(path, 0o755);
   return mark;
+}
+
+/** A bare remote holding three tested mscn models (fast 40, mid 50, slow 90), and two clones of it. */
+export async function seededRemote(): Promise<{ bare: string; a: Clone; b: Clone }> {
+  const { register } = await import('../../src/registry/register.js');
+  const { recordTest } = await import('../../src/registry/record-test.js');
+  const { bare, seed } = await registryRemote();
+  const reg = await seed.open();
+  for (const [id, t] of [['fast', 40], ['mid', 50], ['slow', 90]] as const) {
+    await register(reg, { algorithm: 'mscn', id });
+    await recordTest(reg, { id, dataset: 'production', metrics: [`total_time=${t}`] });
+  }
+  seed.git('push', '-q', 'origin', 'main');
+  return { bare, a: cloneOf(bare, 'alice'), b: cloneOf(bare, 'bob') };
 }

@@ -8,7 +8,7 @@ import { register } from '../../src/registry/register.js';
 import { recordTest } from '../../src/registry/record-test.js';
 import { olderModels, writeJson } from '../fixtures/legacy.js';
 import { CLI, git, repoState, tempDir } from '../helpers.js';
-import { cloneOf, moveRemoteDuringPush, registryRemote, remoteActions, type Clone } from './gitops-helpers.js';
+import { cloneOf, moveRemoteDuringPush, registryRemote, remoteActions, seededRemote, type Clone } from './gitops-helpers.js';
 
 const IMPORTED = ['lero_20241017_080000', 'mscn_20241018_090000', 'mscn_20241019_103000', 'lero_20241020_140000'];
 const FAMILY = 'best/mscn/production/total_time';
@@ -27,16 +27,6 @@ function reachableSubjects(c: Clone): string[] {
   return c.git('log', '--all', '--format=%s').trim().split('\n');
 }
 
-async function seededRemote(): Promise<{ bare: string; a: Clone; b: Clone }> {
-  const { bare, seed } = await registryRemote();
-  const reg = await seed.open();
-  for (const [id, t] of [['fast', 40], ['mid', 50], ['slow', 90]] as const) {
-    await register(reg, { algorithm: 'mscn', id });
-    await recordTest(reg, { id, dataset: 'production', metrics: [`total_time=${t}`] });
-  }
-  seed.git('push', '-q', 'origin', 'main');
-  return { bare, a: cloneOf(bare, 'alice'), b: cloneOf(bare, 'bob') };
-}
 
 function withoutRemote(c: Clone): void {
   c.git('branch', '--unset-upstream');

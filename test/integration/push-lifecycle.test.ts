@@ -1,25 +1,12 @@
 // --push on cleanup, restore and migrate: the commit and its decision tag land on the remote
 // together, and a tag number taken on the remote meanwhile is not reused.
 import { describe, expect, it } from 'vitest';
-import { register } from '../../src/registry/register.js';
-import { recordTest } from '../../src/registry/record-test.js';
 import { git } from '../helpers.js';
-import { cloneOf, registryRemote, remoteActions } from './gitops-helpers.js';
-
-async function seeded() {
-  const { bare, seed } = await registryRemote();
-  const reg = await seed.open();
-  for (const [id, t] of [['fast', 40], ['mid', 50], ['slow', 90]] as const) {
-    await register(reg, { algorithm: 'mscn', id });
-    await recordTest(reg, { id, dataset: 'production', metrics: [`total_time=${t}`] });
-  }
-  seed.git('push', '-q', 'origin', 'main');
-  return { bare, a: cloneOf(bare, 'alice'), b: cloneOf(bare, 'bob') };
-}
+import { remoteActions, seededRemote } from './gitops-helpers.js';
 
 describe('--push on cleanup and restore', () => {
   it('pushes the cleanup commit with its tag; a second clone numbers its own cleanup after the remote one', async () => {
-    const { bare, a, b } = await seeded();
+    const { bare, a, b } = await seededRemote();
     const ca = await a.run('cleanup', '--algo', 'mscn', '--keep', '2', '--dataset', 'production', '--push', '--json');
     expect(ca.code).toBe(0);
     expect(ca.json()).toMatchObject({ removed: ['slow'], tag: 'cleanup/mscn/1' });
