@@ -85,3 +85,19 @@ export class GateError extends ModelgitError {
 export class PushError extends ModelgitError {
   override code = 'PUSH_FAILED';
 }
+
+/** An artifact's bytes are not what the metadata says: a file missing, a checksum off, a truncated header. */
+export class ArtifactError extends ModelgitError {
+  override code = 'ARTIFACT';
+}
+
+/** The metadata's loading description can't become a load plan: unknown loader_type, a field missing, a key mapping that collides. */
+export class LoadPlanError extends ModelgitError {
+  override code = 'LOAD_PLAN';
+}
+
+/** The user interrupted a long write; whatever it had written was undone. */
+export class InterruptedError extends ModelgitError {
+  override code = 'INTERRUPTED';
+  override exitCode = 130;
+}

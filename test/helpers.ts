@@ -86,8 +86,13 @@ export interface CliResult {
 
 /** Runs the built binary as a subprocess, the way a user does. */
 export function runCli(cwd: string, ...args: string[]): Promise<CliResult> {
+  return runCliWithEnv(cwd, {}, ...args);
+}
+
+/** The built binary with extra environment (another author, a default branch override…). */
+export function runCliWithEnv(cwd: string, env: Record<string, string>, ...args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

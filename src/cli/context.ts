@@ -1,8 +1,12 @@
 // What every command needs from the process: the registry for the current directory, and output.
 import { Registry } from '../registry/registry.js';
 
-export function openRegistry(): Promise<Registry> {
-  return Registry.open({ cwd: process.cwd() });
+/**
+ * The registry for the current directory. Pass the command's options: a write command with
+ * `--push` (see push.ts) gets a registry whose writes push; notes (a push, a recovered write) go to stderr.
+ */
+export function openRegistry(opts: { push?: boolean } = {}): Promise<Registry> {
+  return Registry.open({ cwd: process.cwd(), push: !!opts.push, notify: (m) => writeErr(m) });
 }
 
 export function writeOut(text: string): void {

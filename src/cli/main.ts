@@ -20,8 +20,14 @@ export async function buildProgram(argv?: string[]): Promise<Command> {
     if (dir) process.chdir(dir);
   });
   await addCommands(program, argv);
-  // Subcommands inherit the override so a bad flag anywhere is a usage error (exit 2).
-  for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
+  // Subcommands (and theirs) inherit the override so a bad flag anywhere is a usage error (exit 2).
+  const inherit = (cmd: Command) => {
+    for (const c of cmd.commands) {
+      c.exitOverride().showHelpAfterError('(run with --help for usage)');
+      inherit(c);
+    }
+  };
+  inherit(program);
   return program;
 }
 

@@ -100,6 +100,8 @@ export interface RegistryConfig {
   protect: { tags: string[] };
   promotion: Record<string, StagePromotionConfig>;
   schemas: Record<string, string>;
+  /** loader_type → module (relative to the registry root) exporting a loader strategy */
+  loaders?: Record<string, string>;
   [extra: string]: unknown;
 }
 

@@ -32,6 +32,8 @@ export interface LogEntry {
   subject: string;
   body: string;
   trailers: Record<string, string[]>;
+  /** the paths the commit changed, when log() was asked for them */
+  paths?: string[];
 }
 
 export interface RefEntry {
@@ -41,6 +43,25 @@ export interface RefEntry {
   taggerDate: string;
   contents: string;
 }
+
+const USER_ENVIRONMENT_IS_TRUSTED = {
+  allowUnsafeEditor: true,
+  allowUnsafePager: true,
+  allowUnsafeSshCommand: true,
+  allowUnsafeAskPass: true,
+  allowUnsafeGpgProgram: true,
+  allowUnsafeConfigEnvCount: true,
+  allowUnsafeConfigPaths: true,
+  allowUnsafeTemplateDir: true,
+  allowUnsafeGitProxy: true,
+  allowUnsafeCredentialHelper: true,
+  allowUnsafeHooksPath: true,
+  allowUnsafeFsMonitor: true,
+  // git itself sets GIT_EXEC_PATH for every hook it runs, so a modelgit write run from a hook
+  // (or `git rebase --exec`) carries it; it is the user's git's own value.
+  allowUnsafeExec: true,
+  allowUnsafeDiffExternal: true,
+} as Record<string, boolean>;
 
 // Stable, parseable output whatever the user's locale or pager settings.
 const READ_ENV = { LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' };
@@ -84,8 +105,25 @@ export class Git {
 
   /** simple-git bound to the root; used for everything that writes. */
   get writer(): SimpleGit {
-    this.sg ??= simpleGit({ baseDir: this.root, trimmed: false }).env({ ...process.env, LC_ALL: 'C' });
+    this.sg ??= this.writerWith({});
     return this.sg;
+  }
+
+  /** A separate simple-git instance with its own environment (e.g. author dates for one commit). */
+  writerWith(extraEnv: Record<string, string | undefined>): SimpleGit {
+    // simple-git 4 drops every GIT_* variable unless allowed. For a CLI the environment is the
+    // user's own (GIT_CONFIG_GLOBAL, GIT_AUTHOR_*, GIT_SSH_COMMAND…), and it must apply exactly
+    // as it would to a hand-typed `git commit`, so everything present is allowed.
+    // Its `unsafe` checks look at that same environment (EDITOR, PAGER, GIT_SSH_COMMAND…); the
+    // argv is ours alone (every user value passed names.ts and sits after `--`), so the
+    // environment-derived categories are allowed too.
+    const env: Record<string, string | undefined> = { ...process.env, LC_ALL: 'C', ...extraEnv };
+    return simpleGit({
+      baseDir: this.root,
+      trimmed: false,
+      allowEnvironment: Object.keys(env),
+      unsafe: USER_ENVIRONMENT_IS_TRUSTED,
+    }).env(env);
   }
 
   run(args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<RunResult> {
@@ -228,10 +266,15 @@ export class Git {
     return r.code === 0 ? r.stdout.toString('utf8') : undefined;
   }
 
-  /** Parsed `git log` entries with trailers; `args` are extra log arguments (revisions, paths after `--`). */
-  async log(args: string[]): Promise<LogEntry[]> {
-    const format = ['%H', '%P', '%an', '%ae', '%aI', '%s', '%b'].join(FIELD) + RECORD;
-    const r = await this.run(['log', `--format=${format}`, ...args]);
+  /**
+   * Parsed `git log` entries with trailers; `args` are extra log arguments (revisions, paths after `--`).
+   * `paths: true` adds the changed paths of each commit (`--name-only`, limited by any pathspec).
+   */
+  async log(args: string[], opts: { paths?: boolean } = {}): Promise<LogEntry[]> {
+    const fields = ['%H', '%P', '%an', '%ae', '%aI', '%s', '%b'].join(FIELD);
+    // --name-only prints the paths after each record, so then the record marker goes first.
+    const format = opts.paths ? RECORD + fields + FIELD : fields + RECORD;
+    const r = await this.run(['log', `--format=${format}`, ...(opts.paths ? ['--name-only'] : []), ...args]);
     if (r.code !== 0) {
       // An empty repository has no log; that is not an error for a reader.
       if (/does not have any commits|bad default revision|unknown revision/.test(r.stderr)) return [];
@@ -239,9 +282,9 @@ export class Git {
     }
     const entries: LogEntry[] = [];
     for (const rec of r.stdout.toString('utf8').split(RECORD)) {
-      const t = rec.replace(/^\n/, '');
+      const t = opts.paths ? rec : rec.replace(/^\n/, '');
       if (!t) continue;
-      const [commit, parents, author, authorEmail, date, subject, body] = t.split(FIELD);
+      const [commit, parents, author, authorEmail, date, subject, body, names] = t.split(FIELD);
       entries.push({
         commit: commit!,
         parents: parents ? parents.split(' ') : [],
@@ -251,6 +294,7 @@ export class Git {
         subject: subject!,
         body: body ?? '',
         trailers: parseTrailers(body ?? ''),
+        ...(opts.paths ? { paths: (names ?? '').split('\n').filter(Boolean) } : {}),
       });
     }
     return entries;

@@ -12,17 +12,28 @@ import type { ValidateFunction } from 'ajv/dist/2020.js';
 export interface CheckContext {
   root: string;
   config: RegistryConfig;
+  /**
+   * The text of a per-algorithm schema file, or undefined when it is absent. Defaults to the
+   * working tree; `validate --staged` passes the index version, so what is checked is what is committed.
+   */
+  schemaText?: (rel: string) => string | undefined;
+}
+
+function workingTreeSchema(root: string, rel: string): string | undefined {
+  const abs = join(root, rel);
+  return existsSync(abs) ? readFileSync(abs, 'utf8') : undefined;
 }
 
 function algorithmValidators(ctx: CheckContext, algorithm: string | undefined): { fns: ValidateFunction[]; errors: ErrorLocation[] } {
-  const rel = algorithm ? ctx.config.schemas[algorithm] : undefined;
+  // hasOwn: an algorithm called "constructor" must not find Object's.
+  const rel = algorithm && Object.hasOwn(ctx.config.schemas, algorithm) ? ctx.config.schemas[algorithm] : undefined;
   if (!rel) return { fns: [], errors: [] };
-  const abs = join(ctx.root, rel);
-  if (!existsSync(abs)) {
+  const text = ctx.schemaText ? ctx.schemaText(rel) : workingTreeSchema(ctx.root, rel);
+  if (text === undefined) {
     return { fns: [], errors: [{ file: 'modelgit.yaml', line: 1, column: 1, pointer: `/schemas/${algorithm}`, rule: 'schema-file-exists', message: `the schema for ${algorithm} (${rel}) does not exist` }] };
   }
   try {
-    return { fns: [validatorForSchemaText(rel, readFileSync(abs, 'utf8'))], errors: [] };
+    return { fns: [validatorForSchemaText(rel, text)], errors: [] };
   } catch (e) {
     return { fns: [], errors: [{ file: rel, line: 1, column: 1, pointer: '', rule: 'schema-compiles', message: `the schema for ${algorithm} does not compile: ${(e as Error).message}` }] };
   }

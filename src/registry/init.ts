@@ -1,11 +1,14 @@
 // init: create a registry, or adopt an existing git repository without touching its other files.
-import { existsSync, mkdirSync } from 'node:fs';
+// Everything that could refuse (already a registry, a dirty index, another tool's hook) is checked
+// before anything is written; a failure after that puts the directory back as it was.
+import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConflictError, GitError } from '../errors.js';
+import { ConflictError, GitError, UsageError } from '../errors.js';
 import { CONFIG_FILE, DEFAULT_CONFIG, DEFAULT_CONFIG_TEXT, DEFAULT_STAGES_TEXT, STAGES_FILE } from '../domain/config.js';
 import { Git, runGit } from '../git/git.js';
-import { installHook, type HookInstallAnswer, type HookInstallOptions } from './hooks.js';
-import { commitChanges, withWriteLock, type FileChange } from './transaction.js';
+import { ciFiles, type CiKind } from './ci.js';
+import { applyHookPlan, planHookInstall, type HookInstallAnswer, type HookInstallOptions, type HookPlan } from './hooks.js';
+import { assertCommittable, commitChanges, withWriteLock, type FileChange } from './transaction.js';
 
 export interface InitOptions extends HookInstallOptions {
   dir: string;
@@ -13,6 +16,8 @@ export interface InitOptions extends HookInstallOptions {
   extraFiles?: FileChange[];
   /** skip installing the pre-commit hook */
   noHook?: boolean;
+  /** also write the CI workflow that calls modelgit's reusable workflow */
+  ci?: CiKind;
 }
 
 export interface InitAnswer {
@@ -23,31 +28,77 @@ export interface InitAnswer {
   hook?: HookInstallAnswer;
 }
 
+/** The work tree that contains `dir`, or undefined when `dir` is in no repository. */
+async function enclosingRepo(dir: string): Promise<{ root: string } | { bare: true } | undefined> {
+  const r = await runGit(dir, ['rev-parse', '--is-bare-repository', '--show-toplevel']);
+  const [bare, top] = r.stdout.toString('utf8').trim().split('\n');
+  if (bare === 'true') return { bare: true };
+  if (r.code !== 0 || !top) {
+    // Inside a .git directory, rev-parse answers --is-bare-repository but has no top level.
+    const inGitDir = await runGit(dir, ['rev-parse', '--is-inside-git-dir']);
+    return inGitDir.stdout.toString('utf8').trim() === 'true' ? { bare: true } : undefined;
+  }
+  return { root: top };
+}
+
 export async function init(opts: InitOptions): Promise<InitAnswer> {
   const dir = resolve(opts.dir);
-  mkdirSync(dir, { recursive: true });
+  const createdDir = !existsSync(dir);
+  if (createdDir) mkdirSync(dir, { recursive: true });
   let createdRepo = false;
-  const inside = await runGit(dir, ['rev-parse', '--show-toplevel']);
-  if (inside.code !== 0) {
-    const r = await runGit(dir, ['init', '--quiet']);
-    if (r.code !== 0) throw new GitError(`git init failed: ${r.stderr.trim()}`);
-    createdRepo = true;
+  try {
+    const enclosing = await enclosingRepo(dir);
+    if (enclosing && 'bare' in enclosing) {
+      throw new UsageError(`${dir} is a bare repository or a .git directory; a registry needs a working tree`, { hint: 'clone it and run modelgit init in the clone' });
+    }
+    if (enclosing && realpathSync(enclosing.root) !== realpathSync(dir)) {
+      // A registry is a whole repository; putting modelgit.yaml at the parent's root would surprise.
+      throw new ConflictError(`${dir} is inside the git repository ${enclosing.root}; a registry is a whole repository`, {
+        hint: `run modelgit init ${JSON.stringify(enclosing.root)} to adopt that repository, or choose a directory outside it`,
+      });
+    }
+    if (existsSync(join(dir, CONFIG_FILE))) {
+      throw new ConflictError(`${dir} is already a modelgit registry (${CONFIG_FILE} exists)`, { hint: 'modelgit hooks install re-installs the hook' });
+    }
+    if (!enclosing) {
+      const r = await runGit(dir, ['init', '--quiet']);
+      if (r.code !== 0) throw new GitError(`git init failed: ${r.stderr.trim()}`);
+      createdRepo = true;
+    }
+    const root = (await runGit(dir, ['rev-parse', '--show-toplevel'])).stdout.toString('utf8').trim();
+    const gitDir = (await runGit(dir, ['rev-parse', '--absolute-git-dir'])).stdout.toString('utf8').trim();
+    const git = new Git(root);
+    const keep = `${DEFAULT_CONFIG.models_dir}/.gitkeep`;
+    const ci = opts.ci ? ciFiles(opts.ci, await currentBranchName(root)) : [];
+    for (const f of ci) {
+      if (existsSync(join(root, f.path))) throw new ConflictError(`${f.path} already exists; modelgit will not overwrite it`, { hint: 'move it away, or leave out --ci' });
+    }
+    const changes: FileChange[] = [
+      { path: CONFIG_FILE, content: DEFAULT_CONFIG_TEXT },
+      // An existing stages.yaml or models/.gitkeep is the user's; adopt it as it is.
+      ...(existsSync(join(root, STAGES_FILE)) ? [] : [{ path: STAGES_FILE, content: DEFAULT_STAGES_TEXT }]),
+      ...(existsSync(join(root, keep)) ? [] : [{ path: keep, content: '' }]),
+      ...ci,
+      ...(opts.extraFiles ?? []),
+    ];
+    // Refuse before writing anything: a staged change that isn't ours, or another tool's hook.
+    await assertCommittable(git, changes.map((c) => c.path));
+    const hookPlan: HookPlan | undefined = opts.noHook ? undefined : await planHookInstall(git, opts);
+    const commit = await withWriteLock(gitDir, () =>
+      commitChanges(git, { subject: 'init modelgit registry', trailers: [['Model-Action', 'init']], changes }),
+    );
+    const hook = hookPlan ? applyHookPlan(hookPlan) : undefined;
+    return { root, created_repo: createdRepo, commit, files: changes.map((c) => c.path), ...(hook ? { hook } : {}) };
+  } catch (e) {
+    // Only what this call created goes: the repository it made, and the directory if it made it.
+    if (createdRepo) rmSync(join(dir, '.git'), { recursive: true, force: true });
+    if (createdDir) rmSync(dir, { recursive: true, force: true });
+    throw e;
   }
-  const root = (await runGit(dir, ['rev-parse', '--show-toplevel'])).stdout.toString('utf8').trim();
-  const gitDir = (await runGit(dir, ['rev-parse', '--absolute-git-dir'])).stdout.toString('utf8').trim();
-  if (existsSync(join(root, CONFIG_FILE))) {
-    throw new ConflictError(`${root} is already a modelgit registry (${CONFIG_FILE} exists)`, { hint: 'modelgit hooks install re-installs the hook' });
-  }
-  const git = new Git(root);
-  const changes: FileChange[] = [
-    { path: CONFIG_FILE, content: DEFAULT_CONFIG_TEXT },
-    ...(existsSync(join(root, STAGES_FILE)) ? [] : [{ path: STAGES_FILE, content: DEFAULT_STAGES_TEXT }]),
-    { path: `${DEFAULT_CONFIG.models_dir}/.gitkeep`, content: '' },
-    ...(opts.extraFiles ?? []),
-  ];
-  const commit = await withWriteLock(gitDir, () =>
-    commitChanges(git, { subject: 'init modelgit registry', trailers: [['Model-Action', 'init']], changes }),
-  );
-  const hook = opts.noHook ? undefined : await installHook(git, opts);
-  return { root, created_repo: createdRepo, commit, files: changes.map((c) => c.path), ...(hook ? { hook } : {}) };
+}
+
+/** The branch HEAD names (also in a repository without commits yet), for the CI push trigger. */
+async function currentBranchName(root: string): Promise<string> {
+  const r = await runGit(root, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+  return (r.code === 0 && r.stdout.toString('utf8').trim()) || 'main';
 }

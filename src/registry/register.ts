@@ -5,7 +5,8 @@ import { ConflictError, UsageError, ValidationError } from '../errors.js';
 import { firstFreeId, isoSeconds, timestampId } from '../domain/ids.js';
 import { serializeMetadata } from '../domain/metadata.js';
 import { assertSafeName } from '../domain/names.js';
-import type { ModelMetadata, Training } from '../domain/types.js';
+import type { Artifact, ModelMetadata, Training } from '../domain/types.js';
+import { artifactOf, locateArtifact } from '../loading/artifact.js';
 import { checkModelText } from './checks.js';
 import type { Registry } from './registry.js';
 import { yamlLib } from '../lazy.js';
@@ -26,6 +27,8 @@ export interface RegisterOptions {
   from?: string;
   /** fields merged in by callers such as import (already-parsed metadata) */
   fields?: Partial<ModelMetadata>;
+  /** record the artifact's sha256 and size (a directory: each file's) from --model-path */
+  checksum?: boolean;
 }
 
 export interface WriteAnswer {
@@ -95,6 +98,15 @@ export function buildMetadata(opts: RegisterOptions, fileFields: Record<string, 
   };
 }
 
+/** The artifact block for --checksum: model_path read the way verify reads it (relative to the registry root). */
+export async function checksumOf(modelPath: string | undefined, root: string): Promise<Artifact> {
+  if (modelPath === undefined) throw new UsageError('--checksum needs --model-path (the artifact to checksum)');
+  const loc = locateArtifact(modelPath, root);
+  if (loc.kind === 'remote') throw new UsageError(`--checksum: ${modelPath} is a ${loc.scheme}:// URI; only a local file or directory can be checksummed`);
+  if (!loc.exists) throw new UsageError(`--model-path: ${loc.path} does not exist, so it cannot be checksummed`);
+  return artifactOf(loc.path);
+}
+
 export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.root): Promise<WriteAnswer> {
   const fileFields = opts.from ? readFieldsFile(opts.from, cwd) : {};
   const algorithm = assertSafeName('algorithm', opts.algorithm ?? fileFields.algorithm, '--algo');
@@ -107,9 +119,13 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
     if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new UsageError(`${flag} must be a non-negative number`);
   }
   if (opts.numQueries !== undefined && !Number.isInteger(opts.numQueries)) throw new UsageError('--num-queries must be a whole number');
+  // Hashing a large artifact takes a while: do it before taking the lock.
+  if (opts.checksum) opts = { ...opts, fields: { ...opts.fields, artifact: await checksumOf(opts.modelPath, reg.root) } };
 
   return reg.write(async () => {
     const snap = await reg.snapshot();
+    // One reading of the clock: the id and created_at must name the same second.
+    const now = reg.now();
     const taken = (id: string) => snap.byId.has(id) || existsSync(join(reg.root, reg.modelFile(algorithm, id)));
     let id: string;
     if (opts.id !== undefined) {
@@ -118,14 +134,21 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
           hint: 'leave out --id to get a fresh timestamp id',
         });
       }
+      // A file that doesn't parse isn't in the snapshot, but it is still someone's model.
+      const existing = reg.modelFile(algorithm, opts.id);
+      if (existsSync(join(reg.root, existing))) {
+        throw new ConflictError(`${existing} already exists (it is not a readable model: modelgit validate --all says why); ids are never overwritten`, {
+          hint: 'fix or remove that file, or leave out --id to get a fresh timestamp id',
+        });
+      }
       id = opts.id;
     } else {
-      id = firstFreeId(timestampId(name, reg.now()), taken);
+      id = firstFreeId(timestampId(name, now), taken);
     }
     if (opts.parent !== undefined && !snap.byId.has(opts.parent)) {
       throw new UsageError(`--parent: no model ${opts.parent} in the registry`);
     }
-    const meta = buildMetadata({ ...opts, algorithm }, fileFields, id, reg.now());
+    const meta = buildMetadata({ ...opts, algorithm }, fileFields, id, now);
     const path = reg.modelFile(algorithm, id);
     const text = serializeMetadata(meta);
     const errors = await checkModelText(reg, path, text);

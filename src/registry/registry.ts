@@ -9,17 +9,24 @@ import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js
 import { Git, runGit } from '../git/git.js';
 import { readSnapshot, type Snapshot } from './snapshot.js';
 import { validatedYaml } from './yaml-cache.js';
-import { commitChanges, withWriteLock, type CommitSpec } from './transaction.js';
+import type { CommitSpec } from './transaction.js';
+import { recoverNow, runWrite, type WriteOptions, type WriteOutcome, type WritePlan } from './write.js';
 import { NotFoundError } from '../errors.js';
 import { yamlLib } from '../lazy.js';
 
-/** What a write decides under the lock: the commit to make and its answer, or nothing to do. */
-export type WritePlan<T> = { spec: CommitSpec; result: (commit: string) => T | Promise<T> } | { nothing: T };
+export type { WriteOptions, WriteOutcome, WritePlan, TagSpec } from './write.js';
+
+/** A write that is several commits, all or nothing (import). `outcome.pushed` is set with --push. */
+export type SeriesPlan<T> = { specs: CommitSpec[]; result: (commits: string[], outcome: WriteOutcome) => T | Promise<T> } | { nothing: T };
 
 export interface OpenOptions {
   cwd: string;
   /** clock for ids and timestamps; tests pin it */
   now?: () => Date;
+  /** every write pushes (the CLI's --push): see write.ts */
+  push?: boolean;
+  /** where the registry reports things worth a line on stderr (a push, a recovered write) */
+  notify?: (message: string) => void;
 }
 
 export class Registry {
@@ -28,6 +35,8 @@ export class Registry {
   readonly git: Git;
   readonly config: RegistryConfig;
   readonly now: () => Date;
+  push = false;
+  notify?: (message: string) => void;
   private snapshots = new Map<string, Promise<Snapshot>>();
 
   private constructor(root: string, gitDir: string, config: RegistryConfig, now: () => Date) {
@@ -45,7 +54,15 @@ export class Registry {
       throw new NotARegistryError(`${root} is a git repository but not a modelgit registry (no ${CONFIG_FILE})`, { hint: `modelgit init ${JSON.stringify(root)}` });
     }
     const config = await loadConfig(gitDir, CONFIG_FILE, readFileSync(configFile, 'utf8'));
-    return new Registry(root, gitDir, config, opts.now ?? (() => new Date()));
+    const reg = new Registry(root, gitDir, config, opts.now ?? (() => new Date()));
+    reg.push = opts.push ?? false;
+    reg.notify = opts.notify;
+    return reg;
+  }
+
+  /** Forgets snapshots read so far (after a commit, a fetch, or a wait for the lock). */
+  clearCache(): void {
+    this.snapshots.clear();
   }
 
   /** All models at a revision (default HEAD), read once per revision per process. */
@@ -87,17 +104,37 @@ export class Registry {
 
   /**
    * Runs a write under the registry lock: `plan` reads fresh state and returns the commit to make
-   * (or undefined for nothing to do), and the commit is made before the lock is released.
+   * (or `{nothing}`), and the commit is made before the lock is released. With `push` (or a
+   * registry opened with `push: true`) the commit is pushed, and `plan` runs again on the remote's
+   * new head whenever the push is rejected because the remote moved — see write.ts.
    */
-  async write<T>(plan: () => Promise<WritePlan<T>>): Promise<T> {
-    return withWriteLock(this.gitDir, async () => {
-      this.snapshots.clear(); // someone may have committed while we waited for the lock
-      const p = await plan();
-      if ('nothing' in p) return p.nothing;
-      const commit = await commitChanges(this.git, p.spec);
-      this.snapshots.clear();
-      return p.result(commit);
-    });
+  write<T>(plan: () => Promise<WritePlan<T>>, opts: WriteOptions = {}): Promise<T> {
+    return runWrite(this, plan, { push: opts.push ?? this.push });
+  }
+
+  /** Undoes an interrupted write now (every write does it first anyway, under its lock). */
+  recoverInterruptedWrite(): Promise<void> {
+    return recoverNow(this);
+  }
+
+  /**
+   * Like write, for several commits under one lock, all or nothing: on any failure the branch goes
+   * back to where it was. With `push` the series is pushed as a whole, and `plan` runs again on
+   * the remote's new head whenever the push is rejected because the remote moved (write.ts).
+   */
+  writeSeries<T>(
+    plan: () => Promise<SeriesPlan<T>>,
+    opts: WriteOptions & { onCommit?: (index: number, commit: string) => void; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    return runWrite<T>(
+      this,
+      async () => {
+        const p = await plan();
+        if ('nothing' in p) return p;
+        return { specs: p.specs, onCommit: opts.onCommit, signal: opts.signal, result: (_commit, outcome) => p.result(outcome.commits, outcome) };
+      },
+      { push: opts.push ?? this.push },
+    );
   }
 }
 

@@ -1,11 +1,11 @@
 // Every write is exactly one commit made by the real `git commit` (hooks, signing and config
 // apply). Before writing we make sure the commit can contain only our change; if git or a hook
 // refuses, the paths we touched go back to HEAD so the repository is exactly as it was.
-import { mkdirSync, rmdirSync, rmSync, writeFileSync, unlinkSync, existsSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, rmdirSync, rmSync, writeFileSync, unlinkSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type * as ProperLockfile from 'proper-lockfile';
 import { lazyRequire } from '../lazy.js';
-import { DirtyStateError, GitError, HookRejectedError, LockedError } from '../errors.js';
+import { DirtyStateError, GitError, HookRejectedError, InterruptedError, LockedError } from '../errors.js';
 import type { Git } from '../git/git.js';
 
 export interface FileChange {
@@ -91,6 +91,12 @@ export async function commitChanges(git: Git, spec: CommitSpec): Promise<string>
   if (head && paths.length) {
     for (const e of await git.lsTree(head, paths)) existedInHead.add(e.path);
   }
+  return writeAndCommit(git, spec, existedInHead, head);
+}
+
+/** The commit itself, once assertCommittable has passed; `existedInHead` is what rollback restores. */
+async function writeAndCommit(git: Git, spec: CommitSpec, existedInHead: Set<string>, head: string | undefined): Promise<string> {
+  const paths = spec.changes.map((c) => c.path);
   try {
     for (const c of spec.changes) {
       const abs = join(git.root, c.path);
@@ -101,20 +107,16 @@ export async function commitChanges(git: Git, spec: CommitSpec): Promise<string>
         writeFileSync(abs, c.content);
       }
     }
-    if (paths.length) await git.text(['add', '-A', '--', ...paths]);
-    const env: Record<string, string> = {};
+    if (paths.length) await git.writer.add(['-A', '--', ...paths]);
+    // Through simple-git and the real binary: the user's hooks, signing and config all apply.
+    const env: Record<string, string | undefined> = {};
     if (spec.date) Object.assign(env, { GIT_AUTHOR_DATE: spec.date, GIT_COMMITTER_DATE: spec.date });
-    const args = ['commit', '--quiet', '--cleanup=verbatim', '-F', '-'];
-    if (spec.allowEmpty) args.push('--allow-empty');
-    const r = await git.run(args, { input: commitMessage(spec), env });
-    if (r.code !== 0) {
-      const out = (r.stderr + r.stdout.toString('utf8')).trim();
-      if (/hook|validate|modelgit/i.test(out) && !/Please tell me who you are|gpg/i.test(out)) {
-        throw new HookRejectedError(`the commit was refused by a git hook; nothing was changed:\n${out}`);
-      }
-      throw new GitError(`git commit failed; nothing was changed:\n${out}`, {
-        hint: /Please tell me who you are/.test(out) ? 'set an identity: git config user.name "…" && git config user.email "…"' : undefined,
-      });
+    const options: Record<string, null | string> = { '--quiet': null, '--cleanup': 'verbatim' };
+    if (spec.allowEmpty) options['--allow-empty'] = null;
+    try {
+      await git.writerWith(env).commit(commitMessage(spec), options);
+    } catch (e) {
+      throw await commitFailure(git, e);
     }
     return (await git.head())!;
   } catch (e) {
@@ -123,7 +125,38 @@ export async function commitChanges(git: Git, spec: CommitSpec): Promise<string>
   }
 }
 
-async function rollback(git: Git, paths: string[], existedInHead: Set<string>, head: string | undefined): Promise<void> {
+/** Turns git's refusal into an error that says who refused and what to do. */
+async function commitFailure(git: Git, e: unknown): Promise<Error> {
+  const out = (e instanceof Error ? e.message : String(e)).trim();
+  if (/Please tell me who you are|empty ident|unable to auto-detect email/i.test(out)) {
+    return new GitError(`git commit failed: no git identity; nothing was changed`, {
+      hint: 'set one: git config user.name "Your Name" && git config user.email you@example.com',
+    });
+  }
+  if (/gpg|signing/i.test(out)) return new GitError(`git commit failed while signing; nothing was changed:\n${out}`);
+  if (await refusedByHook(git, out)) return new HookRejectedError(`the commit was refused by a git hook; nothing was changed:\n${out}`);
+  return new GitError(`git commit failed; nothing was changed:\n${out}`);
+}
+
+/**
+ * Whether a failed `git commit` was a hook saying no. Git prints nothing of its own when a hook
+ * fails, so a hook that prints only "lint failed" is recognised by being there and executable.
+ */
+async function refusedByHook(git: Git, out: string): Promise<boolean> {
+  if (/Please tell me who you are|gpg|nothing to commit|nothing added to commit/i.test(out)) return false;
+  if (/hook|validate|modelgit/i.test(out)) return true;
+  for (const name of ['pre-commit', 'prepare-commit-msg', 'commit-msg']) {
+    try {
+      accessSync(await git.gitPath(`hooks/${name}`), constants.X_OK);
+      return true;
+    } catch {
+      /* not there or not executable: git skips it */
+    }
+  }
+  return false;
+}
+
+export async function rollback(git: Git, paths: string[], existedInHead: Set<string>, head: string | undefined): Promise<void> {
   if (!paths.length) return;
   // Unstage first, then put the working tree back: files in HEAD from HEAD, new files deleted.
   await git.run(head ? ['reset', '-q', 'HEAD', '--', ...paths] : ['rm', '-q', '--cached', '--ignore-unmatch', '--', ...paths]);
@@ -137,5 +170,45 @@ async function rollback(git: Git, paths: string[], existedInHead: Set<string>, h
     } catch {
       /* not empty, or not ours */
     }
+  }
+}
+
+/**
+ * Several commits, all or nothing (import keeps one commit per model): each is made like
+ * commitChanges, and if any fails, or `signal` aborts between two, the branch goes back to where
+ * it started (`git reset --keep`, which touches only what these commits changed).
+ */
+export async function commitSeries(
+  git: Git,
+  specs: CommitSpec[],
+  opts: { onCommit?: (index: number, commit: string) => void; signal?: AbortSignal } = {},
+): Promise<string[]> {
+  // Checked once for every path: between our own commits nothing else can slip in (we hold the lock).
+  const all = [...new Set(specs.flatMap((s) => s.changes.map((c) => c.path)))];
+  await assertCommittable(git, all);
+  const start = await git.head();
+  const tracked = new Set<string>();
+  if (start && all.length) for (const e of await git.lsTree(start, all)) tracked.add(e.path);
+  const commits: string[] = [];
+  try {
+    for (const [i, spec] of specs.entries()) {
+      if (opts.signal?.aborted) throw new InterruptedError(`interrupted after ${commits.length} of ${specs.length} commits; they were undone`);
+      const commit = await writeAndCommit(git, spec, new Set(tracked), commits[commits.length - 1] ?? start);
+      commits.push(commit);
+      for (const c of spec.changes) if (c.content === null) tracked.delete(c.path); else tracked.add(c.path);
+      opts.onCommit?.(i, commit);
+    }
+    return commits;
+  } catch (e) {
+    if (commits.length) {
+      const r = start ? await git.run(['reset', '-q', '--keep', start]) : { code: 1, stderr: 'the branch had no commit before', stdout: Buffer.alloc(0) };
+      if (r.code !== 0) {
+        throw new GitError(`${(e as Error).message}\nand undoing the ${commits.length} commit(s) already made failed: ${r.stderr.trim()}`, {
+          hint: start ? `git reset --keep ${start}` : undefined,
+          cause: e,
+        });
+      }
+    }
+    throw e;
   }
 }

@@ -318,3 +318,12 @@ export function validateYamlText<T>(file: string, text: string, validate: Valida
   };
   return { value, errors: ajvLocations(file, validate.errors ?? [], locate) };
 }
+
+/** Position of a JSON pointer inside YAML text (for integrity errors found after parsing); nearest parent when absent. */
+export function locateYamlPointer(text: string, pointer: string): Position {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  const node = yamlNodeAt(doc.contents, pointerSegments(pointer));
+  const pos = lineCounter.linePos(node?.range?.[0] ?? 0);
+  return { line: pos.line, column: pos.col };
+}

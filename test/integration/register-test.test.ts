@@ -123,3 +123,17 @@ describe('test', () => {
     expect(repoState(r.dir)).toBe(before);
   });
 });
+
+describe('register --id over a file that does not parse', () => {
+  it('refuses: the broken file is still somebody\'s model', async () => {
+    const r = await tempRegistry();
+    r.write('models/mscn/bad.json', '{ "model_id": "bad", ');
+    r.git('add', '-A');
+    r.git('commit', '-qm', 'broken file (hook bypassed)');
+    const before = repoState(r.dir);
+    const res = await r.run('register', '--algo', 'mscn', '--id', 'bad');
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/models\/mscn\/bad\.json already exists/);
+    expect(repoState(r.dir)).toBe(before);
+  });
+});

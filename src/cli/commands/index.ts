@@ -11,6 +11,18 @@ const COMMANDS: [names: string[], load: () => Promise<Registrar>][] = [
   [['register'], async () => (await import('./register.js')).registerCommand],
   [['test'], async () => (await import('./test.js')).testCommand],
   [['tag', 'untag', 'note'], async () => (await import('./labels.js')).labelCommands],
+  [['promote', 'demote', 'stages'], async () => (await import('./promote.js')).promoteCommands],
+  [['diff'], async () => (await import('./diff.js')).diffCommand],
+  [['sync-tags'], async () => (await import('./sync-tags.js')).syncTagsCommand],
+  [['gates'], async () => (await import('./gates.js')).gatesCommand],
+  [['list'], async () => (await import('./list.js')).listCommand],
+  [['best'], async () => (await import('./best.js')).bestCommand],
+  [['compare'], async () => (await import('./compare.js')).compareCommand],
+  [['show', 'history', 'cleanup', 'restore'], async () => (await import('./lifecycle.js')).lifecycleCommands],
+  [['plan', 'resolve', 'verify'], async () => (await import('./loading.js')).loadingCommands],
+  [['import', 'migrate'], async () => (await import('./import.js')).importCommands],
+  [['report'], async () => (await import('./report.js')).reportCommand],
+  [['validate'], async () => (await import('./validate.js')).validateCommand],
 ];
 
 /** What argv asks for: a subcommand's name, the version (which needs no command), or everything. */

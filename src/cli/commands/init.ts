@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { init } from '../../registry/init.js';
-import { installHook } from '../../registry/hooks.js';
-import { Git } from '../../git/git.js';
+import { installHookAt } from '../../registry/hooks.js';
 import { writeErr, writeJson, writeOut } from '../context.js';
+import { CI_KINDS } from '../../registry/ci.js';
+import { choiceArg } from '../options.js';
 
 export function initCommands(program: Command): void {
   program
@@ -12,9 +13,10 @@ export function initCommands(program: Command): void {
     .option('--no-hook', 'do not install the pre-commit hook')
     .option('--chain', 'keep an existing pre-commit hook and run it before the modelgit check')
     .option('--force', 'replace an existing pre-commit hook (kept as pre-commit.backup)')
+    .option('--ci <provider>', `also write the CI workflow (${CI_KINDS.join(', ')}): validate and summarise pull requests, tag merged promotions`, choiceArg(CI_KINDS))
     .option('--json', 'machine-readable output')
     .action(async (dir: string, o) => {
-      const answer = await init({ dir, noHook: o.hook === false, chain: o.chain, force: o.force });
+      const answer = await init({ dir, noHook: o.hook === false, chain: o.chain, force: o.force, ci: o.ci });
       if (o.json) return writeJson(answer);
       writeOut(answer.root);
       writeErr(`${answer.created_repo ? 'created' : 'adopted'} registry at ${answer.root} (commit ${answer.commit.slice(0, 10)})`);
@@ -28,8 +30,7 @@ export function initCommands(program: Command): void {
     .option('--force', 'replace an existing pre-commit hook (kept as pre-commit.backup)')
     .option('--json', 'machine-readable output')
     .action(async (o) => {
-      const git = new Git(await Git.findRoot(process.cwd()));
-      const answer = await installHook(git, { chain: o.chain, force: o.force });
+      const answer = await installHookAt(process.cwd(), { chain: o.chain, force: o.force });
       if (o.json) return writeJson(answer);
       writeOut(answer.path);
       writeErr(`pre-commit hook ${answer.action}${answer.backup ? ` (the previous hook is at ${answer.backup})` : ''}`);

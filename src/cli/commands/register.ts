@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { parseParam, register } from '../../registry/register.js';
 import { collect, numberArg, positiveIntArg } from '../options.js';
 import { openRegistry, writeJson, writeOut } from '../context.js';
+import { PUSH_OPTION } from '../push.js';
 
 export function registerCommand(program: Command): void {
   program
@@ -15,17 +16,19 @@ export function registerCommand(program: Command): void {
     .option('--num-queries <n>', 'training queries', positiveIntArg)
     .option('--training-time <seconds>', 'training time in seconds', numberArg)
     .option('--model-path <path>', 'where the artifact is: a path relative to the registry, absolute, or a URI')
+    .option('--checksum', 'record the sha256 and size of --model-path (each file of a directory) so verify can prove the bytes')
     .option('--parent <id>', 'the model this one was fine-tuned or derived from')
     .option('--tag <tag>', 'label (repeatable)', collect, [])
     .option('--notes <text>', 'free text')
     .option('--from <file>', 'metadata fields from a JSON or YAML file; flags win')
+    .option(...PUSH_OPTION)
     .option('--json', 'machine-readable output')
     .action(async (o) => {
-      const reg = await openRegistry();
+      const reg = await openRegistry(o);
       const params = Object.fromEntries((o.param as string[]).map(parseParam));
       const answer = await register(reg, {
         algorithm: o.algo, name: o.name, id: o.id, dataset: o.dataset, params, numQueries: o.numQueries,
-        trainingTime: o.trainingTime, modelPath: o.modelPath, parent: o.parent, tags: o.tag, notes: o.notes, from: o.from,
+        trainingTime: o.trainingTime, modelPath: o.modelPath, parent: o.parent, tags: o.tag, notes: o.notes, from: o.from, checksum: o.checksum,
       }, process.cwd());
       if (o.json) writeJson(answer);
       else writeOut(answer.model_id);

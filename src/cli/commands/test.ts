@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { recordTest } from '../../registry/record-test.js';
 import { collect, positiveIntArg } from '../options.js';
 import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
+import { PUSH_OPTION } from '../push.js';
 
 export function testCommand(program: Command): void {
   program
@@ -14,9 +15,10 @@ export function testCommand(program: Command): void {
     .option('--from <file>', 'a JSON/YAML result ({performance: {...}, num_queries}) or a metric map')
     .option('--num-queries <n>', 'queries in the test', positiveIntArg)
     .option('--notes <text>', 'free text stored with the result')
+    .option(...PUSH_OPTION)
     .option('--json', 'machine-readable output')
     .action(async (id: string, o) => {
-      const reg = await openRegistry();
+      const reg = await openRegistry(o);
       const answer = await recordTest(reg, { id, dataset: o.dataset, metrics: o.metric, times: o.times, from: o.from, numQueries: o.numQueries, notes: o.notes }, process.cwd());
       if (o.json) writeJson({ model_id: answer.model_id, path: answer.path, commit: answer.commit, result: answer.result });
       else {

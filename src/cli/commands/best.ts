@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { best } from '../../registry/best.js';
+import { bestField, bestText } from '../../render/best.js';
+import { choiceArg } from '../options.js';
+import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
+import { problemsText } from '../../render/problems.js';
+
+export function bestCommand(program: Command): void {
+  program
+    .command('best')
+    .description("the best model of an algorithm on a metric and dataset (a model's score is its latest result there)")
+    .requiredOption('--algo <algorithm>', 'algorithm')
+    .option('--dataset <dataset>', 'test dataset (default: the only one with results for the metric)')
+    .option('--metric <metric>', 'metric (default: default_metric in modelgit.yaml)')
+    .option('--direction <dir>', 'min or max, when modelgit.yaml and the metric name do not tell', choiceArg(['min', 'max'] as const))
+    .option('--aggregate <how>', "latest (default), best or mean of a model's results on the dataset", choiceArg(['latest', 'best', 'mean'] as const))
+    .option('--at <rev>', 'answer as of this commit, branch or tag')
+    .option('--record', 'write an annotated tag best/<algo>/<dataset>/<metric>/<n> if the best changed')
+    .option('--push', 'with --record: push the tag (numbered after the remote\'s; renumbered if another machine took the number first)')
+    .option('--field <path>', 'print just this value (e.g. model_path, value, training.hyperparams.lr)')
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      if (o.json && o.field !== undefined) throw new UsageError('use --json or --field, not both');
+      const outcome = await best(await openRegistry(o), {
+        algorithm: o.algo, dataset: o.dataset, metric: o.metric, direction: o.direction, aggregate: o.aggregate, at: o.at, record: !!o.record, push: !!o.push,
+      });
+      if (outcome.problems.length) writeErr(problemsText(outcome.problems));
+      const a = outcome.answer;
+      if (o.record) {
+        writeErr(a.tag ? `recorded ${a.tag}` : `best unchanged since ${a.current_tag} (${a.model_id}, ${a.value}); no tag written`);
+      }
+      if (o.field !== undefined) writeOut(bestField(outcome, o.field));
+      else if (o.json) writeJson(a);
+      else writeOut(bestText(outcome));
+    });
+}

@@ -1,0 +1,79 @@
+// show, history, cleanup, restore: parse → call the registry → render.
+import type { Command } from 'commander';
+import { cleanup } from '../../registry/cleanup.js';
+import { PUSH_OPTION } from '../push.js';
+import { history } from '../../registry/history.js';
+import { restore } from '../../registry/restore.js';
+import { show } from '../../registry/show.js';
+import { renderCleanup, renderHistory, renderShow } from '../../render/lifecycle.js';
+import { choiceArg, positiveIntArg } from '../options.js';
+import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
+
+export function lifecycleCommands(program: Command): void {
+  program
+    .command('show')
+    .description('a model: metadata, the stages it holds, and its history from git log')
+    .argument('<id>', 'model id')
+    .option('--json', 'machine-readable output: {metadata, stages, history}')
+    .action(async (id: string, o) => {
+      const answer = await show(await openRegistry(), id);
+      if (o.json) writeJson(answer);
+      else writeOut(renderShow(answer));
+    });
+
+  program
+    .command('history')
+    .description('the audit trail: modelgit commits (Model-Action trailers), newest first')
+    .argument('[id]', 'only entries naming this model')
+    .option('--algo <algorithm>', "only this algorithm's models (and its promotions)")
+    .option('--action <action>', 'only this action (register, test, tag, promote, cleanup, …); several: a,b')
+    .option('--since <date|rev>', 'only after a date (2024-10-01, "2 weeks ago") or a revision')
+    .option('--limit <n>', 'at most n entries', positiveIntArg)
+    .option('--json', 'machine-readable output: [{commit, action, model_ids, author, date, subject}]')
+    .action(async (id: string | undefined, o) => {
+      const entries = await history(await openRegistry(), { id, algorithm: o.algo, action: o.action, since: o.since, limit: o.limit });
+      if (o.json) writeJson(entries);
+      else if (entries.length) writeOut(renderHistory(entries));
+      else writeErr('no modelgit commits match');
+    });
+
+  program
+    .command('cleanup')
+    .description('keep the top N models of an algorithm and remove the rest in one commit (never a protected or staged model)')
+    .requiredOption('--algo <algorithm>', 'algorithm to clean up')
+    .requiredOption('--keep <n>', 'how many unprotected models to keep (protected and staged ones are extra)', positiveIntArg)
+    .option('--metric <metric>', 'rank by this metric (default: default_metric from modelgit.yaml)')
+    .option('--dataset <dataset>', 'rank on this dataset (default: the only one tested)')
+    .option('--direction <dir>', 'min or max, when the config and the metric name do not tell', choiceArg(['min', 'max'] as const))
+    .option('--dry-run', 'show what would happen; write nothing')
+    .option('--delete-artifacts', "after the commit, delete removed models' local artifacts (never one a kept model uses)")
+    .option(...PUSH_OPTION)
+    .option('--json', 'machine-readable output: {removed, kept, protected, commit, tag}')
+    .action(async (o) => {
+      const answer = await cleanup(await openRegistry(o), {
+        algorithm: o.algo, keep: o.keep, metric: o.metric, dataset: o.dataset, direction: o.direction,
+        dryRun: !!o.dryRun, deleteArtifacts: !!o.deleteArtifacts,
+      });
+      if (o.json) writeJson(answer);
+      else writeOut(renderCleanup(answer));
+      if (answer.dry_run) writeErr('dry run: nothing was written');
+      else if (answer.commit) writeErr(`committed ${answer.commit.slice(0, 7)} and tagged ${answer.tag}; bring a model back with: modelgit restore ID`);
+      else writeErr('nothing to remove; no commit made');
+    });
+
+  program
+    .command('restore')
+    .description('bring a removed model back from history, in one commit')
+    .argument('<id>', 'model id')
+    .option(...PUSH_OPTION)
+    .option('--json', 'machine-readable output: {model_id, path, commit}')
+    .action(async (id: string, o) => {
+      const answer = await restore(await openRegistry(o), id);
+      if (o.json) writeJson(answer);
+      else {
+        writeOut(answer.commit);
+        writeErr(`restored ${answer.path} as of ${answer.restored_from.slice(0, 7)} (removed in ${answer.removed_in.slice(0, 7)})`);
+      }
+      for (const w of answer.warnings) writeErr(`warning: ${w}`);
+    });
+}

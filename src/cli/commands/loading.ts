@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { getPath } from '../../domain/metadata.js';
+import { UsageError } from '../../errors.js';
+import { planModel } from '../../registry/load-plan.js';
+import { resolveModel } from '../../registry/resolve.js';
+import { verifyModel } from '../../registry/verify.js';
+import { renderPlan, renderResolve, renderVerify } from '../../render/loading.js';
+import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
+
+export function loadingCommands(program: Command): void {
+  program
+    .command('plan')
+    .description("a model's load plan: files, class, module and the tensor-key mapping, from its loading_strategy")
+    .argument('<id>', 'model id')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o) => {
+      const plan = await planModel(await openRegistry(), id);
+      if (o.json) writeJson(plan);
+      else writeOut(renderPlan(plan));
+    });
+
+  program
+    .command('resolve')
+    .description('the model compatible with a training recipe (algorithm_compatibility), why it was chosen, and its load plan')
+    .requiredOption('--for <recipe>', 'training recipe, e.g. critic-wmtp')
+    .option('--role <role>', 'only models with this role')
+    .option('--stage <stage>', 'prefer the model holding this stage (default: the most mature stage first)')
+    .option('--dataset <dataset>', 'dataset for "best" (default: the production gate\'s first require_tested_on)')
+    .option('--metric <metric>', 'metric for "best" (default: default_metric)')
+    .option('--no-plan', 'answer without building the load plan (artifacts not on this machine)')
+    .option('--field <path>', 'print only this field of the answer (e.g. model_path)')
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      const answer = await resolveModel(await openRegistry(), { recipe: o.for, role: o.role, stage: o.stage, dataset: o.dataset, metric: o.metric, plan: o.plan });
+      if (o.field) {
+        const v = getPath(answer, o.field);
+        if (v === undefined) throw new UsageError(`--field: the answer has no ${o.field}`);
+        writeOut(typeof v === 'string' ? v : JSON.stringify(v));
+      } else if (o.json) writeJson(answer);
+      else writeOut(renderResolve(answer));
+    });
+
+  program
+    .command('verify')
+    .description("check a model's artifact: present where model_path says, required files, sha256 and size, safetensors headers")
+    .argument('<id>', 'model id')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o) => {
+      const answer = await verifyModel(await openRegistry(), id);
+      if (o.json) writeJson(answer);
+      else if (answer.ok) writeOut(renderVerify(answer));
+      else {
+        writeOut(renderVerify(answer));
+        writeErr(`modelgit: ${id} failed verification`);
+      }
+      if (!answer.ok) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { demote, promote, type PromoteAnswer, type StageAnswer } from '../../registry/promote.js';
+import { listStages } from '../../registry/stages.js';
+import { columns } from '../../render/columns.js';
+import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
+import { PUSH_OPTION } from '../push.js';
+
+function report(a: StageAnswer | PromoteAnswer, json: boolean): void {
+  if (json) return writeJson(a);
+  writeOut(a.commit);
+  if (!a.changed) return writeErr(`${a.model_id} already holds ${a.algorithm}/${a.stage}; nothing committed`);
+  const verb = 'gates' in a ? `promoted ${a.model_id} to ${a.algorithm}/${a.stage}${a.previous ? ` (replacing ${a.previous})` : ''}` : `demoted ${a.model_id} from ${a.algorithm}/${a.stage}`;
+  writeErr(`${verb}${a.branch ? ` on the new branch ${a.branch}` : ''}${a.tag ? `; tag ${a.tag}` : ''}`);
+  if ('gates' in a) {
+    for (const g of a.gates) writeErr(`  ${g.ok ? 'pass' : 'FAIL'} ${g.gate}: ${g.detail}`);
+    if (a.forced) writeErr('  forced past the failed gates (recorded in the commit)');
+  }
+  if (a.branch && !a.pushed) writeErr(`push it and open a pull request: git push -u origin ${a.branch}`);
+}
+
+export function promoteCommands(program: Command): void {
+  program
+    .command('promote')
+    .description('give a model a stage (stages.yaml), checking the promotion gates from modelgit.yaml; one commit, and a stage tag on the default branch')
+    .argument('<id>', 'model id')
+    .requiredOption('--stage <stage>', 'stage to promote to (one of modelgit.yaml stages)')
+    .option('--force', 'promote even though gates fail (recorded in the commit as Forced: true)')
+    .option('--branch', 'commit on a new branch promote/<id>-<stage> for a pull request instead')
+    .option(...PUSH_OPTION)
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o) => {
+      const reg = await openRegistry(o);
+      report(await promote(reg, { id, stage: o.stage, force: !!o.force, branch: !!o.branch }), !!o.json);
+    });
+  program
+    .command('demote')
+    .description('take a stage away from a model (stages.yaml); one commit, and a stage tag on the default branch')
+    .argument('<id>', 'model id holding the stage')
+    .requiredOption('--stage <stage>', 'stage to remove')
+    .option('--branch', 'commit on a new branch demote/<id>-<stage> for a pull request instead')
+    .option(...PUSH_OPTION)
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o) => {
+      const reg = await openRegistry(o);
+      report(await demote(reg, { id, stage: o.stage, branch: !!o.branch }), !!o.json);
+    });
+  program
+    .command('stages')
+    .description('who holds which stage, and who promoted them when')
+    .option('--algo <algorithm>', 'only this algorithm')
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      const rows = await listStages(await openRegistry(), { algorithm: o.algo });
+      if (o.json) return writeJson(rows);
+      if (rows.length === 0) return writeErr(o.algo ? `no stage is assigned for ${o.algo}` : 'no stage is assigned (modelgit promote ID --stage S)');
+      writeOut(
+        columns(
+          ['algorithm', 'stage', 'model', 'since', 'by', 'tag'],
+          rows.map((r) => [r.algorithm, r.stage, r.model_id, r.promoted_at ?? '?', (r.promoted_by ?? '?') + (r.forced ? ' (forced)' : ''), r.tag ?? '-']),
+        ),
+      );
+    });
+}

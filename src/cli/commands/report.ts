@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { buildReport } from '../../registry/report.js';
+import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
+
+export function reportCommand(program: Command): void {
+  program
+    .command('report')
+    .description('write a static HTML report (leaderboards, best over time, promotions, a page per model) that opens offline')
+    .option('--out <dir>', 'output directory: new, empty, or an earlier report (replaced)', 'modelgit-report')
+    .option('--algo <algorithm>', 'only this algorithm')
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      const reg = await openRegistry();
+      const answer = await buildReport(reg, { out: o.out, algorithm: o.algo });
+      if (o.json) writeJson(answer);
+      else {
+        writeOut(answer.index);
+        writeErr(
+          `wrote ${answer.pages} pages for ${answer.models} models (${answer.algorithms.length} algorithms, ${answer.commits} commits) in ${answer.elapsed_ms} ms` +
+            (answer.problems ? `; ${answer.problems} unreadable metadata file(s) left out (modelgit validate --all names them)` : ''),
+        );
+      }
+    });
+}

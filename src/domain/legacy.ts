@@ -1,0 +1,213 @@
+// Older metadata → version 2. Pure. Two older shapes come in:
+// - version 1 (the older registry's per-model JSON and model_registry.json entries): the same fields
+//   without schema_version and created_at, written by Python (naive timestamps, `testing` sometimes
+//   a map keyed by dataset);
+// - a checkpoint's metadata.json: loading fields plus `wmtp_type` (→ role) and `storage_version`
+//   (kept under extra).
+// Nothing is dropped: a field version 2 doesn't know goes under `extra` at the level it was found.
+import { isoSeconds, timestampId } from './ids.js';
+import { MODEL_NAME_RE } from './names.js';
+import type { LoadingStrategy, ModelMetadata, Training } from './types.js';
+
+export interface LegacyProblem {
+  pointer: string;
+  rule: string;
+  message: string;
+}
+
+export interface LegacyRecord {
+  kind: 'version1' | 'checkpoint';
+  raw: unknown;
+  /** the id the source gives (a map key, a file name or a directory name) */
+  id?: string;
+  /** the algorithm the source gives (an <Algo>/Model directory), as written */
+  algorithm?: string;
+  /** when nothing in the record says when the model was made (file time), ISO */
+  fallbackDate: string;
+}
+
+export interface LegacyOverrides {
+  algorithm?: string;
+  id?: string;
+}
+
+const TOP_LEVEL = new Set([
+  'schema_version', 'model_id', 'algorithm', 'created_at', 'model_path', 'artifact', 'parent', 'training', 'testing', 'tags', 'notes',
+  'role', 'base_architecture', 'training_algorithm', 'loading_strategy', 'algorithm_compatibility', 'extra',
+]);
+const TRAINING = new Set(['enabled', 'dataset', 'num_queries', 'hyperparams', 'trained_at', 'training_time', 'extra']);
+const RESULT = new Set(['dataset', 'num_queries', 'tested_at', 'performance', 'notes', 'extra']);
+const LOADING = new Set(['loader_type', 'model_class_name', 'custom_module_file', 'transformers_class', 'state_dict_mapping', 'required_files', 'extra']);
+
+const NAIVE_RE = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;
+const ZONED_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * A timestamp in RFC 3339 form. Python's naive `datetime.isoformat()` ("2024-10-19T10:30:00.123456"
+ * or with a space) is read as UTC; epoch seconds become ISO. Anything else is returned unchanged so
+ * the schema names it.
+ */
+export function normalizeTimestamp(value: unknown): unknown {
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return isoSeconds(new Date(value * 1000));
+  if (typeof value !== 'string') return value;
+  const v = value.trim();
+  if (ZONED_RE.test(v)) return v.replace(/z$/, 'Z');
+  const m = NAIVE_RE.exec(v);
+  if (m) return `${m[1]}T${m[2]!.length === 5 ? `${m[2]}:00` : m[2]}Z`;
+  return value;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Splits known keys from the rest; the rest merges into the object's `extra`. */
+function withExtra(obj: Record<string, unknown>, known: Set<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const extra: Record<string, unknown> = isObject(obj.extra) ? { ...obj.extra } : {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (k === 'extra') continue;
+    if (known.has(k)) out[k] = v;
+    else if (v !== undefined) extra[k] = v;
+  }
+  if (Object.keys(extra).length) out.extra = extra;
+  else if (obj.extra !== undefined && !isObject(obj.extra)) out.extra = obj.extra; // let the schema name it
+  return out;
+}
+
+function convertTraining(raw: unknown): Training | null | unknown {
+  if (raw === undefined || raw === null) return null;
+  if (!isObject(raw)) return raw;
+  const t = withExtra(raw, TRAINING);
+  if (t.trained_at !== undefined) t.trained_at = normalizeTimestamp(t.trained_at);
+  return t as Training;
+}
+
+function convertResult(raw: unknown, dataset?: string): unknown {
+  if (!isObject(raw)) return raw;
+  const r = { ...raw };
+  if (dataset !== undefined && r.dataset === undefined) r.dataset = dataset;
+  if (r.performance === undefined) {
+    // An older result with its metrics at the top level: numbers other than num_queries are metrics.
+    const performance: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(r)) {
+      if (!RESULT.has(k) && typeof v === 'number') {
+        performance[k] = v;
+        delete r[k];
+      }
+    }
+    if (Object.keys(performance).length) r.performance = performance;
+  }
+  const out = withExtra(r, RESULT);
+  if (out.tested_at !== undefined) out.tested_at = normalizeTimestamp(out.tested_at);
+  return out;
+}
+
+/** `testing` as a list, oldest first; an older map keyed by dataset becomes entries sorted by tested_at. */
+function convertTesting(raw: unknown): unknown {
+  if (raw === undefined || raw === null) return [];
+  if (Array.isArray(raw)) return raw.map((r) => convertResult(r));
+  if (!isObject(raw)) return raw;
+  const list: unknown[] = [];
+  for (const [dataset, v] of Object.entries(raw)) {
+    for (const r of Array.isArray(v) ? v : [v]) list.push(convertResult(r, dataset));
+  }
+  const at = (r: unknown) => (isObject(r) && typeof r.tested_at === 'string' ? r.tested_at : '');
+  return list.map((r, i) => [r, i] as const).sort((a, b) => at(a[0]).localeCompare(at(b[0])) || a[1] - b[1]).map(([r]) => r);
+}
+
+function convertLoading(raw: unknown): LoadingStrategy | unknown {
+  return isObject(raw) ? withExtra(raw, LOADING) : raw;
+}
+
+function lower(v: unknown): unknown {
+  return typeof v === 'string' ? v.toLowerCase() : v;
+}
+
+/** The time in an id of the default form <name>_<YYYYMMDD>_<HHMMSS>[_n] (UTC), or undefined. */
+export function timeFromId(id: unknown): string | undefined {
+  if (typeof id !== 'string') return undefined;
+  const m = /_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})(?:_\d+)?$/.exec(id);
+  if (!m) return undefined;
+  const iso = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`;
+  const t = Date.parse(iso);
+  // Reject 20241399_256199 and the like: the parsed date must print back as written.
+  return !Number.isNaN(t) && isoSeconds(new Date(t)) === iso ? iso : undefined;
+}
+
+/** When the model was made: training time, else its own created_at, else the fallback. */
+export function creationTime(meta: { training?: unknown; created_at?: unknown }, fallback: string): string {
+  const trained = isObject(meta.training) ? meta.training.trained_at : undefined;
+  for (const c of [trained, meta.created_at]) {
+    const n = normalizeTimestamp(c);
+    if (typeof n === 'string' && ZONED_RE.test(n) && !Number.isNaN(Date.parse(n))) return n;
+  }
+  return fallback;
+}
+
+/** Converts one older record to version 2 metadata (not yet schema-checked), or says why it can't. */
+export function convertLegacy(rec: LegacyRecord, over: LegacyOverrides = {}): { meta?: ModelMetadata; problems: LegacyProblem[] } {
+  const problems: LegacyProblem[] = [];
+  if (!isObject(rec.raw)) return { problems: [{ pointer: '', rule: 'type', message: 'must be a JSON object of model metadata' }] };
+  const raw: Record<string, unknown> = { ...rec.raw };
+
+  if (rec.kind === 'checkpoint') {
+    if (raw.wmtp_type !== undefined) {
+      if (raw.role !== undefined && raw.role !== raw.wmtp_type) {
+        problems.push({ pointer: '/wmtp_type', rule: 'role-conflict', message: `wmtp_type ${JSON.stringify(raw.wmtp_type)} and role ${JSON.stringify(raw.role)} disagree` });
+      }
+      raw.role ??= raw.wmtp_type;
+      delete raw.wmtp_type;
+    }
+    if (raw.storage_version !== undefined) {
+      raw.extra = { ...(isObject(raw.extra) ? raw.extra : {}), storage_version: raw.storage_version };
+      delete raw.storage_version;
+    }
+  }
+
+  const algorithm = over.algorithm ?? lower(raw.algorithm ?? (rec.kind === 'checkpoint' ? raw.base_architecture : rec.algorithm) ?? rec.algorithm);
+  if (algorithm === undefined) {
+    problems.push({ pointer: '/algorithm', rule: 'required', message: rec.kind === 'checkpoint' ? 'no algorithm: the metadata has no base_architecture; give --algo' : 'no algorithm: give --algo' });
+  } else if (typeof algorithm !== 'string' || !MODEL_NAME_RE.test(algorithm)) {
+    problems.push({ pointer: '/algorithm', rule: 'safe-name', message: `algorithm ${JSON.stringify(algorithm)} is not a safe name (lowercase letters, digits, ".", "_", "-")` });
+  }
+
+  // No time in the record: the id's own timestamp (the older default ids carry one), else the file's.
+  const created = creationTime(raw, timeFromId(raw.model_id ?? rec.id) ?? rec.fallbackDate);
+  let id: unknown = over.id ?? raw.model_id ?? rec.id;
+  if (over.id === undefined && raw.model_id !== undefined && rec.id !== undefined && raw.model_id !== rec.id && rec.kind === 'version1') {
+    problems.push({ pointer: '/model_id', rule: 'id-matches-key', message: `model_id ${JSON.stringify(raw.model_id)} differs from ${JSON.stringify(rec.id)}, the key/file name it is stored under` });
+  }
+  if (rec.kind === 'checkpoint' && over.id === undefined && raw.model_id === undefined) {
+    // A checkpoint directory's name is its id when it is a safe one; else <algorithm>_<timestamp>.
+    id = typeof rec.id === 'string' && MODEL_NAME_RE.test(rec.id) ? rec.id : typeof algorithm === 'string' ? timestampId(algorithm, new Date(created)) : undefined;
+  }
+  if (id === undefined) problems.push({ pointer: '/model_id', rule: 'required', message: 'no model_id' });
+  else if (typeof id !== 'string' || !MODEL_NAME_RE.test(id) || id.includes('..')) {
+    problems.push({ pointer: '/model_id', rule: 'safe-name', message: `model id ${JSON.stringify(id)} is not a safe name (lowercase letters, digits, ".", "_", "-", starting with a letter or digit; ids are kept as they are, so rename it in the source)` });
+  }
+
+  const top = withExtra(raw, TOP_LEVEL);
+  delete top.schema_version;
+  const tags = raw.tags === undefined || raw.tags === null ? [] : typeof raw.tags === 'string' ? raw.tags.split(',').map((t) => t.trim()).filter(Boolean) : raw.tags;
+  const meta: Record<string, unknown> = {
+    ...top,
+    schema_version: 2,
+    model_id: id,
+    algorithm,
+    created_at: created,
+    training: convertTraining(raw.training),
+    testing: convertTesting(raw.testing),
+    tags: Array.isArray(tags) ? [...new Set(tags)] : tags,
+  };
+  if (raw.notes === null || raw.notes === '') delete meta.notes;
+  if (raw.parent === null) delete meta.parent;
+  if (raw.model_path === null || raw.model_path === '') delete meta.model_path;
+  if (raw.loading_strategy !== undefined) meta.loading_strategy = convertLoading(raw.loading_strategy);
+  return { meta: problems.length ? undefined : (meta as ModelMetadata), problems };
+}
+
+/** Version 1 file already in a registry → version 2: only schema_version and created_at change. */
+export function upgradeToVersion2(meta: ModelMetadata, addedAt: string): ModelMetadata {
+  return { ...meta, schema_version: 2, created_at: creationTime(meta, addedAt) };
+}

@@ -1,0 +1,46 @@
+// Filtering and ordering models for `list`. Pure: the registry layer reads, this decides.
+import { trainedAt } from './metadata.js';
+import { rankModels, type Score } from './selection.js';
+import type { Direction, Model } from './types.js';
+
+export interface ListFilter {
+  algorithm?: string;
+  /** training dataset (training.dataset) */
+  dataset?: string;
+  /** a model must carry every one of these */
+  tags?: string[];
+}
+
+export function filterModels(models: Model[], f: ListFilter): Model[] {
+  const tags = f.tags ?? [];
+  return models.filter((m) => {
+    const meta = m.metadata;
+    if (f.algorithm !== undefined && meta.algorithm !== f.algorithm) return false;
+    if (f.dataset !== undefined && meta.training?.dataset !== f.dataset) return false;
+    return tags.every((t) => (meta.tags ?? []).includes(t));
+  });
+}
+
+/** Newest first by trained_at (else created_at); equal times put the later id (`_2`) first. */
+export function byNewestFirst(a: Model, b: Model): number {
+  return trainedAt(b.metadata).localeCompare(trainedAt(a.metadata)) || b.metadata.model_id.localeCompare(a.metadata.model_id);
+}
+
+export type ListSort =
+  | { by: 'date' }
+  /** dataset undefined: no listed model carries the metric, so every model counts as untested */
+  | { by: 'metric'; metric: string; dataset?: string; direction: Direction };
+
+export interface ListEntry {
+  model: Model;
+  /** the model's score on the sort metric and dataset (metric sort only) */
+  score?: Score;
+}
+
+/** Orders models: newest first, or best first on a metric with untested models last (newest first). */
+export function sortListing(models: Model[], sort: ListSort): ListEntry[] {
+  if (sort.by === 'date' || sort.dataset === undefined) return [...models].sort(byNewestFirst).map((model) => ({ model }));
+  const { ranked, untested } = rankModels(models, { dataset: sort.dataset, metric: sort.metric, direction: sort.direction });
+  // Untested models keep the date order of a plain listing (rankModels breaks same-second ties the other way).
+  return [...ranked.map((r) => ({ model: r.model, score: r.score })), ...[...untested].sort(byNewestFirst).map((model) => ({ model }))];
+}

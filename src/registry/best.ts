@@ -1,0 +1,245 @@
+// best: the best model of an algorithm on one metric and dataset, optionally recorded as an
+// annotated tag best/<algorithm>/<dataset>/<metric>/<n> when it changed (DESIGN §4). With --push
+// the tag goes to the remote: numbered after the remote's tags, and renumbered (or found no longer
+// needed) when another machine took the number first.
+import type { ErrorLocation } from '../errors.js';
+import { ConflictError, GitError, NotFoundError, PushError, UsageError } from '../errors.js';
+import {
+  bestChanged,
+  bestTagFamily,
+  bestTagMessage,
+  nextBestTagName,
+  parseBestTags,
+  recordingCommit,
+  type BestTag,
+} from '../domain/best-record.js';
+import { chooseDataset, datasetsWithMetric } from '../domain/datasets.js';
+import { metricDirection } from '../domain/metrics.js';
+import { assertSafeName } from '../domain/names.js';
+import { modelsOf, selectBest, type Selection } from '../domain/selection.js';
+import type { Aggregate, Direction, Model, ModelMetadata } from '../domain/types.js';
+import type { Registry } from './registry.js';
+import { assertAggregate, assertDirection, headRevision, resolveRevision, unknownDirection } from './query-options.js';
+import { withWriteLock } from './transaction.js';
+import { pushTarget, type PushTarget } from './branches.js';
+import { deleteTags, fetchRemote, isAncestor, pushRefs, pushRetries, retryDelay } from './push.js';
+import type { PushInfo } from './write.js';
+
+export interface BestQuery {
+  algorithm: string;
+  dataset?: string;
+  /** default: config.default_metric */
+  metric?: string;
+  direction?: Direction;
+  aggregate?: Aggregate;
+  /** answer from this revision instead of HEAD */
+  at?: string;
+  /** write a best/… tag when the best changed */
+  record?: boolean;
+  /** with record: push the tag (default: the registry's push option, the CLI's --push) */
+  push?: boolean;
+}
+
+/** The JSON shape of DESIGN §5b (fields may be added, never renamed or dropped). */
+export interface BestAnswer {
+  model_id: string;
+  algorithm: string;
+  dataset: string;
+  metric: string;
+  direction: Direction;
+  aggregate: Aggregate;
+  value: number;
+  model_path: string | null;
+  candidates: number;
+  /** the commit that recorded the winning result */
+  commit: string | null;
+  tested_at: string | null;
+  runner_up: { model_id: string; value: number } | null;
+  /** the commit the answer was read from */
+  revision: string;
+  /** only with --record: the tag written now, or null when the best had not changed */
+  tag?: string | null;
+  /** only with --record: the tag that holds this best (the new one, or the existing one) */
+  current_tag?: string | null;
+  /** only with --record: where current_tag was pushed (--push), else null */
+  pushed?: (Omit<PushInfo, 'branch'> & { tag: string }) | null;
+}
+
+export interface BestOutcome {
+  answer: BestAnswer;
+  /** the winner's metadata (for --field) */
+  metadata: ModelMetadata;
+  problems: ErrorLocation[];
+}
+
+interface Resolved {
+  algorithm: string;
+  metric: string;
+  dataset?: string;
+  direction?: Direction;
+  aggregate: Aggregate;
+}
+
+function checkQuery(reg: Registry, q: BestQuery): Resolved {
+  const algorithm = assertSafeName('algorithm', q.algorithm, '--algo');
+  const dataset = q.dataset === undefined ? undefined : assertSafeName('dataset', q.dataset, '--dataset');
+  const metric = assertSafeName('metric', q.metric ?? reg.config.default_metric, q.metric === undefined ? 'default_metric in modelgit.yaml' : '--metric');
+  if (q.direction !== undefined) assertDirection(q.direction);
+  const aggregate = q.aggregate === undefined ? 'latest' : assertAggregate(q.aggregate);
+  if (q.record && q.at !== undefined) throw new UsageError('--record tags the current best; it cannot be combined with --at');
+  if (q.push && !q.record) throw new UsageError('--push publishes the tag of --record; without --record best writes nothing to push');
+  return { algorithm, metric, dataset, direction: q.direction, aggregate };
+}
+
+export async function best(reg: Registry, q: BestQuery): Promise<BestOutcome> {
+  const r = checkQuery(reg, q);
+  if (!q.record) return answerAt(reg, r, q.at === undefined ? await headRevision(reg) : await resolveRevision(reg, q.at), q.at);
+  // Numbering and creating the tag happen under the write lock, on a HEAD no modelgit writer can move meanwhile.
+  return withWriteLock(reg.gitDir, async () => {
+    if (q.push ?? reg.push) return recordAndPush(reg, r, await pushTarget(reg.git));
+    const outcome = await answerAt(reg, r, await headRevision(reg));
+    return { ...outcome, answer: { ...(await recordBest(reg, outcome.answer)), pushed: null } };
+  });
+}
+
+/**
+ * --record --push: fetch the remote's best tags, decide against the highest of the family (the
+ * remote's included), tag, and push just that tag. When the remote took the number meanwhile, our
+ * tag is deleted and the decision made again on what the remote now has (it may be moot).
+ */
+async function recordAndPush(reg: Registry, r: Resolved, target: PushTarget): Promise<BestOutcome> {
+  const git = reg.git;
+  const attempts = pushRetries() + 1;
+  for (let attempt = 1; ; attempt++) {
+    const began = Date.now();
+    const remoteHead = await fetchRemote(git, target);
+    const head = await headRevision(reg);
+    if (attempt === 1 && remoteHead && !(await isAncestor(git, remoteHead, head))) {
+      // The answer is as of HEAD (the tag must name what the user looked at), which may be stale.
+      const behind = (await git.text(['rev-list', '--count', `${head}..${remoteHead}`])).trim();
+      reg.notify?.(`note: your branch is ${behind} commit(s) behind ${target.remote}/${target.branch}; the best is decided on your HEAD (git pull first to decide on the shared state)`);
+    }
+    const outcome = await answerAt(reg, r, head);
+    const recorded = await recordBest(reg, outcome.answer, async (commit, what) => {
+      // A tag must not be the only way the remote learns of a commit: it names history the branch has.
+      if (!remoteHead || !(await isAncestor(git, commit, remoteHead))) {
+        throw new PushError(`${what} (${commit.slice(0, 10)}) is not on ${target.remote}/${target.branch}; a best tag is only pushed for a commit the remote branch has; nothing was tagged or pushed`, {
+          hint: `push your branch first (git push ${target.remote} HEAD:${target.branch}, or write with --push), then run best --record --push again`,
+        });
+      }
+    });
+    const tag = recorded.current_tag!;
+    const pushed = await pushRefs(git, target, [{ local: `refs/tags/${tag}`, remote: `refs/tags/${tag}` }], false);
+    if (pushed.ok) {
+      const already = pushed.upToDate.includes(`refs/tags/${tag}`);
+      reg.notify?.(already ? `${tag} is already on ${target.remote}` : `pushed ${tag} to ${target.remote}${attempt > 1 ? ` (attempt ${attempt}: the remote had moved)` : ''}`);
+      return { ...outcome, answer: { ...recorded, pushed: { remote: target.remote, tag, attempts: attempt } } };
+    }
+    // Ours, made just now: it goes, whatever happens next (nothing is recorded unless the remote has it).
+    if (recorded.tag) await deleteTags(git, [recorded.tag]);
+    if (!pushed.retry || attempt >= attempts) {
+      throw new PushError(
+        pushed.retry
+          ? `the remote kept taking the number: ${attempts} pushes of a best tag to ${target.remote} were rejected; no tag written`
+          : `${target.remote} refused the tag ${tag}: ${pushed.detail}${recorded.tag ? '; no tag written' : ''}`,
+        { hint: pushed.retry ? 'run best --record --push again (MODELGIT_PUSH_RETRIES raises the number of tries)' : `check the remote: git push ${target.remote} refs/tags/${tag}` },
+      );
+    }
+    await new Promise((res) => setTimeout(res, retryDelay(attempt, Date.now() - began)));
+  }
+}
+
+async function answerAt(reg: Registry, r: Resolved, revision: string, atLabel?: string): Promise<BestOutcome> {
+  const snap = await reg.snapshot(revision);
+  const models = modelsOf(snap.models, r.algorithm);
+  if (models.length === 0) {
+    throw new NotFoundError(`no ${r.algorithm} model in the registry${atLabel ? ` at ${atLabel}` : ''}`, {
+      hint: 'modelgit list shows the algorithms and ids',
+    });
+  }
+  const choice = chooseDataset(models, r.metric, r.dataset);
+  if (choice.kind === 'ambiguous') {
+    throw new UsageError(`${r.algorithm} models have ${r.metric} results on several datasets (${choice.datasets.join(', ')}); say which with --dataset`);
+  }
+  if (choice.kind === 'none') {
+    throw new NotFoundError(`no ${r.algorithm} model has a ${r.metric} result on any dataset`, {
+      hint: `record one with: modelgit test ID --dataset D --metric ${r.metric}=VALUE`,
+    });
+  }
+  const dataset = choice.dataset;
+  const direction = metricDirection(reg.config, r.metric, r.direction);
+  if (!direction) throw unknownDirection(r.metric);
+  const pick = selectBest(models, { dataset, metric: r.metric, direction, aggregate: r.aggregate });
+  if (!pick) {
+    const elsewhere = datasetsWithMetric(models, r.metric);
+    throw new NotFoundError(`no ${r.algorithm} model has a ${r.metric} result on ${dataset}`, {
+      hint: elsewhere.length ? `${r.metric} was recorded on: ${elsewhere.join(', ')}` : undefined,
+    });
+  }
+  const answer = buildAnswer(r, dataset, direction, pick, revision, await findRecordingCommit(reg, revision, pick));
+  return { answer, metadata: pick.best.model.metadata, problems: snap.problems };
+}
+
+function buildAnswer(r: Resolved, dataset: string, direction: Direction, pick: Selection, revision: string, commit: string | null): BestAnswer {
+  const meta = pick.best.model.metadata;
+  return {
+    model_id: meta.model_id,
+    algorithm: r.algorithm,
+    dataset,
+    metric: r.metric,
+    direction,
+    aggregate: r.aggregate,
+    value: pick.best.score.value,
+    model_path: meta.model_path ?? null,
+    candidates: pick.candidates,
+    commit,
+    tested_at: pick.best.score.result.tested_at ?? null,
+    runner_up: pick.runnerUp ? { model_id: pick.runnerUp.model.metadata.model_id, value: pick.runnerUp.score.value } : null,
+    revision,
+  };
+}
+
+/**
+ * Walks the model file's history (up to `revision`) and reads every version in one cat-file
+ * batch; the oldest version that already holds the winning result is the commit that recorded it.
+ */
+async function findRecordingCommit(reg: Registry, revision: string, pick: Selection): Promise<string | null> {
+  const model: Model = pick.best.model;
+  const commits = (await reg.git.text(['log', '--format=%H', revision, '--', model.path])).split('\n').filter(Boolean);
+  const names = commits.map((c) => `${c}:${model.path}`);
+  const blobs = await reg.git.readBlobs(names);
+  const versions = commits.map((commit, i) => ({ commit, text: blobs.get(names[i]!)?.toString('utf8') }));
+  return recordingCommit(versions, pick.best.score.resultIndex, pick.best.score.result) ?? null;
+}
+
+/** `publishable(commit, what)` refuses (throws) a tag on a commit that can't be published. */
+async function recordBest(reg: Registry, a: BestAnswer, publishable?: (commit: string, what: string) => Promise<void>): Promise<BestAnswer> {
+  const family = bestTagFamily(a.algorithm, a.dataset, a.metric);
+  const tags = parseBestTags(await reg.git.refs(`refs/tags/${family}/`), family);
+  const latest: BestTag | undefined = tags[tags.length - 1];
+  if (!bestChanged(latest, a.model_id, a.value)) {
+    await publishable?.(latest!.target, `the commit ${latest!.name} points at`);
+    return { ...a, tag: null, current_tag: latest!.name };
+  }
+  if (!a.commit) throw new GitError(`could not find the commit that recorded ${a.model_id}'s ${a.metric} result; no tag written`);
+  await publishable?.(a.commit, `the commit that recorded ${a.model_id}'s ${a.metric} result`);
+  const name = nextBestTagName(family, tags);
+  const message = bestTagMessage({
+    algorithm: a.algorithm,
+    dataset: a.dataset,
+    metric: a.metric,
+    direction: a.direction,
+    aggregate: a.aggregate,
+    modelId: a.model_id,
+    value: a.value,
+    runnerUp: a.runner_up ? { modelId: a.runner_up.model_id, value: a.runner_up.value } : undefined,
+    candidates: a.candidates,
+    previous: latest,
+  });
+  const res = await reg.git.run(['tag', '-a', '--cleanup=verbatim', '-F', '-', name, a.commit], { input: message });
+  if (res.code !== 0) {
+    if (/already exists/.test(res.stderr)) throw new ConflictError(`tag ${name} already exists; tags are never moved`, { hint: 'git fetch --tags, then run best --record again' });
+    throw new GitError(`git tag ${name} failed: ${res.stderr.trim()}`);
+  }
+  return { ...a, tag: name, current_tag: name };
+}

@@ -1,0 +1,34 @@
+// diff: what a range of commits changed in the registry — the pull-request summary. Reads two
+// snapshots and two stage maps (one bulk read each) and hands them to the pure diff.
+import { NotFoundError } from '../errors.js';
+import { STAGES_FILE } from '../domain/config.js';
+import { diffRegistry, type OtherChange, type RegistryDiff } from '../domain/diff.js';
+import type { Registry } from './registry.js';
+
+export interface DiffAnswer extends RegistryDiff {
+  base: string;
+  head: string;
+  /** the metric results are compared on, and the stage whose holder is the yardstick */
+  metric: string;
+  stage: string | null;
+}
+
+export async function resolveRev(reg: Registry, rev: string, what: string): Promise<string> {
+  const commit = await reg.git.resolveCommit(rev);
+  if (!commit) throw new NotFoundError(`${what} ${JSON.stringify(rev)} is not a commit in this repository`, { hint: 'fetch it first (git fetch), or check the name: git log --oneline' });
+  return commit;
+}
+
+export async function registryDiff(reg: Registry, baseRev: string, headRev = 'HEAD'): Promise<DiffAnswer> {
+  const [base, head] = [await resolveRev(reg, baseRev, 'BASE'), await resolveRev(reg, headRev, 'HEAD')];
+  const [before, after, stagesBefore, stagesAfter] = await Promise.all([reg.snapshot(base), reg.snapshot(head), reg.stages(base), reg.stages(head)]);
+  const d = diffRegistry({ before: before.models, after: after.models, stagesBefore, stagesAfter, config: reg.config });
+  // Files outside the models directory and stages.yaml: the config, schemas, workflows…
+  const out = await reg.git.text(['diff', '--name-status', '-z', '--no-renames', base, head, '--', '.', `:(exclude)${reg.config.models_dir}/`, `:(exclude)${STAGES_FILE}`]);
+  const parts = out.split('\0').filter(Boolean);
+  const other: OtherChange[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) other.push({ path: parts[i + 1]!, status: parts[i]! });
+  const stage = reg.config.stages[reg.config.stages.length - 1] ?? null;
+  const metric = (stage && reg.config.promotion?.[stage]?.must_beat_current) || reg.config.default_metric;
+  return { base, head, metric, stage, ...d, changed: [...d.changed, ...other].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
+}

@@ -1,0 +1,382 @@
+// import: bring an older registry in as commits. Sources:
+// - a single-file registry (model_registry.json: model id → version-1 metadata), given as the file
+//   or as a directory holding it;
+// - the older per-algorithm tree (<Algo>/Model/<id>.json), with or without the artifacts beside them
+//   (<id>/ or a single <id>.<ext>);
+// - a checkpoint directory with a metadata.json holding loading fields.
+// Everything is read, converted and checked before anything is written (ids safe, unique and free,
+// every file valid version 2, loader types known, local artifacts loadable and checksummed); then
+// one commit per model in training order, dated at the training time, so `git log` is the
+// experiment timeline. A failure part-way resets the branch to where it started.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { ConflictError, InterruptedError, ModelgitError, UsageError, ValidationError, type ErrorLocation } from '../errors.js';
+import { isoSeconds } from '../domain/ids.js';
+import { convertLegacy, type LegacyRecord } from '../domain/legacy.js';
+import { serializeMetadata } from '../domain/metadata.js';
+import { assertSafeName } from '../domain/names.js';
+import type { ModelMetadata } from '../domain/types.js';
+import { artifactOf, locateArtifact, modelPathFor } from '../loading/artifact.js';
+import { loadPlan, strategyFor } from '../loading/plan.js';
+import { escapePointerSegment, locateJsonPointer, parseJsonText } from '../schema/validator.js';
+import { checkModelTextSync } from './checks.js';
+import { useRegistryLoaders } from './load-plan.js';
+import type { Registry } from './registry.js';
+import type { CommitSpec } from './transaction.js';
+import type { PushInfo } from './write.js';
+
+export type ImportKind = 'registry-file' | 'algorithm-tree' | 'model-directory';
+
+export interface ImportProgress {
+  phase: 'checking' | 'checksumming' | 'committing';
+  done: number;
+  total: number;
+  label: string;
+}
+
+export interface ImportOptions {
+  path: string;
+  /** algorithm for every imported model (default: from the source) */
+  algorithm?: string;
+  /** id for the one imported model (a checkpoint directory) */
+  id?: string;
+  singleCommit?: boolean;
+  onProgress?: (p: ImportProgress) => void;
+  /** stops between commits; what was committed is undone */
+  signal?: AbortSignal;
+}
+
+export interface ImportedModel {
+  model_id: string;
+  algorithm: string;
+  path: string;
+  created_at: string;
+  source: string;
+  commit: string;
+}
+
+export interface ImportAnswer {
+  source: string;
+  kind: ImportKind;
+  imported: ImportedModel[];
+  commits: string[];
+  /** things worth knowing that did not stop the import (an artifact not found, a file ignored) */
+  notes: string[];
+  /** with --push: where the commits went and how many pushes it took; else null */
+  pushed: PushInfo | null;
+}
+
+export const REGISTRY_FILE = 'model_registry.json';
+export const CHECKPOINT_FILE = 'metadata.json';
+
+interface SourceRecord {
+  rec: LegacyRecord;
+  /** the source file, as shown in messages */
+  file: string;
+  text: string;
+  /** the record's JSON pointer inside `text` */
+  pointer: string;
+  /** where a relative model_path in the record is read from, most likely first */
+  bases: string[];
+  /** an artifact found beside the metadata file, or the checkpoint directory itself */
+  artifact?: string;
+}
+
+interface Source {
+  kind: ImportKind;
+  records: SourceRecord[];
+  problems: ErrorLocation[];
+  notes: string[];
+}
+
+function mtimeIso(path: string): string {
+  return isoSeconds(statSync(path).mtime);
+}
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function readJsonSource(abs: string, shown: string): { value?: unknown; text: string; problems: ErrorLocation[] } {
+  const text = readFileSync(abs, 'utf8');
+  const parsed = parseJsonText(shown, text);
+  return { value: parsed.value, text, problems: parsed.errors };
+}
+
+function registryFileSource(abs: string, shown: (p: string) => string): Source {
+  const file = shown(abs);
+  const { value, text, problems } = readJsonSource(abs, file);
+  const source: Source = { kind: 'registry-file', records: [], problems, notes: [] };
+  if (value === undefined) return source;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    problems.push({ file, line: 1, column: 1, pointer: '', rule: 'type', message: `${REGISTRY_FILE} must map model ids to metadata objects` });
+    return source;
+  }
+  const fallbackDate = mtimeIso(abs);
+  for (const [id, raw] of Object.entries(value as Record<string, unknown>)) {
+    source.records.push({ rec: { kind: 'version1', raw, id, fallbackDate }, file, text, pointer: `/${escapePointerSegment(id)}`, bases: [dirname(abs)] });
+  }
+  return source;
+}
+
+/** `<id>/` or exactly one `<id>.<ext>` (not .json) beside a tree's metadata file. */
+function besideArtifact(modelDir: string, id: string, entries: string[], notes: string[]): string | undefined {
+  if (entries.includes(id) && isDir(join(modelDir, id))) return join(modelDir, id);
+  const files = entries.filter((e) => e.startsWith(`${id}.`) && e !== `${id}.json` && !isDir(join(modelDir, e)));
+  if (files.length === 1) return join(modelDir, files[0]!);
+  if (files.length > 1) notes.push(`${id}: several files beside its metadata (${files.join(', ')}); none taken as the artifact (set model_path)`);
+  return undefined;
+}
+
+function treeSource(abs: string, shown: (p: string) => string): Source | undefined {
+  const source: Source = { kind: 'algorithm-tree', records: [], problems: [], notes: [] };
+  for (const algoDir of readdirSync(abs).sort()) {
+    const modelDir = join(abs, algoDir, 'Model');
+    if (!isDir(modelDir)) continue;
+    const entries = readdirSync(modelDir).sort();
+    for (const name of entries.filter((e) => e.endsWith('.json'))) {
+      const fileAbs = join(modelDir, name);
+      const file = shown(fileAbs);
+      const { value, text, problems } = readJsonSource(fileAbs, file);
+      source.problems.push(...problems);
+      if (value === undefined) continue;
+      const id = name.slice(0, -'.json'.length);
+      source.records.push({
+        rec: { kind: 'version1', raw: value, id, algorithm: algoDir, fallbackDate: mtimeIso(fileAbs) },
+        file,
+        text,
+        pointer: '',
+        bases: [abs, modelDir],
+        artifact: besideArtifact(modelDir, id, entries, source.notes),
+      });
+    }
+  }
+  return source.records.length || source.problems.length ? source : undefined;
+}
+
+function checkpointSource(dir: string, shown: (p: string) => string): Source {
+  const fileAbs = join(dir, CHECKPOINT_FILE);
+  const file = shown(fileAbs);
+  const { value, text, problems } = readJsonSource(fileAbs, file);
+  const source: Source = { kind: 'model-directory', records: [], problems, notes: [] };
+  if (value !== undefined) {
+    source.records.push({ rec: { kind: 'checkpoint', raw: value, id: basename(dir), fallbackDate: mtimeIso(fileAbs) }, file, text, pointer: '', bases: [dir], artifact: dir });
+  }
+  return source;
+}
+
+export function readSource(abs: string, shown: (p: string) => string): Source {
+  if (!existsSync(abs)) throw new UsageError(`${shown(abs)} does not exist`);
+  if (!isDir(abs)) {
+    if (basename(abs) === CHECKPOINT_FILE) return checkpointSource(dirname(abs), shown);
+    if (extname(abs).toLowerCase() !== '.json') throw new UsageError(`${shown(abs)}: expected a ${REGISTRY_FILE}, a ${CHECKPOINT_FILE}, or a directory`);
+    return registryFileSource(abs, shown);
+  }
+  if (existsSync(join(abs, CHECKPOINT_FILE))) return checkpointSource(abs, shown);
+  const tree = treeSource(abs, shown);
+  if (tree) {
+    if (existsSync(join(abs, REGISTRY_FILE))) tree.notes.push(`${REGISTRY_FILE} was not read: the <Algo>/Model/<id>.json files are the models' own metadata`);
+    return tree;
+  }
+  if (existsSync(join(abs, REGISTRY_FILE))) return registryFileSource(join(abs, REGISTRY_FILE), shown);
+  throw new UsageError(`${shown(abs)} holds nothing to import: expected ${CHECKPOINT_FILE} (a model directory), <Algo>/Model/<id>.json files, or ${REGISTRY_FILE}`);
+}
+
+interface Prepared {
+  src: SourceRecord;
+  meta: ModelMetadata;
+  path: string;
+  /** the local artifact to check and checksum, when there is one */
+  artifact?: string;
+}
+
+/**
+ * model_path for an imported record. A checkpoint directory is its own artifact. An older record's
+ * model_path is looked up where the older registry would have read it (its root, then beside the
+ * metadata file); not found there, an artifact beside the metadata file is taken; else the path is
+ * kept, made absolute, and a note says the artifact was not found.
+ */
+function placeArtifact(p: Prepared, root: string, notes: string[]): void {
+  const src = p.src;
+  if (src.rec.kind === 'checkpoint') {
+    p.artifact = src.artifact;
+    p.meta.model_path = modelPathFor(src.artifact!, root);
+    return;
+  }
+  const recorded = p.meta.model_path;
+  if (typeof recorded !== 'string') {
+    if (src.artifact) {
+      p.artifact = src.artifact;
+      p.meta.model_path = modelPathFor(src.artifact, root);
+    }
+    return;
+  }
+  const candidates: string[] = [];
+  for (const base of src.bases) {
+    const loc = locateArtifact(recorded, base);
+    if (loc.kind === 'remote') return; // s3://, https://: kept as it is
+    if (!candidates.includes(loc.path)) candidates.push(loc.path);
+  }
+  const found = candidates.find((c) => existsSync(c)) ?? src.artifact;
+  if (found) {
+    p.artifact = found;
+    p.meta.model_path = modelPathFor(found, root);
+  } else {
+    p.meta.model_path = candidates[0]!;
+    notes.push(`${p.meta.model_id}: no artifact at ${candidates[0]}; model_path points there`);
+  }
+}
+
+function locate(src: SourceRecord, pointer: string, rule: string, message: string): ErrorLocation {
+  const full = src.pointer + pointer;
+  return { file: src.file, ...locateJsonPointer(src.text, full), pointer: full, rule, message };
+}
+
+export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = process.cwd()): Promise<ImportAnswer> {
+  if (opts.algorithm !== undefined) assertSafeName('algorithm', opts.algorithm, '--algo');
+  if (opts.id !== undefined) assertSafeName('model id', opts.id, '--id');
+  const abs = resolve(cwd, opts.path);
+  const shown = (p: string) => {
+    const rel = relative(cwd, p);
+    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
+  };
+  const source = readSource(abs, shown);
+  const sourceName = shown(abs);
+  const problems = [...source.problems];
+  const notes = [...source.notes];
+  if (opts.id !== undefined && source.records.length !== 1) {
+    throw new UsageError(`--id names one model, but ${sourceName} holds ${source.records.length}`);
+  }
+  await useRegistryLoaders(reg);
+  const progress = (phase: ImportProgress['phase'], done: number, total: number, label: string) => opts.onProgress?.({ phase, done, total, label });
+
+  // 1. Convert and check everything cheap (against HEAD as it is once a killed import is undone).
+  await reg.recoverInterruptedWrite();
+  const snap = await reg.snapshot();
+  const prepared: Prepared[] = [];
+  const seen = new Map<string, SourceRecord>();
+  const clashes: string[] = [];
+  source.records.forEach((src, i) => {
+    progress('checking', i, source.records.length, src.rec.id ?? src.file);
+    const { meta, problems: conv } = convertLegacy(src.rec, { algorithm: opts.algorithm, id: opts.id });
+    for (const p of conv) problems.push(locate(src, p.pointer, p.rule, p.message));
+    if (!meta) return;
+    const id = meta.model_id;
+    const other = seen.get(id);
+    if (other) {
+      problems.push(locate(src, '/model_id', 'unique-id', `model id ${id} is imported twice (also from ${other.file}${other.pointer ? ` at ${other.pointer}` : ''})`));
+      return;
+    }
+    seen.set(id, src);
+    const existing = snap.byId.get(id);
+    const path = reg.modelFile(meta.algorithm, id);
+    if (existing || existsSync(join(reg.root, path))) {
+      clashes.push(`${id} (already ${existing ? `registered at ${existing.path}` : `a file at ${path}`})`);
+      return;
+    }
+    const p: Prepared = { src, meta, path };
+    placeArtifact(p, reg.root, notes);
+    for (const e of checkModelTextSync(reg, path, serializeMetadata(meta)).errors) {
+      problems.push(locate(src, e.pointer, e.rule, `as ${path}: ${e.message}`));
+    }
+    if (meta.loading_strategy) {
+      try {
+        strategyFor(meta);
+      } catch (e) {
+        if (!(e instanceof ModelgitError)) throw e;
+        problems.push(locate(src, '/loading_strategy', e.code === 'LOAD_PLAN' ? 'loading-strategy' : e.code, e.message));
+      }
+    }
+    prepared.push(p);
+  });
+  progress('checking', source.records.length, source.records.length, '');
+  const fail = () => {
+    if (problems.length) {
+      throw new ValidationError(`${sourceName}: ${problems.length} problem${problems.length > 1 ? 's' : ''}; nothing was imported`, problems, {
+        hint: 'fix the source (ids are kept as they are) and run the import again',
+      });
+    }
+  };
+  fail();
+  if (clashes.length) {
+    throw new ConflictError(`${clashes.length} of the ${source.records.length} models in ${sourceName} clash with the registry; nothing was imported:\n  ${clashes.join('\n  ')}`, {
+      hint: 'ids are never overwritten; remove or rename the clashing models in the source',
+      data: { clashes },
+    });
+  }
+  if (prepared.length === 0) return { source: sourceName, kind: source.kind, imported: [], commits: [], notes: [...notes, 'nothing to import'], pushed: null };
+
+  // 2. Local artifacts: loadable as described, and checksummed (all before the first commit).
+  const withArtifacts = prepared.filter((p) => p.artifact);
+  for (const [i, p] of withArtifacts.entries()) {
+    if (opts.signal?.aborted) throw new InterruptedError('interrupted while checking artifacts; nothing was imported');
+    progress('checksumming', i, withArtifacts.length, p.meta.model_id);
+    if (p.meta.loading_strategy) {
+      try {
+        await loadPlan(p.meta, { root: reg.root });
+      } catch (e) {
+        if (!(e instanceof ModelgitError)) throw e;
+        problems.push(locate(p.src, '/loading_strategy', e.code === 'ARTIFACT' ? 'artifact' : 'load-plan', e.message));
+        continue;
+      }
+    }
+    if (!p.meta.artifact) p.meta.artifact = await artifactOf(p.artifact!);
+  }
+  if (withArtifacts.length) progress('checksumming', withArtifacts.length, withArtifacts.length, '');
+  fail();
+
+  // 3. Commits, in the order the models were trained.
+  prepared.sort((a, b) => Date.parse(a.meta.created_at!) - Date.parse(b.meta.created_at!) || a.meta.model_id.localeCompare(b.meta.model_id));
+  const body = `Imported from ${sourceName}.`;
+  const specs: CommitSpec[] = opts.singleCommit
+    ? [{
+        subject: `import ${prepared.length} model${prepared.length > 1 ? 's' : ''} from ${basename(abs)}`,
+        body,
+        trailers: [['Model-Action', 'import'], ...prepared.map((p): [string, string] => ['Model-Id', p.meta.model_id])],
+        changes: prepared.map((p) => ({ path: p.path, content: serializeMetadata(p.meta) })),
+      }]
+    : prepared.map((p) => ({
+        subject: `import ${p.meta.model_id}`,
+        body,
+        trailers: [['Model-Action', 'import'], ['Model-Id', p.meta.model_id]],
+        changes: [{ path: p.path, content: serializeMetadata(p.meta) }],
+        date: isoSeconds(new Date(p.meta.created_at!)),
+      }));
+  return reg.writeSeries(
+    async () => {
+      // Someone may have registered one of these ids while we were checking, or (with --push) on
+      // the remote, whose head this runs on: ids are kept, never overwritten, so the import stops.
+      const fresh = await reg.snapshot();
+      const taken = prepared.filter((p) => fresh.byId.has(p.meta.model_id) || existsSync(join(reg.root, p.path))).map((p) => p.meta.model_id);
+      if (taken.length) {
+        throw new ConflictError(`${taken.join(', ')} ${taken.length > 1 ? 'were' : 'was'} registered meanwhile${reg.push ? ' (on the remote)' : ''}; ids are kept, never overwritten, so nothing was imported`, {
+          hint: 'remove or rename the clashing models in the source and run the import again',
+          data: { clashes: taken },
+        });
+      }
+      return {
+        specs,
+        result: (commits, outcome) => ({
+          source: sourceName,
+          kind: source.kind,
+          imported: prepared.map((p, i) => ({
+            model_id: p.meta.model_id,
+            algorithm: p.meta.algorithm,
+            path: p.path,
+            created_at: p.meta.created_at!,
+            source: p.src.file + (p.src.pointer ? `#${p.src.pointer}` : ''),
+            commit: commits[opts.singleCommit ? 0 : i]!,
+          })),
+          commits,
+          notes,
+          pushed: outcome.pushed ?? null,
+        }),
+      };
+    },
+    { signal: opts.signal, onCommit: (i) => progress('committing', i + 1, specs.length, prepared[i]?.meta.model_id ?? '') },
+  );
+}

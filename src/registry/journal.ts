@@ -1,0 +1,102 @@
+// A write in progress leaves a note in .git/modelgit/ until its commit is made. When a writer is
+// killed between writing files and committing, the next write (which holds the lock, so the
+// killed one is gone) finds the note and puts the touched paths back the way HEAD has them, so
+// the command can simply be run again and lands exactly once. A series (import) killed between
+// two of its commits is undone as a whole: the commits it made go too.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DirtyStateError, LockedError } from '../errors.js';
+import type { Git } from '../git/git.js';
+import { rollback } from './transaction.js';
+
+interface PendingWrite {
+  pid: number;
+  started: string;
+  /** HEAD when the write began; if HEAD is still there, the commit never landed */
+  head: string | undefined;
+  paths: string[];
+  existedInHead: string[];
+  subject: string;
+  /** --branch writes: the branch made for the commit and the one to go back to */
+  branch?: string;
+  returnTo?: string;
+  /** a series: the subjects of its commits, in order */
+  series?: string[];
+}
+
+function file(gitDir: string): string {
+  return join(gitDir, 'modelgit', 'pending-write.json');
+}
+
+export async function beginWrite(git: Git, gitDir: string, w: { paths: string[]; subject: string; branch?: string; returnTo?: string; series?: string[] }): Promise<void> {
+  const head = await git.head();
+  const existed = head && w.paths.length ? (await git.lsTree(head, w.paths)).map((e) => e.path) : [];
+  const note: PendingWrite = { pid: process.pid, started: new Date().toISOString(), head, paths: w.paths, existedInHead: existed, subject: w.subject, branch: w.branch, returnTo: w.returnTo, series: w.series };
+  mkdirSync(join(gitDir, 'modelgit'), { recursive: true });
+  writeFileSync(file(gitDir), JSON.stringify(note, null, 2) + '\n');
+}
+
+/** Whether a write was interrupted here (cheap: no lock, no git). */
+export function hasInterruptedWrite(gitDir: string): boolean {
+  return existsSync(file(gitDir));
+}
+
+export function endWrite(gitDir: string): void {
+  rmSync(file(gitDir), { force: true });
+}
+
+/** Undoes what an interrupted write left behind; returns a sentence for the user, or undefined. */
+export async function recoverInterruptedWrite(git: Git, gitDir: string): Promise<string | undefined> {
+  const path = file(gitDir);
+  if (!existsSync(path)) return undefined;
+  let note: PendingWrite;
+  try {
+    note = JSON.parse(readFileSync(path, 'utf8')) as PendingWrite;
+  } catch {
+    endWrite(gitDir); // a note cut off mid-write: the write itself never started
+    return undefined;
+  }
+  if (git.hasIndexLock()) {
+    throw new LockedError(`an earlier modelgit write ("${note.subject}", pid ${note.pid}) was interrupted and git's index is still locked (${git.indexLockPath()} exists)`, {
+      hint: `if no other git process is running, remove it: rm ${JSON.stringify(git.indexLockPath())} — the next modelgit command then finishes the clean-up`,
+    });
+  }
+  const head = await git.head();
+  if (note.series && note.head && head && head !== note.head) {
+    const undone = await undoPartialSeries(git, note as PendingWrite & { series: string[]; head: string }, head);
+    if (undone) {
+      endWrite(gitDir);
+      return undone;
+    }
+  }
+  const landed = head !== note.head;
+  if (!landed) await rollback(git, note.paths, new Set(note.existedInHead), head);
+  if (note.branch && note.returnTo && (await git.currentBranch()) === note.branch) {
+    await git.text(['switch', '--quiet', note.returnTo]);
+    if (!landed) await git.run(['branch', '-D', '--', note.branch]);
+  }
+  endWrite(gitDir);
+  return landed
+    ? `an earlier modelgit write ("${note.subject}") was interrupted after its commit was made; it is kept`
+    : `an earlier modelgit write ("${note.subject}") was interrupted before its commit; its partial changes were undone`;
+}
+
+/**
+ * A series killed part-way: when the commits since the note are exactly the first k < n of the
+ * series, the uncommitted rest is undone and the branch goes back to where the series began.
+ * Anything else (the series complete, other commits on top) is left alone.
+ */
+async function undoPartialSeries(git: Git, note: PendingWrite & { series: string[]; head: string }, head: string): Promise<string | undefined> {
+  if ((await git.run(['merge-base', '--is-ancestor', note.head, head])).code !== 0) return undefined;
+  const made = (await git.text(['log', '--first-parent', '--reverse', '--format=%s', `${note.head}..${head}`])).split('\n').filter(Boolean);
+  if (made.length >= note.series.length || made.some((s, i) => s !== note.series[i]!.replace(/\n/g, ' '))) return undefined;
+  const existed = new Set((await git.lsTree(head, note.paths)).map((e) => e.path));
+  await rollback(git, note.paths, existed, head);
+  const r = await git.run(['reset', '--quiet', '--keep', note.head]);
+  if (r.code !== 0) {
+    throw new DirtyStateError(`an earlier modelgit write ("${note.subject}") was interrupted after ${made.length} of its ${note.series.length} commits, and they could not be undone: ${r.stderr.trim()}`, {
+      hint: `stash or commit your local edits and run the command again, or undo them by hand: git reset --keep ${note.head}`,
+    });
+  }
+  return `an earlier modelgit write ("${note.subject}") was interrupted after ${made.length} of its ${note.series.length} commits; they were undone`;
+}

@@ -1,0 +1,133 @@
+// Talking to the remote for `--push`: fetch its head, bring the local branch onto it, push, and
+// tell a rejection because the remote moved (retry) from every other refusal (give up, clearly).
+import { DirtyStateError, GitError, PushError } from '../errors.js';
+import type { Git } from '../git/git.js';
+import type { PushTarget } from './branches.js';
+
+/** `upToDate`: refs the remote already had at exactly our value (see write.ts: an identical commit). */
+export type PushResult = { ok: true; upToDate: string[] } | { ok: false; retry: boolean; detail: string };
+
+// Reasons git prints when someone else updated the ref first: worth fetching and trying again.
+const MOVED = /fetch first|non-fast-forward|already exists|stale info|cannot lock ref|failed to update ref|incorrect old value|reference already exists|is at [0-9a-f]+ but expected|atomic transaction failed/i;
+
+/** Reads `git push --porcelain` output: every rejected ref and why. */
+export function classifyPush(code: number, stdout: string, stderr: string): PushResult {
+  if (code === 0) {
+    const upToDate = stdout
+      .split('\n')
+      .filter((l) => l.startsWith('='))
+      .map((l) => (l.split('\t')[1] ?? '').split(':').pop() ?? '');
+    return { ok: true, upToDate };
+  }
+  const rejected = stdout
+    .split('\n')
+    .filter((l) => l.startsWith('!'))
+    .map((l) => l.split('\t'))
+    .map(([, ref, summary]) => ({ ref: (ref ?? '').split(':').pop() ?? '', summary: summary ?? '' }));
+  if (rejected.length === 0) {
+    // Nothing reached ref negotiation: no such remote, no access, network down.
+    // (a pre-push hook's own words come first in stderr, so keep them all)
+    const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('hint:'));
+    const detail = lines.join('; ').slice(0, 600) || `git push exited ${code}`;
+    return { ok: false, retry: false, detail };
+  }
+  // With --atomic, the refs that were fine are rejected as "atomic push failed" (client side); the
+  // others say why. A server whose ref transaction lost a race says "atomic transaction failed".
+  const real = rejected.filter((r) => !/atomic push failed/.test(r.summary));
+  const detail = (real.length ? real : rejected).map((r) => `${r.ref} ${r.summary}`).join('; ');
+  const retry = real.length > 0 && real.every((r) => MOVED.test(r.summary));
+  return { ok: false, retry, detail };
+}
+
+export async function pushRefs(git: Git, target: PushTarget, refs: { local: string; remote: string }[], atomic: boolean): Promise<PushResult> {
+  const args = ['push', '--porcelain', ...(atomic && refs.length > 1 ? ['--atomic'] : []), target.remote, ...refs.map((r) => `${r.local}:${r.remote}`)];
+  const r = await git.run(args);
+  return classifyPush(r.code, r.stdout.toString('utf8'), r.stderr);
+}
+
+/** Tag families a write may create (DESIGN §4); all are fetched before numbering a new one. */
+export const DECISION_TAG_FAMILIES = ['stage', 'cleanup', 'best'] as const;
+
+/**
+ * Fetches the remote branch (into its remote-tracking ref) and the remote's decision tags, in one
+ * round trip; returns the remote head, or undefined when the branch does not exist there yet.
+ */
+export async function fetchRemote(git: Git, target: PushTarget): Promise<string | undefined> {
+  const branchSpec = `+refs/heads/${target.branch}:${target.trackingRef}`;
+  // Decision tags are numbered from what exists; the remote's count is the one that matters.
+  const tagSpecs = DECISION_TAG_FAMILIES.map((f) => `refs/tags/${f}/*:refs/tags/${f}/*`);
+  let r = await git.run(['fetch', '--no-tags', target.remote, branchSpec, ...tagSpecs]);
+  let hasBranch = true;
+  if (r.code !== 0 && /couldn't find remote ref/i.test(r.stderr)) {
+    hasBranch = false; // a new, empty remote: nothing to catch up with
+    r = await git.run(['fetch', '--no-tags', target.remote, ...tagSpecs]);
+  }
+  if (r.code !== 0) {
+    const lines = r.stderr.split('\n').filter((l) => /rejected|error|fatal/i.test(l)).join('; ') || r.stderr.trim();
+    const clobber = /clobber|rejected/i.test(r.stderr);
+    throw new PushError(`could not fetch ${target.branch} from ${target.remote}: ${lines}`, {
+      hint: clobber
+        ? 'a local decision tag differs from the remote one with the same name: delete it (git tag -d <tag>); modelgit sync-tags rewrites missing stage tags'
+        : `check the remote: git fetch ${target.remote}`,
+    });
+  }
+  return hasBranch ? git.resolveCommit(target.trackingRef) : undefined;
+}
+
+export async function isAncestor(git: Git, a: string, b: string): Promise<boolean> {
+  return (await git.run(['merge-base', '--is-ancestor', a, b])).code === 0;
+}
+
+/** Moves the current branch to `rev`, keeping unrelated local edits (refuses if they'd be lost). */
+export async function moveBranch(git: Git, rev: string): Promise<void> {
+  const r = await git.run(['reset', '--quiet', '--keep', rev]);
+  if (r.code !== 0) {
+    throw new DirtyStateError(`could not move the branch to ${rev.slice(0, 10)}: ${r.stderr.trim()}`, {
+      hint: 'local edits touch files the remote changed; commit or stash them, then run the command again',
+    });
+  }
+}
+
+/**
+ * Puts the local branch on top of the remote head: fast-forward when behind; when it also holds
+ * commits the remote doesn't have (made earlier without --push), rebase them onto it.
+ */
+export async function integrate(git: Git, remoteHead: string | undefined): Promise<'same' | 'ahead' | 'fast-forward' | 'rebased'> {
+  const local = await git.head();
+  if (!remoteHead || !local || local === remoteHead) return 'same';
+  if (await isAncestor(git, remoteHead, local)) return 'ahead';
+  if (await isAncestor(git, local, remoteHead)) {
+    await moveBranch(git, remoteHead);
+    return 'fast-forward';
+  }
+  const r = await git.run(['rebase', '--quiet', remoteHead]);
+  if (r.code !== 0) {
+    await git.run(['rebase', '--abort']);
+    throw new PushError(`this branch has commits that are not on the remote and they do not rebase cleanly onto it; nothing was pushed:\n${(r.stderr || r.stdout.toString('utf8')).trim()}`, {
+      hint: 'integrate by hand (git pull --rebase, resolve, git push), then run the command again',
+    });
+  }
+  return 'rebased';
+}
+
+export async function deleteTags(git: Git, tags: string[]): Promise<void> {
+  if (!tags.length) return;
+  const r = await git.run(['tag', '-d', ...tags]);
+  if (r.code !== 0) throw new GitError(`could not delete the local tags ${tags.join(', ')}: ${r.stderr.trim()}`);
+}
+
+/**
+ * Full jitter: a random wait up to a cap that doubles with each attempt, scaled by how long an
+ * attempt takes here (a busy machine or a slow remote widens the spread), at most 8 s.
+ */
+export function retryDelay(attempt: number, attemptMs = 0, random = Math.random): number {
+  const unit = Math.max(80, attemptMs);
+  const cap = Math.min(8000, unit * 2 ** Math.min(attempt - 1, 10));
+  return Math.round(random() * cap);
+}
+
+export function pushRetries(): number {
+  const raw = process.env.MODELGIT_PUSH_RETRIES;
+  const n = raw === undefined ? NaN : Number(raw);
+  return Number.isInteger(n) && n >= 0 ? n : 12;
+}

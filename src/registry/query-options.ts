@@ -1,0 +1,44 @@
+// Checks shared by the read commands, so each flag is refused with the same words everywhere.
+import { NotFoundError, UsageError } from '../errors.js';
+import type { Aggregate, Direction } from '../domain/types.js';
+import type { Registry } from './registry.js';
+
+export const DIRECTIONS: readonly Direction[] = ['min', 'max'];
+export const AGGREGATES: readonly Aggregate[] = ['latest', 'best', 'mean'];
+
+export function assertDirection(d: unknown): Direction {
+  if (!DIRECTIONS.includes(d as Direction)) throw new UsageError(`--direction must be min or max (got ${JSON.stringify(d)})`);
+  return d as Direction;
+}
+
+export function assertAggregate(a: unknown): Aggregate {
+  if (!AGGREGATES.includes(a as Aggregate)) throw new UsageError(`--aggregate must be one of ${AGGREGATES.join(', ')} (got ${JSON.stringify(a)})`);
+  return a as Aggregate;
+}
+
+export function unknownDirection(metric: string): UsageError {
+  return new UsageError(`whether a lower or a higher ${metric} is better is unknown; pass --direction min or --direction max`, {
+    hint: `or set it once in modelgit.yaml: metrics: { ${metric}: { direction: min } }`,
+  });
+}
+
+/**
+ * The commit a user-given revision names, or NotFoundError. A revision that starts with "-" is
+ * refused before git sees it, so `--at --output=x` can never be read as an option.
+ */
+export async function resolveRevision(reg: Registry, rev: string, flag = '--at'): Promise<string> {
+  if (typeof rev !== 'string' || rev.trim() === '') throw new UsageError(`${flag}: give a revision (a commit, branch or tag)`);
+  if (rev.startsWith('-')) throw new NotFoundError(`${flag}: unknown revision ${JSON.stringify(rev)} (a revision can't start with "-")`);
+  const commit = await reg.git.resolveCommit(rev);
+  if (!commit) {
+    throw new NotFoundError(`${flag}: unknown revision ${JSON.stringify(rev)}`, { hint: 'a commit id, branch or tag: git log --oneline lists commits' });
+  }
+  return commit;
+}
+
+/** HEAD's commit, or NotFoundError for a repository without commits. */
+export async function headRevision(reg: Registry): Promise<string> {
+  const commit = await reg.git.head();
+  if (!commit) throw new NotFoundError('the registry has no commits yet', { hint: 'modelgit register --algo A adds the first model' });
+  return commit;
+}

@@ -1,0 +1,228 @@
+// report: a static HTML site about the registry, built from HEAD and one pass over the history.
+// Reads: the HEAD snapshot, stages.yaml, the stage tags (one for-each-ref), one `git log --raw`
+// and one `cat-file --batch` for every model blob the first-parent line ever held. Writes nothing
+// to the repository; the site goes to a directory that is either new or a previous report.
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NotFoundError, UsageError } from '../errors.js';
+import { parseModelPath } from '../domain/config.js';
+import { metricDirection } from '../domain/metrics.js';
+import { assertSafeName } from '../domain/names.js';
+import { firstParentLine, scanHistory, ZERO_OID, type ScannedCommit } from '../git/raw-log.js';
+import { bestOverTime, type ModelChange, type StateCommit } from '../report/best-over-time.js';
+import { renderSite, type SiteData } from '../report/pages.js';
+import { algorithmsOf } from '../report/tables.js';
+import { historyEvent, promotionTimeline, stageTenures, type HistoryEvent } from '../report/timeline.js';
+import type { Registry } from './registry.js';
+import { parseModelBlob } from './snapshot.js';
+
+export interface ReportOptions {
+  /** where the site goes; a new or empty directory, or an earlier report (replaced) */
+  out: string;
+  algorithm?: string;
+  /** how many events the overview lists */
+  latestEvents?: number;
+}
+
+export interface ReportAnswer {
+  out: string;
+  index: string;
+  pages: number;
+  algorithms: string[];
+  models: number;
+  commits: number;
+  commit: string | null;
+  /** metadata files at HEAD that could not be read (left out of the report) */
+  problems: number;
+  elapsed_ms: number;
+}
+
+/** Marks a directory as ours, so a rebuild may replace it and nothing else is ever deleted. */
+export const REPORT_MARKER = '.modelgit-report';
+
+const ASSETS = fileURLToPath(new URL('../report/assets/', import.meta.url));
+
+function checkOut(out: string, root: string): void {
+  const rel = relative(out, root);
+  if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
+    throw new UsageError(`--out: ${out} is the registry or contains it; give a directory of its own (e.g. --out modelgit-report)`);
+  }
+  if (!existsSync(out)) return;
+  if (!statSync(out).isDirectory()) throw new UsageError(`--out: ${out} exists and is not a directory`);
+  if (readdirSync(out).length > 0 && !existsSync(join(out, REPORT_MARKER))) {
+    throw new UsageError(`--out: ${out} is not empty and is not an earlier modelgit report; refusing to write over it`, {
+      hint: 'give a new directory, or an empty one',
+    });
+  }
+}
+
+/** Model file changes on the first-parent line, with the blobs read in one batch. */
+async function stateCommits(reg: Registry, commits: ScannedCommit[], line: Set<string>, algorithm?: string): Promise<StateCommit[]> {
+  const wanted: string[] = [];
+  const picked: { c: ScannedCommit; changes: { path: string; oid: string | null }[] }[] = [];
+  for (const c of commits) {
+    if (!line.has(c.commit)) continue;
+    const changes: { path: string; oid: string | null }[] = [];
+    for (const ch of c.changes) {
+      const where = parseModelPath(reg.config, ch.path);
+      if (!where || (algorithm && where.algorithm !== algorithm)) continue;
+      const gone = ch.status === 'D' || ZERO_OID.test(ch.oid);
+      changes.push({ path: ch.path, oid: gone ? null : ch.oid });
+      if (!gone) wanted.push(ch.oid);
+    }
+    if (changes.length) picked.push({ c, changes });
+  }
+  // on a big history, two cat-file processes read the blobs in half the time on two cores
+  const half = wanted.length > 4000 ? Math.ceil(wanted.length / 2) : wanted.length;
+  const reads = await Promise.all([reg.git.readBlobs(wanted.slice(0, half)), reg.git.readBlobs(wanted.slice(half))]);
+  const blobs = new Map([...reads[0], ...reads[1]]);
+  let lastTime = -Infinity;
+  return picked.map(({ c, changes }) => {
+    // charts need increasing x; commits made within one second are kept in order by a millisecond
+    const time = Math.max(c.time, lastTime + 0.001);
+    lastTime = time;
+    return {
+      commit: c.commit,
+      date: c.date,
+      time,
+      changes: changes.map(({ path, oid }): ModelChange => {
+        const text = oid ? blobs.get(oid)?.toString('utf8') : undefined;
+        return { path, meta: text === undefined ? null : (parseModelBlob(path, text, reg.config).model?.metadata ?? null) };
+      }),
+    };
+  });
+}
+
+export interface ReportData {
+  site: SiteData;
+  commits: number;
+  problems: number;
+}
+
+/** Everything the site shows, derived from HEAD and one pass over the history. */
+export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algorithm' | 'latestEvents'> = {}): Promise<ReportData> {
+  const algorithm = opts.algorithm !== undefined ? assertSafeName('algorithm', opts.algorithm, '--algo') : undefined;
+  const [snapshot, stages, tags, commits] = await Promise.all([reg.snapshot(), reg.stages(), reg.git.refs('refs/tags/stage/'), scanHistory(reg.git, Math.min(4, availableParallelism()))]);
+  const head = snapshot.commit ?? null;
+
+  // Every model id the history ever named a file for, so removed models still get an algorithm.
+  const algorithmOf = new Map<string, string>();
+  for (const c of commits) for (const ch of c.changes) {
+    const where = parseModelPath(reg.config, ch.path);
+    if (where) algorithmOf.set(where.id, where.algorithm);
+  }
+  for (const m of snapshot.models) algorithmOf.set(m.metadata.model_id, m.metadata.algorithm);
+
+  const models = algorithm ? snapshot.models.filter((m) => m.metadata.algorithm === algorithm) : snapshot.models;
+  const everyAlgorithm = algorithmsOf(snapshot.models, stages);
+  if (algorithm && !everyAlgorithm.includes(algorithm) && ![...algorithmOf.values()].includes(algorithm)) {
+    throw new NotFoundError(`--algo: no ${algorithm} model in the registry or its history`, {
+      hint: everyAlgorithm.length ? `algorithms: ${everyAlgorithm.join(', ')}` : 'the registry has no models yet',
+    });
+  }
+  const scopedStages = algorithm ? (stages[algorithm] ? { [algorithm]: stages[algorithm]! } : {}) : stages;
+  const inScope = (e: { model_ids: string[] }) => !algorithm || e.model_ids.some((id) => algorithmOf.get(id) === algorithm);
+
+  const events: HistoryEvent[] = [];
+  const modelHistory = new Map<string, HistoryEvent[]>();
+  for (let i = commits.length - 1; i >= 0; i--) {
+    const c = commits[i]!;
+    const fromFiles = c.changes.map((ch) => parseModelPath(reg.config, ch.path)?.id).filter((id): id is string => id !== undefined);
+    if (!c.trailers['Model-Action'] && fromFiles.length === 0) continue;
+    const e = historyEvent(c, fromFiles);
+    if (!inScope(e)) continue;
+    events.push(e);
+    // a promotion that replaced a model belongs to that model's story too
+    const previous = (c.trailers['Previous-Model-Id'] ?? []).map((v) => v.trim()).filter((v) => v && !/^(none|null|-)$/i.test(v) && !e.model_ids.includes(v));
+    for (const id of [...e.model_ids, ...previous]) {
+      const list = modelHistory.get(id);
+      if (list) list.push(e);
+      else modelHistory.set(id, [e]);
+    }
+  }
+
+  const fullTimeline = promotionTimeline(commits, tags, (id) => algorithmOf.get(id));
+  const timeline = algorithm ? fullTimeline.filter((e) => e.algorithm === algorithm) : fullTimeline;
+  const line = firstParentLine(commits, head ?? undefined);
+  const best = bestOverTime(await stateCommits(reg, commits, line, algorithm), (m) => metricDirection(reg.config, m), { algorithm });
+  const headCommit = commits.find((c) => c.commit === head);
+
+  const site: SiteData = {
+    generated: reg.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    head,
+    config: reg.config,
+    models,
+    stages: scopedStages,
+    algorithms: algorithm ? [algorithm] : everyAlgorithm,
+    events,
+    timeline,
+    tenures: stageTenures(fullTimeline, stages),
+    best,
+    modelHistory,
+    endTime: headCommit?.time ?? Math.floor(reg.now().getTime() / 1000),
+    latestEvents: opts.latestEvents,
+  };
+  return { site, commits: commits.length, problems: snapshot.problems.length };
+}
+
+export async function buildReport(reg: Registry, opts: ReportOptions): Promise<ReportAnswer> {
+  const started = Date.now();
+  if (opts.algorithm !== undefined) assertSafeName('algorithm', opts.algorithm, '--algo');
+  const out = resolve(opts.out);
+  checkOut(out, reg.root);
+  const { site, commits, problems } = await reportData(reg, opts);
+  const pages = renderSite(site);
+  await writeSite(out, pages, { generated: site.generated, commit: site.head });
+  return {
+    out,
+    index: join(out, 'index.html'),
+    pages: pages.length,
+    algorithms: site.algorithms,
+    models: site.models.length,
+    commits,
+    commit: site.head,
+    problems,
+    elapsed_ms: Date.now() - started,
+  };
+}
+
+/** Writes into a fresh sibling directory and swaps it in, so a failed build leaves the old report. */
+async function writeSite(out: string, pages: { path: string; html: string }[], marker: Record<string, unknown>): Promise<void> {
+  const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
+  mkdirSync(tmp, { recursive: true });
+  try {
+    const dirs = new Set(pages.map((p) => dirname(join(tmp, p.path))));
+    dirs.add(join(tmp, 'assets'));
+    for (const d of dirs) mkdirSync(d, { recursive: true });
+    // several writes in flight: with thousands of model pages the file system, not the CPU, is the limit
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < pages.length) {
+          const p = pages[next++]!;
+          await writeFile(join(tmp, p.path), p.html);
+        }
+      }),
+    );
+    const require = createRequire(import.meta.url);
+    const uplot = dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
+    copyFileSync(join(uplot, 'uPlot.iife.min.js'), join(tmp, 'assets', 'uPlot.iife.min.js'));
+    copyFileSync(join(uplot, 'uPlot.min.css'), join(tmp, 'assets', 'uPlot.min.css'));
+    copyFileSync(join(uplot, '..', 'LICENSE'), join(tmp, 'assets', 'uPlot.LICENSE.txt'));
+    for (const f of ['report.js', 'report.css']) copyFileSync(join(ASSETS, f), join(tmp, 'assets', f));
+    writeFileSync(join(tmp, REPORT_MARKER), JSON.stringify(marker) + '\n');
+    mkdirSync(dirname(out), { recursive: true });
+    // swap first, delete the old report after: the new one is in place as soon as it is complete
+    const old = existsSync(out) ? `${out}.old-${process.pid}-${Date.now()}` : undefined;
+    if (old) renameSync(out, old);
+    renameSync(tmp, out);
+    if (old) await rm(old, { recursive: true, force: true });
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}

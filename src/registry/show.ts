@@ -1,0 +1,35 @@
+// show: one model — its metadata at HEAD, the stages it holds and its history.
+import { NotFoundError } from '../errors.js';
+import { assertSafeName } from '../domain/names.js';
+import type { ModelMetadata } from '../domain/types.js';
+import { history, type HistoryEntry } from './history.js';
+import type { Registry } from './registry.js';
+import { findRemoval } from './restore.js';
+
+export interface ShowAnswer {
+  metadata: ModelMetadata;
+  /** the stages this model holds for its algorithm, e.g. ["production"] */
+  stages: string[];
+  history: HistoryEntry[];
+  path: string;
+}
+
+export async function show(reg: Registry, id: string): Promise<ShowAnswer> {
+  assertSafeName('model id', id, 'ID');
+  const model = (await reg.snapshot()).byId.get(id);
+  if (!model) {
+    const removal = await findRemoval(reg, id);
+    if (removal) {
+      throw new NotFoundError(
+        `model ${id} is not in the registry: it was removed in ${removal.commit.slice(0, 7)} on ${removal.date.slice(0, 10)} (${removal.subject})`,
+        { hint: `modelgit restore ${id} brings it back`, data: { removed_in: removal.commit, path: removal.path } },
+      );
+    }
+    throw new NotFoundError(`no model ${JSON.stringify(id)} in the registry, and none was ever removed`, { hint: 'modelgit list shows the ids' });
+  }
+  const meta = model.metadata;
+  const [assignments, entries] = await Promise.all([reg.stages(), history(reg, { id })]);
+  const byStage = assignments[meta.algorithm] ?? {};
+  const stages = Object.keys(byStage).filter((s) => byStage[s] === id);
+  return { metadata: meta, stages, history: entries, path: model.path };
+}

@@ -1,0 +1,281 @@
+// One version of the registry's files — a commit, the index, or the working tree — behind the
+// same three questions, so `validate` checks "what would be committed" the same way whichever
+// version that is. Every question is answered by a path listing plus, for texts, one
+// `git cat-file --batch`; nothing here walks the whole registry unless asked for many ids at once.
+import { lstatSync, readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { nameProblem } from '../domain/names.js';
+import { GitError } from '../errors.js';
+import type { Git, TreeEntry } from '../git/git.js';
+import { parseLsTree } from '../git/git.js';
+
+export interface RegistryVersion {
+  /** for messages: "HEAD", "the index", "the working tree", a short commit */
+  readonly name: string;
+  /** Texts of those `paths` that exist in this version (regular files only). */
+  read(paths: string[]): Promise<Map<string, string>>;
+  /** Which of `paths` exist in this version (a listing; no contents read). */
+  existing(paths: string[]): Promise<Set<string>>;
+  /** Every `<modelsDir>/<any>/<id>.json` in this version for the given ids (a listing; no contents read). */
+  pathsForIds(modelsDir: string, ids: string[]): Promise<string[]>;
+  /** Every file under `dir` in this version. */
+  list(dir: string): Promise<string[]>;
+}
+
+// Paths come from git's own listings and may contain glob characters; never let git expand them.
+const LITERAL = { GIT_LITERAL_PATHSPECS: '1' };
+const MAGIC = { GIT_LITERAL_PATHSPECS: '0' };
+// Stays well under the kernel's argument limit while keeping the number of git spawns small.
+const CHUNK = 1000;
+// Past this many ids one full listing is cheaper than a pattern per id.
+const MANY_IDS = 200;
+
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const REGULAR = new Set(['100644', '100755']);
+
+/** Lookups need names that can't be patterns; an unsafe id is reported elsewhere and can't clash here. */
+function lookupIds(ids: string[]): string[] {
+  return [...new Set(ids)].filter((id) => nameProblem('model id', id) === undefined);
+}
+
+function matchingIds(modelsDir: string, paths: string[], ids: string[]): string[] {
+  const wanted = new Set(ids);
+  return paths.filter((p) => {
+    const rest = p.slice(modelsDir.length + 1).split('/');
+    return p.startsWith(`${modelsDir}/`) && rest.length === 2 && rest[1]!.endsWith('.json') && wanted.has(rest[1]!.slice(0, -5));
+  });
+}
+
+/**
+ * Objects by name (`<commit>:<path>`, `:<path>` for the index, or an id) through one
+ * `git cat-file --batch` (or `--batch-check` when only existence matters). A name holding a
+ * newline can't go through the batch protocol; callers look those up another way.
+ */
+export async function catObjects(git: Git, names: string[], opts: { contents: boolean }): Promise<Map<string, { type: string; data?: Buffer }>> {
+  const out = new Map<string, { type: string; data?: Buffer }>();
+  const unique = [...new Set(names)];
+  if (unique.length === 0) return out;
+  const r = await git.run(['cat-file', opts.contents ? '--batch' : '--batch-check'], { input: unique.join('\n') + '\n' });
+  if (r.code !== 0) throw new GitError(`git cat-file failed: ${r.stderr.trim()}`);
+  const buf = r.stdout;
+  let pos = 0;
+  for (const name of unique) {
+    const nl = buf.indexOf(10, pos);
+    if (nl < 0) break;
+    const header = buf.subarray(pos, nl).toString('utf8');
+    pos = nl + 1;
+    // "<name> missing" or "<name> ambiguous": not there.
+    if (!/^[0-9a-f]{40,64} \S+ \d+$/.test(header)) continue;
+    const [, type, size] = header.split(' ');
+    if (opts.contents) {
+      out.set(name, { type: type!, data: buf.subarray(pos, pos + Number(size)) });
+      pos += Number(size) + 1;
+    } else out.set(name, { type: type! });
+  }
+  return out;
+}
+
+/** Texts of blobs by id, in one batch. */
+export async function blobTexts(git: Git, oids: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const [oid, o] of await catObjects(git, oids, { contents: true })) if (o.type === 'blob' && o.data) out.set(oid, o.data.toString('utf8'));
+  return out;
+}
+
+const batchable = (p: string) => !p.includes('\n');
+
+/** Reads or checks paths through names `prefix + path`, falling back to a listing for the rare unbatchable path. */
+async function byName(
+  git: Git,
+  prefix: string,
+  paths: string[],
+  contents: boolean,
+  fallback: (paths: string[]) => Promise<TreeEntry[]>,
+): Promise<Map<string, string | true>> {
+  const out = new Map<string, string | true>();
+  const direct = [...new Set(paths)].filter(batchable);
+  const found = await catObjects(git, direct.map((p) => prefix + p), { contents });
+  for (const p of direct) {
+    const o = found.get(prefix + p);
+    if (o?.type === 'blob') out.set(p, contents ? o.data!.toString('utf8') : true);
+  }
+  const rest = paths.filter((p) => !batchable(p));
+  if (rest.length) {
+    const entries = await fallback(rest);
+    if (contents) for (const [p, t] of await textsOf(git, entries)) out.set(p, t);
+    else for (const e of entries) out.set(e.path, true);
+  }
+  return out;
+}
+
+async function textsOf(git: Git, entries: TreeEntry[]): Promise<Map<string, string>> {
+  const files = entries.filter((e) => REGULAR.has(e.mode));
+  const blobs = await git.readBlobs(files.map((e) => e.oid));
+  const out = new Map<string, string>();
+  for (const e of files) {
+    const b = blobs.get(e.oid);
+    if (b) out.set(e.path, b.toString('utf8'));
+  }
+  return out;
+}
+
+/** The files of one commit. */
+export class CommitVersion implements RegistryVersion {
+  constructor(
+    private readonly git: Git,
+    readonly commit: string,
+    readonly name = commit.slice(0, 12),
+  ) {}
+
+  private async entries(paths: string[]): Promise<TreeEntry[]> {
+    const out: TreeEntry[] = [];
+    for (const part of chunks([...new Set(paths)])) {
+      const r = await this.git.text(['ls-tree', '-z', '--full-tree', this.commit, '--', ...part], { env: LITERAL });
+      out.push(...parseLsTree(r).filter((e) => e.type === 'blob'));
+    }
+    return out;
+  }
+
+  async read(paths: string[]): Promise<Map<string, string>> {
+    return (await byName(this.git, `${this.commit}:`, paths, true, (p) => this.entries(p))) as Map<string, string>;
+  }
+
+  async existing(paths: string[]): Promise<Set<string>> {
+    return new Set((await byName(this.git, `${this.commit}:`, paths, false, (p) => this.entries(p))).keys());
+  }
+
+  async list(dir: string): Promise<string[]> {
+    const r = await this.git.text(['ls-tree', '-r', '-z', '--name-only', '--full-tree', this.commit, '--', dir], { env: LITERAL });
+    return r.split('\0').filter(Boolean);
+  }
+
+  /** path → blob id of every regular file under `dir`: one listing, for reading a whole tree by id. */
+  async blobIds(dir: string): Promise<Map<string, string>> {
+    const r = await this.git.text(['ls-tree', '-r', '-z', '--full-tree', this.commit, '--', dir], { env: LITERAL });
+    return new Map(parseLsTree(r).filter((e) => e.type === 'blob' && REGULAR.has(e.mode)).map((e) => [e.path, e.oid]));
+  }
+
+  async pathsForIds(modelsDir: string, ids: string[]): Promise<string[]> {
+    const wanted = lookupIds(ids);
+    if (wanted.length === 0) return [];
+    if (wanted.length > MANY_IDS) return matchingIds(modelsDir, await this.list(modelsDir), wanted);
+    // The algorithm directories are few: list them, then ask for each candidate path exactly.
+    const top = parseLsTree(await this.git.text(['ls-tree', '-z', '--full-tree', this.commit, '--', `${modelsDir}/`], { env: LITERAL }));
+    const algorithms = top.filter((e) => e.type === 'tree').map((e) => e.path);
+    const candidates = algorithms.flatMap((dir) => wanted.map((id) => `${dir}/${id}.json`));
+    return [...(await this.existing(candidates))];
+  }
+}
+
+/** The staged files: what `git commit` is about to record. Honours GIT_INDEX_FILE (`git commit -a`, `git commit PATH`). */
+export class IndexVersion implements RegistryVersion {
+  readonly name = 'the index';
+  constructor(private readonly git: Git) {}
+
+  private async entries(paths: string[]): Promise<TreeEntry[]> {
+    const out: TreeEntry[] = [];
+    for (const part of chunks([...new Set(paths)])) {
+      const r = await this.git.text(['ls-files', '-s', '-z', '--', ...part], { env: LITERAL });
+      for (const rec of r.split('\0')) {
+        if (!rec) continue;
+        const tab = rec.indexOf('\t');
+        const [mode, oid, stage] = rec.slice(0, tab).split(' ');
+        if (stage === '0') out.push({ mode: mode!, type: 'blob', oid: oid!, path: rec.slice(tab + 1) });
+      }
+    }
+    return out;
+  }
+
+  async read(paths: string[]): Promise<Map<string, string>> {
+    // `:path` is the path's stage-0 entry in the index.
+    return (await byName(this.git, ':', paths, true, (p) => this.entries(p))) as Map<string, string>;
+  }
+
+  async existing(paths: string[]): Promise<Set<string>> {
+    return new Set((await byName(this.git, ':', paths, false, (p) => this.entries(p))).keys());
+  }
+
+  async list(dir: string): Promise<string[]> {
+    const r = await this.git.text(['ls-files', '-z', '--', dir], { env: LITERAL });
+    return r.split('\0').filter(Boolean);
+  }
+
+  async pathsForIds(modelsDir: string, ids: string[]): Promise<string[]> {
+    const wanted = lookupIds(ids);
+    if (wanted.length === 0) return [];
+    if (wanted.length > MANY_IDS) return matchingIds(modelsDir, await this.list(modelsDir), wanted);
+    // `*` in glob magic stops at `/`, so this is exactly models/<algorithm>/<id>.json.
+    const specs = wanted.map((id) => `:(glob)${modelsDir}/*/${id}.json`);
+    const r = await this.git.text(['ls-files', '-z', '--', ...specs], { env: MAGIC });
+    return r.split('\0').filter(Boolean);
+  }
+}
+
+/** The files on disk that git would see (tracked or untracked, not ignored). */
+export class WorkingTreeVersion implements RegistryVersion {
+  readonly name = 'the working tree';
+  constructor(private readonly git: Git) {}
+
+  /** A path inside the work tree, or undefined for one that would step outside it. */
+  private abs(path: string): string | undefined {
+    if (isAbsolute(path) || path.split(/[\\/]/).includes('..')) return undefined;
+    return join(this.git.root, path);
+  }
+
+  private isFile(path: string): boolean {
+    const abs = this.abs(path);
+    if (!abs) return false;
+    try {
+      return lstatSync(abs).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  async read(paths: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const p of new Set(paths)) if (this.isFile(p)) out.set(p, readFileSync(this.abs(p)!, 'utf8'));
+    return out;
+  }
+
+  async existing(paths: string[]): Promise<Set<string>> {
+    return new Set(paths.filter((p) => this.isFile(p)));
+  }
+
+  async list(dir: string): Promise<string[]> {
+    const r = await this.git.text(['ls-files', '-co', '--exclude-standard', '-z', '--', dir], { env: LITERAL });
+    // A tracked file deleted on disk is still listed by ls-files -c.
+    return [...new Set(r.split('\0').filter(Boolean))].filter((p) => this.isFile(p));
+  }
+
+  async pathsForIds(modelsDir: string, ids: string[]): Promise<string[]> {
+    const wanted = lookupIds(ids);
+    if (wanted.length === 0) return [];
+    if (wanted.length > MANY_IDS) return matchingIds(modelsDir, await this.list(modelsDir), wanted);
+    const specs = wanted.map((id) => `:(glob)${modelsDir}/*/${id}.json`);
+    const r = await this.git.text(['ls-files', '-co', '--exclude-standard', '-z', '--', ...specs], { env: MAGIC });
+    return [...new Set(r.split('\0').filter(Boolean))].filter((p) => this.isFile(p));
+  }
+}
+
+/** Before the first commit there is nothing to compare with. */
+export class EmptyVersion implements RegistryVersion {
+  readonly name = 'the empty repository';
+  async read(): Promise<Map<string, string>> {
+    return new Map();
+  }
+  async existing(): Promise<Set<string>> {
+    return new Set();
+  }
+  async pathsForIds(): Promise<string[]> {
+    return [];
+  }
+  async list(): Promise<string[]> {
+    return [];
+  }
+}

@@ -1,0 +1,171 @@
+// The best model over time: what `best --at C` answers at each commit C, for every algorithm,
+// dataset and metric at once, from one walk over the history oldest → newest. Each commit only
+// updates the scores of the models it changed; the full candidate list is re-scanned only when the
+// reigning best got worse or went away, so the walk stays linear in the number of changes.
+import { isBetter } from '../domain/metrics.js';
+import { trainedAt } from '../domain/metadata.js';
+import { scoreOf } from '../domain/selection.js';
+import type { Direction, ModelMetadata } from '../domain/types.js';
+
+/** One model file changed by a commit: its new metadata, or null when removed (or unreadable). */
+export interface ModelChange {
+  path: string;
+  meta: ModelMetadata | null;
+}
+
+export interface StateCommit {
+  commit: string;
+  date: string;
+  /** unix seconds */
+  time: number;
+  changes: ModelChange[];
+}
+
+export interface BestStep {
+  commit: string;
+  date: string;
+  time: number;
+  /** null when no model has a result any more */
+  model_id: string | null;
+  value: number | null;
+}
+
+export interface BestSeries {
+  algorithm: string;
+  dataset: string;
+  metric: string;
+  direction: Direction;
+  steps: BestStep[];
+}
+
+export interface SeriesKey {
+  algorithm: string;
+  dataset: string;
+  metric: string;
+}
+
+export interface BestOverTime {
+  series: BestSeries[];
+  /** results on metrics whose direction nobody told us: no best can be named */
+  unknownDirection: SeriesKey[];
+}
+
+interface Entry {
+  id: string;
+  value: number;
+  trainedAt: string;
+}
+
+interface SeriesState {
+  key: SeriesKey;
+  direction: Direction;
+  scores: Map<string, Entry>;
+  best?: Entry;
+  stale: boolean;
+  steps: BestStep[];
+}
+
+/** The same order as rankModels: better value, then created first, then the smaller id. */
+export function entryBeats(a: Entry, b: Entry, direction: Direction): boolean {
+  if (a.value !== b.value) return isBetter(a.value, b.value, direction);
+  return (a.trainedAt.localeCompare(b.trainedAt) || a.id.localeCompare(b.id)) < 0;
+}
+
+const keyOf = (algorithm: string, dataset: string, metric: string) => `${algorithm}\0${dataset}\0${metric}`;
+
+/** The (dataset, metric) pairs a model has results for, with its score on each (latest result). */
+function scoresOf(meta: ModelMetadata): { dataset: string; metric: string; value: number }[] {
+  const pairs = new Set<string>();
+  for (const r of meta.testing ?? []) for (const m of Object.keys(r.performance ?? {})) pairs.add(`${r.dataset}\0${m}`);
+  const out: { dataset: string; metric: string; value: number }[] = [];
+  for (const p of pairs) {
+    const [dataset, metric] = p.split('\0') as [string, string];
+    // direction does not matter for the latest result; scoreOf keeps one definition of "score"
+    const s = scoreOf(meta, { dataset, metric, direction: 'min' });
+    if (s) out.push({ dataset, metric, value: s.value });
+  }
+  return out;
+}
+
+export function bestOverTime(
+  commits: StateCommit[],
+  directionOf: (metric: string) => Direction | undefined,
+  opts: { algorithm?: string } = {},
+): BestOverTime {
+  const series = new Map<string, SeriesState>();
+  const unknown = new Map<string, SeriesKey>();
+  // path → (series key → model id) the file currently contributes to
+  const contributions = new Map<string, Map<string, string>>();
+
+  const seriesFor = (k: SeriesKey): SeriesState | undefined => {
+    const key = keyOf(k.algorithm, k.dataset, k.metric);
+    let s = series.get(key);
+    if (s) return s;
+    const direction = directionOf(k.metric);
+    if (!direction) {
+      unknown.set(key, k);
+      return undefined;
+    }
+    s = { key: k, direction, scores: new Map(), stale: false, steps: [] };
+    series.set(key, s);
+    return s;
+  };
+
+  for (const c of commits) {
+    const touched = new Set<SeriesState>();
+    // removals first, so a model moving between files in one commit ends up present
+    const ordered = [...c.changes].sort((a, b) => Number(a.meta !== null) - Number(b.meta !== null));
+    for (const change of ordered) {
+      const meta = change.meta;
+      if (meta && opts.algorithm && meta.algorithm !== opts.algorithm) continue;
+      const before = contributions.get(change.path) ?? new Map<string, string>();
+      const after = new Map<string, string>();
+      if (meta) {
+        const at = trainedAt(meta);
+        for (const { dataset, metric, value } of scoresOf(meta)) {
+          const s = seriesFor({ algorithm: meta.algorithm, dataset, metric });
+          if (!s) continue;
+          const key = keyOf(meta.algorithm, dataset, metric);
+          after.set(key, meta.model_id);
+          const entry: Entry = { id: meta.model_id, value, trainedAt: at };
+          s.scores.set(meta.model_id, entry);
+          if (s.best?.id === entry.id) {
+            // the reigning best changed its own score: worse means someone else may lead now
+            if (entryBeats(s.best, entry, s.direction)) s.stale = true;
+            s.best = entry;
+          } else if (!s.best || entryBeats(entry, s.best, s.direction)) {
+            s.best = entry;
+          }
+          touched.add(s);
+        }
+      }
+      for (const [key, id] of before) {
+        if (after.get(key) === id) continue;
+        const s = series.get(key)!;
+        s.scores.delete(id);
+        if (s.best?.id === id) s.stale = true;
+        touched.add(s);
+      }
+      if (after.size) contributions.set(change.path, after);
+      else contributions.delete(change.path);
+    }
+    for (const s of touched) {
+      if (s.stale) {
+        s.best = undefined;
+        for (const e of s.scores.values()) if (!s.best || entryBeats(e, s.best, s.direction)) s.best = e;
+        s.stale = false;
+      }
+      const last = s.steps[s.steps.length - 1];
+      const id = s.best?.id ?? null;
+      const value = s.best?.value ?? null;
+      if (last ? last.model_id !== id || last.value !== value : id !== null) {
+        s.steps.push({ commit: c.commit, date: c.date, time: c.time, model_id: id, value });
+      }
+    }
+  }
+  const order = (a: SeriesKey, b: SeriesKey) => a.algorithm.localeCompare(b.algorithm) || a.dataset.localeCompare(b.dataset) || a.metric.localeCompare(b.metric);
+  return {
+    series: [...series.values()].map((s) => ({ ...s.key, direction: s.direction, steps: s.steps })).sort(order),
+    unknownDirection: [...unknown.values()].sort(order),
+  };
+}

@@ -1,0 +1,97 @@
+// HTML building blocks. Every string that came from a registry (ids, tags, notes, subjects,
+// authors…) goes through esc(); data for the page's scripts goes through jsonScript(), which keeps
+// `</script>` and `<!--` in a value from ending or bending the script element.
+
+const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+const SPECIAL = /[&<>"']/;
+
+export function esc(value: unknown): string {
+  const s = typeof value === 'string' ? value : String(value ?? '');
+  // most registry strings (ids, dates, numbers) need no escaping: skip the replace for them
+  return SPECIAL.test(s) ? s.replace(/[&<>"']/g, (ch) => ESC[ch]!) : s;
+}
+
+/** JSON that is safe inside <script type="application/json">: no '<', and no U+2028/2029 surprises. */
+export function safeJson(data: unknown): string {
+  return JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+export function jsonScript(id: string, data: unknown): string {
+  return `<script type="application/json" id="${esc(id)}">${safeJson(data)}</script>`;
+}
+
+/** A file-name-safe, case-insensitive-file-system-safe form of a dataset name ("Prod" → "~prod"). */
+export function fileSlug(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `~${c.toLowerCase()}`);
+}
+
+export function shortCommit(commit: string | null | undefined): string {
+  return commit ? commit.slice(0, 8) : '';
+}
+
+/** "2024-10-19 10:30" from an ISO date (UTC), or the input when it does not parse. */
+export function fmtDate(iso: string | null | undefined): string {
+  if (!iso) return '';
+  if (/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?Z$/.test(iso)) return iso.slice(0, 16).replace('T', ' ');
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  return new Date(t).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+export function fmtNum(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—';
+  if (Number.isInteger(n)) return String(n);
+  const a = Math.abs(n);
+  return a !== 0 && (a < 1e-3 || a >= 1e6) ? n.toExponential(3) : String(Number(n.toPrecision(6)));
+}
+
+export interface PageOptions {
+  title: string;
+  /** relative path from the page to the site root: '', '../', '../../' */
+  base: string;
+  crumbs?: [string, string | null][];
+  body: string;
+  /** pages with charts or client tables load the scripts */
+  scripts?: boolean;
+  generated: string;
+}
+
+export function page(o: PageOptions): string {
+  const crumbs = o.crumbs?.length
+    ? `<nav class="crumbs">${o.crumbs.map(([label, href]) => (href ? `<a href="${esc(href)}">${esc(label)}</a>` : `<span>${esc(label)}</span>`)).join(' <span class="sep">/</span> ')}</nav>`
+    : '';
+  const scripts = o.scripts
+    ? `<script src="${o.base}assets/uPlot.iife.min.js"></script>\n<script src="${o.base}assets/report.js"></script>`
+    : '';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(o.title)} · modelgit</title>
+<link rel="icon" href="data:,">
+${o.scripts ? `<link rel="stylesheet" href="${o.base}assets/uPlot.min.css">\n` : ''}<link rel="stylesheet" href="${o.base}assets/report.css">
+</head>
+<body>
+<header class="top"><a class="brand" href="${o.base}index.html">modelgit report</a>${crumbs}</header>
+<main>
+${o.body}
+</main>
+<footer>Generated ${esc(o.generated)} by modelgit from the registry's git history. Static files: no server, no network.</footer>
+${scripts}
+</body>
+</html>
+`;
+}
+
+/** A message where a chart or table would be, saying why it is not there and what would fill it. */
+export function emptyNote(text: string, hint?: string): string {
+  return `<p class="empty">${esc(text)}${hint ? ` <span class="hint">${esc(hint)}</span>` : ''}</p>`;
+}
+
+export function table(head: string[], rows: string[][], cls = ''): string {
+  return `<table class="${esc(cls)}"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}

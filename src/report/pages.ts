@@ -1,0 +1,284 @@
+// The report's pages as HTML strings. Pure: site data in, {path, html} out. Tables that can grow
+// to thousands of rows (leaderboards, model lists) are embedded as JSON and paged by assets/report.js;
+// everything else is rendered here so it reads without scripts.
+import type { Direction, Model, ModelMetadata, RegistryConfig, StageAssignments } from '../domain/types.js';
+import type { BestOverTime, BestSeries } from './best-over-time.js';
+import { emptyNote, esc, fileSlug, fmtDate, fmtNum, jsonScript, page, shortCommit, table } from './html.js';
+import { loadPlanSection } from './load-plan.js';
+import { algorithmSummary, leaderboard, modelList, type AlgorithmSummary } from './tables.js';
+import type { HistoryEvent, PromotionEvent, Tenure } from './timeline.js';
+
+export interface SiteData {
+  generated: string;
+  head: string | null;
+  config: Pick<RegistryConfig, 'metrics' | 'default_metric'>;
+  /** models at HEAD (already restricted to --algo) */
+  models: Model[];
+  stages: StageAssignments;
+  algorithms: string[];
+  /** newest first */
+  events: HistoryEvent[];
+  /** oldest first */
+  timeline: PromotionEvent[];
+  tenures: Map<string, Tenure[]>;
+  best: BestOverTime;
+  /** model id → its events, newest first */
+  modelHistory: Map<string, HistoryEvent[]>;
+  /** time of HEAD (unix seconds): where best-over-time lines end */
+  endTime: number;
+  latestEvents?: number;
+}
+
+export interface SitePage {
+  path: string;
+  html: string;
+}
+
+export const paths = {
+  overview: () => 'index.html',
+  algorithm: (a: string) => `a/${a}/index.html`,
+  dataset: (a: string, d: string) => `a/${a}/d/${fileSlug(d)}.html`,
+  model: (a: string, id: string) => `m/${a}/${id}.html`,
+};
+
+const BASE = { overview: '', algorithm: '../../', dataset: '../../../', model: '../../' };
+
+type Linker = (id: string | null | undefined) => string;
+
+function modelLinker(models: Map<string, ModelMetadata>, base: string): Linker {
+  return (id) => {
+    if (!id) return '<span class="muted">none</span>';
+    const m = models.get(id);
+    return m ? `<a class="model" href="${base}${esc(paths.model(m.algorithm, id))}">${esc(id)}</a>` : `<span class="removed" title="not in the registry at HEAD">${esc(id)}</span>`;
+  };
+}
+
+const commitCell = (c: string | null | undefined) => (c ? `<code title="${esc(c)}">${esc(shortCommit(c))}</code>` : '');
+const dirLabel = (d: Direction | null | undefined) => (d === 'min' ? 'lower is better' : d === 'max' ? 'higher is better' : 'direction unknown');
+
+function eventsTable(events: HistoryEvent[], link: Linker, showModels = true): string {
+  if (events.length === 0) return emptyNote('No history yet.');
+  const head = ['When', 'Action', ...(showModels ? ['Models'] : []), 'Subject', 'Commit', 'Author'];
+  const rows = events.map((e) => [
+    `<time datetime="${esc(e.date)}">${esc(fmtDate(e.date))}</time>`,
+    e.action ? `<span class="action action-${esc(e.action)}">${esc(e.action)}</span>` : '<span class="muted">commit</span>',
+    ...(showModels ? [e.model_ids.slice(0, 5).map(link).join(' ') + (e.model_ids.length > 5 ? ` <span class="muted">+${e.model_ids.length - 5}</span>` : '')] : []),
+    esc(e.subject),
+    commitCell(e.commit),
+    esc(e.author),
+  ]);
+  return table(head, rows, 'events');
+}
+
+function timelineList(events: PromotionEvent[], link: Linker, showAlgorithm: boolean): string {
+  if (events.length === 0) return emptyNote('No promotions yet.', 'modelgit promote ID --stage S records one as a commit and a stage tag.');
+  const items = [...events].reverse().map((e) => {
+    const what =
+      e.action === 'promote'
+        ? `${link(e.model_id)} → <b>${esc(e.stage)}</b>${e.previous ? ` <span class="muted">(replacing ${link(e.previous)})</span>` : ''}`
+        : `${link(e.model_id)} left <b>${esc(e.stage)}</b>`;
+    return `<li class="tl-${esc(e.action)}"><time datetime="${esc(e.date)}">${esc(fmtDate(e.date))}</time>
+<div>${showAlgorithm && e.algorithm ? `<span class="algo">${esc(e.algorithm)}</span> ` : ''}${what}
+<div class="muted small">${e.tag ? `tag <code>${esc(e.tag)}</code> ` : ''}${e.commit ? `commit ${commitCell(e.commit)}` : ''}</div></div></li>`;
+  });
+  return `<ol class="timeline">${items.join('\n')}</ol>`;
+}
+
+function stageHolders(stages: Record<string, string>, link: Linker): string {
+  const entries = Object.entries(stages);
+  if (entries.length === 0) return '<span class="muted">no stage held</span>';
+  return entries.map(([stage, id]) => `<span class="stage">${esc(stage)}</span> ${link(id)}`).join('<br>');
+}
+
+function overviewPage(site: SiteData, summaries: AlgorithmSummary[], link: Linker): SitePage {
+  const base = BASE.overview;
+  const results = site.models.reduce((n, m) => n + m.metadata.testing.length, 0);
+  const cards = [
+    ['algorithms', summaries.length],
+    ['models', site.models.length],
+    ['test results', results],
+    ['promotions', site.timeline.filter((e) => e.action === 'promote').length],
+  ]
+    .map(([k, v]) => `<div class="card"><div class="num">${esc(v)}</div><div class="label">${esc(k)}</div></div>`)
+    .join('');
+  let algos: string;
+  if (summaries.length === 0) {
+    algos = emptyNote('No models registered yet.', 'Register one with: modelgit register --algo NAME, then record a result with modelgit test ID --dataset D --metric total_time=12.3');
+  } else {
+    algos = table(
+      ['Algorithm', 'Models', 'Tested', 'Datasets (best now)', 'Stages'],
+      summaries.map((s) => [
+        `<a href="${base}${esc(paths.algorithm(s.algorithm))}"><b>${esc(s.algorithm)}</b></a>`,
+        esc(s.models),
+        esc(s.tested),
+        s.datasets.length
+          ? s.datasets
+              .map((d) => `<a href="${base}${esc(paths.dataset(s.algorithm, d.dataset))}">${esc(d.dataset)}</a>${d.best ? ` <span class="muted">${link(d.best.model_id)} ${esc(d.metric)} ${esc(fmtNum(d.best.value))}</span>` : ''}`)
+              .join('<br>')
+          : '<span class="muted">no results yet</span>',
+        stageHolders(s.stages, link),
+      ]),
+      'algorithms',
+    );
+  }
+  const holders: string[][] = [];
+  for (const s of summaries) {
+    for (const [stage, id] of Object.entries(s.stages)) {
+      const since = site.tenures.get(id)?.find((t) => t.current && t.algorithm === s.algorithm && t.stage === stage)?.from;
+      holders.push([esc(s.algorithm), `<span class="stage">${esc(stage)}</span>`, link(id), since ? esc(fmtDate(since)) : '<span class="muted">unknown</span>']);
+    }
+  }
+  const latest = site.events.slice(0, site.latestEvents ?? 20);
+  const body = `<h1>Registry overview</h1>
+<p class="muted">At ${site.head ? `commit ${commitCell(site.head)}` : 'an empty history'}.</p>
+<section class="cards">${cards}</section>
+<section><h2>Algorithms</h2>${algos}</section>
+<section><h2>Who holds each stage</h2>${holders.length ? table(['Algorithm', 'Stage', 'Model', 'Since'], holders, 'holders') : emptyNote('No stage is held.', 'modelgit promote ID --stage production assigns one.')}</section>
+<section><h2>Latest events</h2>${eventsTable(latest, link)}</section>
+<section><h2>Promotion timeline</h2>${timelineList(site.timeline.slice(-50), link, true)}</section>`;
+  return { path: paths.overview(), html: page({ title: 'Registry overview', base, body, generated: site.generated }) };
+}
+
+function algorithmPage(site: SiteData, s: AlgorithmSummary, link: Linker): SitePage {
+  const base = BASE.algorithm;
+  const a = s.algorithm;
+  const datasets = s.datasets.length
+    ? table(
+        ['Dataset', 'Models tested', 'Metric', 'Best now', 'Value'],
+        s.datasets.map((d) => [
+          `<a href="${base}${esc(paths.dataset(a, d.dataset))}"><b>${esc(d.dataset)}</b></a>`,
+          esc(d.models),
+          d.metric ? `${esc(d.metric)} <span class="muted small">${esc(dirLabel(d.direction))}</span>` : '',
+          d.best ? link(d.best.model_id) : '<span class="muted">—</span>',
+          d.best ? esc(fmtNum(d.best.value)) : '—',
+        ]),
+        'datasets',
+      )
+    : emptyNote(s.models ? `No test results for ${a} yet, so there is nothing to rank.` : `No ${a} model at HEAD.`, `Record one with: modelgit test ID --dataset D --metric total_time=12.3`);
+  const list = modelList(site.models, a, site.stages);
+  const models = list.length
+    ? `<div class="datatable" data-table="models" data-source="models-data"></div>${jsonScript('models-data', { base, algorithm: a, rows: list })}`
+    : emptyNote('No models.');
+  const body = `<h1>${esc(a)}</h1>
+<section class="cards"><div class="card"><div class="num">${esc(s.models)}</div><div class="label">models</div></div><div class="card"><div class="num">${esc(s.tested)}</div><div class="label">tested</div></div><div class="card"><div class="num">${esc(s.models - s.tested)}</div><div class="label">without results</div></div><div class="card wide"><div class="label">stages</div><div>${stageHolders(s.stages, link)}</div></div></section>
+<section><h2>Datasets</h2>${datasets}</section>
+<section><h2>Promotion timeline</h2>${timelineList(site.timeline.filter((e) => e.algorithm === a), link, false)}</section>
+<section><h2>Models</h2>${models}</section>`;
+  return { path: paths.algorithm(a), html: page({ title: a, base, crumbs: [[a, null]], body, scripts: list.length > 0, generated: site.generated }) };
+}
+
+function datasetPage(site: SiteData, a: string, dataset: string, seriesIndex: Map<string, BestSeries>): SitePage {
+  const base = BASE.dataset;
+  const lb = leaderboard(site.models, a, dataset, site.config);
+  const series: Record<string, { direction: Direction; steps: BestSeries['steps'] }> = {};
+  for (const m of lb.metrics) {
+    const s = seriesIndex.get(`${a}\0${dataset}\0${m.name}`);
+    if (s) series[m.name] = { direction: s.direction, steps: s.steps };
+  }
+  const data = {
+    algorithm: a,
+    dataset,
+    base,
+    modelBase: `${base}m/${a}/`,
+    defaultMetric: lb.defaultMetric,
+    metrics: lb.metrics,
+    hyperparams: lb.hyperparams,
+    rows: lb.rows,
+    series,
+    endTime: site.endTime,
+  };
+  const options = lb.metrics.map((m) => `<option value="${esc(m.name)}"${m.name === lb.defaultMetric ? ' selected' : ''}>${esc(m.name)} (${esc(dirLabel(m.direction))})</option>`).join('');
+  const partial = lb.metrics.filter((m) => m.models < lb.rows.length);
+  const body = `<h1>${esc(a)} on ${esc(dataset)}</h1>
+<p class="muted">${esc(lb.rows.length)} model${lb.rows.length === 1 ? '' : 's'} with results on ${esc(dataset)}. A model's score is its latest result here, as <code>modelgit best</code> computes it.</p>
+<div class="controls"><label>Metric <select id="metric">${options}</select></label></div>
+${partial.length ? `<p class="note">${partial.map((m) => `${esc(m.name)} is recorded for ${esc(m.models)} of ${esc(lb.rows.length)} models`).join('; ')}; the others show —.</p>` : ''}
+<section><h2>Leaderboard</h2><div class="datatable" data-table="leaderboard" data-source="report-data"></div></section>
+<section><h2>Best over time</h2><p class="muted small">The answer <code>modelgit best --at C</code> gives at each commit C that changed it.</p><div id="best-chart" class="chart"></div><div id="best-steps"></div></section>
+<section><h2>Scatter</h2><div class="controls"><label>Against <select id="scatter-x"><option value="training_time">training time (s)</option>${lb.hyperparams.map((h) => `<option value="hp:${esc(h)}">${esc(h)}</option>`).join('')}</select></label></div><div id="scatter-chart" class="chart"></div></section>
+${jsonScript('report-data', data)}`;
+  return {
+    path: paths.dataset(a, dataset),
+    html: page({ title: `${a} on ${dataset}`, base, crumbs: [[a, `${base}${paths.algorithm(a)}`], [dataset, null]], body, scripts: true, generated: site.generated }),
+  };
+}
+
+function resultsSection(meta: ModelMetadata, base: string): string {
+  if (meta.testing.length === 0) return emptyNote('No test results yet.', `modelgit test ${meta.model_id} --dataset D --metric total_time=12.3 records one.`);
+  const byDataset = new Map<string, { r: ModelMetadata['testing'][number]; i: number }[]>();
+  meta.testing.forEach((r, i) => byDataset.set(r.dataset, [...(byDataset.get(r.dataset) ?? []), { r, i }]));
+  const parts: string[] = [];
+  for (const [dataset, results] of [...byDataset].sort((x, y) => x[0].localeCompare(y[0]))) {
+    const metrics = [...new Set(results.flatMap(({ r }) => Object.keys(r.performance ?? {})))].sort();
+    const rows = results.map(({ r }, k) => [
+      esc(fmtDate(r.tested_at)) + (k === results.length - 1 ? ' <span class="badge">score</span>' : ''),
+      esc(r.num_queries ?? ''),
+      ...metrics.map((m) => esc(fmtNum(r.performance?.[m]))),
+      esc(r.notes ?? ''),
+    ]);
+    parts.push(`<h3><a href="${base}${esc(paths.dataset(meta.algorithm, dataset))}">${esc(dataset)}</a></h3>${table(['Tested', 'Queries', ...metrics.map(esc), 'Notes'], rows, 'results')}`);
+  }
+  return parts.join('\n');
+}
+
+function modelPage(site: SiteData, meta: ModelMetadata, link: Linker): SitePage {
+  const base = BASE.model;
+  const id = meta.model_id;
+  const tr = meta.training;
+  const kv: [string, string][] = [
+    ['algorithm', `<a href="${base}${esc(paths.algorithm(meta.algorithm))}">${esc(meta.algorithm)}</a>`],
+    ['created', esc(fmtDate(meta.created_at))],
+    ['model path', meta.model_path ? `<code>${esc(meta.model_path)}</code>` : '<span class="muted">none</span>'],
+  ];
+  if (meta.parent) kv.push(['parent', link(meta.parent)]);
+  if (meta.artifact?.sha256) kv.push(['artifact', `<code>sha256:${esc(meta.artifact.sha256.slice(0, 16))}…</code> ${esc(meta.artifact.size_bytes ?? '')} bytes`]);
+  if (meta.artifact?.files?.length) kv.push(['artifact files', esc(meta.artifact.files.length)]);
+  if (tr) {
+    if (tr.dataset) kv.push(['trained on', esc(tr.dataset)]);
+    if (tr.trained_at) kv.push(['trained at', esc(fmtDate(tr.trained_at))]);
+    if (tr.training_time !== undefined) kv.push(['training time', `${esc(fmtNum(tr.training_time))} s`]);
+    if (tr.num_queries !== undefined) kv.push(['training queries', esc(tr.num_queries)]);
+    const hp = Object.entries(tr.hyperparams ?? {});
+    if (hp.length) kv.push(['hyperparameters', hp.map(([k, v]) => `<code>${esc(k)}=${esc(typeof v === 'string' ? v : JSON.stringify(v))}</code>`).join(' ')]);
+  } else {
+    kv.push(['training', '<span class="muted">not recorded</span>']);
+  }
+  kv.push(['tags', meta.tags.length ? meta.tags.map((t) => `<span class="tag">${esc(t)}</span>`).join(' ') : '<span class="muted">none</span>']);
+  if (meta.notes) kv.push(['notes', esc(meta.notes)]);
+  const tenures = site.tenures.get(id) ?? [];
+  const now = tenures.filter((t) => t.current);
+  const stages = tenures.length
+    ? table(
+        ['Algorithm', 'Stage', 'From', 'Until', 'Tag'],
+        tenures.map((t) => [esc(t.algorithm), `<span class="stage">${esc(t.stage)}</span>`, t.from ? esc(fmtDate(t.from)) : '<span class="muted">unknown</span>', t.current ? '<b>now</b>' : t.to ? esc(fmtDate(t.to)) : '<span class="muted">unknown</span>', t.tag ? `<code>${esc(t.tag)}</code>` : '']),
+        'tenures',
+      )
+    : emptyNote('Never held a stage.');
+  const body = `<h1>${esc(id)} ${now.map((t) => `<span class="stage big">${esc(t.stage)}</span>`).join(' ')}</h1>
+<section><h2>Metadata</h2><dl class="kv">${kv.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl></section>
+<section><h2>Results</h2>${resultsSection(meta, base)}</section>
+<section><h2>Stages held</h2>${stages}</section>
+<section><h2>History</h2>${eventsTable(site.modelHistory.get(id) ?? [], link, false)}</section>
+<section><h2>Load plan</h2>${loadPlanSection(meta)}</section>
+<section><details><summary>Raw metadata</summary><pre>${esc(JSON.stringify(meta, null, 2))}</pre></details></section>`;
+  return {
+    path: paths.model(meta.algorithm, id),
+    html: page({ title: id, base, crumbs: [[meta.algorithm, `${base}${paths.algorithm(meta.algorithm)}`], [id, null]], body, generated: site.generated }),
+  };
+}
+
+/** Every page of the site. */
+export function renderSite(site: SiteData): SitePage[] {
+  const metas = new Map(site.models.map((m) => [m.metadata.model_id, m.metadata]));
+  const summaries = site.algorithms.map((a) => algorithmSummary(site.models, a, site.stages, site.config));
+  const seriesIndex = new Map(site.best.series.map((s) => [`${s.algorithm}\0${s.dataset}\0${s.metric}`, s]));
+  const pages: SitePage[] = [overviewPage(site, summaries, modelLinker(metas, BASE.overview))];
+  const algoLink = modelLinker(metas, BASE.algorithm);
+  for (const s of summaries) {
+    pages.push(algorithmPage(site, s, algoLink));
+    for (const d of s.datasets) pages.push(datasetPage(site, s.algorithm, d.dataset, seriesIndex));
+  }
+  const modelLink = modelLinker(metas, BASE.model);
+  for (const m of site.models) pages.push(modelPage(site, m.metadata, modelLink));
+  return pages;
+}

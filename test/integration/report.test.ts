@@ -1,0 +1,210 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { metricDirection } from '../../src/domain/metrics.js';
+import { metricsOf, datasetsOf, selectBest } from '../../src/domain/selection.js';
+import { Git } from '../../src/git/git.js';
+import { scanHistory } from '../../src/git/raw-log.js';
+import { recordTest } from '../../src/registry/record-test.js';
+import { register } from '../../src/registry/register.js';
+import type { Registry } from '../../src/registry/registry.js';
+import { reportData } from '../../src/registry/report.js';
+import { repoState, steppingClock, tempDir, tempRegistry } from '../helpers.js';
+import { nextDay, richRegistry, type RichRegistry } from '../report-fixture.js';
+
+/** The slow, obviously-right answer: a full snapshot and selectBest at each first-parent commit. */
+async function bestAtEveryCommit(reg: Registry, git: (...args: string[]) => string) {
+  const line = git('rev-list', '--first-parent', '--reverse', 'HEAD').trim().split('\n');
+  const expected = new Map<string, { commit: string; model_id: string | null; value: number | null }[]>();
+  for (const commit of line) {
+    const snap = await reg.snapshot(commit);
+    const keys = new Set<string>(expected.keys());
+    for (const a of new Set(snap.models.map((m) => m.metadata.algorithm))) {
+      const own = snap.models.filter((m) => m.metadata.algorithm === a);
+      for (const d of datasetsOf(own)) for (const m of metricsOf(own, d)) keys.add(`${a}\0${d}\0${m}`);
+    }
+    for (const key of keys) {
+      const [a, d, m] = key.split('\0') as [string, string, string];
+      const direction = metricDirection(reg.config, m);
+      if (!direction) continue;
+      const pick = selectBest(snap.models.filter((x) => x.metadata.algorithm === a), { dataset: d, metric: m, direction });
+      const now = { commit, model_id: pick?.best.model.metadata.model_id ?? null, value: pick?.best.score.value ?? null };
+      const steps = expected.get(key) ?? [];
+      const last = steps[steps.length - 1];
+      if (last ? last.model_id !== now.model_id || last.value !== now.value : now.model_id !== null) steps.push(now);
+      expected.set(key, steps);
+    }
+  }
+  return expected;
+}
+
+const stepsOf = (series: { algorithm: string; dataset: string; metric: string; steps: { commit: string; model_id: string | null; value: number | null }[] }[]) =>
+  new Map(series.map((s) => [`${s.algorithm}\0${s.dataset}\0${s.metric}`, s.steps.map(({ commit, model_id, value }) => ({ commit, model_id, value }))]));
+
+let rich: RichRegistry;
+beforeAll(async () => {
+  rich = await richRegistry();
+}, 120_000);
+
+describe('report data', () => {
+  it('best over time equals `best --at C` at every first-parent commit (checked against a snapshot per commit)', async () => {
+    const { reg, r } = rich;
+    const { site } = await reportData(reg);
+    const expected = await bestAtEveryCommit(reg, r.git);
+    expect(stepsOf(site.best.series)).toEqual(expected);
+    const tt = site.best.series.find((s) => s.algorithm === 'mscn' && s.dataset === 'production' && s.metric === 'total_time')!;
+    expect(tt.steps.map((s) => [s.model_id, s.value])).toEqual(rich.totalTimeBests);
+    expect(site.best.unknownDirection).toEqual([{ algorithm: 'mscn', dataset: 'production', metric: 'foo_score' }]);
+  });
+
+  it('follows the first-parent line through merges, and a history read in parallel parts is the same history', async () => {
+    const r = await tempRegistry();
+    const reg = await r.open(steppingClock());
+    const a = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: a, dataset: 'p', metrics: ['total_time=10'] }));
+    r.git('checkout', '-q', '-b', 'side');
+    const b = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: b, dataset: 'p', metrics: ['total_time=5'] }));
+    r.git('checkout', '-q', 'main');
+    const c = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: c, dataset: 'p', metrics: ['total_time=7'] }));
+    await nextDay(() => r.git('merge', '-q', '--no-ff', '-m', 'merge side', 'side'));
+    const merge = r.git('rev-parse', 'HEAD').trim();
+
+    const { site } = await reportData(await r.open());
+    const series = site.best.series.find((s) => s.metric === 'total_time')!;
+    expect(series.steps.map((s) => [s.model_id, s.value])).toEqual([[a, 10], [c, 7], [b, 5]]);
+    expect(series.steps[2]!.commit).toBe(merge); // b became best on main when side was merged
+    expect(stepsOf(site.best.series)).toEqual(await bestAtEveryCommit(reg, r.git));
+    // side's own commits are in the history even though the best follows main
+    expect(site.modelHistory.get(b)!.map((e) => e.action)).toEqual([null, 'test', 'register']);
+
+    const git = new Git(r.dir);
+    const whole = await scanHistory(git, 1);
+    for (const parts of [2, 3, 4]) {
+      const split = await scanHistory(git, parts, 1);
+      expect(split.map((c) => c.commit).sort()).toEqual(whole.map((c) => c.commit).sort());
+      const seen = new Set<string>();
+      for (const c of split) {
+        for (const p of c.parents) expect(seen.has(p), `parent of ${c.subject} comes first`).toBe(true);
+        seen.add(c.commit);
+      }
+      expect(new Map(split.map((c) => [c.commit, c.changes]))).toEqual(new Map(whole.map((c) => [c.commit, c.changes])));
+    }
+  });
+
+  it('joins promote commits with their stage tags and knows who held what', async () => {
+    const { site } = await reportData(rich.reg);
+    const { m2, m3, m4 } = rich.ids;
+    expect(site.timeline.map((e) => [e.action, e.algorithm, e.stage, e.model_id, e.previous, e.tag])).toEqual([
+      ['promote', 'mscn', 'production', m3, null, 'stage/mscn/production/1'],
+      ['promote', 'mscn', 'staging', m2, null, 'stage/mscn/staging/1'],
+      ['promote', 'mscn', 'production', m4, m3, 'stage/mscn/production/2'],
+    ]);
+    expect(site.tenures.get(m3)).toEqual([expect.objectContaining({ stage: 'production', current: false, to: site.timeline[2]!.date })]);
+    expect(site.tenures.get(m4)).toEqual([expect.objectContaining({ stage: 'production', current: true, to: null, tag: 'stage/mscn/production/2' })]);
+    // a model's history: its own commits and the promotions that named it, or replaced it
+    expect(site.modelHistory.get(m3)!.map((e) => e.action)).toEqual(['promote', 'test', 'promote', 'test', 'register']);
+    expect(site.events[0]).toMatchObject({ action: 'import', model_ids: rich.bulk });
+  });
+
+  it('--algo keeps one algorithm and refuses an unknown or unsafe one', async () => {
+    const { site } = await reportData(rich.reg, { algorithm: 'lero' });
+    expect(site.algorithms).toEqual(['lero']);
+    expect(site.models.map((m) => m.metadata.model_id)).toEqual([rich.ids.l1]);
+    expect(site.timeline).toEqual([]);
+    expect(site.events.every((e) => e.model_ids.includes(rich.ids.l1))).toBe(true);
+    await expect(reportData(rich.reg, { algorithm: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(reportData(rich.reg, { algorithm: '../x' })).rejects.toMatchObject({ code: 'USAGE' });
+  });
+});
+
+describe('modelgit report', () => {
+  it('writes the site outside the repository, answers --json, and leaves the repository as it was', async () => {
+    const out = join(tempDir(), 'site');
+    const before = repoState(rich.r.dir);
+    const res = await rich.r.run('report', '--out', out, '--json');
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const a = res.json();
+    expect(a).toMatchObject({ out, index: join(out, 'index.html'), algorithms: ['bulk', 'lero', 'mscn'], models: 35, problems: 0 });
+    expect(a.pages).toBe(1 + 3 + 3 + 35); // overview, 3 algorithms, 3 datasets (bulk/production, mscn/production, mscn/JOB), 35 models
+    expect(repoState(rich.r.dir)).toBe(before);
+    for (const f of ['index.html', 'assets/uPlot.iife.min.js', 'assets/uPlot.min.css', 'assets/report.js', 'assets/report.css', 'a/mscn/d/production.html', 'a/mscn/d/~j~o~b.html', `m/mscn/${rich.ids.m3}.html`]) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    // nothing is fetched at view time: every script and stylesheet is a relative file
+    for (const html of [readFileSync(join(out, 'index.html'), 'utf8'), readFileSync(join(out, 'a/mscn/d/production.html'), 'utf8')]) {
+      expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    }
+  });
+
+  it('escapes registry strings in pages and in embedded data', async () => {
+    const out = join(tempDir(), 'site');
+    expect((await rich.r.run('report', '--out', out)).code).toBe(0);
+    const model = readFileSync(join(out, `m/mscn/${rich.ids.m3}.html`), 'utf8');
+    expect(model).toContain('&lt;/script&gt;&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;');
+    expect(model).not.toContain('<img src=x');
+    const overview = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(overview).toContain(`promote ${rich.ids.m3} &lt;img src=x onerror=&quot;window.__xss=2&quot;&gt;`);
+    for (const f of ['a/mscn/d/production.html', 'a/mscn/index.html']) {
+      const html = readFileSync(join(out, f), 'utf8');
+      const data = /<script type="application\/json" id="[^"]+">([^]*?)<\/script>/.exec(html)![1]!;
+      expect(data).not.toContain('<');
+      expect(() => JSON.parse(data)).not.toThrow();
+    }
+  });
+
+  it('replaces an earlier report but refuses any other non-empty directory, exit 2, touching nothing', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'site');
+    expect((await rich.r.run('report', '--out', out)).code).toBe(0);
+    writeFileSync(join(out, 'stale.html'), 'old');
+    expect((await rich.r.run('report', '--out', out, '--algo', 'lero')).code).toBe(0);
+    expect(existsSync(join(out, 'stale.html'))).toBe(false);
+    expect(existsSync(join(out, 'a/mscn'))).toBe(false);
+    expect(readdirSync(dir)).toEqual(['site']); // no temporary directory left behind
+
+    const foreign = join(dir, 'mine');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'notes.txt'), 'keep me');
+    const res = await rich.r.run('report', '--out', foreign);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--out: .*mine is not empty and is not an earlier modelgit report/);
+    expect(readdirSync(foreign)).toEqual(['notes.txt']);
+  });
+
+  it.each([
+    [['--out', '.'], 2, /is the registry or contains it/],
+    [['--out', '..'], 2, /is the registry or contains it/],
+    [['--out', 'models/mscn'], 2, /not empty/],
+    [['--algo', 'nope', '--out', '/tmp/x-never-written'], 1, /no nope model/],
+    [['--algo', 'Bad Name'], 2, /--algo: algorithm "Bad Name" is not a safe name/],
+    [['--bogus'], 2, /unknown option/],
+  ])('refuses %j', async (args, code, message) => {
+    const before = repoState(rich.r.dir);
+    const res = await rich.r.run('report', ...args);
+    expect(res.code).toBe(code);
+    expect(res.stderr).toMatch(message);
+    expect(repoState(rich.r.dir)).toBe(before);
+    expect(existsSync('/tmp/x-never-written')).toBe(false);
+  });
+
+  it('reports on an empty registry with a clear message', async () => {
+    const r = await tempRegistry();
+    const out = join(tempDir(), 'site');
+    const res = await r.run('report', '--out', out);
+    expect(res.code).toBe(0);
+    expect(res.stdout.trim()).toBe(join(out, 'index.html'));
+    expect(res.stderr).toMatch(/wrote 1 pages for 0 models/);
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('No models registered yet.');
+  });
+
+  it('reports on a repository with no commits at all', async () => {
+    const r = await tempRegistry();
+    r.git('update-ref', '-d', 'HEAD');
+    const res = await r.run('report', '--out', join(tempDir(), 'site'), '--json');
+    expect(res.code).toBe(0);
+    expect(res.json()).toMatchObject({ commit: null, commits: 0, models: 0 });
+  });
+});

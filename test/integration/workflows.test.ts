@@ -1,0 +1,355 @@
+// The CI files, tested honestly: every workflow passes a workflow linter from the npm registry
+// (action-validator), and every `run:` step of the reusable registry workflow is executed here
+// with bash -eo pipefail (as GitHub runs `shell: bash`) against real temp repositories, with the
+// GITHUB_* variables and `${{ … }}` values the step reads. Only `uses:` steps (checkout, setup-node)
+// and the npm install of modelgit are not run: the repository is already checked out, node is this
+// one, and `modelgit` on PATH is the build under test.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { register } from '../../src/registry/register.js';
+import { recordTest } from '../../src/registry/record-test.js';
+import { CLI, git, repoState, tempDir, tempRegistry, tempRepo, type TempRegistry } from '../helpers.js';
+import { cloneOf, registryRemote } from './gitops-helpers.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const VALIDATOR = join(ROOT, 'node_modules', '@action-validator', 'cli', 'cli.mjs');
+const REGISTRY_WORKFLOW = join(ROOT, '.github', 'workflows', 'registry.yml');
+const HAS_JQ = spawnSync('jq', ['--version']).status === 0;
+// `validate` is built on another branch; the steps that call it run once it is merged.
+const HAS_VALIDATE = /^ {2}validate\b/m.test(spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' }).stdout);
+
+function lint(file: string): { code: number; out: string } {
+  const r = spawnSync(process.execPath, [VALIDATOR, file], { encoding: 'utf8' });
+  return { code: r.status ?? 1, out: r.stdout + r.stderr };
+}
+
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  env?: Record<string, string>;
+  if?: string;
+}
+interface Workflow {
+  on: Record<string, any>;
+  defaults?: { run?: { shell?: string } };
+  jobs: Record<string, { if?: string; steps: Step[]; permissions?: Record<string, string> }>;
+}
+
+const workflow = (file: string) => parse(readFileSync(file, 'utf8')) as Workflow;
+
+/** Replaces `${{ expr }}` with the test's value for it; an expression the test did not expect fails. */
+function substitute(text: string, values: Record<string, string>): string {
+  return text.replace(/\$\{\{\s*(.*?)\s*\}\}/g, (_, expr: string) => {
+    if (!(expr in values)) throw new Error(`the step reads \${{ ${expr} }}, which this test gives no value`);
+    return values[expr]!;
+  });
+}
+
+/** A bin directory with `modelgit` (the build under test) and a stand-in for the GitHub CLI. */
+function toolDir(): string {
+  const bin = tempDir('modelgit-bin-');
+  writeFileSync(join(bin, 'modelgit'), `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`);
+  // gh stand-in: logs each call; `gh api … --jq F` answers with $FAKE_GH_COMMENTS run through the real
+  // jq filter F; `-F body=@file` saves the body it would send.
+  writeFileSync(
+    join(bin, 'gh'),
+    `#!/bin/sh
+echo "gh $*" >> "$FAKE_GH_LOG"
+[ -n "$GH_TOKEN" ] || { echo "gh: no GH_TOKEN" >&2; exit 4; }
+prev=""
+for a in "$@"; do
+  if [ "$prev" = "--jq" ]; then printf '%s' "$FAKE_GH_COMMENTS" | jq -r "$a"; exit $?; fi
+  case "$a" in body=@*) cp "\${a#body=@}" "$FAKE_GH_BODY";; esac
+  prev="$a"
+done
+`,
+  );
+  chmodSync(join(bin, 'modelgit'), 0o755);
+  chmodSync(join(bin, 'gh'), 0o755);
+  return bin;
+}
+
+interface RunContext {
+  cwd: string;
+  values: Record<string, string>;
+  env: Record<string, string>;
+  /** variables the test process has that a runner would not (the test identity) */
+  unset?: string[];
+}
+
+/** Runs one step's script the way a runner does: its env, then bash --noprofile --norc -eo pipefail. */
+function runStep(wf: Workflow, step: Step, ctx: RunContext): { code: number; stdout: string; stderr: string } {
+  expect(wf.defaults?.run?.shell).toBe('bash');
+  const script = join(tempDir('modelgit-step-'), 'step.sh');
+  writeFileSync(script, substitute(step.run!, ctx.values));
+  const stepEnv = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, substitute(String(v), ctx.values)]));
+  const env: Record<string, string | undefined> = { ...process.env, ...ctx.env, ...stepEnv };
+  for (const k of ctx.unset ?? []) delete env[k];
+  const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], { cwd: ctx.cwd, env, encoding: 'utf8' });
+  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function githubEnv(cwd: string, extra: Record<string, string>): Record<string, string> {
+  const temp = tempDir('modelgit-runner-');
+  const summary = join(temp, 'step-summary.md');
+  writeFileSync(summary, '');
+  return {
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: cwd,
+    GITHUB_REPOSITORY: 'acme/registry',
+    GITHUB_STEP_SUMMARY: summary,
+    RUNNER_TEMP: temp,
+    PATH: `${toolDir()}:${process.env.PATH}`,
+    FAKE_GH_LOG: join(temp, 'gh.log'),
+    FAKE_GH_BODY: join(temp, 'gh-body.md'),
+    ...extra,
+  };
+}
+
+describe('workflow files', () => {
+  it('every workflow here, and the one init --ci github writes, passes action-validator; a broken one does not', async () => {
+    const files = ['ci.yml', 'registry.yml'].map((f) => join(ROOT, '.github', 'workflows', f));
+    const r = await tempRegistry();
+    const init = tempDir('modelgit-init-ci-');
+    git(init, 'init', '-q', '-b', 'trunk');
+    execFileSync(process.execPath, [CLI, 'init', init, '--ci', 'github', '--no-hook'], { stdio: 'pipe' });
+    files.push(join(init, '.github', 'workflows', 'modelgit.yml'));
+    for (const f of files) expect(lint(f), f).toMatchObject({ code: 0 });
+    const broken = join(tempDir(), 'broken.yml');
+    writeFileSync(broken, readFileSync(REGISTRY_WORKFLOW, 'utf8').replace('runs-on: ubuntu-latest', 'runs_on: ubuntu-latest'));
+    expect(lint(broken).code).not.toBe(0);
+    void r;
+  });
+
+  it('init --ci github writes a caller of the reusable workflow in the init commit, triggered on the branch', async () => {
+    const dir = tempDir('modelgit-init-ci-');
+    git(dir, 'init', '-q', '-b', 'trunk');
+    const out = JSON.parse(execFileSync(process.execPath, [CLI, 'init', dir, '--ci', 'github', '--no-hook', '--json'], { encoding: 'utf8' }));
+    expect(out.files).toContain('.github/workflows/modelgit.yml');
+    expect(git(dir, 'show', '--stat', '--format=', 'HEAD')).toContain('.github/workflows/modelgit.yml');
+    const caller = workflow(join(dir, '.github', 'workflows', 'modelgit.yml')) as any;
+    expect(caller.on.push.branches).toEqual(['trunk']);
+    expect(caller.on).toHaveProperty('pull_request');
+    expect(caller.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
+    const job = caller.jobs.registry;
+    expect(job.uses).toMatch(/^modelgit\/modelgit\/\.github\/workflows\/registry\.yml@v\d+\.\d+\.\d+$/);
+    // Every input it passes is one the reusable workflow declares.
+    const inputs = Object.keys(workflow(REGISTRY_WORKFLOW).on.workflow_call.inputs);
+    for (const k of Object.keys(job.with ?? {})) expect(inputs).toContain(k);
+    const bad = spawnSync(process.execPath, [CLI, 'init', tempDir(), '--ci', 'gitlab'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/must be one of github/);
+  });
+
+  it('init --ci github will not overwrite a workflow that is already there', () => {
+    const dir = tempRepo();
+    mkdirSync(join(dir, '.github', 'workflows'), { recursive: true });
+    writeFileSync(join(dir, '.github', 'workflows', 'modelgit.yml'), 'name: ours\n');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'our workflow');
+    const before = repoState(dir);
+    const res = spawnSync(process.execPath, [CLI, 'init', dir, '--ci', 'github', '--no-hook'], { encoding: 'utf8' });
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/\.github\/workflows\/modelgit\.yml already exists; modelgit will not overwrite it/);
+    expect(repoState(dir)).toBe(before);
+  });
+
+  it("ci.yml's steps are this repository's own scripts", () => {
+    const wf = workflow(join(ROOT, '.github', 'workflows', 'ci.yml'));
+    const scripts = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts);
+    const runs = wf.jobs.test!.steps.filter((s) => s.run).map((s) => s.run!.trim());
+    expect(runs[0]).toBe('npm ci --no-audit --no-fund');
+    for (const r of runs.slice(1)) {
+      const m = /^npm run (\S+)$/.exec(r);
+      if (m) expect(scripts).toContain(m[1]);
+      else expect(r).toBe('npx vitest run');
+    }
+    expect(wf.jobs.test!.steps.find((s) => s.uses?.startsWith('actions/setup-node'))).toBeDefined();
+  });
+});
+
+/** main holds model a (production, 50 s); the pull request registers b, tests it (40 s) and promotes it. */
+async function pullRequestCheckout(): Promise<{ r: TempRegistry; base: string }> {
+  const r = await tempRegistry();
+  const reg = await r.open();
+  await register(reg, { algorithm: 'mscn', id: 'a' });
+  await recordTest(reg, { id: 'a', dataset: 'production', metrics: ['total_time=50'] });
+  expect((await r.run('promote', 'a', '--stage', 'production')).code).toBe(0);
+  const base = r.git('rev-parse', 'HEAD').trim();
+  r.git('switch', '-q', '-c', 'feature');
+  await register(await r.open(), { algorithm: 'mscn', id: 'b' });
+  await recordTest(await r.open(), { id: 'b', dataset: 'production', metrics: ['total_time=40'] });
+  expect((await r.run('promote', 'b', '--stage', 'production')).code).toBe(0);
+  // What actions/checkout gives a pull_request job: the merge of the branch into the base, detached.
+  r.git('switch', '-q', '--detach', base);
+  r.git('merge', '-q', '--no-ff', '-m', 'Merge feature into main', 'feature');
+  return { r, base };
+}
+
+describe('registry.yml: the pull-request job, step by step', () => {
+  const wf = workflow(REGISTRY_WORKFLOW);
+  const job = wf.jobs.review!;
+  const step = (name: string) => job.steps.find((s) => s.name === name)!;
+
+  it('runs only for pull requests, with the permissions it needs, and its only unrun steps are the setup ones', () => {
+    expect(job.if).toBe("github.event_name == 'pull_request'");
+    expect(job.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+    const notRun = job.steps.filter((s) => !s.run || s.name === 'Install modelgit').map((s) => s.uses ?? s.name);
+    expect(notRun).toEqual(['actions/checkout@v4', 'actions/setup-node@v4', 'Install modelgit']);
+    expect(job.steps.find((s) => s.uses === 'actions/checkout@v4')).toMatchObject({ with: { 'fetch-depth': 0 } });
+  });
+
+  it('"Registry diff" writes the markdown diff into $GITHUB_STEP_SUMMARY', async () => {
+    const { r, base } = await pullRequestCheckout();
+    const env = githubEnv(r.dir, { GITHUB_EVENT_NAME: 'pull_request', GITHUB_BASE_REF: 'main', GITHUB_HEAD_REF: 'feature' });
+    const res = runStep(wf, step('Registry diff'), { cwd: r.dir, env, values: { 'github.event.pull_request.base.sha': base } });
+    expect(res, res.stderr).toMatchObject({ code: 0 });
+    const summary = readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8');
+    expect(summary).toContain(`### modelgit: registry changes ${base.slice(0, 7)}..`);
+    expect(summary).toContain('| mscn | production | a → **b** |');
+    expect(summary).toContain('| `b` | production | 40 | −10 (−20%) vs a (50) ✅ better |');
+    expect(readFileSync(join(env.RUNNER_TEMP!, 'modelgit-diff.md'), 'utf8')).toBe(summary);
+  });
+
+  it.skipIf(!HAS_JQ)('"Comment on the pull request" posts the diff once, then updates that comment in place', async () => {
+    const { r, base } = await pullRequestCheckout();
+    const env = githubEnv(r.dir, { GITHUB_EVENT_NAME: 'pull_request' });
+    const values = { 'github.event.pull_request.base.sha': base, 'github.token': 'ghs_test', 'github.event.pull_request.number': '7' };
+    expect(runStep(wf, step('Registry diff'), { cwd: r.dir, env, values }).code).toBe(0);
+    const diff = readFileSync(join(env.RUNNER_TEMP!, 'modelgit-diff.md'), 'utf8');
+
+    const others = [{ id: 11, body: 'LGTM' }];
+    const first = runStep(wf, step('Comment on the pull request'), { cwd: r.dir, env: { ...env, FAKE_GH_COMMENTS: JSON.stringify(others) }, values });
+    expect(first, first.stderr).toMatchObject({ code: 0, stdout: 'posted the modelgit comment\n' });
+    expect(readFileSync(env.FAKE_GH_BODY!, 'utf8')).toBe(`<!-- modelgit-diff -->\n${diff}`);
+    const calls = readFileSync(env.FAKE_GH_LOG!, 'utf8').trim().split('\n');
+    expect(calls[0]).toMatch(/^gh api repos\/acme\/registry\/issues\/7\/comments --paginate --jq /);
+    expect(calls[1]).toMatch(/^gh api --method POST repos\/acme\/registry\/issues\/7\/comments -F body=@.*modelgit-comment\.md$/);
+
+    const ours = [...others, { id: 42, body: `<!-- modelgit-diff -->\nold summary` }];
+    const second = runStep(wf, step('Comment on the pull request'), { cwd: r.dir, env: { ...env, FAKE_GH_COMMENTS: JSON.stringify(ours) }, values });
+    expect(second, second.stderr).toMatchObject({ code: 0, stdout: 'updated the modelgit comment 42\n' });
+    expect(readFileSync(env.FAKE_GH_LOG!, 'utf8').trim().split('\n')[3]).toMatch(/^gh api --method PATCH repos\/acme\/registry\/issues\/comments\/42 -F body=@/);
+  });
+
+  it.skipIf(!HAS_VALIDATE)('"Validate the pull request" passes a good pull request and annotates a bad file (needs validate, merged from its branch)', async () => {
+    const { r, base } = await pullRequestCheckout();
+    const env = githubEnv(r.dir, { GITHUB_EVENT_NAME: 'pull_request' });
+    const values = { 'github.event.pull_request.base.sha': base };
+    const good = runStep(wf, step('Validate the pull request'), { cwd: r.dir, env, values });
+    expect(good, good.stdout + good.stderr).toMatchObject({ code: 0 });
+    expect(good.stdout).not.toContain('::error');
+    // A metadata file that breaks the schema, committed past the hook.
+    r.write('models/mscn/c.json', '{"model_id": "c", "algorithm": "mscn", "testing": "none"}\n');
+    r.git('add', 'models/mscn/c.json');
+    r.git('commit', '-q', '--no-verify', '-m', 'bad file');
+    const bad = runStep(wf, step('Validate the pull request'), { cwd: r.dir, env, values });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stdout).toMatch(/^::error file=models\/mscn\/c\.json,line=\d+,col=\d+(,title=[^:]*)?::/m);
+  });
+
+  it.skipIf(!HAS_VALIDATE)('"Validate the pull request" reports a promotion that skips its gates on stages.yaml (needs validate --since wired to promotionGateErrors)', async () => {
+    const { r, base } = await pullRequestCheckout();
+    const reg = await r.open();
+    await register(reg, { algorithm: 'mscn', id: 'slow' });
+    await recordTest(reg, { id: 'slow', dataset: 'production', metrics: ['total_time=99'] });
+    r.write('stages.yaml', r.read('stages.yaml').replace('production: b', 'production: slow'));
+    r.git('commit', '-qam', 'hand-edited promotion');
+    const env = githubEnv(r.dir, { GITHUB_EVENT_NAME: 'pull_request' });
+    const res = runStep(wf, step('Validate the pull request'), { cwd: r.dir, env, values: { 'github.event.pull_request.base.sha': base } });
+    expect(res.code).not.toBe(0);
+    expect(res.stdout).toMatch(/^::error file=stages\.yaml,line=\d+,col=\d+(,title=[^:]*)?::promoting slow to mscn\/production: total_time 99 does not beat 50 of a on production$/m);
+  });
+});
+
+describe('registry.yml: the default-branch job, step by step', () => {
+  const wf = workflow(REGISTRY_WORKFLOW);
+  const job = wf.jobs['stage-tags']!;
+  const step = job.steps.find((s) => s.name === 'Write and push stage tags')!;
+
+  it('runs only on pushes to the default branch, one at a time, allowed to push', () => {
+    expect(job.if).toBe("github.event_name == 'push' && github.ref_name == github.event.repository.default_branch");
+    expect(job.permissions).toEqual({ contents: 'write' });
+    expect((job as any).concurrency).toMatchObject({ 'cancel-in-progress': false });
+    expect(job.steps.filter((s) => s.run).map((s) => s.name)).toEqual(['Install modelgit', 'Write and push stage tags']);
+  });
+
+  it('"Write and push stage tags" tags a merged promotion, pushes the tag and summarises; the next push writes none', async () => {
+    const { bare, seed } = await registryRemote();
+    const reg = await seed.open();
+    await register(reg, { algorithm: 'mscn', id: 'a' });
+    await recordTest(reg, { id: 'a', dataset: 'production', metrics: ['total_time=5'] });
+    expect((await seed.run('promote', 'a', '--stage', 'production', '--branch')).code).toBe(0);
+    seed.git('merge', '-q', '--no-ff', '-m', 'Merge pull request #3', 'promote/a-production');
+    seed.git('push', '-q', 'origin', 'main');
+    const merged = seed.git('rev-parse', 'HEAD').trim();
+
+    // actions/checkout with fetch-depth 0 on a push: a clone with the branch checked out.
+    const ci = cloneOf(bare, 'runner');
+    ci.git('config', '--unset', 'user.name');
+    const env = githubEnv(ci.dir, { GITHUB_EVENT_NAME: 'push', GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main', GITHUB_SHA: merged });
+    const values = { 'github.event.repository.default_branch': 'main' };
+    // A runner has no identity in its environment: the step's own `git config` is what names the tagger.
+    const unset = ['GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL'];
+    const res = runStep(wf, step, { cwd: ci.dir, env, values, unset });
+    expect(res, res.stderr).toMatchObject({ code: 0 });
+    expect(git(bare, 'for-each-ref', '--format=%(refname:short) %(*objectname)', 'refs/tags/')).toBe(`stage/mscn/production/1 ${merged}\n`);
+    expect(git(bare, 'tag', '-l', '--format=%(taggername) %(taggeremail)', 'stage/mscn/production/1').trim()).toBe('github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>');
+    const summary = readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8');
+    expect(summary).toBe(`### modelgit stage tags\n\n\`\`\`\nstage/mscn/production/1 ${merged.slice(0, 10)} promote a\n\`\`\`\n`);
+
+    writeFileSync(env.GITHUB_STEP_SUMMARY!, '');
+    const again = runStep(wf, step, { cwd: ci.dir, env, values, unset });
+    expect(again.code).toBe(0);
+    expect(readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8')).toBe('### modelgit stage tags\n\nNo new stage tags.\n');
+  });
+
+  it('"Write and push stage tags" fails the job when the push is refused', async () => {
+    const { bare, seed } = await registryRemote();
+    const reg = await seed.open();
+    await register(reg, { algorithm: 'mscn', id: 'a' });
+    expect((await seed.run('promote', 'a', '--stage', 'staging', '--branch')).code).toBe(0);
+    seed.git('merge', '-q', '--no-ff', '-m', 'Merge', 'promote/a-staging');
+    seed.git('push', '-q', 'origin', 'main');
+    const hooks = join(bare, 'hooks');
+    mkdirSync(hooks, { recursive: true });
+    writeFileSync(join(hooks, 'pre-receive'), '#!/bin/sh\necho "tags are protected" >&2\nexit 1\n');
+    chmodSync(join(hooks, 'pre-receive'), 0o755);
+    const ci = cloneOf(bare, 'runner');
+    const env = githubEnv(ci.dir, { GITHUB_EVENT_NAME: 'push' });
+    const res = runStep(wf, step, { cwd: ci.dir, env, values: { 'github.event.repository.default_branch': 'main' } });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/refused them: refs\/tags\/stage\/mscn\/staging\/1 \[remote rejected\]/);
+    expect(existsSync(env.GITHUB_STEP_SUMMARY!) && readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8')).toBe('');
+  });
+});
+
+describe('registry.yml: the report job, step by step', () => {
+  const wf = workflow(REGISTRY_WORKFLOW);
+  const job = wf.jobs['report']!;
+
+  it('checks out the whole history with tags and uploads the built site', () => {
+    const checkout = job.steps.find((s) => s.uses === 'actions/checkout@v4')!;
+    expect((checkout as any).with).toMatchObject({ 'fetch-depth': 0, 'fetch-tags': true });
+    const upload = job.steps.find((s) => s.uses === 'actions/upload-artifact@v4')!;
+    expect((upload as any).with).toMatchObject({ name: 'modelgit-report', path: '${{ runner.temp }}/modelgit-report' });
+  });
+
+  it('"Build the registry report" writes the site where the upload step looks for it', async () => {
+    const r = await tempRegistry();
+    await register(await r.open(), { algorithm: 'mscn', id: 'a' });
+    await recordTest(await r.open(), { id: 'a', dataset: 'production', metrics: ['total_time=5'] });
+    const env = githubEnv(r.dir, { GITHUB_EVENT_NAME: 'push' });
+    const step = job.steps.find((s) => s.name === 'Build the registry report')!;
+    const res = runStep(wf, step, { cwd: r.dir, env, values: {} });
+    expect(res, res.stderr).toMatchObject({ code: 0 });
+    expect(existsSync(join(env.RUNNER_TEMP!, 'modelgit-report', 'index.html'))).toBe(true);
+    expect(readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8')).toMatch(/modelgit report/);
+  });
+});
