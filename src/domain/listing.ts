@@ -1,5 +1,5 @@
 // Filtering and ordering models for `list`. Pure: the registry layer reads, this decides.
-import { trainedAt } from './metadata.js';
+import { algorithmOf, trainedAt } from './metadata.js';
 import { rankModels, type Score } from './selection.js';
 import type { Direction, Model } from './types.js';
 
@@ -14,8 +14,9 @@ export interface ListFilter {
 export function filterModels(models: Model[], f: ListFilter): Model[] {
   const tags = f.tags ?? [];
   return models.filter((m) => {
+    // algorithmOf first: the other algorithms' models are never parsed (snapshot cache).
+    if (f.algorithm !== undefined && algorithmOf(m) !== f.algorithm) return false;
     const meta = m.metadata;
-    if (f.algorithm !== undefined && meta.algorithm !== f.algorithm) return false;
     if (f.dataset !== undefined && meta.training?.dataset !== f.dataset) return false;
     return tags.every((t) => (meta.tags ?? []).includes(t));
   });

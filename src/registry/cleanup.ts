@@ -16,7 +16,8 @@ import {
   type RetentionDecision,
   type RetentionPlan,
 } from '../domain/retention.js';
-import type { ScoreQuery } from '../domain/selection.js';
+import { modelsOf, type ScoreQuery } from '../domain/selection.js';
+import { algorithmOf } from '../domain/metadata.js';
 import type { Direction, Model } from '../domain/types.js';
 import { highestTagNumber } from './decision-tags.js';
 import type { Registry } from './registry.js';
@@ -77,9 +78,9 @@ function validate(opts: CleanupOptions): void {
 
 async function planCleanup(reg: Registry, opts: CleanupOptions): Promise<CleanupPlan> {
   const snap = await reg.snapshot();
-  const models = snap.models.filter((m) => m.metadata.algorithm === opts.algorithm);
+  const models = modelsOf(snap.models, opts.algorithm);
   if (models.length === 0) {
-    const algorithms = [...new Set(snap.models.map((m) => m.metadata.algorithm))].sort();
+    const algorithms = [...new Set(snap.models.map(algorithmOf))].sort();
     throw new NotFoundError(`no ${opts.algorithm} models in the registry`, {
       hint: algorithms.length ? `algorithms here: ${algorithms.join(', ')}` : 'the registry has no models yet',
     });
