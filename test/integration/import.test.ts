@@ -376,3 +376,24 @@ describe('import keeps working with a checkpoint whose weights are sharded', () 
     expect((await r.run('verify', 'sharded')).code).toBe(1);
   });
 });
+
+describe('after an import, the CLI answers as the original registry says', () => {
+  it('best (aggregate best, as the older registry computed it) and list --sort, through the binary', async () => {
+    const r = await tempRegistry();
+    expect((await r.run('import', registryFile())).code).toBe(0);
+    // mscn on production: 20241019 has 45.23 then 47.9 (best 45.23), 20241018 has 52.1.
+    const bestOld = await r.run('best', '--algo', 'mscn', '--dataset', 'production', '--aggregate', 'best', '--json');
+    expect(bestOld.code).toBe(0);
+    expect(bestOld.json()).toMatchObject({ model_id: 'mscn_20241019_103000', value: 45.23, candidates: 2, direction: 'min' });
+    // The latest result counts by default: 47.9 still beats 52.1.
+    const latest = await r.run('best', '--algo', 'mscn', '--dataset', 'production', '--json');
+    expect(latest.json()).toMatchObject({ model_id: 'mscn_20241019_103000', value: 47.9 });
+    // The older tree's per-dataset map (job: total_time 8.5) came across as a result on job.
+    const job = await r.run('best', '--algo', 'mscn', '--dataset', 'job', '--json');
+    expect(job.json()).toMatchObject({ model_id: 'mscn_20241018_090000', value: 8.5 });
+    const lero = await r.run('best', '--algo', 'lero', '--field', 'model_id');
+    expect(lero.stdout.trim()).toBe('lero_20241020_140000');
+    const list = await r.run('list', '--algo', 'mscn', '--sort', 'total_time', '--on', 'production', '--json');
+    expect(list.json().map((m: any) => m.model_id)).toEqual(['mscn_20241019_103000', 'mscn_20241018_090000']);
+  });
+});
