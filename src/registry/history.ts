@@ -1,7 +1,7 @@
 // history: the audit trail, read from commit trailers (DESIGN §4). git does the filtering and stops
 // early (`-n`, `--grep` on trailer lines, path limiting), so showing 20 entries never parses the
 // whole log of a 30,000-commit registry.
-import { UsageError } from '../errors.js';
+import { GitError, UsageError } from '../errors.js';
 import { assertSafeName } from '../domain/names.js';
 import { STAGES_FILE } from '../domain/config.js';
 import type { LogEntry } from '../git/git.js';
@@ -155,4 +155,53 @@ export async function history(reg: Registry, q: HistoryQuery = {}): Promise<Hist
     if (batch === undefined || entries.length < batch || (limit !== undefined && out.length >= limit)) break;
   }
   return out;
+}
+
+/** Whether `a` is an ancestor of `b` (git's own answer; a commit is its own ancestor). */
+async function isAncestor(reg: Registry, a: string, b: string): Promise<boolean> {
+  const r = await reg.git.run(['merge-base', '--is-ancestor', a, b]);
+  if (r.code > 1) throw new GitError(`git merge-base failed: ${r.stderr.toString().trim()}`);
+  return r.code === 0;
+}
+
+/**
+ * One model's history, newest first: the same entries as `history({ id })`, found by path instead
+ * of by `--grep` (which reads every commit message: 2.3 s at 315,000 commits). Every action on a
+ * model but promote/demote changes its file; those change stages.yaml. Two path-limited walks, not
+ * one with both paths: git (2.39) uses its Bloom filters only for a single path.
+ */
+export async function modelHistory(reg: Registry, id: string, path: string): Promise<HistoryEntry[]> {
+  assertSafeName('model id', id, 'ID');
+  const names = (e: LogEntry): boolean => !!e.trailers['Model-Action']?.[0] && (e.trailers['Model-Id'] ?? []).includes(id);
+  // --full-history: a side branch's commit counts even when a merge took the other side's file.
+  const [own, staged] = await Promise.all([
+    reg.git.log(['--full-history', '--', path]),
+    reg.git.log(['--full-history', '--', STAGES_FILE]),
+  ]);
+  const files = own.filter(names);
+  const seen = new Set(files.map((e) => e.commit));
+  const stages = staged.filter((e) => names(e) && !seen.has(e.commit));
+  if (!stages.length) return files.map(toHistoryEntry);
+
+  // Interleave as one `git log` would: a stage change goes before the first file change it
+  // descends from. Dates can't decide that (a hand-made commit, a skewed clock, many per second);
+  // ancestry only fails to when the two sit on different branches, and then the date decides.
+  const olderThan = async (e: LogEntry, than: LogEntry): Promise<boolean> =>
+    (await isAncestor(reg, e.commit, than.commit)) || (!(await isAncestor(reg, than.commit, e.commit)) && Date.parse(e.date) <= Date.parse(than.date));
+  const out: LogEntry[] = [];
+  let i = 0;
+  for (const s of stages) {
+    // The file changes are in ancestry order, so "older than s" is false…false, true…true: bisect it.
+    let lo = i;
+    let hi = files.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (await olderThan(files[mid]!, s)) hi = mid;
+      else lo = mid + 1;
+    }
+    out.push(...files.slice(i, lo), s);
+    i = lo;
+  }
+  out.push(...files.slice(i));
+  return out.map(toHistoryEntry);
 }

@@ -2,7 +2,7 @@
 import { NotFoundError } from '../errors.js';
 import { assertSafeName } from '../domain/names.js';
 import type { ModelMetadata } from '../domain/types.js';
-import { history, type HistoryEntry } from './history.js';
+import { modelHistory, type HistoryEntry } from './history.js';
 import type { Registry } from './registry.js';
 import { findRemoval } from './restore.js';
 
@@ -28,7 +28,7 @@ export async function show(reg: Registry, id: string): Promise<ShowAnswer> {
     throw new NotFoundError(`no model ${JSON.stringify(id)} in the registry, and none was ever removed`, { hint: 'modelgit list shows the ids' });
   }
   const meta = model.metadata;
-  const [assignments, entries] = await Promise.all([reg.stages(), history(reg, { id })]);
+  const [assignments, entries] = await Promise.all([reg.stages(), modelHistory(reg, id, model.path)]);
   const byStage = assignments[meta.algorithm] ?? {};
   const stages = Object.keys(byStage).filter((s) => byStage[s] === id);
   return { metadata: meta, stages, history: entries, path: model.path };

@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanup } from '../../src/registry/cleanup.js';
 import { history } from '../../src/registry/history.js';
+import { demote, promote } from '../../src/registry/promote.js';
 import { recordTest } from '../../src/registry/record-test.js';
 import { register } from '../../src/registry/register.js';
 import { restore } from '../../src/registry/restore.js';
 import { show } from '../../src/registry/show.js';
 import { tagModel } from '../../src/registry/labels.js';
-import { repoState, steppingClock, tempDir, tempRegistry, type TempRegistry } from '../helpers.js';
+import { frozenClock, repoState, steppingClock, tempDir, tempRegistry, type TempRegistry } from '../helpers.js';
 
 /**
  * mscn: m1..m6 registered in that order; total_time on production m1=50, m2=10, m3=30, m4=20, m5=60;
@@ -380,6 +381,31 @@ describe('show', () => {
     expect(a.history.map((e: any) => e.action)).toEqual(['promote', 'test', 'register']);
     const m2 = (await r.run('show', 'm2', '--json')).json();
     expect(m2.stages).toEqual([]);
+  });
+
+  it("history has the model's promotions, demotions, cleanup and restore, in log order, as history ID does", async () => {
+    const r = await fixture();
+    // A frozen clock: every new commit has the same date, older than the fixture's hand-made
+    // promotion, so only ancestry can order them.
+    const reg = await r.open(frozenClock('2024-10-19T12:00:00Z'));
+    await cleanup(reg, { algorithm: 'mscn', keep: 2 }); // removes m3 and m6
+    await restore(reg, 'm3');
+    await promote(reg, { id: 'm3', stage: 'staging', force: true });
+    await tagModel(reg, 'm3', ['candidate']);
+    await promote(reg, { id: 'm2', stage: 'staging', force: true }); // replaces m3: names m2 only
+    await promote(reg, { id: 'm3', stage: 'production', force: true }); // replaces m5
+    await demote(reg, { id: 'm3', stage: 'production' });
+    await recordTest(reg, { id: 'm3', dataset: 'production', metrics: ['total_time=29'] });
+    const res = await r.run('show', 'm3', '--json');
+    expect(res.code).toBe(0);
+    const a = res.json();
+    expect(a.history.map((e: any) => e.action)).toEqual(['test', 'demote', 'promote', 'tag', 'promote', 'restore', 'cleanup', 'test', 'register']);
+    expect(a.history).toEqual(JSON.parse(JSON.stringify(await history(await r.open(), { id: 'm3' }))));
+    expect(a.history[0].commit).toBe(r.git('rev-parse', 'HEAD').trim());
+    // The model promoted by hand before any of this: its promotion sits between its test and the cleanup of others.
+    const m5 = (await r.run('show', 'm5', '--json')).json();
+    expect(m5.history.map((e: any) => e.subject)).toEqual((await history(await r.open(), { id: 'm5' })).map((e) => e.subject));
+    expect(m5.history.map((e: any) => e.action)).toEqual(['promote', 'test', 'register']);
   });
 
   it('prints a readable summary', async () => {

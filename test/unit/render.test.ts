@@ -76,6 +76,21 @@ describe('table', () => {
     expect(t).toMatch(/│ a   │  1 │/);
     expect(t).toMatch(/│ bbb │ 22 │/);
   });
+  it('draws the same frame as before (header, separator, multi-line cells, right-aligned head)', () => {
+    const t = renderTable({ head: ['id', 'v', 'x'], rows: [['a', '1', ''], ['bbb', '22', 'two\nlines'], ['é±', '3', '']], align: ['left', 'right', 'left'] });
+    expect(t).toBe(
+      '┌─────┬────┬───────┐\n│ id  │  v │ x     │\n├─────┼────┼───────┤\n│ a   │  1 │       │\n│ bbb │ 22 │ two   │\n│     │    │ lines │\n│ é±  │  3 │       │\n└─────┴────┴───────┘\n',
+    );
+    expect(renderTable({ head: ['id'], rows: [] })).toBe('┌────┐\n│ id │\n└────┘\n');
+  });
+  it('lays out many rows in linear time', () => {
+    const rows = Array.from({ length: 100_000 }, (_, i) => [`model-${i}`, 'mscn', String(i)]);
+    const start = performance.now();
+    const t = renderTable({ head: ['id', 'algorithm', 'n'], rows, align: ['left', 'left', 'right'] });
+    expect(performance.now() - start).toBeLessThan(3000); // cli-table3 took minutes here
+    expect(t.split('\n')).toHaveLength(100_000 + 5);
+    expect(t).toContain('│ model-99999 │ mscn      │ 99999 │');
+  });
   it('lines up key: value fields', () => expect(renderFields([['a', '1'], ['long', '2']])).toBe('a:    1\nlong: 2\n'));
 });
 
