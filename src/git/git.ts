@@ -316,8 +316,9 @@ export class Git {
   }
 
   /** Paths with staged changes against HEAD (or all staged paths in a repo without commits). */
-  async stagedPaths(): Promise<string[]> {
-    const head = await this.head();
+  /** `knownHead`: HEAD as the caller already resolved it (null: no commit yet), saving a spawn. */
+  async stagedPaths(knownHead?: string | null): Promise<string[]> {
+    const head = knownHead === undefined ? await this.head() : knownHead;
     const out = head
       ? await this.text(['diff', '--cached', '--name-only', '-z', '--no-renames', 'HEAD'])
       : await this.text(['ls-files', '-z']);

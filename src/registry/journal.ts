@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { DirtyStateError, LockedError } from '../errors.js';
 import type { Git } from '../git/git.js';
-import { rollback } from './transaction.js';
+import { rollback, writeBase, type WriteBase } from './transaction.js';
 
 interface PendingWrite {
   pid: number;
@@ -28,12 +28,15 @@ function file(gitDir: string): string {
   return join(gitDir, 'modelgit', 'pending-write.json');
 }
 
-export async function beginWrite(git: Git, gitDir: string, w: { paths: string[]; subject: string; branch?: string; returnTo?: string; series?: string[] }): Promise<void> {
-  const head = await git.head();
-  const existed = head && w.paths.length ? (await git.lsTree(head, w.paths)).map((e) => e.path) : [];
+/** Records the write about to happen; returns the base it read so the commit needn't read it again. */
+export async function beginWrite(git: Git, gitDir: string, w: { paths: string[]; subject: string; branch?: string; returnTo?: string; series?: string[] }): Promise<WriteBase> {
+  const base = await writeBase(git, w.paths);
+  const head = base.head;
+  const existed = [...base.existedInHead];
   const note: PendingWrite = { pid: process.pid, started: new Date().toISOString(), head, paths: w.paths, existedInHead: existed, subject: w.subject, branch: w.branch, returnTo: w.returnTo, series: w.series };
   mkdirSync(join(gitDir, 'modelgit'), { recursive: true });
   writeFileSync(file(gitDir), JSON.stringify(note, null, 2) + '\n');
+  return base;
 }
 
 /** Whether a write was interrupted here (cheap: no lock, no git). */

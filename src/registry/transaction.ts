@@ -62,13 +62,13 @@ export async function withWriteLock<T>(gitDir: string, fn: () => Promise<T>): Pr
 }
 
 /** Refuses to commit when the commit could pick up something that isn't ours. */
-export async function assertCommittable(git: Git, paths: string[]): Promise<void> {
+export async function assertCommittable(git: Git, paths: string[], head?: string | null): Promise<void> {
   if (git.hasIndexLock()) {
     throw new LockedError(`git's index is locked (${git.indexLockPath()} exists)`, {
       hint: `if no other git process is running, remove it: rm ${JSON.stringify(git.indexLockPath())}`,
     });
   }
-  const staged = await git.stagedPaths();
+  const staged = await git.stagedPaths(head);
   if (staged.length) {
     throw new DirtyStateError(`the index has staged changes (${staged.slice(0, 5).join(', ')}${staged.length > 5 ? ', …' : ''}); modelgit commits only its own change`, {
       hint: 'commit them, or unstage them with: git restore --staged .',
@@ -82,15 +82,27 @@ export async function assertCommittable(git: Git, paths: string[]): Promise<void
   }
 }
 
-/** Writes the changes, stages them and commits; restores the touched paths on any failure. */
-export async function commitChanges(git: Git, spec: CommitSpec): Promise<string> {
-  const paths = spec.changes.map((c) => c.path);
-  await assertCommittable(git, paths);
+/** Where a write starts: HEAD, and which of the paths it touches HEAD already has. */
+export interface WriteBase {
+  head: string | undefined;
+  existedInHead: Set<string>;
+}
+
+export async function writeBase(git: Git, paths: string[]): Promise<WriteBase> {
   const head = await git.head();
   const existedInHead = new Set<string>();
-  if (head && paths.length) {
-    for (const e of await git.lsTree(head, paths)) existedInHead.add(e.path);
-  }
+  if (head && paths.length) for (const e of await git.lsTree(head, paths)) existedInHead.add(e.path);
+  return { head, existedInHead };
+}
+
+/**
+ * Writes the changes, stages them and commits; restores the touched paths on any failure.
+ * `base` is passed by callers that already read it (the crash journal), so it is read once.
+ */
+export async function commitChanges(git: Git, spec: CommitSpec, base?: WriteBase): Promise<string> {
+  const paths = spec.changes.map((c) => c.path);
+  const { head, existedInHead } = base ?? (await writeBase(git, paths));
+  await assertCommittable(git, paths, head ?? null);
   return writeAndCommit(git, spec, existedInHead, head);
 }
 

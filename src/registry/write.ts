@@ -144,10 +144,10 @@ async function makeCommit(host: WriteHost, p: CommitPlan): Promise<WriteOutcome>
   const { git, gitDir } = host;
   const paths = p.spec.changes.map((c) => c.path);
   if (!p.branch) {
-    await beginWrite(git, gitDir, { paths, subject: p.spec.subject });
+    const base = await beginWrite(git, gitDir, { paths, subject: p.spec.subject });
     let commit: string;
     try {
-      commit = await commitChanges(git, p.spec);
+      commit = await commitChanges(git, p.spec, base);
     } finally {
       endWrite(gitDir);
     }
@@ -164,10 +164,10 @@ async function makeCommit(host: WriteHost, p: CommitPlan): Promise<WriteOutcome>
       hint: /already exists/.test(sw.stderr) ? `delete the old one first: git branch -D ${p.branch}` : undefined,
     });
   }
-  await beginWrite(git, gitDir, { paths, subject: p.spec.subject, branch: p.branch, returnTo });
+  const base = await beginWrite(git, gitDir, { paths, subject: p.spec.subject, branch: p.branch, returnTo });
   let commit: string;
   try {
-    commit = await commitChanges(git, p.spec);
+    commit = await commitChanges(git, p.spec, base);
   } catch (e) {
     await git.run(['switch', '--quiet', returnTo]);
     await git.run(['branch', '-D', '--', p.branch]);
