@@ -14,14 +14,25 @@ export function parseStageTag(ref: string): { algorithm: string; stage: string; 
   return m ? { algorithm: m[1]!, stage: m[2]!, n: Number(m[3]) } : undefined;
 }
 
-/** One more than the highest existing number for the algorithm's stage (1 for the first). */
-export function nextStageTagNumber(refs: { ref: string }[], algorithm: string, stage: string): number {
+/**
+ * The highest n among tags `<family>/<n>` (e.g. `cleanup/mscn`, `stage/mscn/production`), or 0.
+ * Every decision-tag family is numbered this way (DESIGN §4: the current value is the highest).
+ */
+export function highestTagNumber(refs: { ref: string }[], family: string): number {
+  const base = `refs/tags/${family}/`;
   let max = 0;
   for (const { ref } of refs) {
-    const t = parseStageTag(ref);
-    if (t && t.algorithm === algorithm && t.stage === stage && t.n > max) max = t.n;
+    const name = ref.startsWith('refs/tags/') ? ref : `refs/tags/${ref}`;
+    if (!name.startsWith(base)) continue;
+    const rest = name.slice(base.length);
+    if (/^[1-9][0-9]*$/.test(rest)) max = Math.max(max, Number(rest));
   }
-  return max + 1;
+  return max;
+}
+
+/** One more than the highest existing number for the algorithm's stage (1 for the first). */
+export function nextStageTagNumber(refs: { ref: string }[], algorithm: string, stage: string): number {
+  return highestTagNumber(refs, `stage/${algorithm}/${stage}`) + 1;
 }
 
 export interface StageTagFacts {
