@@ -320,9 +320,47 @@ export async function buildHistoryIndex(root: string, head: string): Promise<His
   const merge = await runGit(root, ['rev-list', '--min-parents=2', '--max-count=1', head, '--']);
   if (merge.code !== 0) throw new Error(`git rev-list failed: ${merge.stderr.toString().trim()}`);
   if (merge.stdout.toString().trim()) return HistoryIndex.nonLinear(head);
-  const records = await logRecords(root, [head]);
+  const records = await streamRecords(root, [head]);
   if (!isLinear(records)) return HistoryIndex.nonLinear(head);
   return HistoryIndex.build(records.reverse());
+}
+
+/**
+ * The whole log read as it streams (52 MB of output at 100,000 models): complete records are parsed
+ * as they arrive and each path string is kept once, so memory holds the records, not the output.
+ */
+function streamRecords(root: string, range: string[]): Promise<LogRecord[]> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('git', [...LOG_ARGS, ...range, '--'], { cwd: root, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const records: LogRecord[] = [];
+    const interned = new Map<string, string>();
+    let pending: Buffer = Buffer.alloc(0);
+    const err: Buffer[] = [];
+    const take = (buf: Buffer) => {
+      for (const r of parseNameOnlyLog(buf)) {
+        r.paths = r.paths.map((p) => interned.get(p) ?? (interned.set(p, p), p));
+        records.push(r);
+      }
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      const buf = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      // Everything before the last record start is whole records.
+      const last = buf.lastIndexOf(1);
+      if (last > 0) take(buf.subarray(0, last));
+      pending = Buffer.from(last >= 0 ? buf.subarray(last) : buf);
+    });
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`git log failed: ${Buffer.concat(err).toString().trim()}`));
+      try {
+        if (pending.length) take(pending);
+        resolvePromise(records);
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
 }
 
 /** Where the index lives, and its background builder's lock. */
