@@ -514,7 +514,8 @@ export function startBackgroundBuild(root: string, cacheDir: string, head: strin
       unlinkSync(lock);
       closeSync(openSync(lock, 'wx'));
     }
-    const script = join(dirname(fileURLToPath(import.meta.url)), 'history-index-build.js');
+    // From the package root, so the path holds in the CLI bundle (dist/cli) as in dist/registry.
+    const script = fileURLToPath(new URL('../../dist/registry/history-index-build.js', import.meta.url));
     const child = spawn(process.execPath, [script, root, cacheDir, head], { cwd: root, detached: true, stdio: 'ignore' });
     child.on('error', () => {
       try {
