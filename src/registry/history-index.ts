@@ -214,16 +214,21 @@ export class HistoryIndex {
 
   /** The index of a linear history from its commits, oldest first. */
   static build(commits: { commit: string; paths: string[] }[]): HistoryIndex {
-    if (commits.length === 0) throw new Error('a history index needs at least one commit');
-    const idBytes = commits[0]!.commit.length / 2;
+    return HistoryIndex.fromSource({ length: commits.length, commit: (i) => commits[i]!.commit, paths: (i) => commits[i]!.paths });
+  }
+
+  /** The index of commits given one at a time, oldest first (see LogCollector for why). */
+  static fromSource(src: { length: number; commit: (i: number) => string; paths: (i: number) => Iterable<string> }): HistoryIndex {
+    if (src.length === 0) throw new Error('a history index needs at least one commit');
+    const idBytes = src.commit(0).length / 2;
     const numbers = new Map<string, number>();
     const blobParts: Buffer[] = [];
     const pathStart: number[] = [0];
     let blobLength = 0;
     const changeStart: number[] = [0];
     const changes: number[] = [];
-    for (const c of commits) {
-      for (const path of new Set(c.paths)) {
+    for (let i = 0; i < src.length; i++) {
+      for (const path of new Set(src.paths(i))) {
         let n = numbers.get(path);
         if (n === undefined) {
           n = numbers.size;
@@ -238,16 +243,16 @@ export class HistoryIndex {
       changeStart.push(changes.length);
     }
     // pathStart[p] is where path p's "\n…\n" starts; the last entry is the blob's length.
-    const size = HEADER + commits.length * idBytes + 4 * (changeStart.length + changes.length + pathStart.length) + blobLength;
+    const size = HEADER + src.length * idBytes + 4 * (changeStart.length + changes.length + pathStart.length) + blobLength;
     const buf = Buffer.alloc(size);
     let at = HEADER;
-    for (const c of commits) at += buf.write(c.commit, at, 'hex');
+    for (let i = 0; i < src.length; i++) at += buf.write(src.commit(i), at, 'hex');
     for (const v of changeStart) at = buf.writeUInt32LE(v, at);
     for (const v of changes) at = buf.writeUInt32LE(v, at);
     for (const v of pathStart) at = buf.writeUInt32LE(v, at);
     for (const b of blobParts) at += b.copy(buf, at);
-    writeHeader(buf, { idBytes, commits: commits.length, paths: numbers.size, changes: changes.length, blob: blobLength, linear: true });
-    return new HistoryIndex(buf, idBytes, commits.length, numbers.size, changes.length, true);
+    writeHeader(buf, { idBytes, commits: src.length, paths: numbers.size, changes: changes.length, blob: blobLength, linear: true });
+    return new HistoryIndex(buf, idBytes, src.length, numbers.size, changes.length, true);
   }
 
   /** The record that history up to `tip` has a merge (queries ask git). */
@@ -325,13 +330,62 @@ export async function buildHistoryIndex(root: string, head: string): Promise<His
   const list = await runGit(root, ['rev-list', head, '--']);
   if (list.code !== 0) throw new Error(`git rev-list failed: ${list.stderr.toString().trim()}`);
   const ids = list.stdout.toString('latin1').split('\n').filter(Boolean);
-  const records: LogRecord[] = [];
+  const log = new LogCollector();
   for (let k = 0; k < ids.length; k += SEGMENT) {
     const older = ids[k + SEGMENT];
-    for (const r of await streamRecords(root, [older ? `${older}..${ids[k]}` : ids[k]!])) records.push(r);
+    await streamLog(root, [older ? `${older}..${ids[k]}` : ids[k]!], log);
   }
-  if (!isLinear(records)) return HistoryIndex.nonLinear(head);
-  return HistoryIndex.build(records.reverse());
+  return log.linear() ? log.index() : HistoryIndex.nonLinear(head);
+}
+
+/**
+ * The records of a whole log (newest first) kept compactly — each path once, as a number — and
+ * checked for linearity as they come: 315,000 record objects would take 380 MB.
+ */
+export class LogCollector {
+  private readonly ids: string[] = [];
+  private readonly paths: string[] = [];
+  private readonly numbers = new Map<string, number>();
+  private readonly starts: number[] = [0];
+  private readonly changes: number[] = [];
+  private straight = true;
+  private parentOfLast: string | undefined;
+
+  add(r: LogRecord): void {
+    if (this.ids.length && this.parentOfLast !== r.commit) this.straight = false;
+    if (r.parents.length > 1) this.straight = false;
+    this.parentOfLast = r.parents[0];
+    this.ids.push(r.commit);
+    for (const p of r.paths) {
+      let n = this.numbers.get(p);
+      if (n === undefined) {
+        n = this.paths.length;
+        this.paths.push(p);
+        this.numbers.set(p, n);
+      }
+      this.changes.push(n);
+    }
+    this.starts.push(this.changes.length);
+  }
+
+  /** One line of single-parent commits down to a root commit (isLinear without a base). */
+  linear(): boolean {
+    return this.ids.length > 0 && this.straight && this.parentOfLast === undefined;
+  }
+
+  /** The same index HistoryIndex.build makes of the records, oldest first. */
+  index(): HistoryIndex {
+    const n = this.ids.length;
+    const { ids, paths, starts, changes } = this;
+    return HistoryIndex.fromSource({
+      length: n,
+      commit: (i) => ids[n - 1 - i]!,
+      paths: function* (i) {
+        const k = n - 1 - i;
+        for (let j = starts[k]!; j < starts[k + 1]!; j++) yield paths[changes[j]!]!;
+      },
+    });
+  }
 }
 
 /** Commits per `git log` process of a full build. */
@@ -341,18 +395,13 @@ const SEGMENT = 5000;
  * The whole log read as it streams (52 MB of output at 100,000 models): complete records are parsed
  * as they arrive and each path string is kept once, so memory holds the records, not the output.
  */
-function streamRecords(root: string, range: string[]): Promise<LogRecord[]> {
+function streamLog(root: string, range: string[], into: LogCollector): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn('git', [...LOG_ARGS, ...range, '--'], { cwd: root, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const records: LogRecord[] = [];
-    const interned = new Map<string, string>();
     let pending: Buffer = Buffer.alloc(0);
     const err: Buffer[] = [];
     const take = (buf: Buffer) => {
-      for (const r of parseNameOnlyLog(buf)) {
-        r.paths = r.paths.map((p) => interned.get(p) ?? (interned.set(p, p), p));
-        records.push(r);
-      }
+      for (const r of parseNameOnlyLog(buf)) into.add(r);
     };
     child.stdout.on('data', (chunk: Buffer) => {
       const buf = pending.length ? Buffer.concat([pending, chunk]) : chunk;
@@ -367,7 +416,7 @@ function streamRecords(root: string, range: string[]): Promise<LogRecord[]> {
       if (code !== 0) return reject(new Error(`git log failed: ${Buffer.concat(err).toString().trim()}`));
       try {
         if (pending.length) take(pending);
-        resolvePromise(records);
+        resolvePromise();
       } catch (e) {
         reject(e);
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CorruptCacheError } from '../../src/registry/cache.js';
-import { HistoryIndex, isLinear, parseNameOnlyLog, type LogRecord } from '../../src/registry/history-index.js';
+import { HistoryIndex, isLinear, LogCollector, parseNameOnlyLog, type LogRecord } from '../../src/registry/history-index.js';
 
 const id = (n: number) => n.toString(16).padStart(40, '0');
 
@@ -90,5 +90,35 @@ describe('HistoryIndex', () => {
     }
     expect(() => HistoryIndex.parse(good.subarray(0, good.length - 1))).toThrow(CorruptCacheError);
     expect(() => HistoryIndex.parse(Buffer.from('garbage'))).toThrow(CorruptCacheError);
+  });
+});
+
+describe('LogCollector', () => {
+  const newestFirst: LogRecord[] = [
+    { commit: id(4), parents: [id(3)], paths: ['models/mscn/a.json', 'stages.yaml'] },
+    { commit: id(3), parents: [id(2)], paths: [] },
+    { commit: id(2), parents: [id(1)], paths: ['models/mscn/a.json', 'models/mscn/a.json'] },
+    { commit: id(1), parents: [], paths: ['modelgit.yaml', 'stages.yaml'] },
+  ];
+  const collect = (records: LogRecord[]) => {
+    const c = new LogCollector();
+    records.forEach((r) => c.add(r));
+    return c;
+  };
+
+  it('makes the index build() makes of the same records, oldest first', () => {
+    const c = collect(newestFirst);
+    expect(c.linear()).toBe(true);
+    expect(Buffer.compare(c.index().bytes(), HistoryIndex.build([...newestFirst].reverse()).bytes())).toBe(0);
+  });
+
+  it('agrees with isLinear on merges, gaps and a missing root', () => {
+    const cases: LogRecord[][] = [
+      newestFirst,
+      [{ ...newestFirst[0]!, parents: [id(3), id(9)] }, ...newestFirst.slice(1)],
+      [newestFirst[0]!, ...newestFirst.slice(2)],
+      newestFirst.slice(0, 3),
+    ];
+    for (const records of cases) expect(collect(records).linear()).toBe(isLinear(records));
   });
 });
