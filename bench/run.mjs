@@ -216,10 +216,11 @@ function benchSize(size) {
   return { size, models, commits, results, graphSeconds };
 }
 
-/** Waits for modelgit's background commit-graph update in `dir`; returns the seconds waited. */
+/** Waits for modelgit's background work in `dir` (commit-graph, history index); returns the seconds waited. */
 function waitForBackground(dir) {
   const t0 = Date.now();
-  while (existsSync(join(dir, '.git', 'modelgit', 'commit-graph.lock')) && Date.now() - t0 < 60 * 60_000) spawnSync('sleep', ['0.5']);
+  const locks = [join(dir, '.git', 'modelgit', 'commit-graph.lock'), join(dir, '.git', 'modelgit', 'history', 'build.lock')];
+  while (locks.some((l) => existsSync(l)) && Date.now() - t0 < 60 * 60_000) spawnSync('sleep', ['0.5']);
   return (Date.now() - t0) / 1000;
 }
 

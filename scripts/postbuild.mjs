@@ -2,7 +2,8 @@
 // static assets (plain JS and CSS that tsc does not handle) next to the compiled code, and
 // compiles the built-in JSON Schemas to standalone validators, so no command pays for ajv's
 // compiler at startup.
-import { chmodSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { standaloneSource } from '../dist/schema/validator.js';
 
 chmodSync(new URL('../dist/cli/main.js', import.meta.url), 0o755);
@@ -10,3 +11,26 @@ cpSync(new URL('../src/report/assets/', import.meta.url), new URL('../dist/repor
 const out = new URL('../dist/schema/compiled/', import.meta.url);
 mkdirSync(out, { recursive: true });
 for (const name of ['model', 'config', 'stages']) writeFileSync(new URL(`${name}.cjs`, out), standaloneSource(name));
+
+// The CLI as a bundle: one file per command plus shared chunks instead of ~45 modules, which saves
+// node 10–20 ms of module resolution and loading on every command. Chunks sit beside main.js in
+// dist/cli, at the depth of every other dist module, so paths built from import.meta.url
+// (schemas/, dist/report/assets/, …) mean the same. tsc's dist/ stays for the library (dist/index.js).
+const { build } = await import('rolldown');
+const cli = new URL('../dist/cli/', import.meta.url);
+const staging = new URL('../dist/.cli-bundle/', import.meta.url);
+rmSync(staging, { recursive: true, force: true });
+await build({
+  input: fileURLToPath(new URL('main.js', cli)),
+  platform: 'node',
+  logLevel: 'warn',
+  // Dependencies load from node_modules as they are (some, like jsonc-parser's UMD build, don't
+  // survive bundling); commander, which every command needs, is bundled.
+  external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('commander'),
+  output: { dir: fileURLToPath(staging), format: 'esm', entryFileNames: 'main.js', chunkFileNames: 'chunk-[name]-[hash].js', sourcemap: false },
+});
+for (const f of readdirSync(cli)) if (f.startsWith('chunk-')) rmSync(new URL(f, cli));
+for (const f of readdirSync(staging)) renameSync(new URL(f, staging), new URL(f, cli));
+rmSync(staging, { recursive: true, force: true });
+chmodSync(new URL('main.js', cli), 0o755);
+rmSync(new URL('main.js.map', cli), { force: true }); // tsc's map of the unbundled file

@@ -21,6 +21,7 @@ import type { Aggregate, Direction, Model, ModelMetadata } from '../domain/types
 import type { Registry } from './registry.js';
 import { assertAggregate, assertDirection, headRevision, resolveRevision, unknownDirection } from './query-options.js';
 import { withWriteLock } from './transaction.js';
+import { commitsChanging } from './history-index.js';
 import { pushTarget, type PushTarget } from './branches.js';
 import { deleteTags, fetchRemote, isAncestor, pushRefs, pushRetries, retryDelay } from './push.js';
 import type { PushInfo } from './write.js';
@@ -176,7 +177,7 @@ async function answerAt(reg: Registry, r: Resolved, revision: string, atLabel?: 
       hint: elsewhere.length ? `${r.metric} was recorded on: ${elsewhere.join(', ')}` : undefined,
     });
   }
-  const answer = buildAnswer(r, dataset, direction, pick, revision, await findRecordingCommit(reg, revision, pick));
+  const answer = buildAnswer(r, dataset, direction, pick, revision, await findRecordingCommit(reg, revision, pick, { head: atLabel === undefined ? revision : undefined, models: () => snap.models.length }));
   return { answer, metadata: pick.best.model.metadata, problems: snap.problems };
 }
 
@@ -203,9 +204,10 @@ function buildAnswer(r: Resolved, dataset: string, direction: Direction, pick: S
  * Walks the model file's history (up to `revision`) and reads every version in one cat-file
  * batch; the oldest version that already holds the winning result is the commit that recorded it.
  */
-async function findRecordingCommit(reg: Registry, revision: string, pick: Selection): Promise<string | null> {
+async function findRecordingCommit(reg: Registry, revision: string, pick: Selection, at: { head?: string; models: () => number }): Promise<string | null> {
   const model: Model = pick.best.model;
-  const commits = (await reg.git.text(['log', '--format=%H', revision, '--', model.path])).split('\n').filter(Boolean);
+  const head = at.head ?? (await headRevision(reg));
+  const commits = await commitsChanging({ root: reg.root, gitDir: reg.gitDir, head, models: at.models }, model.path, revision);
   const names = commits.map((c) => `${c}:${model.path}`);
   const blobs = await reg.git.readBlobs(names);
   const versions = commits.map((commit, i) => ({ commit, text: blobs.get(names[i]!)?.toString('utf8') }));

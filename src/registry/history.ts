@@ -6,6 +6,8 @@ import { assertSafeName } from '../domain/names.js';
 import { STAGES_FILE } from '../domain/config.js';
 import type { LogEntry } from '../git/git.js';
 import type { Registry } from './registry.js';
+import { historyIndexAt } from './history-index.js';
+import { join } from 'node:path';
 
 export interface HistoryQuery {
   /** only entries naming this model (a cleanup names every model it removed) */
@@ -157,6 +159,24 @@ export async function history(reg: Registry, q: HistoryQuery = {}): Promise<Hist
   return out;
 }
 
+/** Most commits named on one command line; more go the slow way (argv has a limit). */
+const MAX_NAMED_COMMITS = 2000;
+
+/**
+ * `git log --full-history -- <path>` from HEAD. In a history without merges (where the history index
+ * applies) that is exactly the commits that changed the path, so the index names them and git only
+ * reads those; otherwise git walks. --full-history: a side branch's commit counts even when a merge
+ * took the other side's file.
+ */
+async function pathLog(reg: Registry, path: string, at?: { head: string; models: () => number }): Promise<LogEntry[]> {
+  if (at) {
+    const idx = await historyIndexAt({ root: reg.root, cacheDir: join(reg.gitDir, 'modelgit'), head: at.head, models: at.models });
+    const commits = idx?.commitsChanging(path, at.head);
+    if (commits && commits.length <= MAX_NAMED_COMMITS) return commits.length ? reg.git.log(['--no-walk=unsorted', ...commits]) : [];
+  }
+  return reg.git.log(['--full-history', '--', path]);
+}
+
 /** Whether `a` is an ancestor of `b` (git's own answer; a commit is its own ancestor). */
 async function isAncestor(reg: Registry, a: string, b: string): Promise<boolean> {
   const r = await reg.git.run(['merge-base', '--is-ancestor', a, b]);
@@ -170,14 +190,10 @@ async function isAncestor(reg: Registry, a: string, b: string): Promise<boolean>
  * model but promote/demote changes its file; those change stages.yaml. Two path-limited walks, not
  * one with both paths: git (2.39) uses its Bloom filters only for a single path.
  */
-export async function modelHistory(reg: Registry, id: string, path: string): Promise<HistoryEntry[]> {
+export async function modelHistory(reg: Registry, id: string, path: string, at?: { head: string; models: () => number }): Promise<HistoryEntry[]> {
   assertSafeName('model id', id, 'ID');
   const names = (e: LogEntry): boolean => !!e.trailers['Model-Action']?.[0] && (e.trailers['Model-Id'] ?? []).includes(id);
-  // --full-history: a side branch's commit counts even when a merge took the other side's file.
-  const [own, staged] = await Promise.all([
-    reg.git.log(['--full-history', '--', path]),
-    reg.git.log(['--full-history', '--', STAGES_FILE]),
-  ]);
+  const [own, staged] = await Promise.all([pathLog(reg, path, at), pathLog(reg, STAGES_FILE, at)]);
   const files = own.filter(names);
   const seen = new Set(files.map((e) => e.commit));
   const stages = staged.filter((e) => names(e) && !seen.has(e.commit));

@@ -16,7 +16,8 @@ export interface ShowAnswer {
 
 export async function show(reg: Registry, id: string): Promise<ShowAnswer> {
   assertSafeName('model id', id, 'ID');
-  const model = (await reg.snapshot()).byId.get(id);
+  const snap = await reg.snapshot();
+  const model = snap.byId.get(id);
   if (!model) {
     const removal = await findRemoval(reg, id);
     if (removal) {
@@ -28,7 +29,7 @@ export async function show(reg: Registry, id: string): Promise<ShowAnswer> {
     throw new NotFoundError(`no model ${JSON.stringify(id)} in the registry, and none was ever removed`, { hint: 'modelgit list shows the ids' });
   }
   const meta = model.metadata;
-  const [assignments, entries] = await Promise.all([reg.stages(), modelHistory(reg, id, model.path)]);
+  const [assignments, entries] = await Promise.all([reg.stages(), modelHistory(reg, id, model.path, snap.commit ? { head: snap.commit, models: () => snap.models.length } : undefined)]);
   const byStage = assignments[meta.algorithm] ?? {};
   const stages = Object.keys(byStage).filter((s) => byStage[s] === id);
   return { metadata: meta, stages, history: entries, path: model.path };

@@ -25,7 +25,8 @@ const LineCounter = function LineCounter() {
 export type SchemaName = 'model' | 'config' | 'stages';
 
 const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
-const COMPILED_DIR = new URL('./compiled/', import.meta.url);
+// From the package root, so the path holds in the CLI bundle (dist/cli) as in dist/schema.
+const COMPILED_DIR = new URL('../../dist/schema/compiled/', import.meta.url);
 const AJV_OPTIONS: AjvOptions = { allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true };
 
 let ajvInstance: Ajv2020 | undefined;
