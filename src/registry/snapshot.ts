@@ -145,9 +145,17 @@ async function resolveModelsTree(git: Git, rev: string, modelsDir: string): Prom
   return { commit: cm[1], tree: tm?.[1], head: hm?.[1] };
 }
 
-// JSON.stringify(JSON.parse(t)) gives back the same value for every JSON text except where a
-// number parses to -0 or overflows to ±Infinity; texts that might hold one are kept as they are.
-const NOT_ROUND_TRIP = /-0(?![1-9])|[eE][+-]?\d{3}|\d{300}/;
+/**
+ * Whether JSON.stringify of a parsed value parses back to the same value: always, except where a
+ * number parsed to -0 or overflowed to ±Infinity (strings, keys and every other number survive).
+ */
+export function roundTrips(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0);
+  if (v === null || typeof v !== 'object') return true;
+  if (Array.isArray(v)) return v.every(roundTrips);
+  for (const k in v) if (!roundTrips((v as Record<string, unknown>)[k])) return false;
+  return true;
+}
 
 /**
  * Reads the listed blobs and records what parsing each gives. A model's text is kept minified
@@ -159,7 +167,7 @@ async function indexEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>
   const record = (i: number, text: string) => {
     const f = files[i]!;
     const { model, problem } = parseModelBlob(f.path, text, config);
-    const kept = model && !NOT_ROUND_TRIP.test(text) ? JSON.stringify(model.metadata) : text;
+    const kept = model && roundTrips(model.metadata) ? JSON.stringify(model.metadata) : text;
     entries[i] = writer.add(f.path, f.oid, kept, problem);
   };
   await git.forEachObject(
@@ -616,8 +624,9 @@ function buildSection(algorithm: string, key: string, list: { e: IndexEntry }[],
         if (!meta) throw new Error(`${e.path} no longer parses as it did when it was indexed`);
       }
       text = Buffer.from(str);
-      // A text that might not survive JSON.stringify (-0, overflow) gets no summary: its readers parse it.
-      summary = NOT_ROUND_TRIP.test(str) ? 0 : summarize(meta);
+      // A summary that wouldn't survive JSON.stringify (-0, overflow) isn't kept: its readers parse the text.
+      const made = summarize(meta);
+      summary = roundTrips(made) ? made : 0;
     }
     texts.push(text);
     const item: SectionItem = [id, oid, off, text.length, crc32(text) >>> 0, summary];
