@@ -480,17 +480,16 @@ export class SnapshotCache {
     }
   }
 
-  /** Writes a section built in memory (offsets relative to its texts). */
-  saveSection(section: Section): void {
+  /** Writes a section: its items (offsets relative to the texts) and the texts, in item order. */
+  saveSection(algorithm: string, key: string, items: SectionItem[], texts: Buffer[]): void {
     if (!this.writable) return;
-    const index = Buffer.from(JSON.stringify(section.items));
+    const index = Buffer.from(JSON.stringify(items));
     let bytes = 0;
-    for (const item of section.items) bytes += item[ITEM_LEN];
-    const h: SectionHeader = { format: SUMMARY_FORMAT, key: section.key, algorithm: section.algorithm, models_dir: this.modelsDir, count: section.items.length, index_bytes: index.length, texts_bytes: bytes, crc: crc32(index) >>> 0 };
-    const file = this.sectionFile(section.algorithm, section.key);
-    const texts = section.texts.bytes(section.textsAt, bytes);
-    this.atomicWrite(file, [Buffer.from(`${SECTION_MAGIC}\n${JSON.stringify(h)}\n`), index, texts]);
-    this.pruneSections(section.algorithm, file);
+    for (const t of texts) bytes += t.length;
+    const h: SectionHeader = { format: SUMMARY_FORMAT, key, algorithm, models_dir: this.modelsDir, count: items.length, index_bytes: index.length, texts_bytes: bytes, crc: crc32(index) >>> 0 };
+    const file = this.sectionFile(algorithm, key);
+    this.atomicWrite(file, [Buffer.from(`${SECTION_MAGIC}\n${JSON.stringify(h)}\n`), index, ...texts]);
+    this.pruneSections(algorithm, file);
   }
 
   /** The cache files holding the index of `tree` (a .full, or a .delta and its base). */

@@ -633,9 +633,10 @@ function buildSection(algorithm: string, key: string, list: { e: IndexEntry }[],
     off += text.length;
     return item;
   });
-  const section: Section = { algorithm, key, items, texts: new MemoryTexts(Buffer.concat(texts, off)), textsAt: 0, file: '' };
-  ctx.cache.saveSection(section);
-  return section;
+  // Written from the texts where they lie (no copy of them all), then read back like any hit;
+  // only a cache that can't be written keeps them in memory.
+  ctx.cache.saveSection(algorithm, key, items, texts);
+  return ctx.cache.loadSection(algorithm, key) ?? { algorithm, key, items, texts: new MemoryTexts(Buffer.concat(texts, off)), textsAt: 0, file: '' };
 }
 
 function gitText(oid: string, ctx: LazyContext): string {
