@@ -1,11 +1,12 @@
 // Which dataset a query means when the user didn't say. Pure.
+import { summaryOf } from './summary.js';
 import type { Model } from './types.js';
 
 /** Datasets on which at least one of `models` has a numeric `metric` result, sorted. */
 export function datasetsWithMetric(models: Model[], metric: string): string[] {
   const s = new Set<string>();
   for (const m of models) {
-    for (const r of m.metadata.testing ?? []) {
+    for (const r of summaryOf(m).testing ?? []) {
       const v = r.performance?.[metric];
       if (typeof v === 'number' && Number.isFinite(v)) s.add(r.dataset);
     }

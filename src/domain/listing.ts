@@ -1,6 +1,7 @@
 // Filtering and ordering models for `list`. Pure: the registry layer reads, this decides.
-import { algorithmOf, trainedAt } from './metadata.js';
-import { rankModels, type Score } from './selection.js';
+import { algorithmOf } from './metadata.js';
+import { dateOf, localeOrder, rankModels, sortNewestFirst, type Score } from './selection.js';
+import { summaryOf } from './summary.js';
 import type { Direction, Model } from './types.js';
 
 export interface ListFilter {
@@ -16,7 +17,7 @@ export function filterModels(models: Model[], f: ListFilter): Model[] {
   return models.filter((m) => {
     // algorithmOf first: the other algorithms' models are never parsed (snapshot cache).
     if (f.algorithm !== undefined && algorithmOf(m) !== f.algorithm) return false;
-    const meta = m.metadata;
+    const meta = summaryOf(m);
     if (f.dataset !== undefined && meta.training?.dataset !== f.dataset) return false;
     return tags.every((t) => (meta.tags ?? []).includes(t));
   });
@@ -24,7 +25,9 @@ export function filterModels(models: Model[], f: ListFilter): Model[] {
 
 /** Newest first by trained_at (else created_at); equal times put the later id (`_2`) first. */
 export function byNewestFirst(a: Model, b: Model): number {
-  return trainedAt(b.metadata).localeCompare(trainedAt(a.metadata)) || b.metadata.model_id.localeCompare(a.metadata.model_id);
+  const x = summaryOf(a);
+  const y = summaryOf(b);
+  return localeOrder(dateOf(y), dateOf(x)) || localeOrder(y.model_id, x.model_id);
 }
 
 export type ListSort =
@@ -40,8 +43,8 @@ export interface ListEntry {
 
 /** Orders models: newest first, or best first on a metric with untested models last (newest first). */
 export function sortListing(models: Model[], sort: ListSort): ListEntry[] {
-  if (sort.by === 'date' || sort.dataset === undefined) return [...models].sort(byNewestFirst).map((model) => ({ model }));
+  if (sort.by === 'date' || sort.dataset === undefined) return sortNewestFirst(models).map((model) => ({ model }));
   const { ranked, untested } = rankModels(models, { dataset: sort.dataset, metric: sort.metric, direction: sort.direction });
   // Untested models keep the date order of a plain listing (rankModels breaks same-second ties the other way).
-  return [...ranked.map((r) => ({ model: r.model, score: r.score })), ...[...untested].sort(byNewestFirst).map((model) => ({ model }))];
+  return [...ranked.map((r) => ({ model: r.model, score: r.score })), ...sortNewestFirst(untested).map((model) => ({ model }))];
 }

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
 import { metricDirection } from './metrics.js';
 import { datasetsOf, metricsOf, rankModels, type ScoreQuery } from './selection.js';
+import { summaryOf } from './summary.js';
 import type { Direction, Model, RegistryConfig, StageAssignments } from './types.js';
 
 export type RetentionDecisionKind = 'keep' | 'remove' | 'protect';
@@ -65,9 +66,9 @@ export function stageHolders(stages: StageAssignments): Map<string, string[]> {
 
 function protectionReason(model: Model, protectTags: string[], holders: Map<string, string[]>): string | undefined {
   const why: string[] = [];
-  const stages = holders.get(model.metadata.model_id);
+  const stages = holders.get(summaryOf(model).model_id);
   if (stages?.length) why.push(`holds stage ${stages.join(', ')}`);
-  const tags = (model.metadata.tags ?? []).filter((t) => protectTags.includes(t));
+  const tags = (summaryOf(model).tags ?? []).filter((t) => protectTags.includes(t));
   if (tags.length) why.push(`tagged ${tags.join(', ')}`);
   return why.length ? why.join('; ') : undefined;
 }
@@ -82,8 +83,8 @@ export function planRetention(input: RetentionInput): RetentionPlan {
   for (const m of input.models) {
     const why = protectionReason(m, input.protectTags, input.stageHolders);
     if (why) {
-      protectedIds.push(m.metadata.model_id);
-      decisions.push({ model_id: m.metadata.model_id, decision: 'protect', reason: why });
+      protectedIds.push(summaryOf(m).model_id);
+      decisions.push({ model_id: summaryOf(m).model_id, decision: 'protect', reason: why });
     } else {
       candidates.push(m);
     }
@@ -100,7 +101,7 @@ export function planRetention(input: RetentionInput): RetentionPlan {
   let position = 0;
   ranked.forEach((r, i) => {
     const keep = position++ < input.keep;
-    const id = r.model.metadata.model_id;
+    const id = summaryOf(r.model).model_id;
     (keep ? kept : removed).push(id);
     decisions.push({
       model_id: id,
@@ -112,7 +113,7 @@ export function planRetention(input: RetentionInput): RetentionPlan {
   });
   for (const m of untested) {
     const keep = position++ < input.keep;
-    const id = m.metadata.model_id;
+    const id = summaryOf(m).model_id;
     (keep ? kept : removed).push(id);
     const what = input.query ? `untested (no ${q.metric} result${on})` : 'untested';
     decisions.push({ model_id: id, decision: keep ? 'keep' : 'remove', reason: keep ? `${what}; among the newest within --keep ${input.keep}` : what });

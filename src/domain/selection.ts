@@ -1,8 +1,9 @@
 // Scoring and ranking models on one metric and dataset. Pure; shared by best, cleanup, compare,
 // promotion gates and resolve, so they can never disagree about which model is better.
 import { isBetter } from './metrics.js';
-import { algorithmOf, trainedAt } from './metadata.js';
-import type { Aggregate, Direction, Model, ModelMetadata, TestResult } from './types.js';
+import { algorithmOf } from './metadata.js';
+import { summaryOf, type ModelSummary } from './summary.js';
+import type { Aggregate, Direction, Model, TestResult } from './types.js';
 
 export interface ScoreQuery {
   dataset: string;
@@ -14,7 +15,10 @@ export interface ScoreQuery {
 
 export interface Score {
   value: number;
-  /** the result that gives the value (for mean: the latest one that has the metric) */
+  /**
+   * the result that gives the value (for mean: the latest one that has the metric); scored from a
+   * summary (summary.ts) it holds only dataset, tested_at and performance
+   */
   result: TestResult;
   /** index of that result in metadata.testing */
   resultIndex: number;
@@ -23,11 +27,11 @@ export interface Score {
 }
 
 /** A model's score on a dataset and metric, or undefined when it has no such result. */
-export function scoreOf(meta: ModelMetadata, q: ScoreQuery): Score | undefined {
+export function scoreOf(meta: ModelSummary, q: ScoreQuery): Score | undefined {
   const hits: { r: TestResult; i: number; v: number }[] = [];
   (meta.testing ?? []).forEach((r, i) => {
     const v = r.dataset === q.dataset ? r.performance?.[q.metric] : undefined;
-    if (typeof v === 'number' && Number.isFinite(v)) hits.push({ r, i, v });
+    if (typeof v === 'number' && Number.isFinite(v)) hits.push({ r: r as TestResult, i, v });
   });
   if (hits.length === 0) return undefined;
   const aggregate = q.aggregate ?? 'latest';
@@ -57,8 +61,47 @@ export interface Ranking {
   untested: Model[];
 }
 
-function byNewest(a: Model, b: Model): number {
-  return trainedAt(b.metadata).localeCompare(trainedAt(a.metadata)) || a.metadata.model_id.localeCompare(b.metadata.model_id);
+// One collator for every comparison: String#localeCompare builds the same one per call.
+const collator = new Intl.Collator();
+
+/**
+ * `a.localeCompare(b)`, without the collator for strings of one shape (same length, differing only
+ * where both hold ASCII digits, as timestamps of one format and most ids do): there collation
+ * orders the first differing digit, which code units order the same way.
+ */
+export function localeOrder(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a.length === b.length) {
+    let i = 0;
+    for (; i < a.length; i++) {
+      const x = a.charCodeAt(i);
+      const y = b.charCodeAt(i);
+      if (x !== y && !(x >= 48 && x <= 57 && y >= 48 && y <= 57)) break;
+    }
+    if (i === a.length) return a < b ? -1 : 1;
+  }
+  return collator.compare(a, b);
+}
+
+/** When the model was trained or created, for sorting by date (metadata.ts's trainedAt, for summaries). */
+export function dateOf(s: ModelSummary): string {
+  return s.training?.trained_at ?? s.created_at ?? '';
+}
+
+/** A model with its sort keys read once (comparators run n·log n times). */
+interface Keyed<T> {
+  item: T;
+  date: string;
+  id: string;
+}
+
+function keyed<T>(item: T, s: ModelSummary): Keyed<T> {
+  return { item, date: dateOf(s), id: s.model_id };
+}
+
+/** Newest first; equal times put the smaller id first. */
+function newestFirst(a: Keyed<unknown>, b: Keyed<unknown>): number {
+  return localeOrder(b.date, a.date) || localeOrder(a.id, b.id);
 }
 
 /**
@@ -66,19 +109,29 @@ function byNewest(a: Model, b: Model): number {
  * an equal newcomer), then to the smaller id, so the answer is stable.
  */
 export function rankModels(models: Model[], q: ScoreQuery): Ranking {
-  const ranked: RankedModel[] = [];
-  const untested: Model[] = [];
+  const ranked: Keyed<RankedModel>[] = [];
+  const untested: Keyed<Model>[] = [];
   for (const model of models) {
-    const score = scoreOf(model.metadata, q);
-    if (score) ranked.push({ model, score });
-    else untested.push(model);
+    const s = summaryOf(model);
+    const score = scoreOf(s, q);
+    if (score) ranked.push(keyed({ model, score }, s));
+    else untested.push(keyed(model, s));
   }
   ranked.sort((a, b) => {
-    if (a.score.value !== b.score.value) return isBetter(a.score.value, b.score.value, q.direction) ? -1 : 1;
-    return trainedAt(a.model.metadata).localeCompare(trainedAt(b.model.metadata)) || a.model.metadata.model_id.localeCompare(b.model.metadata.model_id);
+    const x = a.item.score.value;
+    const y = b.item.score.value;
+    if (x !== y) return isBetter(x, y, q.direction) ? -1 : 1;
+    return localeOrder(a.date, b.date) || localeOrder(a.id, b.id);
   });
-  untested.sort(byNewest);
-  return { ranked, untested };
+  untested.sort(newestFirst);
+  return { ranked: ranked.map((k) => k.item), untested: untested.map((k) => k.item) };
+}
+
+/** Models newest first by trained_at (else created_at); equal times put the later id (`_2`) first. */
+export function sortNewestFirst(models: Model[]): Model[] {
+  const keys = models.map((m) => keyed(m, summaryOf(m)));
+  keys.sort((a, b) => localeOrder(b.date, a.date) || localeOrder(b.id, a.id));
+  return keys.map((k) => k.item);
 }
 
 export interface Selection {
@@ -97,14 +150,14 @@ export function selectBest(models: Model[], q: ScoreQuery): Selection | undefine
 /** Every dataset any of the models was tested on, sorted. */
 export function datasetsOf(models: Model[]): string[] {
   const s = new Set<string>();
-  for (const m of models) for (const r of m.metadata.testing ?? []) s.add(r.dataset);
+  for (const m of models) for (const r of summaryOf(m).testing ?? []) s.add(r.dataset);
   return [...s].sort();
 }
 
 /** Every metric recorded on `dataset` (or on any dataset), sorted. */
 export function metricsOf(models: Model[], dataset?: string): string[] {
   const s = new Set<string>();
-  for (const m of models) for (const r of m.metadata.testing ?? []) if (!dataset || r.dataset === dataset) for (const k of Object.keys(r.performance ?? {})) s.add(k);
+  for (const m of models) for (const r of summaryOf(m).testing ?? []) if (!dataset || r.dataset === dataset) for (const k of Object.keys(r.performance ?? {})) s.add(k);
   return [...s].sort();
 }
 

@@ -16,12 +16,14 @@ import {
 import { chooseDataset, datasetsWithMetric } from '../domain/datasets.js';
 import { metricDirection } from '../domain/metrics.js';
 import { assertSafeName } from '../domain/names.js';
-import { modelsOf, selectBest, type Selection } from '../domain/selection.js';
+import { summaryOf } from '../domain/summary.js';
+import { scoreOf, selectBest, type Selection } from '../domain/selection.js';
 import type { Aggregate, Direction, Model, ModelMetadata } from '../domain/types.js';
 import type { Registry } from './registry.js';
 import { assertAggregate, assertDirection, headRevision, resolveRevision, unknownDirection } from './query-options.js';
 import { withWriteLock } from './transaction.js';
 import { commitsChanging } from './history-index.js';
+import { registryModels } from './snapshot.js';
 import { pushTarget, type PushTarget } from './branches.js';
 import { deleteTags, fetchRemote, isAncestor, pushRefs, pushRetries, retryDelay } from './push.js';
 import type { PushInfo } from './write.js';
@@ -151,8 +153,8 @@ async function recordAndPush(reg: Registry, r: Resolved, target: PushTarget): Pr
 }
 
 async function answerAt(reg: Registry, r: Resolved, revision: string, atLabel?: string): Promise<BestOutcome> {
-  const snap = await reg.snapshot(revision);
-  const models = modelsOf(snap.models, r.algorithm);
+  const view = await registryModels(reg, r.algorithm, revision);
+  const models = view.models;
   if (models.length === 0) {
     throw new NotFoundError(`no ${r.algorithm} model in the registry${atLabel ? ` at ${atLabel}` : ''}`, {
       hint: 'modelgit list shows the algorithms and ids',
@@ -170,15 +172,20 @@ async function answerAt(reg: Registry, r: Resolved, revision: string, atLabel?: 
   const dataset = choice.dataset;
   const direction = metricDirection(reg.config, r.metric, r.direction);
   if (!direction) throw unknownDirection(r.metric);
-  const pick = selectBest(models, { dataset, metric: r.metric, direction, aggregate: r.aggregate });
-  if (!pick) {
+  const query = { dataset, metric: r.metric, direction, aggregate: r.aggregate };
+  const ranked = selectBest(models, query);
+  if (!ranked) {
     const elsewhere = datasetsWithMetric(models, r.metric);
     throw new NotFoundError(`no ${r.algorithm} model has a ${r.metric} result on ${dataset}`, {
       hint: elsewhere.length ? `${r.metric} was recorded on: ${elsewhere.join(', ')}` : undefined,
     });
   }
-  const answer = buildAnswer(r, dataset, direction, pick, revision, await findRecordingCommit(reg, revision, pick, { head: atLabel === undefined ? revision : undefined, models: () => snap.models.length }));
-  return { answer, metadata: pick.best.model.metadata, problems: snap.problems };
+  // Ranked on summaries; the winner's score again from its whole metadata, so its result is the full one.
+  const pick: Selection = { ...ranked, best: { model: ranked.best.model, score: scoreOf(ranked.best.model.metadata, query)! } };
+  // (the history index's background build is started for algorithms of 1,000 models or more)
+  const recorded = await findRecordingCommit(reg, revision, pick, { head: atLabel === undefined ? revision : undefined, models: () => models.length });
+  const answer = buildAnswer(r, dataset, direction, pick, revision, recorded);
+  return { answer, metadata: pick.best.model.metadata, problems: view.problems };
 }
 
 function buildAnswer(r: Resolved, dataset: string, direction: Direction, pick: Selection, revision: string, commit: string | null): BestAnswer {
@@ -195,7 +202,7 @@ function buildAnswer(r: Resolved, dataset: string, direction: Direction, pick: S
     candidates: pick.candidates,
     commit,
     tested_at: pick.best.score.result.tested_at ?? null,
-    runner_up: pick.runnerUp ? { model_id: pick.runnerUp.model.metadata.model_id, value: pick.runnerUp.score.value } : null,
+    runner_up: pick.runnerUp ? { model_id: summaryOf(pick.runnerUp.model).model_id, value: pick.runnerUp.score.value } : null,
     revision,
   };
 }

@@ -9,10 +9,16 @@
 //   <tree>.full   every metadata file of that tree: path, blob id, parse outcome, and its text
 //   <tree>.delta  the changes from a .full base to that tree (small; written after each commit)
 //   HEAD          the tree the last read of HEAD used: the starting point for the next diff
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writevSync } from 'node:fs';
+//   <tree>.sum    that tree's summary manifest: the problems a snapshot reports, and per algorithm
+//                 the key of its summary section (list/best/cleanup read these two files only)
+//   <algo>.<key>.alg  one algorithm's summary section: per model its id, blob id, summary
+//                 (summary.ts) and text, keyed by a hash of the algorithm's files and blob ids
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { ErrorLocation } from '../errors.js';
+import type { ModelSummary } from '../domain/summary.js';
 
 export const CACHE_FORMAT = 2;
 const MAGIC = 'modelgit-snapshot-cache';
@@ -23,7 +29,7 @@ export interface TextSource {
   bytes(off: number, len: number): Buffer;
 }
 
-class MemoryTexts implements TextSource {
+export class MemoryTexts implements TextSource {
   constructor(private readonly buf: Buffer) {}
   bytes(off: number, len: number): Buffer {
     return this.buf.subarray(off, off + len);
@@ -38,6 +44,7 @@ class FileTexts implements TextSource {
   private readonly chunks = new Map<number, Buffer>();
   constructor(private readonly fd: number, private readonly size: number) {}
   bytes(off: number, len: number): Buffer {
+    if (off + len > this.size) throw new CorruptCacheError('text out of range');
     const first = Math.floor(off / CHUNK);
     if (Math.floor((off + len - 1) / CHUNK) === first || len === 0) {
       let chunk = this.chunks.get(first);
@@ -106,6 +113,71 @@ interface Header {
 }
 
 export class CorruptCacheError extends Error {}
+
+export const SUMMARY_FORMAT = 1;
+const MANIFEST_MAGIC = 'modelgit-summary-manifest';
+const SECTION_MAGIC = 'modelgit-summary-section';
+
+/** What list/best/cleanup need of a tree besides its models' summaries. */
+export interface Manifest {
+  format: number;
+  tree: string;
+  models_dir: string;
+  /** metadata files in the tree */
+  count: number;
+  /** the snapshot's problems, in its order */
+  problems: ErrorLocation[];
+  /** per algorithm directory with a file that parsed: name, section key, how many of its models count (in path order) */
+  algorithms: [name: string, key: string, models: number][];
+  /** files that parsed but whose id an earlier file holds (reported among the problems) */
+  excluded: string[];
+  /** the index files it was made from, kept fresh so pruning keeps them */
+  index: string[];
+}
+
+/** [model id, blob id, text offset, text length, text crc32, summary or 0 when the summary can't be trusted to round-trip] */
+export type SectionItem = [id: string, oid: string, off: number, len: number, crc: number, summary: ModelSummary | 0];
+export const ITEM_ID = 0;
+export const ITEM_OID = 1;
+export const ITEM_OFF = 2;
+export const ITEM_LEN = 3;
+export const ITEM_CRC = 4;
+export const ITEM_SUMMARY = 5;
+
+interface SectionHeader {
+  format: number;
+  key: string;
+  algorithm: string;
+  models_dir: string;
+  count: number;
+  index_bytes: number;
+  texts_bytes: number;
+  crc: number;
+}
+
+/** One algorithm's models (every file of its directory that parsed), in path order. */
+export interface Section {
+  algorithm: string;
+  key: string;
+  items: SectionItem[];
+  texts: TextSource;
+  textsAt: number;
+  file: string;
+}
+
+/** A section item's text, or undefined when it fails its checksum (the section file is damaged). */
+export function sectionText(s: Section, item: SectionItem): Buffer | undefined {
+  const buf = s.texts.bytes(s.textsAt + item[ITEM_OFF], item[ITEM_LEN]);
+  return crc32(buf) >>> 0 === item[ITEM_CRC] ? buf : undefined;
+}
+
+/** The key of a section: a hash of what it is made from (the algorithm's files and their blob ids). */
+export function sectionKey(modelsDir: string, algorithm: string, files: { id: string; oid: string }[]): string {
+  const h = createHash('sha1');
+  h.update(`${SUMMARY_FORMAT}\0${modelsDir}\0${algorithm}\0`);
+  for (const f of files) h.update(`${f.id}\0${f.oid}\n`);
+  return h.digest('hex');
+}
 
 export function oidOf(e: IndexEntry): string {
   return e.oids.toString('hex', e.oidAt, e.oidAt + 20);
@@ -327,6 +399,126 @@ export class SnapshotCache {
     }
   }
 
+  // ---------- summaries ----------
+
+  /** The summary manifest of `tree`, or undefined (a damaged one is removed with a warning). */
+  loadManifest(tree: string): Manifest | undefined {
+    const file = join(this.dir, `${tree}.sum`);
+    let buf: Buffer;
+    try {
+      buf = readFileSync(file);
+    } catch {
+      return undefined;
+    }
+    try {
+      const nl1 = buf.indexOf(10);
+      if (nl1 < 0 || buf.toString('latin1', 0, nl1) !== MANIFEST_MAGIC) throw new CorruptCacheError('not a summary manifest');
+      const sp = buf.indexOf(32, nl1 + 1);
+      if (sp < 0 || buf[buf.length - 1] !== 10) throw new CorruptCacheError('truncated');
+      const body = buf.subarray(sp + 1, buf.length - 1);
+      if (crc32(body) >>> 0 !== Number.parseInt(buf.toString('latin1', nl1 + 1, sp), 16)) throw new CorruptCacheError('checksum mismatch');
+      const m = JSON.parse(body.toString('utf8')) as Manifest;
+      if (m.format !== SUMMARY_FORMAT) throw new CorruptCacheError(`format ${m.format}, expected ${SUMMARY_FORMAT}`);
+      if (m.tree !== tree) throw new CorruptCacheError('manifest names another tree');
+      if (m.models_dir !== this.modelsDir) throw new CorruptCacheError('written for another models_dir');
+      // The index it was made from stays the most recently used, so pruning keeps it.
+      for (const f of m.index) touch(join(this.dir, f));
+      return m;
+    } catch (e) {
+      this.corrupt(file, e instanceof CorruptCacheError ? e.message : String(e));
+      return undefined;
+    }
+  }
+
+  saveManifest(m: Manifest): void {
+    const body = Buffer.from(JSON.stringify(m));
+    this.atomicWrite(join(this.dir, `${m.tree}.sum`), [Buffer.from(`${MANIFEST_MAGIC}\n${(crc32(body) >>> 0).toString(16)} `), body, Buffer.from('\n')]);
+  }
+
+  private sectionFile(algorithm: string, key: string): string {
+    return join(this.dir, `${Buffer.from(algorithm).toString('hex')}.${key}.alg`);
+  }
+
+  /** One algorithm's summary section, or undefined (a damaged one is removed with a warning). */
+  loadSection(algorithm: string, key: string): Section | undefined {
+    const file = this.sectionFile(algorithm, key);
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch {
+      return undefined;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const texts = new FileTexts(fd, size);
+      const head = texts.bytes(0, Math.min(size, 4096));
+      const nl1 = head.indexOf(10);
+      const nl2 = head.indexOf(10, nl1 + 1);
+      if (nl1 < 0 || head.toString('latin1', 0, nl1) !== SECTION_MAGIC) throw new CorruptCacheError('not a summary section');
+      if (nl2 < 0) throw new CorruptCacheError('truncated header');
+      let h: SectionHeader;
+      try {
+        h = JSON.parse(head.toString('utf8', nl1 + 1, nl2)) as SectionHeader;
+      } catch {
+        throw new CorruptCacheError('unreadable header');
+      }
+      if (h.format !== SUMMARY_FORMAT) throw new CorruptCacheError(`format ${h.format}, expected ${SUMMARY_FORMAT}`);
+      if (h.key !== key || h.algorithm !== algorithm || h.models_dir !== this.modelsDir) throw new CorruptCacheError('header names another section');
+      const indexAt = nl2 + 1;
+      const textsAt = indexAt + h.index_bytes;
+      if (size !== textsAt + h.texts_bytes) throw new CorruptCacheError('truncated or padded');
+      const index = texts.bytes(indexAt, h.index_bytes);
+      if (crc32(index) >>> 0 !== h.crc) throw new CorruptCacheError('checksum mismatch');
+      const items = JSON.parse(index.toString('utf8')) as SectionItem[];
+      if (!Array.isArray(items) || items.length !== h.count) throw new CorruptCacheError('model count mismatch');
+      touch(file);
+      return { algorithm, key, items, texts, textsAt, file };
+    } catch (e) {
+      closeSync(fd);
+      this.corrupt(file, e instanceof CorruptCacheError ? e.message : String(e));
+      return undefined;
+    }
+  }
+
+  /** Writes a section: its items (offsets relative to the texts) and the texts, in item order. */
+  saveSection(algorithm: string, key: string, items: SectionItem[], texts: Buffer[]): void {
+    if (!this.writable) return;
+    const index = Buffer.from(JSON.stringify(items));
+    let bytes = 0;
+    for (const t of texts) bytes += t.length;
+    const h: SectionHeader = { format: SUMMARY_FORMAT, key, algorithm, models_dir: this.modelsDir, count: items.length, index_bytes: index.length, texts_bytes: bytes, crc: crc32(index) >>> 0 };
+    const file = this.sectionFile(algorithm, key);
+    this.atomicWrite(file, [Buffer.from(`${SECTION_MAGIC}\n${JSON.stringify(h)}\n`), index, ...texts]);
+    this.pruneSections(algorithm, file);
+  }
+
+  /** The cache files holding the index of `tree` (a .full, or a .delta and its base). */
+  indexFiles(tree: string): string[] {
+    if (existsSync(this.file(tree, 'full'))) return [`${tree}.full`];
+    try {
+      const buf = readFileSync(this.file(tree, 'delta'));
+      const nl1 = buf.indexOf(10);
+      const base = (JSON.parse(buf.toString('utf8', nl1 + 1, buf.indexOf(10, nl1 + 1))) as Header).base;
+      return base ? [`${tree}.delta`, `${base}.full`] : [];
+    } catch {
+      return [];
+    }
+  }
+
+  /** An algorithm keeps its three most recently used sections (a branch switch finds its own). */
+  private pruneSections(algorithm: string, keep: string): void {
+    const prefix = `${Buffer.from(algorithm).toString('hex')}.`;
+    let names: string[];
+    try {
+      names = readdirSync(this.dir).filter((n) => n.startsWith(prefix) && n.endsWith('.alg') && n.split('.').length === 3);
+    } catch {
+      return;
+    }
+    const aged = names.map((n) => ({ n, t: join(this.dir, n) === keep ? Infinity : mtime(join(this.dir, n)) }));
+    aged.sort((a, b) => b.t - a.t);
+    for (const a of aged.slice(3)) remove(join(this.dir, a.n));
+  }
+
   /** Keeps the two most recently used full indexes and the deltas that apply to them. */
   private prune(keep: string): void {
     let names: string[];
@@ -359,7 +551,10 @@ export class SnapshotCache {
         base = undefined;
       }
       if (i >= 64 || !base || !kept.has(base)) remove(join(this.dir, d.n));
+      else kept.add(d.n.slice(0, -'.delta'.length));
     });
+    // A manifest goes with the index of its tree.
+    for (const n of names) if (n.endsWith('.sum') && !kept.has(n.slice(0, -'.sum'.length))) remove(join(this.dir, n));
     // Temporary files left by a killed writer.
     for (const n of names) if (n.includes('.tmp-') && Date.now() - stat(n) > 60_000) remove(join(this.dir, n));
   }
@@ -370,6 +565,14 @@ function remove(file: string): void {
     unlinkSync(file);
   } catch {
     /* gone already */
+  }
+}
+
+function mtime(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 

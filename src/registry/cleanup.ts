@@ -16,12 +16,13 @@ import {
   type RetentionDecision,
   type RetentionPlan,
 } from '../domain/retention.js';
-import { modelsOf, type ScoreQuery } from '../domain/selection.js';
-import { algorithmOf } from '../domain/metadata.js';
+import type { ScoreQuery } from '../domain/selection.js';
+import { summaryOf } from '../domain/summary.js';
 import type { Direction, Model } from '../domain/types.js';
 import { highestTagNumber } from './decision-tags.js';
 import type { Registry } from './registry.js';
 import { commitMessage, type CommitSpec } from './transaction.js';
+import { registryModels } from './snapshot.js';
 
 export interface CleanupOptions {
   algorithm: string;
@@ -63,7 +64,6 @@ export interface CleanupAnswer {
 
 interface CleanupPlan {
   models: Model[];
-  all: Model[];
   query?: ScoreQuery;
   retention: RetentionPlan;
 }
@@ -77,10 +77,10 @@ function validate(opts: CleanupOptions): void {
 }
 
 async function planCleanup(reg: Registry, opts: CleanupOptions): Promise<CleanupPlan> {
-  const snap = await reg.snapshot();
-  const models = modelsOf(snap.models, opts.algorithm);
+  const view = await registryModels(reg, opts.algorithm);
+  const models = view.models;
   if (models.length === 0) {
-    const algorithms = [...new Set(snap.models.map(algorithmOf))].sort();
+    const algorithms = view.algorithms;
     throw new NotFoundError(`no ${opts.algorithm} models in the registry`, {
       hint: algorithms.length ? `algorithms here: ${algorithms.join(', ')}` : 'the registry has no models yet',
     });
@@ -93,7 +93,7 @@ async function planCleanup(reg: Registry, opts: CleanupOptions): Promise<Cleanup
     protectTags: reg.config.protect.tags,
     stageHolders: stageHolders(await reg.stages()),
   });
-  return { models, all: snap.models, query, retention };
+  return { models, query, retention };
 }
 
 function reasonLines(plan: RetentionPlan): string[] {
@@ -153,12 +153,13 @@ function canonicalPath(p: string): string {
   return join(lexists(parent) ? realpathSync(parent) : canonicalPath(parent), basename(p));
 }
 
-function artifactTargets(reg: Registry, plan: CleanupPlan): ArtifactTarget[] {
+/** `all`: every model of the snapshot the plan was made on (artifacts may be shared across algorithms). */
+function artifactTargets(reg: Registry, plan: CleanupPlan, all: Model[]): ArtifactTarget[] {
   const removed = new Set(plan.retention.removed);
-  const byId = new Map(plan.models.map((m) => [m.metadata.model_id, m]));
+  const byId = new Map(plan.models.map((m) => [summaryOf(m).model_id, m]));
   return planArtifactDeletion({
     removed: plan.retention.removed.map((id) => byId.get(id)!), // reported in removal order
-    remaining: plan.all.filter((m) => !removed.has(m.metadata.model_id)),
+    remaining: all.filter((m) => !removed.has(m.metadata.model_id)),
     root: reg.root,
     gitDir: reg.gitDir,
     home: homedir(),
@@ -216,16 +217,19 @@ export async function cleanup(reg: Registry, opts: CleanupOptions): Promise<Clea
   if (opts.dryRun) {
     const plan = await planCleanup(reg, opts);
     const answer = answerFor(opts, plan, null, null);
-    if (opts.deleteArtifacts) answer.artifacts = await applyArtifacts(reg, artifactTargets(reg, plan), true);
+    if (opts.deleteArtifacts) answer.artifacts = await applyArtifacts(reg, artifactTargets(reg, plan, (await reg.snapshot()).models), true);
     return answer;
   }
   let planned: CleanupPlan | undefined;
+  let plannedAll: Model[] = [];
   const answer = await reg.write<CleanupAnswer>(async () => {
     const plan = await planCleanup(reg, opts);
     planned = plan;
+    // The snapshot the plan was made on (HEAD under the lock), for the artifacts still in use.
+    if (opts.deleteArtifacts) plannedAll = (await reg.snapshot()).models;
     if (plan.retention.removed.length === 0) return { nothing: answerFor(opts, plan, null, null) };
     const message = cleanupMessage(opts, plan);
-    const byId = new Map(plan.models.map((m) => [m.metadata.model_id, m]));
+    const byId = new Map(plan.models.map((m) => [summaryOf(m).model_id, m]));
     // Numbered under the lock (and, with --push, after fetching the remote's tags), and made by the
     // write engine with the commit so a push carries both atomically.
     const tag = `cleanup/${opts.algorithm}/${(await highestTagNumber(reg.git, `cleanup/${opts.algorithm}`)) + 1}`;
@@ -236,6 +240,6 @@ export async function cleanup(reg: Registry, opts: CleanupOptions): Promise<Clea
     };
   });
   // Artifacts go only once the commit stands; a failed commit leaves every byte where it was.
-  if (opts.deleteArtifacts && answer.commit && planned) answer.artifacts = await applyArtifacts(reg, artifactTargets(reg, planned), false);
+  if (opts.deleteArtifacts && answer.commit && planned) answer.artifacts = await applyArtifacts(reg, artifactTargets(reg, planned, plannedAll), false);
   return answer;
 }

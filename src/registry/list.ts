@@ -6,8 +6,10 @@ import { filterModels, sortListing, type ListEntry, type ListSort } from '../dom
 import { metricDirection } from '../domain/metrics.js';
 import { assertSafeName } from '../domain/names.js';
 import type { Direction } from '../domain/types.js';
+import { summaryOf } from '../domain/summary.js';
 import type { Registry } from './registry.js';
 import { assertDirection, unknownDirection } from './query-options.js';
+import { registryModels } from './snapshot.js';
 
 export const DATE_SORT = 'trained_at';
 
@@ -53,8 +55,8 @@ export async function list(reg: Registry, q: ListQuery = {}): Promise<ListAnswer
   }
   if (q.limit !== undefined && (!Number.isSafeInteger(q.limit) || q.limit < 1)) throw new UsageError(`--limit must be a whole number of at least 1 (got ${q.limit})`);
 
-  const snap = await reg.snapshot();
-  const models = filterModels(snap.models, { algorithm: q.algorithm, dataset: q.dataset, tags: q.tags });
+  const view = await registryModels(reg, q.algorithm);
+  const models = filterModels(view.models, { algorithm: q.algorithm, dataset: q.dataset, tags: q.tags });
   const notes: string[] = [];
   let sort: ListSort = { by: 'date' };
   if (byMetric) {
@@ -67,10 +69,10 @@ export async function list(reg: Registry, q: ListQuery = {}): Promise<ListAnswer
     }
     const dataset = choice.kind === 'none' ? undefined : choice.dataset;
     sort = { by: 'metric', metric, dataset, direction };
-    if (models.length > 0 && (!dataset || !models.some((m) => m.metadata.testing.some((r) => r.dataset === dataset && typeof r.performance?.[metric] === 'number')))) {
+    if (models.length > 0 && (!dataset || !models.some((m) => summaryOf(m).testing.some((r) => r.dataset === dataset && typeof r.performance?.[metric] === 'number')))) {
       notes.push(`no listed model has a ${metric} result${dataset ? ` on ${dataset}` : ''}; sorted by date`);
     }
   }
   const entries = sortListing(models, sort);
-  return { entries: q.limit ? entries.slice(0, q.limit) : entries, total: entries.length, sort, problems: snap.problems, notes };
+  return { entries: q.limit ? entries.slice(0, q.limit) : entries, total: entries.length, sort, problems: view.problems, notes };
 }

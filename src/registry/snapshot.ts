@@ -4,12 +4,34 @@
 // thrown, so one bad file bypassing the hook can't take every read down.
 import type { ErrorLocation } from '../errors.js';
 import { parseModelPath } from '../domain/config.js';
-import { KNOWN_ALGORITHM } from '../domain/metadata.js';
+import { algorithmOf, KNOWN_ALGORITHM } from '../domain/metadata.js';
+import { modelsOf } from '../domain/selection.js';
+import { SUMMARY, summarize, type ModelSummary } from '../domain/summary.js';
 import type { Model, ModelMetadata, RegistryConfig } from '../domain/types.js';
 import { parseLsTree, type Git, type TreeEntry } from '../git/git.js';
 import { COMMIT_GRAPH_MIN_MODELS, maintainCommitGraph } from '../git/commit-graph.js';
 import { execFileSync } from 'node:child_process';
-import { applyChanges, cacheDisabled, EntryWriter, oidOf, SnapshotCache, textIntact, textOf, type CachedIndex, type IndexEntry } from './cache.js';
+import { crc32 } from 'node:zlib';
+import {
+  applyChanges,
+  cacheDisabled,
+  EntryWriter,
+  MemoryTexts,
+  ITEM_ID,
+  ITEM_OID,
+  ITEM_SUMMARY,
+  oidOf,
+  sectionKey,
+  sectionText,
+  SnapshotCache,
+  textIntact,
+  textOf,
+  type CachedIndex,
+  type IndexEntry,
+  type Manifest,
+  type Section,
+  type SectionItem,
+} from './cache.js';
 
 export interface Snapshot {
   /** the commit it was read from; undefined for the index or an empty repository */
@@ -123,9 +145,17 @@ async function resolveModelsTree(git: Git, rev: string, modelsDir: string): Prom
   return { commit: cm[1], tree: tm?.[1], head: hm?.[1] };
 }
 
-// JSON.stringify(JSON.parse(t)) gives back the same value for every JSON text except where a
-// number parses to -0 or overflows to ±Infinity; texts that might hold one are kept as they are.
-const NOT_ROUND_TRIP = /-0(?![1-9])|[eE][+-]?\d{3}|\d{300}/;
+/**
+ * Whether JSON.stringify of a parsed value parses back to the same value: always, except where a
+ * number parsed to -0 or overflowed to ±Infinity (strings, keys and every other number survive).
+ */
+export function roundTrips(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0);
+  if (v === null || typeof v !== 'object') return true;
+  if (Array.isArray(v)) return v.every(roundTrips);
+  for (const k in v) if (!roundTrips((v as Record<string, unknown>)[k])) return false;
+  return true;
+}
 
 /**
  * Reads the listed blobs and records what parsing each gives. A model's text is kept minified
@@ -137,7 +167,7 @@ async function indexEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>
   const record = (i: number, text: string) => {
     const f = files[i]!;
     const { model, problem } = parseModelBlob(f.path, text, config);
-    const kept = model && !NOT_ROUND_TRIP.test(text) ? JSON.stringify(model.metadata) : text;
+    const kept = model && roundTrips(model.metadata) ? JSON.stringify(model.metadata) : text;
     entries[i] = writer.add(f.path, f.oid, kept, problem);
   };
   await git.forEachObject(
@@ -202,14 +232,18 @@ function mergeChanges(before: CachedIndex, changes: IndexEntry[], removed: strin
   return { changes: merged, removed: gone };
 }
 
-async function readSnapshotCached(git: Git, config: Pick<RegistryConfig, 'models_dir'>, rev: string, cacheDir: string, warn?: (m: string) => void): Promise<Snapshot> {
-  const where = await resolveModelsTree(git, rev, config.models_dir);
-  if (where.uncached) return readSnapshotUncached(git, config, rev);
-  if (!where.commit) return emptySnapshot();
-  if (!where.tree) return emptySnapshot(where.commit);
-  const tree = where.tree;
-  const cache = new SnapshotCache(`${cacheDir}/snapshots`, config.models_dir, warn);
+interface LoadedEntries {
+  commit: string;
+  tree: string;
+  entries: IndexEntry[];
+  cache: SnapshotCache;
+  /** the cache files the entries came from (undefined when just built from git) */
+  files?: string[];
+}
 
+/** The index of `where.tree`: from the cache, a diff on HEAD's cached tree, or git (then cached). */
+async function loadEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>, where: { commit: string; tree: string; head?: string }, cacheDir: string, cache: SnapshotCache): Promise<LoadedEntries> {
+  const tree = where.tree;
   let entries: IndexEntry[] | undefined;
   let hitFiles: string[] | undefined;
   const hit = cache.load(tree);
@@ -240,12 +274,25 @@ async function readSnapshotCached(git: Git, config: Pick<RegistryConfig, 'models
       cache.saveFull(tree, entries);
     }
   }
-  // The next diff starts from what HEAD was: reads of other revisions don't move it.
-  if (where.commit === where.head) {
-    cache.setHeadTree(tree);
-    if (entries.length >= COMMIT_GRAPH_MIN_MODELS) maintainCommitGraph({ root: git.root, dir: cacheDir, head: where.commit });
-  }
-  return assemble(entries, { root: git.root, config, cache, files: hitFiles }, where.commit);
+  headUpkeep(git, cache, cacheDir, where, entries.length);
+  return { commit: where.commit, tree, entries, cache, files: hitFiles };
+}
+
+/** The next diff starts from what HEAD was: reads of other revisions don't move it. */
+function headUpkeep(git: Git, cache: SnapshotCache, cacheDir: string, where: { commit: string; tree: string; head?: string }, count: number): void {
+  if (where.commit !== where.head) return;
+  cache.setHeadTree(where.tree);
+  if (count >= COMMIT_GRAPH_MIN_MODELS) maintainCommitGraph({ root: git.root, dir: cacheDir, head: where.commit });
+}
+
+async function readSnapshotCached(git: Git, config: Pick<RegistryConfig, 'models_dir'>, rev: string, cacheDir: string, warn?: (m: string) => void): Promise<Snapshot> {
+  const where = await resolveModelsTree(git, rev, config.models_dir);
+  if (where.uncached) return readSnapshotUncached(git, config, rev);
+  if (!where.commit) return emptySnapshot();
+  if (!where.tree) return emptySnapshot(where.commit);
+  const cache = new SnapshotCache(`${cacheDir}/snapshots`, config.models_dir, warn);
+  const loaded = await loadEntries(git, config, { commit: where.commit, tree: where.tree, head: where.head }, cacheDir, cache);
+  return assemble(loaded.entries, { root: git.root, config, cache, files: loaded.files }, where.commit);
 }
 
 /** What a lazily parsed model needs to parse itself, or to fall back to git if its text is damaged. */
@@ -271,11 +318,15 @@ function parseEntry(entry: IndexEntry, ctx: LazyContext): ModelMetadata {
     const parsed = parseModelBlob(entry.path, textOf(entry), ctx.config);
     if (parsed.model) return parsed.model.metadata;
   }
-  // The cache file was damaged after it was checked at load: answer from git, rebuild next time.
-  ctx.cache.corrupt(ctx.files ?? [], `the text of ${entry.path} fails its checksum`);
-  const text = execFileSync('git', ['cat-file', 'blob', oidOf(entry)], { cwd: ctx.root, maxBuffer: 1 << 30 }).toString('utf8');
-  const parsed = parseModelBlob(entry.path, text, ctx.config);
-  if (!parsed.model) throw new Error(`${entry.path} no longer parses as it did when it was indexed`);
+  return parseFromGit(entry.path, oidOf(entry), ctx, ctx.files ?? []);
+}
+
+/** The cache file was damaged after it was checked at load: answer from git, rebuild next time. */
+function parseFromGit(path: string, oid: string, ctx: LazyContext, files: string[]): ModelMetadata {
+  ctx.cache.corrupt(files, `the text of ${path} fails its checksum`);
+  const text = execFileSync('git', ['cat-file', 'blob', oid], { cwd: ctx.root, maxBuffer: 1 << 30 }).toString('utf8');
+  const parsed = parseModelBlob(path, text, ctx.config);
+  if (!parsed.model) throw new Error(`${path} no longer parses as it did when it was indexed`);
   return parsed.model.metadata;
 }
 
@@ -316,26 +367,11 @@ function assemble(entries: IndexEntry[], ctx: LazyContext, commit: string): Snap
   let whole: { models: Model[]; byId: Map<string, Model>; problems: ErrorLocation[] } | undefined;
   const all = () => {
     if (whole) return whole;
-    const models: Model[] = [];
+    const sorted = sortOut(entries);
+    const models = sorted.models.map(modelAt);
     const ids = new Map<string, Model>();
-    const problems: ErrorLocation[] = [];
-    entries.forEach((e, i) => {
-      if (e.problem) {
-        problems.push(e.problem);
-        return;
-      }
-      // A file that parsed into a model has its model id as its name (parseModelBlob checks it).
-      const id = e.path.slice(e.path.lastIndexOf('/') + 1, -'.json'.length);
-      const dup = ids.get(id);
-      if (dup) {
-        problems.push({ file: e.path, line: 1, column: 1, pointer: '/model_id', rule: 'unique-id', message: `model id ${id} is also used by ${dup.path}` });
-        return;
-      }
-      const model = modelAt(i);
-      models.push(model);
-      ids.set(id, model);
-    });
-    return (whole = { models, byId: ids, problems });
+    for (const m of models) ids.set(idOfPath(m.path), m);
+    return (whole = { models, byId: ids, problems: sorted.problems });
   };
   // The model that holds `id`: the first file named <id>.json that parsed (later ones are duplicates).
   const find = (id: string): Model | undefined => {
@@ -361,6 +397,38 @@ function assemble(entries: IndexEntry[], ctx: LazyContext, commit: string): Snap
   }
   snap.byId = new LazyIdMap(() => all().byId, find);
   return snap;
+}
+
+/** A metadata file's model id: its name (parseModelBlob checks the two agree). */
+function idOfPath(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1, -'.json'.length);
+}
+
+/**
+ * Which entries are models, which parsed but lose their id to an earlier file, and the problems a
+ * snapshot reports, all in file order (buildSnapshot's rules, from recorded parse outcomes).
+ */
+function sortOut(entries: IndexEntry[]): { models: number[]; excluded: number[]; problems: ErrorLocation[] } {
+  const models: number[] = [];
+  const excluded: number[] = [];
+  const problems: ErrorLocation[] = [];
+  const ids = new Map<string, string>();
+  entries.forEach((e, i) => {
+    if (e.problem) {
+      problems.push(e.problem);
+      return;
+    }
+    const id = idOfPath(e.path);
+    const dup = ids.get(id);
+    if (dup !== undefined) {
+      problems.push({ file: e.path, line: 1, column: 1, pointer: '/model_id', rule: 'unique-id', message: `model id ${id} is also used by ${dup}` });
+      excluded.push(i);
+      return;
+    }
+    ids.set(id, e.path);
+    models.push(i);
+  });
+  return { models, excluded, problems };
 }
 
 /** A Map of id → model that answers get/has by a scan until something needs the whole map. */
@@ -405,4 +473,209 @@ class LazyIdMap extends Map<string, Model> {
   override [Symbol.iterator](): MapIterator<[string, Model]> {
     return this.whole()[Symbol.iterator]();
   }
+}
+
+// ---------- one algorithm's models, from summaries ----------
+
+/** What list, best and cleanup read: some models of a revision and what its snapshot reports. */
+export interface ModelsView {
+  /** the commit read; undefined for an empty repository */
+  commit?: string;
+  /** the algorithm's models (every model without one), in file order: `modelsOf(snapshot.models, algorithm)` */
+  models: Model[];
+  /** the snapshot's problems (every algorithm's) */
+  problems: ErrorLocation[];
+  /** the algorithms that have models, sorted */
+  algorithms: string[];
+}
+
+/**
+ * The models of one algorithm (or all) at `rev`, with the snapshot's problems. From the cache this
+ * reads two small files: the tree's summary manifest and the algorithm's summary section, whose
+ * models carry their summaries (summary.ts) and parse their metadata only when it is used. The
+ * answer is always readSnapshot's, filtered.
+ */
+export async function readModels(git: Git, config: Pick<RegistryConfig, 'models_dir'>, rev: string, algorithm: string | undefined, opts: SnapshotReadOptions = {}): Promise<ModelsView> {
+  if (opts.cacheDir && !cacheDisabled() && cacheableModelsDir(config.models_dir)) {
+    const where = await resolveModelsTree(git, rev, config.models_dir);
+    if (!where.uncached) {
+      if (!where.commit) return viewOf(emptySnapshot(), algorithm);
+      if (!where.tree) return viewOf(emptySnapshot(where.commit), algorithm);
+      return readModelsCached(git, config, { commit: where.commit, tree: where.tree, head: where.head }, algorithm, opts.cacheDir, opts.warn);
+    }
+  }
+  return viewOf(await readSnapshotUncached(git, config, rev), algorithm);
+}
+
+/** readModels for a registry, through its cache directory (as Registry.snapshot reads). */
+export function registryModels(reg: { git: Git; config: Pick<RegistryConfig, 'models_dir'>; gitDir: string }, algorithm: string | undefined, rev = 'HEAD'): Promise<ModelsView> {
+  return readModels(reg.git, reg.config, rev, algorithm, { cacheDir: `${reg.gitDir}/modelgit` });
+}
+
+function viewOf(snap: Snapshot, algorithm?: string): ModelsView {
+  return { commit: snap.commit, models: modelsOf(snap.models, algorithm), problems: snap.problems, algorithms: [...new Set(snap.models.map(algorithmOf))].sort() };
+}
+
+async function readModelsCached(
+  git: Git,
+  config: Pick<RegistryConfig, 'models_dir'>,
+  where: { commit: string; tree: string; head?: string },
+  algorithm: string | undefined,
+  cacheDir: string,
+  warn?: (m: string) => void,
+): Promise<ModelsView> {
+  const cache = new SnapshotCache(`${cacheDir}/snapshots`, config.models_dir, warn);
+  const ctx: LazyContext = { root: git.root, config, cache };
+  const wanted = (m: Manifest) => m.algorithms.filter(([name]) => algorithm === undefined || name === algorithm);
+  let manifest = cache.loadManifest(where.tree);
+  let sections: (Section | undefined)[] = manifest ? wanted(manifest).map(([name, key]) => cache.loadSection(name, key)) : [];
+  if (manifest && sections.every(Boolean)) {
+    trace(`summary-hit ${where.tree}`);
+    headUpkeep(git, cache, cacheDir, where, manifest.count);
+  } else {
+    // From the index; models whose blob is unchanged keep the summary HEAD's last read made.
+    const refTree = cache.headTree();
+    const ref = refTree && refTree !== where.tree ? cache.loadManifest(refTree) : undefined;
+    const loaded = await loadEntries(git, config, where, cacheDir, cache);
+    ctx.files = loaded.files;
+    const made = manifest ?? makeManifest(loaded, config);
+    if (!manifest) cache.saveManifest(made);
+    manifest = made;
+    const byAlgorithm = entriesByAlgorithm(loaded.entries, config.models_dir);
+    sections = wanted(made).map(([name, key], i) => {
+      if (sections[i]) return sections[i];
+      const refKey = ref?.algorithms.find(([n]) => n === name)?.[1];
+      const before = refKey && refKey !== key ? cache.loadSection(name, refKey) : undefined;
+      trace(`summary-build ${name}${before ? ' (incremental)' : ''}`);
+      return buildSection(name, key, byAlgorithm.get(name) ?? [], before, ctx);
+    });
+  }
+  const excluded = new Set(manifest.excluded);
+  const models: Model[] = [];
+  for (const section of sections as Section[]) {
+    const dir = `${config.models_dir}/${section.algorithm}/`;
+    for (const item of section.items) {
+      const path = `${dir}${item[ITEM_ID]}.json`;
+      if (excluded.size && excluded.has(path)) continue;
+      models.push(sectionModel(path, item, section, ctx));
+    }
+  }
+  return { commit: where.commit, models, problems: manifest.problems, algorithms: manifest.algorithms.filter(([, , n]) => n > 0).map(([name]) => name).sort() };
+}
+
+/** The manifest of a tree's index: buildSnapshot's problems and exclusions, and each algorithm's section key. */
+function makeManifest(loaded: LoadedEntries, config: Pick<RegistryConfig, 'models_dir'>): Manifest {
+  const { entries, tree } = loaded;
+  const sorted = sortOut(entries);
+  const excluded = new Set(sorted.excluded);
+  const algorithms: Manifest['algorithms'] = [];
+  for (const [name, list] of entriesByAlgorithm(entries, config.models_dir)) {
+    const key = sectionKey(config.models_dir, name, list.map(({ e }) => ({ id: idOfPath(e.path), oid: oidOf(e) })));
+    algorithms.push([name, key, list.filter(({ i }) => !excluded.has(i)).length]);
+  }
+  return {
+    format: 1,
+    tree,
+    models_dir: config.models_dir,
+    count: entries.length,
+    problems: sorted.problems,
+    algorithms,
+    excluded: sorted.excluded.map((i) => entries[i]!.path),
+    index: loaded.cache.indexFiles(tree),
+  };
+}
+
+/** The entries that parsed, by algorithm directory, in path order (so the algorithms are too). */
+function entriesByAlgorithm(entries: IndexEntry[], modelsDir: string): Map<string, { e: IndexEntry; i: number }[]> {
+  const dirLength = modelsDir.length + 1;
+  const out = new Map<string, { e: IndexEntry; i: number }[]>();
+  entries.forEach((e, i) => {
+    if (e.problem) return;
+    const name = e.path.slice(dirLength, e.path.lastIndexOf('/'));
+    let list = out.get(name);
+    if (!list) out.set(name, (list = []));
+    list.push({ e, i });
+  });
+  return out;
+}
+
+/** A section's items and texts; a model whose blob the previous section had keeps its summary and text. */
+function buildSection(algorithm: string, key: string, list: { e: IndexEntry }[], before: Section | undefined, ctx: LazyContext): Section {
+  const old = new Map<string, SectionItem>();
+  for (const item of before?.items ?? []) old.set(item[ITEM_ID], item);
+  const texts: Buffer[] = [];
+  let off = 0;
+  const items = list.map(({ e }): SectionItem => {
+    const id = idOfPath(e.path);
+    const oid = oidOf(e);
+    const prev = old.get(id);
+    let text = prev && prev[ITEM_OID] === oid ? sectionText(before!, prev) : undefined;
+    let summary: ModelSummary | 0;
+    if (prev && text) {
+      summary = prev[ITEM_SUMMARY];
+    } else {
+      let str = textIntact(e) ? textOf(e) : '';
+      let meta = str ? parseModelBlob(e.path, str, ctx.config).model?.metadata : undefined;
+      if (!meta) {
+        // The index file was damaged after it was checked at load: git's text, and a warning.
+        ctx.cache.corrupt(ctx.files ?? [], `the text of ${e.path} fails its checksum`);
+        str = gitText(oid, ctx);
+        meta = parseModelBlob(e.path, str, ctx.config).model?.metadata;
+        if (!meta) throw new Error(`${e.path} no longer parses as it did when it was indexed`);
+      }
+      text = Buffer.from(str);
+      // A summary that wouldn't survive JSON.stringify (-0, overflow) isn't kept: its readers parse the text.
+      const made = summarize(meta);
+      summary = roundTrips(made) ? made : 0;
+    }
+    texts.push(text);
+    const item: SectionItem = [id, oid, off, text.length, crc32(text) >>> 0, summary];
+    off += text.length;
+    return item;
+  });
+  // Written from the texts where they lie (no copy of them all), then read back like any hit;
+  // only a cache that can't be written keeps them in memory.
+  ctx.cache.saveSection(algorithm, key, items, texts);
+  return ctx.cache.loadSection(algorithm, key) ?? { algorithm, key, items, texts: new MemoryTexts(Buffer.concat(texts, off)), textsAt: 0, file: '' };
+}
+
+function gitText(oid: string, ctx: LazyContext): string {
+  return execFileSync('git', ['cat-file', 'blob', oid], { cwd: ctx.root, maxBuffer: 1 << 30 }).toString('utf8');
+}
+
+const ITEM = Symbol('modelgit.section-item');
+const SECTION = Symbol('modelgit.section');
+
+interface SectionModel extends Model {
+  [ITEM]: SectionItem;
+  [SECTION]: Section;
+  [CONTEXT]: LazyContext;
+  [PARSED]?: ModelMetadata;
+}
+
+function parseItem(m: SectionModel): ModelMetadata {
+  const text = sectionText(m[SECTION], m[ITEM]);
+  const parsed = text && parseModelBlob(m.path, text.toString('utf8'), m[CONTEXT].config).model;
+  if (parsed) return parsed.metadata;
+  const section = m[SECTION];
+  return parseFromGit(m.path, m[ITEM][ITEM_OID], m[CONTEXT], section.file ? [section.file] : []);
+}
+
+const SECTION_METADATA: PropertyDescriptor = {
+  get(this: SectionModel): ModelMetadata {
+    return (this[PARSED] ??= parseItem(this));
+  },
+  set(this: SectionModel, value: ModelMetadata) {
+    this[PARSED] = value;
+  },
+  enumerable: true,
+  configurable: true,
+};
+
+/** A model with its summary at hand; its metadata is parsed from the section's text on first use. */
+function sectionModel(path: string, item: SectionItem, section: Section, ctx: LazyContext): Model {
+  const summary = item[ITEM_SUMMARY];
+  const m = { path, [ITEM]: item, [SECTION]: section, [CONTEXT]: ctx, [KNOWN_ALGORITHM]: section.algorithm, [SUMMARY]: summary === 0 ? undefined : summary };
+  Object.defineProperty(m, 'metadata', SECTION_METADATA);
+  return m as unknown as Model;
 }

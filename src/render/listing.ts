@@ -2,6 +2,7 @@
 import type { ListAnswer } from '../registry/list.js';
 import { formatDate, formatNumber } from './format.js';
 import { renderTable } from './table.js';
+import { summaryOf } from '../domain/summary.js';
 
 export function listingJson(a: ListAnswer): unknown[] {
   return a.entries.map((e) => e.model.metadata);
@@ -16,7 +17,8 @@ export function listingTable(a: ListAnswer): string {
     align.push('right');
   }
   const rows = a.entries.map((e) => {
-    const m = e.model.metadata;
+    // Every column is a summary field: the table never parses a model's whole metadata.
+    const m = summaryOf(e.model);
     const row = [m.model_id, m.algorithm, formatDate(m.training?.trained_at ?? m.created_at), m.training?.dataset ?? '', (m.tags ?? []).join(', ')];
     if (metricSort) row.push(e.score ? formatNumber(e.score.value) : '');
     return row;

@@ -13,40 +13,61 @@ export interface TableSpec {
 
 /** Columns a string takes in a terminal: one per code point (ids, names and numbers are narrow). */
 function width(s: string): number {
-  let n = 0;
-  for (const _ of s) n++;
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    // A surrogate pair is one code point.
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
   return n;
 }
 
-function pad(s: string, w: number, align: Align): string {
-  const fill = ' '.repeat(Math.max(0, w - width(s)));
-  return align === 'right' ? fill + s : s + fill;
-}
-
 export function renderTable(spec: TableSpec): string {
-  const ncols = Math.max(spec.head.length, ...spec.rows.map((r) => r.length));
-  // A cell may hold several lines; each becomes a line of the row.
-  const split = (row: string[]): string[][] => Array.from({ length: ncols }, (_, i) => String(row[i] ?? '').split('\n'));
+  let ncols = spec.head.length;
+  for (const r of spec.rows) ncols = Math.max(ncols, r.length);
+  // A cell may hold several lines; each becomes a line of the row (most cells hold one).
+  const split = (row: string[]): string[][] => {
+    const cells = new Array<string[]>(ncols);
+    for (let i = 0; i < ncols; i++) {
+      const text = String(row[i] ?? '');
+      cells[i] = text.includes('\n') ? text.split('\n') : [text];
+    }
+    return cells;
+  };
   const head = split(spec.head);
   const rows = spec.rows.map(split);
   const widths = new Array<number>(ncols).fill(0);
   for (const row of [head, ...rows]) {
-    row.forEach((cell, i) => {
-      for (const line of cell) widths[i] = Math.max(widths[i]!, width(line));
-    });
+    for (let i = 0; i < ncols; i++) for (const line of row[i]!) widths[i] = Math.max(widths[i]!, width(line));
   }
-  const align = (i: number): Align => spec.align?.[i] ?? 'left';
+  const right = Array.from({ length: ncols }, (_, i) => (spec.align?.[i] ?? 'left') === 'right');
+  const spaces: string[] = [];
+  const fill = (n: number): string => (spaces[n] ??= ' '.repeat(n));
   const rule = (l: string, m: string, r: string): string => l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r;
-  const lines = (row: string[][]): string[] => {
-    const height = Math.max(1, ...row.map((c) => c.length));
-    const out: string[] = [];
-    for (let k = 0; k < height; k++) out.push('│ ' + row.map((c, i) => pad(c[k] ?? '', widths[i]!, align(i))).join(' │ ') + ' │');
-    return out;
+  const out: string[] = [rule('┌', '┬', '┐')];
+  const lines = (row: string[][]): void => {
+    let height = 1;
+    for (const c of row) height = Math.max(height, c.length);
+    for (let k = 0; k < height; k++) {
+      let line = '│ ';
+      for (let i = 0; i < ncols; i++) {
+        const text = row[i]![k] ?? '';
+        const gap = fill(Math.max(0, widths[i]! - width(text)));
+        line += (i ? ' │ ' : '') + (right[i] ? gap + text : text + gap);
+      }
+      out.push(line + ' │');
+    }
   };
-  const out = [rule('┌', '┬', '┐'), ...lines(head)];
+  lines(head);
   if (rows.length) {
     out.push(rule('├', '┼', '┤'));
-    for (const row of rows) out.push(...lines(row));
+    for (const row of rows) lines(row);
   }
   out.push(rule('└', '┴', '┘'));
   return out.join('\n') + '\n';

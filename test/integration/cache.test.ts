@@ -7,7 +7,10 @@ import { generateInto } from '../../bench/generate.mjs';
 import { algorithmOf } from '../../src/domain/metadata.js';
 import { commitGraphUpdating, maintainCommitGraph } from '../../src/git/commit-graph.js';
 import { Registry } from '../../src/registry/registry.js';
-import { readSnapshot, readSnapshotUncached, type Snapshot } from '../../src/registry/snapshot.js';
+import { readModels, readSnapshot, readSnapshotUncached, type Snapshot } from '../../src/registry/snapshot.js';
+import { modelsOf } from '../../src/domain/selection.js';
+import { summarize, summaryOf } from '../../src/domain/summary.js';
+import type { ModelMetadata } from '../../src/domain/types.js';
 import { git, runCli, tempDir, tempRegistry, type CliResult } from '../helpers.js';
 
 /** Everything a query can see in a snapshot, in order (JSON.stringify runs the lazy parsers). */
@@ -72,7 +75,41 @@ async function expectSame(dir: string, rev = 'HEAD'): Promise<Read> {
   expect(canon(cached.snap)).toBe(canon(plain));
   expect(cached.snap.models.length).toBe(plain.models.length);
   if (ids.length) expect(cached.snap.byId.get(ids[0]!)).toBe(cached.snap.models.find((m) => m.path === plain.byId.get(ids[0]!)!.path));
+  await expectSameModels(dir, rev, plain);
   return cached;
+}
+
+/** What list/best/cleanup see (one algorithm's models from the summary files, or all): git's answer. */
+function modelsCanon(models: Snapshot['models'], withMetadata: boolean): string {
+  return JSON.stringify(
+    models.map((m) => ({
+      path: m.path,
+      algorithm: algorithmOf(m),
+      metadata: withMetadata ? m.metadata : undefined,
+    })),
+  );
+}
+
+async function expectSameModels(dir: string, rev: string, plain: Snapshot, expectWarnings = 0): Promise<{ warnings: string[] }> {
+  const reg = await Registry.open({ cwd: dir });
+  const warnings: string[] = [];
+  const algorithms = [...new Set(plain.models.map(algorithmOf))].sort();
+  for (const algorithm of [...algorithms, undefined, 'no-such-algo']) {
+    // Twice: the first read may build the summary files, the second reads them.
+    for (let i = 0; i < 2; i++) {
+      const view = await readModels(reg.git, reg.config, rev, algorithm, { cacheDir: join(reg.gitDir, 'modelgit'), warn: (m) => warnings.push(m) });
+      const want = modelsOf(plain.models, algorithm);
+      // Summaries first (before any metadata is parsed): a stored summary reads as the summary of git's metadata.
+      // (A model without a stored summary reads its metadata; summarize picks the same fields of either.)
+      expect(JSON.stringify(view.models.map((m) => summarize(summaryOf(m) as ModelMetadata))), `${algorithm}`).toBe(JSON.stringify(want.map((m) => summarize(m.metadata))));
+      expect(modelsCanon(view.models, true), `${algorithm}`).toBe(modelsCanon(want, true));
+      expect(view.problems).toEqual(plain.problems);
+      expect(view.algorithms).toEqual(algorithms);
+      expect(view.commit).toBe(plain.commit);
+    }
+  }
+  expect(warnings).toHaveLength(expectWarnings);
+  return { warnings };
 }
 
 function cacheFiles(dir: string): string[] {
@@ -163,7 +200,17 @@ describe('snapshot cache', () => {
     // The duplicate sorts first (models/aaa), so it is the lero file that is reported.
     expect(bad.snap.byId.get(a)!.path).toBe(`models/aaa/${a}.json`);
 
-    git(dir, 'rm', '-q', 'models/lero/broken.json', 'models/bao/wrong_name.json', `models/aaa/${a}.json`);
+    // Values a summary can't carry through JSON (-0, an overflow) and odd shapes it must read the same.
+    const odd = { ...meta, model_id: 'lero_odd', testing: [null, { dataset: 'job', performance: { total_time: -0, accuracy: 1e400 } }, { dataset: 'job' }], training: 'by hand', tags: ['x', 3] };
+    writeFileSync(join(dir, 'models/lero/lero_odd.json'), JSON.stringify(odd).replace('"total_time":0', '"total_time":-0').replace('"accuracy":null', '"accuracy":1e400'));
+    const odd2 = { ...meta, model_id: 'lero_odd2', training: null, created_at: undefined, testing: [{ dataset: 'job', tested_at: null, performance: null }] };
+    writeFileSync(join(dir, 'models/lero/lero_odd2.json'), JSON.stringify(odd2));
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'odd files');
+    const oddRead = await expectSame(dir);
+    expect(oddRead.snap.byId.get('lero_odd')!.metadata.testing[1]!.performance.total_time).toBe(-0);
+
+    git(dir, 'rm', '-q', 'models/lero/broken.json', 'models/bao/wrong_name.json', `models/aaa/${a}.json`, 'models/lero/lero_odd.json', 'models/lero/lero_odd2.json');
     git(dir, 'commit', '-qm', 'clean up');
     expect((await expectSame(dir)).snap.problems).toEqual([]);
   });
@@ -223,6 +270,62 @@ describe('snapshot cache', () => {
     const read = await expectSame(dir);
     expect(read.warnings).toHaveLength(1);
     expect((await expectSame(dir)).warnings).toEqual([]);
+  });
+
+  it('rebuilds a damaged summary manifest or section with a warning (per damaged file) and the same answer', async () => {
+    const snapDir = join(dir, '.git', 'modelgit', 'snapshots');
+    const reg = await Registry.open({ cwd: dir });
+    const plain = await uncachedRead(dir);
+    for (const kind of ['.sum', '.alg']) {
+      for (const what of ['flipped index byte', 'flipped text byte', 'truncated', 'garbage', 'empty']) {
+        if (kind === '.sum' && what === 'flipped text byte') continue; // a manifest has no texts
+        // Just HEAD's summary files, so each damaged one is read.
+        for (const f of readdirSync(snapDir)) if (f.endsWith('.sum') || f.endsWith('.alg')) rmSync(join(snapDir, f));
+        await expectSameModels(dir, 'HEAD', plain);
+        const files = readdirSync(snapDir).filter((f) => f.endsWith(kind));
+        expect(files.length, kind).toBeGreaterThan(0);
+        for (const f of files) {
+          const buf = readFileSync(join(snapDir, f));
+          // A manifest is two lines: its "index" is the JSON after the first.
+          if (kind === '.sum' && what === 'flipped index byte') buf[buf.indexOf(10) + 20] ^= 0x01;
+          writeFileSync(join(snapDir, f), kind === '.sum' && what === 'flipped index byte' ? buf : damaged(buf, what));
+        }
+        // Text damage shows when a model's metadata is parsed (then git answers); the rest at load.
+        // One warning per damaged file (each read here is a process of its own).
+        const { warnings } = await expectSameModels(dir, 'HEAD', plain, files.length);
+        expect(warnings[0], `${kind} ${what}`).toMatch(/snapshot cache .* is unreadable \(.*\); rebuilding it from git/);
+        await expectSameModels(dir, 'HEAD', plain, 0);
+      }
+    }
+    void reg;
+  });
+
+  it('builds a changed algorithm\'s section from the previous one, and the CLI answers as without a cache', async () => {
+    const id = someId('mscn', 5);
+    ok(await run('list', '--algo', 'mscn'));
+    ok(await run('test', id, '--dataset', 'production', '--metric', 'total_time=0.001'));
+    const traced = await runCliTraced(dir, 'best', '--algo', 'mscn', '--dataset', 'production', '--json');
+    expect(traced.stderr).toMatch(/modelgit-cache: summary-build mscn \(incremental\)/);
+    expect(JSON.parse(traced.stdout).model_id).toBe(id);
+    await expectSame(dir);
+    const commands: string[][] = [
+      ['list', '--algo', 'mscn'],
+      ['list'],
+      ['list', '--algo', 'lero', '--sort', 'total_time', '--on', 'production'],
+      ['list', '--tag', 'best', '--dataset', 'production', '--json'],
+      ['best', '--algo', 'mscn', '--dataset', 'production', '--json'],
+      ['best', '--algo', 'bao', '--dataset', 'job', '--aggregate', 'mean'],
+      ['best', '--algo', 'lero', '--dataset', 'production', '--field', 'training.hyperparams'],
+      ['best', '--algo', 'mscn', '--dataset', 'production', '--at', 'HEAD~3', '--json'],
+      ['best', '--algo', 'no-such-algo'],
+      ['cleanup', '--algo', 'mscn', '--dataset', 'production', '--keep', '3', '--dry-run', '--json'],
+      ['cleanup', '--algo', 'nope', '--keep', '3', '--dry-run'],
+    ];
+    for (const c of commands) {
+      const cached = await run(...c);
+      const plain = await runCliEnv(dir, { MODELGIT_NO_CACHE: '1' }, ...c);
+      expect({ code: cached.code, stdout: cached.stdout, stderr: cached.stderr }, c.join(' ')).toEqual({ code: plain.code, stdout: plain.stdout, stderr: plain.stderr });
+    }
   });
 
   it('is skipped entirely with MODELGIT_NO_CACHE=1', async () => {

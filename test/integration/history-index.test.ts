@@ -197,14 +197,21 @@ describe('history index in the background', () => {
     const dir = tempDir('modelgit-history-bg-');
     await generateInto(dir, { models: 1000, seed: 3 });
     const best = ['best', '--algo', 'mscn', '--dataset', 'job', '--json'];
-    const first = ok(await runCliWithEnv(dir, { MODELGIT_CACHE_TRACE: '1' }, ...best));
+    const id = JSON.parse(ok(await runCli(dir, ...best)).stdout).model_id as string;
+    const show = ['show', id, '--json'];
+    // show looks at the whole registry (1,000 models): that starts the build
+    const first = ok(await runCliWithEnv(dir, { MODELGIT_CACHE_TRACE: '1' }, ...show));
     expect(first.stderr).toMatch(/modelgit-history: background build for [0-9a-f]{40} started/);
     const lock = historyFiles(cacheDir(dir)).lock;
     for (let i = 0; i < 600 && existsSync(lock); i++) await new Promise((r) => setTimeout(r, 100));
     expect(existsSync(lock)).toBe(false);
-    const second = ok(await runCliWithEnv(dir, { MODELGIT_CACHE_TRACE: '1' }, ...best));
+    const second = ok(await runCliWithEnv(dir, { MODELGIT_CACHE_TRACE: '1' }, ...show));
     expect(second.stderr).toMatch(/modelgit-history: hit/);
     expect(second.stdout).toBe(first.stdout);
-    expect(second.stdout).toBe(ok(await runCliWithEnv(dir, { MODELGIT_NO_CACHE: '1' }, ...best)).stdout);
+    const off = { MODELGIT_NO_CACHE: '1' };
+    expect(second.stdout).toBe(ok(await runCliWithEnv(dir, off, ...show)).stdout);
+    const bestHit = ok(await runCliWithEnv(dir, { MODELGIT_CACHE_TRACE: '1' }, ...best));
+    expect(bestHit.stderr).toMatch(/modelgit-history: hit/);
+    expect(bestHit.stdout).toBe(ok(await runCliWithEnv(dir, off, ...best)).stdout);
   }, 120_000);
 });
