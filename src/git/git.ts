@@ -1,13 +1,11 @@
 // The one door to git. Bulk reads spawn the git binary directly (one `cat-file --batch` process
-// reads thousands of blobs faster than any in-process reader, DESIGN §6); writes go through
-// simple-git so the user's hooks, signing and config apply exactly as with a hand-typed commit.
+// reads thousands of blobs faster than any in-process reader, DESIGN §6); writes spawn it too, in
+// the user's whole environment, so hooks, signing and config apply exactly as with a hand-typed commit.
 // Every argument that came from a user has passed src/domain/names.ts before it gets here, and
 // paths always follow `--`, so nothing a user types can be read by git as an option.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { SimpleGit, SimpleGitOptions } from 'simple-git';
-import { lazyRequire } from '../lazy.js';
 import { GitError, NotARegistryError } from '../errors.js';
 
 export interface RunResult {
@@ -44,35 +42,11 @@ export interface RefEntry {
   contents: string;
 }
 
-const USER_ENVIRONMENT_IS_TRUSTED = {
-  allowUnsafeEditor: true,
-  allowUnsafePager: true,
-  allowUnsafeSshCommand: true,
-  allowUnsafeAskPass: true,
-  allowUnsafeGpgProgram: true,
-  allowUnsafeConfigEnvCount: true,
-  allowUnsafeConfigPaths: true,
-  allowUnsafeTemplateDir: true,
-  allowUnsafeGitProxy: true,
-  allowUnsafeCredentialHelper: true,
-  allowUnsafeHooksPath: true,
-  allowUnsafeFsMonitor: true,
-  // git itself sets GIT_EXEC_PATH for every hook it runs, so a modelgit write run from a hook
-  // (or `git rebase --exec`) carries it; it is the user's git's own value.
-  allowUnsafeExec: true,
-  allowUnsafeDiffExternal: true,
-} as Record<string, boolean>;
-
 // Stable, parseable output whatever the user's locale or pager settings.
 const READ_ENV = { LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' };
 
 const FIELD = '\x1f';
 const RECORD = '\x1e';
-
-// simple-git takes ~35 ms to load and only writes use it.
-function simpleGit(options: Partial<SimpleGitOptions>): SimpleGit {
-  return lazyRequire<typeof import('simple-git')>('simple-git').simpleGit(options);
-}
 
 export function parseTrailers(body: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -88,7 +62,6 @@ export function parseTrailers(body: string): Record<string, string[]> {
 
 export class Git {
   readonly root: string;
-  private sg?: SimpleGit;
 
   constructor(root: string) {
     this.root = root;
@@ -103,27 +76,15 @@ export class Git {
     return r.stdout.toString('utf8').trim();
   }
 
-  /** simple-git bound to the root; used for everything that writes. */
-  get writer(): SimpleGit {
-    this.sg ??= this.writerWith({});
-    return this.sg;
-  }
-
-  /** A separate simple-git instance with its own environment (e.g. author dates for one commit). */
-  writerWith(extraEnv: Record<string, string | undefined>): SimpleGit {
-    // simple-git 4 drops every GIT_* variable unless allowed. For a CLI the environment is the
-    // user's own (GIT_CONFIG_GLOBAL, GIT_AUTHOR_*, GIT_SSH_COMMAND…), and it must apply exactly
-    // as it would to a hand-typed `git commit`, so everything present is allowed.
-    // Its `unsafe` checks look at that same environment (EDITOR, PAGER, GIT_SSH_COMMAND…); the
-    // argv is ours alone (every user value passed names.ts and sits after `--`), so the
-    // environment-derived categories are allowed too.
-    const env: Record<string, string | undefined> = { ...process.env, LC_ALL: 'C', ...extraEnv };
-    return simpleGit({
-      baseDir: this.root,
-      trimmed: false,
-      allowEnvironment: Object.keys(env),
-      unsafe: USER_ENVIRONMENT_IS_TRUSTED,
-    }).env(env);
+  /**
+   * Runs a git command that writes (add, commit) as the user would type it: in the user's whole
+   * environment (GIT_CONFIG_GLOBAL, GIT_AUTHOR_*, GIT_SSH_COMMAND, GIT_EXEC_PATH when run from a
+   * hook…), nothing filtered and nothing added but a fixed locale, so hooks, signing and config
+   * behave exactly as with a hand-typed `git commit`, and git's refusals read the same everywhere.
+   * `env` adds to it (e.g. author dates for one commit). Never throws for a failing git: see `code`.
+   */
+  write(args: string[], opts: { input?: string | Buffer; env?: Record<string, string | undefined> } = {}): Promise<RunResult> {
+    return spawnGit(this.root, args, { ...process.env, LC_ALL: 'C', ...opts.env }, opts.input);
   }
 
   run(args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<RunResult> {
@@ -356,8 +317,12 @@ export function parseLsTree(out: string): TreeEntry[] {
 }
 
 export function runGit(cwd: string, args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<RunResult> {
+  return spawnGit(cwd, args, { ...process.env, ...READ_ENV, ...opts.env }, opts.input);
+}
+
+function spawnGit(cwd: string, args: string[], env: NodeJS.ProcessEnv, input?: string | Buffer): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('git', args, { cwd, env: { ...process.env, ...READ_ENV, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -365,6 +330,6 @@ export function runGit(cwd: string, args: string[], opts: { input?: string | Buf
     child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
     child.on('close', (code) => resolvePromise({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), code: code ?? 1 }));
     child.stdin.on('error', () => {}); // git may exit before reading all input (e.g. bad rev); the exit code tells.
-    child.stdin.end(opts.input ?? '');
+    child.stdin.end(input ?? '');
   });
 }

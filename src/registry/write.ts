@@ -102,9 +102,11 @@ interface Made extends WriteOutcome {
 }
 
 async function make(host: WriteHost, p: CommitPlan | SeriesPlan): Promise<Made> {
-  const base = await host.git.head();
-  if ('specs' in p) return { ...(await makeSeries(host, p)), base, series: true };
-  return { ...(await makeCommit(host, p)), base, series: false };
+  if ('specs' in p) {
+    const base = await host.git.head();
+    return { ...(await makeSeries(host, p)), base, series: true };
+  }
+  return { ...(await makeCommit(host, p)), series: false };
 }
 
 function answer<T>(p: Extract<WritePlan<T>, { result: unknown }>, made: WriteOutcome): T | Promise<T> {
@@ -140,7 +142,8 @@ async function createTags(git: Git, commit: string, tags: TagSpec[]): Promise<st
   return made;
 }
 
-async function makeCommit(host: WriteHost, p: CommitPlan): Promise<WriteOutcome> {
+/** The commit, and where the branch was before it (`base`). */
+async function makeCommit(host: WriteHost, p: CommitPlan): Promise<WriteOutcome & { base: string | undefined }> {
   const { git, gitDir } = host;
   const paths = p.spec.changes.map((c) => c.path);
   if (!p.branch) {
@@ -151,12 +154,13 @@ async function makeCommit(host: WriteHost, p: CommitPlan): Promise<WriteOutcome>
     } finally {
       endWrite(gitDir);
     }
-    return { commit, commits: [commit], tags: await createTags(git, commit, p.tags ?? []) };
+    return { commit, commits: [commit], tags: await createTags(git, commit, p.tags ?? []), base: base.head };
   }
   // A new branch for a pull request: switch, commit, switch back. The index must be clean first,
   // or the switch would carry someone's staged work onto the promotion branch.
   await assertCommittable(git, paths);
-  const returnTo = (await git.currentBranch()) ?? (await git.head());
+  const started = await git.head();
+  const returnTo = (await git.currentBranch()) ?? started;
   if (!returnTo) throw new ConflictError('the repository has no commit yet to branch from');
   const sw = await git.run(['switch', '--quiet', '-c', p.branch]);
   if (sw.code !== 0) {
@@ -176,7 +180,7 @@ async function makeCommit(host: WriteHost, p: CommitPlan): Promise<WriteOutcome>
   }
   await git.text(['switch', '--quiet', returnTo]);
   endWrite(gitDir);
-  return { commit, commits: [commit], tags: [], branch: p.branch };
+  return { commit, commits: [commit], tags: [], branch: p.branch, base: started };
 }
 
 /** The commits of a series, noted in the journal so a killed series is undone, not left half-made. */
