@@ -3,10 +3,11 @@
 // the user's whole environment, so hooks, signing and config apply exactly as with a hand-typed commit.
 // Every argument that came from a user has passed src/domain/names.ts before it gets here, and
 // paths always follow `--`, so nothing a user types can be read by git as an option.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GitError, NotARegistryError } from '../errors.js';
+import { gitDirsOf, headFromFiles, readText } from './head-files.js';
 
 export interface RunResult {
   stdout: Buffer;
@@ -62,6 +63,7 @@ export function parseTrailers(body: string): Record<string, string[]> {
 
 export class Git {
   readonly root: string;
+  private dirs?: { gitDir: string; commonDir: string } | null;
 
   constructor(root: string) {
     this.root = root;
@@ -117,6 +119,17 @@ export class Git {
     return this.resolveCommit('HEAD');
   }
 
+  /**
+   * The same as head(), read from HEAD and its branch's loose ref file when the layout is the
+   * plain one (no process: a write needs HEAD before and after its commit); git is asked otherwise.
+   */
+  async headNow(): Promise<string | undefined> {
+    this.dirs ??= gitDirsOf(this.root) ?? null;
+    const { gitDir, commonDir } = this.dirs ?? {};
+    const fromFiles = gitDir && commonDir ? headFromFiles((where, rel) => readText(join(where === 'worktree' ? gitDir : commonDir, rel))) : undefined;
+    return fromFiles ?? this.head();
+  }
+
   async currentBranch(): Promise<string | undefined> {
     const r = await this.run(['symbolic-ref', '--quiet', '--short', 'HEAD']);
     return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
@@ -146,6 +159,11 @@ export class Git {
       entries.push({ mode: mode!, type: 'blob', oid: oid!, path: rec.slice(tab + 1) });
     }
     return entries;
+  }
+
+  /** A `git cat-file --batch` process for reading in rounds (see ObjectSession). */
+  objectSession(): ObjectSession {
+    return new ObjectSession(this.root);
   }
 
   /** Reads many objects through one `git cat-file --batch` process. */
@@ -303,6 +321,100 @@ export class Git {
   hasIndexLock(): boolean {
     return existsSync(this.indexLockPath());
   }
+}
+
+/** An object as `git cat-file --batch` gives it. */
+export interface GitObject {
+  oid: string;
+  type: string;
+  content: Buffer;
+}
+
+/**
+ * One `git cat-file --batch` process asked in rounds, each round's names chosen from the answers
+ * to the last (a tree, then paths inside it), for a few objects without a process per round.
+ * `read` answers in order: the object, or undefined when git has no such object. `close` when done.
+ */
+export class ObjectSession {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private buf: Buffer = Buffer.alloc(0);
+  private readonly waiting: { count: number; got: (GitObject | undefined)[]; resolve: (r: (GitObject | undefined)[]) => void; reject: (e: Error) => void }[] = [];
+  private failure?: Error;
+  private readonly err: Buffer[] = [];
+
+  constructor(root: string) {
+    this.child = spawn('git', ['cat-file', '--batch'], { cwd: root, env: { ...process.env, ...READ_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout.on('data', (chunk: Buffer) => this.take(chunk));
+    this.child.stderr.on('data', (d: Buffer) => this.err.push(d));
+    this.child.stdin.on('error', () => {});
+    this.child.on('error', (e) => this.fail(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
+    this.child.on('close', (code) => this.fail(new GitError(`git cat-file --batch ended (exit ${code}): ${Buffer.concat(this.err).toString('utf8').trim()}`)));
+  }
+
+  read(names: string[]): Promise<(GitObject | undefined)[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (names.length === 0) return Promise.resolve([]);
+    // A name is one line of the protocol; a newline would make it two.
+    if (names.some((n) => /[\n\r]/.test(n))) return Promise.reject(new GitError('an object name cannot hold a line break'));
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ count: names.length, got: [], resolve, reject });
+      this.child.stdin.write(names.join('\n') + '\n');
+    });
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
+
+  private take(chunk: Buffer): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    let pos = 0;
+    for (;;) {
+      const w = this.waiting[0];
+      if (!w) break;
+      const nl = this.buf.indexOf(10, pos);
+      if (nl < 0) break;
+      const header = this.buf.toString('latin1', pos, nl);
+      if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+        w.got.push(undefined);
+        pos = nl + 1;
+      } else {
+        const [oid, type, size] = header.split(' ');
+        const end = nl + 1 + Number(size);
+        if (end + 1 > this.buf.length) break; // the body is not all here yet
+        w.got.push({ oid: oid!, type: type!, content: Buffer.from(this.buf.subarray(nl + 1, end)) });
+        pos = end + 1;
+      }
+      if (w.got.length === w.count) {
+        this.waiting.shift();
+        w.resolve(w.got);
+      }
+    }
+    this.buf = this.buf.subarray(pos);
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const w of this.waiting.splice(0)) w.reject(this.failure);
+  }
+}
+
+/** The entries of a raw tree object (`<mode> <name>\0<id bytes>`…); `idBytes` is 20 (sha1) or 32 (sha256). */
+export function parseTreeObject(content: Buffer, idBytes: number): { mode: string; name: string; oid: string }[] {
+  const entries: { mode: string; name: string; oid: string }[] = [];
+  let pos = 0;
+  while (pos < content.length) {
+    const space = content.indexOf(32, pos);
+    const nul = content.indexOf(0, space + 1);
+    if (space < 0 || nul < 0 || nul + 1 + idBytes > content.length) throw new GitError('git gave a tree object that does not parse');
+    entries.push({
+      mode: content.toString('latin1', pos, space),
+      name: content.toString('utf8', space + 1, nul),
+      oid: content.toString('hex', nul + 1, nul + 1 + idBytes),
+    });
+    pos = nul + 1 + idBytes;
+  }
+  return entries;
 }
 
 export function parseLsTree(out: string): TreeEntry[] {

@@ -8,6 +8,7 @@ import { assertSafeName } from '../domain/names.js';
 import type { Artifact, ModelMetadata, Training } from '../domain/types.js';
 import { artifactOf, locateArtifact } from '../loading/artifact.js';
 import { checkModelText } from './checks.js';
+import { modelsAtHead } from './lookup.js';
 import type { Registry } from './registry.js';
 import { yamlLib } from '../lazy.js';
 
@@ -107,6 +108,20 @@ export async function checksumOf(modelPath: string | undefined, root: string): P
   return artifactOf(loc.path);
 }
 
+/**
+ * firstFreeId when `taken` can only be asked about a batch of ids at once: the next few candidates
+ * of its sequence are looked up together until one of them is free.
+ */
+export async function freeId(base: string, takenAmong: (candidates: string[]) => Promise<(id: string) => boolean>): Promise<string> {
+  for (let count = 4; ; count *= 4) {
+    const candidates: string[] = [];
+    firstFreeId(base, (c) => (candidates.push(c), candidates.length < count));
+    const taken = await takenAmong(candidates);
+    const free = candidates.find((c) => !taken(c));
+    if (free !== undefined) return firstFreeId(base, taken);
+  }
+}
+
 export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.root): Promise<WriteAnswer> {
   const fileFields = opts.from ? readFieldsFile(opts.from, cwd) : {};
   const algorithm = assertSafeName('algorithm', opts.algorithm ?? fileFields.algorithm, '--algo');
@@ -123,14 +138,16 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
   if (opts.checksum) opts = { ...opts, fields: { ...opts.fields, artifact: await checksumOf(opts.modelPath, reg.root) } };
 
   return reg.write(async () => {
-    const snap = await reg.snapshot();
     // One reading of the clock: the id and created_at must name the same second.
     const now = reg.now();
-    const taken = (id: string) => snap.byId.has(id) || existsSync(join(reg.root, reg.modelFile(algorithm, id)));
+    // The ids this needs, looked up by path (lookup.ts), not in a snapshot of every model.
+    const lookup = (ids: string[]) => modelsAtHead(reg.git, reg.config, ids);
+    const named = await lookup([opts.id, opts.parent].filter((x): x is string => x !== undefined));
     let id: string;
     if (opts.id !== undefined) {
-      if (snap.byId.has(opts.id)) {
-        throw new ConflictError(`model id ${opts.id} is already registered (${snap.byId.get(opts.id)!.path}); ids are never overwritten`, {
+      const registered = named.get(opts.id);
+      if (registered) {
+        throw new ConflictError(`model id ${opts.id} is already registered (${registered.path}); ids are never overwritten`, {
           hint: 'leave out --id to get a fresh timestamp id',
         });
       }
@@ -143,9 +160,12 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
       }
       id = opts.id;
     } else {
-      id = firstFreeId(timestampId(name, now), taken);
+      id = await freeId(timestampId(name, now), async (candidates) => {
+        const models = await lookup(candidates);
+        return (c) => models.has(c) || existsSync(join(reg.root, reg.modelFile(algorithm, c)));
+      });
     }
-    if (opts.parent !== undefined && !snap.byId.has(opts.parent)) {
+    if (opts.parent !== undefined && !named.has(opts.parent)) {
       throw new UsageError(`--parent: no model ${opts.parent} in the registry`);
     }
     const meta = buildMetadata({ ...opts, algorithm }, fileFields, id, now);

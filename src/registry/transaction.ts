@@ -115,7 +115,7 @@ export interface WriteBase {
 
 /** HEAD, then its entries for `paths` and (with `checks`) the index's staged paths, the two read at once. */
 export async function writeBase(git: Git, paths: string[], checks = true): Promise<WriteBase> {
-  const head = await git.head();
+  const head = await git.headNow();
   const staged = checks ? git.stagedPaths(head ?? null) : undefined;
   staged?.catch(() => {}); // awaited by assertCommittable; a failure there is the one reported
   const entries: TreeEntry[] = head && paths.length ? await git.lsTree(head, paths) : [];
@@ -160,7 +160,7 @@ async function writeAndCommit(git: Git, spec: CommitSpec, existedInHead: Set<str
     const env = spec.date ? { GIT_AUTHOR_DATE: spec.date, GIT_COMMITTER_DATE: spec.date } : {};
     const r = await git.write(args, { env });
     if (r.code !== 0) throw await commitFailure(git, r.stdout.toString('utf8') + r.stderr);
-    return (await git.head())!;
+    return (await git.headNow())!;
   } catch (e) {
     await rollback(git, paths, existedInHead, head);
     throw e;
