@@ -108,11 +108,20 @@ export interface WriteBase {
   known?: KnownState;
 }
 
-/** HEAD, then its entries for `paths` and (with `checks`) the index's staged paths, the two read at once. */
-export async function writeBase(git: Git, paths: string[], checks = true): Promise<WriteBase> {
+/** The index's staged paths (the check before a commit), started early so it runs beside other reads. */
+export function readStaged(git: Git): Promise<string[]> {
+  const staged = git.headNow().then((head) => git.stagedPaths(head ?? null));
+  staged.catch(() => {}); // awaited by assertCommittable; a failure there is the one reported
+  return staged;
+}
+
+/**
+ * HEAD, then its entries for `paths` and (with `checks`) the index's staged paths, the two read at
+ * once; `checks` may be a staged read already under way (readStaged).
+ */
+export async function writeBase(git: Git, paths: string[], checks: boolean | Promise<string[]> = true): Promise<WriteBase> {
   const head = await git.headNow();
-  const staged = checks ? git.stagedPaths(head ?? null) : undefined;
-  staged?.catch(() => {}); // awaited by assertCommittable; a failure there is the one reported
+  const staged = checks === true ? readStaged(git) : checks || undefined;
   const entries: TreeEntry[] = head && paths.length ? await git.lsTree(head, paths) : [];
   const inHead = new Map(entries.map((e) => [e.path, { mode: e.mode, oid: e.oid }]));
   return { head, existedInHead: new Set(inHead.keys()), known: staged && { inHead, staged } };
