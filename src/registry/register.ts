@@ -109,11 +109,12 @@ export async function checksumOf(modelPath: string | undefined, root: string): P
 }
 
 /**
- * firstFreeId when `taken` can only be asked about a batch of ids at once: the next few candidates
- * of its sequence are looked up together until one of them is free.
+ * firstFreeId when `taken` is asked about a batch of ids at once: the first candidate alone (it is
+ * almost always free, and each costs a tree lookup per algorithm), then more of the sequence at a
+ * time until one is free.
  */
 export async function freeId(base: string, takenAmong: (candidates: string[]) => Promise<(id: string) => boolean>): Promise<string> {
-  for (let count = 4; ; count *= 4) {
+  for (let count = 1; ; count *= 8) {
     const candidates: string[] = [];
     firstFreeId(base, (c) => (candidates.push(c), candidates.length < count));
     const taken = await takenAmong(candidates);

@@ -115,7 +115,9 @@ describe('freeId', () => {
     const taken = new Set(['m', 'm_2', 'm_3', 'm_4', 'm_5']);
     const id = await freeId('m', async (c) => (asked.push(c), (x) => taken.has(x)));
     expect(id).toBe('m_6');
-    expect(asked).toEqual([['m', 'm_2', 'm_3', 'm_4'], ['m', ...Array.from({ length: 15 }, (_, i) => `m_${i + 2}`)]]);
+    expect(asked).toEqual([['m'], ['m', 'm_2', 'm_3', 'm_4', 'm_5', 'm_6', 'm_7', 'm_8']]);
+    taken.add('m_6').add('m_7').add('m_8');
+    expect(await freeId('m', async (c) => (x) => taken.has(x))).toBe('m_9');
     expect(await freeId('n', async () => () => false)).toBe('n');
   });
 });
