@@ -8,6 +8,7 @@ import { assertSafeName, nameProblem } from '../domain/names.js';
 import { summarizeTimings } from '../domain/timings.js';
 import type { Performance, TestResult } from '../domain/types.js';
 import { checkModelText } from './checks.js';
+import { validatorFor } from '../schema/validator.js';
 import { modelsAtHead } from './lookup.js';
 import type { Registry } from './registry.js';
 import { yamlLib } from '../lazy.js';
@@ -118,7 +119,9 @@ export async function recordTest(reg: Registry, opts: RecordTestOptions, cwd = r
   const result = resultFromOptions(opts, cwd, reg.now());
   return reg.write(async () => {
     // Looked up by its path (lookup.ts); when it isn't there, the snapshot says so in its own words.
-    const model = (await modelsAtHead(reg.git, reg.config, [opts.id])).get(opts.id) ?? (await reg.model(opts.id));
+    const found = modelsAtHead(reg.git, reg.config, [opts.id]);
+    validatorFor('model'); // loads the metadata validator (checkModelText's) while git answers
+    const model = (await found).get(opts.id) ?? (await reg.model(opts.id));
     const meta = { ...model.metadata, testing: [...model.metadata.testing, result] };
     const text = serializeMetadata(meta);
     const errors = await checkModelText(reg, model.path, text);

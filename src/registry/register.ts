@@ -5,9 +5,10 @@ import { ConflictError, UsageError, ValidationError } from '../errors.js';
 import { firstFreeId, isoSeconds, timestampId } from '../domain/ids.js';
 import { serializeMetadata } from '../domain/metadata.js';
 import { assertSafeName } from '../domain/names.js';
-import type { Artifact, ModelMetadata, Training } from '../domain/types.js';
+import type { Artifact, Model, ModelMetadata, Training } from '../domain/types.js';
 import { artifactOf, locateArtifact } from '../loading/artifact.js';
 import { checkModelText } from './checks.js';
+import { validatorFor } from '../schema/validator.js';
 import { modelsAtHead } from './lookup.js';
 import type { Registry } from './registry.js';
 import { yamlLib } from '../lazy.js';
@@ -141,9 +142,19 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
   return reg.write(async () => {
     // One reading of the clock: the id and created_at must name the same second.
     const now = reg.now();
-    // The ids this needs, looked up by path (lookup.ts), not in a snapshot of every model.
-    const lookup = (ids: string[]) => modelsAtHead(reg.git, reg.config, ids);
-    const named = await lookup([opts.id, opts.parent].filter((x): x is string => x !== undefined));
+    // The ids this needs, looked up by path (lookup.ts), not in a snapshot of every model; each
+    // id is asked once. The first ask holds all that are known now (the generated id too).
+    const known = new Map<string, Model | undefined>();
+    const lookup = async (ids: string[]) => {
+      const ask = ids.filter((x) => !known.has(x));
+      const found = await modelsAtHead(reg.git, reg.config, ask);
+      for (const x of ask) known.set(x, found.get(x));
+      return known;
+    };
+    const base = opts.id === undefined ? timestampId(name, now) : undefined;
+    const first = lookup([opts.id, opts.parent, base].filter((x): x is string => x !== undefined));
+    validatorFor('model'); // loads the metadata validator (checkModelText's) while git answers
+    const named = await first;
     let id: string;
     if (opts.id !== undefined) {
       const registered = named.get(opts.id);
@@ -161,12 +172,12 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
       }
       id = opts.id;
     } else {
-      id = await freeId(timestampId(name, now), async (candidates) => {
+      id = await freeId(base!, async (candidates) => {
         const models = await lookup(candidates);
-        return (c) => models.has(c) || existsSync(join(reg.root, reg.modelFile(algorithm, c)));
+        return (c) => models.get(c) !== undefined || existsSync(join(reg.root, reg.modelFile(algorithm, c)));
       });
     }
-    if (opts.parent !== undefined && !named.has(opts.parent)) {
+    if (opts.parent !== undefined && !named.get(opts.parent)) {
       throw new UsageError(`--parent: no model ${opts.parent} in the registry`);
     }
     const meta = buildMetadata({ ...opts, algorithm }, fileFields, id, now);
