@@ -45,6 +45,27 @@ describe('register', () => {
     expect(repoState(r.dir)).toBe(before);
   });
 
+  it('--parent must name a registered model (in any algorithm); a missing one is a usage error', async () => {
+    const r = await tempRegistry();
+    await register(await r.open(), { algorithm: 'lero', id: 'p1' });
+    const ok = await r.run('register', '--algo', 'mscn', '--id', 'c1', '--parent', 'p1', '--json');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(r.read('models/mscn/c1.json')).parent).toBe('p1');
+    const before = repoState(r.dir);
+    const bad = await r.run('register', '--algo', 'mscn', '--parent', 'nope');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--parent: no model nope in the registry/);
+    expect(repoState(r.dir)).toBe(before);
+  });
+
+  it('a generated id taken in another algorithm gets the next suffix (ids are unique across algorithms)', async () => {
+    const r = await tempRegistry();
+    const clock = frozenClock('2024-10-19T10:30:00Z');
+    await register(await r.open(clock), { algorithm: 'lero', id: 'mscn_20241019_103000' });
+    const a = await register(await r.open(clock), { algorithm: 'mscn' });
+    expect(a.model_id).toBe('mscn_20241019_103000_2');
+  });
+
   it('reads fields from --from YAML, flags win, params parse numbers and booleans', async () => {
     const r = await tempRegistry();
     r.write('meta.yaml', 'algorithm: lero\nnotes: from file\ntags: [experiment]\ntraining:\n  dataset: stats\n  hyperparams: {a: 1}\n');
