@@ -1,14 +1,13 @@
 // The one door to git. Bulk reads spawn the git binary directly (one `cat-file --batch` process
-// reads thousands of blobs faster than any in-process reader, DESIGN §6); writes go through
-// simple-git so the user's hooks, signing and config apply exactly as with a hand-typed commit.
+// reads thousands of blobs faster than any in-process reader, DESIGN §6); writes spawn it too, in
+// the user's whole environment, so hooks, signing and config apply exactly as with a hand-typed commit.
 // Every argument that came from a user has passed src/domain/names.ts before it gets here, and
 // paths always follow `--`, so nothing a user types can be read by git as an option.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { SimpleGit, SimpleGitOptions } from 'simple-git';
-import { lazyRequire } from '../lazy.js';
 import { GitError, NotARegistryError } from '../errors.js';
+import { gitDirsOf, headFromFiles, readText } from './head-files.js';
 
 export interface RunResult {
   stdout: Buffer;
@@ -44,35 +43,11 @@ export interface RefEntry {
   contents: string;
 }
 
-const USER_ENVIRONMENT_IS_TRUSTED = {
-  allowUnsafeEditor: true,
-  allowUnsafePager: true,
-  allowUnsafeSshCommand: true,
-  allowUnsafeAskPass: true,
-  allowUnsafeGpgProgram: true,
-  allowUnsafeConfigEnvCount: true,
-  allowUnsafeConfigPaths: true,
-  allowUnsafeTemplateDir: true,
-  allowUnsafeGitProxy: true,
-  allowUnsafeCredentialHelper: true,
-  allowUnsafeHooksPath: true,
-  allowUnsafeFsMonitor: true,
-  // git itself sets GIT_EXEC_PATH for every hook it runs, so a modelgit write run from a hook
-  // (or `git rebase --exec`) carries it; it is the user's git's own value.
-  allowUnsafeExec: true,
-  allowUnsafeDiffExternal: true,
-} as Record<string, boolean>;
-
 // Stable, parseable output whatever the user's locale or pager settings.
 const READ_ENV = { LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' };
 
 const FIELD = '\x1f';
 const RECORD = '\x1e';
-
-// simple-git takes ~35 ms to load and only writes use it.
-function simpleGit(options: Partial<SimpleGitOptions>): SimpleGit {
-  return lazyRequire<typeof import('simple-git')>('simple-git').simpleGit(options);
-}
 
 export function parseTrailers(body: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -88,7 +63,7 @@ export function parseTrailers(body: string): Record<string, string[]> {
 
 export class Git {
   readonly root: string;
-  private sg?: SimpleGit;
+  private dirs?: { gitDir: string; commonDir: string } | null;
 
   constructor(root: string) {
     this.root = root;
@@ -103,27 +78,15 @@ export class Git {
     return r.stdout.toString('utf8').trim();
   }
 
-  /** simple-git bound to the root; used for everything that writes. */
-  get writer(): SimpleGit {
-    this.sg ??= this.writerWith({});
-    return this.sg;
-  }
-
-  /** A separate simple-git instance with its own environment (e.g. author dates for one commit). */
-  writerWith(extraEnv: Record<string, string | undefined>): SimpleGit {
-    // simple-git 4 drops every GIT_* variable unless allowed. For a CLI the environment is the
-    // user's own (GIT_CONFIG_GLOBAL, GIT_AUTHOR_*, GIT_SSH_COMMAND…), and it must apply exactly
-    // as it would to a hand-typed `git commit`, so everything present is allowed.
-    // Its `unsafe` checks look at that same environment (EDITOR, PAGER, GIT_SSH_COMMAND…); the
-    // argv is ours alone (every user value passed names.ts and sits after `--`), so the
-    // environment-derived categories are allowed too.
-    const env: Record<string, string | undefined> = { ...process.env, LC_ALL: 'C', ...extraEnv };
-    return simpleGit({
-      baseDir: this.root,
-      trimmed: false,
-      allowEnvironment: Object.keys(env),
-      unsafe: USER_ENVIRONMENT_IS_TRUSTED,
-    }).env(env);
+  /**
+   * Runs a git command that writes (add, commit) as the user would type it: in the user's whole
+   * environment (GIT_CONFIG_GLOBAL, GIT_AUTHOR_*, GIT_SSH_COMMAND, GIT_EXEC_PATH when run from a
+   * hook…), nothing filtered and nothing added but a fixed locale, so hooks, signing and config
+   * behave exactly as with a hand-typed `git commit`, and git's refusals read the same everywhere.
+   * `env` adds to it (e.g. author dates for one commit). Never throws for a failing git: see `code`.
+   */
+  write(args: string[], opts: { input?: string | Buffer; env?: Record<string, string | undefined> } = {}): Promise<RunResult> {
+    return spawnGit(this.root, args, { ...process.env, LC_ALL: 'C', ...opts.env }, opts.input);
   }
 
   run(args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<RunResult> {
@@ -156,6 +119,17 @@ export class Git {
     return this.resolveCommit('HEAD');
   }
 
+  /**
+   * The same as head(), read from HEAD and its branch's loose ref file when the layout is the
+   * plain one (no process: a write needs HEAD before and after its commit); git is asked otherwise.
+   */
+  async headNow(): Promise<string | undefined> {
+    this.dirs ??= gitDirsOf(this.root) ?? null;
+    const { gitDir, commonDir } = this.dirs ?? {};
+    const fromFiles = gitDir && commonDir ? headFromFiles((where, rel) => readText(join(where === 'worktree' ? gitDir : commonDir, rel))) : undefined;
+    return fromFiles ?? this.head();
+  }
+
   async currentBranch(): Promise<string | undefined> {
     const r = await this.run(['symbolic-ref', '--quiet', '--short', 'HEAD']);
     return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
@@ -185,6 +159,11 @@ export class Git {
       entries.push({ mode: mode!, type: 'blob', oid: oid!, path: rec.slice(tab + 1) });
     }
     return entries;
+  }
+
+  /** A `git cat-file --batch` process for reading in rounds (see ObjectSession). */
+  objectSession(): ObjectSession {
+    return new ObjectSession(this.root);
   }
 
   /** Reads many objects through one `git cat-file --batch` process. */
@@ -344,6 +323,100 @@ export class Git {
   }
 }
 
+/** An object as `git cat-file --batch` gives it. */
+export interface GitObject {
+  oid: string;
+  type: string;
+  content: Buffer;
+}
+
+/**
+ * One `git cat-file --batch` process asked in rounds, each round's names chosen from the answers
+ * to the last (a tree, then paths inside it), for a few objects without a process per round.
+ * `read` answers in order: the object, or undefined when git has no such object. `close` when done.
+ */
+export class ObjectSession {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private buf: Buffer = Buffer.alloc(0);
+  private readonly waiting: { count: number; got: (GitObject | undefined)[]; resolve: (r: (GitObject | undefined)[]) => void; reject: (e: Error) => void }[] = [];
+  private failure?: Error;
+  private readonly err: Buffer[] = [];
+
+  constructor(root: string) {
+    this.child = spawn('git', ['cat-file', '--batch'], { cwd: root, env: { ...process.env, ...READ_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout.on('data', (chunk: Buffer) => this.take(chunk));
+    this.child.stderr.on('data', (d: Buffer) => this.err.push(d));
+    this.child.stdin.on('error', () => {});
+    this.child.on('error', (e) => this.fail(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
+    this.child.on('close', (code) => this.fail(new GitError(`git cat-file --batch ended (exit ${code}): ${Buffer.concat(this.err).toString('utf8').trim()}`)));
+  }
+
+  read(names: string[]): Promise<(GitObject | undefined)[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (names.length === 0) return Promise.resolve([]);
+    // A name is one line of the protocol; a newline would make it two.
+    if (names.some((n) => /[\n\r]/.test(n))) return Promise.reject(new GitError('an object name cannot hold a line break'));
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ count: names.length, got: [], resolve, reject });
+      this.child.stdin.write(names.join('\n') + '\n');
+    });
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
+
+  private take(chunk: Buffer): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    let pos = 0;
+    for (;;) {
+      const w = this.waiting[0];
+      if (!w) break;
+      const nl = this.buf.indexOf(10, pos);
+      if (nl < 0) break;
+      const header = this.buf.toString('latin1', pos, nl);
+      if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+        w.got.push(undefined);
+        pos = nl + 1;
+      } else {
+        const [oid, type, size] = header.split(' ');
+        const end = nl + 1 + Number(size);
+        if (end + 1 > this.buf.length) break; // the body is not all here yet
+        w.got.push({ oid: oid!, type: type!, content: Buffer.from(this.buf.subarray(nl + 1, end)) });
+        pos = end + 1;
+      }
+      if (w.got.length === w.count) {
+        this.waiting.shift();
+        w.resolve(w.got);
+      }
+    }
+    this.buf = this.buf.subarray(pos);
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const w of this.waiting.splice(0)) w.reject(this.failure);
+  }
+}
+
+/** The entries of a raw tree object (`<mode> <name>\0<id bytes>`…); `idBytes` is 20 (sha1) or 32 (sha256). */
+export function parseTreeObject(content: Buffer, idBytes: number): { mode: string; name: string; oid: string }[] {
+  const entries: { mode: string; name: string; oid: string }[] = [];
+  let pos = 0;
+  while (pos < content.length) {
+    const space = content.indexOf(32, pos);
+    const nul = content.indexOf(0, space + 1);
+    if (space < 0 || nul < 0 || nul + 1 + idBytes > content.length) throw new GitError('git gave a tree object that does not parse');
+    entries.push({
+      mode: content.toString('latin1', pos, space),
+      name: content.toString('utf8', space + 1, nul),
+      oid: content.toString('hex', nul + 1, nul + 1 + idBytes),
+    });
+    pos = nul + 1 + idBytes;
+  }
+  return entries;
+}
+
 export function parseLsTree(out: string): TreeEntry[] {
   const entries: TreeEntry[] = [];
   for (const rec of out.split('\0')) {
@@ -356,8 +429,12 @@ export function parseLsTree(out: string): TreeEntry[] {
 }
 
 export function runGit(cwd: string, args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<RunResult> {
+  return spawnGit(cwd, args, { ...process.env, ...READ_ENV, ...opts.env }, opts.input);
+}
+
+function spawnGit(cwd: string, args: string[], env: NodeJS.ProcessEnv, input?: string | Buffer): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('git', args, { cwd, env: { ...process.env, ...READ_ENV, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -365,6 +442,6 @@ export function runGit(cwd: string, args: string[], opts: { input?: string | Buf
     child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
     child.on('close', (code) => resolvePromise({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), code: code ?? 1 }));
     child.stdin.on('error', () => {}); // git may exit before reading all input (e.g. bad rev); the exit code tells.
-    child.stdin.end(opts.input ?? '');
+    child.stdin.end(input ?? '');
   });
 }

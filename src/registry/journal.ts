@@ -29,8 +29,12 @@ function file(gitDir: string): string {
 }
 
 /** Records the write about to happen; returns the base it read so the commit needn't read it again. */
-export async function beginWrite(git: Git, gitDir: string, w: { paths: string[]; subject: string; branch?: string; returnTo?: string; series?: string[] }): Promise<WriteBase> {
-  const base = await writeBase(git, w.paths);
+export async function beginWrite(
+  git: Git,
+  gitDir: string,
+  w: { paths: string[]; subject: string; branch?: string; returnTo?: string; series?: string[]; staged?: Promise<string[]> },
+): Promise<WriteBase> {
+  const base = await writeBase(git, w.paths, w.series ? false : (w.staged ?? true));
   const head = base.head;
   const existed = [...base.existedInHead];
   const note: PendingWrite = { pid: process.pid, started: new Date().toISOString(), head, paths: w.paths, existedInHead: existed, subject: w.subject, branch: w.branch, returnTo: w.returnTo, series: w.series };

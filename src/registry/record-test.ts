@@ -8,6 +8,8 @@ import { assertSafeName, nameProblem } from '../domain/names.js';
 import { summarizeTimings } from '../domain/timings.js';
 import type { Performance, TestResult } from '../domain/types.js';
 import { checkModelText } from './checks.js';
+import { validatorFor } from '../schema/validator.js';
+import { modelsAtHead } from './lookup.js';
 import type { Registry } from './registry.js';
 import { yamlLib } from '../lazy.js';
 import type { WriteAnswer } from './register.js';
@@ -116,7 +118,10 @@ export async function recordTest(reg: Registry, opts: RecordTestOptions, cwd = r
   if (opts.numQueries !== undefined && (!Number.isInteger(opts.numQueries) || opts.numQueries < 0)) throw new UsageError('--num-queries must be a whole number');
   const result = resultFromOptions(opts, cwd, reg.now());
   return reg.write(async () => {
-    const model = await reg.model(opts.id);
+    // Looked up by its path (lookup.ts); when it isn't there, the snapshot says so in its own words.
+    const found = modelsAtHead(reg.git, reg.config, [opts.id]);
+    validatorFor('model'); // loads the metadata validator (checkModelText's) while git answers
+    const model = (await found).get(opts.id) ?? (await reg.model(opts.id));
     const meta = { ...model.metadata, testing: [...model.metadata.testing, result] };
     const text = serializeMetadata(meta);
     const errors = await checkModelText(reg, model.path, text);

@@ -5,9 +5,11 @@ import { ConflictError, UsageError, ValidationError } from '../errors.js';
 import { firstFreeId, isoSeconds, timestampId } from '../domain/ids.js';
 import { serializeMetadata } from '../domain/metadata.js';
 import { assertSafeName } from '../domain/names.js';
-import type { Artifact, ModelMetadata, Training } from '../domain/types.js';
+import type { Artifact, Model, ModelMetadata, Training } from '../domain/types.js';
 import { artifactOf, locateArtifact } from '../loading/artifact.js';
 import { checkModelText } from './checks.js';
+import { validatorFor } from '../schema/validator.js';
+import { modelsAtHead } from './lookup.js';
 import type { Registry } from './registry.js';
 import { yamlLib } from '../lazy.js';
 
@@ -107,6 +109,21 @@ export async function checksumOf(modelPath: string | undefined, root: string): P
   return artifactOf(loc.path);
 }
 
+/**
+ * firstFreeId when `taken` is asked about a batch of ids at once: the first candidate alone (it is
+ * almost always free, and each costs a tree lookup per algorithm), then more of the sequence at a
+ * time until one is free.
+ */
+export async function freeId(base: string, takenAmong: (candidates: string[]) => Promise<(id: string) => boolean>): Promise<string> {
+  for (let count = 1; ; count *= 8) {
+    const candidates: string[] = [];
+    firstFreeId(base, (c) => (candidates.push(c), candidates.length < count));
+    const taken = await takenAmong(candidates);
+    const free = candidates.find((c) => !taken(c));
+    if (free !== undefined) return firstFreeId(base, taken);
+  }
+}
+
 export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.root): Promise<WriteAnswer> {
   const fileFields = opts.from ? readFieldsFile(opts.from, cwd) : {};
   const algorithm = assertSafeName('algorithm', opts.algorithm ?? fileFields.algorithm, '--algo');
@@ -123,14 +140,26 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
   if (opts.checksum) opts = { ...opts, fields: { ...opts.fields, artifact: await checksumOf(opts.modelPath, reg.root) } };
 
   return reg.write(async () => {
-    const snap = await reg.snapshot();
     // One reading of the clock: the id and created_at must name the same second.
     const now = reg.now();
-    const taken = (id: string) => snap.byId.has(id) || existsSync(join(reg.root, reg.modelFile(algorithm, id)));
+    // The ids this needs, looked up by path (lookup.ts), not in a snapshot of every model; each
+    // id is asked once. The first ask holds all that are known now (the generated id too).
+    const known = new Map<string, Model | undefined>();
+    const lookup = async (ids: string[]) => {
+      const ask = ids.filter((x) => !known.has(x));
+      const found = await modelsAtHead(reg.git, reg.config, ask);
+      for (const x of ask) known.set(x, found.get(x));
+      return known;
+    };
+    const base = opts.id === undefined ? timestampId(name, now) : undefined;
+    const first = lookup([opts.id, opts.parent, base].filter((x): x is string => x !== undefined));
+    validatorFor('model'); // loads the metadata validator (checkModelText's) while git answers
+    const named = await first;
     let id: string;
     if (opts.id !== undefined) {
-      if (snap.byId.has(opts.id)) {
-        throw new ConflictError(`model id ${opts.id} is already registered (${snap.byId.get(opts.id)!.path}); ids are never overwritten`, {
+      const registered = named.get(opts.id);
+      if (registered) {
+        throw new ConflictError(`model id ${opts.id} is already registered (${registered.path}); ids are never overwritten`, {
           hint: 'leave out --id to get a fresh timestamp id',
         });
       }
@@ -143,9 +172,12 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
       }
       id = opts.id;
     } else {
-      id = firstFreeId(timestampId(name, now), taken);
+      id = await freeId(base!, async (candidates) => {
+        const models = await lookup(candidates);
+        return (c) => models.get(c) !== undefined || existsSync(join(reg.root, reg.modelFile(algorithm, c)));
+      });
     }
-    if (opts.parent !== undefined && !snap.byId.has(opts.parent)) {
+    if (opts.parent !== undefined && !named.get(opts.parent)) {
       throw new UsageError(`--parent: no model ${opts.parent} in the registry`);
     }
     const meta = buildMetadata({ ...opts, algorithm }, fileFields, id, now);

@@ -1,12 +1,12 @@
 // Every write is exactly one commit made by the real `git commit` (hooks, signing and config
 // apply). Before writing we make sure the commit can contain only our change; if git or a hook
 // refuses, the paths we touched go back to HEAD so the repository is exactly as it was.
-import { accessSync, constants, mkdirSync, rmdirSync, rmSync, writeFileSync, unlinkSync, existsSync } from 'node:fs';
+import { accessSync, constants, lstatSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync, unlinkSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type * as ProperLockfile from 'proper-lockfile';
-import { lazyRequire } from '../lazy.js';
 import { DirtyStateError, GitError, HookRejectedError, InterruptedError, LockedError } from '../errors.js';
-import type { Git } from '../git/git.js';
+import { quickPathState, type DiskEntry, type HeadEntry } from '../domain/worktree.js';
+import type { Git, TreeEntry } from '../git/git.js';
+import { acquireLock } from './write-lock.js';
 
 export interface FileChange {
   path: string; // repo-relative
@@ -23,8 +23,6 @@ export interface CommitSpec {
   allowEmpty?: boolean;
 }
 
-// Only writes take the lock; loading proper-lockfile at startup would cost every read ~20 ms.
-const lockfile = { lock: (...args: Parameters<typeof ProperLockfile.lock>) => lazyRequire<typeof ProperLockfile>('proper-lockfile').lock(...args) };
 
 export function commitMessage(spec: Pick<CommitSpec, 'subject' | 'body' | 'trailers'>): string {
   const parts = [spec.subject.replace(/\n/g, ' ')];
@@ -34,17 +32,15 @@ export function commitMessage(spec: Pick<CommitSpec, 'subject' | 'body' | 'trail
 }
 
 /**
- * Serialises writers on one local repository. proper-lockfile keeps the lock fresh while we hold
- * it and treats one left by a killed process as stale, so a crash never wedges the registry.
+ * Serialises writers on one local repository. The lock (write-lock.ts) is kept fresh while held
+ * and one left by a killed process goes stale, so a crash never wedges the registry.
  */
 export async function withWriteLock<T>(gitDir: string, fn: () => Promise<T>): Promise<T> {
   const dir = join(gitDir, 'modelgit');
   mkdirSync(dir, { recursive: true });
   let release: () => Promise<void>;
   try {
-    release = await lockfile.lock(dir, {
-      lockfilePath: join(dir, 'write.lock'),
-      realpath: false,
+    release = await acquireLock(join(dir, 'write.lock'), {
       stale: 10_000,
       retries: { retries: 120, factor: 1.3, minTimeout: 25, maxTimeout: 500, randomize: true },
     });
@@ -62,19 +58,22 @@ export async function withWriteLock<T>(gitDir: string, fn: () => Promise<T>): Pr
 }
 
 /** Refuses to commit when the commit could pick up something that isn't ours. */
-export async function assertCommittable(git: Git, paths: string[], head?: string | null): Promise<void> {
+export async function assertCommittable(git: Git, paths: string[], head?: string | null, known?: KnownState): Promise<void> {
   if (git.hasIndexLock()) {
     throw new LockedError(`git's index is locked (${git.indexLockPath()} exists)`, {
       hint: `if no other git process is running, remove it: rm ${JSON.stringify(git.indexLockPath())}`,
     });
   }
-  const staged = await git.stagedPaths(head);
+  const staged = known ? await known.staged : await git.stagedPaths(head);
   if (staged.length) {
     throw new DirtyStateError(`the index has staged changes (${staged.slice(0, 5).join(', ')}${staged.length > 5 ? ', …' : ''}); modelgit commits only its own change`, {
       hint: 'commit them, or unstage them with: git restore --staged .',
     });
   }
-  const modified = await git.modifiedPaths(paths);
+  // With the index equal to HEAD, a path whose file is HEAD's (or absent from both) is clean for
+  // certain; git is asked only about the others (domain/worktree.ts).
+  const unsure = known ? paths.filter((p) => quickPathState(known.inHead.get(p), diskEntry(join(git.root, p))) !== 'clean') : paths;
+  const modified = await git.modifiedPaths(unsure);
   if (modified.length) {
     throw new DirtyStateError(`uncommitted edits to ${modified.join(', ')} would be overwritten`, {
       hint: `commit or discard them first (git diff -- ${modified[0]})`,
@@ -82,17 +81,50 @@ export async function assertCommittable(git: Git, paths: string[], head?: string
   }
 }
 
+/** What lstat (and, for a regular file, its bytes) says about a path. */
+function diskEntry(abs: string): DiskEntry {
+  let st;
+  try {
+    st = lstatSync(abs);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? { kind: 'missing' } : { kind: 'other' };
+  }
+  if (!st.isFile()) return { kind: 'other' };
+  return { kind: 'file', executable: (st.mode & 0o111) !== 0, content: readFileSync(abs) };
+}
+
+/** What a write knows before it writes: HEAD's entries for its paths and the staged paths. */
+export interface KnownState {
+  inHead: Map<string, HeadEntry>;
+  /** paths whose index entry differs from HEAD (read alongside ls-tree) */
+  staged: Promise<string[]>;
+}
+
 /** Where a write starts: HEAD, and which of the paths it touches HEAD already has. */
 export interface WriteBase {
   head: string | undefined;
   existedInHead: Set<string>;
+  /** for the checks before one commit (not read for a series, which checks all its paths up front) */
+  known?: KnownState;
 }
 
-export async function writeBase(git: Git, paths: string[]): Promise<WriteBase> {
-  const head = await git.head();
-  const existedInHead = new Set<string>();
-  if (head && paths.length) for (const e of await git.lsTree(head, paths)) existedInHead.add(e.path);
-  return { head, existedInHead };
+/** The index's staged paths (the check before a commit), started early so it runs beside other reads. */
+export function readStaged(git: Git): Promise<string[]> {
+  const staged = git.headNow().then((head) => git.stagedPaths(head ?? null));
+  staged.catch(() => {}); // awaited by assertCommittable; a failure there is the one reported
+  return staged;
+}
+
+/**
+ * HEAD, then its entries for `paths` and (with `checks`) the index's staged paths, the two read at
+ * once; `checks` may be a staged read already under way (readStaged).
+ */
+export async function writeBase(git: Git, paths: string[], checks: boolean | Promise<string[]> = true): Promise<WriteBase> {
+  const head = await git.headNow();
+  const staged = checks === true ? readStaged(git) : checks || undefined;
+  const entries: TreeEntry[] = head && paths.length ? await git.lsTree(head, paths) : [];
+  const inHead = new Map(entries.map((e) => [e.path, { mode: e.mode, oid: e.oid }]));
+  return { head, existedInHead: new Set(inHead.keys()), known: staged && { inHead, staged } };
 }
 
 /**
@@ -101,8 +133,8 @@ export async function writeBase(git: Git, paths: string[]): Promise<WriteBase> {
  */
 export async function commitChanges(git: Git, spec: CommitSpec, base?: WriteBase): Promise<string> {
   const paths = spec.changes.map((c) => c.path);
-  const { head, existedInHead } = base ?? (await writeBase(git, paths));
-  await assertCommittable(git, paths, head ?? null);
+  const { head, existedInHead, known } = base ?? (await writeBase(git, paths));
+  await assertCommittable(git, paths, head ?? null, known);
   return writeAndCommit(git, spec, existedInHead, head);
 }
 
@@ -119,27 +151,29 @@ async function writeAndCommit(git: Git, spec: CommitSpec, existedInHead: Set<str
         writeFileSync(abs, c.content);
       }
     }
-    if (paths.length) await git.writer.add(['-A', '--', ...paths]);
-    // Through simple-git and the real binary: the user's hooks, signing and config all apply.
-    const env: Record<string, string | undefined> = {};
-    if (spec.date) Object.assign(env, { GIT_AUTHOR_DATE: spec.date, GIT_COMMITTER_DATE: spec.date });
-    const options: Record<string, null | string> = { '--quiet': null, '--cleanup': 'verbatim' };
-    if (spec.allowEmpty) options['--allow-empty'] = null;
-    try {
-      await git.writerWith(env).commit(commitMessage(spec), options);
-    } catch (e) {
-      throw await commitFailure(git, e);
+    // update-index stages exactly these files, where `git add` would read their whole directory
+    // (20,000 entries at 100,000 models). Not `commit --include`: that holds index.lock while the
+    // hooks run, so a write killed in its pre-commit hook would leave the index locked.
+    if (paths.length) {
+      const r = await git.write(['update-index', '--add', '--remove', '--', ...paths]);
+      if (r.code !== 0) throw new GitError(`git update-index failed; nothing was changed:\n${r.stderr.trim()}`);
     }
-    return (await git.head())!;
+    // The real `git commit`, in the user's environment: hooks, signing and config all apply.
+    const args = ['commit', '-m', commitMessage(spec), '--quiet', '--cleanup=verbatim'];
+    if (spec.allowEmpty) args.push('--allow-empty');
+    const env = spec.date ? { GIT_AUTHOR_DATE: spec.date, GIT_COMMITTER_DATE: spec.date } : {};
+    const r = await git.write(args, { env });
+    if (r.code !== 0) throw await commitFailure(git, r.stdout.toString('utf8') + r.stderr);
+    return (await git.headNow())!;
   } catch (e) {
     await rollback(git, paths, existedInHead, head);
     throw e;
   }
 }
 
-/** Turns git's refusal into an error that says who refused and what to do. */
-async function commitFailure(git: Git, e: unknown): Promise<Error> {
-  const out = (e instanceof Error ? e.message : String(e)).trim();
+/** Turns git's refusal (its stdout and stderr) into an error that says who refused and what to do. */
+async function commitFailure(git: Git, output: string): Promise<Error> {
+  const out = output.trim();
   if (/Please tell me who you are|empty ident|unable to auto-detect email/i.test(out)) {
     return new GitError(`git commit failed: no git identity; nothing was changed`, {
       hint: 'set one: git config user.name "Your Name" && git config user.email you@example.com',

@@ -17,7 +17,7 @@ import type { Git } from '../git/git.js';
 import { pushTarget, type PushTarget } from './branches.js';
 import { beginWrite, endWrite, hasInterruptedWrite, recoverInterruptedWrite } from './journal.js';
 import { deleteTags, fetchRemote, integrate, moveBranch, pushRefs, pushRetries, retryDelay } from './push.js';
-import { assertCommittable, commitChanges, commitSeries, withWriteLock, type CommitSpec } from './transaction.js';
+import { assertCommittable, commitChanges, commitSeries, readStaged, withWriteLock, type CommitSpec } from './transaction.js';
 
 /** An annotated tag a write creates on its commit (stage tags). */
 export interface TagSpec {
@@ -84,9 +84,11 @@ export async function runWrite<T>(host: WriteHost, plan: () => Promise<WritePlan
     if (recovered) host.notify?.(recovered);
     if (opts.push) return pushLoop(host, plan);
     host.clearCache(); // someone may have committed while we waited for the lock
+    // The staged check reads git's index while the plan reads what it needs: both come before any write.
+    const staged = readStaged(host.git);
     const p = await plan();
     if ('nothing' in p) return p.nothing;
-    const made = await make(host, p);
+    const made = await make(host, p, staged);
     host.clearCache();
     return answer(p, made);
   });
@@ -101,10 +103,13 @@ interface Made extends WriteOutcome {
   series: boolean;
 }
 
-async function make(host: WriteHost, p: CommitPlan | SeriesPlan): Promise<Made> {
-  const base = await host.git.head();
-  if ('specs' in p) return { ...(await makeSeries(host, p)), base, series: true };
-  return { ...(await makeCommit(host, p)), base, series: false };
+/** `staged`: the staged check, when it was started before the plan (readStaged). */
+async function make(host: WriteHost, p: CommitPlan | SeriesPlan, staged?: Promise<string[]>): Promise<Made> {
+  if ('specs' in p) {
+    const base = await host.git.head();
+    return { ...(await makeSeries(host, p)), base, series: true };
+  }
+  return { ...(await makeCommit(host, p, staged)), series: false };
 }
 
 function answer<T>(p: Extract<WritePlan<T>, { result: unknown }>, made: WriteOutcome): T | Promise<T> {
@@ -140,23 +145,25 @@ async function createTags(git: Git, commit: string, tags: TagSpec[]): Promise<st
   return made;
 }
 
-async function makeCommit(host: WriteHost, p: CommitPlan): Promise<WriteOutcome> {
+/** The commit, and where the branch was before it (`base`). */
+async function makeCommit(host: WriteHost, p: CommitPlan, staged?: Promise<string[]>): Promise<WriteOutcome & { base: string | undefined }> {
   const { git, gitDir } = host;
   const paths = p.spec.changes.map((c) => c.path);
   if (!p.branch) {
-    const base = await beginWrite(git, gitDir, { paths, subject: p.spec.subject });
+    const base = await beginWrite(git, gitDir, { paths, subject: p.spec.subject, staged });
     let commit: string;
     try {
       commit = await commitChanges(git, p.spec, base);
     } finally {
       endWrite(gitDir);
     }
-    return { commit, commits: [commit], tags: await createTags(git, commit, p.tags ?? []) };
+    return { commit, commits: [commit], tags: await createTags(git, commit, p.tags ?? []), base: base.head };
   }
   // A new branch for a pull request: switch, commit, switch back. The index must be clean first,
   // or the switch would carry someone's staged work onto the promotion branch.
   await assertCommittable(git, paths);
-  const returnTo = (await git.currentBranch()) ?? (await git.head());
+  const started = await git.head();
+  const returnTo = (await git.currentBranch()) ?? started;
   if (!returnTo) throw new ConflictError('the repository has no commit yet to branch from');
   const sw = await git.run(['switch', '--quiet', '-c', p.branch]);
   if (sw.code !== 0) {
@@ -176,7 +183,7 @@ async function makeCommit(host: WriteHost, p: CommitPlan): Promise<WriteOutcome>
   }
   await git.text(['switch', '--quiet', returnTo]);
   endWrite(gitDir);
-  return { commit, commits: [commit], tags: [], branch: p.branch };
+  return { commit, commits: [commit], tags: [], branch: p.branch, base: started };
 }
 
 /** The commits of a series, noted in the journal so a killed series is undone, not left half-made. */

@@ -1,3 +1,5 @@
+import { chmodSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { register } from '../../src/registry/register.js';
 import { recordTest } from '../../src/registry/record-test.js';
@@ -41,6 +43,27 @@ describe('register', () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/algorithm/);
     expect(repoState(r.dir)).toBe(before);
+  });
+
+  it('--parent must name a registered model (in any algorithm); a missing one is a usage error', async () => {
+    const r = await tempRegistry();
+    await register(await r.open(), { algorithm: 'lero', id: 'p1' });
+    const ok = await r.run('register', '--algo', 'mscn', '--id', 'c1', '--parent', 'p1', '--json');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(r.read('models/mscn/c1.json')).parent).toBe('p1');
+    const before = repoState(r.dir);
+    const bad = await r.run('register', '--algo', 'mscn', '--parent', 'nope');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--parent: no model nope in the registry/);
+    expect(repoState(r.dir)).toBe(before);
+  });
+
+  it('a generated id taken in another algorithm gets the next suffix (ids are unique across algorithms)', async () => {
+    const r = await tempRegistry();
+    const clock = frozenClock('2024-10-19T10:30:00Z');
+    await register(await r.open(clock), { algorithm: 'lero', id: 'mscn_20241019_103000' });
+    const a = await register(await r.open(clock), { algorithm: 'mscn' });
+    expect(a.model_id).toBe('mscn_20241019_103000_2');
   });
 
   it('reads fields from --from YAML, flags win, params parse numbers and booleans', async () => {
@@ -121,6 +144,54 @@ describe('test', () => {
     const b = await r.run('test', 'nope', '--dataset', '../etc', '--metric', 'x=1');
     expect(b.code).toBe(2);
     expect(repoState(r.dir)).toBe(before);
+  });
+});
+
+describe('a write and the working tree (git decides whatever is not certain)', () => {
+  it('test refuses a model file with uncommitted edits, naming it, and keeps the edits', async () => {
+    const r = await tempRegistry();
+    const { model_id, path } = await register(await r.open(), { algorithm: 'mscn' });
+    r.write(path, r.read(path).replace('"tags": []', '"tags": ["mine"]'));
+    const before = repoState(r.dir);
+    const res = await r.run('test', model_id, '--dataset', 'production', '--metric', 'x=1');
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`uncommitted edits to ${path}`);
+    expect(repoState(r.dir)).toBe(before);
+  });
+
+  it('test refuses a model file that only turned executable (git sees a mode change)', async () => {
+    const r = await tempRegistry();
+    const { model_id, path } = await register(await r.open(), { algorithm: 'mscn' });
+    chmodSync(join(r.dir, path), 0o755);
+    const res = await r.run('test', model_id, '--dataset', 'production', '--metric', 'x=1');
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`uncommitted edits to ${path}`);
+    expect(r.git('status', '--porcelain')).toBe(` M ${path}\n`);
+  });
+
+  it('test goes ahead when the bytes differ from HEAD but git sees no edit (CRLF checkout by .gitattributes)', async () => {
+    const r = await tempRegistry();
+    const { model_id, path } = await register(await r.open(), { algorithm: 'mscn' });
+    r.write('.gitattributes', '*.json text eol=crlf\n');
+    r.git('add', '.gitattributes');
+    r.git('commit', '-qm', 'crlf');
+    rmSync(join(r.dir, path));
+    r.git('checkout', '--', path);
+    expect(r.read(path)).toContain('\r\n');
+    expect(r.git('status', '--porcelain')).toBe('');
+    const res = await r.run('test', model_id, '--dataset', 'production', '--metric', 'x=1');
+    expect(res.stderr).not.toMatch(/uncommitted/);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(r.git('show', `HEAD:${path}`)).testing).toHaveLength(1);
+  });
+
+  it('a new file is staged by name: nothing else in its directory is added', async () => {
+    const r = await tempRegistry();
+    r.write('models/mscn/notes.txt', 'scratch');
+    const res = await r.run('register', '--algo', 'mscn', '--id', 'm1', '--json');
+    expect(res.code).toBe(0);
+    expect(r.git('show', '--name-status', '--format=', 'HEAD')).toBe('A\tmodels/mscn/m1.json\n');
+    expect(r.git('status', '--porcelain')).toBe('?? models/mscn/notes.txt\n');
   });
 });
 
