@@ -3,10 +3,11 @@
 // refuses, the paths we touched go back to HEAD so the repository is exactly as it was.
 import { accessSync, constants, lstatSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync, unlinkSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type * as ProperLockfile from 'proper-lockfile';
+import { lazyRequire } from '../lazy.js';
 import { DirtyStateError, GitError, HookRejectedError, InterruptedError, LockedError } from '../errors.js';
 import { quickPathState, type DiskEntry, type HeadEntry } from '../domain/worktree.js';
 import type { Git, TreeEntry } from '../git/git.js';
-import { acquireLock } from './write-lock.js';
 
 export interface FileChange {
   path: string; // repo-relative
@@ -23,6 +24,8 @@ export interface CommitSpec {
   allowEmpty?: boolean;
 }
 
+// Only writes take the lock; loading proper-lockfile at startup would cost every read ~20 ms.
+const lockfile = { lock: (...args: Parameters<typeof ProperLockfile.lock>) => lazyRequire<typeof ProperLockfile>('proper-lockfile').lock(...args) };
 
 export function commitMessage(spec: Pick<CommitSpec, 'subject' | 'body' | 'trailers'>): string {
   const parts = [spec.subject.replace(/\n/g, ' ')];
@@ -32,15 +35,17 @@ export function commitMessage(spec: Pick<CommitSpec, 'subject' | 'body' | 'trail
 }
 
 /**
- * Serialises writers on one local repository. The lock (write-lock.ts) is kept fresh while held
- * and one left by a killed process goes stale, so a crash never wedges the registry.
+ * Serialises writers on one local repository. proper-lockfile keeps the lock fresh while we hold
+ * it and treats one left by a killed process as stale, so a crash never wedges the registry.
  */
 export async function withWriteLock<T>(gitDir: string, fn: () => Promise<T>): Promise<T> {
   const dir = join(gitDir, 'modelgit');
   mkdirSync(dir, { recursive: true });
   let release: () => Promise<void>;
   try {
-    release = await acquireLock(join(dir, 'write.lock'), {
+    release = await lockfile.lock(dir, {
+      lockfilePath: join(dir, 'write.lock'),
+      realpath: false,
       stale: 10_000,
       retries: { retries: 120, factor: 1.3, minTimeout: 25, maxTimeout: 500, randomize: true },
     });
