@@ -323,7 +323,7 @@ export class WorkingTreeVersion implements RegistryVersion {
     return join(this.git.root, path);
   }
 
-  private isFile(path: string): boolean {
+  isFile(path: string): boolean {
     const abs = this.abs(path);
     if (!abs) return false;
     try {
@@ -344,9 +344,24 @@ export class WorkingTreeVersion implements RegistryVersion {
   }
 
   async list(dir: string): Promise<string[]> {
-    const r = await this.git.text(['ls-files', '-co', '--exclude-standard', '-z', '--', dir], { env: LITERAL });
     // A tracked file deleted on disk is still listed by ls-files -c.
-    return [...new Set(r.split('\0').filter(Boolean))].filter((p) => this.isFile(p));
+    return (await this.listTagged(dir)).filter((e) => this.isFile(e.path)).map((e) => e.path);
+  }
+
+  /**
+   * Every tracked or untracked path under `dir` (not yet checked to be a file on disk), each
+   * with whether git tracks it plainly: in the index, neither skip-worktree nor assume-unchanged
+   * (`ls-files -v` tag `H`), so `git diff` looked at its file on disk.
+   */
+  async listTagged(dir: string): Promise<{ path: string; plain: boolean }[]> {
+    const r = await this.git.text(['ls-files', '-co', '-v', '--exclude-standard', '-z', '--', dir], { env: LITERAL });
+    const plain = new Map<string, boolean>(); // an unmerged path is listed once per stage
+    for (const rec of r.split('\0')) {
+      if (rec.length < 3) continue;
+      const path = rec.slice(2);
+      plain.set(path, (plain.get(path) ?? true) && rec.startsWith('H '));
+    }
+    return [...plain].map(([path, p]) => ({ path, plain: p }));
   }
 
   async pathsForIds(modelsDir: string, ids: string[]): Promise<string[]> {
