@@ -90,14 +90,14 @@ export class ObjectReader {
     child.stderr.on('data', (d: Buffer) => this.stderr.push(d));
     child.stdin.on('error', () => {}); // git died: 'close' reports it
     child.on('error', (e) => this.fail(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
-    child.on('close', (code) => {
-      if (this.queue.length) this.fail(new GitError(`git cat-file --batch failed: ${Buffer.concat(this.stderr).toString('utf8').trim() || `exit ${code}`}`));
-    });
+    // Whenever git is gone (closed by us, or it died), later requests fail instead of waiting.
+    child.on('close', (code) => this.fail(new GitError(`git cat-file --batch failed: ${Buffer.concat(this.stderr).toString('utf8').trim() || `exit ${code}`}`)));
   }
 
   /** Ends git's input; it exits once it has answered. */
   close(): void {
     this.child?.stdin.end();
+    this.dead ??= new GitError('git cat-file --batch: the reader is closed');
   }
 
   /**

@@ -33,6 +33,8 @@ describe('ObjectReader (one cat-file --batch for a whole run)', () => {
     } finally {
       reader.close();
     }
+    // once closed (or once git has died), a request fails rather than waiting forever
+    await expect(reader.read(['HEAD:a.txt'])).rejects.toThrow(/cat-file/);
     await expect(new ObjectReader(join(dir, 'no-such-dir')).read(['HEAD'])).rejects.toThrow(/git/);
   });
 });
