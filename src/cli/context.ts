@@ -1,11 +1,13 @@
 // What every command needs from the process: the registry for the current directory, and output.
-import { Registry } from '../registry/registry.js';
+import type { Registry } from '../registry/registry.js';
 
 /**
  * The registry for the current directory. Pass the command's options: a write command with
  * `--push` (see push.ts) gets a registry whose writes push; notes (a push, a recovered write) go to stderr.
  */
-export function openRegistry(opts: { push?: boolean } = {}): Promise<Registry> {
+export async function openRegistry(opts: { push?: boolean } = {}): Promise<Registry> {
+  // Loaded on use: commands that need no registry object (validate) skip its write path.
+  const { Registry } = await import('../registry/registry.js');
   return Registry.open({ cwd: process.cwd(), push: !!opts.push, notify: (m) => writeErr(m) });
 }
 

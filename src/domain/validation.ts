@@ -125,9 +125,15 @@ export function parseRawDiff(out: string): PathChange[] {
 
 /** Paths whose file name id is used by more than one model path (ids are unique across algorithms). */
 export function duplicateIds(config: Pick<RegistryConfig, 'models_dir'>, paths: Iterable<string>): Map<string, string[]> {
+  const named: [string | undefined, string][] = [];
+  for (const p of paths) named.push([idOfPath(config, p), p]);
+  return idClashes(named);
+}
+
+/** The ids given to more than one path, each with its paths sorted; `[id, path]` pairs with an undefined id are not models. */
+export function idClashes(named: Iterable<[id: string | undefined, path: string]>): Map<string, string[]> {
   const byId = new Map<string, string[]>();
-  for (const p of paths) {
-    const id = idOfPath(config, p);
+  for (const [id, p] of named) {
     if (id !== undefined) (byId.get(id) ?? byId.set(id, []).get(id)!).push(p);
   }
   for (const [id, ps] of byId) {

@@ -2,8 +2,8 @@
 // tree vs HEAD), on the index (--staged, the pre-commit hook), on everything (--all), or on a
 // commit range (--since REV, for pull requests). Only changed files are read, so the hook stays
 // fast on a registry with 100,000 models: id uniqueness is a path listing, never a blob scan.
-import { appendFileSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { appendFileSync, existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import type { ErrorLocation } from '../errors.js';
 import { NotARegistryError, NotFoundError } from '../errors.js';
 import { CONFIG_FILE, DEFAULT_CONFIG, STAGES_FILE, withDefaults } from '../domain/config.js';
@@ -14,6 +14,7 @@ import {
   danglingStages,
   duplicateIds,
   finishReport,
+  idClashes,
   idOfPath,
   parseRawDiff,
   stagedModelPaths,
@@ -21,12 +22,11 @@ import {
   type ValidateMode,
   type ValidationReport,
 } from '../domain/validation.js';
-import { Git } from '../git/git.js';
-import { locateJsonPointer, locateYamlPointer, validateYamlText, validatorFor, validatorForSchemaText } from '../schema/validator.js';
+import { Git, runGit } from '../git/git.js';
+import { locateJsonPointer, locateYamlPointer, validatorForSchemaText, type ParsedJson } from '../schema/validator.js';
 import { checkModelTextSync } from './checks.js';
-import { promotionGateErrors } from './gates.js';
-import { locateRepo, Registry } from './registry.js';
-import { blobTexts, CommitVersion, EmptyVersion, IndexVersion, WorkingTreeVersion, type RegistryVersion } from './versions.js';
+import { blobTexts, CommitVersion, EmptyVersion, IndexVersion, ObjectReader, WorkingTreeVersion, type RegistryVersion } from './versions.js';
+import { validatedYaml } from './yaml-cache.js';
 
 const REGULAR_MODES = new Set(['100644', '100755']);
 
@@ -45,12 +45,25 @@ interface Comparison {
   since?: string;
 }
 
-async function comparisonFor(git: Git, opts: ValidateOptions): Promise<Comparison> {
-  const head = await git.head();
-  const headVersion = head ? new CommitVersion(git, head, 'HEAD') : new EmptyVersion();
+/**
+ * The work tree root, the git dir and HEAD's commit (undefined before the first commit), from one
+ * `git rev-parse`: with --verify --quiet a missing HEAD exits 1 after printing the other two.
+ */
+async function locate(cwd: string): Promise<{ root: string; gitDir: string; head?: string }> {
+  if (!existsSync(cwd)) throw new NotARegistryError(`${cwd} does not exist`);
+  const r = await runGit(cwd, ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--verify', '--quiet', '--end-of-options', 'HEAD^{commit}']);
+  const [root, gitDir, head] = r.stdout.toString('utf8').trim().split('\n');
+  if ((r.code !== 0 && r.code !== 1) || !root || !gitDir) {
+    throw new NotARegistryError(`${cwd} is not inside a git repository`, { hint: 'modelgit init [dir] creates a registry' });
+  }
+  return { root, gitDir, ...(r.code === 0 && head ? { head } : {}) };
+}
+
+async function comparisonFor(git: Git, reader: ObjectReader, head: string | undefined, opts: ValidateOptions): Promise<Comparison> {
+  const headVersion = head ? new CommitVersion(git, reader, head, 'HEAD') : new EmptyVersion();
   switch (opts.mode) {
     case 'staged':
-      return { after: new IndexVersion(git), base: headVersion };
+      return { after: new IndexVersion(git, reader), base: headVersion };
     case 'worktree':
     case 'all':
       return { after: new WorkingTreeVersion(git), base: headVersion };
@@ -64,7 +77,7 @@ async function comparisonFor(git: Git, opts: ValidateOptions): Promise<Compariso
           hint: 'give a commit, branch or tag; in CI fetch enough history (actions/checkout with fetch-depth: 0)',
         });
       }
-      return { after: new CommitVersion(git, head, 'HEAD'), base: new CommitVersion(git, commit), since: commit };
+      return { after: new CommitVersion(git, reader, head, 'HEAD'), base: new CommitVersion(git, reader, commit), since: commit };
     }
   }
 }
@@ -73,8 +86,7 @@ async function comparisonFor(git: Git, opts: ValidateOptions): Promise<Compariso
  * What changed between base and after, as git reports it (deletions included), with the blob ids
  * git already knows. Needs no config: the models directory is applied afterwards.
  */
-async function diffChanges(git: Git, opts: ValidateOptions, cmp: Comparison): Promise<PathChange[]> {
-  const head = await git.head();
+async function diffChanges(git: Git, head: string | undefined, opts: ValidateOptions, cmp: Comparison): Promise<PathChange[]> {
   const raw = async (args: string[]) => parseRawDiff(await git.text(['diff', '--raw', '-z', '--no-abbrev', '--no-renames', '--no-ext-diff', '--no-color', ...args]));
   const listed = async (args: string[]) => (await git.text(['ls-files', '-z', ...args])).split('\0').filter(Boolean);
   const untracked = async () => (await listed(['-o', '--exclude-standard'])).map((path) => ({ path, status: 'A' as const }));
@@ -83,8 +95,8 @@ async function diffChanges(git: Git, opts: ValidateOptions, cmp: Comparison): Pr
       return head ? raw(['--cached', head]) : (await listed([])).map((path) => ({ path, status: 'A' as const }));
     case 'worktree':
     case 'all': {
-      const tracked = head ? await raw([head]) : (await listed([])).map((path) => ({ path, status: 'A' as const }));
-      return [...tracked, ...(await untracked())];
+      const [tracked, others] = await Promise.all([head ? raw([head]) : listed([]).then((ps) => ps.map((path) => ({ path, status: 'A' as const }))), untracked()]);
+      return [...tracked, ...others];
     }
     case 'since':
       return raw([cmp.since!, head!]);
@@ -94,15 +106,22 @@ async function diffChanges(git: Git, opts: ValidateOptions, cmp: Comparison): Pr
 /** --all: every file under the models directory and the two config files, each with how it differs from HEAD. */
 async function everything(cmp: Comparison, config: RegistryConfig, diff: PathChange[]): Promise<PathChange[]> {
   const differs = new Map(diff.map((c) => [c.path, c]));
-  const present = [...(await cmp.after.list(config.models_dir)), ...(await cmp.after.existing([CONFIG_FILE, STAGES_FILE]))];
+  const tree = cmp.after as WorkingTreeVersion;
   // A file the diff does not name is byte for byte HEAD's: read it by blob id in one batch, which
   // is far faster than opening 100,000 files. Changed and untracked files are read from disk.
-  const unchanged = cmp.base instanceof CommitVersion ? await cmp.base.blobIds(config.models_dir) : new Map<string, string>();
+  const [listed, unchanged, special] = await Promise.all([
+    tree.listTagged(config.models_dir),
+    cmp.base instanceof CommitVersion ? cmp.base.blobIds(config.models_dir) : new Map<string, string>(),
+    tree.existing([CONFIG_FILE, STAGES_FILE]),
+  ]);
+  // git diff looked at each plainly tracked file on disk: one it does not name is there, a
+  // regular file as in HEAD, so only the others need an lstat.
+  const present = listed.filter((e) => (e.plain && unchanged.has(e.path) && !differs.has(e.path)) || tree.isFile(e.path)).map((e) => e.path);
+  present.push(...[CONFIG_FILE, STAGES_FILE].filter((p) => special.has(p)));
   const changes: PathChange[] = present.map((path) => {
     const c = differs.get(path);
-    if (c && c.status !== 'D') return { path, status: c.status, ...(c.baseOid ? { baseOid: c.baseOid } : {}) };
-    const oid = unchanged.get(path);
-    return { path, status: '=', ...(oid ? { oid } : {}) };
+    if (c && c.status !== 'D') return { path, status: c.status, oid: undefined, baseOid: c.baseOid };
+    return { path, status: '=', oid: unchanged.get(path), baseOid: undefined };
   });
   if (differs.get(CONFIG_FILE)?.status === 'D') changes.push({ path: CONFIG_FILE, status: 'D' });
   return changes;
@@ -112,8 +131,8 @@ async function everything(cmp: Comparison, config: RegistryConfig, diff: PathCha
  * Texts of many paths in one version: blobs git already named are read by id in one batch, the
  * rest through the version (the index, a commit, or the disk).
  */
-async function textsIn(git: Git, version: RegistryVersion, items: { path: string; oid?: string }[]): Promise<Map<string, string>> {
-  const byOid = await blobTexts(git, items.filter((i) => i.oid).map((i) => i.oid!));
+async function textsIn(reader: ObjectReader, version: RegistryVersion, items: { path: string; oid?: string }[]): Promise<Map<string, string>> {
+  const byOid = await blobTexts(reader, items.filter((i) => i.oid).map((i) => i.oid!));
   const out = new Map<string, string>();
   for (const i of items) {
     const t = i.oid ? byOid.get(i.oid) : undefined;
@@ -145,16 +164,19 @@ function unsafeSchemaPath(rel: string): boolean {
 }
 
 /** The config that governs the check: the new one when it is valid, else the one it replaces, else the defaults. */
-async function readConfigs(git: Git, cmp: Comparison, diff: PathChange[]) {
+async function readConfigs(run: Pick<Run, 'reader' | 'cmp' | 'cacheDir'>, diff: PathChange[]) {
+  const { reader, cmp, cacheDir } = run;
   const baseText = (await cmp.base.read([CONFIG_FILE])).get(CONFIG_FILE);
   const change = diff.find((c) => c.path === CONFIG_FILE);
   // Unchanged means the same text as the base: no need to read the index or the disk for it.
-  const afterText = !change ? baseText : change.status === 'D' ? undefined : (await textsIn(git, cmp.after, [change])).get(CONFIG_FILE);
+  const afterText = !change ? baseText : change.status === 'D' ? undefined : (await textsIn(reader, cmp.after, [change])).get(CONFIG_FILE);
   if (afterText === undefined && baseText === undefined) {
     throw new NotARegistryError(`${CONFIG_FILE} is not in ${cmp.after.name}: this is not a modelgit registry`, { hint: 'modelgit init creates one' });
   }
-  const afterParsed = afterText === undefined ? undefined : validateYamlText<Partial<RegistryConfig>>(CONFIG_FILE, afterText, validatorFor('config'));
-  const baseParsed = baseText === undefined ? undefined : validateYamlText<Partial<RegistryConfig>>(CONFIG_FILE, baseText, validatorFor('config'));
+  // Through the parse cache every command shares: a config checked before needs no YAML parser.
+  const parse = (text: string) => validatedYaml<Partial<RegistryConfig>>(cacheDir, CONFIG_FILE, text, 'config');
+  const afterParsed = afterText === undefined ? undefined : await parse(afterText);
+  const baseParsed = baseText === undefined ? undefined : baseText === afterText ? afterParsed : await parse(baseText);
   const usable = [afterParsed, baseParsed].find((p) => p && p.errors.length === 0);
   const config = usable ? withDefaults(usable.value) : DEFAULT_CONFIG;
   return { config, afterText, afterErrors: afterParsed?.errors ?? [] };
@@ -163,6 +185,9 @@ async function readConfigs(git: Git, cmp: Comparison, diff: PathChange[]) {
 /** One run's shared state: what is compared, under which config, and what was found. */
 interface Run {
   git: Git;
+  reader: ObjectReader;
+  /** where the YAML parse cache lives (`<git dir>/modelgit`) */
+  cacheDir: string;
   cmp: Comparison;
   config: RegistryConfig;
   changes: PathChange[];
@@ -173,15 +198,28 @@ interface Run {
 type ModelChange = PathChange & { algorithm: string; problems: string[] };
 
 export async function validate(opts: ValidateOptions): Promise<ValidationReport> {
-  const { root } = await locateRepo(opts.cwd);
+  const { root, gitDir, head } = await locate(opts.cwd);
   const git = new Git(root);
-  const cmp = await comparisonFor(git, opts);
-  const diff = await diffChanges(git, opts, cmp);
-  const { config, afterText: configText, afterErrors: configErrors } = await readConfigs(git, cmp, diff);
+  const reader = new ObjectReader(root);
+  // Every blob of the run goes through this one git process; starting it now overlaps its
+  // startup with the diff.
+  reader.start();
+  try {
+    return await validateWith(opts, git, reader, join(gitDir, 'modelgit'), head);
+  } finally {
+    reader.close();
+  }
+}
+
+async function validateWith(opts: ValidateOptions, git: Git, reader: ObjectReader, cacheDir: string, head: string | undefined): Promise<ValidationReport> {
+  const cmp = await comparisonFor(git, reader, head, opts);
+  const diff = await diffChanges(git, head, opts, cmp);
+  const { config, afterText: configText, afterErrors: configErrors } = await readConfigs({ reader, cmp, cacheDir }, diff);
   const changes = opts.mode === 'all' ? await everything(cmp, config, diff) : diff;
-  const run: Run = { git, cmp, config, changes, errors: [], checked: [] };
+  const run: Run = { git, reader, cacheDir, cmp, config, changes, errors: [], checked: [] };
 
   const models: ModelChange[] = [];
+  const named: [string, string][] = []; // [id, path] of every model path present (--all)
   let deletedModels = false;
   let checkConfig = opts.mode === 'all';
   let checkStages = opts.mode === 'all';
@@ -190,11 +228,14 @@ export async function validate(opts: ValidateOptions): Promise<ValidationReport>
     if (kind.kind === 'config') checkConfig = true;
     else if (kind.kind === 'stages') checkStages = true;
     else if (kind.kind === 'model') {
+      if (c.status !== 'D') named.push([kind.id, c.path]);
       if (c.status === 'D') deletedModels = true;
       else if (c.mode && !REGULAR_MODES.has(c.mode)) {
         run.checked.push(c.path);
         run.errors.push({ file: c.path, line: 1, column: 1, pointer: '', rule: 'model-path', message: `a model file must be a regular file (this is mode ${c.mode}${c.mode === '120000' ? ', a symbolic link' : ''})` });
-      } else models.push({ ...c, algorithm: kind.algorithm, problems: kind.problems });
+        // Spelled out, not spread: spread copies here each got a hidden class of their own (~250
+        // bytes apiece, 25 MB at 100,000 models).
+      } else models.push({ path: c.path, status: c.status, oid: c.oid, mode: c.mode, baseOid: c.baseOid, algorithm: kind.algorithm, problems: kind.problems });
     } else if (kind.kind === 'misplaced' && c.status !== 'D') {
       run.checked.push(c.path);
       run.errors.push({ file: c.path, line: 1, column: 1, pointer: '', rule: 'model-path', message: kind.reason });
@@ -211,13 +252,19 @@ export async function validate(opts: ValidateOptions): Promise<ValidationReport>
   const schemaTexts = await cmp.after.read([...schemaRels]);
 
   if (checkConfig) checkConfigFile(run, configText, configErrors, schemaTexts);
-  const { afterTexts, added } = await checkModelFiles(run, root, models, schemaTexts);
-  if (opts.mode === 'all') checkAllIds(run, afterTexts);
+  // --all: ids clash by path alone, so the clashing files are known before any is read; only
+  // their texts are kept (to place the error), and every other text is dropped once checked.
+  const dups = opts.mode === 'all' ? idClashes(named) : undefined;
+  const keep = dups ? new Set([...dups.values()].flat()) : new Set(models.filter((m) => m.status === 'A').map((m) => m.path));
+  const { afterTexts, added } = await checkModelFiles(run, models, schemaTexts, keep);
+  if (dups) checkAllIds(run, dups, afterTexts);
   else if (added.length) await checkNewIds(run, added, afterTexts);
   // Deleting a model is allowed (cleanup), unless a stage still points at it.
   if (checkStages || deletedModels) await checkStagesFile(run);
   // The promotion gates of every stage change in the range (DESIGN §3), once the files are sound.
   if (opts.mode === 'since' && !run.errors.some((e) => e.file === STAGES_FILE || e.file === CONFIG_FILE)) {
+    // Loaded here only: the registry and gate code is most of a hook run's startup otherwise.
+    const [{ Registry }, { promotionGateErrors }] = await Promise.all([import('./registry.js'), import('./gates.js')]);
     run.errors.push(...(await promotionGateErrors(await Registry.open({ cwd: opts.cwd }), cmp.since!)));
   }
   return finishReport(opts.mode, run.checked, run.errors, cmp.since);
@@ -251,36 +298,71 @@ function checkConfigFile(run: Run, text: string | undefined, schemaErrors: Error
   }
 }
 
-/** Each model file: schema, id/path, and what changed against the version it replaces. */
-async function checkModelFiles(run: Run, root: string, models: ModelChange[], schemaTexts: Map<string, string>) {
-  const { git, cmp, config } = run;
-  const afterTexts = await textsIn(git, cmp.after, models);
-  const baseTexts = await textsIn(git, cmp.base, models.filter((m) => m.status === 'M').map((m) => ({ path: m.path, oid: m.baseOid })));
-  const ctx = { root, config, schemaText: (rel: string) => (unsafeSchemaPath(rel) ? undefined : schemaTexts.get(rel)) };
-  const added: string[] = [];
-  for (const m of models) {
-    const text = afterTexts.get(m.path);
-    if (text === undefined) continue; // not a regular file in that version (e.g. staged, then removed on disk)
+/**
+ * Each model file: schema, id/path, and what changed against the version it replaces. Files git
+ * has a blob for stream through the run's reader and are dropped once checked (bounded memory
+ * under --all); texts of the paths in `keep` are returned for later checks that place errors.
+ */
+async function checkModelFiles(run: Run, models: ModelChange[], schemaTexts: Map<string, string>, keep: Set<string>) {
+  const { reader, cmp, config } = run;
+  const baseTexts = await textsIn(reader, cmp.base, models.filter((m) => m.status === 'M').map((m) => ({ path: m.path, oid: m.baseOid })));
+  const ctx = { root: run.git.root, config, schemaText: (rel: string) => (unsafeSchemaPath(rel) ? undefined : schemaTexts.get(rel)) };
+  const afterTexts = new Map<string, string>();
+  // Errors per model (kept only when there are some), gathered in the models' order whatever
+  // order the texts arrive in.
+  const found = new Map<number, ErrorLocation[]>();
+  const read = new Uint8Array(models.length);
+  const check = (i: number, text: string) => {
+    const m = models[i]!;
+    const errors: ErrorLocation[] = [];
+    read[i] = 1;
+    if (keep.has(m.path)) afterTexts.set(m.path, text);
     run.checked.push(m.path);
-    for (const p of m.problems) run.errors.push({ file: m.path, line: 1, column: 1, pointer: '', rule: 'model-path', message: p });
-    const { meta, errors: found } = checkModelTextSync(ctx, m.path, text);
+    for (const p of m.problems) errors.push({ file: m.path, line: 1, column: 1, pointer: '', rule: 'model-path', message: p });
+    const { meta, errors: problems } = checkModelTextSync(ctx, m.path, text);
     // After the first syntax error the parser's recovery mostly reports echoes of it.
-    const firstSyntax = found.find((e) => e.rule.startsWith('json-syntax'));
-    run.errors.push(...(firstSyntax ? [firstSyntax] : found));
-    if (m.status === 'A') added.push(m.path);
+    const firstSyntax = problems.find((e) => e.rule.startsWith('json-syntax'));
+    errors.push(...(firstSyntax ? [firstSyntax] : problems));
     const after = meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? meta : undefined;
     const before = m.status === 'M' ? parseObject(baseTexts.get(m.path)) : undefined;
     if (after && before) {
-      for (const p of changeProblems(before, after)) run.errors.push(at(m.path, text, p.pointer, p.rule, `${p.message} (compared with ${cmp.base.name})`));
+      for (const p of changeProblems(before, after)) errors.push(at(m.path, text, p.pointer, p.rule, `${p.message} (compared with ${cmp.base.name})`));
+    }
+    if (errors.length) found.set(i, errors);
+  };
+  const byOid: number[] = [];
+  const byPath: number[] = [];
+  models.forEach((m, i) => (m.oid ? byOid : byPath).push(i));
+  const missed: number[] = [];
+  let next = 0; // git answers in order, skipping ids it does not have
+  await reader.each(
+    byOid.map((i) => models[i]!.oid!),
+    (_oid, type, content, k) => {
+      for (; next < k; next++) missed.push(byOid[next]!);
+      next = k + 1;
+      if (type === 'blob') check(byOid[k]!, content.toString('utf8'));
+      else missed.push(byOid[k]!);
+    },
+  );
+  for (; next < byOid.length; next++) missed.push(byOid[next]!);
+  // The rest (working-tree files, or a blob git lacks) through the version, a chunk at a time.
+  const rest = [...byPath, ...missed].sort((a, b) => a - b);
+  for (let c = 0; c < rest.length; c += 1000) {
+    const part = rest.slice(c, c + 1000);
+    const texts = await cmp.after.read(part.map((i) => models[i]!.path));
+    for (const i of part) {
+      const text = texts.get(models[i]!.path);
+      if (text !== undefined) check(i, text); // else not a regular file in that version (e.g. staged, then removed on disk)
     }
   }
+  for (const i of [...found.keys()].sort((a, b) => a - b)) run.errors.push(...found.get(i)!);
+  const added = models.filter((m, i) => m.status === 'A' && read[i]).map((m) => m.path);
   return { afterTexts, added };
 }
 
 /** --all: every id once across the whole tree, from the paths alone. */
-function checkAllIds(run: Run, afterTexts: Map<string, string>): void {
-  const all = run.changes.filter((c) => c.status !== 'D').map((c) => c.path);
-  for (const [id, paths] of duplicateIds(run.config, all)) {
+function checkAllIds(run: Run, dups: Map<string, string[]>, afterTexts: Map<string, string>): void {
+  for (const [id, paths] of dups) {
     for (const p of paths) {
       run.errors.push(at(p, afterTexts.get(p), '/model_id', 'unique-id', `model id ${id} is also used by ${paths.filter((o) => o !== p).join(', ')}; ids are unique across algorithms`));
     }
@@ -289,7 +371,7 @@ function checkAllIds(run: Run, afterTexts: Map<string, string>): void {
 
 /** New models: their ids are free across algorithms (a path listing, never a blob scan), and none is a moved model. */
 async function checkNewIds(run: Run, added: string[], afterTexts: Map<string, string>): Promise<void> {
-  const { git, cmp, config } = run;
+  const { reader, cmp, config } = run;
   const ids = added.map((p) => idOfPath(config, p)!);
   const sameIdAfter = await cmp.after.pathsForIds(config.models_dir, ids);
   const dups = duplicateIds(config, [...new Set([...sameIdAfter, ...added])]);
@@ -312,7 +394,7 @@ async function checkNewIds(run: Run, added: string[], afterTexts: Map<string, st
     const from = deleted.get(id);
     return from && (dups.get(id) ?? []).length < 2 ? [{ path: p, from }] : [];
   });
-  const movedTexts = await textsIn(git, cmp.base, moves.map((m) => ({ path: m.from.path, oid: m.from.baseOid })));
+  const movedTexts = await textsIn(reader, cmp.base, moves.map((m) => ({ path: m.from.path, oid: m.from.baseOid })));
   for (const m of moves) {
     const before = parseObject(movedTexts.get(m.from.path));
     const after = parseObject(afterTexts.get(m.path));
@@ -325,13 +407,13 @@ async function checkNewIds(run: Run, added: string[], afterTexts: Map<string, st
 
 /** stages.yaml is valid and every assigned model exists under its algorithm. */
 async function checkStagesFile(run: Run): Promise<void> {
-  const { git, cmp, config } = run;
+  const { reader, cmp, config } = run;
   const change = run.changes.find((c) => c.path === STAGES_FILE);
   if (change?.status === 'D') return; // no file, no assignments
-  const text = (await textsIn(git, cmp.after, [change ?? { path: STAGES_FILE }])).get(STAGES_FILE);
+  const text = (await textsIn(reader, cmp.after, [change ?? { path: STAGES_FILE }])).get(STAGES_FILE);
   if (text === undefined) return;
   run.checked.push(STAGES_FILE);
-  const parsed = validateYamlText<StageAssignments | null>(STAGES_FILE, text, validatorFor('stages'));
+  const parsed: ParsedJson<StageAssignments | null> = await validatedYaml<StageAssignments | null>(run.cacheDir, STAGES_FILE, text, 'stages');
   run.errors.push(...parsed.errors);
   if (parsed.errors.length || !parsed.value) return;
   const present = await cmp.after.existing(stagedModelPaths(config, parsed.value));

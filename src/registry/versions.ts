@@ -2,6 +2,7 @@
 // same three questions, so `validate` checks "what would be committed" the same way whichever
 // version that is. Every question is answered by a path listing plus, for texts, one
 // `git cat-file --batch`; nothing here walks the whole registry unless asked for many ids at once.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { lstatSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { nameProblem } from '../domain/names.js';
@@ -51,39 +52,131 @@ function matchingIds(modelsDir: string, paths: string[], ids: string[]): string[
   });
 }
 
-/**
- * Objects by name (`<commit>:<path>`, `:<path>` for the index, or an id) through one
- * `git cat-file --batch` (or `--batch-check` when only existence matters). A name holding a
- * newline can't go through the batch protocol; callers look those up another way.
- */
-export async function catObjects(git: Git, names: string[], opts: { contents: boolean }): Promise<Map<string, { type: string; data?: Buffer }>> {
-  const out = new Map<string, { type: string; data?: Buffer }>();
-  const unique = [...new Set(names)];
-  if (unique.length === 0) return out;
-  const r = await git.run(['cat-file', opts.contents ? '--batch' : '--batch-check'], { input: unique.join('\n') + '\n' });
-  if (r.code !== 0) throw new GitError(`git cat-file failed: ${r.stderr.trim()}`);
-  const buf = r.stdout;
-  let pos = 0;
-  for (const name of unique) {
-    const nl = buf.indexOf(10, pos);
-    if (nl < 0) break;
-    const header = buf.subarray(pos, nl).toString('utf8');
-    pos = nl + 1;
-    // "<name> missing" or "<name> ambiguous": not there.
-    if (!/^[0-9a-f]{40,64} \S+ \d+$/.test(header)) continue;
-    const [, type, size] = header.split(' ');
-    if (opts.contents) {
-      out.set(name, { type: type!, data: buf.subarray(pos, pos + Number(size)) });
-      pos += Number(size) + 1;
-    } else out.set(name, { type: type! });
-  }
-  return out;
+// Stable, parseable output whatever the user's locale or pager settings (as git.ts reads).
+const READ_ENV = { LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' };
+const FOUND = /^[0-9a-f]{40,64} \S+ \d+$/;
+
+interface Request {
+  names: string[];
+  fn: (name: string, type: string, content: Buffer, index: number) => void;
+  answered: number;
+  failure?: unknown;
+  resolve: () => void;
+  reject: (e: unknown) => void;
 }
 
-/** Texts of blobs by id, in one batch. */
-export async function blobTexts(git: Git, oids: string[]): Promise<Map<string, string>> {
+/**
+ * One `git cat-file --batch` for a whole run, asked again and again: every read of a validate
+ * run (config, schemas, the changed files and what they replace) costs one git process, not one
+ * each. Names are object ids, `<commit>:<path>` or `:<path>` (the index); none may hold a newline.
+ */
+export class ObjectReader {
+  private child?: ChildProcessWithoutNullStreams;
+  private readonly queue: Request[] = [];
+  private parts: Buffer[] = [];
+  private have = 0;
+  private need = 0;
+  private stderr: Buffer[] = [];
+  private dead?: GitError;
+
+  constructor(private readonly root: string) {}
+
+  /** Starts git now (optional), so its startup overlaps other work. */
+  start(): void {
+    if (this.child || this.dead) return;
+    const child = spawn('git', ['cat-file', '--batch'], { cwd: this.root, env: { ...process.env, ...READ_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
+    child.stderr.on('data', (d: Buffer) => this.stderr.push(d));
+    child.stdin.on('error', () => {}); // git died: 'close' reports it
+    child.on('error', (e) => this.fail(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
+    // Whenever git is gone (closed by us, or it died), later requests fail instead of waiting.
+    child.on('close', (code) => this.fail(new GitError(`git cat-file --batch failed: ${Buffer.concat(this.stderr).toString('utf8').trim() || `exit ${code}`}`)));
+  }
+
+  /** Ends git's input; it exits once it has answered. */
+  close(): void {
+    this.child?.stdin.end();
+    this.dead ??= new GitError('git cat-file --batch: the reader is closed');
+  }
+
+  /**
+   * Calls `fn` for each of `names` that exists, in order, as git answers; `content` is valid
+   * only during the call (copy what you keep), so a whole registry streams through in bounded memory.
+   */
+  each(names: string[], fn: (name: string, type: string, content: Buffer, index: number) => void): Promise<void> {
+    if (names.length === 0) return Promise.resolve();
+    this.start();
+    if (this.dead) return Promise.reject(this.dead);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ names, fn, answered: 0, resolve, reject });
+      this.child!.stdin.write(names.join('\n') + '\n');
+    });
+  }
+
+  /** Objects by name: type and (copied) content of each that exists. */
+  async read(names: string[]): Promise<Map<string, { type: string; data: Buffer }>> {
+    const out = new Map<string, { type: string; data: Buffer }>();
+    await this.each([...new Set(names)], (name, type, content) => out.set(name, { type, data: Buffer.from(content) }));
+    return out;
+  }
+
+  private fail(e: GitError): void {
+    this.dead ??= e;
+    for (const r of this.queue.splice(0)) r.reject(e);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.parts.push(chunk);
+    this.have += chunk.length;
+    if (this.have < this.need) return;
+    // Bytes of an unfinished record wait for the rest: a big object arrives in many chunks,
+    // which are joined once, not once per chunk.
+    const buf = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+    let pos = 0;
+    this.need = 0;
+    while (this.queue.length) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) break;
+      const header = buf.toString('latin1', pos, nl);
+      const req = this.queue[0]!;
+      const index = req.answered;
+      if (FOUND.test(header)) {
+        const sp = header.indexOf(' ');
+        const type = header.slice(sp + 1, header.lastIndexOf(' '));
+        const size = Number(header.slice(header.lastIndexOf(' ') + 1));
+        if (nl + 1 + size + 1 > buf.length) {
+          this.need = nl + 1 + size + 1 - pos; // body not complete yet
+          break;
+        }
+        if (!req.failure) {
+          try {
+            req.fn(req.names[index]!, type, buf.subarray(nl + 1, nl + 1 + size), index);
+          } catch (e) {
+            req.failure = e; // keep reading this request's answers; report at its end
+          }
+        }
+        pos = nl + 1 + size + 1;
+      } else pos = nl + 1; // "<name> missing" (or ambiguous): not there
+      if (++req.answered === req.names.length) {
+        this.queue.shift();
+        if (req.failure) req.reject(req.failure);
+        else req.resolve();
+      }
+    }
+    const rest = buf.subarray(pos);
+    // An unfinished record keeps only its own bytes, not the whole chunk it came in.
+    this.parts = rest.length ? [rest.length < buf.length / 2 ? Buffer.from(rest) : rest] : [];
+    this.have = rest.length;
+  }
+}
+
+/** Texts of blobs by id, through the run's reader. */
+export async function blobTexts(reader: ObjectReader, oids: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const [oid, o] of await catObjects(git, oids, { contents: true })) if (o.type === 'blob' && o.data) out.set(oid, o.data.toString('utf8'));
+  await reader.each([...new Set(oids)], (oid, type, content) => {
+    if (type === 'blob') out.set(oid, content.toString('utf8'));
+  });
   return out;
 }
 
@@ -91,7 +184,7 @@ const batchable = (p: string) => !p.includes('\n');
 
 /** Reads or checks paths through names `prefix + path`, falling back to a listing for the rare unbatchable path. */
 async function byName(
-  git: Git,
+  reader: ObjectReader,
   prefix: string,
   paths: string[],
   contents: boolean,
@@ -99,27 +192,26 @@ async function byName(
 ): Promise<Map<string, string | true>> {
   const out = new Map<string, string | true>();
   const direct = [...new Set(paths)].filter(batchable);
-  const found = await catObjects(git, direct.map((p) => prefix + p), { contents });
-  for (const p of direct) {
-    const o = found.get(prefix + p);
-    if (o?.type === 'blob') out.set(p, contents ? o.data!.toString('utf8') : true);
-  }
+  const names = direct.map((p) => prefix + p);
+  await reader.each(names, (_name, type, content, i) => {
+    if (type === 'blob') out.set(direct[i]!, contents ? content.toString('utf8') : true);
+  });
   const rest = paths.filter((p) => !batchable(p));
   if (rest.length) {
     const entries = await fallback(rest);
-    if (contents) for (const [p, t] of await textsOf(git, entries)) out.set(p, t);
+    if (contents) for (const [p, t] of await textsOf(reader, entries)) out.set(p, t);
     else for (const e of entries) out.set(e.path, true);
   }
   return out;
 }
 
-async function textsOf(git: Git, entries: TreeEntry[]): Promise<Map<string, string>> {
+async function textsOf(reader: ObjectReader, entries: TreeEntry[]): Promise<Map<string, string>> {
   const files = entries.filter((e) => REGULAR.has(e.mode));
-  const blobs = await git.readBlobs(files.map((e) => e.oid));
+  const blobs = await blobTexts(reader, files.map((e) => e.oid));
   const out = new Map<string, string>();
   for (const e of files) {
-    const b = blobs.get(e.oid);
-    if (b) out.set(e.path, b.toString('utf8'));
+    const t = blobs.get(e.oid);
+    if (t !== undefined) out.set(e.path, t);
   }
   return out;
 }
@@ -128,6 +220,7 @@ async function textsOf(git: Git, entries: TreeEntry[]): Promise<Map<string, stri
 export class CommitVersion implements RegistryVersion {
   constructor(
     private readonly git: Git,
+    private readonly reader: ObjectReader,
     readonly commit: string,
     readonly name = commit.slice(0, 12),
   ) {}
@@ -142,11 +235,11 @@ export class CommitVersion implements RegistryVersion {
   }
 
   async read(paths: string[]): Promise<Map<string, string>> {
-    return (await byName(this.git, `${this.commit}:`, paths, true, (p) => this.entries(p))) as Map<string, string>;
+    return (await byName(this.reader, `${this.commit}:`, paths, true, (p) => this.entries(p))) as Map<string, string>;
   }
 
   async existing(paths: string[]): Promise<Set<string>> {
-    return new Set((await byName(this.git, `${this.commit}:`, paths, false, (p) => this.entries(p))).keys());
+    return new Set((await byName(this.reader, `${this.commit}:`, paths, false, (p) => this.entries(p))).keys());
   }
 
   async list(dir: string): Promise<string[]> {
@@ -175,7 +268,10 @@ export class CommitVersion implements RegistryVersion {
 /** The staged files: what `git commit` is about to record. Honours GIT_INDEX_FILE (`git commit -a`, `git commit PATH`). */
 export class IndexVersion implements RegistryVersion {
   readonly name = 'the index';
-  constructor(private readonly git: Git) {}
+  constructor(
+    private readonly git: Git,
+    private readonly reader: ObjectReader,
+  ) {}
 
   private async entries(paths: string[]): Promise<TreeEntry[]> {
     const out: TreeEntry[] = [];
@@ -193,11 +289,11 @@ export class IndexVersion implements RegistryVersion {
 
   async read(paths: string[]): Promise<Map<string, string>> {
     // `:path` is the path's stage-0 entry in the index.
-    return (await byName(this.git, ':', paths, true, (p) => this.entries(p))) as Map<string, string>;
+    return (await byName(this.reader, ':', paths, true, (p) => this.entries(p))) as Map<string, string>;
   }
 
   async existing(paths: string[]): Promise<Set<string>> {
-    return new Set((await byName(this.git, ':', paths, false, (p) => this.entries(p))).keys());
+    return new Set((await byName(this.reader, ':', paths, false, (p) => this.entries(p))).keys());
   }
 
   async list(dir: string): Promise<string[]> {
@@ -227,7 +323,7 @@ export class WorkingTreeVersion implements RegistryVersion {
     return join(this.git.root, path);
   }
 
-  private isFile(path: string): boolean {
+  isFile(path: string): boolean {
     const abs = this.abs(path);
     if (!abs) return false;
     try {
@@ -248,9 +344,24 @@ export class WorkingTreeVersion implements RegistryVersion {
   }
 
   async list(dir: string): Promise<string[]> {
-    const r = await this.git.text(['ls-files', '-co', '--exclude-standard', '-z', '--', dir], { env: LITERAL });
     // A tracked file deleted on disk is still listed by ls-files -c.
-    return [...new Set(r.split('\0').filter(Boolean))].filter((p) => this.isFile(p));
+    return (await this.listTagged(dir)).filter((e) => this.isFile(e.path)).map((e) => e.path);
+  }
+
+  /**
+   * Every tracked or untracked path under `dir` (not yet checked to be a file on disk), each
+   * with whether git tracks it plainly: in the index, neither skip-worktree nor assume-unchanged
+   * (`ls-files -v` tag `H`), so `git diff` looked at its file on disk.
+   */
+  async listTagged(dir: string): Promise<{ path: string; plain: boolean }[]> {
+    const r = await this.git.text(['ls-files', '-co', '-v', '--exclude-standard', '-z', '--', dir], { env: LITERAL });
+    const plain = new Map<string, boolean>(); // an unmerged path is listed once per stage
+    for (const rec of r.split('\0')) {
+      if (rec.length < 3) continue;
+      const path = rec.slice(2);
+      plain.set(path, (plain.get(path) ?? true) && rec.startsWith('H '));
+    }
+    return [...plain].map(([path, p]) => ({ path, plain: p }));
   }
 
   async pathsForIds(modelsDir: string, ids: string[]): Promise<string[]> {

@@ -1,5 +1,6 @@
 // JSON Schema checks with source positions. Ajv (draft 2020-12) compiles each schema once per
-// process; jsonc-parser gives the offsets that turn an error's JSON pointer into file:line:col.
+// process; jsonc-parser gives the offsets that turn an error's JSON pointer into file:line:col,
+// and is asked only about files that have a problem (a clean file is one JSON.parse).
 // The three built-in schemas are compiled at build time (scripts/postbuild.mjs writes ajv's
 // standalone code to dist/schema/compiled/), and ajv and yaml load on first use: together they
 // cost every command ~150 ms of startup otherwise.
@@ -7,11 +8,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Ajv2020, ErrorObject, Options as AjvOptions, ValidateFunction } from 'ajv/dist/2020.js';
-import * as jsonc from 'jsonc-parser';
+import type * as Jsonc from 'jsonc-parser';
 import type * as Yaml from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import type { ErrorLocation } from '../errors.js';
 import { lazyRequire, yamlLib } from '../lazy.js';
+
+// jsonc-parser gives positions; a clean file needs none, so it loads only when a file has a problem.
+const jsonc = (): typeof Jsonc => lazyRequire<typeof Jsonc>('jsonc-parser');
 
 const isMap = (n: unknown): n is Yaml.YAMLMap => yamlLib().isMap(n);
 const isSeq = (n: unknown): n is Yaml.YAMLSeq => yamlLib().isSeq(n);
@@ -134,11 +138,11 @@ export function escapePointerSegment(s: string): string {
 }
 
 /** Where a pointer lands in JSON text: the value, or the key when `atKey`; falls back to the nearest parent. */
-function jsonOffset(root: jsonc.Node | undefined, pointer: string, atKey = false): number {
+function jsonOffset(root: Jsonc.Node | undefined, pointer: string, atKey = false): number {
   if (!root) return 0;
   const segs = pointerSegments(pointer);
   for (let n = segs.length; n >= 0; n--) {
-    const node = jsonc.findNodeAtLocation(root, segs.slice(0, n));
+    const node = jsonc().findNodeAtLocation(root, segs.slice(0, n));
     if (node) {
       if (atKey && n === segs.length && node.parent?.type === 'property') return node.parent.offset;
       return node.offset;
@@ -211,17 +215,76 @@ export interface ParsedJson<T> {
   errors: ErrorLocation[];
 }
 
+/**
+ * Colons outside strings: in text JSON.parse accepted, exactly one per key written. Used to
+ * tell whether the parse kept every key (no duplicates) without building a syntax tree.
+ */
+export function writtenKeyCount(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // a string: skip to its closing quote (escapes skip the next character)
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92) i++;
+        else if (d === 34) break;
+      }
+    } else if (c === 58) n++;
+  }
+  return n;
+}
+
+/** Keys of every object in a parsed value (an object holds each key once). */
+export function parsedKeyCount(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  let n = 0;
+  if (Array.isArray(value)) {
+    for (const v of value) n += parsedKeyCount(v);
+    return n;
+  }
+  for (const k in value) {
+    n++;
+    n += parsedKeyCount((value as Record<string, unknown>)[k]);
+  }
+  return n;
+}
+
+/**
+ * The value of well-formed JSON without duplicate keys, from one JSON.parse; undefined when the
+ * text needs the positional parser (a syntax error, a duplicate key, or whitespace JSON.parse
+ * rejects but jsonc-parser allows). JSON.parse accepts a subset of what jsonc-parser (without
+ * comments or trailing commas) accepts, so a value here is what the full parse would give.
+ */
+export function fastJsonValue(text: string): { value: unknown } | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return writtenKeyCount(text) === parsedKeyCount(value) ? { value } : undefined;
+}
+
 /** Strict JSON parse with positions: syntax errors and duplicate keys become ErrorLocations. */
-export function parseJsonText<T = unknown>(file: string, text: string): ParsedJson<T> & { root?: jsonc.Node } {
-  const syntax: jsonc.ParseError[] = [];
-  const root = jsonc.parseTree(text, syntax, { disallowComments: true, allowTrailingComma: false });
+export function parseJsonText<T = unknown>(file: string, text: string): ParsedJson<T> {
+  const fast = fastJsonValue(text);
+  if (fast) return { value: fast.value as T, errors: [] };
+  return parseJsonTree<T>(file, text);
+}
+
+/** The positional parse: what a clean file skips (exported so tests can hold the fast path to it). */
+export function parseJsonTree<T>(file: string, text: string): ParsedJson<T> {
+  const lib = jsonc();
+  const syntax: Jsonc.ParseError[] = [];
+  const root = lib.parseTree(text, syntax, { disallowComments: true, allowTrailingComma: false });
   if (syntax.length > 0 || !root) {
     const errors = syntax.map((s) => ({
       file,
       ...positionOf(text, s.offset),
       pointer: '',
-      rule: `json-syntax (${jsonc.printParseErrorCode(s.error)})`,
-      message: `not valid JSON: ${jsonc.printParseErrorCode(s.error)}`,
+      rule: `json-syntax (${lib.printParseErrorCode(s.error)})`,
+      message: `not valid JSON: ${lib.printParseErrorCode(s.error)}`,
     }));
     if (errors.length === 0) errors.push({ file, line: 1, column: 1, pointer: '', rule: 'json-syntax', message: 'not valid JSON: empty file' });
     return { errors };
@@ -230,7 +293,7 @@ export function parseJsonText<T = unknown>(file: string, text: string): ParsedJs
   // The pointer is built only for a duplicate: building one per node cost `validate --all`
   // ~60 ms per 10,000 files.
   const at: (string | number)[] = [];
-  const visit = (node: jsonc.Node) => {
+  const visit = (node: Jsonc.Node) => {
     if (node.type === 'object') {
       const seen = new Set<string>();
       for (const prop of node.children ?? []) {
@@ -257,16 +320,17 @@ export function parseJsonText<T = unknown>(file: string, text: string): ParsedJs
     }
   };
   visit(root);
-  if (errors.length) return { errors, root };
-  return { value: JSON.parse(text) as T, errors, root };
+  if (errors.length) return { errors };
+  return { value: JSON.parse(text) as T, errors };
 }
 
 /** Parse and validate JSON text against a compiled schema; every error located in the text. */
 export function validateJsonText<T>(file: string, text: string, validate: ValidateFunction, extra: ValidateFunction[] = []): ParsedJson<T> {
   const parsed = parseJsonText<T>(file, text);
   if (parsed.value === undefined) return { errors: parsed.errors };
-  const root = parsed.root;
-  const locate = (pointer: string, atKey: boolean) => positionOf(text, jsonOffset(root, pointer, atKey));
+  // The tree that turns a pointer into an offset is built on the first error only.
+  let root: Jsonc.Node | undefined;
+  const locate = (pointer: string, atKey: boolean) => positionOf(text, jsonOffset((root ??= jsonc().parseTree(text)), pointer, atKey));
   const errors: ErrorLocation[] = [];
   for (const fn of [validate, ...extra]) {
     if (!fn(parsed.value)) errors.push(...ajvLocations(file, fn.errors ?? [], locate));
@@ -276,7 +340,7 @@ export function validateJsonText<T>(file: string, text: string, validate: Valida
 
 /** Position of a JSON pointer inside JSON text (for integrity errors found after parsing). */
 export function locateJsonPointer(text: string, pointer: string): Position {
-  const root = jsonc.parseTree(text);
+  const root = jsonc().parseTree(text);
   return positionOf(text, jsonOffset(root, pointer));
 }
 

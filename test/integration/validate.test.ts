@@ -265,6 +265,26 @@ describe('validate --staged', () => {
     const res = await runCli(dir, 'validate', '--staged', '--json');
     expect(res.json()).toMatchObject({ ok: true, checked: 2 });
   });
+  it('costs three git processes (rev-parse, diff, one cat-file) however many models there are', async () => {
+    const { r, path } = await withModel();
+    for (let i = 0; i < 5; i++) r.write(`models/lero/m${i}.json`, meta(`m${i}`, 'lero'));
+    commitAll(r);
+    const text = JSON.parse(r.read(path));
+    text.testing.push({ dataset: 'job', tested_at: '2025-01-01T00:00:00Z', performance: { total_time: 1 } });
+    r.write(path, JSON.stringify(text, null, 2) + '\n');
+    r.git('add', path);
+    const trace = join(r.dir, '..', `trace-${Date.now()}.txt`);
+    const { runCliWithEnv } = await import('../helpers.js');
+    const res = await runCliWithEnv(r.dir, { GIT_TRACE: trace }, 'validate', '--staged');
+    expect(res.stdout).toBe('ok: 1 file checked (staged)\n');
+    const commands = readFileSync(trace, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('trace: built-in: git'))
+      .map((l) => l.replace(/.*built-in: git /, '').split(' ')[0]);
+    expect(commands.sort()).toEqual(['cat-file', 'diff', 'rev-parse']);
+    rmSync(trace);
+  });
+
   it('refuses a symbolic link as a model file, and is not confused by an algorithm named "constructor"', async () => {
     const r = await tempRegistry();
     r.write('models/constructor/c1.json', meta('c1', 'constructor'));
@@ -298,6 +318,51 @@ describe('validate --all', () => {
       ['models/a/b.json', 'id-matches-file'],
       ['models/stray.txt', 'model-path'],
     ]);
+  });
+
+  it('does not trust git diff for files git is told not to look at (assume-unchanged, skip-worktree)', async () => {
+    const { r, path } = await withModel();
+    r.write('models/lero/a.json', meta('a', 'lero'));
+    r.write('models/lero/b.json', meta('b', 'lero'));
+    commitAll(r);
+    // Deleted on disk but hidden from git diff: not a file in the working tree, so not checked.
+    r.git('update-index', '--assume-unchanged', 'models/lero/a.json');
+    rmSync(join(r.dir, 'models/lero/a.json'));
+    r.git('update-index', '--skip-worktree', 'models/lero/b.json');
+    rmSync(join(r.dir, 'models/lero/b.json'));
+    const res = await r.run('validate', '--all', '--json');
+    expect(res.json()).toEqual({ ok: true, checked: 3, errors: [], mode: 'all' });
+    // A plainly tracked file deleted on disk is gone too (git diff names it).
+    rmSync(join(r.dir, path));
+    expect((await r.run('validate', '--all', '--json')).json()).toEqual({ ok: true, checked: 2, errors: [], mode: 'all' });
+  });
+
+  it('reports every problem of a large tree in file order, reading each file once', async () => {
+    const { r } = await withModel();
+    for (let i = 0; i < 60; i++) r.write(`models/lero/m${String(i).padStart(2, '0')}.json`, meta(`m${String(i).padStart(2, '0')}`, 'lero', i % 7 === 0 ? { colour: 'red' } : {}));
+    r.write('models/mscn/m03.json', meta('m03', 'mscn'));
+    r.write('models/lero/m05.json', '{"model_id": "m05", "model_id": "m05"}');
+    commitAll(r);
+    r.write('models/lero/m10.json', '{');
+    r.write('models/bao/untracked.json', meta('untracked', 'bao', { tags: 'x' }));
+    const res = await r.run('validate', '--all', '--json');
+    expect(res.json().errors.map((e: any) => `${e.file}:${e.line}:${e.column} ${e.rule.split(' ')[0]}`)).toEqual([
+      'models/bao/untracked.json:7:11 type',
+      'models/lero/m00.json:8:3 additionalProperties',
+      'models/lero/m03.json:3:15 unique-id',
+      'models/lero/m05.json:1:21 json-duplicate-key',
+      'models/lero/m07.json:8:3 additionalProperties',
+      'models/lero/m10.json:1:2 json-syntax',
+      'models/lero/m14.json:8:3 additionalProperties',
+      'models/lero/m21.json:8:3 additionalProperties',
+      'models/lero/m28.json:8:3 additionalProperties',
+      'models/lero/m35.json:8:3 additionalProperties',
+      'models/lero/m42.json:8:3 additionalProperties',
+      'models/lero/m49.json:8:3 additionalProperties',
+      'models/lero/m56.json:8:3 additionalProperties',
+      'models/mscn/m03.json:3:15 unique-id',
+    ]);
+    expect(res.json().checked).toBe(65);
   });
 
   it('ignores files git ignores', async () => {

@@ -4,6 +4,7 @@ import {
   danglingStages,
   duplicateIds,
   finishReport,
+  idClashes,
   parseRawDiff,
   reportFormatOf,
   stagedModelPaths,
@@ -88,6 +89,20 @@ describe('duplicateIds', () => {
   it('finds one id under two algorithms and ignores non-model paths', () => {
     const d = duplicateIds(cfg, ['models/b/x.json', 'models/a/x.json', 'models/a/y.json', 'models/x.json', 'stages.yaml']);
     expect([...d]).toEqual([['x', ['models/a/x.json', 'models/b/x.json']]]);
+  });
+});
+
+describe('idClashes', () => {
+  it('keeps only ids named more than once, paths sorted, skipping non-models', () => {
+    const d = idClashes([
+      ['x', 'models/c/x.json'],
+      ['y', 'models/a/y.json'],
+      [undefined, 'models/x.json'],
+      ['x', 'models/a/x.json'],
+      ['x', 'models/b/x.json'],
+    ]);
+    expect([...d]).toEqual([['x', ['models/a/x.json', 'models/b/x.json', 'models/c/x.json']]]);
+    expect(idClashes([]).size).toBe(0);
   });
 });
 
