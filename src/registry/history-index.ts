@@ -20,10 +20,12 @@ import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unl
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
+import { endianness } from 'node:os';
 import { runGit } from '../git/git.js';
 import { cacheDisabled, CorruptCacheError } from './cache.js';
 
 const MAGIC = 'MGHIST01';
+const LITTLE_ENDIAN = endianness() === 'LE';
 const HEADER = 40;
 /** Commits appended in the foreground at most; a longer way from the tip is left to a rebuild. */
 export const MAX_FOREGROUND_EXTENSION = 2000;
@@ -171,25 +173,40 @@ export class HistoryIndex {
    */
   commitsChanging(path: string, at?: string): string[] | undefined {
     if (!this.linear) return undefined;
-    const upto = at === undefined ? this.commitCount - 1 : this.positionOf(at);
+    const upto = at === undefined || at === this.tip ? this.commitCount - 1 : this.positionOf(at);
     if (upto < 0) return undefined;
     const p = this.pathNumber(path);
     if (p < 0) return [];
-    const out: string[] = [];
+    // One pass over the flat change list (a typed view when aligned), then each hit's commit by
+    // bisecting the commits' start offsets: a path has a handful of hits among 300,000 changes.
     const cs = this.changeStartAt;
-    const ch = this.changesAt;
-    let next = this.u32(cs + (upto + 1) * 4);
-    for (let c = upto; c >= 0; c--) {
-      const from = this.u32(cs + c * 4);
-      for (let k = from; k < next; k++) {
-        if (this.u32(ch + k * 4) === p) {
-          out.push(this.commitAt(c));
-          break;
-        }
+    const end = this.u32(cs + (upto + 1) * 4);
+    const changes = this.view(this.changesAt, end);
+    const out: string[] = [];
+    let last = -1;
+    for (let k = end - 1; k >= 0; k--) {
+      if (changes[k] !== p) continue;
+      let lo = 0;
+      let hi = upto;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (this.u32(cs + mid * 4) <= k) lo = mid;
+        else hi = mid - 1;
       }
-      next = from;
+      // a commit's paths are distinct, but its start can be shared with empty commits before it
+      if (lo !== last) out.push(this.commitAt(lo));
+      last = lo;
     }
     return out;
+  }
+
+  /** `length` little-endian u32s at `at`: a view when aligned on a little-endian machine, else a copy. */
+  private view(at: number, length: number): Uint32Array {
+    const offset = this.buf.byteOffset + at;
+    if (offset % 4 === 0 && LITTLE_ENDIAN) return new Uint32Array(this.buf.buffer, offset, length);
+    const copy = new Uint32Array(length);
+    for (let k = 0; k < length; k++) copy[k] = this.buf.readUInt32LE(at + k * 4);
+    return copy;
   }
 
   /** Every commit with its paths, oldest first (to extend or test the index). */
