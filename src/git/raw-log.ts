@@ -120,7 +120,8 @@ export function scanRange(root: string, range: string[]): Promise<ScannedCommit[
  */
 export function balancedCuts(n: number, parts: number, samples: { at: number; weight: number }[]): number[] {
   if (parts < 2 || n < parts) return [];
-  const pts = samples.filter((s) => s.at >= 0 && s.at < n && Number.isFinite(s.weight) && s.weight > 0).sort((a, b) => a.at - b.at);
+  let pts = samples.filter((s) => s.at >= 0 && s.at < n && Number.isFinite(s.weight) && s.weight >= 0).sort((a, b) => a.at - b.at);
+  if (!pts.some((s) => s.weight > 0)) pts = [];
   const weightAt = (i: number): number => {
     if (pts.length === 0) return 1;
     if (i <= pts[0]!.at) return pts[0]!.weight;

@@ -36,7 +36,9 @@ function trace(message: string): void {
   if (process.env.MODELGIT_CACHE_TRACE) process.stderr.write(`modelgit-cache: report ${message}\n`);
 }
 
-let warned = false;
+const toStderr = (m: string) => void process.stderr.write(m);
+/** Where a warning went already: once per process (per warn function, for tests). */
+const warned = new WeakSet<(m: string) => void>();
 
 /** Every commit reachable from the snapshot's commit, canonical order, first-parent changes summarised. */
 export async function reportHistory(reg: Registry, snapshot: Snapshot, opts: HistoryOptions = {}): Promise<HistoryRead> {
@@ -45,10 +47,11 @@ export async function reportHistory(reg: Registry, snapshot: Snapshot, opts: His
   const modelsDir = reg.config.models_dir;
   const useCache = !cacheDisabled();
   const dir = join(reg.gitDir, 'modelgit', 'report');
+  const warn = opts.warn ?? toStderr;
   const corrupt = (file: string, reason: string) => {
-    if (!warned) {
-      warned = true;
-      (opts.warn ?? ((m: string) => process.stderr.write(m)))(`modelgit: warning: the report cache ${file} is unreadable (${reason}); rebuilding it from git\n`);
+    if (!warned.has(warn)) {
+      warned.add(warn);
+      warn(`modelgit: warning: the report cache ${file} is unreadable (${reason}); rebuilding it from git\n`);
     }
     remove(file);
   };
