@@ -113,3 +113,41 @@ describe('bestOverTime from summaries', () => {
     expect(bestOverTime(asSummary, dir).series.map((s) => s.steps.length)).toEqual([3, 1]);
   });
 });
+
+describe('report tables and formatting', () => {
+  it('bestOf names what selectBest names (random registries with ties)', async () => {
+    const { bestOf } = await import('../../src/report/tables.js');
+    const { selectBest } = await import('../../src/domain/selection.js');
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+    for (let round = 0; round < 200; round++) {
+      const models = Array.from({ length: 1 + rnd(12) }, (_, i) => {
+        const results: [string, Record<string, number>][] = Array.from({ length: rnd(3) }, () => [rnd(2) ? 'p' : 'q', { total_time: rnd(4), accuracy: rnd(3) / 2 }]);
+        const m = meta(`m${String(rnd(5) * 10 + i).padStart(2, '0')}`, results, { created_at: `2024-10-0${1 + rnd(3)}T00:00:00Z` });
+        return { path: `models/mscn/${m.model_id}.json`, metadata: m };
+      });
+      for (const q of [{ dataset: 'p', metric: 'total_time', direction: 'min' as const }, { dataset: 'q', metric: 'accuracy', direction: 'max' as const }]) {
+        const want = selectBest(models, q);
+        const got = bestOf(models, q);
+        expect(got?.model, JSON.stringify(q)).toBe(want?.best.model);
+        expect(got?.value).toBe(want?.best.score.value);
+      }
+    }
+  });
+
+  it('fmtNum gives what six significant digits give, without toPrecision when it can', async () => {
+    const { fmtNum, significantDigits } = await import('../../src/report/html.js');
+    const slow = (n: number) => String(Number(n.toPrecision(6)));
+    for (const n of [0.6064, -0.25, 90.96, 1.5138, 0.1 + 0.2, 123456.7, 99999.95, 0.0012345678, 1 / 3, -2 / 3, 0.001, 999999.5]) expect(fmtNum(n)).toBe(slow(n));
+    let seed = 3;
+    for (let i = 0; i < 20000; i++) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      const n = (seed / 2147483648) * 10 ** ((seed % 9) - 3) * (seed % 2 ? 1 : -1);
+      if (Number.isInteger(n) || Math.abs(n) < 1e-3 || Math.abs(n) >= 1e6) continue;
+      const rounded = Number(n.toPrecision(1 + (seed % 7)));
+      expect(fmtNum(rounded)).toBe(slow(rounded));
+    }
+    expect(significantDigits('-0.0605')).toBe(3);
+    expect(significantDigits('1e-7')).toBe(Infinity);
+  });
+});
