@@ -80,9 +80,6 @@ export function entryBeats(a: Entry, b: Entry, direction: Direction): boolean {
   return (a.trainedAt.localeCompare(b.trainedAt) || a.id.localeCompare(b.id)) < 0;
 }
 
-const NONE: ReadonlyMap<string, string> = new Map();
-
-const keyOf = (algorithm: string, dataset: string, metric: string) => `${algorithm}\0${dataset}\0${metric}`;
 
 /** The (dataset, metric) pairs a model has results for, with its score on each (latest result). */
 function scoresOf(meta: ModelMetadata): ScoreSummary['scores'] {
@@ -110,22 +107,31 @@ export function bestOverTime(
   directionOf: (metric: string) => Direction | undefined,
   opts: { algorithm?: string } = {},
 ): BestOverTime {
-  const series = new Map<string, SeriesState>();
-  const unknown = new Map<string, SeriesKey>();
-  // path → (series key → model id) the file currently contributes to
-  const contributions = new Map<string, Map<string, string>>();
+  const series: SeriesState[] = [];
+  const unknown: SeriesKey[] = [];
+  // algorithm → dataset → metric → its series (null: a metric without a direction); nested maps
+  // look up the strings as they are, instead of building a key per score
+  const index = new Map<string, Map<string, Map<string, SeriesState | null>>>();
+  // path → the model id the file holds and the series it has a score in
+  const contributions = new Map<string, { id: string; series: Set<SeriesState> }>();
 
-  const seriesFor = (k: SeriesKey): SeriesState | undefined => {
-    const key = keyOf(k.algorithm, k.dataset, k.metric);
-    let s = series.get(key);
-    if (s) return s;
-    const direction = directionOf(k.metric);
+  const seriesFor = (algorithm: string, dataset: string, metric: string): SeriesState | null => {
+    let byDataset = index.get(algorithm);
+    if (!byDataset) index.set(algorithm, (byDataset = new Map()));
+    let byMetric = byDataset.get(dataset);
+    if (!byMetric) byDataset.set(dataset, (byMetric = new Map()));
+    let s = byMetric.get(metric);
+    if (s !== undefined) return s;
+    const key = { algorithm, dataset, metric };
+    const direction = directionOf(metric);
     if (!direction) {
-      unknown.set(key, k);
-      return undefined;
+      unknown.push(key);
+      s = null;
+    } else {
+      s = { key, direction, scores: new Map(), stale: false, steps: [] };
+      series.push(s);
     }
-    s = { key: k, direction, scores: new Map(), stale: false, steps: [] };
-    series.set(key, s);
+    byMetric.set(metric, s);
     return s;
   };
 
@@ -137,15 +143,14 @@ export function bestOverTime(
     for (const change of ordered) {
       const meta = change.meta;
       if (meta && opts.algorithm && meta.algorithm !== opts.algorithm) continue;
-      const before = contributions.get(change.path) ?? NONE;
-      const after = new Map<string, string>();
+      const before = contributions.get(change.path);
+      const after = { id: meta?.id ?? '', series: new Set<SeriesState>() };
       if (meta) {
         const at = meta.trainedAt;
         for (const [dataset, metric, value] of meta.scores) {
-          const s = seriesFor({ algorithm: meta.algorithm, dataset, metric });
+          const s = seriesFor(meta.algorithm, dataset, metric);
           if (!s) continue;
-          const key = keyOf(meta.algorithm, dataset, metric);
-          after.set(key, meta.id);
+          after.series.add(s);
           const entry: Entry = { id: meta.id, value, trainedAt: at };
           s.scores.set(meta.id, entry);
           if (s.best?.id === entry.id) {
@@ -158,14 +163,15 @@ export function bestOverTime(
           touched.add(s);
         }
       }
-      for (const [key, id] of before) {
-        if (after.get(key) === id) continue;
-        const s = series.get(key)!;
-        s.scores.delete(id);
-        if (s.best?.id === id) s.stale = true;
-        touched.add(s);
+      if (before) {
+        for (const s of before.series) {
+          if (after.id === before.id && after.series.has(s)) continue;
+          s.scores.delete(before.id);
+          if (s.best?.id === before.id) s.stale = true;
+          touched.add(s);
+        }
       }
-      if (after.size) contributions.set(change.path, after);
+      if (after.series.size) contributions.set(change.path, after);
       else contributions.delete(change.path);
     }
     for (const s of touched) {
@@ -184,7 +190,7 @@ export function bestOverTime(
   }
   const order = (a: SeriesKey, b: SeriesKey) => a.algorithm.localeCompare(b.algorithm) || a.dataset.localeCompare(b.dataset) || a.metric.localeCompare(b.metric);
   return {
-    series: [...series.values()].map((s) => ({ ...s.key, direction: s.direction, steps: s.steps })).sort(order),
-    unknownDirection: [...unknown.values()].sort(order),
+    series: series.map((s) => ({ ...s.key, direction: s.direction, steps: s.steps })).sort(order),
+    unknownDirection: unknown.sort(order),
   };
 }
