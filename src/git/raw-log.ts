@@ -214,7 +214,8 @@ export function canonicalOrder(commits: ScannedCommit[], head: string | undefine
   for (const c of commits) byId.set(c.commit, c);
   const line: ScannedCommit[] = [];
   let cur = head ? byId.get(head) : undefined;
-  while (cur) {
+  // (bounded: replaced or grafted parents could in principle loop)
+  while (cur && line.length < commits.length) {
     line.push(cur);
     const p = cur.parents[0];
     if (p === undefined || p === stop) break;
@@ -225,9 +226,14 @@ export function canonicalOrder(commits: ScannedCommit[], head: string | undefine
   const out: ScannedCommit[] = [];
   const placed = new Set<string>();
   for (const tip of line) {
+    placed.add(tip.commit);
+    // the usual commit brings in nothing but itself (its first parent is placed already)
+    if (tip.parents.length <= 1) {
+      out.push(tip);
+      continue;
+    }
     // iterative post-order: a long side branch must not overflow the stack
     const stack: [ScannedCommit, number][] = [[tip, 0]];
-    placed.add(tip.commit);
     while (stack.length) {
       const top = stack[stack.length - 1]!;
       const [c, k] = top;

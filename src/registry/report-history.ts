@@ -197,7 +197,8 @@ async function loadBase(reg: Registry, dir: string, head: string, modelsDir: str
       touch(c.file);
       return { commit: c.commit, commits };
     } catch (e) {
-      corrupt(c.file, e instanceof CorruptHistoryError ? e.message : String(e));
+      // a file pruned by another report meanwhile is a miss, not damage
+      if (e instanceof CorruptHistoryError) corrupt(c.file, e.message);
     }
   }
   return undefined;
