@@ -2,6 +2,9 @@
 // it changed, so history-derived views (best over time, a model's history, the promotion timeline)
 // come from a single pass instead of one git call per commit or per model.
 import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { GitError } from '../errors.js';
 import { parseTrailers, type Git } from './git.js';
@@ -83,10 +86,67 @@ export function parseRawLog(text: string): ScannedCommit[] {
 const READ_ENV = { LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' };
 
 /**
- * Runs `git log` with RAW_LOG_ARGS over one range and parses the records as they arrive, so the
- * parsing overlaps git's tree diffs instead of waiting for 10+ MB of output.
+ * Runs `git log` with RAW_LOG_ARGS over one range. git flushes its output after every commit, so
+ * read through a pipe it costs tens of thousands of small writes and wake-ups (about 1 s of CPU
+ * on 30,000 commits); into a temporary file the same output costs a fraction of that. The file
+ * is then parsed a few megabytes at a time and removed.
  */
-export function scanRange(root: string, range: string[]): Promise<ScannedCommit[]> {
+export async function scanRange(root: string, range: string[]): Promise<ScannedCommit[]> {
+  let dir: string;
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'modelgit-log-'));
+  } catch {
+    return scanRangePiped(root, range);
+  }
+  try {
+    const file = join(dir, 'log');
+    const fd = openSync(file, 'w');
+    let result: { code: number | null; stderr: string };
+    try {
+      result = await new Promise((resolvePromise, reject) => {
+        const child = spawn('git', [...RAW_LOG_ARGS, ...range, '--'], { cwd: root, env: { ...process.env, ...READ_ENV }, stdio: ['ignore', fd, 'pipe'] });
+        const err: Buffer[] = [];
+        child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+        child.on('error', reject);
+        child.on('close', (code) => resolvePromise({ code, stderr: Buffer.concat(err).toString('utf8') }));
+      });
+    } finally {
+      closeSync(fd);
+    }
+    if (result.code !== 0) throw new GitError(`git log failed: ${result.stderr.trim() || `exit ${result.code}`}`);
+    return parseRawLogFile(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** parseRawLog over a file, read in slices cut at record boundaries (a big log is never one string). */
+function parseRawLogFile(file: string): ScannedCommit[] {
+  const out: ScannedCommit[] = [];
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(8 << 20);
+    const decoder = new StringDecoder('utf8');
+    let pending = '';
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      pending += decoder.write(buf.subarray(0, n));
+      const last = pending.lastIndexOf(RECORD);
+      if (last <= 0) continue;
+      for (const c of parseRawLog(pending.slice(0, last))) out.push(c);
+      pending = pending.slice(last);
+    }
+    pending += decoder.end();
+    for (const c of parseRawLog(pending)) out.push(c);
+  } finally {
+    closeSync(fd);
+  }
+  return out;
+}
+
+/** The same through a pipe, parsed as the records arrive (when no temporary file can be made). */
+function scanRangePiped(root: string, range: string[]): Promise<ScannedCommit[]> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn('git', [...RAW_LOG_ARGS, ...range, '--'], { cwd: root, env: { ...process.env, ...READ_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
     const decoder = new StringDecoder('utf8');
