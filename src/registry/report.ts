@@ -3,22 +3,23 @@
 // and one `cat-file --batch` for every model blob the first-parent line ever held. Writes nothing
 // to the repository; the site goes to a directory that is either new or a previous report.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NotFoundError, UsageError } from '../errors.js';
 import { parseModelPath } from '../domain/config.js';
 import { metricDirection } from '../domain/metrics.js';
 import { assertSafeName } from '../domain/names.js';
-import { firstParentLine, scanHistory, ZERO_OID, type ScannedCommit } from '../git/raw-log.js';
+import type { RegistryConfig } from '../domain/types.js';
 import { bestOverTime, type ModelChange, type StateCommit } from '../report/best-over-time.js';
-import { renderSite, type SiteData } from '../report/pages.js';
+import type { HistoryCommit } from '../report/history.js';
+import { renderPages, type SiteData, type SitePage } from '../report/pages.js';
+import { SiteWriter } from './report-writer.js';
 import { algorithmsOf } from '../report/tables.js';
 import { historyEvent, promotionTimeline, stageTenures, type HistoryEvent } from '../report/timeline.js';
 import type { Registry } from './registry.js';
-import { parseModelBlob } from './snapshot.js';
+import { reportHistory, type HistoryOptions } from './report-history.js';
 
 export interface ReportOptions {
   /** where the site goes; a new or empty directory, or an earlier report (replaced) */
@@ -60,41 +61,24 @@ function checkOut(out: string, root: string): void {
   }
 }
 
-/** Model file changes on the first-parent line, with the blobs read in one batch. */
-async function stateCommits(reg: Registry, commits: ScannedCommit[], line: Set<string>, algorithm?: string): Promise<StateCommit[]> {
-  const wanted: string[] = [];
-  const picked: { c: ScannedCommit; changes: { path: string; oid: string | null }[] }[] = [];
-  for (const c of commits) {
-    if (!line.has(c.commit)) continue;
-    const changes: { path: string; oid: string | null }[] = [];
-    for (const ch of c.changes) {
-      const where = parseModelPath(reg.config, ch.path);
-      if (!where || (algorithm && where.algorithm !== algorithm)) continue;
-      const gone = ch.status === 'D' || ZERO_OID.test(ch.oid);
-      changes.push({ path: ch.path, oid: gone ? null : ch.oid });
-      if (!gone) wanted.push(ch.oid);
-    }
-    if (changes.length) picked.push({ c, changes });
-  }
-  // on a big history, two cat-file processes read the blobs in half the time on two cores
-  const half = wanted.length > 4000 ? Math.ceil(wanted.length / 2) : wanted.length;
-  const reads = await Promise.all([reg.git.readBlobs(wanted.slice(0, half)), reg.git.readBlobs(wanted.slice(half))]);
-  const blobs = new Map([...reads[0], ...reads[1]]);
+/** What best over time walks: the first-parent commits that changed (this algorithm's) model files. */
+export function stateCommits(commits: HistoryCommit[], config: Pick<RegistryConfig, 'models_dir'>, algorithm?: string): StateCommit[] {
+  const out: StateCommit[] = [];
   let lastTime = -Infinity;
-  return picked.map(({ c, changes }) => {
+  for (const c of commits) {
+    if (!c.firstParent) continue;
+    const changes: ModelChange[] = [];
+    for (const ch of c.changes) {
+      if (algorithm && parseModelPath(config, ch.path)?.algorithm !== algorithm) continue;
+      changes.push({ path: ch.path, summary: ch.summary ?? null });
+    }
+    if (changes.length === 0) continue;
     // charts need increasing x; commits made within one second are kept in order by a millisecond
     const time = Math.max(c.time, lastTime + 0.001);
     lastTime = time;
-    return {
-      commit: c.commit,
-      date: c.date,
-      time,
-      changes: changes.map(({ path, oid }): ModelChange => {
-        const text = oid ? blobs.get(oid)?.toString('utf8') : undefined;
-        return { path, meta: text === undefined ? null : (parseModelBlob(path, text, reg.config).model?.metadata ?? null) };
-      }),
-    };
-  });
+    out.push({ commit: c.commit, date: c.date, time, changes });
+  }
+  return out;
 }
 
 export interface ReportData {
@@ -104,16 +88,23 @@ export interface ReportData {
 }
 
 /** Everything the site shows, derived from HEAD and one pass over the history. */
-export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algorithm' | 'latestEvents'> = {}): Promise<ReportData> {
+export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algorithm' | 'latestEvents'> & HistoryOptions = {}): Promise<ReportData> {
   const algorithm = opts.algorithm !== undefined ? assertSafeName('algorithm', opts.algorithm, '--algo') : undefined;
-  const [snapshot, stages, tags, commits] = await Promise.all([reg.snapshot(), reg.stages(), reg.git.refs('refs/tags/stage/'), scanHistory(reg.git, Math.min(4, availableParallelism()))]);
+  const snapshotRead = reg.snapshot();
+  const [snapshot, stages, tags, { commits }] = await Promise.all([
+    snapshotRead,
+    reg.stages(),
+    reg.git.refs('refs/tags/stage/'),
+    snapshotRead.then((snap) => reportHistory(reg, snap, opts)),
+  ]);
   const head = snapshot.commit ?? null;
 
   // Every model id the history ever named a file for, so removed models still get an algorithm.
   const algorithmOf = new Map<string, string>();
+  const idsOf = (c: HistoryCommit) => c.changes.map((ch) => parseModelPath(reg.config, ch.path)!.id);
   for (const c of commits) for (const ch of c.changes) {
-    const where = parseModelPath(reg.config, ch.path);
-    if (where) algorithmOf.set(where.id, where.algorithm);
+    const where = parseModelPath(reg.config, ch.path)!;
+    algorithmOf.set(where.id, where.algorithm);
   }
   for (const m of snapshot.models) algorithmOf.set(m.metadata.model_id, m.metadata.algorithm);
 
@@ -131,9 +122,8 @@ export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algor
   const modelHistory = new Map<string, HistoryEvent[]>();
   for (let i = commits.length - 1; i >= 0; i--) {
     const c = commits[i]!;
-    const fromFiles = c.changes.map((ch) => parseModelPath(reg.config, ch.path)?.id).filter((id): id is string => id !== undefined);
-    if (!c.trailers['Model-Action'] && fromFiles.length === 0) continue;
-    const e = historyEvent(c, fromFiles);
+    if (!c.trailers['Model-Action'] && c.changes.length === 0) continue;
+    const e = historyEvent(c, idsOf(c));
     if (!inScope(e)) continue;
     events.push(e);
     // a promotion that replaced a model belongs to that model's story too
@@ -147,9 +137,9 @@ export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algor
 
   const fullTimeline = promotionTimeline(commits, tags, (id) => algorithmOf.get(id));
   const timeline = algorithm ? fullTimeline.filter((e) => e.algorithm === algorithm) : fullTimeline;
-  const line = firstParentLine(commits, head ?? undefined);
-  const best = bestOverTime(await stateCommits(reg, commits, line, algorithm), (m) => metricDirection(reg.config, m), { algorithm });
-  const headCommit = commits.find((c) => c.commit === head);
+  const best = bestOverTime(stateCommits(commits, reg.config, algorithm), (m) => metricDirection(reg.config, m), { algorithm });
+  let headCommit: HistoryCommit | undefined;
+  for (let i = commits.length - 1; i >= 0 && !headCommit; i--) if (commits[i]!.commit === head) headCommit = commits[i];
 
   const site: SiteData = {
     generated: reg.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
@@ -169,45 +159,47 @@ export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algor
   return { site, commits: commits.length, problems: snapshot.problems.length };
 }
 
-export async function buildReport(reg: Registry, opts: ReportOptions): Promise<ReportAnswer> {
+export async function buildReport(reg: Registry, opts: ReportOptions & HistoryOptions): Promise<ReportAnswer> {
   const started = Date.now();
   if (opts.algorithm !== undefined) assertSafeName('algorithm', opts.algorithm, '--algo');
   const out = resolve(opts.out);
   checkOut(out, reg.root);
-  const { site, commits, problems } = await reportData(reg, opts);
-  const pages = renderSite(site);
-  await writeSite(out, pages, { generated: site.generated, commit: site.head });
-  return {
-    out,
-    index: join(out, 'index.html'),
-    pages: pages.length,
-    algorithms: site.algorithms,
-    models: site.models.length,
-    commits,
-    commit: site.head,
-    problems,
-    elapsed_ms: Date.now() - started,
-  };
+  // the writer thread starts while the history is read, so it is ready when the pages are
+  const writer = new SiteWriter();
+  try {
+    const { site, commits, problems } = await reportData(reg, opts);
+    const pages = await writeSite(out, renderPages(site), writer, { generated: site.generated, commit: site.head });
+    return {
+      out,
+      index: join(out, 'index.html'),
+      pages,
+      algorithms: site.algorithms,
+      models: site.models.length,
+      commits,
+      commit: site.head,
+      problems,
+      elapsed_ms: Date.now() - started,
+    };
+  } finally {
+    writer.close();
+  }
 }
 
-/** Writes into a fresh sibling directory and swaps it in, so a failed build leaves the old report. */
-async function writeSite(out: string, pages: { path: string; html: string }[], marker: Record<string, unknown>): Promise<void> {
+/**
+ * Writes into a fresh sibling directory and swaps it in, so a failed build leaves the old report.
+ * Pages are written by another thread as they are made: creating 10,000 files is mostly kernel
+ * time, which then overlaps the rendering instead of following it.
+ */
+async function writeSite(out: string, pages: Iterable<SitePage>, writer: SiteWriter, marker: Record<string, unknown>): Promise<number> {
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
-  mkdirSync(tmp, { recursive: true });
+  mkdirSync(join(tmp, 'assets'), { recursive: true });
   try {
-    const dirs = new Set(pages.map((p) => dirname(join(tmp, p.path))));
-    dirs.add(join(tmp, 'assets'));
-    for (const d of dirs) mkdirSync(d, { recursive: true });
-    // several writes in flight: with thousands of model pages the file system, not the CPU, is the limit
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < pages.length) {
-          const p = pages[next++]!;
-          await writeFile(join(tmp, p.path), p.html);
-        }
-      }),
-    );
+    let count = 0;
+    for (const p of pages) {
+      writer.write(join(tmp, p.path), p.html);
+      count++;
+    }
+    await writer.finish();
     const require = createRequire(import.meta.url);
     const uplot = dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
     copyFileSync(join(uplot, 'uPlot.iife.min.js'), join(tmp, 'assets', 'uPlot.iife.min.js'));
@@ -221,7 +213,9 @@ async function writeSite(out: string, pages: { path: string; html: string }[], m
     if (old) renameSync(out, old);
     renameSync(tmp, out);
     if (old) await rm(old, { recursive: true, force: true });
+    return count;
   } catch (e) {
+    await writer.finish().catch(() => {});
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }

@@ -7,11 +7,20 @@ import { trainedAt } from '../domain/metadata.js';
 import { scoreOf } from '../domain/selection.js';
 import type { Direction, ModelMetadata } from '../domain/types.js';
 
-/** One model file changed by a commit: its new metadata, or null when removed (or unreadable). */
-export interface ModelChange {
-  path: string;
-  meta: ModelMetadata | null;
+/** What best over time needs of one version of a model file: its id, age and scores. */
+export interface ScoreSummary {
+  id: string;
+  algorithm: string;
+  trainedAt: string;
+  /** its score (latest result) on every (dataset, metric) it has a result for */
+  scores: [dataset: string, metric: string, value: number][];
 }
+
+/**
+ * One model file changed by a commit: its new metadata (or just its summary), or null when
+ * removed (or unreadable).
+ */
+export type ModelChange = { path: string; meta: ModelMetadata | null } | { path: string; summary: ScoreSummary | null };
 
 export interface StateCommit {
   commit: string;
@@ -71,64 +80,79 @@ export function entryBeats(a: Entry, b: Entry, direction: Direction): boolean {
   return (a.trainedAt.localeCompare(b.trainedAt) || a.id.localeCompare(b.id)) < 0;
 }
 
-const keyOf = (algorithm: string, dataset: string, metric: string) => `${algorithm}\0${dataset}\0${metric}`;
 
 /** The (dataset, metric) pairs a model has results for, with its score on each (latest result). */
-function scoresOf(meta: ModelMetadata): { dataset: string; metric: string; value: number }[] {
+function scoresOf(meta: ModelMetadata): ScoreSummary['scores'] {
   const pairs = new Set<string>();
   for (const r of meta.testing ?? []) for (const m of Object.keys(r.performance ?? {})) pairs.add(`${r.dataset}\0${m}`);
-  const out: { dataset: string; metric: string; value: number }[] = [];
+  const out: ScoreSummary['scores'] = [];
   for (const p of pairs) {
     const [dataset, metric] = p.split('\0') as [string, string];
     // direction does not matter for the latest result; scoreOf keeps one definition of "score"
     const s = scoreOf(meta, { dataset, metric, direction: 'min' });
-    if (s) out.push({ dataset, metric, value: s.value });
+    if (s) out.push([dataset, metric, s.value]);
   }
   return out;
 }
+
+/** The part of a model's metadata best over time looks at (small enough to cache per version). */
+export function summarize(meta: ModelMetadata): ScoreSummary {
+  return { id: meta.model_id, algorithm: meta.algorithm, trainedAt: trainedAt(meta), scores: scoresOf(meta) };
+}
+
+const summaryOf = (c: ModelChange): ScoreSummary | null => ('summary' in c ? c.summary : c.meta ? summarize(c.meta) : null);
 
 export function bestOverTime(
   commits: StateCommit[],
   directionOf: (metric: string) => Direction | undefined,
   opts: { algorithm?: string } = {},
 ): BestOverTime {
-  const series = new Map<string, SeriesState>();
-  const unknown = new Map<string, SeriesKey>();
-  // path → (series key → model id) the file currently contributes to
-  const contributions = new Map<string, Map<string, string>>();
+  const series: SeriesState[] = [];
+  const unknown: SeriesKey[] = [];
+  // algorithm → dataset → metric → its series (null: a metric without a direction); nested maps
+  // look up the strings as they are, instead of building a key per score
+  const index = new Map<string, Map<string, Map<string, SeriesState | null>>>();
+  // path → the model id the file holds and the series it has a score in
+  const contributions = new Map<string, { id: string; series: Set<SeriesState> }>();
 
-  const seriesFor = (k: SeriesKey): SeriesState | undefined => {
-    const key = keyOf(k.algorithm, k.dataset, k.metric);
-    let s = series.get(key);
-    if (s) return s;
-    const direction = directionOf(k.metric);
+  const seriesFor = (algorithm: string, dataset: string, metric: string): SeriesState | null => {
+    let byDataset = index.get(algorithm);
+    if (!byDataset) index.set(algorithm, (byDataset = new Map()));
+    let byMetric = byDataset.get(dataset);
+    if (!byMetric) byDataset.set(dataset, (byMetric = new Map()));
+    let s = byMetric.get(metric);
+    if (s !== undefined) return s;
+    const key = { algorithm, dataset, metric };
+    const direction = directionOf(metric);
     if (!direction) {
-      unknown.set(key, k);
-      return undefined;
+      unknown.push(key);
+      s = null;
+    } else {
+      s = { key, direction, scores: new Map(), stale: false, steps: [] };
+      series.push(s);
     }
-    s = { key: k, direction, scores: new Map(), stale: false, steps: [] };
-    series.set(key, s);
+    byMetric.set(metric, s);
     return s;
   };
 
   for (const c of commits) {
     const touched = new Set<SeriesState>();
+    const changes = c.changes.map((ch) => ({ path: ch.path, meta: summaryOf(ch) }));
     // removals first, so a model moving between files in one commit ends up present
-    const ordered = [...c.changes].sort((a, b) => Number(a.meta !== null) - Number(b.meta !== null));
+    const ordered = changes.length > 1 ? changes.sort((a, b) => Number(a.meta !== null) - Number(b.meta !== null)) : changes;
     for (const change of ordered) {
       const meta = change.meta;
       if (meta && opts.algorithm && meta.algorithm !== opts.algorithm) continue;
-      const before = contributions.get(change.path) ?? new Map<string, string>();
-      const after = new Map<string, string>();
+      const before = contributions.get(change.path);
+      const after = { id: meta?.id ?? '', series: new Set<SeriesState>() };
       if (meta) {
-        const at = trainedAt(meta);
-        for (const { dataset, metric, value } of scoresOf(meta)) {
-          const s = seriesFor({ algorithm: meta.algorithm, dataset, metric });
+        const at = meta.trainedAt;
+        for (const [dataset, metric, value] of meta.scores) {
+          const s = seriesFor(meta.algorithm, dataset, metric);
           if (!s) continue;
-          const key = keyOf(meta.algorithm, dataset, metric);
-          after.set(key, meta.model_id);
-          const entry: Entry = { id: meta.model_id, value, trainedAt: at };
-          s.scores.set(meta.model_id, entry);
+          after.series.add(s);
+          const entry: Entry = { id: meta.id, value, trainedAt: at };
+          s.scores.set(meta.id, entry);
           if (s.best?.id === entry.id) {
             // the reigning best changed its own score: worse means someone else may lead now
             if (entryBeats(s.best, entry, s.direction)) s.stale = true;
@@ -139,14 +163,15 @@ export function bestOverTime(
           touched.add(s);
         }
       }
-      for (const [key, id] of before) {
-        if (after.get(key) === id) continue;
-        const s = series.get(key)!;
-        s.scores.delete(id);
-        if (s.best?.id === id) s.stale = true;
-        touched.add(s);
+      if (before) {
+        for (const s of before.series) {
+          if (after.id === before.id && after.series.has(s)) continue;
+          s.scores.delete(before.id);
+          if (s.best?.id === before.id) s.stale = true;
+          touched.add(s);
+        }
       }
-      if (after.size) contributions.set(change.path, after);
+      if (after.series.size) contributions.set(change.path, after);
       else contributions.delete(change.path);
     }
     for (const s of touched) {
@@ -165,7 +190,7 @@ export function bestOverTime(
   }
   const order = (a: SeriesKey, b: SeriesKey) => a.algorithm.localeCompare(b.algorithm) || a.dataset.localeCompare(b.dataset) || a.metric.localeCompare(b.metric);
   return {
-    series: [...series.values()].map((s) => ({ ...s.key, direction: s.direction, steps: s.steps })).sort(order),
-    unknownDirection: [...unknown.values()].sort(order),
+    series: series.map((s) => ({ ...s.key, direction: s.direction, steps: s.steps })).sort(order),
+    unknownDirection: unknown.sort(order),
   };
 }

@@ -5,16 +5,23 @@
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 const SPECIAL = /[&<>"']/;
+const NOT_QUOTE = /[&<>']/;
 
 export function esc(value: unknown): string {
   const s = typeof value === 'string' ? value : String(value ?? '');
   // most registry strings (ids, dates, numbers) need no escaping: skip the replace for them
-  return SPECIAL.test(s) ? s.replace(/[&<>"']/g, (ch) => ESC[ch]!) : s;
+  if (!SPECIAL.test(s)) return s;
+  // pretty-printed JSON has hundreds of quotes and usually nothing else: one native pass
+  if (!NOT_QUOTE.test(s)) return s.replaceAll('"', '&quot;');
+  return s.replace(/[&<>"']/g, (ch) => ESC[ch]!);
 }
 
 /** JSON that is safe inside <script type="application/json">: no '<', and no U+2028/2029 surprises. */
 export function safeJson(data: unknown): string {
-  return JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  let json = JSON.stringify(data);
+  if (json.includes('<')) json = json.replaceAll('<', '\\u003c');
+  if (/[\u2028\u2029]/.test(json)) json = json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return json;
 }
 
 export function jsonScript(id: string, data: unknown): string {
@@ -43,7 +50,26 @@ export function fmtNum(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
   if (Number.isInteger(n)) return String(n);
   const a = Math.abs(n);
-  return a !== 0 && (a < 1e-3 || a >= 1e6) ? n.toExponential(3) : String(Number(n.toPrecision(6)));
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return n.toExponential(3);
+  // a value with six significant digits or fewer rounds to itself (the usual case): no toPrecision
+  const s = String(n);
+  return significantDigits(s) <= 6 ? s : String(Number(n.toPrecision(6)));
+}
+
+/** Significant digits of a plain decimal numeral ("-0.0605" → 3); exponent forms count as many. */
+export function significantDigits(s: string): number {
+  let digits = 0;
+  let leading = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (c !== 48 || !leading) {
+        digits++;
+        leading = false;
+      }
+    } else if (c !== 46 && c !== 45) return Infinity;
+  }
+  return digits;
 }
 
 export interface PageOptions {

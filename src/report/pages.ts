@@ -267,18 +267,22 @@ function modelPage(site: SiteData, meta: ModelMetadata, link: Linker): SitePage 
   };
 }
 
-/** Every page of the site. */
-export function renderSite(site: SiteData): SitePage[] {
+/** Every page of the site, made one at a time (so they can be written while the rest are made). */
+export function* renderPages(site: SiteData): Generator<SitePage> {
   const metas = new Map(site.models.map((m) => [m.metadata.model_id, m.metadata]));
   const summaries = site.algorithms.map((a) => algorithmSummary(site.models, a, site.stages, site.config));
   const seriesIndex = new Map(site.best.series.map((s) => [`${s.algorithm}\0${s.dataset}\0${s.metric}`, s]));
-  const pages: SitePage[] = [overviewPage(site, summaries, modelLinker(metas, BASE.overview))];
+  yield overviewPage(site, summaries, modelLinker(metas, BASE.overview));
   const algoLink = modelLinker(metas, BASE.algorithm);
   for (const s of summaries) {
-    pages.push(algorithmPage(site, s, algoLink));
-    for (const d of s.datasets) pages.push(datasetPage(site, s.algorithm, d.dataset, seriesIndex));
+    yield algorithmPage(site, s, algoLink);
+    for (const d of s.datasets) yield datasetPage(site, s.algorithm, d.dataset, seriesIndex);
   }
   const modelLink = modelLinker(metas, BASE.model);
-  for (const m of site.models) pages.push(modelPage(site, m.metadata, modelLink));
-  return pages;
+  for (const m of site.models) yield modelPage(site, m.metadata, modelLink);
+}
+
+/** Every page of the site. */
+export function renderSite(site: SiteData): SitePage[] {
+  return [...renderPages(site)];
 }

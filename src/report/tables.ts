@@ -2,7 +2,8 @@
 // domain/selection (the one ranking), so a leaderboard's first row is what `best` answers.
 import { metricDirection } from '../domain/metrics.js';
 import { trainedAt } from '../domain/metadata.js';
-import { datasetsOf, metricsOf, scoreOf, selectBest } from '../domain/selection.js';
+import { isBetter } from '../domain/metrics.js';
+import { datasetsOf, metricsOf, scoreOf, type ScoreQuery } from '../domain/selection.js';
 import type { Direction, Model, ModelMetadata, RegistryConfig, StageAssignments } from '../domain/types.js';
 
 export interface MetricColumn {
@@ -37,6 +38,30 @@ export interface Leaderboard {
   hyperparams: string[];
 }
 
+/**
+ * The model `selectBest` names (rankModels' first: better value, then trained first, then the
+ * smaller id, then the earlier in `models`), found in one pass: no sort, and no ordering of the
+ * untested models nobody looks at here.
+ */
+export function bestOf(models: Model[], q: ScoreQuery): { model: Model; value: number } | undefined {
+  let best: { model: Model; value: number; at: string } | undefined;
+  for (const model of models) {
+    const s = scoreOf(model.metadata, q);
+    if (!s) continue;
+    if (best) {
+      if (s.value === best.value) {
+        const at = trainedAt(model.metadata);
+        if ((at.localeCompare(best.at) || model.metadata.model_id.localeCompare(best.model.metadata.model_id)) >= 0) continue;
+        best = { model, value: s.value, at };
+        continue;
+      }
+      if (!isBetter(s.value, best.value, q.direction)) continue;
+    }
+    best = { model, value: s.value, at: trainedAt(model.metadata) };
+  }
+  return best && { model: best.model, value: best.value };
+}
+
 function numericParams(meta: ModelMetadata): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(meta.training?.hyperparams ?? {})) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
@@ -59,8 +84,8 @@ export function leaderboard(models: Model[], algorithm: string, dataset: string,
   const names = metricsOf(own, dataset);
   const metrics: MetricColumn[] = names.map((name) => {
     const direction = metricDirection(config, name) ?? null;
-    const pick = direction ? selectBest(own, { dataset, metric: name, direction }) : undefined;
-    return { name, direction, models: 0, best: pick?.best.model.metadata.model_id ?? null };
+    const pick = direction ? bestOf(own, { dataset, metric: name, direction }) : undefined;
+    return { name, direction, models: 0, best: pick?.model.metadata.model_id ?? null };
   });
   const rows: LeaderboardRow[] = [];
   const hyper = new Set<string>();
@@ -115,13 +140,13 @@ export function algorithmSummary(models: Model[], algorithm: string, stages: Sta
     const cols = metricsOf(own, dataset).map((name) => ({ name, direction: metricDirection(config, name) ?? null }));
     const metric = defaultMetricOf(cols, config);
     const direction = cols.find((c) => c.name === metric)?.direction ?? null;
-    const pick = metric && direction ? selectBest(own, { dataset, metric, direction }) : undefined;
+    const pick = metric && direction ? bestOf(own, { dataset, metric, direction }) : undefined;
     return {
       dataset,
       models: own.filter((m) => m.metadata.testing.some((r) => r.dataset === dataset)).length,
       metric,
       direction,
-      best: pick ? { model_id: pick.best.model.metadata.model_id, value: pick.best.score.value } : null,
+      best: pick ? { model_id: pick.model.metadata.model_id, value: pick.value } : null,
     };
   });
   return {

@@ -15,7 +15,7 @@ export interface HistoryEvent {
   subject: string;
 }
 
-export function historyEvent(c: ScannedCommit, modelIdsFromFiles: string[] = []): HistoryEvent {
+export function historyEvent(c: Pick<ScannedCommit, 'commit' | 'trailers' | 'author' | 'date' | 'subject'>, modelIdsFromFiles: string[] = []): HistoryEvent {
   const ids = c.trailers['Model-Id'] ?? [];
   return {
     commit: c.commit,
@@ -82,7 +82,7 @@ export function parseStageTag(t: StageTag): PromotionEvent | undefined {
  * Promote and demote commits, each joined with the stage tag that points at it; tags whose commit
  * is not in the scanned history still appear. Oldest first.
  */
-export function promotionTimeline(commits: ScannedCommit[], tags: StageTag[], algorithmOf: (id: string) => string | undefined): PromotionEvent[] {
+export function promotionTimeline(commits: Pick<ScannedCommit, 'commit' | 'trailers' | 'date' | 'time' | 'subject'>[], tags: StageTag[], algorithmOf: (id: string) => string | undefined): PromotionEvent[] {
   const tagEvents = tags.map(parseStageTag).filter((e): e is PromotionEvent => e !== undefined);
   const unclaimed = new Set(tagEvents);
   const events: PromotionEvent[] = [];

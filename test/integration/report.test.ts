@@ -1,15 +1,17 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { metricDirection } from '../../src/domain/metrics.js';
 import { metricsOf, datasetsOf, selectBest } from '../../src/domain/selection.js';
 import { Git } from '../../src/git/git.js';
-import { scanHistory } from '../../src/git/raw-log.js';
+import { canonicalOrder, scanHistory } from '../../src/git/raw-log.js';
+import { promote } from '../../src/registry/promote.js';
 import { recordTest } from '../../src/registry/record-test.js';
 import { register } from '../../src/registry/register.js';
 import type { Registry } from '../../src/registry/registry.js';
-import { reportData } from '../../src/registry/report.js';
-import { repoState, steppingClock, tempDir, tempRegistry } from '../helpers.js';
+import { buildReport, reportData } from '../../src/registry/report.js';
+import { reportHistory } from '../../src/registry/report-history.js';
+import { frozenClock, repoState, steppingClock, tempDir, tempRegistry, type TempRegistry } from '../helpers.js';
 import { nextDay, richRegistry, type RichRegistry } from '../report-fixture.js';
 
 /** The slow, obviously-right answer: a full snapshot and selectBest at each first-parent commit. */
@@ -80,10 +82,11 @@ describe('report data', () => {
     expect(site.modelHistory.get(b)!.map((e) => e.action)).toEqual([null, 'test', 'register']);
 
     const git = new Git(r.dir);
-    const whole = await scanHistory(git, 1);
+    const whole = canonicalOrder(await scanHistory(git, 1), merge)!;
     for (const parts of [2, 3, 4]) {
-      const split = await scanHistory(git, parts, 1);
-      expect(split.map((c) => c.commit).sort()).toEqual(whole.map((c) => c.commit).sort());
+      const split = canonicalOrder(await scanHistory(git, parts, 1), merge)!;
+      // the same commits in the same order, whatever ranges they were read in
+      expect(split.map((c) => c.commit)).toEqual(whole.map((c) => c.commit));
       const seen = new Set<string>();
       for (const c of split) {
         for (const p of c.parents) expect(seen.has(p), `parent of ${c.subject} comes first`).toBe(true);
@@ -91,6 +94,8 @@ describe('report data', () => {
       }
       expect(new Map(split.map((c) => [c.commit, c.changes]))).toEqual(new Map(whole.map((c) => [c.commit, c.changes])));
     }
+    // side's commits come right before the merge that brought them in
+    expect(whole.slice(-3).map((c) => c.subject)).toEqual([expect.stringContaining(`register ${b}`), expect.stringContaining(`test ${b}`), 'merge side']);
   });
 
   it('joins promote commits with their stage tags and knows who held what', async () => {
@@ -207,4 +212,148 @@ describe('modelgit report', () => {
     expect(res.code).toBe(0);
     expect(res.json()).toMatchObject({ commit: null, commits: 0, models: 0 });
   });
+});
+
+/** Every file under `dir` (relative path → bytes). */
+function readTree(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.set(relative(dir, p), readFileSync(p));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** The two sites hold the same files with the same bytes (names the first difference). */
+function expectSameSite(a: string, b: string): void {
+  const x = readTree(a);
+  const y = readTree(b);
+  expect([...y.keys()]).toEqual([...x.keys()]);
+  for (const [f, bytes] of x) expect(y.get(f)!.equals(bytes), `${f} differs`).toBe(true);
+}
+
+describe('the report history cache', () => {
+  const cacheDir = (r: TempRegistry) => join(r.dir, '.git', 'modelgit', 'report');
+
+  /** A report built with the cache and one built with every cache off, at the same pinned time. */
+  async function buildBoth(r: TempRegistry, warn?: (m: string) => void): Promise<{ cached: string; cold: string }> {
+    const cached = join(tempDir(), 'site');
+    const cold = join(tempDir(), 'site');
+    await buildReport(await r.open(frozenClock()), { out: cached, warn });
+    process.env.MODELGIT_NO_CACHE = '1';
+    try {
+      await buildReport(await r.open(frozenClock()), { out: cold });
+    } finally {
+      delete process.env.MODELGIT_NO_CACHE;
+    }
+    return { cached, cold };
+  }
+
+  const source = async (r: TempRegistry) => {
+    const reg = await r.open();
+    return (await reportHistory(reg, await reg.snapshot())).source;
+  };
+
+  it('a rebuild from the cache equals a cold build, byte for byte, whatever happened in between', async () => {
+    const r = await tempRegistry();
+    const reg = await r.open(steppingClock());
+    const a = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: a, dataset: 'production', metrics: ['total_time=10'] }));
+    const b = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: b, dataset: 'production', metrics: ['total_time=8'] }));
+    await nextDay(() => promote(reg, { id: b, stage: 'production', force: true }));
+    const early = r.git('rev-parse', 'HEAD').trim();
+
+    // first build: a full scan, which leaves the cache
+    let both = await buildBoth(r);
+    expectSameSite(both.cold, both.cached);
+    expect(readdirSync(cacheDir(r))).toEqual([`${early}.history`]);
+    expect(await source(r)).toBe('cache');
+
+    // more writes, a hand edit and a hand removal: the cache is extended
+    const c = (await nextDay(() => register(reg, { algorithm: 'lero' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: c, dataset: 'job', metrics: ['total_time=3'] }));
+    await nextDay(() => recordTest(reg, { id: a, dataset: 'production', metrics: ['total_time=5'] }));
+    await nextDay(() => promote(reg, { id: a, stage: 'production', force: true }));
+    const path = `models/mscn/${b}.json`;
+    const meta = JSON.parse(r.read(path));
+    meta.testing.push({ dataset: 'production', tested_at: '2024-10-30T00:00:00Z', performance: { total_time: 1 } });
+    r.write(path, JSON.stringify(meta, null, 2) + '\n');
+    await nextDay(() => r.git('commit', '-qam', 'hand edit'));
+    await nextDay(() => r.git('rm', '-q', `models/lero/${c}.json`));
+    await nextDay(() => r.git('commit', '-qm', 'hand removal'));
+    expect(await source(r)).toBe('extended');
+    both = await buildBoth(r);
+    expectSameSite(both.cold, both.cached);
+
+    // a merge on the first-parent line (its side branch is in the extension)
+    r.git('checkout', '-q', '-b', 'side');
+    const d = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: d, dataset: 'production', metrics: ['total_time=0.5'] }));
+    r.git('checkout', '-q', 'main');
+    await nextDay(() => recordTest(reg, { id: a, dataset: 'production', metrics: ['total_time=4'] }));
+    await nextDay(() => r.git('merge', '-q', '--no-ff', '-m', 'merge side', 'side'));
+    expect(await source(r)).toBe('extended');
+    both = await buildBoth(r);
+    expectSameSite(both.cold, both.cached);
+
+    // another branch, started before the cached commits: its history is scanned afresh
+    r.git('checkout', '-q', '-b', 'other', early);
+    const e = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: e, dataset: 'production', metrics: ['total_time=2'] }));
+    expect(await source(r)).toBe('extended'); // from the first build's cache, an ancestor
+    both = await buildBoth(r);
+    expectSameSite(both.cold, both.cached);
+
+    // a reset to before every cached commit but the first
+    r.git('checkout', '-q', 'main');
+    r.git('reset', '-q', '--hard', 'HEAD~3');
+    both = await buildBoth(r);
+    expectSameSite(both.cold, both.cached);
+
+    // the side branch is not on main's first-parent line: a cache made there is not used for main
+    r.git('checkout', '-q', 'side');
+    await buildReport(await r.open(frozenClock()), { out: join(tempDir(), 'site') });
+    r.git('checkout', '-q', 'main');
+    await nextDay(() => r.git('merge', '-q', '--no-ff', '-m', 'merge side again', 'side'));
+    both = await buildBoth(r);
+    expectSameSite(both.cold, both.cached);
+    expect(readdirSync(cacheDir(r)).length).toBeLessThanOrEqual(3); // old ones are pruned
+  }, 120_000);
+
+  it('a damaged cache file is reported once, not used, and rebuilt', async () => {
+    const r = await tempRegistry();
+    const reg = await r.open(steppingClock());
+    const a = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: a, dataset: 'production', metrics: ['total_time=10'] }));
+    await buildReport(await r.open(frozenClock()), { out: join(tempDir(), 'site') });
+    const head = r.git('rev-parse', 'HEAD').trim();
+    const file = join(cacheDir(r), `${head}.history`);
+    const good = readFileSync(file);
+
+    // one flipped byte in a score: only the checksum can tell
+    const bad = Buffer.from(good);
+    const at = bad.indexOf('total_time') + 'total_time'.length + 1;
+    bad[at] = bad[at] === 0x31 ? 0x32 : 0x31;
+    writeFileSync(file, bad);
+    const warnings: string[] = [];
+    const both = await buildBoth(r, (m) => warnings.push(m));
+    expectSameSite(both.cold, both.cached);
+    expect(warnings).toEqual([expect.stringMatching(/warning: the report cache .*\.history is unreadable \(checksum mismatch\); rebuilding it from git/)]);
+    expect(readFileSync(file).equals(good)).toBe(true); // rebuilt
+
+    // through the CLI: a truncated file, one warning on stderr, and the report is written
+    truncateSync(file, good.length - 10);
+    const res = await r.run('report', '--out', join(tempDir(), 'site'));
+    expect(res.code).toBe(0);
+    expect(res.stderr.match(/warning: the report cache/g)).toHaveLength(1);
+    expect(res.stderr).toMatch(/truncated or padded/);
+    expect(readFileSync(file).equals(good)).toBe(true);
+    const again = await r.run('report', '--out', join(tempDir(), 'site'));
+    expect(again.stderr).not.toMatch(/warning/);
+  }, 60_000);
 });

@@ -1,0 +1,271 @@
+// The history the report is built from (src/report/history.ts), read from git or extended from a
+// cached copy. Cache files live in <git dir>/modelgit/report/<commit>.history, one per HEAD a
+// report was built at (the newest few are kept). A cached history is used only when its commit is
+// on HEAD's first-parent line; then only the commits HEAD adds are scanned and only their new blobs
+// read. Anything else (another branch, a reset to before it, a damaged file) means a full scan, so
+// the cache can make a report faster but never different. MODELGIT_NO_CACHE=1 skips it.
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseModelPath } from '../domain/config.js';
+import type { Model } from '../domain/types.js';
+import { canonicalOrder, scanHistory, ZERO_OID, type ScannedCommit } from '../git/raw-log.js';
+import { summarize, type ScoreSummary } from '../report/best-over-time.js';
+import { CorruptHistoryError, decodeHistory, encodeHistory, historyHeader, reportTrailers, type HistoryCommit, type ModelFileChange } from '../report/history.js';
+import { cacheDisabled } from './cache.js';
+import type { Registry } from './registry.js';
+import { parseModelBlob, type Snapshot } from './snapshot.js';
+
+/** How many cached histories to keep (a few branches' worth). */
+const KEEP = 3;
+
+export interface HistoryRead {
+  commits: HistoryCommit[];
+  /** how the history was obtained (for tests and the trace) */
+  source: 'empty' | 'cache' | 'extended' | 'scanned';
+  /** commits read from git this time */
+  scanned: number;
+}
+
+export interface HistoryOptions {
+  /** where a corrupt-cache warning goes (default stderr) */
+  warn?: (message: string) => void;
+}
+
+function trace(message: string): void {
+  if (process.env.MODELGIT_CACHE_TRACE) process.stderr.write(`modelgit-cache: report ${message}\n`);
+}
+
+const toStderr = (m: string) => void process.stderr.write(m);
+/** Where a warning went already: once per process (per warn function, for tests). */
+const warned = new WeakSet<(m: string) => void>();
+
+/** Every commit reachable from the snapshot's commit, canonical order, first-parent changes summarised. */
+export async function reportHistory(reg: Registry, snapshot: Snapshot, opts: HistoryOptions = {}): Promise<HistoryRead> {
+  const head = snapshot.commit;
+  if (!head) return { commits: [], source: 'empty', scanned: 0 };
+  const modelsDir = reg.config.models_dir;
+  const useCache = !cacheDisabled();
+  const dir = join(reg.gitDir, 'modelgit', 'report');
+  const warn = opts.warn ?? toStderr;
+  const corrupt = (file: string, reason: string) => {
+    if (!warned.has(warn)) {
+      warned.add(warn);
+      warn(`modelgit: warning: the report cache ${file} is unreadable (${reason}); rebuilding it from git\n`);
+    }
+    remove(file);
+  };
+
+  let base: { commit: string; commits: HistoryCommit[] } | undefined;
+  if (useCache) base = await loadBase(reg, dir, head, modelsDir, corrupt);
+  if (base && base.commit === head) {
+    trace(`hit ${head}`);
+    return { commits: base.commits, source: 'cache', scanned: 0 };
+  }
+
+  const parts = Math.min(4, availableParallelism());
+  const costDirs = [...new Set(snapshot.models.map((m) => `${modelsDir}/${m.metadata.algorithm}`))];
+  let read: { commits: HistoryCommit[]; pending: Pending[] } | undefined;
+  let scanned = 0;
+  if (base) {
+    const more = await scanHistory(reg.git, parts, 2000, { head, since: base.commit, costDirs });
+    const ordered = canonicalOrder(more, head, base.commit);
+    if (ordered) {
+      trace(`extend ${base.commit} to ${head}: ${more.length} commits`);
+      read = toHistory(ordered, head, base.commit, reg);
+      scanned = more.length;
+    } else {
+      trace(`${base.commit} is not on the first-parent line of ${head}: full scan`);
+      base = undefined;
+    }
+  }
+  if (!read) {
+    const all = await scanHistory(reg.git, parts, 2000, { head, costDirs });
+    read = toHistory(canonicalOrder(all, head)!, head, undefined, reg);
+    scanned = all.length;
+    trace(`scan ${head}: ${all.length} commits`);
+  }
+  await summarise(reg, snapshot, read.pending);
+  const commits = base ? base.commits.concat(read.commits) : read.commits;
+  if (useCache) save(dir, head, modelsDir, commits);
+  return { commits, source: base ? 'extended' : 'scanned', scanned };
+}
+
+interface Pending {
+  change: ModelFileChange;
+  oid: string;
+  gone: boolean;
+}
+
+/**
+ * What the report keeps of each commit: model file changes, the trailers it reads, and whether it
+ * is on the first-parent line (from head down to `stop`). Returns the first-parent changes too,
+ * whose summaries are still to be filled in.
+ */
+function toHistory(ordered: ScannedCommit[], head: string, stop: string | undefined, reg: Registry): { commits: HistoryCommit[]; pending: Pending[] } {
+  const byId = new Map(ordered.map((c) => [c.commit, c]));
+  const line = new Set<string>();
+  for (let c = byId.get(head); c && c.commit !== stop && !line.has(c.commit); c = c.parents[0] ? byId.get(c.parents[0]) : undefined) line.add(c.commit);
+  const pending: Pending[] = [];
+  const commits = ordered.map((c): HistoryCommit => {
+    const firstParent = line.has(c.commit);
+    const changes: ModelFileChange[] = [];
+    for (const ch of c.changes) {
+      if (!parseModelPath(reg.config, ch.path)) continue;
+      const change: ModelFileChange = { path: ch.path };
+      changes.push(change);
+      if (firstParent) pending.push({ change, oid: ch.oid, gone: ch.status === 'D' || ZERO_OID.test(ch.oid) });
+    }
+    return { commit: c.commit, author: c.author, date: c.date, time: c.time, subject: c.subject, trailers: reportTrailers(c.trailers), firstParent, changes };
+  });
+  return { commits, pending };
+}
+
+/**
+ * Fills in what each first-parent change left in its file. A file's last change holds what HEAD
+ * has, which the snapshot already parsed; every other version is read from git, one
+ * `cat-file --batch` per core on a big history.
+ */
+async function summarise(reg: Registry, snapshot: Snapshot, pending: Pending[]): Promise<void> {
+  const last = new Map<string, Pending>();
+  for (const p of pending) last.set(p.change.path, p);
+  const atHead = new Map<string, Model>();
+  for (const m of snapshot.models) atHead.set(m.path, m);
+  const wanted = new Map<string, Pending[]>();
+  for (const p of pending) {
+    if (p.gone) {
+      p.change.summary = null;
+      continue;
+    }
+    const model = last.get(p.change.path) === p ? atHead.get(p.change.path) : undefined;
+    if (model) {
+      p.change.summary = summarize(model.metadata);
+      continue;
+    }
+    const list = wanted.get(p.oid);
+    if (list) list.push(p);
+    else wanted.set(p.oid, [p]);
+  }
+  const oids = [...wanted.keys()];
+  const summaries = new Map<string, ScoreSummary | null>();
+  const read = (oid: string, content: Buffer) => {
+    const text = content.toString('utf8');
+    for (const p of wanted.get(oid)!) {
+      // the same blob at two paths parses differently (the id must match the file name)
+      const key = `${p.change.path}\0${oid}`;
+      if (!summaries.has(key)) {
+        const meta = parseModelBlob(p.change.path, text, reg.config).model?.metadata;
+        summaries.set(key, meta ? summarize(meta) : null);
+      }
+    }
+  };
+  const half = oids.length > 4000 ? Math.ceil(oids.length / 2) : oids.length;
+  await Promise.all([reg.git.forEachObject(oids.slice(0, half), read), reg.git.forEachObject(oids.slice(half), read)]);
+  // a blob git does not have (a partial clone) reads as nothing, as the snapshot reader does
+  for (const [oid, list] of wanted) for (const p of list) p.change.summary = summaries.get(`${p.change.path}\0${oid}`) ?? null;
+}
+
+/** The newest cached history whose commit is HEAD or an ancestor of it, or undefined. */
+async function loadBase(reg: Registry, dir: string, head: string, modelsDir: string, corrupt: (file: string, reason: string) => void): Promise<{ commit: string; commits: HistoryCommit[] } | undefined> {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.history'));
+  } catch {
+    return undefined;
+  }
+  const candidates: { file: string; commit: string; mtime: number }[] = [];
+  for (const n of names) {
+    const file = join(dir, n);
+    try {
+      const { head: start, size } = readHead(file);
+      const h = historyHeader(start, size);
+      if (`${h.commit}.history` !== n) throw new CorruptHistoryError('header names another commit');
+      if (h.models_dir !== modelsDir) continue; // written before models_dir changed: not ours to use
+      candidates.push({ file, commit: h.commit, mtime: statSync(file).mtimeMs });
+    } catch (e) {
+      if (e instanceof CorruptHistoryError) corrupt(file, e.message);
+    }
+  }
+  candidates.sort((a, b) => (a.commit === head ? -1 : b.commit === head ? 1 : b.mtime - a.mtime));
+  for (const c of candidates) {
+    if (c.commit !== head) {
+      const r = await reg.git.run(['merge-base', '--is-ancestor', c.commit, head]);
+      if (r.code !== 0) continue;
+    }
+    try {
+      const commits = decodeHistory(readFileSync(c.file), { commit: c.commit, modelsDir });
+      touch(c.file);
+      return { commit: c.commit, commits };
+    } catch (e) {
+      // a file pruned by another report meanwhile is a miss, not damage
+      if (e instanceof CorruptHistoryError) corrupt(c.file, e.message);
+    }
+  }
+  return undefined;
+}
+
+/** The first bytes of a file (enough for the header) and its size. */
+function readHead(file: string): { head: Buffer; size: number } {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.allocUnsafe(Math.min(size, 4096));
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return { head: buf.subarray(0, n), size };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function save(dir: string, head: string, modelsDir: string, commits: HistoryCommit[]): void {
+  const file = join(dir, `${head}.history`);
+  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(tmp, encodeHistory(head, modelsDir, commits));
+    renameSync(tmp, file);
+  } catch {
+    // a read-only or full disk only costs the next report its speed
+    remove(tmp);
+    return;
+  }
+  prune(dir, file);
+}
+
+/** Keeps the KEEP most recently used histories (and drops temporary files a killed writer left). */
+function prune(dir: string, keep: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const mtime = (f: string) => {
+    try {
+      return statSync(f).mtimeMs;
+    } catch {
+      return 0;
+    }
+  };
+  const files = names.filter((n) => n.endsWith('.history')).map((n) => join(dir, n));
+  files.sort((a, b) => (a === keep ? -1 : b === keep ? 1 : mtime(b) - mtime(a)));
+  for (const f of files.slice(KEEP)) remove(f);
+  for (const n of names) if (n.includes('.tmp-') && Date.now() - mtime(join(dir, n)) > 60_000) remove(join(dir, n));
+}
+
+function remove(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    /* gone already */
+  }
+}
+
+function touch(file: string): void {
+  try {
+    const now = new Date();
+    utimesSync(file, now, now);
+  } catch {
+    /* read-only: recency is only a pruning hint */
+  }
+}

@@ -1,0 +1,116 @@
+// Writes the report's pages on a worker thread. Creating ~10,000 files is mostly kernel time
+// (open/create, write, close); on this thread it would come after the rendering, on another it
+// runs alongside. The pages go over in batches (a batch is one message); the worker makes each
+// directory once. When no worker can be started the pages are written here, synchronously.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+// Plain CommonJS run with eval: it works the same from dist/ and from the TypeScript sources.
+const WORKER = `
+const { parentPort } = require('node:worker_threads');
+const { mkdirSync, writeFileSync } = require('node:fs');
+const { dirname } = require('node:path');
+const made = new Set();
+let failed = null;
+parentPort.on('message', (m) => {
+  if (m.type === 'files') {
+    if (failed) return;
+    try {
+      const bytes = new Uint8Array(m.bytes);
+      for (let i = 0, at = 0; i < m.paths.length; i++) {
+        const p = m.paths[i];
+        const d = dirname(p);
+        if (!made.has(d)) {
+          mkdirSync(d, { recursive: true });
+          made.add(d);
+        }
+        writeFileSync(p, bytes.subarray(at, m.ends[i]));
+        at = m.ends[i];
+      }
+    } catch (e) {
+      failed = { message: String(e && e.message), code: e && e.code };
+    }
+  } else if (m.type === 'end') {
+    parentPort.postMessage(failed ? { type: 'error', ...failed } : { type: 'done' });
+  }
+});
+`;
+
+const BATCH_BYTES = 1 << 20;
+
+export class SiteWriter {
+  private worker?: Worker;
+  private paths: string[] = [];
+  private ends: number[] = [];
+  private bytes = Buffer.alloc(0);
+  private used = 0;
+  private done?: Promise<void>;
+  private readonly made = new Set<string>();
+
+  constructor() {
+    try {
+      this.worker = new Worker(WORKER, { eval: true });
+      // a worker that dies is reported by finish(); never as an unhandled error
+      this.worker.on('error', () => {});
+    } catch {
+      this.worker = undefined;
+    }
+  }
+
+  write(path: string, text: string): void {
+    if (!this.worker) {
+      const d = dirname(path);
+      if (!this.made.has(d)) {
+        mkdirSync(d, { recursive: true });
+        this.made.add(d);
+      }
+      writeFileSync(path, text);
+      return;
+    }
+    // pages are encoded into one buffer per batch, which is handed over, not copied
+    // (posting strings copies them: 65 MB of pages cost ~0.5 s that way)
+    const worst = text.length * 3;
+    if (this.used + worst > this.bytes.length) {
+      this.flush();
+      this.bytes = Buffer.allocUnsafeSlow(Math.max(BATCH_BYTES, worst));
+    }
+    this.used += this.bytes.write(text, this.used, 'utf8');
+    this.paths.push(path);
+    this.ends.push(this.used);
+    if (this.used >= BATCH_BYTES) this.flush();
+  }
+
+  private flush(): void {
+    if (this.paths.length === 0) return;
+    const bytes = this.bytes.buffer as ArrayBuffer; // allocUnsafeSlow: its own ArrayBuffer, from 0
+    this.worker!.postMessage({ type: 'files', paths: this.paths, ends: this.ends, bytes }, [bytes]);
+    this.paths = [];
+    this.ends = [];
+    this.bytes = Buffer.alloc(0);
+    this.used = 0;
+  }
+
+  /** Resolves when every page written so far is on disk; rejects with the first write error. */
+  finish(): Promise<void> {
+    if (!this.worker) return Promise.resolve();
+    this.flush();
+    this.done ??= new Promise<void>((resolvePromise, reject) => {
+      const w = this.worker!;
+      const onExit = () => reject(new Error('the report writer thread stopped unexpectedly'));
+      w.once('exit', onExit);
+      w.once('message', (m: { type: string; message?: string; code?: string }) => {
+        w.off('exit', onExit);
+        if (m.type === 'done') resolvePromise();
+        else reject(Object.assign(new Error(m.message ?? 'write failed'), { code: m.code }));
+      });
+      w.postMessage({ type: 'end' });
+    });
+    return this.done;
+  }
+
+  close(): void {
+    void this.worker?.terminate();
+    this.worker = undefined;
+  }
+}
