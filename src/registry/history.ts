@@ -163,18 +163,26 @@ export async function history(reg: Registry, q: HistoryQuery = {}): Promise<Hist
 const MAX_NAMED_COMMITS = 2000;
 
 /**
- * `git log --full-history -- <path>` from HEAD. In a history without merges (where the history index
- * applies) that is exactly the commits that changed the path, so the index names them and git only
- * reads those; otherwise git walks. --full-history: a side branch's commit counts even when a merge
- * took the other side's file.
+ * `git log --full-history -- <path>` from HEAD, for each path. In a history without merges (where
+ * the history index applies) that is exactly the commits that changed the path, so the index names
+ * them and git only reads those; otherwise git walks. --full-history: a side branch's commit counts
+ * even when a merge took the other side's file.
  */
-async function pathLog(reg: Registry, path: string, at?: { head: string; models: () => number }): Promise<LogEntry[]> {
+async function pathLogs(reg: Registry, paths: string[], at?: { head: string; models: () => number }): Promise<LogEntry[][]> {
   if (at) {
     const idx = await historyIndexAt({ root: reg.root, cacheDir: join(reg.gitDir, 'modelgit'), head: at.head, models: at.models });
-    const commits = idx?.commitsChanging(path, at.head);
-    if (commits && commits.length <= MAX_NAMED_COMMITS) return commits.length ? reg.git.log(['--no-walk=unsorted', ...commits]) : [];
+    const lists = idx ? paths.map((p) => idx.commitsChanging(p, at.head)) : [];
+    if (idx && lists.every((l) => l !== undefined)) {
+      // One git process reads every commit named, in the order given; each path gets its own.
+      const named = [...new Set(lists.flat() as string[])];
+      if (named.length <= MAX_NAMED_COMMITS) {
+        const entries = named.length ? await reg.git.log(['--no-walk=unsorted', ...named]) : [];
+        const byCommit = new Map(entries.map((e) => [e.commit, e]));
+        return lists.map((l) => l!.map((c) => byCommit.get(c)!));
+      }
+    }
   }
-  return reg.git.log(['--full-history', '--', path]);
+  return Promise.all(paths.map((p) => reg.git.log(['--full-history', '--', p])));
 }
 
 /** Whether `a` is an ancestor of `b` (git's own answer; a commit is its own ancestor). */
@@ -193,7 +201,7 @@ async function isAncestor(reg: Registry, a: string, b: string): Promise<boolean>
 export async function modelHistory(reg: Registry, id: string, path: string, at?: { head: string; models: () => number }): Promise<HistoryEntry[]> {
   assertSafeName('model id', id, 'ID');
   const names = (e: LogEntry): boolean => !!e.trailers['Model-Action']?.[0] && (e.trailers['Model-Id'] ?? []).includes(id);
-  const [own, staged] = await Promise.all([pathLog(reg, path, at), pathLog(reg, STAGES_FILE, at)]);
+  const [own = [], staged = []] = await pathLogs(reg, [path, STAGES_FILE], at);
   const files = own.filter(names);
   const seen = new Set(files.map((e) => e.commit));
   const stages = staged.filter((e) => names(e) && !seen.has(e.commit));

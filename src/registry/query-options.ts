@@ -38,7 +38,8 @@ export async function resolveRevision(reg: Registry, rev: string, flag = '--at')
 
 /** HEAD's commit, or NotFoundError for a repository without commits. */
 export async function headRevision(reg: Registry): Promise<string> {
-  const commit = await reg.git.head();
+  // From HEAD's files when the layout is plain (no process), else from git: the same answer.
+  const commit = await reg.git.headNow();
   if (!commit) throw new NotFoundError('the registry has no commits yet', { hint: 'modelgit register --algo A adds the first model' });
   return commit;
 }

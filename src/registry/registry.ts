@@ -1,8 +1,8 @@
 // The application context every registry operation takes: where the repo is, its config, the
 // snapshot reader and the write path. Operations live one per file beside this one as plain
 // async functions `(registry, options) => answer`, so tests call them without argv.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
 import { NotARegistryError, ValidationError } from '../errors.js';
 import { CONFIG_FILE, STAGES_FILE, modelPath, withDefaults } from '../domain/config.js';
 import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js';
@@ -140,12 +140,57 @@ export class Registry {
 
 export async function locateRepo(cwd: string): Promise<{ root: string; gitDir: string }> {
   if (!existsSync(cwd)) throw new NotARegistryError(`${cwd} does not exist`);
+  const plain = plainRepoOf(cwd);
+  if (plain) return plain;
   const r = await runGit(cwd, ['rev-parse', '--show-toplevel', '--absolute-git-dir']);
   if (r.code !== 0) {
     throw new NotARegistryError(`${cwd} is not inside a git repository`, { hint: 'modelgit init [dir] creates a registry' });
   }
   const [root, gitDir] = r.stdout.toString('utf8').trim().split('\n');
   return { root: root!, gitDir: gitDir! };
+}
+
+/**
+ * What `git rev-parse --show-toplevel --absolute-git-dir` answers, found without a process when the
+ * layout is the plain one: the nearest enclosing directory with a `.git` directory that we own, whose
+ * config sets no work tree, bareness or includes, with none of git's discovery variables set.
+ * Anything else is git's to decide (undefined).
+ */
+export function plainRepoOf(cwd: string): { root: string; gitDir: string } | undefined {
+  const env = process.env;
+  if (env.GIT_DIR || env.GIT_WORK_TREE || env.GIT_COMMON_DIR || env.GIT_CEILING_DIRECTORIES || env.GIT_DISCOVERY_ACROSS_FILESYSTEM) return undefined;
+  let dir: string;
+  try {
+    dir = realpathSync(cwd);
+  } catch {
+    return undefined;
+  }
+  // Inside a git dir git finds no work tree; let it say so.
+  if (dir.split(sep).includes('.git')) return undefined;
+  for (;;) {
+    const gitDir = join(dir, '.git');
+    let st: Stats | undefined;
+    try {
+      st = lstatSync(gitDir);
+    } catch {
+      st = undefined;
+    }
+    if (st) {
+      if (!st.isDirectory() || (process.getuid && st.uid !== process.getuid())) return undefined;
+      let config: string;
+      try {
+        config = readFileSync(join(gitDir, 'config'), 'utf8');
+        if (!statSync(join(gitDir, 'HEAD')).isFile() || !statSync(join(gitDir, 'objects')).isDirectory()) return undefined;
+      } catch {
+        return undefined;
+      }
+      if (/^\s*worktree\s*=|^\s*bare\s*=\s*(true|yes|on|1)\s*$|^\s*\[\s*include/im.test(config)) return undefined;
+      return { root: dir, gitDir };
+    }
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
 }
 
 /** The config, schema-checked, from the parse cache when this exact text was checked before. */
