@@ -5,8 +5,8 @@
 // with --changed-paths (later writes, e.g. by gc, keep them), so modelgit asks: in a detached
 // background process, at most one at a time, never making a command wait. The graph is git's own
 // derived data: it can make a query faster, never change its answer.
-import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { lockHeld, startDetachedOnce } from './background.js';
 import { join } from 'node:path';
 
 /** Below this many models a path query is fast anyway; no background work for small registries. */
@@ -41,35 +41,10 @@ export function maintainCommitGraph(opts: { root: string; dir: string; head: str
     covered = undefined;
   }
   if (covered === opts.head) return false;
-  try {
-    mkdirSync(dir, { recursive: true });
-    try {
-      closeSync(openSync(lock, 'wx'));
-    } catch {
-      // Another update is running, or one was killed: take over only a lock that old.
-      if (Date.now() - statSync(lock).mtimeMs < STALE_LOCK_MS) return false;
-      unlinkSync(lock);
-      closeSync(openSync(lock, 'wx'));
-    }
-    const child = spawn(process.execPath, ['-e', WRITER, opts.root, opts.head, marker, lock, covered === undefined ? '1' : '0'], {
-      cwd: opts.root,
-      detached: true,
-      stdio: 'ignore',
-    });
-    child.on('error', () => {});
-    child.unref();
-    return true;
-  } catch {
-    return false; // read-only repository and the like: queries are just slower
-  }
+  return startDetachedOnce({ lock, staleMs: STALE_LOCK_MS, args: ['-e', WRITER, opts.root, opts.head, marker, lock, covered === undefined ? '1' : '0'], cwd: opts.root });
 }
 
 /** Whether a background update is running (the benchmark waits for it before timing). */
 export function commitGraphUpdating(dir: string): boolean {
-  try {
-    statSync(join(dir, 'commit-graph.lock'));
-    return true;
-  } catch {
-    return false;
-  }
+  return lockHeld(join(dir, 'commit-graph.lock'));
 }

@@ -16,12 +16,13 @@
 // detached background process — the whole log takes 2 s at 10,000 models and minutes at 100,000, so
 // no command waits for it — and until then callers ask git.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import { endianness } from 'node:os';
 import { runGit } from '../git/git.js';
+import { lockHeld, startDetachedOnce } from '../git/background.js';
 import { cacheDisabled, CorruptCacheError } from './cache.js';
 
 const MAGIC = 'MGHIST01';
@@ -582,41 +583,14 @@ function trySave(cacheDir: string, idx: HistoryIndex): void {
 
 /** Starts the detached builder unless one is running; returns whether it started. */
 export function startBackgroundBuild(root: string, cacheDir: string, head: string): boolean {
-  const { lock } = historyFiles(cacheDir);
-  try {
-    mkdirSync(dirname(lock), { recursive: true });
-    try {
-      closeSync(openSync(lock, 'wx'));
-    } catch {
-      if (Date.now() - statSync(lock).mtimeMs < STALE_LOCK_MS) return false;
-      unlinkSync(lock);
-      closeSync(openSync(lock, 'wx'));
-    }
-    // From the package root, so the path holds in the CLI bundle (dist/cli) as in dist/registry.
-    const script = fileURLToPath(new URL('../../dist/registry/history-index-build.js', import.meta.url));
-    const child = spawn(process.execPath, [script, root, cacheDir, head], { cwd: root, detached: true, stdio: 'ignore' });
-    child.on('error', () => {
-      try {
-        unlinkSync(lock);
-      } catch {
-        // gone
-      }
-    });
-    child.unref();
-    return true;
-  } catch {
-    return false;
-  }
+  // From the package root, so the path holds in the CLI bundle (dist/cli) as in dist/registry.
+  const script = fileURLToPath(new URL('../../dist/registry/history-index-build.js', import.meta.url));
+  return startDetachedOnce({ lock: historyFiles(cacheDir).lock, staleMs: STALE_LOCK_MS, args: [script, root, cacheDir, head], cwd: root });
 }
 
 /** Whether a background build is running (the benchmark waits for it before timing). */
 export function historyIndexBuilding(cacheDir: string): boolean {
-  try {
-    statSync(historyFiles(cacheDir).lock);
-    return true;
-  } catch {
-    return false;
-  }
+  return lockHeld(historyFiles(cacheDir).lock);
 }
 
 /**
