@@ -341,6 +341,14 @@ describe('registry.yml: the report job, step by step', () => {
     expect((upload as any).with).toMatchObject({ name: 'modelgit-report', path: '${{ runner.temp }}/modelgit-report' });
   });
 
+  it("keeps modelgit's caches between runs, restored after the checkout and before the build", () => {
+    const at = (pred: (s: (typeof job.steps)[number]) => boolean) => job.steps.findIndex(pred);
+    const cache = at((s) => s.uses === 'actions/cache@v4');
+    expect(cache).toBeGreaterThan(at((s) => s.uses === 'actions/checkout@v4'));
+    expect(cache).toBeLessThan(at((s) => s.name === 'Build the registry report'));
+    expect((job.steps[cache] as any).with).toMatchObject({ path: '.git/modelgit', 'restore-keys': 'modelgit-${{ runner.os }}-' });
+  });
+
   it('"Build the registry report" writes the site where the upload step looks for it', async () => {
     const r = await tempRegistry();
     await register(await r.open(), { algorithm: 'mscn', id: 'a' });
