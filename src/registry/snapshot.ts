@@ -614,16 +614,18 @@ function buildSection(algorithm: string, key: string, list: { e: IndexEntry }[],
     if (prev && text) {
       summary = prev[ITEM_SUMMARY];
     } else {
-      let str = textIntact(e) ? textOf(e) : '';
-      let meta = str ? parseModelBlob(e.path, str, ctx.config).model?.metadata : undefined;
-      if (!meta) {
+      // The index's own bytes (no copy); they decode to the text that was parsed.
+      const bytes = textIntact(e) ? e.texts.bytes(e.off, e.len) : undefined;
+      let meta = bytes ? parseModelBlob(e.path, bytes.toString('utf8'), ctx.config).model?.metadata : undefined;
+      if (meta) text = bytes!;
+      else {
         // The index file was damaged after it was checked at load: git's text, and a warning.
         ctx.cache.corrupt(ctx.files ?? [], `the text of ${e.path} fails its checksum`);
-        str = gitText(oid, ctx);
+        const str = gitText(oid, ctx);
         meta = parseModelBlob(e.path, str, ctx.config).model?.metadata;
         if (!meta) throw new Error(`${e.path} no longer parses as it did when it was indexed`);
+        text = Buffer.from(str);
       }
-      text = Buffer.from(str);
       // A summary that wouldn't survive JSON.stringify (-0, overflow) isn't kept: its readers parse the text.
       const made = summarize(meta);
       summary = roundTrips(made) ? made : 0;
