@@ -201,7 +201,7 @@ describe('modelgit report', () => {
     const res = await r.run('report', '--out', out);
     expect(res.code).toBe(0);
     expect(res.stdout.trim()).toBe(join(out, 'index.html'));
-    expect(res.stderr).toMatch(/wrote 1 pages for 0 models/);
+    expect(res.stderr).toMatch(/wrote 1 page for 0 models/);
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('No models registered yet.');
   });
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { buildReport } from '../../registry/report.js';
+import { plural } from '../../domain/validation.js';
 import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
 
 export function reportCommand(program: Command): void {
@@ -16,7 +17,7 @@ export function reportCommand(program: Command): void {
       else {
         writeOut(answer.index);
         writeErr(
-          `wrote ${answer.pages} pages for ${answer.models} models (${answer.algorithms.length} algorithms, ${answer.commits} commits) in ${answer.elapsed_ms} ms` +
+          `wrote ${plural(answer.pages, 'page')} for ${plural(answer.models, 'model')} (${plural(answer.algorithms.length, 'algorithm')}, ${plural(answer.commits, 'commit')}) in ${answer.elapsed_ms} ms` +
             (answer.problems ? `; ${answer.problems} unreadable metadata file(s) left out (modelgit validate --all names them)` : ''),
         );
       }
