@@ -191,6 +191,28 @@ export function textIntact(e: IndexEntry): boolean {
   return crc32(e.texts.bytes(e.off, e.len)) >>> 0 === e.crc;
 }
 
+/**
+ * The header of a cache file: a magic line, then one line of JSON; the body starts after it. Throws
+ * CorruptCacheError (`notIt` when the magic is wrong) for anything else.
+ */
+function readHeader<T>(texts: TextSource, size: number, magic: string, notIt: string): { header: T; bodyAt: number } {
+  let head = texts.bytes(0, Math.min(size, 1 << 16));
+  const nl1 = head.indexOf(10);
+  if (nl1 < 0 || head.toString('latin1', 0, nl1) !== magic) throw new CorruptCacheError(notIt);
+  let nl2 = head.indexOf(10, nl1 + 1);
+  if (nl2 < 0 && size > head.length) {
+    // A long header (a snapshot with many problems) is longer than the first read.
+    head = texts.bytes(0, size);
+    nl2 = head.indexOf(10, nl1 + 1);
+  }
+  if (nl2 < 0) throw new CorruptCacheError('truncated header');
+  try {
+    return { header: JSON.parse(head.toString('utf8', nl1 + 1, nl2)) as T, bodyAt: nl2 + 1 };
+  } catch {
+    throw new CorruptCacheError('unreadable header');
+  }
+}
+
 /** Entries built in this process: blob id and text copied into shared slabs, not one buffer each. */
 export class EntryWriter {
   private slab = Buffer.allocUnsafe(0);
@@ -299,27 +321,11 @@ export class SnapshotCache {
   private decode(fd: number, tree: string, kind: 'full' | 'delta'): CachedIndex {
     const size = fstatSync(fd).size;
     const texts = new FileTexts(fd, size);
-    const head = texts.bytes(0, Math.min(size, 1 << 16));
-    const nl1 = head.indexOf(10);
-    if (nl1 < 0 || head.toString('latin1', 0, nl1) !== MAGIC) throw new CorruptCacheError('not a snapshot cache file');
-    let nl2 = head.indexOf(10, nl1 + 1);
-    let headBuf = head;
-    if (nl2 < 0 && size > head.length) {
-      // A long list of problems: the header is longer than the first read.
-      headBuf = texts.bytes(0, size);
-      nl2 = headBuf.indexOf(10, nl1 + 1);
-    }
-    if (nl2 < 0) throw new CorruptCacheError('truncated header');
-    let h: Header;
-    try {
-      h = JSON.parse(headBuf.toString('utf8', nl1 + 1, nl2)) as Header;
-    } catch {
-      throw new CorruptCacheError('unreadable header');
-    }
+    const { header: h, bodyAt } = readHeader<Header>(texts, size, MAGIC, 'not a snapshot cache file');
     if (h.format !== CACHE_FORMAT) throw new CorruptCacheError(`format ${h.format}, expected ${CACHE_FORMAT}`);
     if (h.kind !== kind || h.tree !== tree) throw new CorruptCacheError('header names another tree');
     if (h.models_dir !== this.modelsDir) throw new CorruptCacheError('written for another models_dir');
-    const pathsAt = nl2 + 1;
+    const pathsAt = bodyAt;
     const recordsAt = pathsAt + h.paths_bytes;
     const textsAt = recordsAt + RECORD * h.count;
     if (size !== textsAt + h.texts_bytes) throw new CorruptCacheError('truncated or padded');
@@ -451,20 +457,10 @@ export class SnapshotCache {
     try {
       const size = fstatSync(fd).size;
       const texts = new FileTexts(fd, size);
-      const head = texts.bytes(0, Math.min(size, 4096));
-      const nl1 = head.indexOf(10);
-      const nl2 = head.indexOf(10, nl1 + 1);
-      if (nl1 < 0 || head.toString('latin1', 0, nl1) !== SECTION_MAGIC) throw new CorruptCacheError('not a summary section');
-      if (nl2 < 0) throw new CorruptCacheError('truncated header');
-      let h: SectionHeader;
-      try {
-        h = JSON.parse(head.toString('utf8', nl1 + 1, nl2)) as SectionHeader;
-      } catch {
-        throw new CorruptCacheError('unreadable header');
-      }
+      const { header: h, bodyAt } = readHeader<SectionHeader>(texts, size, SECTION_MAGIC, 'not a summary section');
       if (h.format !== SUMMARY_FORMAT) throw new CorruptCacheError(`format ${h.format}, expected ${SUMMARY_FORMAT}`);
       if (h.key !== key || h.algorithm !== algorithm || h.models_dir !== this.modelsDir) throw new CorruptCacheError('header names another section');
-      const indexAt = nl2 + 1;
+      const indexAt = bodyAt;
       const textsAt = indexAt + h.index_bytes;
       if (size !== textsAt + h.texts_bytes) throw new CorruptCacheError('truncated or padded');
       const index = texts.bytes(indexAt, h.index_bytes);
