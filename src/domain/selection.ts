@@ -61,8 +61,10 @@ export interface Ranking {
   untested: Model[];
 }
 
-// One collator for every comparison: String#localeCompare builds the same one per call.
-const collator = new Intl.Collator();
+// One collator for every comparison (String#localeCompare builds the same one per call), made on
+// first use: building it loads ICU's collation data (~8 ms), and ids and timestamps of one shape
+// never need it.
+let collator: Intl.Collator | undefined;
 
 /**
  * `a.localeCompare(b)`, without the collator for strings of one shape (same length, differing only
@@ -80,7 +82,7 @@ export function localeOrder(a: string, b: string): number {
     }
     if (i === a.length) return a < b ? -1 : 1;
   }
-  return collator.compare(a, b);
+  return (collator ??= new Intl.Collator()).compare(a, b);
 }
 
 /** When the model was trained or created, for sorting by date (metadata.ts's trainedAt, for summaries). */
