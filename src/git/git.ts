@@ -130,6 +130,18 @@ export class Git {
     return fromFiles ?? this.head();
   }
 
+  /**
+   * Whether git reads every object as stored: no replace refs, no grafts, no environment that
+   * redirects them. Then what a commit holds can be remembered, as a commit never changes.
+   */
+  objectsAsStored(): boolean {
+    this.dirs ??= gitDirsOf(this.root) ?? null;
+    if (!this.dirs || process.env.GIT_REPLACE_REF_BASE || process.env.GIT_GRAFT_FILE) return false;
+    const { commonDir } = this.dirs;
+    if (existsSync(join(commonDir, 'refs', 'replace')) || existsSync(join(commonDir, 'info', 'grafts'))) return false;
+    return !readText(join(commonDir, 'packed-refs'))?.includes(' refs/replace/');
+  }
+
   async currentBranch(): Promise<string | undefined> {
     const r = await this.run(['symbolic-ref', '--quiet', '--short', 'HEAD']);
     return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;

@@ -32,6 +32,7 @@ import {
   type Section,
   type SectionItem,
 } from './cache.js';
+import { CommitTrees } from './commit-trees.js';
 
 export interface Snapshot {
   /** the commit it was read from; undefined for the index or an empty repository */
@@ -127,8 +128,24 @@ function trace(message: string): void {
   if (process.env.MODELGIT_CACHE_TRACE) process.stderr.write(`modelgit-cache: ${message}\n`);
 }
 
-/** The commit `rev` names and the id of its models tree, in one `git cat-file --batch-check`. */
-async function resolveModelsTree(git: Git, rev: string, modelsDir: string): Promise<{ commit?: string; tree?: string; head?: string; uncached?: boolean }> {
+/**
+ * The commit `rev` names and the id of its models tree, in one `git cat-file --batch-check`; for
+ * HEAD read from its files, from the commit-trees cache when git has answered before.
+ */
+async function resolveModelsTree(git: Git, rev: string, modelsDir: string, cacheDir: string, warn?: (m: string) => void): Promise<{ commit?: string; tree?: string; head?: string; uncached?: boolean }> {
+  const known = rev === 'HEAD' && !modelsDir.includes('\n') && git.objectsAsStored() ? new CommitTrees(`${cacheDir}/snapshots`, warn) : undefined;
+  const headNow = known ? await git.headNow() : undefined;
+  if (known && headNow) {
+    const tree = known.treeOf(headNow, modelsDir);
+    if (tree) return { commit: headNow, tree, head: headNow };
+  }
+  const where = await askGitModelsTree(git, rev, modelsDir);
+  // Only what git said about the HEAD it read from the same files (a commit moved in between is not remembered).
+  if (known && where.tree && where.commit && where.commit === where.head && where.commit === headNow) known.remember({ commit: where.commit, tree: where.tree, modelsDir });
+  return where;
+}
+
+async function askGitModelsTree(git: Git, rev: string, modelsDir: string): Promise<{ commit?: string; tree?: string; head?: string; uncached?: boolean }> {
   // A revision with a newline can't go through the batch protocol; ask rev-parse instead.
   if (/[\n\r]/.test(rev)) return { commit: await git.resolveCommit(rev), uncached: true };
   const r = await git.run(['cat-file', '--batch-check'], { input: `${rev}^{commit}\n${rev}^{commit}:${modelsDir}\nHEAD^{commit}\n` });
@@ -286,7 +303,7 @@ function headUpkeep(git: Git, cache: SnapshotCache, cacheDir: string, where: { c
 }
 
 async function readSnapshotCached(git: Git, config: Pick<RegistryConfig, 'models_dir'>, rev: string, cacheDir: string, warn?: (m: string) => void): Promise<Snapshot> {
-  const where = await resolveModelsTree(git, rev, config.models_dir);
+  const where = await resolveModelsTree(git, rev, config.models_dir, cacheDir, warn);
   if (where.uncached) return readSnapshotUncached(git, config, rev);
   if (!where.commit) return emptySnapshot();
   if (!where.tree) return emptySnapshot(where.commit);
@@ -497,7 +514,7 @@ export interface ModelsView {
  */
 export async function readModels(git: Git, config: Pick<RegistryConfig, 'models_dir'>, rev: string, algorithm: string | undefined, opts: SnapshotReadOptions = {}): Promise<ModelsView> {
   if (opts.cacheDir && !cacheDisabled() && cacheableModelsDir(config.models_dir)) {
-    const where = await resolveModelsTree(git, rev, config.models_dir);
+    const where = await resolveModelsTree(git, rev, config.models_dir, opts.cacheDir, opts.warn);
     if (!where.uncached) {
       if (!where.commit) return viewOf(emptySnapshot(), algorithm);
       if (!where.tree) return viewOf(emptySnapshot(where.commit), algorithm);

@@ -328,6 +328,35 @@ describe('snapshot cache', () => {
     }
   });
 
+  it('remembers which models tree HEAD has, and asks git again when that file is damaged or objects are replaced', async () => {
+    const file = join(dir, '.git', 'modelgit', 'snapshots', 'commit-trees');
+    await expectSame(dir);
+    const head = git(dir, 'rev-parse', 'HEAD').trim();
+    const tree = git(dir, 'rev-parse', 'HEAD:models').trim();
+    expect(readFileSync(file, 'utf8')).toContain(`${head} ${tree} models\n`);
+    // Damage: a flipped byte fails the line's CRC; one warning, git's answer, a clean file after.
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.replace(tree, tree.slice(0, -1) + (tree.endsWith('0') ? '1' : '0')));
+    const read = await expectSame(dir);
+    expect(read.warnings).toHaveLength(1);
+    expect(read.warnings[0]).toMatch(/commit-trees is damaged; asking git again/);
+    expect((await expectSame(dir)).warnings).toEqual([]);
+    writeFileSync(file, 'garbage\n\0\0\0');
+    expect((await expectSame(dir)).warnings).toHaveLength(1);
+    expect(readFileSync(file, 'utf8')).toContain(`${head} ${tree} models\n`);
+    // A replace ref changes what HEAD holds without moving it: the remembered tree is not used.
+    const other = git(dir, 'rev-parse', 'HEAD~3').trim();
+    git(dir, 'replace', head, other);
+    try {
+      const replaced = await expectSame(dir);
+      expect(replaced.snap.byId.size).toBe((await uncachedRead(dir)).byId.size);
+      expect(git(dir, 'rev-parse', 'HEAD:models').trim()).not.toBe(tree);
+    } finally {
+      git(dir, 'replace', '-d', head);
+    }
+    await expectSame(dir);
+  });
+
   it('is skipped entirely with MODELGIT_NO_CACHE=1', async () => {
     const fresh = tempDir('modelgit-nocache-');
     await generateInto(fresh, { models: 20, seed: 3 });
