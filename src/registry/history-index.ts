@@ -490,7 +490,7 @@ export interface HistoryContext {
   /** the commit HEAD is at */
   head: string;
   /** counts the models at HEAD (asked only when there is no index): small registries don't start a background build */
-  models: () => number;
+  models: () => number | Promise<number>;
   warn?: (message: string) => void;
 }
 
@@ -562,7 +562,7 @@ async function openHistoryIndex(ctx: HistoryContext): Promise<HistoryIndex | und
       }
     }
   }
-  if (ctx.models() >= HISTORY_INDEX_MIN_MODELS) {
+  if ((await ctx.models()) >= HISTORY_INDEX_MIN_MODELS) {
     const started = startBackgroundBuild(ctx.root, ctx.cacheDir, ctx.head);
     trace(started ? `background build for ${ctx.head} started` : `no index for ${ctx.head} (a build is running)`);
   } else trace(`no index for ${ctx.head}`);
@@ -599,7 +599,7 @@ export function historyIndexBuilding(cacheDir: string): boolean {
  * models at HEAD (asked only when no index exists, to decide on a background build).
  */
 export async function commitsChanging(
-  ctx: { root: string; gitDir: string; head: string; models: () => number },
+  ctx: { root: string; gitDir: string; head: string; models: () => number | Promise<number> },
   path: string,
   at: string,
 ): Promise<string[]> {

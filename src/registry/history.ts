@@ -168,7 +168,7 @@ const MAX_NAMED_COMMITS = 2000;
  * them and git only reads those; otherwise git walks. --full-history: a side branch's commit counts
  * even when a merge took the other side's file.
  */
-async function pathLogs(reg: Registry, paths: string[], at?: { head: string; models: () => number }): Promise<LogEntry[][]> {
+async function pathLogs(reg: Registry, paths: string[], at?: { head: string; models: () => number | Promise<number> }): Promise<LogEntry[][]> {
   if (at) {
     const idx = await historyIndexAt({ root: reg.root, cacheDir: join(reg.gitDir, 'modelgit'), head: at.head, models: at.models });
     const lists = idx ? paths.map((p) => idx.commitsChanging(p, at.head)) : [];
@@ -198,7 +198,7 @@ async function isAncestor(reg: Registry, a: string, b: string): Promise<boolean>
  * model but promote/demote changes its file; those change stages.yaml. Two path-limited walks, not
  * one with both paths: git (2.39) uses its Bloom filters only for a single path.
  */
-export async function modelHistory(reg: Registry, id: string, path: string, at?: { head: string; models: () => number }): Promise<HistoryEntry[]> {
+export async function modelHistory(reg: Registry, id: string, path: string, at?: { head: string; models: () => number | Promise<number> }): Promise<HistoryEntry[]> {
   assertSafeName('model id', id, 'ID');
   const names = (e: LogEntry): boolean => !!e.trailers['Model-Action']?.[0] && (e.trailers['Model-Id'] ?? []).includes(id);
   const [own = [], staged = []] = await pathLogs(reg, [path, STAGES_FILE], at);

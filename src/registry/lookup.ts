@@ -8,17 +8,17 @@ import { parseTreeObject, type Git } from '../git/git.js';
 import { parseModelBlob } from './snapshot.js';
 
 /**
- * The models at HEAD with these ids, as `snapshot().byId.get(id)` has them: the first file named
+ * The models at HEAD (or `head`, a commit id) with these ids, as `snapshot().byId.get(id)` has them: the first file named
  * `<models_dir>/<algorithm>/<id>.json`, in the tree's order, that parses into that model.
  */
-export async function modelsAtHead(git: Git, config: Pick<RegistryConfig, 'models_dir'>, ids: string[]): Promise<Map<string, Model>> {
+export async function modelsAtHead(git: Git, config: Pick<RegistryConfig, 'models_dir'>, ids: string[], head = 'HEAD'): Promise<Map<string, Model>> {
   const found = new Map<string, Model>();
   // An id with a slash or line break names no file the snapshot would index.
   const wanted = [...new Set(ids)].filter((id) => !/[/\\\n\r\0]/.test(id) && id !== '');
   if (wanted.length === 0) return found;
   const session = git.objectSession();
   try {
-    const [dir] = await session.read([`HEAD:${config.models_dir}`]);
+    const [dir] = await session.read([`${head}:${config.models_dir}`]);
     if (!dir || dir.type !== 'tree') return found;
     const algorithms = parseTreeObject(dir.content, dir.oid.length / 2).filter((e) => e.mode === '40000');
     // Every candidate file in one round, in tree order per id.

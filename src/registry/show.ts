@@ -5,6 +5,7 @@ import type { ModelMetadata } from '../domain/types.js';
 import { modelHistory, type HistoryEntry } from './history.js';
 import type { Registry } from './registry.js';
 import { findRemoval } from './restore.js';
+import { modelsAtHead } from './lookup.js';
 
 export interface ShowAnswer {
   metadata: ModelMetadata;
@@ -16,8 +17,12 @@ export interface ShowAnswer {
 
 export async function show(reg: Registry, id: string): Promise<ShowAnswer> {
   assertSafeName('model id', id, 'ID');
-  const snap = await reg.snapshot();
-  const model = snap.byId.get(id);
+  const head = await reg.git.headNow();
+  // Stage assignments are read beside the lookup (their own git process); only awaited once found.
+  const assignments = reg.stages(head ?? 'HEAD');
+  assignments.catch(() => {});
+  // The model by its path (lookup.ts), not through the snapshot: one model needn't load the index of all.
+  const model = head ? (await modelsAtHead(reg.git, reg.config, [id], head)).get(id) : undefined;
   if (!model) {
     const removal = await findRemoval(reg, id);
     if (removal) {
@@ -29,8 +34,10 @@ export async function show(reg: Registry, id: string): Promise<ShowAnswer> {
     throw new NotFoundError(`no model ${JSON.stringify(id)} in the registry, and none was ever removed`, { hint: 'modelgit list shows the ids' });
   }
   const meta = model.metadata;
-  const [assignments, entries] = await Promise.all([reg.stages(), modelHistory(reg, id, model.path, snap.commit ? { head: snap.commit, models: () => snap.models.length } : undefined)]);
-  const byStage = assignments[meta.algorithm] ?? {};
+  // The model count decides on a background history-index build; needed only when there is no index.
+  const count = async () => (await reg.snapshot(head)).models.length;
+  const [byAlgorithm, entries] = await Promise.all([assignments, modelHistory(reg, id, model.path, { head: head!, models: count })]);
+  const byStage = byAlgorithm[meta.algorithm] ?? {};
   const stages = Object.keys(byStage).filter((s) => byStage[s] === id);
   return { metadata: meta, stages, history: entries, path: model.path };
 }

@@ -7,7 +7,8 @@ import { readSnapshotUncached } from '../../src/registry/snapshot.js';
 import { modelsAtHead } from '../../src/registry/lookup.js';
 import { freeId } from '../../src/registry/register.js';
 import { Git, parseTreeObject } from '../../src/git/git.js';
-import { git, tempDir, tempRepo } from '../helpers.js';
+import { show } from '../../src/registry/show.js';
+import { git, tempDir, tempRegistry, tempRepo } from '../helpers.js';
 
 const config = { models_dir: 'models' };
 const meta = (algorithm: string, id: string, extra: object = {}) => JSON.stringify({ schema_version: 2, model_id: id, algorithm, testing: [], tags: [], ...extra }, null, 2) + '\n';
@@ -85,6 +86,27 @@ describe('modelsAtHead', () => {
     git(dir, 'add', '-A');
     git(dir, '-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-qm', 'one');
     expect([...(await agree(dir, ['m1', 'm2'])).keys()]).toEqual(['m1']);
+  });
+});
+
+describe('show', () => {
+  it('shows the model the snapshot has for the id, and says so when there is none', async () => {
+    const r = await tempRegistry();
+    r.write('models/a/dup.json', meta('a', 'dup'));
+    r.write('models/a-b/dup.json', meta('a-b', 'dup', { notes: 'this one' }));
+    r.write('models/b/half.json', '{ "model_id": "half", ');
+    r.write('models/c/half.json', meta('c', 'half'));
+    r.write('models/mscn/wrongid.json', meta('mscn', 'other'));
+    git(r.dir, 'add', '-A');
+    git(r.dir, 'commit', '-qm', 'fixtures');
+    const reg = await r.open();
+    const snap = await readSnapshotUncached(reg.git, reg.config, 'HEAD');
+    for (const id of ['dup', 'half', 'wrongid', 'other', 'nope']) {
+      const want = snap.byId.get(id);
+      const got = await show(reg, id).catch((e: Error) => e);
+      if (want) expect(got, id).toMatchObject({ path: want.path, metadata: want.metadata });
+      else expect((got as Error).message, id).toMatch(/no model .* in the registry/);
+    }
   });
 });
 
