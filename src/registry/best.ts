@@ -2,6 +2,7 @@
 // annotated tag best/<algorithm>/<dataset>/<metric>/<n> when it changed (DESIGN §4). With --push
 // the tag goes to the remote: numbered after the remote's tags, and renumbered (or found no longer
 // needed) when another machine took the number first.
+import { join } from 'node:path';
 import type { ErrorLocation } from '../errors.js';
 import { ConflictError, GitError, NotFoundError, PushError, UsageError } from '../errors.js';
 import {
@@ -24,6 +25,8 @@ import { assertAggregate, assertDirection, headRevision, resolveRevision, unknow
 import { withWriteLock } from './transaction.js';
 import { commitsChanging } from './history-index.js';
 import { registryModels } from './snapshot.js';
+import { MemoFile } from './memo-file.js';
+import { cacheDisabled } from './cache.js';
 import { pushTarget, type PushTarget } from './branches.js';
 import { deleteTags, fetchRemote, isAncestor, pushRefs, pushRetries, retryDelay } from './push.js';
 import type { PushInfo } from './write.js';
@@ -210,15 +213,24 @@ function buildAnswer(r: Resolved, dataset: string, direction: Direction, pick: S
 /**
  * Walks the model file's history (up to `revision`) and reads every version in one cat-file
  * batch; the oldest version that already holds the winning result is the commit that recorded it.
+ * The answer depends only on those commits (which never change), so it is remembered by them.
  */
 async function findRecordingCommit(reg: Registry, revision: string, pick: Selection, at: { head?: string; models: () => number }): Promise<string | null> {
   const model: Model = pick.best.model;
   const head = at.head ?? (await headRevision(reg));
   const commits = await commitsChanging({ root: reg.root, gitDir: reg.gitDir, head, models: at.models }, model.path, revision);
+  const { resultIndex, result } = pick.best.score;
+  const memo = !cacheDisabled() && reg.git.objectsAsStored() ? new MemoFile(join(reg.gitDir, 'modelgit'), 'recorded', 64) : undefined;
+  const key = JSON.stringify([model.path, resultIndex, result, commits]);
+  const known = memo?.get(key);
+  if (known !== undefined) return known || null;
   const names = commits.map((c) => `${c}:${model.path}`);
   const blobs = await reg.git.readBlobs(names);
   const versions = commits.map((commit, i) => ({ commit, text: blobs.get(names[i]!)?.toString('utf8') }));
-  return recordingCommit(versions, pick.best.score.resultIndex, pick.best.score.result) ?? null;
+  const found = recordingCommit(versions, resultIndex, result) ?? null;
+  // Not remembered when a version was missing (a shallow or partial clone may fetch it later).
+  if (versions.every((v) => v.text !== undefined)) memo?.set(key, found ?? '');
+  return found;
 }
 
 /** `publishable(commit, what)` refuses (throws) a tag on a commit that can't be published. */

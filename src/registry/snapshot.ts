@@ -32,7 +32,7 @@ import {
   type Section,
   type SectionItem,
 } from './cache.js';
-import { CommitTrees } from './commit-trees.js';
+import { MemoFile } from './memo-file.js';
 
 export interface Snapshot {
   /** the commit it was read from; undefined for the index or an empty repository */
@@ -130,20 +130,25 @@ function trace(message: string): void {
 
 /**
  * The commit `rev` names and the id of its models tree, in one `git cat-file --batch-check`; for
- * HEAD read from its files, from the commit-trees cache when git has answered before.
+ * HEAD (read from its files) or a commit id, remembered once git has answered: a commit never changes.
  */
 async function resolveModelsTree(git: Git, rev: string, modelsDir: string, cacheDir: string, warn?: (m: string) => void): Promise<{ commit?: string; tree?: string; head?: string; uncached?: boolean }> {
-  const known = rev === 'HEAD' && !modelsDir.includes('\n') && git.objectsAsStored() ? new CommitTrees(`${cacheDir}/snapshots`, warn) : undefined;
-  const headNow = known ? await git.headNow() : undefined;
-  if (known && headNow) {
-    const tree = known.treeOf(headNow, modelsDir);
-    if (tree) return { commit: headNow, tree, head: headNow };
+  // Enough for HEAD, the commit before it and a few branches switched between.
+  const known = (rev === 'HEAD' || OID.test(rev)) && git.objectsAsStored() ? new MemoFile(`${cacheDir}/snapshots`, 'commit-trees', 16, warn) : undefined;
+  const head = known ? await git.headNow() : undefined;
+  const commit = rev === 'HEAD' ? head : rev;
+  const key = `${commit}:${modelsDir}`;
+  if (known && commit && head) {
+    const tree = known.get(key);
+    if (tree) return { commit, tree, head };
   }
   const where = await askGitModelsTree(git, rev, modelsDir);
-  // Only what git said about the HEAD it read from the same files (a commit moved in between is not remembered).
-  if (known && where.tree && where.commit && where.commit === where.head && where.commit === headNow) known.remember({ commit: where.commit, tree: where.tree, modelsDir });
+  // Only what git said about that commit (HEAD may have moved since its files were read).
+  if (known && where.tree && where.commit === commit && (rev !== 'HEAD' || where.head === head)) known.set(key, where.tree);
   return where;
 }
+
+const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 async function askGitModelsTree(git: Git, rev: string, modelsDir: string): Promise<{ commit?: string; tree?: string; head?: string; uncached?: boolean }> {
   // A revision with a newline can't go through the batch protocol; ask rev-parse instead.

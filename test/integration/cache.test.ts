@@ -333,7 +333,7 @@ describe('snapshot cache', () => {
     await expectSame(dir);
     const head = git(dir, 'rev-parse', 'HEAD').trim();
     const tree = git(dir, 'rev-parse', 'HEAD:models').trim();
-    expect(readFileSync(file, 'utf8')).toContain(`${head} ${tree} models\n`);
+    expect(readFileSync(file, 'utf8')).toContain(JSON.stringify([`${head}:models`, tree]));
     // Damage: a flipped byte fails the line's CRC; one warning, git's answer, a clean file after.
     const text = readFileSync(file, 'utf8');
     writeFileSync(file, text.replace(tree, tree.slice(0, -1) + (tree.endsWith('0') ? '1' : '0')));
@@ -343,7 +343,7 @@ describe('snapshot cache', () => {
     expect((await expectSame(dir)).warnings).toEqual([]);
     writeFileSync(file, 'garbage\n\0\0\0');
     expect((await expectSame(dir)).warnings).toHaveLength(1);
-    expect(readFileSync(file, 'utf8')).toContain(`${head} ${tree} models\n`);
+    expect(readFileSync(file, 'utf8')).toContain(JSON.stringify([`${head}:models`, tree]));
     // A replace ref changes what HEAD holds without moving it: the remembered tree is not used.
     const other = git(dir, 'rev-parse', 'HEAD~3').trim();
     git(dir, 'replace', head, other);
@@ -355,6 +355,32 @@ describe('snapshot cache', () => {
       git(dir, 'replace', '-d', head);
     }
     await expectSame(dir);
+  });
+
+  it('remembers the commit that recorded the best result by the commits it read, and answers as git after writes and damage', async () => {
+    const file = join(dir, '.git', 'modelgit', 'recorded');
+    const best = ['best', '--algo', 'mscn', '--dataset', 'production', '--json'];
+    const same = async () => {
+      const cached = ok(await run(...best));
+      const plain = ok(await runCliEnv(dir, { MODELGIT_NO_CACHE: '1' }, ...best));
+      expect(JSON.parse(cached.stdout)).toEqual(JSON.parse(plain.stdout));
+      return cached;
+    };
+    await same();
+    const winner = JSON.parse((await same()).stdout);
+    expect(readFileSync(file, 'utf8')).toContain(winner.commit);
+    // The winner tested again on another dataset: its file has a new commit, so a new key.
+    ok(await run('test', winner.model_id, '--dataset', 'job', '--metric', 'total_time=1'));
+    await same();
+    // A new winner, then the old one back on top by a hand edit.
+    ok(await run('test', someId('mscn', 7), '--dataset', 'production', '--metric', 'total_time=0.0001'));
+    expect(JSON.parse((await same()).stdout).model_id).toBe(someId('mscn', 7));
+    git(dir, 'revert', '--no-edit', 'HEAD');
+    await same();
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/[0-9a-f]{40}"\]/, `${'0'.repeat(40)}"]`));
+    const damaged = await same();
+    expect(damaged.stderr).toMatch(/recorded is damaged; asking git again/);
+    expect((await same()).stderr).toBe('');
   });
 
   it('is skipped entirely with MODELGIT_NO_CACHE=1', async () => {
