@@ -106,6 +106,16 @@ function newestFirst(a: Keyed<unknown>, b: Keyed<unknown>): number {
   return localeOrder(b.date, a.date) || localeOrder(a.id, b.id);
 }
 
+/** The ranking order: better score first; ties go to the model created first, then the smaller id. */
+function betterFirst(direction: Direction): (a: Keyed<RankedModel>, b: Keyed<RankedModel>) => number {
+  return (a, b) => {
+    const x = a.item.score.value;
+    const y = b.item.score.value;
+    if (x !== y) return isBetter(x, y, direction) ? -1 : 1;
+    return localeOrder(a.date, b.date) || localeOrder(a.id, b.id);
+  };
+}
+
 /**
  * Ranks models best first. Ties go to the model created first (an incumbent is not displaced by
  * an equal newcomer), then to the smaller id, so the answer is stable.
@@ -119,12 +129,7 @@ export function rankModels(models: Model[], q: ScoreQuery): Ranking {
     if (score) ranked.push(keyed({ model, score }, s));
     else untested.push(keyed(model, s));
   }
-  ranked.sort((a, b) => {
-    const x = a.item.score.value;
-    const y = b.item.score.value;
-    if (x !== y) return isBetter(x, y, q.direction) ? -1 : 1;
-    return localeOrder(a.date, b.date) || localeOrder(a.id, b.id);
-  });
+  ranked.sort(betterFirst(q.direction));
   untested.sort(newestFirst);
   return { ranked: ranked.map((k) => k.item), untested: untested.map((k) => k.item) };
 }
@@ -143,10 +148,22 @@ export interface Selection {
   candidates: number;
 }
 
+/** rankModels' first two and how many it ranks, in one pass (no sort of every candidate). */
 export function selectBest(models: Model[], q: ScoreQuery): Selection | undefined {
-  const { ranked } = rankModels(models, q);
-  if (ranked.length === 0) return undefined;
-  return { best: ranked[0]!, runnerUp: ranked[1], candidates: ranked.length };
+  const order = betterFirst(q.direction);
+  let best: Keyed<RankedModel> | undefined;
+  let runnerUp: Keyed<RankedModel> | undefined;
+  let candidates = 0;
+  for (const model of models) {
+    const s = summaryOf(model);
+    const score = scoreOf(s, q);
+    if (!score) continue;
+    candidates++;
+    const k = keyed({ model, score }, s);
+    if (!best || order(k, best) < 0) [runnerUp, best] = [best, k];
+    else if (!runnerUp || order(k, runnerUp) < 0) runnerUp = k;
+  }
+  return best && { best: best.item, runnerUp: runnerUp?.item, candidates };
 }
 
 /** Every dataset any of the models was tested on, sorted. */

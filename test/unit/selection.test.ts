@@ -38,4 +38,21 @@ describe('rankModels / selectBest', () => {
     expect(s?.candidates).toBe(3);
   });
   it('undefined when nothing was tested', () => expect(selectBest([u1], { dataset: 'prod', metric: 'total_time', direction: 'min' })).toBeUndefined());
+  it('selectBest is rankModels\' first two and its count (random models, many ties, every aggregate)', () => {
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    for (let round = 0; round < 200; round++) {
+      const models = Array.from({ length: rnd(12) }, (_, i) =>
+        model(`m${rnd(5)}_${i}`, `2024-01-0${1 + rnd(3)}T00:00:00Z`, Array.from({ length: rnd(4) }, () => r(rnd(2) ? 'prod' : 'job', rnd(4)))),
+      );
+      for (const direction of ['min', 'max'] as const) {
+        for (const aggregate of ['latest', 'best', 'mean'] as const) {
+          const q = { dataset: 'prod', metric: 'total_time', direction, aggregate };
+          const { ranked } = rankModels(models, q);
+          const s = selectBest(models, q);
+          expect(s && { best: s.best, runnerUp: s.runnerUp, candidates: s.candidates }).toEqual(ranked.length ? { best: ranked[0], runnerUp: ranked[1], candidates: ranked.length } : undefined);
+        }
+      }
+    }
+  });
 });
