@@ -2,6 +2,7 @@
 // a read at 10,000 models has 150 ms for the whole process, and node alone takes 40 of them.
 // Each of these ships CommonJS, so a synchronous require keeps the callers' APIs as they were.
 import { createRequire } from 'node:module';
+import type * as Crypto from 'node:crypto';
 import type * as Yaml from 'yaml';
 
 const require = createRequire(import.meta.url);
@@ -15,6 +16,11 @@ export function lazyRequire<T>(name: string): T {
     loaded.set(name, m);
   }
   return m as T;
+}
+
+/** node:crypto (~4 ms to load as an ES module; most reads never hash). */
+export function cryptoLib(): typeof Crypto {
+  return lazyRequire<typeof Crypto>('node:crypto');
 }
 
 /** The `yaml` package (~50 ms to load). */

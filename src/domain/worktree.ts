@@ -4,7 +4,7 @@
 // tracked file, one hash of its bytes. Everything unusual (untracked files, ignored ones, symlinks,
 // executable bits, content that differs and may only look different because of a filter) is left
 // to git, so the answer is always git's own.
-import { createHash } from 'node:crypto';
+import { cryptoLib } from '../lazy.js';
 
 /** The path in HEAD (from ls-tree), or undefined when HEAD does not have it. */
 export interface HeadEntry {
@@ -19,7 +19,7 @@ export type PathState = 'clean' | 'ask-git';
 
 /** The id git gives `content` as a blob, in the hash of `like` (sha1: 40 hex digits, sha256: 64). */
 export function blobId(content: Buffer, like: string): string {
-  return createHash(like.length === 64 ? 'sha256' : 'sha1')
+  return cryptoLib().createHash(like.length === 64 ? 'sha256' : 'sha1')
     .update(`blob ${content.length}\0`)
     .update(content)
     .digest('hex');

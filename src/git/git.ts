@@ -4,7 +4,7 @@
 // Every argument that came from a user has passed src/domain/names.ts before it gets here, and
 // paths always follow `--`, so nothing a user types can be read by git as an option.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GitError, NotARegistryError } from '../errors.js';
 import { gitDirsOf, headFromFiles, readText } from './head-files.js';
@@ -138,7 +138,8 @@ export class Git {
     this.dirs ??= gitDirsOf(this.root) ?? null;
     if (!this.dirs || process.env.GIT_REPLACE_REF_BASE || process.env.GIT_GRAFT_FILE) return false;
     const { commonDir } = this.dirs;
-    if (existsSync(join(commonDir, 'refs', 'replace')) || existsSync(join(commonDir, 'info', 'grafts'))) return false;
+    // (git leaves refs/replace/ behind, empty, when the last replace ref is deleted)
+    if (hasEntries(join(commonDir, 'refs', 'replace')) || existsSync(join(commonDir, 'info', 'grafts'))) return false;
     return !readText(join(commonDir, 'packed-refs'))?.includes(' refs/replace/');
   }
 
@@ -456,4 +457,12 @@ function spawnGit(cwd: string, args: string[], env: NodeJS.ProcessEnv, input?: s
     child.stdin.on('error', () => {}); // git may exit before reading all input (e.g. bad rev); the exit code tells.
     child.stdin.end(input ?? '');
   });
+}
+
+function hasEntries(dir: string): boolean {
+  try {
+    return readdirSync(dir).length > 0;
+  } catch {
+    return false;
+  }
 }

@@ -13,12 +13,12 @@
 //                 the key of its summary section (list/best/cleanup read these two files only)
 //   <algo>.<key>.alg  one algorithm's summary section: per model its id, blob id, summary
 //                 (summary.ts) and text, keyed by a hash of the algorithm's files and blob ids
-import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { ErrorLocation } from '../errors.js';
 import type { ModelSummary } from '../domain/summary.js';
+import { cryptoLib } from '../lazy.js';
 
 export const CACHE_FORMAT = 2;
 const MAGIC = 'modelgit-snapshot-cache';
@@ -173,7 +173,7 @@ export function sectionText(s: Section, item: SectionItem): Buffer | undefined {
 
 /** The key of a section: a hash of what it is made from (the algorithm's files and their blob ids). */
 export function sectionKey(modelsDir: string, algorithm: string, files: { id: string; oid: string }[]): string {
-  const h = createHash('sha1');
+  const h = cryptoLib().createHash('sha1');
   h.update(`${SUMMARY_FORMAT}\0${modelsDir}\0${algorithm}\0`);
   for (const f of files) h.update(`${f.id}\0${f.oid}\n`);
   return h.digest('hex');

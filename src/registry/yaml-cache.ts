@@ -1,24 +1,38 @@
 // modelgit.yaml and stages.yaml, parsed and schema-checked, remembered by content under
 // `<git dir>/modelgit/yaml/`: every command reads the config, and parsing YAML means loading the
-// yaml package (~50 ms). The key is the file's text plus the schema's text, so an edit to either
-// misses. Only files that passed their schema are remembered; a damaged entry is rebuilt with a
-// warning, and MODELGIT_NO_CACHE=1 skips it.
-import { createHash } from 'node:crypto';
+// yaml package (~50 ms). An entry holds the file's text and the schema's text it was checked
+// against, and is used only when both are equal to today's, so an edit to either misses; it is
+// found by a CRC-32 of the two (no crypto: loading node:crypto costs every command ~4 ms). Only
+// files that passed their schema are remembered; a damaged entry is rebuilt with a warning, and
+// MODELGIT_NO_CACHE=1 skips it.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
+import { crc32 } from 'node:zlib';
 import type { ParsedJson, SchemaName } from '../schema/validator.js';
 import { cacheDisabled } from './cache.js';
+import { lazyRequire } from '../lazy.js';
+import type * as Util from 'node:util';
 
 const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
 
-const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+const FORMAT = 2;
+const crcOf = (text: string) => (crc32(text) >>> 0).toString(16).padStart(8, '0');
+
+interface Entry {
+  format: number;
+  schema: string;
+  file: string;
+  text: string;
+  crc: string;
+  value: string;
+}
 
 export async function validatedYaml<T>(cacheDir: string | undefined, file: string, text: string, schema: SchemaName, warn: (m: string) => void = (m) => process.stderr.write(m)): Promise<ParsedJson<T>> {
   let path: string | undefined;
+  let schemaText = '';
   if (cacheDir && !cacheDisabled()) {
-    const schemaText = readFileSync(new URL(`${schema}.schema.json`, SCHEMA_DIR), 'utf8');
-    path = join(cacheDir, 'yaml', `${sha1(`${schema}\0${schemaText}\0${file}\0${text}`)}.json`);
+    schemaText = readFileSync(new URL(`${schema}.schema.json`, SCHEMA_DIR), 'utf8');
+    path = join(cacheDir, 'yaml', `${crcOf(`${schema}\0${schemaText}\0${file}\0${text}`)}-${text.length}.json`);
     let raw: string | undefined;
     try {
       raw = readFileSync(path, 'utf8');
@@ -27,9 +41,10 @@ export async function validatedYaml<T>(cacheDir: string | undefined, file: strin
     }
     if (raw !== undefined) {
       try {
-        const stored = JSON.parse(raw) as { sha1: string; value: string };
-        if (sha1(stored.value) !== stored.sha1) throw new Error('checksum mismatch');
-        return { value: JSON.parse(stored.value) as T, errors: [] };
+        const stored = JSON.parse(raw) as Entry;
+        if (stored.format !== FORMAT || crcOf(stored.value) !== stored.crc) throw new Error('checksum mismatch');
+        if (stored.schema === schemaText && stored.file === file && stored.text === text) return { value: JSON.parse(stored.value) as T, errors: [] };
+        // Another text with the same CRC: parsed below, and this entry replaced.
       } catch (e) {
         warn(`modelgit: warning: the cached ${file} (${path}) is unreadable (${(e as Error).message}); reading ${file} again\n`);
       }
@@ -41,11 +56,12 @@ export async function validatedYaml<T>(cacheDir: string | undefined, file: strin
   if (path && parsed.errors.length === 0) {
     const value = JSON.stringify(parsed.value ?? null);
     // Only what JSON carries exactly (YAML's .inf or .nan would come back as null).
-    if (isDeepStrictEqual(JSON.parse(value), parsed.value ?? null)) {
+    if (lazyRequire<typeof Util>('node:util').isDeepStrictEqual(JSON.parse(value), parsed.value ?? null)) {
       try {
         mkdirSync(join(cacheDir!, 'yaml'), { recursive: true });
         const tmp = `${path}.tmp-${process.pid}`;
-        writeFileSync(tmp, JSON.stringify({ sha1: sha1(value), value }));
+        const entry: Entry = { format: FORMAT, schema: schemaText, file, text, crc: crcOf(value), value };
+        writeFileSync(tmp, JSON.stringify(entry));
         renameSync(tmp, path);
       } catch {
         /* read-only repository: parse each time */

@@ -4,7 +4,6 @@
 // The three built-in schemas are compiled at build time (scripts/postbuild.mjs writes ajv's
 // standalone code to dist/schema/compiled/), and ajv and yaml load on first use: together they
 // cost every command ~150 ms of startup otherwise.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Ajv2020, ErrorObject, Options as AjvOptions, ValidateFunction } from 'ajv/dist/2020.js';
@@ -12,7 +11,7 @@ import type * as Jsonc from 'jsonc-parser';
 import type * as Yaml from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import type { ErrorLocation } from '../errors.js';
-import { lazyRequire, yamlLib } from '../lazy.js';
+import { cryptoLib, lazyRequire, yamlLib } from '../lazy.js';
 
 // jsonc-parser gives positions; a clean file needs none, so it loads only when a file has a problem.
 const jsonc = (): typeof Jsonc => lazyRequire<typeof Jsonc>('jsonc-parser');
@@ -53,7 +52,7 @@ function schemaText(name: SchemaName): string {
 }
 
 function textHash(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
+  return cryptoLib().createHash('sha1').update(text).digest('hex');
 }
 
 /** The build-time validator for `name`, if it was built from exactly this schema text. */

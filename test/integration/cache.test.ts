@@ -463,7 +463,9 @@ describe('config and stages parse cache', () => {
     const good = (await Registry.open({ cwd: r.dir })).config;
     const [name] = files(r.dir);
     const file = join(yamlDir(r.dir), name!);
-    writeFileSync(file, readFileSync(file, 'utf8').replace('total_time', 'total_tim3'));
+    // The stored value damaged (not the text it was made from, which would only miss).
+    const entry = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...entry, value: entry.value.replace('total_time', 'total_tim3') }));
     const res = await r.run('tag', 'nope', 'x');
     expect(res.stderr).toMatch(/warning: the cached modelgit.yaml .* is unreadable \(checksum mismatch\)/);
     expect(res.stderr).toMatch(/no model "nope"/);
