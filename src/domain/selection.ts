@@ -85,6 +85,33 @@ export function localeOrder(a: string, b: string): number {
   return (collator ??= new Intl.Collator()).compare(a, b);
 }
 
+/**
+ * Whether every string has one shape: the same length, with ASCII digits in the same places and the
+ * same other characters around them (timestamps of one format). Between two such strings
+ * localeOrder always takes its code-unit path, so `<` gives its answer without a call per compare.
+ */
+export function oneShape(strings: string[]): boolean {
+  const first = strings[0];
+  if (first === undefined) return true;
+  const n = first.length;
+  const isDigit = (c: number) => c >= 48 && c <= 57;
+  for (const s of strings) {
+    if (s.length !== n) return false;
+    for (let i = 0; i < n; i++) {
+      const x = s.charCodeAt(i);
+      const y = first.charCodeAt(i);
+      // Each differs from the first only digit for digit, so any two differ only digit for digit.
+      if (x !== y && !(isDigit(x) && isDigit(y))) return false;
+    }
+  }
+  return true;
+}
+
+/** localeOrder over strings known to have one shape (oneShape): plain code-unit order. */
+function codeUnitOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** When the model was trained or created, for sorting by date (metadata.ts's trainedAt, for summaries). */
 export function dateOf(s: ModelSummary): string {
   return s.training?.trained_at ?? s.created_at ?? '';
@@ -99,11 +126,6 @@ interface Keyed<T> {
 
 function keyed<T>(item: T, s: ModelSummary): Keyed<T> {
   return { item, date: dateOf(s), id: s.model_id };
-}
-
-/** Newest first; equal times put the smaller id first. */
-function newestFirst(a: Keyed<unknown>, b: Keyed<unknown>): number {
-  return localeOrder(b.date, a.date) || localeOrder(a.id, b.id);
 }
 
 /** The ranking order: better score first; ties go to the model created first, then the smaller id. */
@@ -130,14 +152,16 @@ export function rankModels(models: Model[], q: ScoreQuery): Ranking {
     else untested.push(keyed(model, s));
   }
   ranked.sort(betterFirst(q.direction));
-  untested.sort(newestFirst);
+  const dates = oneShape(untested.map((k) => k.date)) ? codeUnitOrder : localeOrder;
+  untested.sort((a, b) => dates(b.date, a.date) || localeOrder(a.id, b.id));
   return { ranked: ranked.map((k) => k.item), untested: untested.map((k) => k.item) };
 }
 
 /** Models newest first by trained_at (else created_at); equal times put the later id (`_2`) first. */
 export function sortNewestFirst(models: Model[]): Model[] {
   const keys = models.map((m) => keyed(m, summaryOf(m)));
-  keys.sort((a, b) => localeOrder(b.date, a.date) || localeOrder(b.id, a.id));
+  const dates = oneShape(keys.map((k) => k.date)) ? codeUnitOrder : localeOrder;
+  keys.sort((a, b) => dates(b.date, a.date) || localeOrder(b.id, a.id));
   return keys.map((k) => k.item);
 }
 

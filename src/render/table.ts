@@ -11,8 +11,11 @@ export interface TableSpec {
   align?: Align[];
 }
 
+const SURROGATE = /[\ud800-\udbff]/;
+
 /** Columns a string takes in a terminal: one per code point (ids, names and numbers are narrow). */
 function width(s: string): number {
+  if (!SURROGATE.test(s)) return s.length;
   let n = s.length;
   for (let i = 0; i < s.length - 1; i++) {
     const c = s.charCodeAt(i);
@@ -30,44 +33,51 @@ function width(s: string): number {
 
 export function renderTable(spec: TableSpec): string {
   let ncols = spec.head.length;
-  for (const r of spec.rows) ncols = Math.max(ncols, r.length);
-  // A cell may hold several lines; each becomes a line of the row (most cells hold one).
-  const split = (row: string[]): string[][] => {
-    const cells = new Array<string[]>(ncols);
+  for (const r of spec.rows) if (r.length > ncols) ncols = r.length;
+  // Every cell as its lines (most cells hold one), with each line's width, measured once.
+  const rows = [spec.head, ...spec.rows];
+  const cells: string[][][] = new Array(rows.length);
+  const cellWidths: number[][][] = new Array(rows.length);
+  const widths = new Array<number>(ncols).fill(0);
+  for (let k = 0; k < rows.length; k++) {
+    const row = rows[k]!;
+    const lines = new Array<string[]>(ncols);
+    const ws = new Array<number[]>(ncols);
     for (let i = 0; i < ncols; i++) {
       const text = String(row[i] ?? '');
-      cells[i] = text.includes('\n') ? text.split('\n') : [text];
+      const split = text.indexOf('\n') < 0 ? [text] : text.split('\n');
+      const w = split.map(width);
+      for (const x of w) if (x > widths[i]!) widths[i] = x;
+      lines[i] = split;
+      ws[i] = w;
     }
-    return cells;
-  };
-  const head = split(spec.head);
-  const rows = spec.rows.map(split);
-  const widths = new Array<number>(ncols).fill(0);
-  for (const row of [head, ...rows]) {
-    for (let i = 0; i < ncols; i++) for (const line of row[i]!) widths[i] = Math.max(widths[i]!, width(line));
+    cells[k] = lines;
+    cellWidths[k] = ws;
   }
   const right = Array.from({ length: ncols }, (_, i) => (spec.align?.[i] ?? 'left') === 'right');
   const spaces: string[] = [];
   const fill = (n: number): string => (spaces[n] ??= ' '.repeat(n));
   const rule = (l: string, m: string, r: string): string => l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r;
   const out: string[] = [rule('┌', '┬', '┐')];
-  const lines = (row: string[][]): void => {
+  const draw = (k: number): void => {
+    const row = cells[k]!;
+    const ws = cellWidths[k]!;
     let height = 1;
-    for (const c of row) height = Math.max(height, c.length);
-    for (let k = 0; k < height; k++) {
+    for (const c of row) if (c.length > height) height = c.length;
+    for (let h = 0; h < height; h++) {
       let line = '│ ';
       for (let i = 0; i < ncols; i++) {
-        const text = row[i]![k] ?? '';
-        const gap = fill(Math.max(0, widths[i]! - width(text)));
+        const text = row[i]![h] ?? '';
+        const gap = fill(widths[i]! - (ws[i]![h] ?? 0));
         line += (i ? ' │ ' : '') + (right[i] ? gap + text : text + gap);
       }
       out.push(line + ' │');
     }
   };
-  lines(head);
-  if (rows.length) {
+  draw(0);
+  if (rows.length > 1) {
     out.push(rule('├', '┼', '┤'));
-    for (const row of rows) lines(row);
+    for (let k = 1; k < rows.length; k++) draw(k);
   }
   out.push(rule('└', '┴', '┘'));
   return out.join('\n') + '\n';

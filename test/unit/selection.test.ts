@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rankModels, scoreOf, selectBest } from '../../src/domain/selection.js';
+import { localeOrder, oneShape, rankModels, scoreOf, selectBest, sortNewestFirst } from '../../src/domain/selection.js';
 import type { Model, TestResult } from '../../src/domain/types.js';
 
 function model(id: string, created: string, testing: Partial<TestResult>[]): Model {
@@ -54,5 +54,31 @@ describe('rankModels / selectBest', () => {
         }
       }
     }
+  });
+  it('sortNewestFirst and the untested order are localeOrder\'s, for dates of one shape and of many', () => {
+    let seed = 11;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    const shapes = [
+      () => `2024-0${1 + rnd(9)}-1${rnd(10)}T0${rnd(10)}:00:00Z`,
+      () => `2024-0${1 + rnd(9)}-1${rnd(10)}T0${rnd(10)}:00:00.${rnd(10)}Z`,
+      () => ['', '2024', 'yesterday', '2024-01-01', 'é', '2024-01-01T00:00:00+01:00'][rnd(6)]!,
+    ];
+    for (let round = 0; round < 300; round++) {
+      const mixed = rnd(3) === 0;
+      const models = Array.from({ length: rnd(15) }, (_, i) => model(`m${rnd(3)}${i % 2 ? '_2' : ''}_${i}`, shapes[mixed ? rnd(3) : 0]!(), rnd(2) ? [] : [r('job', 1)]));
+      const want = [...models].sort((a, b) => localeOrder(b.metadata.created_at!, a.metadata.created_at!) || localeOrder(b.metadata.model_id, a.metadata.model_id));
+      expect(sortNewestFirst(models).map((m) => m.metadata.model_id)).toEqual(want.map((m) => m.metadata.model_id));
+      const untested = models; // none has a result on prod
+      const wantUntested = [...untested].sort((a, b) => localeOrder(b.metadata.created_at!, a.metadata.created_at!) || localeOrder(a.metadata.model_id, b.metadata.model_id));
+      expect(rankModels(models, { dataset: 'prod', metric: 'total_time', direction: 'min' }).untested.map((m) => m.metadata.model_id)).toEqual(wantUntested.map((m) => m.metadata.model_id));
+    }
+  });
+
+  it('oneShape: same length, digits only where digits are', () => {
+    expect(oneShape([])).toBe(true);
+    expect(oneShape(['2024-01-01T00:00:00Z', '2023-12-31T23:59:59Z'])).toBe(true);
+    expect(oneShape(['2024-01-01T00:00:00Z', '2024-01-01T00:00:00+00:00'])).toBe(false);
+    expect(oneShape(['2024-01-01', '2024/01/01'])).toBe(false);
+    expect(oneShape(['a1', 'b1'])).toBe(false);
   });
 });
