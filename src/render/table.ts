@@ -34,52 +34,70 @@ function width(s: string): number {
 export function renderTable(spec: TableSpec): string {
   let ncols = spec.head.length;
   for (const r of spec.rows) if (r.length > ncols) ncols = r.length;
-  // Every cell as its lines (most cells hold one), with each line's width, measured once.
   const rows = [spec.head, ...spec.rows];
-  const cells: string[][][] = new Array(rows.length);
-  const cellWidths: number[][][] = new Array(rows.length);
+  // Cells as strings, each measured once. Most tables hold one line per cell; a table with a
+  // multi-line cell takes the general layout.
+  const texts = new Array<string>(rows.length * ncols);
+  const cellWidths = new Int32Array(rows.length * ncols);
   const widths = new Array<number>(ncols).fill(0);
-  for (let k = 0; k < rows.length; k++) {
+  let multiline = false;
+  for (let k = 0, at = 0; k < rows.length; k++) {
     const row = rows[k]!;
-    const lines = new Array<string[]>(ncols);
-    const ws = new Array<number[]>(ncols);
-    for (let i = 0; i < ncols; i++) {
+    for (let i = 0; i < ncols; i++, at++) {
       const text = String(row[i] ?? '');
-      const split = text.indexOf('\n') < 0 ? [text] : text.split('\n');
-      const w = split.map(width);
-      for (const x of w) if (x > widths[i]!) widths[i] = x;
-      lines[i] = split;
-      ws[i] = w;
+      if (text.indexOf('\n') >= 0) multiline = true;
+      const w = width(text);
+      texts[at] = text;
+      cellWidths[at] = w;
+      if (w > widths[i]!) widths[i] = w;
     }
-    cells[k] = lines;
-    cellWidths[k] = ws;
   }
+  if (multiline) return renderLines(rows.length, ncols, texts, spec.align);
   const right = Array.from({ length: ncols }, (_, i) => (spec.align?.[i] ?? 'left') === 'right');
   const spaces: string[] = [];
   const fill = (n: number): string => (spaces[n] ??= ' '.repeat(n));
-  const rule = (l: string, m: string, r: string): string => l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r;
-  const out: string[] = [rule('┌', '┬', '┐')];
-  const draw = (k: number): void => {
-    const row = cells[k]!;
-    const ws = cellWidths[k]!;
-    let height = 1;
-    for (const c of row) if (c.length > height) height = c.length;
+  const out: string[] = [rule(widths, '┌', '┬', '┐')];
+  for (let k = 0, at = 0; k < rows.length; k++) {
+    let line = '│ ';
+    for (let i = 0; i < ncols; i++, at++) {
+      const gap = fill(widths[i]! - cellWidths[at]!);
+      line += (i ? ' │ ' : '') + (right[i] ? gap + texts[at]! : texts[at]! + gap);
+    }
+    out.push(line + ' │');
+    if (k === 0 && rows.length > 1) out.push(rule(widths, '├', '┼', '┤'));
+  }
+  out.push(rule(widths, '└', '┴', '┘'));
+  return out.join('\n') + '\n';
+}
+
+function rule(widths: number[], l: string, m: string, r: string): string {
+  return l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r;
+}
+
+/** The general layout: a cell of several lines makes its row that many lines high. */
+function renderLines(nrows: number, ncols: number, texts: string[], align: Align[] | undefined): string {
+  const cells = texts.map((t) => t.split('\n'));
+  const widths = new Array<number>(ncols).fill(0);
+  cells.forEach((lines, at) => {
+    for (const l of lines) widths[at % ncols] = Math.max(widths[at % ncols]!, width(l));
+  });
+  const right = Array.from({ length: ncols }, (_, i) => (align?.[i] ?? 'left') === 'right');
+  const out: string[] = [rule(widths, '┌', '┬', '┐')];
+  for (let k = 0; k < nrows; k++) {
+    const row = cells.slice(k * ncols, (k + 1) * ncols);
+    const height = Math.max(1, ...row.map((c) => c.length));
     for (let h = 0; h < height; h++) {
       let line = '│ ';
       for (let i = 0; i < ncols; i++) {
         const text = row[i]![h] ?? '';
-        const gap = fill(widths[i]! - (ws[i]![h] ?? 0));
+        const gap = ' '.repeat(widths[i]! - width(text));
         line += (i ? ' │ ' : '') + (right[i] ? gap + text : text + gap);
       }
       out.push(line + ' │');
     }
-  };
-  draw(0);
-  if (rows.length > 1) {
-    out.push(rule('├', '┼', '┤'));
-    for (let k = 1; k < rows.length; k++) draw(k);
+    if (k === 0 && nrows > 1) out.push(rule(widths, '├', '┼', '┤'));
   }
-  out.push(rule('└', '┴', '┘'));
+  out.push(rule(widths, '└', '┴', '┘'));
   return out.join('\n') + '\n';
 }
 

@@ -40,7 +40,10 @@ function random(seed: number): () => number {
 describe('renderTable', () => {
   const pieces = ['a', 'mscn_20230102_080617', '', ' ', 'é', '😀', '\ud83d', '\ude00x', 'two\nlines', 'three\n\nlines', '12.5', 'best, keep', '─'];
 
-  it('draws what the reference layout draws, for random cells, ragged rows and alignments', () => {
+  it.each([
+    ['with multi-line cells', pieces],
+    ['with one line per cell', pieces.filter((p) => !p.includes('\n'))],
+  ])('draws what the reference layout draws, for random cells, ragged rows and alignments (%s)', (_, pieces) => {
     const rnd = random(42);
     for (let t = 0; t < 300; t++) {
       const ncols = Math.floor(rnd() * 5);
