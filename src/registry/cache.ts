@@ -17,7 +17,7 @@ import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, rea
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { ErrorLocation } from '../errors.js';
-import type { ModelSummary } from '../domain/summary.js';
+import type { ModelSummary, SummaryResult } from '../domain/summary.js';
 import { cryptoLib } from '../lazy.js';
 
 export const CACHE_FORMAT = 2;
@@ -113,8 +113,10 @@ interface Header {
 }
 
 export class CorruptCacheError extends Error {}
+/** A file another version of modelgit wrote: not damage, so it is replaced without a warning. */
+class OtherFormat extends Error {}
 
-export const SUMMARY_FORMAT = 1;
+export const SUMMARY_FORMAT = 2;
 const MANIFEST_MAGIC = 'modelgit-summary-manifest';
 const SECTION_MAGIC = 'modelgit-summary-section';
 
@@ -150,16 +152,26 @@ interface SectionHeader {
   algorithm: string;
   models_dir: string;
   count: number;
+  /** the items, their summaries without `testing` */
   index_bytes: number;
-  texts_bytes: number;
   crc: number;
+  /** every item's `testing` (null where the summary is 0), one JSON array */
+  results_bytes: number;
+  results_crc: number;
+  texts_bytes: number;
 }
 
 /** One algorithm's models (every file of its directory that parsed), in path order. */
 export interface Section {
   algorithm: string;
   key: string;
+  /** the summaries of a loaded section have no `testing`: that is in `results()` */
   items: SectionItem[];
+  /**
+   * Every item's test results (its summary's `testing`), parsed on first use — `list` by date
+   * never needs them, and they are most of the summaries; undefined when damaged (after a warning).
+   */
+  results: () => (SummaryResult[] | null)[] | undefined;
   texts: TextSource;
   textsAt: number;
   file: string;
@@ -272,6 +284,12 @@ export class SnapshotCache {
     list.forEach(remove);
   }
 
+  /** Removes a file that could not be used: silently when another version wrote it, else as damage. */
+  private discard(file: string, e: unknown): void {
+    if (e instanceof OtherFormat) remove(file);
+    else this.corrupt(file, e instanceof CorruptCacheError ? e.message : String(e));
+  }
+
   /** The index of `tree` from a .full file or a .delta on a .full, or undefined. */
   load(tree: string): CachedIndex | undefined {
     const full = this.readFile(this.file(tree, 'full'), tree, 'full');
@@ -312,7 +330,7 @@ export class SnapshotCache {
       return index;
     } catch (e) {
       closeSync(fd);
-      this.corrupt(file, e instanceof CorruptCacheError ? e.message : String(e));
+      this.discard(file, e);
       return undefined;
     }
   }
@@ -322,7 +340,7 @@ export class SnapshotCache {
     const size = fstatSync(fd).size;
     const texts = new FileTexts(fd, size);
     const { header: h, bodyAt } = readHeader<Header>(texts, size, MAGIC, 'not a snapshot cache file');
-    if (h.format !== CACHE_FORMAT) throw new CorruptCacheError(`format ${h.format}, expected ${CACHE_FORMAT}`);
+    if (h.format !== CACHE_FORMAT) throw new OtherFormat();
     if (h.kind !== kind || h.tree !== tree) throw new CorruptCacheError('header names another tree');
     if (h.models_dir !== this.modelsDir) throw new CorruptCacheError('written for another models_dir');
     const pathsAt = bodyAt;
@@ -424,14 +442,14 @@ export class SnapshotCache {
       const body = buf.subarray(sp + 1, buf.length - 1);
       if (crc32(body) >>> 0 !== Number.parseInt(buf.toString('latin1', nl1 + 1, sp), 16)) throw new CorruptCacheError('checksum mismatch');
       const m = JSON.parse(body.toString('utf8')) as Manifest;
-      if (m.format !== SUMMARY_FORMAT) throw new CorruptCacheError(`format ${m.format}, expected ${SUMMARY_FORMAT}`);
+      if (m.format !== SUMMARY_FORMAT) throw new OtherFormat();
       if (m.tree !== tree) throw new CorruptCacheError('manifest names another tree');
       if (m.models_dir !== this.modelsDir) throw new CorruptCacheError('written for another models_dir');
       // The index it was made from stays the most recently used, so pruning keeps it.
       for (const f of m.index) touch(join(this.dir, f));
       return m;
     } catch (e) {
-      this.corrupt(file, e instanceof CorruptCacheError ? e.message : String(e));
+      this.discard(file, e);
       return undefined;
     }
   }
@@ -458,33 +476,70 @@ export class SnapshotCache {
       const size = fstatSync(fd).size;
       const texts = new FileTexts(fd, size);
       const { header: h, bodyAt } = readHeader<SectionHeader>(texts, size, SECTION_MAGIC, 'not a summary section');
-      if (h.format !== SUMMARY_FORMAT) throw new CorruptCacheError(`format ${h.format}, expected ${SUMMARY_FORMAT}`);
+      if (h.format !== SUMMARY_FORMAT) throw new OtherFormat();
       if (h.key !== key || h.algorithm !== algorithm || h.models_dir !== this.modelsDir) throw new CorruptCacheError('header names another section');
       const indexAt = bodyAt;
-      const textsAt = indexAt + h.index_bytes;
+      const resultsAt = indexAt + h.index_bytes;
+      const textsAt = resultsAt + h.results_bytes;
       if (size !== textsAt + h.texts_bytes) throw new CorruptCacheError('truncated or padded');
       const index = texts.bytes(indexAt, h.index_bytes);
       if (crc32(index) >>> 0 !== h.crc) throw new CorruptCacheError('checksum mismatch');
       const items = JSON.parse(index.toString('utf8')) as SectionItem[];
       if (!Array.isArray(items) || items.length !== h.count) throw new CorruptCacheError('model count mismatch');
       touch(file);
-      return { algorithm, key, items, texts, textsAt, file };
+      let results: (SummaryResult[] | null)[] | undefined | null = null;
+      const readResults = (): (SummaryResult[] | null)[] | undefined => {
+        if (results !== null) return results;
+        try {
+          const bytes = texts.bytes(resultsAt, h.results_bytes);
+          if (crc32(bytes) >>> 0 !== h.results_crc) throw new CorruptCacheError('checksum mismatch in the results');
+          const parsed = JSON.parse(bytes.toString('utf8')) as (SummaryResult[] | null)[];
+          if (!Array.isArray(parsed) || parsed.length !== items.length) throw new CorruptCacheError('results count mismatch');
+          return (results = parsed);
+        } catch (e) {
+          this.corrupt(file, e instanceof CorruptCacheError ? e.message : String(e));
+          return (results = undefined);
+        }
+      };
+      return { algorithm, key, items, results: readResults, texts, textsAt, file };
     } catch (e) {
       closeSync(fd);
-      this.corrupt(file, e instanceof CorruptCacheError ? e.message : String(e));
+      this.discard(file, e);
       return undefined;
     }
   }
 
-  /** Writes a section: its items (offsets relative to the texts) and the texts, in item order. */
+  /**
+   * Writes a section: its items (offsets relative to the texts; whole summaries in, their
+   * `testing` stored apart), the results, and the texts, in item order.
+   */
   saveSection(algorithm: string, key: string, items: SectionItem[], texts: Buffer[]): void {
     if (!this.writable) return;
-    const index = Buffer.from(JSON.stringify(items));
+    const results = JSON.stringify(items.map((it) => (it[ITEM_SUMMARY] === 0 ? null : it[ITEM_SUMMARY].testing)));
+    const heads = items.map((it): SectionItem => {
+      const s = it[ITEM_SUMMARY];
+      if (s === 0) return it;
+      const { testing: _, ...head } = s;
+      return [it[0], it[1], it[2], it[3], it[4], head as ModelSummary];
+    });
+    const index = Buffer.from(JSON.stringify(heads));
+    const resultsBuf = Buffer.from(results);
     let bytes = 0;
     for (const t of texts) bytes += t.length;
-    const h: SectionHeader = { format: SUMMARY_FORMAT, key, algorithm, models_dir: this.modelsDir, count: items.length, index_bytes: index.length, texts_bytes: bytes, crc: crc32(index) >>> 0 };
+    const h: SectionHeader = {
+      format: SUMMARY_FORMAT,
+      key,
+      algorithm,
+      models_dir: this.modelsDir,
+      count: items.length,
+      index_bytes: index.length,
+      crc: crc32(index) >>> 0,
+      results_bytes: resultsBuf.length,
+      results_crc: crc32(resultsBuf) >>> 0,
+      texts_bytes: bytes,
+    };
     const file = this.sectionFile(algorithm, key);
-    this.atomicWrite(file, [Buffer.from(`${SECTION_MAGIC}\n${JSON.stringify(h)}\n`), index, ...texts]);
+    this.atomicWrite(file, [Buffer.from(`${SECTION_MAGIC}\n${JSON.stringify(h)}\n`), index, resultsBuf, ...texts]);
     this.pruneSections(algorithm, file);
   }
 

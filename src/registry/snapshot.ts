@@ -6,7 +6,7 @@ import type { ErrorLocation } from '../errors.js';
 import { parseModelPath } from '../domain/config.js';
 import { algorithmOf, KNOWN_ALGORITHM } from '../domain/metadata.js';
 import { modelsOf } from '../domain/selection.js';
-import { SUMMARY, summarize, type ModelSummary } from '../domain/summary.js';
+import { SUMMARY, summarize, type ModelSummary, type SummaryResult } from '../domain/summary.js';
 import type { Model, ModelMetadata, RegistryConfig } from '../domain/types.js';
 import { parseLsTree, type Git, type TreeEntry } from '../git/git.js';
 import { COMMIT_GRAPH_MIN_MODELS, maintainCommitGraph } from '../git/commit-graph.js';
@@ -24,6 +24,7 @@ import {
   sectionKey,
   sectionText,
   SnapshotCache,
+  SUMMARY_FORMAT,
   textIntact,
   textOf,
   type CachedIndex,
@@ -576,11 +577,11 @@ async function readModelsCached(
   const models: Model[] = [];
   for (const section of sections as Section[]) {
     const dir = `${config.models_dir}/${section.algorithm}/`;
-    for (const item of section.items) {
+    section.items.forEach((item, i) => {
       const path = `${dir}${item[ITEM_ID]}.json`;
-      if (excluded.size && excluded.has(path)) continue;
-      models.push(sectionModel(path, item, section, ctx));
-    }
+      if (excluded.size && excluded.has(path)) return;
+      models.push(sectionModel(path, item, i, section, ctx));
+    });
   }
   return { commit: where.commit, models, problems: manifest.problems, algorithms: manifest.algorithms.filter(([, , n]) => n > 0).map(([name]) => name).sort() };
 }
@@ -596,7 +597,7 @@ function makeManifest(loaded: LoadedEntries, config: Pick<RegistryConfig, 'model
     algorithms.push([name, key, list.filter(({ i }) => !excluded.has(i)).length]);
   }
   return {
-    format: 1,
+    format: SUMMARY_FORMAT,
     tree,
     models_dir: config.models_dir,
     count: entries.length,
@@ -623,19 +624,24 @@ function entriesByAlgorithm(entries: IndexEntry[], modelsDir: string): Map<strin
 
 /** A section's items and texts; a model whose blob the previous section had keeps its summary and text. */
 function buildSection(algorithm: string, key: string, list: { e: IndexEntry }[], before: Section | undefined, ctx: LazyContext): Section {
-  const old = new Map<string, SectionItem>();
-  for (const item of before?.items ?? []) old.set(item[ITEM_ID], item);
+  const old = new Map<string, { item: SectionItem; i: number }>();
+  before?.items.forEach((item, i) => old.set(item[ITEM_ID], { item, i }));
   const texts: Buffer[] = [];
   let off = 0;
   const items = list.map(({ e }): SectionItem => {
     const id = idOfPath(e.path);
     const oid = oidOf(e);
-    const prev = old.get(id);
+    const was = old.get(id);
+    const prev = was?.item;
     let text = prev && prev[ITEM_OID] === oid ? sectionText(before!, prev) : undefined;
-    let summary: ModelSummary | 0;
+    let summary: ModelSummary | 0 | undefined;
     if (prev && text) {
-      summary = prev[ITEM_SUMMARY];
-    } else {
+      const head = prev[ITEM_SUMMARY];
+      // A stored summary's results come from the section's results (undefined if they are damaged).
+      const results = head === 0 || hasResults(head) ? undefined : before!.results()?.[was!.i];
+      summary = head === 0 || hasResults(head) ? head : results ? { ...head, testing: results } : undefined;
+    }
+    if (summary === undefined) {
       // The index's own bytes (no copy); they decode to the text that was parsed.
       const bytes = textIntact(e) ? e.texts.bytes(e.off, e.len) : undefined;
       let meta = bytes ? parseModelBlob(e.path, bytes.toString('utf8'), ctx.config).model?.metadata : undefined;
@@ -652,15 +658,18 @@ function buildSection(algorithm: string, key: string, list: { e: IndexEntry }[],
       const made = summarize(meta);
       summary = roundTrips(made) ? made : 0;
     }
-    texts.push(text);
-    const item: SectionItem = [id, oid, off, text.length, crc32(text) >>> 0, summary];
-    off += text.length;
+    // (set with the summary: kept from the previous section, or the index's text just parsed)
+    const kept = text!;
+    texts.push(kept);
+    const item: SectionItem = [id, oid, off, kept.length, crc32(kept) >>> 0, summary];
+    off += kept.length;
     return item;
   });
   // Written from the texts where they lie (no copy of them all), then read back like any hit;
   // only a cache that can't be written keeps them in memory.
   ctx.cache.saveSection(algorithm, key, items, texts);
-  return ctx.cache.loadSection(algorithm, key) ?? { algorithm, key, items, texts: new MemoryTexts(Buffer.concat(texts, off)), textsAt: 0, file: '' };
+  const inMemory = (): (SummaryResult[] | null)[] => items.map((it) => (it[ITEM_SUMMARY] === 0 ? null : it[ITEM_SUMMARY].testing));
+  return ctx.cache.loadSection(algorithm, key) ?? { algorithm, key, items, results: inMemory, texts: new MemoryTexts(Buffer.concat(texts, off)), textsAt: 0, file: '' };
 }
 
 function gitText(oid: string, ctx: LazyContext): string {
@@ -697,9 +706,48 @@ const SECTION_METADATA: PropertyDescriptor = {
 };
 
 /** A model with its summary at hand; its metadata is parsed from the section's text on first use. */
-function sectionModel(path: string, item: SectionItem, section: Section, ctx: LazyContext): Model {
-  const summary = item[ITEM_SUMMARY];
-  const m = { path, [ITEM]: item, [SECTION]: section, [CONTEXT]: ctx, [KNOWN_ALGORITHM]: section.algorithm, [SUMMARY]: summary === 0 ? undefined : summary };
+function sectionModel(path: string, item: SectionItem, index: number, section: Section, ctx: LazyContext): Model {
+  const head = item[ITEM_SUMMARY];
+  const m = { path, [ITEM]: item, [SECTION]: section, [CONTEXT]: ctx, [KNOWN_ALGORITHM]: section.algorithm, [SUMMARY]: undefined as ModelSummary | undefined };
   Object.defineProperty(m, 'metadata', SECTION_METADATA);
+  if (head !== 0) m[SUMMARY] = hasResults(head) ? head : new StoredSummary(head, index, section, m as unknown as Model);
   return m as unknown as Model;
+}
+
+function hasResults(s: ModelSummary): boolean {
+  return Object.prototype.hasOwnProperty.call(s, 'testing');
+}
+
+/**
+ * A summary read from a section file: its `testing` is the section's results, parsed (for all
+ * its models at once) when first read, or, if they are damaged, the model's own metadata's.
+ */
+class StoredSummary implements ModelSummary {
+  model_id: string;
+  algorithm: string;
+  created_at?: string;
+  training?: ModelSummary['training'];
+  tags: string[];
+  private results?: SummaryResult[];
+
+  constructor(
+    head: Omit<ModelSummary, 'testing'>,
+    private readonly index: number,
+    private readonly section: Section,
+    private readonly model: Model,
+  ) {
+    this.model_id = head.model_id;
+    this.algorithm = head.algorithm;
+    if (head.created_at !== undefined) this.created_at = head.created_at;
+    if (head.training !== undefined) this.training = head.training;
+    this.tags = head.tags;
+  }
+
+  get testing(): SummaryResult[] {
+    return (this.results ??= this.section.results()?.[this.index] ?? summarize(this.model.metadata).testing);
+  }
+
+  toJSON(): ModelSummary {
+    return { ...this, testing: this.testing } as unknown as ModelSummary;
+  }
 }

@@ -277,8 +277,8 @@ describe('snapshot cache', () => {
     const reg = await Registry.open({ cwd: dir });
     const plain = await uncachedRead(dir);
     for (const kind of ['.sum', '.alg']) {
-      for (const what of ['flipped index byte', 'flipped text byte', 'truncated', 'garbage', 'empty']) {
-        if (kind === '.sum' && what === 'flipped text byte') continue; // a manifest has no texts
+      for (const what of ['flipped index byte', 'flipped results byte', 'flipped text byte', 'truncated', 'garbage', 'empty']) {
+        if (kind === '.sum' && (what === 'flipped text byte' || what === 'flipped results byte')) continue; // a manifest has neither
         // Just HEAD's summary files, so each damaged one is read.
         for (const f of readdirSync(snapDir)) if (f.endsWith('.sum') || f.endsWith('.alg')) rmSync(join(snapDir, f));
         await expectSameModels(dir, 'HEAD', plain);
@@ -407,6 +407,14 @@ function damaged(buf: Buffer, what: string): Buffer {
     case 'flipped index byte':
       b[indexAt] ^= 0x01;
       return b;
+    case 'flipped results byte': {
+      // A section's results (every model's test results) lie between its items and its texts.
+      const nl1 = b.indexOf(10);
+      const nl2 = b.indexOf(10, nl1 + 1);
+      const header = JSON.parse(b.toString('utf8', nl1 + 1, nl2));
+      b[nl2 + 1 + header.index_bytes + 5] ^= 0x01;
+      return b;
+    }
     case 'truncated':
       return b.subarray(0, Math.floor(b.length / 2));
     case 'garbage':
