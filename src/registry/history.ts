@@ -8,6 +8,8 @@ import type { LogEntry } from '../git/git.js';
 import type { Registry } from './registry.js';
 import { historyIndexAt } from './history-index.js';
 import { join } from 'node:path';
+import { cacheDisabled } from './cache.js';
+import { MemoFile } from './memo-file.js';
 
 export interface HistoryQuery {
   /** only entries naming this model (a cleanup names every model it removed) */
@@ -176,13 +178,32 @@ async function pathLogs(reg: Registry, paths: string[], at?: { head: string; mod
       // One git process reads every commit named, in the order given; each path gets its own.
       const named = [...new Set(lists.flat() as string[])];
       if (named.length <= MAX_NAMED_COMMITS) {
-        const entries = named.length ? await reg.git.log(['--no-walk=unsorted', ...named]) : [];
-        const byCommit = new Map(entries.map((e) => [e.commit, e]));
+        const byCommit = await commitEntries(reg, named);
         return lists.map((l) => l!.map((c) => byCommit.get(c)!));
       }
     }
   }
   return Promise.all(paths.map((p) => reg.git.log(['--full-history', '--', p])));
+}
+
+/**
+ * The log entries of these commits, read by one `git log --no-walk`. A commit never changes, so the
+ * last few hundred read are remembered (memo-file.ts) and git is asked only about the others.
+ */
+async function commitEntries(reg: Registry, commits: string[]): Promise<Map<string, LogEntry>> {
+  const memo = !cacheDisabled() && reg.git.objectsAsStored() ? new MemoFile(join(reg.gitDir, 'modelgit'), 'commits', 256) : undefined;
+  const byCommit = new Map<string, LogEntry>();
+  for (const c of commits) {
+    const known = memo?.get(c);
+    if (known) byCommit.set(c, JSON.parse(known) as LogEntry);
+  }
+  const asked = commits.filter((c) => !byCommit.has(c));
+  if (asked.length) {
+    const entries = await reg.git.log(['--no-walk=unsorted', ...asked]);
+    for (const e of entries) byCommit.set(e.commit, e);
+    memo?.setMany(entries.map((e) => [e.commit, JSON.stringify(e)]));
+  }
+  return byCommit;
 }
 
 /** Whether `a` is an ancestor of `b` (git's own answer; a commit is its own ancestor). */

@@ -63,6 +63,16 @@ export class MemoFile {
     this.entries = undefined;
   }
 
+  /** Several at once, one write (the first given ends up newest). */
+  setMany(pairs: MemoEntry[]): void {
+    if (!pairs.length) return;
+    let entries = this.load();
+    const fresh = new Set(pairs.map(([k]) => k));
+    entries = [...pairs, ...entries.filter(([k]) => !fresh.has(k))].slice(0, this.keep);
+    this.write(entries.map(lineOf).join(''));
+    this.entries = undefined;
+  }
+
   private load(): MemoEntry[] {
     if (this.entries) return this.entries;
     let text = '';

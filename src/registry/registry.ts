@@ -8,11 +8,16 @@ import { CONFIG_FILE, STAGES_FILE, modelPath, withDefaults } from '../domain/con
 import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js';
 import { Git, runGit } from '../git/git.js';
 import { readSnapshot, type Snapshot } from './snapshot.js';
-import { validatedYaml } from './yaml-cache.js';
+import { schemaStamp, validatedYaml } from './yaml-cache.js';
+import { cacheDisabled } from './cache.js';
+import { MemoFile } from './memo-file.js';
+import type * as Util from 'node:util';
 import type { CommitSpec } from './transaction.js';
 import { recoverNow, runWrite, type WriteOptions, type WriteOutcome, type WritePlan } from './write.js';
 import { NotFoundError } from '../errors.js';
-import { yamlLib } from '../lazy.js';
+import { lazyRequire, yamlLib } from '../lazy.js';
+
+const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 export type { WriteOptions, WriteOutcome, WritePlan, TagSpec } from './write.js';
 
@@ -95,11 +100,24 @@ export class Registry {
 
   /** Stage assignments as committed at `rev` (a missing stages.yaml means none). */
   async stages(rev = 'HEAD'): Promise<StageAssignments> {
+    // A commit's stages.yaml never changes: once checked, its assignments are remembered by commit.
+    const memo = OID.test(rev) && !cacheDisabled() && this.git.objectsAsStored() ? new MemoFile(join(this.gitDir, 'modelgit'), 'stages', 16) : undefined;
+    const key = memo && `${rev}:${schemaStamp('stages')}`;
+    const known = key && memo.get(key);
+    if (known) return JSON.parse(known) as StageAssignments;
     const text = await this.git.showFile(rev, STAGES_FILE);
-    if (text === undefined) return {};
+    if (text === undefined) {
+      if (key) memo.set(key, '{}');
+      return {};
+    }
     const parsed = await validatedYaml<StageAssignments | null>(join(this.gitDir, 'modelgit'), STAGES_FILE, text, 'stages');
     if (parsed.errors.length) throw new ValidationError(`${STAGES_FILE} is invalid`, parsed.errors);
-    return parsed.value ?? {};
+    const value = parsed.value ?? {};
+    if (key) {
+      const json = JSON.stringify(value);
+      if (lazyRequire<typeof Util>('node:util').isDeepStrictEqual(JSON.parse(json), value)) memo.set(key, json);
+    }
+    return value;
   }
 
   /**

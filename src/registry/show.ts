@@ -6,6 +6,8 @@ import { modelHistory, type HistoryEntry } from './history.js';
 import type { Registry } from './registry.js';
 import { findRemoval } from './restore.js';
 import { modelsAtHead } from './lookup.js';
+import { cachedModelById } from './snapshot.js';
+import { join } from 'node:path';
 
 export interface ShowAnswer {
   metadata: ModelMetadata;
@@ -21,8 +23,9 @@ export async function show(reg: Registry, id: string): Promise<ShowAnswer> {
   // Stage assignments are read beside the lookup (their own git process); only awaited once found.
   const assignments = reg.stages(head ?? 'HEAD');
   assignments.catch(() => {});
-  // The model by its path (lookup.ts), not through the snapshot: one model needn't load the index of all.
-  const model = head ? (await modelsAtHead(reg.git, reg.config, [id], head)).get(id) : undefined;
+  // The model from its algorithm's cached summaries, or by its path (lookup.ts): one model needn't
+  // load the index of all.
+  const model = head ? (cachedModelById(reg.git, reg.config, join(reg.gitDir, 'modelgit'), head, id) ?? (await modelsAtHead(reg.git, reg.config, [id], head)).get(id)) : undefined;
   if (!model) {
     const removal = await findRemoval(reg, id);
     if (removal) {

@@ -586,6 +586,34 @@ async function readModelsCached(
   return { commit: where.commit, models, problems: manifest.problems, algorithms: manifest.algorithms.filter(([, , n]) => n > 0).map(([name]) => name).sort() };
 }
 
+/**
+ * The model `snapshot(commit).byId.get(id)` gives, from the commit's summary files when they are
+ * already there and the id begins with its algorithm's name (`mscn_…`, as generated ids do); undefined
+ * when the cache can't say for certain (then git is asked: lookup.ts). Builds nothing.
+ */
+export function cachedModelById(git: Git, config: Pick<RegistryConfig, 'models_dir'>, cacheDir: string, commit: string, id: string): Model | undefined {
+  if (cacheDisabled() || !cacheableModelsDir(config.models_dir) || !git.objectsAsStored()) return undefined;
+  const tree = new MemoFile(`${cacheDir}/snapshots`, 'commit-trees', 16).get(`${commit}:${config.models_dir}`);
+  if (!tree) return undefined;
+  const cache = new SnapshotCache(`${cacheDir}/snapshots`, config.models_dir);
+  const manifest = cache.loadManifest(tree);
+  if (!manifest) return undefined;
+  const excluded = new Set(manifest.excluded);
+  for (const [name, key] of manifest.algorithms) {
+    if (!id.startsWith(`${name}_`)) continue;
+    const section = cache.loadSection(name, key);
+    if (!section) return undefined;
+    const i = section.items.findIndex((item) => item[ITEM_ID] === id);
+    if (i < 0) continue;
+    const path = `${config.models_dir}/${name}/${id}.json`;
+    // A parsed file not excluded holds an id no other model has: it is byId's. An excluded one
+    // lost to an earlier file with the same id, which git must find.
+    if (excluded.has(path)) return undefined;
+    return sectionModel(path, section.items[i]!, i, section, { root: git.root, config, cache });
+  }
+  return undefined;
+}
+
 /** The manifest of a tree's index: buildSnapshot's problems and exclusions, and each algorithm's section key. */
 function makeManifest(loaded: LoadedEntries, config: Pick<RegistryConfig, 'models_dir'>): Manifest {
   const { entries, tree } = loaded;

@@ -27,6 +27,11 @@ interface Entry {
   value: string;
 }
 
+/** A stamp of the schema a file is checked against: what remembers a checked value must change with it. */
+export function schemaStamp(schema: SchemaName): string {
+  return crcOf(readFileSync(new URL(`${schema}.schema.json`, SCHEMA_DIR), 'utf8'));
+}
+
 export async function validatedYaml<T>(cacheDir: string | undefined, file: string, text: string, schema: SchemaName, warn: (m: string) => void = (m) => process.stderr.write(m)): Promise<ParsedJson<T>> {
   let path: string | undefined;
   let schemaText = '';

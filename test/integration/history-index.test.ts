@@ -189,6 +189,17 @@ describe('history index', () => {
     expect(promoted.stderr).toMatch(/modelgit-history: extended/);
     expect(JSON.parse(promoted.stdout).history[0].action).toBe('promote');
     expect(promoted.stdout).toBe(ok(await runCliWithEnv(dir, off, ...show)).stdout);
+    // The commits' log entries and the stage assignments it remembered, damaged: warnings, same answer.
+    const again = ok(await runCli(dir, ...show));
+    expect(again.stdout).toBe(promoted.stdout);
+    for (const memo of ['commits', 'stages']) {
+      const file = join(cacheDir(dir), memo);
+      const text = readFileSync(file, 'utf8');
+      writeFileSync(file, text.replace(/"promote/, '"demote').replace(/staging/, 'stagin9'));
+      const damaged = ok(await runCli(dir, ...show));
+      expect(damaged.stderr, memo).toMatch(new RegExp(`${memo} is damaged; asking git again`));
+      expect(damaged.stdout, memo).toBe(promoted.stdout);
+    }
   });
 });
 

@@ -97,16 +97,30 @@ describe('show', () => {
     r.write('models/b/half.json', '{ "model_id": "half", ');
     r.write('models/c/half.json', meta('c', 'half'));
     r.write('models/mscn/wrongid.json', meta('mscn', 'other'));
+    // Ids that begin with an algorithm's name, which show looks for in that algorithm's cached
+    // summaries first: a duplicate that loses to an earlier directory, a broken file, a normal one.
+    r.write('models/a/a_dup.json', meta('a', 'a_dup'));
+    r.write('models/a-b/a_dup.json', meta('a-b', 'a_dup', { notes: 'the first in tree order' }));
+    r.write('models/b/b_half.json', '{ "model_id": "b_half", ');
+    r.write('models/c/b_half.json', meta('c', 'b_half'));
+    r.write('models/mscn/mscn_1.json', meta('mscn', 'mscn_1', { notes: 'plain' }));
     git(r.dir, 'add', '-A');
     git(r.dir, 'commit', '-qm', 'fixtures');
     const reg = await r.open();
     const snap = await readSnapshotUncached(reg.git, reg.config, 'HEAD');
-    for (const id of ['dup', 'half', 'wrongid', 'other', 'nope']) {
-      const want = snap.byId.get(id);
-      const got = await show(reg, id).catch((e: Error) => e);
-      if (want) expect(got, id).toMatchObject({ path: want.path, metadata: want.metadata });
-      else expect((got as Error).message, id).toMatch(/no model .* in the registry/);
-    }
+    const ids = ['dup', 'half', 'wrongid', 'other', 'nope', 'a_dup', 'b_half', 'mscn_1', 'mscn_2', 'c_x'];
+    const check = async () => {
+      for (const id of ids) {
+        const want = snap.byId.get(id);
+        const got = await show(reg, id).catch((e: Error) => e);
+        if (want) expect(got, id).toMatchObject({ path: want.path, metadata: want.metadata });
+        else expect((got as Error).message, id).toMatch(/no model .* in the registry/);
+      }
+    };
+    await check();
+    // Now with every algorithm's summaries cached (list builds them).
+    expect((await r.run('list')).code).toBe(0);
+    await check();
   });
 });
 
