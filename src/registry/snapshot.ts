@@ -14,8 +14,10 @@ import { execFileSync } from 'node:child_process';
 import { crc32 } from 'node:zlib';
 import {
   applyChanges,
+  CacheWriteError,
   cacheDisabled,
   EntryWriter,
+  type EntrySink,
   MemoryTexts,
   ITEM_ID,
   ITEM_OID,
@@ -158,40 +160,60 @@ export function roundTrips(v: unknown): boolean {
 }
 
 /**
- * Reads the listed blobs and records what parsing each gives. A model's text is kept minified
- * (a third smaller: less to read, hold and checksum on every hit); a problem's text as it is.
+ * Reads the listed blobs and records what parsing each gives, in the order listed. A model's text
+ * is kept minified (a third smaller: less to read, hold and checksum on every hit); a problem's
+ * text as it is.
  */
-async function indexEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>, files: { path: string; oid: string }[]): Promise<IndexEntry[]> {
-  const entries: (IndexEntry | undefined)[] = new Array(files.length);
-  const writer = new EntryWriter();
-  const record = (i: number, text: string) => {
-    const f = files[i]!;
+async function indexEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>, files: { path: string; oid: string }[], sink: EntrySink): Promise<IndexEntry[]> {
+  const entries: IndexEntry[] = [];
+  const record = (text: string) => {
+    const f = files[entries.length]!;
     const { model, problem } = parseModelBlob(f.path, text, config);
     const kept = model && roundTrips(model.metadata) ? JSON.stringify(model.metadata) : text;
-    entries[i] = writer.add(f.path, f.oid, kept, problem);
+    entries.push(sink.add(f.path, f.oid, kept, problem));
   };
+  // A missing object (a shallow or partial clone) reads as an empty text, as in readSnapshotUncached.
   await git.forEachObject(
     files.map((f) => f.oid),
-    (_oid, content, i) => record(i, content.toString('utf8')),
+    (_oid, content, i) => {
+      while (entries.length < i) record('');
+      record(content.toString('utf8'));
+    },
   );
-  // A missing object (a shallow or partial clone) reads as an empty text, as in readSnapshotUncached.
-  for (let i = 0; i < files.length; i++) if (!entries[i]) record(i, '');
-  return entries as IndexEntry[];
+  while (entries.length < files.length) record('');
+  return entries;
 }
 
 function isBlobMode(mode: string): boolean {
   return mode.startsWith('100') || mode === '120000';
 }
 
-/** Every metadata file of a models tree, read from git. */
-async function fullIndex(git: Git, config: Pick<RegistryConfig, 'models_dir'>, tree: string): Promise<IndexEntry[]> {
+/**
+ * Every metadata file of a models tree, read from git and written to the cache's .full file as it
+ * is read (the entries read their texts back from there); in memory when the cache can't be written.
+ */
+async function fullIndex(git: Git, config: Pick<RegistryConfig, 'models_dir'>, tree: string, cache: SnapshotCache): Promise<IndexEntry[]> {
   const prefix = `${config.models_dir}/`;
   // `tree` is a hex id from git itself, so it needs no option guard; --full-tree keeps the
   // listing independent of the directory the command runs in.
   const files = parseLsTree(await git.text(['ls-tree', '-r', '-z', '--full-tree', tree]))
     .map((e) => ({ ...e, path: prefix + e.path }))
     .filter((e) => e.type === 'blob' && parseModelPath(config, e.path) !== undefined);
-  return indexEntries(git, config, files);
+  const writer = cache.fullWriter(tree);
+  if (writer) {
+    try {
+      const entries = await indexEntries(git, config, files, writer);
+      if (cache.finishFull(writer, tree)) return entries;
+    } catch (e) {
+      if (!(e instanceof CacheWriteError)) {
+        writer.abandon();
+        throw e;
+      }
+      cache.writeFailed(writer);
+    }
+  }
+  // No cache file to read the texts back from: they stay in memory.
+  return indexEntries(git, config, files, new EntryWriter());
 }
 
 interface TreeDiff {
@@ -258,7 +280,7 @@ async function loadEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>,
       const diff = await diffTrees(git, config, ref.tree, tree);
       if (diff.changed.length + diff.removed.length <= Math.max(64, ref.entries.length * INCREMENTAL_SHARE)) {
         hitFiles = ref.files;
-        const changes = await indexEntries(git, config, diff.changed);
+        const changes = await indexEntries(git, config, diff.changed, new EntryWriter());
         entries = applyChanges(ref.entries, changes, diff.removed);
         const base = ref.base ?? ref.tree;
         const delta = ref.base ? mergeChanges(ref, changes, diff.removed) : { changes, removed: diff.removed };
@@ -270,8 +292,7 @@ async function loadEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>,
     }
     if (!entries) {
       trace(`rebuild ${tree}`);
-      entries = await fullIndex(git, config, tree);
-      cache.saveFull(tree, entries);
+      entries = await fullIndex(git, config, tree, cache);
     }
   }
   headUpkeep(git, cache, cacheDir, where, entries.length);

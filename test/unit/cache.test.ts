@@ -57,20 +57,22 @@ describe('SnapshotCache files', () => {
     expect(warnings[0]).toMatch(/another models_dir/);
   });
 
-  it('notices a changed byte anywhere: in the index at load, in a text when it is used', () => {
+  it('notices a changed byte anywhere: in the index or header at load, in a text when it is used', () => {
     const cache = new SnapshotCache(dir, 'models', () => {});
+    const texts = '{"model_id":"a"}{"model_id":"b"}';
     cache.saveFull(tree, [writer.add('models/x/a.json', oid, '{"model_id":"a"}'), writer.add('models/x/b.json', oid, '{"model_id":"b"}')]);
     const file = join(dir, `${tree}.full`);
     const good = readFileSync(file);
-    const headerEnd = good.indexOf(10, good.indexOf(10) + 1) + 1;
-    const textsAt = good.length - '{"model_id":"a"}{"model_id":"b"}'.length;
-    for (let i = headerEnd; i < good.length; i++) {
+    // The texts follow the magic line; paths, records, header and trailer follow them.
+    const textsAt = good.indexOf(10) + 1;
+    expect(good.toString('utf8', textsAt, textsAt + texts.length)).toBe(texts);
+    for (let i = 0; i < good.length; i++) {
       const bad = Buffer.from(good);
       bad[i] ^= 0x01;
       writeFileSync(file, bad);
       const loaded = new SnapshotCache(dir, 'models', () => {}).load(tree);
-      if (i < textsAt) expect(loaded, `byte ${i}`).toBeUndefined();
-      else expect(loaded!.entries.every(textIntact), `byte ${i}`).toBe(false);
+      if (i >= textsAt && i < textsAt + texts.length) expect(loaded!.entries.every(textIntact), `byte ${i}`).toBe(false);
+      else expect(loaded, `byte ${i}`).toBeUndefined();
     }
   });
 });
