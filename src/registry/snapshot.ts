@@ -2,13 +2,13 @@
 // bulk through `git ls-tree` + one `git cat-file --batch`, or from the snapshot cache (cache.ts)
 // keyed by the models tree id. Files that don't parse are reported as problems rather than
 // thrown, so one bad file bypassing the hook can't take every read down.
-import type { ErrorLocation } from '../errors.js';
+import { GitError, type ErrorLocation } from '../errors.js';
 import { parseModelPath } from '../domain/config.js';
 import { algorithmOf, KNOWN_ALGORITHM } from '../domain/metadata.js';
 import { modelsOf } from '../domain/selection.js';
 import { SUMMARY, summarize, type ModelSummary } from '../domain/summary.js';
 import type { Model, ModelMetadata, RegistryConfig } from '../domain/types.js';
-import { parseLsTree, type Git, type TreeEntry } from '../git/git.js';
+import type { Git, TreeEntry } from '../git/git.js';
 import { COMMIT_GRAPH_MIN_MODELS, maintainCommitGraph } from '../git/commit-graph.js';
 import { execFileSync } from 'node:child_process';
 import { crc32 } from 'node:zlib';
@@ -164,24 +164,63 @@ export function roundTrips(v: unknown): boolean {
  * is kept minified (a third smaller: less to read, hold and checksum on every hit); a problem's
  * text as it is.
  */
-async function indexEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>, files: { path: string; oid: string }[], sink: EntrySink): Promise<IndexEntry[]> {
+async function indexEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>, files: MetadataFiles, sink: EntrySink): Promise<IndexEntry[]> {
   const entries: IndexEntry[] = [];
   const record = (text: string) => {
-    const f = files[entries.length]!;
-    const { model, problem } = parseModelBlob(f.path, text, config);
+    const i = entries.length;
+    const path = files.paths[i]!;
+    const { model, problem } = parseModelBlob(path, text, config);
     const kept = model && roundTrips(model.metadata) ? JSON.stringify(model.metadata) : text;
-    entries.push(sink.add(f.path, f.oid, kept, problem));
+    entries.push(sink.add(path, files.oids[i]!, kept, problem));
   };
   // A missing object (a shallow or partial clone) reads as an empty text, as in readSnapshotUncached.
-  await git.forEachObject(
-    files.map((f) => f.oid),
-    (_oid, content, i) => {
-      while (entries.length < i) record('');
-      record(content.toString('utf8'));
-    },
-  );
-  while (entries.length < files.length) record('');
+  await git.forEachObject(files.oids, (_oid, content, i) => {
+    while (entries.length < i) record('');
+    record(content.toString('utf8'));
+  });
+  while (entries.length < files.paths.length) record('');
   return entries;
+}
+
+/** Metadata files to index: paths and their blob ids, side by side. */
+interface MetadataFiles {
+  paths: string[];
+  oids: string[];
+}
+
+/**
+ * The metadata files in the output of `git ls-tree -r -z` of the models tree (paths relative to
+ * it). Each path becomes a string of its own: slices of the listing would keep all 10 MB of it
+ * (at 100,000 models) alive as long as the index that holds the paths.
+ */
+export function metadataFilesOfListing(listing: Buffer, config: Pick<RegistryConfig, 'models_dir'>): MetadataFiles {
+  const prefix = Buffer.from(`${config.models_dir}/`);
+  let scratch = Buffer.alloc(prefix.length + 256);
+  prefix.copy(scratch);
+  const files: MetadataFiles = { paths: [], oids: [] };
+  for (let at = 0; at < listing.length; ) {
+    let end = listing.indexOf(0, at);
+    if (end < 0) end = listing.length;
+    // <mode> SP <type> SP <object> TAB <path>
+    const sp1 = listing.indexOf(32, at);
+    const sp2 = listing.indexOf(32, sp1 + 1);
+    const tab = listing.indexOf(9, sp2 + 1);
+    if (sp1 >= 0 && sp2 > sp1 && tab > sp2 && tab < end && listing.toString('latin1', sp1 + 1, sp2) === 'blob') {
+      const length = prefix.length + end - tab - 1;
+      if (length > scratch.length) {
+        scratch = Buffer.alloc(length * 2);
+        prefix.copy(scratch);
+      }
+      listing.copy(scratch, prefix.length, tab + 1, end);
+      const path = scratch.toString('utf8', 0, length);
+      if (parseModelPath(config, path) !== undefined) {
+        files.paths.push(path);
+        files.oids.push(listing.toString('latin1', sp2 + 1, tab));
+      }
+    }
+    at = end + 1;
+  }
+  return files;
 }
 
 function isBlobMode(mode: string): boolean {
@@ -193,12 +232,11 @@ function isBlobMode(mode: string): boolean {
  * is read (the entries read their texts back from there); in memory when the cache can't be written.
  */
 async function fullIndex(git: Git, config: Pick<RegistryConfig, 'models_dir'>, tree: string, cache: SnapshotCache): Promise<IndexEntry[]> {
-  const prefix = `${config.models_dir}/`;
   // `tree` is a hex id from git itself, so it needs no option guard; --full-tree keeps the
   // listing independent of the directory the command runs in.
-  const files = parseLsTree(await git.text(['ls-tree', '-r', '-z', '--full-tree', tree]))
-    .map((e) => ({ ...e, path: prefix + e.path }))
-    .filter((e) => e.type === 'blob' && parseModelPath(config, e.path) !== undefined);
+  const listing = await git.run(['ls-tree', '-r', '-z', '--full-tree', tree]);
+  if (listing.code !== 0) throw new GitError(`git ls-tree failed: ${listing.stderr.trim() || `exit ${listing.code}`}`);
+  const files = metadataFilesOfListing(listing.stdout, config);
   const writer = cache.fullWriter(tree);
   if (writer) {
     try {
@@ -280,7 +318,7 @@ async function loadEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>,
       const diff = await diffTrees(git, config, ref.tree, tree);
       if (diff.changed.length + diff.removed.length <= Math.max(64, ref.entries.length * INCREMENTAL_SHARE)) {
         hitFiles = ref.files;
-        const changes = await indexEntries(git, config, diff.changed, new EntryWriter());
+        const changes = await indexEntries(git, config, { paths: diff.changed.map((c) => c.path), oids: diff.changed.map((c) => c.oid) }, new EntryWriter());
         entries = applyChanges(ref.entries, changes, diff.removed);
         const base = ref.base ?? ref.tree;
         const delta = ref.base ? mergeChanges(ref, changes, diff.removed) : { changes, removed: diff.removed };

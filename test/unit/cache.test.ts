@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyChanges, comparePaths, EntryWriter, oidOf, SnapshotCache, textIntact, textOf, type IndexEntry } from '../../src/registry/cache.js';
 import { requestedCommand } from '../../src/cli/commands/index.js';
+import { metadataFilesOfListing } from '../../src/registry/snapshot.js';
 
 const entry = (path: string, text = `{"p":"${path}"}`): IndexEntry => new EntryWriter().add(path, 'a'.repeat(40), text);
 const paths = (es: IndexEntry[]) => es.map((e) => e.path);
@@ -87,5 +88,28 @@ describe('requestedCommand', () => {
     [[], {}],
   ])('%j → %j', (argv, want) => {
     expect(requestedCommand(argv)).toEqual(want);
+  });
+});
+
+describe('metadataFilesOfListing', () => {
+  it('keeps the metadata blobs of an ls-tree -r -z listing, with full paths of their own', () => {
+    const long = `${'x'.repeat(300)}.json`;
+    const records = [
+      `100644 blob ${'1'.repeat(40)}\tmscn/a.json`,
+      `160000 commit ${'2'.repeat(40)}\tmscn/sub.json`, // a submodule is no metadata file
+      `100644 blob ${'3'.repeat(40)}\tmscn/deeper/b.json`, // nor is a file below an algorithm directory
+      `100644 blob ${'4'.repeat(40)}\tREADME.md`,
+      `100755 blob ${'5'.repeat(40)}\tétoile/ü b.json`,
+      `100644 blob ${'6'.repeat(40)}\tlero/${long}`,
+      `120000 blob ${'7'.repeat(40)}\tlero/link.json`,
+    ];
+    const files = metadataFilesOfListing(Buffer.from(records.join('\0') + '\0'), { models_dir: 'reg/models' });
+    expect(files).toEqual({
+      paths: ['reg/models/mscn/a.json', 'reg/models/étoile/ü b.json', `reg/models/lero/${long}`, 'reg/models/lero/link.json'],
+      oids: ['1'.repeat(40), '5'.repeat(40), '6'.repeat(40), '7'.repeat(40)],
+    });
+    // The same without the final NUL, and nothing from an empty listing.
+    expect(metadataFilesOfListing(Buffer.from(records.join('\0')), { models_dir: 'reg/models' })).toEqual(files);
+    expect(metadataFilesOfListing(Buffer.alloc(0), { models_dir: 'models' })).toEqual({ paths: [], oids: [] });
   });
 });
