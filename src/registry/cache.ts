@@ -186,7 +186,7 @@ export function sectionText(s: Section, item: SectionItem): Buffer | undefined {
 }
 
 /** The key of a section: a hash of what it is made from (the algorithm's files and their blob ids). */
-export function sectionKey(modelsDir: string, algorithm: string, files: { id: string; oid: string }[]): string {
+export function sectionKey(modelsDir: string, algorithm: string, files: Iterable<{ id: string; oid: string }>): string {
   const h = createHash('sha1');
   h.update(`${SUMMARY_FORMAT}\0${modelsDir}\0${algorithm}\0`);
   for (const f of files) h.update(`${f.id}\0${f.oid}\n`);
@@ -593,19 +593,24 @@ export class SnapshotCache {
     }
   }
 
-  private atomicWrite(file: string, parts: Buffer[]): void {
-    if (!this.writable) return;
+  /** Writes `file` whole or not at all; with `keepOpen`, the written file's descriptor (open for reading). */
+  private atomicWrite(file: string, parts: Buffer[], keepOpen = false): number | undefined {
+    if (!this.writable) return undefined;
     const tmp = tempName(file);
     try {
       mkdirSync(this.dir, { recursive: true });
-      const fd = openSync(tmp, 'w');
+      const fd = openSync(tmp, keepOpen ? 'w+' : 'w');
       try {
         // writev in batches: no copy of the texts into one big buffer.
         for (let i = 0; i < parts.length; i += 1024) writevSync(fd, parts.slice(i, i + 1024));
-      } finally {
+        renameSync(tmp, file);
+      } catch (e) {
         closeSync(fd);
+        throw e;
       }
-      renameSync(tmp, file);
+      if (keepOpen) return fd;
+      closeSync(fd);
+      return undefined;
     } catch {
       // A read-only or full disk only costs speed; the answer never depended on the cache.
       this.writable = false;
@@ -688,16 +693,24 @@ export class SnapshotCache {
     }
   }
 
-  /** Writes a section: its items (offsets relative to the texts) and the texts, in item order. */
-  saveSection(algorithm: string, key: string, items: SectionItem[], texts: Buffer[]): void {
-    if (!this.writable) return;
+  /**
+   * Writes a section: its items (offsets relative to the texts) and the texts, in item order.
+   * Returns it with its texts read from the file (the items as given: a stored summary round-trips
+   * through JSON), or undefined when the cache can't be written.
+   */
+  saveSection(algorithm: string, key: string, items: SectionItem[], texts: Buffer[]): Section | undefined {
+    if (!this.writable) return undefined;
     const index = Buffer.from(JSON.stringify(items));
     let bytes = 0;
     for (const t of texts) bytes += t.length;
     const h: SectionHeader = { format: SUMMARY_FORMAT, key, algorithm, models_dir: this.modelsDir, count: items.length, index_bytes: index.length, texts_bytes: bytes, crc: crc32(index) >>> 0 };
     const file = this.sectionFile(algorithm, key);
-    this.atomicWrite(file, [Buffer.from(`${SECTION_MAGIC}\n${JSON.stringify(h)}\n`), index, ...texts]);
+    const head = Buffer.from(`${SECTION_MAGIC}\n${JSON.stringify(h)}\n`);
+    const fd = this.atomicWrite(file, [head, index, ...texts], true);
+    if (fd === undefined) return undefined;
     this.pruneSections(algorithm, file);
+    const textsAt = head.length + index.length;
+    return { algorithm, key, items, texts: new FileTexts(fd, textsAt + bytes), textsAt, file };
   }
 
   /** The cache files holding the index of `tree` (a .full, or a .delta and its base). */

@@ -597,16 +597,16 @@ async function readModelsCached(
     const ref = refTree && refTree !== where.tree ? cache.loadManifest(refTree) : undefined;
     const loaded = await loadEntries(git, config, where, cacheDir, cache);
     ctx.files = loaded.files;
-    const made = manifest ?? makeManifest(loaded, config);
+    const byAlgorithm = entriesByAlgorithm(loaded.entries, config.models_dir);
+    const made = manifest ?? makeManifest(loaded, byAlgorithm, config);
     if (!manifest) cache.saveManifest(made);
     manifest = made;
-    const byAlgorithm = entriesByAlgorithm(loaded.entries, config.models_dir);
     sections = wanted(made).map(([name, key], i) => {
       if (sections[i]) return sections[i];
       const refKey = ref?.algorithms.find(([n]) => n === name)?.[1];
       const before = refKey && refKey !== key ? cache.loadSection(name, refKey) : undefined;
       trace(`summary-build ${name}${before ? ' (incremental)' : ''}`);
-      return buildSection(name, key, byAlgorithm.get(name) ?? [], before, ctx);
+      return buildSection(name, key, (byAlgorithm.get(name) ?? []).map((at) => loaded.entries[at]!), before, ctx);
     });
   }
   const excluded = new Set(manifest.excluded);
@@ -623,14 +623,14 @@ async function readModelsCached(
 }
 
 /** The manifest of a tree's index: buildSnapshot's problems and exclusions, and each algorithm's section key. */
-function makeManifest(loaded: LoadedEntries, config: Pick<RegistryConfig, 'models_dir'>): Manifest {
+function makeManifest(loaded: LoadedEntries, byAlgorithm: Map<string, number[]>, config: Pick<RegistryConfig, 'models_dir'>): Manifest {
   const { entries, tree } = loaded;
   const sorted = sortOut(entries);
   const excluded = new Set(sorted.excluded);
   const algorithms: Manifest['algorithms'] = [];
-  for (const [name, list] of entriesByAlgorithm(entries, config.models_dir)) {
-    const key = sectionKey(config.models_dir, name, list.map(({ e }) => ({ id: idOfPath(e.path), oid: oidOf(e) })));
-    algorithms.push([name, key, list.filter(({ i }) => !excluded.has(i)).length]);
+  for (const [name, list] of byAlgorithm) {
+    const key = sectionKey(config.models_dir, name, filesOf(entries, list));
+    algorithms.push([name, key, list.filter((at) => !excluded.has(at)).length]);
   }
   return {
     format: 1,
@@ -644,27 +644,35 @@ function makeManifest(loaded: LoadedEntries, config: Pick<RegistryConfig, 'model
   };
 }
 
-/** The entries that parsed, by algorithm directory, in path order (so the algorithms are too). */
-function entriesByAlgorithm(entries: IndexEntry[], modelsDir: string): Map<string, { e: IndexEntry; i: number }[]> {
+/** Where the entries that parsed are, by algorithm directory, in path order (so the algorithms are too). */
+function entriesByAlgorithm(entries: IndexEntry[], modelsDir: string): Map<string, number[]> {
   const dirLength = modelsDir.length + 1;
-  const out = new Map<string, { e: IndexEntry; i: number }[]>();
+  const out = new Map<string, number[]>();
   entries.forEach((e, i) => {
     if (e.problem) return;
     const name = e.path.slice(dirLength, e.path.lastIndexOf('/'));
     let list = out.get(name);
     if (!list) out.set(name, (list = []));
-    list.push({ e, i });
+    list.push(i);
   });
   return out;
 }
 
+/** The id and blob id of each listed entry, made one at a time as they are hashed. */
+function* filesOf(entries: IndexEntry[], list: number[]): Generator<{ id: string; oid: string }> {
+  for (const at of list) {
+    const e = entries[at]!;
+    yield { id: idOfPath(e.path), oid: oidOf(e) };
+  }
+}
+
 /** A section's items and texts; a model whose blob the previous section had keeps its summary and text. */
-function buildSection(algorithm: string, key: string, list: { e: IndexEntry }[], before: Section | undefined, ctx: LazyContext): Section {
+function buildSection(algorithm: string, key: string, list: IndexEntry[], before: Section | undefined, ctx: LazyContext): Section {
   const old = new Map<string, SectionItem>();
   for (const item of before?.items ?? []) old.set(item[ITEM_ID], item);
   const texts: Buffer[] = [];
   let off = 0;
-  const items = list.map(({ e }): SectionItem => {
+  const items = list.map((e): SectionItem => {
     const id = idOfPath(e.path);
     const oid = oidOf(e);
     const prev = old.get(id);
@@ -694,10 +702,9 @@ function buildSection(algorithm: string, key: string, list: { e: IndexEntry }[],
     off += text.length;
     return item;
   });
-  // Written from the texts where they lie (no copy of them all), then read back like any hit;
-  // only a cache that can't be written keeps them in memory.
-  ctx.cache.saveSection(algorithm, key, items, texts);
-  return ctx.cache.loadSection(algorithm, key) ?? { algorithm, key, items, texts: new MemoryTexts(Buffer.concat(texts, off)), textsAt: 0, file: '' };
+  // Written from the texts where they lie (no copy of them all), then read from that file like a
+  // hit's; only a cache that can't be written keeps them in memory.
+  return ctx.cache.saveSection(algorithm, key, items, texts) ?? { algorithm, key, items, texts: new MemoryTexts(Buffer.concat(texts, off)), textsAt: 0, file: '' };
 }
 
 function gitText(oid: string, ctx: LazyContext): string {
