@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -75,6 +75,27 @@ describe('SnapshotCache files', () => {
       if (i >= textsAt && i < textsAt + texts.length) expect(loaded!.entries.every(textIntact), `byte ${i}`).toBe(false);
       else expect(loaded, `byte ${i}`).toBeUndefined();
     }
+  });
+});
+
+describe('IndexFileWriter', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'modelgit-cache-writer-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('streams texts of every size (past its 1 MB buffer too), readable before and after the file is in place', () => {
+    const cache = new SnapshotCache(dir, 'models');
+    const tree = 'd'.repeat(40);
+    const writer = cache.fullWriter(tree)!;
+    const sizes = [10, (1 << 20) - 5, 3 << 20, 7, 600 << 10, 600 << 10, 0, 1 << 20];
+    const texts = sizes.map((n, i) => String.fromCharCode(97 + i).repeat(n).replace(/^a/, 'é'));
+    const problem = { file: 'models/x/e.json', line: 1, column: 1, pointer: '', rule: 'json-syntax', message: 'not valid JSON' };
+    const entries = texts.map((t, i) => writer.add(`models/x/${String.fromCharCode(97 + i)}.json`, `${i}`.repeat(40), t, i === 4 ? problem : undefined));
+    expect(entries.map(textOf)).toEqual(texts); // before finish: flushed as needed, read back
+    expect(cache.finishFull(writer, tree)).toBe(true);
+    expect(entries.map(textOf)).toEqual(texts);
+    const back = new SnapshotCache(dir, 'models').load(tree)!.entries;
+    expect(back.map((e) => [e.path, oidOf(e), e.problem, textOf(e), textIntact(e)])).toEqual(entries.map((e, i) => [e.path, `${i}`.repeat(40), i === 4 ? problem : undefined, texts[i], true]));
+    expect(readdirSync(dir)).toEqual([`${tree}.full`]);
   });
 });
 
