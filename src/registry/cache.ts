@@ -110,7 +110,7 @@ export interface CachedIndex {
   files?: string[];
 }
 
-/** The header of a .full or .delta file (in its trailer); the body is magic line, texts, paths, records. */
+/** The header of a .full or .delta file: after its magic line, texts, paths and records; before its trailer. */
 interface Header {
   format: number;
   kind: 'full' | 'delta';
@@ -256,13 +256,13 @@ export class EntryWriter implements EntrySink {
 }
 
 /** The end of a .full/.delta file: says where its header starts and guards it with a crc32. */
-export function indexTrailer(header: Buffer): Buffer {
+function indexTrailer(header: Buffer): Buffer {
   const hex = (n: number) => n.toString(16).padStart(8, '0');
   return Buffer.from(`\n${hex(header.length)} ${hex(crc32(header) >>> 0)}\n`, 'latin1');
 }
 
 /** The header length and crc32 an index trailer holds, or undefined when it isn't one. */
-export function parseIndexTrailer(bytes: Buffer): { length: number; crc: number } | undefined {
+function parseIndexTrailer(bytes: Buffer): { length: number; crc: number } | undefined {
   const m = /^\n([0-9a-f]{8}) ([0-9a-f]{8})\n$/.exec(bytes.toString('latin1'));
   return m ? { length: Number.parseInt(m[1]!, 16), crc: Number.parseInt(m[2]!, 16) } : undefined;
 }
@@ -296,10 +296,6 @@ export class IndexFileWriter implements EntrySink, TextSource {
     private readonly head: Pick<Header, 'kind' | 'tree' | 'models_dir' | 'base' | 'removed'>,
   ) {
     this.out(MAGIC_LINE);
-  }
-
-  get count(): number {
-    return this.paths.length;
   }
 
   /** A text read from git; its crc32 is taken here. */
@@ -338,6 +334,11 @@ export class IndexFileWriter implements EntrySink, TextSource {
     this.written = new FileTexts(this.fd, this.fileBytes);
   }
 
+  /** Done with the file (its entries can't be read any more). */
+  close(): void {
+    closeSync(this.fd);
+  }
+
   /** Drops the unfinished file. */
   abandon(): void {
     try {
@@ -372,6 +373,8 @@ export class IndexFileWriter implements EntrySink, TextSource {
       this.slabs.push(Buffer.alloc(RECORD * RECORDS_PER_SLAB));
       this.slabUsed = 0;
     }
+    // Offsets and lengths are 32-bit.
+    if (off - MAGIC_LINE.length + len > 0xffffffff) throw new CacheWriteError('texts past 4 GiB');
     const slab = this.slabs[this.slabs.length - 1]!;
     const r = this.slabUsed;
     oids.copy(slab, r, oidAt, oidAt + 20);
@@ -562,6 +565,7 @@ export class SnapshotCache {
     try {
       for (const e of entries) writer.copy(e);
       writer.finish();
+      writer.close();
       return true;
     } catch (e) {
       writer.abandon();
