@@ -7,22 +7,29 @@
 //
 // Files (all written to a temporary name and renamed, so a concurrent reader sees a whole file):
 //   <tree>.full   every metadata file of that tree: path, blob id, parse outcome, and its text
+//                 (texts first, then paths, records and the header, so it is written as the blobs
+//                 are read: see IndexFileWriter)
 //   <tree>.delta  the changes from a .full base to that tree (small; written after each commit)
 //   HEAD          the tree the last read of HEAD used: the starting point for the next diff
 //   <tree>.sum    that tree's summary manifest: the problems a snapshot reports, and per algorithm
 //                 the key of its summary section (list/best/cleanup read these two files only)
 //   <algo>.<key>.alg  one algorithm's summary section: per model its id, blob id, summary
 //                 (summary.ts) and text, keyed by a hash of the algorithm's files and blob ids
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writevSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { ErrorLocation } from '../errors.js';
 import type { ModelSummary, SummaryResult } from '../domain/summary.js';
 import { cryptoLib } from '../lazy.js';
 
-export const CACHE_FORMAT = 2;
+export const CACHE_FORMAT = 3;
 const MAGIC = 'modelgit-snapshot-cache';
+const MAGIC_LINE = Buffer.from(`${MAGIC}\n`);
 const RECORD = 32; // per file: blob id (20 bytes), text offset, text length, text crc32 (u32 LE each)
+// A .full/.delta file ends with its header (JSON) and this trailer: "\n", the header's length and
+// crc32 (8 hex digits each, a space between) and "\n". The header comes last because the texts
+// are written as they are read, before the paths, records and counts are known.
+const TRAILER = 19;
 
 /** Where texts are: in memory, or in a cache file read a chunk at a time when first needed. */
 export interface TextSource {
@@ -56,16 +63,22 @@ class FileTexts implements TextSource {
     }
     return this.read(off, len);
   }
-  private read(at: number, len: number): Buffer {
-    const buf = Buffer.allocUnsafe(len);
-    let done = 0;
-    while (done < len) {
-      const n = readSync(this.fd, buf, done, len - done, at + done);
-      if (n === 0) throw new CorruptCacheError('file shorter than its header says');
-      done += n;
-    }
-    return buf;
+  /** Bytes read now and not kept (an index or header: read once, held by its reader). */
+  read(at: number, len: number): Buffer {
+    if (at + len > this.size) throw new CorruptCacheError('file shorter than its header says');
+    return readAt(this.fd, at, len);
   }
+}
+
+function readAt(fd: number, at: number, len: number): Buffer {
+  const buf = Buffer.allocUnsafe(len);
+  let done = 0;
+  while (done < len) {
+    const n = readSync(fd, buf, done, len - done, at + done);
+    if (n === 0) throw new CorruptCacheError('file shorter than its header says');
+    done += n;
+  }
+  return buf;
 }
 
 /**
@@ -97,6 +110,7 @@ export interface CachedIndex {
   files?: string[];
 }
 
+/** The header of a .full or .delta file: after its magic line, texts, paths and records; before its trailer. */
 interface Header {
   format: number;
   kind: 'full' | 'delta';
@@ -184,7 +198,7 @@ export function sectionText(s: Section, item: SectionItem): Buffer | undefined {
 }
 
 /** The key of a section: a hash of what it is made from (the algorithm's files and their blob ids). */
-export function sectionKey(modelsDir: string, algorithm: string, files: { id: string; oid: string }[]): string {
+export function sectionKey(modelsDir: string, algorithm: string, files: Iterable<{ id: string; oid: string }>): string {
   const h = cryptoLib().createHash('sha1');
   h.update(`${SUMMARY_FORMAT}\0${modelsDir}\0${algorithm}\0`);
   for (const f of files) h.update(`${f.id}\0${f.oid}\n`);
@@ -225,8 +239,13 @@ function readHeader<T>(texts: TextSource, size: number, magic: string, notIt: st
   }
 }
 
+/** Where the entries of texts read from git go: memory (EntryWriter) or a cache file (IndexFileWriter). */
+export interface EntrySink {
+  add(path: string, oid: string, text: string, problem?: ErrorLocation): IndexEntry;
+}
+
 /** Entries built in this process: blob id and text copied into shared slabs, not one buffer each. */
-export class EntryWriter {
+export class EntryWriter implements EntrySink {
   private slab = Buffer.allocUnsafe(0);
   private source: TextSource = new MemoryTexts(this.slab);
   private used = 0;
@@ -245,6 +264,163 @@ export class EntryWriter {
     const e: IndexEntry = { path, oids: this.slab, oidAt, texts: this.source, off, len, crc: crc32(this.slab.subarray(off, off + len)) >>> 0 };
     if (problem) e.problem = problem;
     return e;
+  }
+}
+
+/** The end of a .full/.delta file: says where its header starts and guards it with a crc32. */
+function indexTrailer(header: Buffer): Buffer {
+  const hex = (n: number) => n.toString(16).padStart(8, '0');
+  return Buffer.from(`\n${hex(header.length)} ${hex(crc32(header) >>> 0)}\n`, 'latin1');
+}
+
+/** The header length and crc32 an index trailer holds, or undefined when it isn't one. */
+function parseIndexTrailer(bytes: Buffer): { length: number; crc: number } | undefined {
+  const m = /^\n([0-9a-f]{8}) ([0-9a-f]{8})\n$/.exec(bytes.toString('latin1'));
+  return m ? { length: Number.parseInt(m[1]!, 16), crc: Number.parseInt(m[2]!, 16) } : undefined;
+}
+
+/** Writing a cache file failed (disk full, read-only): the cache is given up, never the answer. */
+export class CacheWriteError extends Error {}
+
+const RECORDS_PER_SLAB = 4096;
+
+/**
+ * Writes a .full or .delta file as its entries come: each text goes to the file (through a 1 MB
+ * buffer) when it is added, and the entries returned read it back from there, so indexing
+ * 100,000 models never holds all their texts (~90 MB) at once. `finish` appends the paths,
+ * records and header and renames the file into place; the entries stay readable after that.
+ */
+export class IndexFileWriter implements EntrySink, TextSource {
+  private readonly pending = Buffer.allocUnsafe(CHUNK);
+  private pendingBytes = 0;
+  /** bytes already in the file; the pending ones follow them */
+  private fileBytes = 0;
+  private readonly paths: string[] = [];
+  private readonly slabs: Buffer[] = [];
+  private slabUsed = RECORD * RECORDS_PER_SLAB;
+  private readonly problems: Header['problems'] = [];
+  private written?: FileTexts;
+
+  constructor(
+    private readonly fd: number,
+    private readonly tmp: string,
+    readonly file: string,
+    private readonly head: Pick<Header, 'kind' | 'tree' | 'models_dir' | 'base' | 'removed'>,
+  ) {
+    this.out(MAGIC_LINE);
+  }
+
+  /** A text read from git; its crc32 is taken here. */
+  add(path: string, oid: string, text: string, problem?: ErrorLocation): IndexEntry {
+    const len = Buffer.byteLength(text);
+    const { off, bytes } = this.put(len, (into) => into.write(text, 0, len, 'utf8'));
+    return this.entry(path, Buffer.from(oid, 'hex'), 0, off, len, crc32(bytes) >>> 0, problem);
+  }
+
+  /** An entry of another index, with its recorded crc32 (so a damaged text stays detectable). */
+  copy(e: IndexEntry): void {
+    const text = e.texts.bytes(e.off, e.len);
+    const { off } = this.put(e.len, (into) => text.copy(into));
+    this.entry(e.path, e.oids, e.oidAt, off, e.len, e.crc, e.problem);
+  }
+
+  bytes(off: number, len: number): Buffer {
+    if (this.written) return this.written.bytes(off, len);
+    if (off + len > this.fileBytes) this.flush();
+    return readAt(this.fd, off, len);
+  }
+
+  /** Writes the index and header and puts the file in place. */
+  finish(): void {
+    this.flush();
+    const textsBytes = this.fileBytes - MAGIC_LINE.length;
+    const paths = Buffer.from(this.paths.join('\0'), 'utf8');
+    const records = this.slabs.map((slab, i) => (i === this.slabs.length - 1 ? slab.subarray(0, this.slabUsed) : slab));
+    let crc = crc32(paths);
+    for (const r of records) crc = crc32(r, crc);
+    const { kind, tree, models_dir, base, removed } = this.head;
+    const header: Header = { format: CACHE_FORMAT, kind, tree, base, removed, models_dir, count: this.paths.length, problems: this.problems, paths_bytes: paths.length, texts_bytes: textsBytes, crc: crc >>> 0 };
+    const json = Buffer.from(JSON.stringify(header));
+    for (const part of [paths, ...records, json, indexTrailer(json)]) this.out(part);
+    this.io(() => renameSync(this.tmp, this.file));
+    this.written = new FileTexts(this.fd, this.fileBytes);
+  }
+
+  /** Done with the file (its entries can't be read any more). */
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  /** Drops the unfinished file. */
+  abandon(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      /* closed already */
+    }
+    remove(this.tmp);
+  }
+
+  /** Puts the next text in the file, through the write buffer; where it is and its bytes (valid until the next put). */
+  private put(len: number, fill: (into: Buffer) => void): { off: number; bytes: Buffer } {
+    if (len > CHUNK) {
+      // Bigger than the buffer: written around it.
+      this.flush();
+      const bytes = Buffer.allocUnsafe(len);
+      fill(bytes);
+      const off = this.fileBytes;
+      this.out(bytes);
+      return { off, bytes };
+    }
+    if (this.pendingBytes + len > CHUNK) this.flush();
+    const off = this.fileBytes + this.pendingBytes;
+    const bytes = this.pending.subarray(this.pendingBytes, this.pendingBytes + len);
+    fill(bytes);
+    this.pendingBytes += len;
+    return { off, bytes };
+  }
+
+  private entry(path: string, oids: Buffer, oidAt: number, off: number, len: number, crc: number, problem?: ErrorLocation): IndexEntry {
+    if (this.slabUsed === RECORD * RECORDS_PER_SLAB) {
+      this.slabs.push(Buffer.alloc(RECORD * RECORDS_PER_SLAB));
+      this.slabUsed = 0;
+    }
+    // Offsets and lengths are 32-bit.
+    if (off - MAGIC_LINE.length + len > 0xffffffff) throw new CacheWriteError('texts past 4 GiB');
+    const slab = this.slabs[this.slabs.length - 1]!;
+    const r = this.slabUsed;
+    oids.copy(slab, r, oidAt, oidAt + 20);
+    slab.writeUInt32LE(off - MAGIC_LINE.length, r + 20);
+    slab.writeUInt32LE(len, r + 24);
+    slab.writeUInt32LE(crc, r + 28);
+    this.slabUsed += RECORD;
+    if (problem) this.problems.push([this.paths.length, problem]);
+    this.paths.push(path);
+    const e: IndexEntry = { path, oids: slab, oidAt: r, texts: this, off, len, crc };
+    if (problem) e.problem = problem;
+    return e;
+  }
+
+  private flush(): void {
+    if (this.pendingBytes === 0) return;
+    const n = this.pendingBytes;
+    this.pendingBytes = 0;
+    this.out(this.pending.subarray(0, n));
+  }
+
+  private out(bytes: Buffer): void {
+    this.io(() => {
+      for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done, bytes.length - done, this.fileBytes + done);
+    });
+    this.fileBytes += bytes.length;
+  }
+
+  private io(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      throw new CacheWriteError((e as Error).message);
+    }
   }
 }
 
@@ -339,24 +515,23 @@ export class SnapshotCache {
   private decode(fd: number, tree: string, kind: 'full' | 'delta'): CachedIndex {
     const size = fstatSync(fd).size;
     const texts = new FileTexts(fd, size);
-    const { header: h, bodyAt } = readHeader<Header>(texts, size, MAGIC, 'not a snapshot cache file');
+    const { header: h, headerAt } = readIndexHeader(texts, size);
     if (h.format !== CACHE_FORMAT) throw new OtherFormat();
     if (h.kind !== kind || h.tree !== tree) throw new CorruptCacheError('header names another tree');
     if (h.models_dir !== this.modelsDir) throw new CorruptCacheError('written for another models_dir');
-    const pathsAt = bodyAt;
-    const recordsAt = pathsAt + h.paths_bytes;
-    const textsAt = recordsAt + RECORD * h.count;
-    if (size !== textsAt + h.texts_bytes) throw new CorruptCacheError('truncated or padded');
-    const index = texts.bytes(pathsAt, textsAt - pathsAt);
+    const textsAt = MAGIC_LINE.length;
+    const pathsAt = textsAt + h.texts_bytes;
+    if (pathsAt + h.paths_bytes + RECORD * h.count !== headerAt) throw new CorruptCacheError('truncated or padded');
+    const index = texts.read(pathsAt, headerAt - pathsAt);
     if (crc32(index) >>> 0 !== h.crc) throw new CorruptCacheError('checksum mismatch');
     const paths = h.count ? index.toString('utf8', 0, h.paths_bytes).split('\0') : [];
     if (paths.length !== h.count) throw new CorruptCacheError('path count mismatch');
     const entries: IndexEntry[] = new Array(h.count);
     for (let i = 0, r = h.paths_bytes; i < h.count; i++, r += RECORD) {
-      const off = textsAt + index.readUInt32LE(r + 20);
+      const at = index.readUInt32LE(r + 20);
       const len = index.readUInt32LE(r + 24);
-      if (off + len > size) throw new CorruptCacheError('text out of range');
-      entries[i] = { path: paths[i]!, oids: index, oidAt: r, texts, off, len, crc: index.readUInt32LE(r + 28) };
+      if (at + len > h.texts_bytes) throw new CorruptCacheError('text out of range');
+      entries[i] = { path: paths[i]!, oids: index, oidAt: r, texts, off: textsAt + at, len, crc: index.readUInt32LE(r + 28) };
     }
     for (const [i, problem] of h.problems) {
       const e = entries[i];
@@ -366,52 +541,98 @@ export class SnapshotCache {
     return { tree, entries, base: h.base, removed: h.removed };
   }
 
+  /**
+   * A writer of the whole index of `tree`, streamed as its texts are read (see IndexFileWriter),
+   * or undefined when the cache can't be written. End it with `finishFull` or `abandon`.
+   */
+  fullWriter(tree: string): IndexFileWriter | undefined {
+    return this.indexWriter(tree, 'full', {});
+  }
+
+  /** Puts a streamed .full file in place; false (the cache given up) when that fails. */
+  finishFull(writer: IndexFileWriter, tree: string): boolean {
+    try {
+      writer.finish();
+    } catch (e) {
+      if (!(e instanceof CacheWriteError)) throw e;
+      this.writeFailed(writer);
+      return false;
+    }
+    this.prune(tree);
+    return true;
+  }
+
+  /** A write of `writer` failed: drop its file and stop writing (a full or read-only disk only costs speed). */
+  writeFailed(writer: IndexFileWriter): void {
+    writer.abandon();
+    this.writable = false;
+  }
+
   /** Writes the whole index of `tree`. */
   saveFull(tree: string, entries: IndexEntry[]): void {
-    this.save(this.file(tree, 'full'), { kind: 'full', tree }, entries);
-    this.prune(tree);
+    if (this.save(this.indexWriter(tree, 'full', {}), entries)) this.prune(tree);
   }
 
   /** Writes `tree` as changes on the full index `base`. */
   saveDelta(tree: string, base: string, changes: IndexEntry[], removed: string[]): void {
-    this.save(this.file(tree, 'delta'), { kind: 'delta', tree, base, removed }, changes);
+    this.save(this.indexWriter(tree, 'delta', { base, removed }), changes);
   }
 
-  private save(file: string, head: Pick<Header, 'kind' | 'tree' | 'base' | 'removed'>, entries: IndexEntry[]): void {
-    if (!this.writable) return;
-    const pathsBuf = Buffer.from(entries.map((e) => e.path).join('\0'), 'utf8');
-    const records = Buffer.alloc(RECORD * entries.length);
-    const texts: Buffer[] = [];
-    const problems: Header['problems'] = [];
-    let off = 0;
-    entries.forEach((e, i) => {
-      const r = RECORD * i;
-      e.oids.copy(records, r, e.oidAt, e.oidAt + 20);
-      records.writeUInt32LE(off, r + 20);
-      records.writeUInt32LE(e.len, r + 24);
-      records.writeUInt32LE(e.crc, r + 28);
-      texts.push(e.texts.bytes(e.off, e.len));
-      off += e.len;
-      if (e.problem) problems.push([i, e.problem]);
-    });
-    const crc = crc32(records, crc32(pathsBuf)) >>> 0;
-    const header: Header = { format: CACHE_FORMAT, ...head, models_dir: this.modelsDir, count: entries.length, problems, paths_bytes: pathsBuf.length, texts_bytes: off, crc };
-    this.atomicWrite(file, [Buffer.from(`${MAGIC}\n${JSON.stringify(header)}\n`), pathsBuf, records, ...texts]);
+  private save(writer: IndexFileWriter | undefined, entries: IndexEntry[]): boolean {
+    if (!writer) return false;
+    try {
+      for (const e of entries) writer.copy(e);
+      writer.finish();
+      writer.close();
+      return true;
+    } catch (e) {
+      writer.abandon();
+      if (!(e instanceof CacheWriteError)) throw e;
+      this.writable = false;
+      return false;
+    }
   }
 
-  private atomicWrite(file: string, parts: Buffer[]): void {
-    if (!this.writable) return;
-    const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  private indexWriter(tree: string, kind: 'full' | 'delta', extra: Pick<Header, 'base' | 'removed'>): IndexFileWriter | undefined {
+    if (!this.writable) return undefined;
+    const file = this.file(tree, kind);
+    const tmp = tempName(file);
+    let fd: number;
     try {
       mkdirSync(this.dir, { recursive: true });
-      const fd = openSync(tmp, 'w');
+      fd = openSync(tmp, 'w+');
+    } catch {
+      this.writable = false;
+      return undefined;
+    }
+    try {
+      return new IndexFileWriter(fd, tmp, file, { kind, tree, models_dir: this.modelsDir, ...extra });
+    } catch {
+      closeSync(fd);
+      remove(tmp);
+      this.writable = false;
+      return undefined;
+    }
+  }
+
+  /** Writes `file` whole or not at all; with `keepOpen`, the written file's descriptor (open for reading). */
+  private atomicWrite(file: string, parts: Buffer[], keepOpen = false): number | undefined {
+    if (!this.writable) return undefined;
+    const tmp = tempName(file);
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      const fd = openSync(tmp, keepOpen ? 'w+' : 'w');
       try {
         // writev in batches: no copy of the texts into one big buffer.
         for (let i = 0; i < parts.length; i += 1024) writevSync(fd, parts.slice(i, i + 1024));
-      } finally {
+        renameSync(tmp, file);
+      } catch (e) {
         closeSync(fd);
+        throw e;
       }
-      renameSync(tmp, file);
+      if (keepOpen) return fd;
+      closeSync(fd);
+      return undefined;
     } catch {
       // A read-only or full disk only costs speed; the answer never depended on the cache.
       this.writable = false;
@@ -511,10 +732,12 @@ export class SnapshotCache {
 
   /**
    * Writes a section: its items (offsets relative to the texts; whole summaries in, their
-   * `testing` stored apart), the results, and the texts, in item order.
+   * `testing` stored apart), the results, and the texts, in item order. Returns it with its texts
+   * read from the file (the items as given: a stored summary round-trips through JSON), or
+   * undefined when the cache can't be written.
    */
-  saveSection(algorithm: string, key: string, items: SectionItem[], texts: Buffer[]): void {
-    if (!this.writable) return;
+  saveSection(algorithm: string, key: string, items: SectionItem[], texts: Buffer[]): Section | undefined {
+    if (!this.writable) return undefined;
     const results = JSON.stringify(items.map((it) => (it[ITEM_SUMMARY] === 0 ? null : it[ITEM_SUMMARY].testing)));
     const heads = items.map((it): SectionItem => {
       const s = it[ITEM_SUMMARY];
@@ -539,21 +762,20 @@ export class SnapshotCache {
       texts_bytes: bytes,
     };
     const file = this.sectionFile(algorithm, key);
-    this.atomicWrite(file, [Buffer.from(`${SECTION_MAGIC}\n${JSON.stringify(h)}\n`), index, resultsBuf, ...texts]);
+    const head = Buffer.from(`${SECTION_MAGIC}\n${JSON.stringify(h)}\n`);
+    const fd = this.atomicWrite(file, [head, index, resultsBuf, ...texts], true);
+    if (fd === undefined) return undefined;
     this.pruneSections(algorithm, file);
+    const textsAt = head.length + index.length + resultsBuf.length;
+    const inMemory = (): (SummaryResult[] | null)[] => items.map((it) => (it[ITEM_SUMMARY] === 0 ? null : it[ITEM_SUMMARY].testing));
+    return { algorithm, key, items, results: inMemory, texts: new FileTexts(fd, textsAt + bytes), textsAt, file };
   }
 
   /** The cache files holding the index of `tree` (a .full, or a .delta and its base). */
   indexFiles(tree: string): string[] {
     if (existsSync(this.file(tree, 'full'))) return [`${tree}.full`];
-    try {
-      const buf = readFileSync(this.file(tree, 'delta'));
-      const nl1 = buf.indexOf(10);
-      const base = (JSON.parse(buf.toString('utf8', nl1 + 1, buf.indexOf(10, nl1 + 1))) as Header).base;
-      return base ? [`${tree}.delta`, `${base}.full`] : [];
-    } catch {
-      return [];
-    }
+    const base = headerOf(this.file(tree, 'delta'))?.base;
+    return base ? [`${tree}.delta`, `${base}.full`] : [];
   }
 
   /** An algorithm keeps its three most recently used sections (a branch switch finds its own). */
@@ -592,15 +814,7 @@ export class SnapshotCache {
     const deltas = names.filter((n) => n.endsWith('.delta')).map((n) => ({ n, t: stat(n) }));
     deltas.sort((a, b) => b.t - a.t);
     deltas.forEach((d, i) => {
-      let base: string | undefined;
-      try {
-        const buf = readFileSync(join(this.dir, d.n));
-        const nl1 = buf.indexOf(10);
-        const nl2 = buf.indexOf(10, nl1 + 1);
-        base = (JSON.parse(buf.toString('utf8', nl1 + 1, nl2)) as Header).base;
-      } catch {
-        base = undefined;
-      }
+      const base = headerOf(join(this.dir, d.n))?.base;
       if (i >= 64 || !base || !kept.has(base)) remove(join(this.dir, d.n));
       else kept.add(d.n.slice(0, -'.delta'.length));
     });
@@ -608,6 +822,50 @@ export class SnapshotCache {
     for (const n of names) if (n.endsWith('.sum') && !kept.has(n.slice(0, -'.sum'.length))) remove(join(this.dir, n));
     // Temporary files left by a killed writer.
     for (const n of names) if (n.includes('.tmp-') && Date.now() - stat(n) > 60_000) remove(join(this.dir, n));
+  }
+}
+
+function tempName(file: string): string {
+  return `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** The header of a .full/.delta file, found through its trailer and checked against its crc32. */
+function readIndexHeader(texts: FileTexts, size: number): { header: Header; headerAt: number } {
+  if (size < MAGIC_LINE.length || !texts.read(0, MAGIC_LINE.length).equals(MAGIC_LINE)) throw new CorruptCacheError('not a snapshot cache file');
+  const trailer = size >= MAGIC_LINE.length + TRAILER ? parseIndexTrailer(texts.read(size - TRAILER, TRAILER)) : undefined;
+  if (!trailer) throw new CorruptCacheError(olderFormat(texts, size) ?? 'truncated or unreadable trailer');
+  const headerAt = size - TRAILER - trailer.length;
+  if (headerAt < MAGIC_LINE.length) throw new CorruptCacheError('truncated');
+  const raw = texts.read(headerAt, trailer.length);
+  if (crc32(raw) >>> 0 !== trailer.crc) throw new CorruptCacheError('checksum mismatch');
+  try {
+    return { header: JSON.parse(raw.toString('utf8')) as Header, headerAt };
+  } catch {
+    throw new CorruptCacheError('unreadable header');
+  }
+}
+
+/** "format N, expected M" for a file of an older layout (its header right after the magic line). */
+function olderFormat(texts: FileTexts, size: number): string | undefined {
+  const head = texts.read(MAGIC_LINE.length, Math.min(size - MAGIC_LINE.length, 32)).toString('latin1');
+  const m = /^\{"format":(\d+),/.exec(head);
+  return m && Number(m[1]) !== CACHE_FORMAT ? `format ${m[1]}, expected ${CACHE_FORMAT}` : undefined;
+}
+
+/** The header of the .full/.delta file `file`, or undefined when it is missing or damaged. */
+function headerOf(file: string): Header | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    return readIndexHeader(new FileTexts(fd, fstatSync(fd).size), fstatSync(fd).size).header;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -2,20 +2,22 @@
 // bulk through `git ls-tree` + one `git cat-file --batch`, or from the snapshot cache (cache.ts)
 // keyed by the models tree id. Files that don't parse are reported as problems rather than
 // thrown, so one bad file bypassing the hook can't take every read down.
-import type { ErrorLocation } from '../errors.js';
+import { GitError, type ErrorLocation } from '../errors.js';
 import { parseModelPath } from '../domain/config.js';
 import { algorithmOf, KNOWN_ALGORITHM } from '../domain/metadata.js';
 import { modelsOf } from '../domain/selection.js';
 import { SUMMARY, summarize, type ModelSummary, type SummaryResult } from '../domain/summary.js';
 import type { Model, ModelMetadata, RegistryConfig } from '../domain/types.js';
-import { parseLsTree, type Git, type TreeEntry } from '../git/git.js';
+import type { Git, TreeEntry } from '../git/git.js';
 import { COMMIT_GRAPH_MIN_MODELS, maintainCommitGraph } from '../git/commit-graph.js';
 import { execFileSync } from 'node:child_process';
 import { crc32 } from 'node:zlib';
 import {
   applyChanges,
+  CacheWriteError,
   cacheDisabled,
   EntryWriter,
+  type EntrySink,
   MemoryTexts,
   ITEM_ID,
   ITEM_OID,
@@ -181,40 +183,98 @@ export function roundTrips(v: unknown): boolean {
 }
 
 /**
- * Reads the listed blobs and records what parsing each gives. A model's text is kept minified
- * (a third smaller: less to read, hold and checksum on every hit); a problem's text as it is.
+ * Reads the listed blobs and records what parsing each gives, in the order listed. A model's text
+ * is kept minified (a third smaller: less to read, hold and checksum on every hit); a problem's
+ * text as it is.
  */
-async function indexEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>, files: { path: string; oid: string }[]): Promise<IndexEntry[]> {
-  const entries: (IndexEntry | undefined)[] = new Array(files.length);
-  const writer = new EntryWriter();
-  const record = (i: number, text: string) => {
-    const f = files[i]!;
-    const { model, problem } = parseModelBlob(f.path, text, config);
+async function indexEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>, files: MetadataFiles, sink: EntrySink): Promise<IndexEntry[]> {
+  const entries: IndexEntry[] = [];
+  const record = (text: string) => {
+    const i = entries.length;
+    const path = files.paths[i]!;
+    const { model, problem } = parseModelBlob(path, text, config);
     const kept = model && roundTrips(model.metadata) ? JSON.stringify(model.metadata) : text;
-    entries[i] = writer.add(f.path, f.oid, kept, problem);
+    entries.push(sink.add(path, files.oids[i]!, kept, problem));
   };
-  await git.forEachObject(
-    files.map((f) => f.oid),
-    (_oid, content, i) => record(i, content.toString('utf8')),
-  );
   // A missing object (a shallow or partial clone) reads as an empty text, as in readSnapshotUncached.
-  for (let i = 0; i < files.length; i++) if (!entries[i]) record(i, '');
-  return entries as IndexEntry[];
+  await git.forEachObject(files.oids, (_oid, content, i) => {
+    while (entries.length < i) record('');
+    record(content.toString('utf8'));
+  });
+  while (entries.length < files.paths.length) record('');
+  return entries;
+}
+
+/** Metadata files to index: paths and their blob ids, side by side. */
+interface MetadataFiles {
+  paths: string[];
+  oids: string[];
+}
+
+/**
+ * The metadata files in the output of `git ls-tree -r -z` of the models tree (paths relative to
+ * it). Each path becomes a string of its own: slices of the listing would keep all 10 MB of it
+ * (at 100,000 models) alive as long as the index that holds the paths.
+ */
+export function metadataFilesOfListing(listing: Buffer, config: Pick<RegistryConfig, 'models_dir'>): MetadataFiles {
+  const prefix = Buffer.from(`${config.models_dir}/`);
+  let scratch = Buffer.alloc(prefix.length + 256);
+  prefix.copy(scratch);
+  const files: MetadataFiles = { paths: [], oids: [] };
+  for (let at = 0; at < listing.length; ) {
+    let end = listing.indexOf(0, at);
+    if (end < 0) end = listing.length;
+    // <mode> SP <type> SP <object> TAB <path>
+    const sp1 = listing.indexOf(32, at);
+    const sp2 = listing.indexOf(32, sp1 + 1);
+    const tab = listing.indexOf(9, sp2 + 1);
+    if (sp1 >= 0 && sp2 > sp1 && tab > sp2 && tab < end && listing.toString('latin1', sp1 + 1, sp2) === 'blob') {
+      const length = prefix.length + end - tab - 1;
+      if (length > scratch.length) {
+        scratch = Buffer.alloc(length * 2);
+        prefix.copy(scratch);
+      }
+      listing.copy(scratch, prefix.length, tab + 1, end);
+      const path = scratch.toString('utf8', 0, length);
+      if (parseModelPath(config, path) !== undefined) {
+        files.paths.push(path);
+        files.oids.push(listing.toString('latin1', sp2 + 1, tab));
+      }
+    }
+    at = end + 1;
+  }
+  return files;
 }
 
 function isBlobMode(mode: string): boolean {
   return mode.startsWith('100') || mode === '120000';
 }
 
-/** Every metadata file of a models tree, read from git. */
-async function fullIndex(git: Git, config: Pick<RegistryConfig, 'models_dir'>, tree: string): Promise<IndexEntry[]> {
-  const prefix = `${config.models_dir}/`;
+/**
+ * Every metadata file of a models tree, read from git and written to the cache's .full file as it
+ * is read (the entries read their texts back from there); in memory when the cache can't be written.
+ */
+async function fullIndex(git: Git, config: Pick<RegistryConfig, 'models_dir'>, tree: string, cache: SnapshotCache): Promise<IndexEntry[]> {
   // `tree` is a hex id from git itself, so it needs no option guard; --full-tree keeps the
   // listing independent of the directory the command runs in.
-  const files = parseLsTree(await git.text(['ls-tree', '-r', '-z', '--full-tree', tree]))
-    .map((e) => ({ ...e, path: prefix + e.path }))
-    .filter((e) => e.type === 'blob' && parseModelPath(config, e.path) !== undefined);
-  return indexEntries(git, config, files);
+  const listing = await git.run(['ls-tree', '-r', '-z', '--full-tree', tree]);
+  if (listing.code !== 0) throw new GitError(`git ls-tree failed: ${listing.stderr.trim() || `exit ${listing.code}`}`);
+  const files = metadataFilesOfListing(listing.stdout, config);
+  const writer = cache.fullWriter(tree);
+  if (writer) {
+    try {
+      const entries = await indexEntries(git, config, files, writer);
+      if (cache.finishFull(writer, tree)) return entries;
+    } catch (e) {
+      if (!(e instanceof CacheWriteError)) {
+        writer.abandon();
+        throw e;
+      }
+      cache.writeFailed(writer);
+    }
+  }
+  // No cache file to read the texts back from: they stay in memory.
+  return indexEntries(git, config, files, new EntryWriter());
 }
 
 interface TreeDiff {
@@ -281,7 +341,7 @@ async function loadEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>,
       const diff = await diffTrees(git, config, ref.tree, tree);
       if (diff.changed.length + diff.removed.length <= Math.max(64, ref.entries.length * INCREMENTAL_SHARE)) {
         hitFiles = ref.files;
-        const changes = await indexEntries(git, config, diff.changed);
+        const changes = await indexEntries(git, config, { paths: diff.changed.map((c) => c.path), oids: diff.changed.map((c) => c.oid) }, new EntryWriter());
         entries = applyChanges(ref.entries, changes, diff.removed);
         const base = ref.base ?? ref.tree;
         const delta = ref.base ? mergeChanges(ref, changes, diff.removed) : { changes, removed: diff.removed };
@@ -293,8 +353,7 @@ async function loadEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>,
     }
     if (!entries) {
       trace(`rebuild ${tree}`);
-      entries = await fullIndex(git, config, tree);
-      cache.saveFull(tree, entries);
+      entries = await fullIndex(git, config, tree, cache);
     }
   }
   headUpkeep(git, cache, cacheDir, where, entries.length);
@@ -561,16 +620,16 @@ async function readModelsCached(
     const ref = refTree && refTree !== where.tree ? cache.loadManifest(refTree) : undefined;
     const loaded = await loadEntries(git, config, where, cacheDir, cache);
     ctx.files = loaded.files;
-    const made = manifest ?? makeManifest(loaded, config);
+    const byAlgorithm = entriesByAlgorithm(loaded.entries, config.models_dir);
+    const made = manifest ?? makeManifest(loaded, byAlgorithm, config);
     if (!manifest) cache.saveManifest(made);
     manifest = made;
-    const byAlgorithm = entriesByAlgorithm(loaded.entries, config.models_dir);
     sections = wanted(made).map(([name, key], i) => {
       if (sections[i]) return sections[i];
       const refKey = ref?.algorithms.find(([n]) => n === name)?.[1];
       const before = refKey && refKey !== key ? cache.loadSection(name, refKey) : undefined;
       trace(`summary-build ${name}${before ? ' (incremental)' : ''}`);
-      return buildSection(name, key, byAlgorithm.get(name) ?? [], before, ctx);
+      return buildSection(name, key, (byAlgorithm.get(name) ?? []).map((at) => loaded.entries[at]!), before, ctx);
     });
   }
   const excluded = new Set(manifest.excluded);
@@ -615,14 +674,14 @@ export function cachedModelById(git: Git, config: Pick<RegistryConfig, 'models_d
 }
 
 /** The manifest of a tree's index: buildSnapshot's problems and exclusions, and each algorithm's section key. */
-function makeManifest(loaded: LoadedEntries, config: Pick<RegistryConfig, 'models_dir'>): Manifest {
+function makeManifest(loaded: LoadedEntries, byAlgorithm: Map<string, number[]>, config: Pick<RegistryConfig, 'models_dir'>): Manifest {
   const { entries, tree } = loaded;
   const sorted = sortOut(entries);
   const excluded = new Set(sorted.excluded);
   const algorithms: Manifest['algorithms'] = [];
-  for (const [name, list] of entriesByAlgorithm(entries, config.models_dir)) {
-    const key = sectionKey(config.models_dir, name, list.map(({ e }) => ({ id: idOfPath(e.path), oid: oidOf(e) })));
-    algorithms.push([name, key, list.filter(({ i }) => !excluded.has(i)).length]);
+  for (const [name, list] of byAlgorithm) {
+    const key = sectionKey(config.models_dir, name, filesOf(entries, list));
+    algorithms.push([name, key, list.filter((at) => !excluded.has(at)).length]);
   }
   return {
     format: SUMMARY_FORMAT,
@@ -636,27 +695,35 @@ function makeManifest(loaded: LoadedEntries, config: Pick<RegistryConfig, 'model
   };
 }
 
-/** The entries that parsed, by algorithm directory, in path order (so the algorithms are too). */
-function entriesByAlgorithm(entries: IndexEntry[], modelsDir: string): Map<string, { e: IndexEntry; i: number }[]> {
+/** Where the entries that parsed are, by algorithm directory, in path order (so the algorithms are too). */
+function entriesByAlgorithm(entries: IndexEntry[], modelsDir: string): Map<string, number[]> {
   const dirLength = modelsDir.length + 1;
-  const out = new Map<string, { e: IndexEntry; i: number }[]>();
+  const out = new Map<string, number[]>();
   entries.forEach((e, i) => {
     if (e.problem) return;
     const name = e.path.slice(dirLength, e.path.lastIndexOf('/'));
     let list = out.get(name);
     if (!list) out.set(name, (list = []));
-    list.push({ e, i });
+    list.push(i);
   });
   return out;
 }
 
+/** The id and blob id of each listed entry, made one at a time as they are hashed. */
+function* filesOf(entries: IndexEntry[], list: number[]): Generator<{ id: string; oid: string }> {
+  for (const at of list) {
+    const e = entries[at]!;
+    yield { id: idOfPath(e.path), oid: oidOf(e) };
+  }
+}
+
 /** A section's items and texts; a model whose blob the previous section had keeps its summary and text. */
-function buildSection(algorithm: string, key: string, list: { e: IndexEntry }[], before: Section | undefined, ctx: LazyContext): Section {
+function buildSection(algorithm: string, key: string, list: IndexEntry[], before: Section | undefined, ctx: LazyContext): Section {
   const old = new Map<string, { item: SectionItem; i: number }>();
   before?.items.forEach((item, i) => old.set(item[ITEM_ID], { item, i }));
   const texts: Buffer[] = [];
   let off = 0;
-  const items = list.map(({ e }): SectionItem => {
+  const items = list.map((e): SectionItem => {
     const id = idOfPath(e.path);
     const oid = oidOf(e);
     const was = old.get(id);
@@ -693,11 +760,10 @@ function buildSection(algorithm: string, key: string, list: { e: IndexEntry }[],
     off += kept.length;
     return item;
   });
-  // Written from the texts where they lie (no copy of them all), then read back like any hit;
-  // only a cache that can't be written keeps them in memory.
-  ctx.cache.saveSection(algorithm, key, items, texts);
+  // Written from the texts where they lie (no copy of them all), then read from that file like a
+  // hit's; only a cache that can't be written keeps them in memory.
   const inMemory = (): (SummaryResult[] | null)[] => items.map((it) => (it[ITEM_SUMMARY] === 0 ? null : it[ITEM_SUMMARY].testing));
-  return ctx.cache.loadSection(algorithm, key) ?? { algorithm, key, items, results: inMemory, texts: new MemoryTexts(Buffer.concat(texts, off)), textsAt: 0, file: '' };
+  return ctx.cache.saveSection(algorithm, key, items, texts) ?? { algorithm, key, items, results: inMemory, texts: new MemoryTexts(Buffer.concat(texts, off)), textsAt: 0, file: '' };
 }
 
 function gitText(oid: string, ctx: LazyContext): string {

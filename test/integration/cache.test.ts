@@ -399,10 +399,14 @@ describe('snapshot cache', () => {
 
 function damaged(buf: Buffer, what: string): Buffer {
   const b = Buffer.from(buf);
-  const indexAt = b.indexOf(10, b.indexOf(10) + 1) + 3; // just past the header: the paths
+  // A .full/.delta file is magic line, texts, paths, records, header, trailer; a summary file is
+  // magic line, header, index, texts.
+  const index = b.toString('latin1', 0, b.indexOf(10)) === 'modelgit-snapshot-cache';
+  const indexAt = index ? pathsAt(b) + 2 : b.indexOf(10, b.indexOf(10) + 1) + 3;
   switch (what) {
     case 'flipped text byte':
-      b[b.length - 20] ^= 0x01; // inside the last model's text
+      // inside the last model's text
+      b[index ? pathsAt(b) - 20 : b.length - 20] ^= 0x01;
       return b;
     case 'flipped index byte':
       b[indexAt] ^= 0x01;
@@ -422,6 +426,13 @@ function damaged(buf: Buffer, what: string): Buffer {
     default:
       return Buffer.alloc(0);
   }
+}
+
+/** Where the paths of a .full/.delta file start: after the texts, whose length its header gives. */
+function pathsAt(b: Buffer): number {
+  const headerLength = Number.parseInt(b.toString('latin1', b.length - 18, b.length - 10), 16);
+  const header = JSON.parse(b.toString('utf8', b.length - 19 - headerLength, b.length - 19)) as { texts_bytes: number };
+  return b.indexOf(10) + 1 + header.texts_bytes;
 }
 
 function someIdIn(dir: string): string {

@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyChanges, comparePaths, EntryWriter, oidOf, SnapshotCache, textIntact, textOf, type IndexEntry } from '../../src/registry/cache.js';
 import { requestedCommand } from '../../src/cli/commands/index.js';
+import { metadataFilesOfListing } from '../../src/registry/snapshot.js';
 
 const entry = (path: string, text = `{"p":"${path}"}`): IndexEntry => new EntryWriter().add(path, 'a'.repeat(40), text);
 const paths = (es: IndexEntry[]) => es.map((e) => e.path);
@@ -57,21 +58,44 @@ describe('SnapshotCache files', () => {
     expect(warnings[0]).toMatch(/another models_dir/);
   });
 
-  it('notices a changed byte anywhere: in the index at load, in a text when it is used', () => {
+  it('notices a changed byte anywhere: in the index or header at load, in a text when it is used', () => {
     const cache = new SnapshotCache(dir, 'models', () => {});
+    const texts = '{"model_id":"a"}{"model_id":"b"}';
     cache.saveFull(tree, [writer.add('models/x/a.json', oid, '{"model_id":"a"}'), writer.add('models/x/b.json', oid, '{"model_id":"b"}')]);
     const file = join(dir, `${tree}.full`);
     const good = readFileSync(file);
-    const headerEnd = good.indexOf(10, good.indexOf(10) + 1) + 1;
-    const textsAt = good.length - '{"model_id":"a"}{"model_id":"b"}'.length;
-    for (let i = headerEnd; i < good.length; i++) {
+    // The texts follow the magic line; paths, records, header and trailer follow them.
+    const textsAt = good.indexOf(10) + 1;
+    expect(good.toString('utf8', textsAt, textsAt + texts.length)).toBe(texts);
+    for (let i = 0; i < good.length; i++) {
       const bad = Buffer.from(good);
       bad[i] ^= 0x01;
       writeFileSync(file, bad);
       const loaded = new SnapshotCache(dir, 'models', () => {}).load(tree);
-      if (i < textsAt) expect(loaded, `byte ${i}`).toBeUndefined();
-      else expect(loaded!.entries.every(textIntact), `byte ${i}`).toBe(false);
+      if (i >= textsAt && i < textsAt + texts.length) expect(loaded!.entries.every(textIntact), `byte ${i}`).toBe(false);
+      else expect(loaded, `byte ${i}`).toBeUndefined();
     }
+  });
+});
+
+describe('IndexFileWriter', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'modelgit-cache-writer-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('streams texts of every size (past its 1 MB buffer too), readable before and after the file is in place', () => {
+    const cache = new SnapshotCache(dir, 'models');
+    const tree = 'd'.repeat(40);
+    const writer = cache.fullWriter(tree)!;
+    const sizes = [10, (1 << 20) - 5, 3 << 20, 7, 600 << 10, 600 << 10, 0, 1 << 20];
+    const texts = sizes.map((n, i) => String.fromCharCode(97 + i).repeat(n).replace(/^a/, 'é'));
+    const problem = { file: 'models/x/e.json', line: 1, column: 1, pointer: '', rule: 'json-syntax', message: 'not valid JSON' };
+    const entries = texts.map((t, i) => writer.add(`models/x/${String.fromCharCode(97 + i)}.json`, `${i}`.repeat(40), t, i === 4 ? problem : undefined));
+    expect(entries.map(textOf)).toEqual(texts); // before finish: flushed as needed, read back
+    expect(cache.finishFull(writer, tree)).toBe(true);
+    expect(entries.map(textOf)).toEqual(texts);
+    const back = new SnapshotCache(dir, 'models').load(tree)!.entries;
+    expect(back.map((e) => [e.path, oidOf(e), e.problem, textOf(e), textIntact(e)])).toEqual(entries.map((e, i) => [e.path, `${i}`.repeat(40), i === 4 ? problem : undefined, texts[i], true]));
+    expect(readdirSync(dir)).toEqual([`${tree}.full`]);
   });
 });
 
@@ -85,5 +109,28 @@ describe('requestedCommand', () => {
     [[], {}],
   ])('%j → %j', (argv, want) => {
     expect(requestedCommand(argv)).toEqual(want);
+  });
+});
+
+describe('metadataFilesOfListing', () => {
+  it('keeps the metadata blobs of an ls-tree -r -z listing, with full paths of their own', () => {
+    const long = `${'x'.repeat(300)}.json`;
+    const records = [
+      `100644 blob ${'1'.repeat(40)}\tmscn/a.json`,
+      `160000 commit ${'2'.repeat(40)}\tmscn/sub.json`, // a submodule is no metadata file
+      `100644 blob ${'3'.repeat(40)}\tmscn/deeper/b.json`, // nor is a file below an algorithm directory
+      `100644 blob ${'4'.repeat(40)}\tREADME.md`,
+      `100755 blob ${'5'.repeat(40)}\tétoile/ü b.json`,
+      `100644 blob ${'6'.repeat(40)}\tlero/${long}`,
+      `120000 blob ${'7'.repeat(40)}\tlero/link.json`,
+    ];
+    const files = metadataFilesOfListing(Buffer.from(records.join('\0') + '\0'), { models_dir: 'reg/models' });
+    expect(files).toEqual({
+      paths: ['reg/models/mscn/a.json', 'reg/models/étoile/ü b.json', `reg/models/lero/${long}`, 'reg/models/lero/link.json'],
+      oids: ['1'.repeat(40), '5'.repeat(40), '6'.repeat(40), '7'.repeat(40)],
+    });
+    // The same without the final NUL, and nothing from an empty listing.
+    expect(metadataFilesOfListing(Buffer.from(records.join('\0')), { models_dir: 'reg/models' })).toEqual(files);
+    expect(metadataFilesOfListing(Buffer.alloc(0), { models_dir: 'models' })).toEqual({ paths: [], oids: [] });
   });
 });
