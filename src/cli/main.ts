@@ -62,5 +62,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`modelgit list | head`) closes the pipe: the rest of the output has
+// nowhere to go, which is not the command's failure.
+for (const s of [process.stdout, process.stderr]) {
+  s.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
 const code = await main(process.argv.slice(2));
+// Output to a pipe is written asynchronously: exiting at once would cut off whatever is still
+// queued (a JSON listing past 64 KB, read by a slow consumer). An empty write's callback runs once
+// everything written before it has gone out; then exit, without waiting on anything else.
+await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((done) => (s.writableEnded || s.destroyed ? done() : s.write('', () => done())))));
 process.exit(code);

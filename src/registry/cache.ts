@@ -833,7 +833,10 @@ function tempName(file: string): string {
 function readIndexHeader(texts: FileTexts, size: number): { header: Header; headerAt: number } {
   if (size < MAGIC_LINE.length || !texts.read(0, MAGIC_LINE.length).equals(MAGIC_LINE)) throw new CorruptCacheError('not a snapshot cache file');
   const trailer = size >= MAGIC_LINE.length + TRAILER ? parseIndexTrailer(texts.read(size - TRAILER, TRAILER)) : undefined;
-  if (!trailer) throw new CorruptCacheError(olderFormat(texts, size) ?? 'truncated or unreadable trailer');
+  if (!trailer) {
+    if (olderFormat(texts, size)) throw new OtherFormat();
+    throw new CorruptCacheError('truncated or unreadable trailer');
+  }
   const headerAt = size - TRAILER - trailer.length;
   if (headerAt < MAGIC_LINE.length) throw new CorruptCacheError('truncated');
   const raw = texts.read(headerAt, trailer.length);
@@ -845,11 +848,11 @@ function readIndexHeader(texts: FileTexts, size: number): { header: Header; head
   }
 }
 
-/** "format N, expected M" for a file of an older layout (its header right after the magic line). */
-function olderFormat(texts: FileTexts, size: number): string | undefined {
+/** Whether the file has an older layout (its header right after the magic line). */
+function olderFormat(texts: FileTexts, size: number): boolean {
   const head = texts.read(MAGIC_LINE.length, Math.min(size - MAGIC_LINE.length, 32)).toString('latin1');
   const m = /^\{"format":(\d+),/.exec(head);
-  return m && Number(m[1]) !== CACHE_FORMAT ? `format ${m[1]}, expected ${CACHE_FORMAT}` : undefined;
+  return !!m && Number(m[1]) !== CACHE_FORMAT;
 }
 
 /** The header of the .full/.delta file `file`, or undefined when it is missing or damaged. */
