@@ -192,6 +192,8 @@ function benchSize(size) {
   waitForBackground(dir); // a commit-graph update still running from an earlier run
   rmSync(join(dir, '.git', 'modelgit', 'snapshots'), { recursive: true, force: true });
   rmSync(join(dir, '.git', 'modelgit', 'yaml'), { recursive: true, force: true });
+  // The answers remembered about commits (memo-file.ts) go too: a cold read has nothing.
+  for (const memo of ['recorded', 'commits', 'stages']) rmSync(join(dir, '.git', 'modelgit', memo), { force: true });
   const readCmd = hasCommand('best') ? ['best', '--algo', 'mscn', '--dataset', 'production'] : ['tag', f.testId, 'bench-cold'];
   const cold = timeOnce(process.execPath, [CLI, ...readCmd], dir);
   results.push({ label: `${readCmd[0]}, cold cache (builds it)`, ms: cold.ms, rssMb: (cold.rssKb ?? 0) / 1024, treeMb: (cold.treeKb ?? 0) / 1024, floorName: 'ls-tree + cat-file --batch (all models)', floorMs: measure({ cmd: 'sh', argv: ['-c', readAll] }, dir).ms, single: true });
