@@ -61,6 +61,9 @@ export function parseTrailers(body: string): Record<string, string[]> {
   return out;
 }
 
+/** Objects read at once past which git's pack windows are kept small (forEachObject). */
+const BULK_READ = 20_000;
+
 export class Git {
   readonly root: string;
   private dirs?: { gitDir: string; commonDir: string } | null;
@@ -195,8 +198,12 @@ export class Git {
    */
   forEachObject(names: string[], fn: (name: string, content: Buffer, index: number) => void): Promise<void> {
     if (names.length === 0) return Promise.resolve();
+    // Reading a whole registry touches most of its pack: git maps it in windows of up to 1 GiB
+    // (8 GiB in all), so its resident set grows to the pack's size (~450 MB at 100,000 models).
+    // Smaller windows keep git near 165 MB there, for ~0.25 s more of git's time.
+    const windows = names.length >= BULK_READ ? ['-c', 'core.packedGitWindowSize=32m', '-c', 'core.packedGitLimit=128m'] : [];
     return new Promise((resolvePromise, reject) => {
-      const child = spawn('git', ['cat-file', '--batch'], { cwd: this.root, env: { ...process.env, ...READ_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('git', [...windows, 'cat-file', '--batch'], { cwd: this.root, env: { ...process.env, ...READ_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
       const err: Buffer[] = [];
       // Bytes of an unfinished record, and how many it needs: a big object arrives in many
       // chunks, which are joined once, not once per chunk.
