@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 
-const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+/** A whole object id, sha1 or sha256. */
+export const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 // refs/heads/… as git spells branch names: no `..`, no control characters, no leading dash or dot segments.
 const BRANCH_REF = /^refs\/heads\/(?!.*\.\.)(?!.*\/\.)(?!\.)[^\0-\x20~^:?*[\\]+$/;
 

@@ -7,6 +7,7 @@ import { NotARegistryError, ValidationError } from '../errors.js';
 import { CONFIG_FILE, STAGES_FILE, modelPath, withDefaults } from '../domain/config.js';
 import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js';
 import { Git, runGit } from '../git/git.js';
+import { OID } from '../git/head-files.js';
 import { readSnapshot, type Snapshot } from './snapshot.js';
 import { schemaStamp, validatedYaml } from './yaml-cache.js';
 import { cacheDisabled } from './cache.js';
@@ -17,7 +18,6 @@ import { recoverNow, runWrite, type WriteOptions, type WriteOutcome, type WriteP
 import { NotFoundError } from '../errors.js';
 import { lazyRequire, yamlLib } from '../lazy.js';
 
-const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 export type { WriteOptions, WriteOutcome, WritePlan, TagSpec } from './write.js';
 

@@ -9,6 +9,7 @@ import { modelsOf } from '../domain/selection.js';
 import { SUMMARY, summarize, type ModelSummary, type SummaryResult } from '../domain/summary.js';
 import type { Model, ModelMetadata, RegistryConfig } from '../domain/types.js';
 import type { Git, TreeEntry } from '../git/git.js';
+import { OID } from '../git/head-files.js';
 import { COMMIT_GRAPH_MIN_MODELS, maintainCommitGraph } from '../git/commit-graph.js';
 import { execFileSync } from 'node:child_process';
 import { crc32 } from 'node:zlib';
@@ -151,7 +152,6 @@ async function resolveModelsTree(git: Git, rev: string, modelsDir: string, cache
   return where;
 }
 
-const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 async function askGitModelsTree(git: Git, rev: string, modelsDir: string): Promise<{ commit?: string; tree?: string; head?: string; uncached?: boolean }> {
   // A revision with a newline can't go through the batch protocol; ask rev-parse instead.
