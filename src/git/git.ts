@@ -138,6 +138,13 @@ export class Git {
    * redirects them. Then what a commit holds can be remembered, as a commit never changes.
    */
   objectsAsStored(): boolean {
+    // Asked by every reader that remembers something; packed-refs can be megabytes of tags.
+    return (this.asStored ??= this.readObjectsAsStored());
+  }
+
+  private asStored?: boolean;
+
+  private readObjectsAsStored(): boolean {
     this.dirs ??= gitDirsOf(this.root) ?? null;
     if (!this.dirs || process.env.GIT_REPLACE_REF_BASE || process.env.GIT_GRAFT_FILE) return false;
     const { commonDir } = this.dirs;
