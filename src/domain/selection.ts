@@ -2,7 +2,7 @@
 // promotion gates and resolve, so they can never disagree about which model is better.
 import { isBetter } from './metrics.js';
 import { algorithmOf } from './metadata.js';
-import { summaryOf, type ModelSummary } from './summary.js';
+import { summaryOf, type ModelSummary, type SummaryResult } from './summary.js';
 import type { Aggregate, Direction, Model, TestResult } from './types.js';
 
 export interface ScoreQuery {
@@ -29,10 +29,13 @@ export interface Score {
 /** A model's score on a dataset and metric, or undefined when it has no such result. */
 export function scoreOf(meta: ModelSummary, q: ScoreQuery): Score | undefined {
   const hits: { r: TestResult; i: number; v: number }[] = [];
-  (meta.testing ?? []).forEach((r, i) => {
+  const hit = (r: SummaryResult, i: number) => {
     const v = r.dataset === q.dataset ? r.performance?.[q.metric] : undefined;
     if (typeof v === 'number' && Number.isFinite(v)) hits.push({ r: r as TestResult, i, v });
-  });
+  };
+  // The same results, in the same order, either way: a stored summary reads only this dataset's.
+  if ('testingOn' in meta && typeof meta.testingOn === 'function') for (const [i, r] of meta.testingOn(q.dataset)) hit(r, i);
+  else (meta.testing ?? []).forEach(hit);
   if (hits.length === 0) return undefined;
   const aggregate = q.aggregate ?? 'latest';
   if (aggregate === 'latest') {

@@ -17,6 +17,11 @@ export interface ModelSummary {
   training?: { trained_at?: string; dataset?: string } | null;
   tags: string[];
   testing: SummaryResult[];
+  /**
+   * `testing`'s results on one dataset with their places in it, when the summary can give them
+   * without reading the others (a stored summary reads one dataset's results from its section).
+   */
+  testingOn?(dataset: string): [number, SummaryResult][];
 }
 
 /** Set on a model whose summary is known without parsing its metadata (see snapshot.ts). */

@@ -130,7 +130,7 @@ export class CorruptCacheError extends Error {}
 /** A file another version of modelgit wrote: not damage, so it is replaced without a warning. */
 class OtherFormat extends Error {}
 
-export const SUMMARY_FORMAT = 2;
+export const SUMMARY_FORMAT = 3;
 const MANIFEST_MAGIC = 'modelgit-summary-manifest';
 const SECTION_MAGIC = 'modelgit-summary-section';
 
@@ -169,10 +169,45 @@ interface SectionHeader {
   /** the items, their summaries without `testing` */
   index_bytes: number;
   crc: number;
-  /** every item's `testing` (null where the summary is 0), one JSON array */
-  results_bytes: number;
-  results_crc: number;
+  /** every item's `testing`, one JSON document per dataset (resultGroups): [group, bytes, crc] */
+  results: [group: string, bytes: number, crc: number][];
   texts_bytes: number;
+}
+
+/** One dataset's results of a section: per item its [index in `testing`, result] pairs, or null. */
+export type ResultGroup = ([number, SummaryResult][] | null)[];
+
+/** The group a result is stored in: its dataset's, or one for results without a dataset name. */
+function groupOf(r: SummaryResult): string {
+  return r !== null && typeof r === 'object' && typeof r.dataset === 'string' ? `d:${r.dataset}` : '*';
+}
+
+/**
+ * The items' results split by dataset (groups in order of first appearance), so a query on one
+ * dataset parses only its group. `testings[i]` null (a summary that isn't stored) has no results.
+ */
+export function resultGroups(testings: (SummaryResult[] | null)[]): Map<string, ResultGroup> {
+  const groups = new Map<string, ResultGroup>();
+  testings.forEach((testing, i) => {
+    testing?.forEach((r, at) => {
+      const key = groupOf(r);
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = new Array(testings.length).fill(null)));
+      (g[i] ??= []).push([at, r]);
+    });
+  });
+  return groups;
+}
+
+/** The items' whole `testing` arrays back from their groups (resultGroups inverted). */
+export function joinResultGroups(stored: boolean[], groups: Iterable<ResultGroup>): (SummaryResult[] | null)[] {
+  const out: (SummaryResult[] | null)[] = stored.map((s) => (s ? [] : null));
+  for (const g of groups) {
+    g.forEach((pairs, i) => {
+      if (pairs && out[i]) for (const [at, r] of pairs) out[i]![at] = r;
+    });
+  }
+  return out;
 }
 
 /** One algorithm's models (every file of its directory that parsed), in path order. */
@@ -186,6 +221,8 @@ export interface Section {
    * never needs them, and they are most of the summaries; undefined when damaged (after a warning).
    */
   results: () => (SummaryResult[] | null)[] | undefined;
+  /** The items' results on one dataset (what ranking on it reads), parsed alone; undefined when damaged. */
+  resultsOn: (dataset: string) => ResultGroup | undefined;
   texts: TextSource;
   textsAt: number;
   file: string;
@@ -195,6 +232,13 @@ export interface Section {
 export function sectionText(s: Section, item: SectionItem): Buffer | undefined {
   const buf = s.texts.bytes(s.textsAt + item[ITEM_OFF], item[ITEM_LEN]);
   return crc32(buf) >>> 0 === item[ITEM_CRC] ? buf : undefined;
+}
+
+/** A section's results read from its items' whole summaries (a section built in this process). */
+export function resultsInMemory(items: SectionItem[]): Pick<Section, 'results' | 'resultsOn'> {
+  const testings = items.map((it) => (it[ITEM_SUMMARY] === 0 ? null : it[ITEM_SUMMARY].testing));
+  let groups: Map<string, ResultGroup> | undefined;
+  return { results: () => testings, resultsOn: (dataset) => (groups ??= resultGroups(testings)).get(`d:${dataset}`) ?? new Array(items.length).fill(null) };
 }
 
 /** The key of a section: a hash of what it is made from (the algorithm's files and their blob ids). */
@@ -701,28 +745,47 @@ export class SnapshotCache {
       if (h.key !== key || h.algorithm !== algorithm || h.models_dir !== this.modelsDir) throw new CorruptCacheError('header names another section');
       const indexAt = bodyAt;
       const resultsAt = indexAt + h.index_bytes;
-      const textsAt = resultsAt + h.results_bytes;
+      if (!Array.isArray(h.results)) throw new CorruptCacheError('no results in the header');
+      const textsAt = resultsAt + h.results.reduce((n, [, bytes]) => n + bytes, 0);
       if (size !== textsAt + h.texts_bytes) throw new CorruptCacheError('truncated or padded');
       const index = texts.bytes(indexAt, h.index_bytes);
       if (crc32(index) >>> 0 !== h.crc) throw new CorruptCacheError('checksum mismatch');
       const items = JSON.parse(index.toString('utf8')) as SectionItem[];
       if (!Array.isArray(items) || items.length !== h.count) throw new CorruptCacheError('model count mismatch');
       touch(file);
-      let results: (SummaryResult[] | null)[] | undefined | null = null;
-      const readResults = (): (SummaryResult[] | null)[] | undefined => {
-        if (results !== null) return results;
-        try {
-          const bytes = texts.bytes(resultsAt, h.results_bytes);
-          if (crc32(bytes) >>> 0 !== h.results_crc) throw new CorruptCacheError('checksum mismatch in the results');
-          const parsed = JSON.parse(bytes.toString('utf8')) as (SummaryResult[] | null)[];
-          if (!Array.isArray(parsed) || parsed.length !== items.length) throw new CorruptCacheError('results count mismatch');
-          return (results = parsed);
-        } catch (e) {
-          this.corrupt(file, e instanceof CorruptCacheError ? e.message : String(e));
-          return (results = undefined);
+      const starts = new Map<string, [at: number, bytes: number, crc: number]>();
+      let at = resultsAt;
+      for (const [group, bytes, crc] of h.results) {
+        starts.set(group, [at, bytes, crc]);
+        at += bytes;
+      }
+      if (at !== textsAt) throw new CorruptCacheError('results out of place');
+      const parsed = new Map<string, ResultGroup | undefined>();
+      const group = (name: string): ResultGroup | undefined => {
+        if (parsed.has(name)) return parsed.get(name);
+        const where = starts.get(name);
+        let g: ResultGroup | undefined = new Array(items.length).fill(null);
+        if (where) {
+          try {
+            const bytes = texts.bytes(where[0], where[1]);
+            if (crc32(bytes) >>> 0 !== where[2]) throw new CorruptCacheError('checksum mismatch in the results');
+            g = JSON.parse(bytes.toString('utf8')) as ResultGroup;
+            if (!Array.isArray(g) || g.length !== items.length) throw new CorruptCacheError('results count mismatch');
+          } catch (e) {
+            this.corrupt(file, e instanceof CorruptCacheError ? e.message : String(e));
+            g = undefined;
+          }
         }
+        parsed.set(name, g);
+        return g;
       };
-      return { algorithm, key, items, results: readResults, texts, textsAt, file };
+      let all: (SummaryResult[] | null)[] | undefined | null = null;
+      const results = (): (SummaryResult[] | null)[] | undefined => {
+        if (all !== null) return all;
+        const groups = [...starts.keys()].map(group);
+        return (all = groups.every(Boolean) ? joinResultGroups(items.map((it) => it[ITEM_SUMMARY] !== 0), groups as ResultGroup[]) : undefined);
+      };
+      return { algorithm, key, items, results, resultsOn: (dataset) => group(`d:${dataset}`), texts, textsAt, file };
     } catch (e) {
       closeSync(fd);
       this.discard(file, e);
@@ -738,7 +801,8 @@ export class SnapshotCache {
    */
   saveSection(algorithm: string, key: string, items: SectionItem[], texts: Buffer[]): Section | undefined {
     if (!this.writable) return undefined;
-    const results = JSON.stringify(items.map((it) => (it[ITEM_SUMMARY] === 0 ? null : it[ITEM_SUMMARY].testing)));
+    const groups = resultGroups(items.map((it) => (it[ITEM_SUMMARY] === 0 ? null : it[ITEM_SUMMARY].testing)));
+    const docs = [...groups].map(([name, g]) => [name, Buffer.from(JSON.stringify(g))] as const);
     const heads = items.map((it): SectionItem => {
       const s = it[ITEM_SUMMARY];
       if (s === 0) return it;
@@ -746,7 +810,6 @@ export class SnapshotCache {
       return [it[0], it[1], it[2], it[3], it[4], head as ModelSummary];
     });
     const index = Buffer.from(JSON.stringify(heads));
-    const resultsBuf = Buffer.from(results);
     let bytes = 0;
     for (const t of texts) bytes += t.length;
     const h: SectionHeader = {
@@ -757,18 +820,16 @@ export class SnapshotCache {
       count: items.length,
       index_bytes: index.length,
       crc: crc32(index) >>> 0,
-      results_bytes: resultsBuf.length,
-      results_crc: crc32(resultsBuf) >>> 0,
+      results: docs.map(([name, doc]) => [name, doc.length, crc32(doc) >>> 0]),
       texts_bytes: bytes,
     };
     const file = this.sectionFile(algorithm, key);
     const head = Buffer.from(`${SECTION_MAGIC}\n${JSON.stringify(h)}\n`);
-    const fd = this.atomicWrite(file, [head, index, resultsBuf, ...texts], true);
+    const fd = this.atomicWrite(file, [head, index, ...docs.map(([, doc]) => doc), ...texts], true);
     if (fd === undefined) return undefined;
     this.pruneSections(algorithm, file);
-    const textsAt = head.length + index.length + resultsBuf.length;
-    const inMemory = (): (SummaryResult[] | null)[] => items.map((it) => (it[ITEM_SUMMARY] === 0 ? null : it[ITEM_SUMMARY].testing));
-    return { algorithm, key, items, results: inMemory, texts: new FileTexts(fd, textsAt + bytes), textsAt, file };
+    const textsAt = head.length + index.length + docs.reduce((n, [, doc]) => n + doc.length, 0);
+    return { algorithm, key, items, ...resultsInMemory(items), texts: new FileTexts(fd, textsAt + bytes), textsAt, file };
   }
 
   /** The cache files holding the index of `tree` (a .full, or a .delta and its base). */

@@ -25,6 +25,7 @@ import {
   ITEM_SUMMARY,
   oidOf,
   sectionKey,
+  resultsInMemory,
   sectionText,
   SnapshotCache,
   SUMMARY_FORMAT,
@@ -762,8 +763,7 @@ function buildSection(algorithm: string, key: string, list: IndexEntry[], before
   });
   // Written from the texts where they lie (no copy of them all), then read from that file like a
   // hit's; only a cache that can't be written keeps them in memory.
-  const inMemory = (): (SummaryResult[] | null)[] => items.map((it) => (it[ITEM_SUMMARY] === 0 ? null : it[ITEM_SUMMARY].testing));
-  return ctx.cache.saveSection(algorithm, key, items, texts) ?? { algorithm, key, items, results: inMemory, texts: new MemoryTexts(Buffer.concat(texts, off)), textsAt: 0, file: '' };
+  return ctx.cache.saveSection(algorithm, key, items, texts) ?? { algorithm, key, items, ...resultsInMemory(items), texts: new MemoryTexts(Buffer.concat(texts, off)), textsAt: 0, file: '' };
 }
 
 function gitText(oid: string, ctx: LazyContext): string {
@@ -841,7 +841,22 @@ class StoredSummary implements ModelSummary {
     return (this.results ??= this.section.results()?.[this.index] ?? summarize(this.model.metadata).testing);
   }
 
+  testingOn(dataset: string): [number, SummaryResult][] {
+    if (!this.results) {
+      const group = this.section.resultsOn(dataset);
+      if (group) return group[this.index] ?? [];
+    }
+    // Read already, or the group is damaged: from the whole list.
+    const out: [number, SummaryResult][] = [];
+    this.testing.forEach((r, i) => {
+      if (r !== null && typeof r === 'object' && r.dataset === dataset) out.push([i, r]);
+    });
+    return out;
+  }
+
   toJSON(): ModelSummary {
-    return { ...this, testing: this.testing } as unknown as ModelSummary;
+    const { model_id, algorithm, created_at, training, tags, testing } = this;
+    // summarize's order
+    return { model_id, algorithm, tags, testing, ...(created_at !== undefined && { created_at }), ...(training !== undefined && { training }) };
   }
 }

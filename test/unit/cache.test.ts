@@ -134,3 +134,24 @@ describe('metadataFilesOfListing', () => {
     expect(metadataFilesOfListing(Buffer.alloc(0), { models_dir: 'models' })).toEqual({ paths: [], oids: [] });
   });
 });
+
+describe('result groups of a summary section', () => {
+  it('split by dataset and joined back give every testing array, odd results included', async () => {
+    const { resultGroups, joinResultGroups } = await import('../../src/registry/cache.js');
+    const r = (dataset: unknown, t: number) => ({ dataset, performance: { total_time: t } }) as never;
+    const testings = [
+      [r('prod', 1), r('job', 2), r('prod', 3)],
+      null,
+      [],
+      [null, r(7, 4), r('job', 5), { dataset: 'prod' }] as never,
+      [r('stats', 6)],
+    ];
+    const groups = resultGroups(testings);
+    expect([...groups.keys()]).toEqual(['d:prod', 'd:job', '*', 'd:stats']);
+    expect(groups.get('d:prod')).toEqual([[[0, r('prod', 1)], [2, r('prod', 3)]], null, null, [[3, { dataset: 'prod' }]], null]);
+    expect(joinResultGroups(testings.map((t) => t !== null), groups.values())).toEqual(testings);
+    // Through JSON, as stored.
+    const stored = [...groups.values()].map((g) => JSON.parse(JSON.stringify(g)));
+    expect(joinResultGroups(testings.map((t) => t !== null), stored)).toEqual(JSON.parse(JSON.stringify(testings)));
+  });
+});
