@@ -15,12 +15,13 @@
 //                 the key of its summary section (list/best/cleanup read these two files only)
 //   <algo>.<key>.alg  one algorithm's summary section: per model its id, blob id, summary
 //                 (summary.ts) and text, keyed by a hash of the algorithm's files and blob ids
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { ErrorLocation } from '../errors.js';
 import type { ModelSummary, SummaryResult } from '../domain/summary.js';
 import { cryptoLib } from '../lazy.js';
+import { mtime, remove, tempName, touch } from './cache-files.js';
 
 export const CACHE_FORMAT = 3;
 const MAGIC = 'modelgit-snapshot-cache';
@@ -886,9 +887,6 @@ export class SnapshotCache {
   }
 }
 
-function tempName(file: string): string {
-  return `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-}
 
 /** The header of a .full/.delta file, found through its trailer and checked against its crc32. */
 function readIndexHeader(texts: FileTexts, size: number): { header: Header; headerAt: number } {
@@ -933,30 +931,8 @@ function headerOf(file: string): Header | undefined {
   }
 }
 
-function remove(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch {
-    /* gone already */
-  }
-}
 
-function mtime(file: string): number {
-  try {
-    return statSync(file).mtimeMs;
-  } catch {
-    return 0;
-  }
-}
 
-function touch(file: string): void {
-  try {
-    const now = new Date();
-    utimesSync(file, now, now);
-  } catch {
-    /* read-only: recency is only a pruning hint */
-  }
-}
 
 /** `base` entries with `changes` applied (by path) and `removed` paths dropped, in git's order. */
 export function applyChanges(base: IndexEntry[], changes: IndexEntry[], removed: string[]): IndexEntry[] {

@@ -2,9 +2,10 @@
 // recorded a result), so a repeated read needn't start a git process to ask again. One small file
 // per kind under .git/modelgit/, newest first; each line carries a CRC-32, and a line that fails it
 // is dropped with a warning (git is asked again), so damage can't change an answer.
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { writeWhole } from './cache-files.js';
 
 export type MemoEntry = [key: string, value: string];
 
@@ -44,7 +45,7 @@ export class MemoFile {
   private entries: MemoEntry[] | undefined;
 
   constructor(
-    private readonly dir: string,
+    dir: string,
     name: string,
     private readonly keep: number,
     private readonly warn: (message: string) => void = (m) => process.stderr.write(m),
@@ -90,18 +91,6 @@ export class MemoFile {
   }
 
   private write(text: string): void {
-    const tmp = `${this.file}.tmp-${process.pid}`;
-    try {
-      mkdirSync(this.dir, { recursive: true });
-      writeFileSync(tmp, text);
-      renameSync(tmp, this.file);
-    } catch {
-      // A read-only or full disk only costs speed.
-      try {
-        unlinkSync(tmp);
-      } catch {
-        /* never created */
-      }
-    }
+    writeWhole(this.file, text);
   }
 }

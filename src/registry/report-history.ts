@@ -4,7 +4,7 @@
 // on HEAD's first-parent line; then only the commits HEAD adds are scanned and only their new blobs
 // read. Anything else (another branch, a reset to before it, a damaged file) means a full scan, so
 // the cache can make a report faster but never different. MODELGIT_NO_CACHE=1 skips it.
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseModelPath } from '../domain/config.js';
@@ -13,6 +13,7 @@ import { canonicalOrder, scanHistory, ZERO_OID, type ScannedCommit } from '../gi
 import { summarize, type ScoreSummary } from '../report/best-over-time.js';
 import { CorruptHistoryError, decodeHistory, encodeHistory, historyHeader, reportTrailers, type HistoryCommit, type ModelFileChange } from '../report/history.js';
 import { cacheDisabled } from './cache.js';
+import { mtime, remove, touch, writeWhole } from './cache-files.js';
 import type { Registry } from './registry.js';
 import { parseModelBlob, type Snapshot } from './snapshot.js';
 
@@ -219,17 +220,8 @@ function readHead(file: string): { head: Buffer; size: number } {
 
 function save(dir: string, head: string, modelsDir: string, commits: HistoryCommit[]): void {
   const file = join(dir, `${head}.history`);
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(tmp, encodeHistory(head, modelsDir, commits));
-    renameSync(tmp, file);
-  } catch {
-    // a read-only or full disk only costs the next report its speed
-    remove(tmp);
-    return;
-  }
-  prune(dir, file);
+  // (a read-only or full disk only costs the next report its speed)
+  if (writeWhole(file, encodeHistory(head, modelsDir, commits))) prune(dir, file);
 }
 
 /** Keeps the KEEP most recently used histories (and drops temporary files a killed writer left). */
@@ -240,32 +232,10 @@ function prune(dir: string, keep: string): void {
   } catch {
     return;
   }
-  const mtime = (f: string) => {
-    try {
-      return statSync(f).mtimeMs;
-    } catch {
-      return 0;
-    }
-  };
   const files = names.filter((n) => n.endsWith('.history')).map((n) => join(dir, n));
   files.sort((a, b) => (a === keep ? -1 : b === keep ? 1 : mtime(b) - mtime(a)));
   for (const f of files.slice(KEEP)) remove(f);
   for (const n of names) if (n.includes('.tmp-') && Date.now() - mtime(join(dir, n)) > 60_000) remove(join(dir, n));
 }
 
-function remove(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch {
-    /* gone already */
-  }
-}
 
-function touch(file: string): void {
-  try {
-    const now = new Date();
-    utimesSync(file, now, now);
-  } catch {
-    /* read-only: recency is only a pruning hint */
-  }
-}

@@ -5,11 +5,12 @@
 // found by a CRC-32 of the two (no crypto: loading node:crypto costs every command ~4 ms). Only
 // files that passed their schema are remembered; a damaged entry is rebuilt with a warning, and
 // MODELGIT_NO_CACHE=1 skips it.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { ParsedJson, SchemaName } from '../schema/validator.js';
 import { cacheDisabled } from './cache.js';
+import { writeWhole } from './cache-files.js';
 import { lazyRequire } from '../lazy.js';
 import type * as Util from 'node:util';
 
@@ -62,15 +63,8 @@ export async function validatedYaml<T>(cacheDir: string | undefined, file: strin
     const value = JSON.stringify(parsed.value ?? null);
     // Only what JSON carries exactly (YAML's .inf or .nan would come back as null).
     if (lazyRequire<typeof Util>('node:util').isDeepStrictEqual(JSON.parse(value), parsed.value ?? null)) {
-      try {
-        mkdirSync(join(cacheDir!, 'yaml'), { recursive: true });
-        const tmp = `${path}.tmp-${process.pid}`;
-        const entry: Entry = { format: FORMAT, schema: schemaText, file, text, crc: crcOf(value), value };
-        writeFileSync(tmp, JSON.stringify(entry));
-        renameSync(tmp, path);
-      } catch {
-        /* read-only repository: parse each time */
-      }
+      const entry: Entry = { format: FORMAT, schema: schemaText, file, text, crc: crcOf(value), value };
+      writeWhole(path, JSON.stringify(entry)); // (read-only repository: parsed each time)
     }
   }
   return parsed;
