@@ -1,6 +1,7 @@
 // `best --record`: the tag family best/<algorithm>/<dataset>/<metric>/<n>, what goes in a tag's
 // message, whether the best changed since the last tag, and which commit recorded a result. Pure.
 import type { Direction, ModelMetadata, TestResult } from './types.js';
+import { parseJsonBounded } from './limits.js';
 
 export interface TagRef {
   ref: string; // refs/tags/…
@@ -118,12 +119,9 @@ export function recordingCommit(versions: { commit: string; text?: string }[], i
   for (let i = versions.length - 1; i >= 0; i--) {
     const v = versions[i]!;
     if (v.text === undefined) continue;
-    let meta: ModelMetadata;
-    try {
-      meta = JSON.parse(v.text) as ModelMetadata;
-    } catch {
-      continue;
-    }
+    // Bounded: an old version nested past the limit is skipped (sameResult recurses).
+    const meta = parseJsonBounded(v.text)?.value as ModelMetadata | undefined;
+    if (!meta || typeof meta !== 'object') continue;
     if (Array.isArray(meta.testing) && sameResult(meta.testing[index], result)) return v.commit;
   }
   return undefined;

@@ -4,6 +4,7 @@
 // and should an unusual layout defeat the text edit, the yaml Document API (which keeps comments
 // and order but normalises spacing) makes it instead.
 import { isDeepStrictEqual } from 'node:util';
+import { MAX_YAML_ALIASES } from './limits.js';
 import { isMap, isPair, isScalar, LineCounter, parse, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
 import type { StageAssignments } from './types.js';
 
@@ -55,7 +56,7 @@ function indentUnit(text: string, root: YAMLMap | undefined): string {
 }
 
 function currentOf(text: string): StageAssignments {
-  const v = parse(text) as StageAssignments | null;
+  const v = parse(text, { maxAliasCount: MAX_YAML_ALIASES }) as StageAssignments | null;
   return v && typeof v === 'object' ? v : {};
 }
 

@@ -1,6 +1,6 @@
 // test: append one result to a model's testing list, one commit.
 import { existsSync, readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { UsageError, ValidationError } from '../errors.js';
 import { isoSeconds } from '../domain/ids.js';
 import { serializeMetadata } from '../domain/metadata.js';
@@ -11,7 +11,7 @@ import { checkModelText } from './checks.js';
 import { validatorFor } from '../schema/validator.js';
 import { modelsAtHead } from './lookup.js';
 import type { Registry } from './registry.js';
-import { yamlLib } from '../lazy.js';
+import { parseInputFile } from '../schema/yaml-input.js';
 import type { WriteAnswer } from './register.js';
 
 export interface RecordTestOptions {
@@ -80,12 +80,7 @@ export function resultFromOptions(opts: RecordTestOptions, cwd: string, now: Dat
     numQueries ??= times.length;
   } else if (opts.from) {
     const text = readInput('--from', opts.from, cwd);
-    let value: unknown;
-    try {
-      value = extname(opts.from).toLowerCase() === '.json' ? JSON.parse(text) : yamlLib().parse(text);
-    } catch (e) {
-      throw new UsageError(`--from: ${opts.from} is not valid: ${(e as Error).message.split('\n')[0]}`);
-    }
+    const value = parseInputFile('--from', opts.from, text);
     if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`--from: ${opts.from} must hold a result object or a map of metric → number`);
     const obj = value as Record<string, unknown>;
     if ('performance' in obj) {

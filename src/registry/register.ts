@@ -1,6 +1,6 @@
 // register: a new model file with a generated id, one commit.
 import { existsSync, readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { ConflictError, UsageError, ValidationError } from '../errors.js';
 import { firstFreeId, isoSeconds, timestampId } from '../domain/ids.js';
 import { serializeMetadata } from '../domain/metadata.js';
@@ -11,7 +11,7 @@ import { checkModelText } from './checks.js';
 import { validatorFor } from '../schema/validator.js';
 import { modelsAtHead } from './lookup.js';
 import type { Registry } from './registry.js';
-import { yamlLib } from '../lazy.js';
+import { parseInputFile } from '../schema/yaml-input.js';
 
 export interface RegisterOptions {
   algorithm?: string;
@@ -44,12 +44,7 @@ export function readFieldsFile(file: string, cwd: string): Record<string, unknow
   const abs = join(cwd, file);
   if (!existsSync(abs)) throw new UsageError(`--from: ${file} does not exist`);
   const text = readFileSync(abs, 'utf8');
-  let value: unknown;
-  try {
-    value = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : yamlLib().parse(text);
-  } catch (e) {
-    throw new UsageError(`--from: ${file} is not valid ${extname(file).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
-  }
+  const value = parseInputFile('--from', file, text);
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`--from: ${file} must hold an object of metadata fields`);
   return value as Record<string, unknown>;
 }

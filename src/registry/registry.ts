@@ -16,6 +16,7 @@ import type * as Util from 'node:util';
 import type { CommitSpec } from './transaction.js';
 import { recoverNow, runWrite, type WriteOptions, type WriteOutcome, type WritePlan } from './write.js';
 import { NotFoundError } from '../errors.js';
+import { MAX_YAML_ALIASES } from '../domain/limits.js';
 import { lazyRequire, yamlLib } from '../lazy.js';
 
 
@@ -222,5 +223,5 @@ export async function loadConfig(gitDir: string, file: string, text: string): Pr
 
 /** For callers that want the plain parse without validation (e.g. round-tripping). */
 export function readYaml(text: string): unknown {
-  return yamlLib().parse(text);
+  return yamlLib().parse(text, { maxAliasCount: MAX_YAML_ALIASES });
 }

@@ -38,6 +38,7 @@ import {
   type SectionItem,
 } from './cache.js';
 import { MemoFile } from './memo-file.js';
+import { jsonLimitError } from '../domain/limits.js';
 
 export interface Snapshot {
   /** the commit it was read from; undefined for the index or an empty repository */
@@ -54,6 +55,9 @@ export function emptySnapshot(commit?: string): Snapshot {
 /** Parses one metadata blob just enough to index it; full schema checks belong to `validate`. */
 export function parseModelBlob(path: string, text: string, config: Pick<RegistryConfig, 'models_dir'>): { model?: Model; problem?: ErrorLocation } {
   const where = parseModelPath(config, path);
+  // Size and depth before JSON.parse: every reader after this one recurses (limits.ts).
+  const limit = jsonLimitError(path, text);
+  if (limit) return { problem: limit };
   let meta: ModelMetadata;
   try {
     meta = JSON.parse(text) as ModelMetadata;
@@ -176,10 +180,17 @@ async function askGitModelsTree(git: Git, rev: string, modelsDir: string): Promi
  * number parsed to -0 or overflowed to ±Infinity (strings, keys and every other number survive).
  */
 export function roundTrips(v: unknown): boolean {
-  if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0);
-  if (v === null || typeof v !== 'object') return true;
-  if (Array.isArray(v)) return v.every(roundTrips);
-  for (const k in v) if (!roundTrips((v as Record<string, unknown>)[k])) return false;
+  // Iterative: a value is bounded by the parse limits, but a reader must not depend on that.
+  const stack: unknown[] = [v];
+  while (stack.length) {
+    const x = stack.pop();
+    if (typeof x === 'number') {
+      if (!Number.isFinite(x) || Object.is(x, -0)) return false;
+    } else if (x !== null && typeof x === 'object') {
+      if (Array.isArray(x)) for (const c of x) stack.push(c);
+      else for (const k in x) stack.push((x as Record<string, unknown>)[k]);
+    }
+  }
   return true;
 }
 

@@ -1,6 +1,6 @@
 // stages: who holds which stage now, and who put them there when — read from the history of
 // stages.yaml, so a promotion that arrived by a merged pull request (or a hand edit) counts too.
-import { parse as parseYaml } from 'yaml';
+import { parseYamlText } from '../schema/yaml-input.js';
 import { STAGES_FILE } from '../domain/config.js';
 import { assertSafeName } from '../domain/names.js';
 import { parseStageTag, STAGE_TAG_NAMESPACE } from '../domain/stage-tags.js';
@@ -23,12 +23,9 @@ export interface StageRow {
 
 function parseStages(text: string | undefined): StageAssignments {
   if (text === undefined) return {};
-  try {
-    const v = parseYaml(text) as StageAssignments | null;
-    return v && typeof v === 'object' ? v : {};
-  } catch {
-    return {};
-  }
+  // Aliases capped and depth bounded (yaml-input.ts); an unreadable file holds no assignments here.
+  const v = parseYamlText('stages.yaml', text).value as StageAssignments | null | undefined;
+  return v && typeof v === 'object' ? v : {};
 }
 
 export async function listStages(reg: Registry, opts: { algorithm?: string } = {}): Promise<StageRow[]> {

@@ -2,7 +2,7 @@
 // requests (merge, squash or rebase) and hand edits of stages.yaml. It walks the branch's
 // first-parent history of stages.yaml, so each change is tagged on the commit that brought it to
 // the branch, in order. Idempotent: a change whose commit already has its tag is skipped.
-import { parse as parseYaml } from 'yaml';
+import { parseYamlText, yamlErrorLine } from '../schema/yaml-input.js';
 import { GitError, NotFoundError, PushError, UsageError } from '../errors.js';
 import { STAGES_FILE } from '../domain/config.js';
 import { nextStageTagNumber, parseStageTag, STAGE_TAG_NAMESPACE, stageTagMessage, stageTagName } from '../domain/stage-tags.js';
@@ -46,14 +46,14 @@ interface PlannedTag extends CreatedTag {
 
 function parseStages(text: string | undefined): StageAssignments | string {
   if (text === undefined) return {};
-  try {
-    const v = parseYaml(text) as unknown;
-    if (v === null || v === undefined) return {};
-    if (typeof v !== 'object' || Array.isArray(v)) return 'stages.yaml is not a map';
-    return v as StageAssignments;
-  } catch (e) {
-    return `stages.yaml does not parse: ${(e as Error).message.split('\n')[0]}`;
-  }
+  // Aliases capped and depth bounded; a failure is one located line (yaml-input.ts).
+  const parsed = parseYamlText('stages.yaml', text);
+  const first = parsed.errors[0];
+  if (first) return `stages.yaml does not parse: ${yamlErrorLine(first)}`;
+  const v = parsed.value;
+  if (v === null || v === undefined) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) return 'stages.yaml is not a map';
+  return v as StageAssignments;
 }
 
 /** Gate and Forced trailers of the promotion commit behind a first-parent commit (itself, or inside a merge). */

@@ -23,6 +23,7 @@ import {
   type ValidationReport,
 } from '../domain/validation.js';
 import { Git, runGit } from '../git/git.js';
+import { parseJsonBounded } from '../domain/limits.js';
 import { locateJsonPointer, locateYamlPointer, validatorForSchemaText, type ParsedJson } from '../schema/validator.js';
 import { checkModelTextSync } from './checks.js';
 import { blobTexts, CommitVersion, EmptyVersion, IndexVersion, ObjectReader, WorkingTreeVersion, type RegistryVersion } from './versions.js';
@@ -150,12 +151,9 @@ function at(file: string, text: string | undefined, pointer: string, rule: strin
 
 function parseObject(text: string | undefined): ModelMetadata | undefined {
   if (text === undefined) return undefined;
-  try {
-    const v: unknown = JSON.parse(text);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as ModelMetadata) : undefined;
-  } catch {
-    return undefined;
-  }
+  // Bounded: a committed file nested past the limit is no object to compare (integrity checks recurse).
+  const v = parseJsonBounded(text)?.value;
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as ModelMetadata) : undefined;
 }
 
 /** A per-algorithm schema path must stay inside the repository. */

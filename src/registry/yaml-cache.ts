@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { ParsedJson, SchemaName } from '../schema/validator.js';
 import { cacheDisabled } from './cache.js';
+import { tooDeepAt } from '../domain/limits.js';
 import { writeWhole } from './cache-files.js';
 import { lazyRequire } from '../lazy.js';
 import type * as Util from 'node:util';
@@ -49,6 +50,7 @@ export async function validatedYaml<T>(cacheDir: string | undefined, file: strin
       try {
         const stored = JSON.parse(raw) as Entry;
         if (stored.format !== FORMAT || crcOf(stored.value) !== stored.crc) throw new Error('checksum mismatch');
+        if (tooDeepAt(stored.value) !== undefined) throw new Error('nested too deep');
         if (stored.schema === schemaText && stored.file === file && stored.text === text) return { value: JSON.parse(stored.value) as T, errors: [] };
         // Another text with the same CRC: parsed below, and this entry replaced.
       } catch (e) {

@@ -12,6 +12,8 @@ import type * as Yaml from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import type { ErrorLocation } from '../errors.js';
 import { cryptoLib, lazyRequire, yamlLib } from '../lazy.js';
+import { jsonLimitError, MAX_MODEL_FILE_BYTES, tooDeepAt } from '../domain/limits.js';
+import { parseYamlText } from './yaml-input.js';
 
 // jsonc-parser gives positions; a clean file needs none, so it loads only when a file has a problem.
 const jsonc = (): typeof Jsonc => lazyRequire<typeof Jsonc>('jsonc-parser');
@@ -266,7 +268,10 @@ export function fastJsonValue(text: string): { value: unknown } | undefined {
 }
 
 /** Strict JSON parse with positions: syntax errors and duplicate keys become ErrorLocations. */
-export function parseJsonText<T = unknown>(file: string, text: string): ParsedJson<T> {
+export function parseJsonText<T = unknown>(file: string, text: string, opts: { maxBytes?: number } = {}): ParsedJson<T> {
+  // Depth (and, for model files, size) first: everything after this point recurses.
+  const limit = jsonLimitError(file, text, opts.maxBytes);
+  if (limit) return { errors: [limit] };
   const fast = fastJsonValue(text);
   if (fast) return { value: fast.value as T, errors: [] };
   return parseJsonTree<T>(file, text);
@@ -324,8 +329,8 @@ export function parseJsonTree<T>(file: string, text: string): ParsedJson<T> {
 }
 
 /** Parse and validate JSON text against a compiled schema; every error located in the text. */
-export function validateJsonText<T>(file: string, text: string, validate: ValidateFunction, extra: ValidateFunction[] = []): ParsedJson<T> {
-  const parsed = parseJsonText<T>(file, text);
+export function validateJsonText<T>(file: string, text: string, validate: ValidateFunction, extra: ValidateFunction[] = [], opts: { maxBytes?: number } = { maxBytes: MAX_MODEL_FILE_BYTES }): ParsedJson<T> {
+  const parsed = parseJsonText<T>(file, text, opts);
   if (parsed.value === undefined) return { errors: parsed.errors };
   // The tree that turns a pointer into an offset is built on the first error only.
   let root: Jsonc.Node | undefined;
@@ -339,6 +344,8 @@ export function validateJsonText<T>(file: string, text: string, validate: Valida
 
 /** Position of a JSON pointer inside JSON text (for integrity errors found after parsing). */
 export function locateJsonPointer(text: string, pointer: string): Position {
+  // jsonc-parser recurses: a text nested past the limit is located at its top.
+  if (tooDeepAt(text) !== undefined) return { line: 1, column: 1 };
   const root = jsonc().parseTree(text);
   return positionOf(text, jsonOffset(root, pointer));
 }
@@ -362,17 +369,11 @@ function yamlNodeAt(node: unknown, segs: (string | number)[]): YamlNode | undefi
 }
 
 export function validateYamlText<T>(file: string, text: string, validate: ValidateFunction): ParsedJson<T> {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length) {
-    return {
-      errors: doc.errors.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        return { file, line: pos.line, column: pos.col, pointer: '', rule: `yaml-syntax (${e.code})`, message: `not valid YAML: ${e.message.split('\n')[0]}` };
-      }),
-    };
-  }
-  const value = doc.toJS() as T;
+  // Aliases capped, depth bounded, every parser failure located (yaml-input.ts).
+  const parsed = parseYamlText(file, text);
+  if (parsed.errors.length || !parsed.doc || !parsed.lineCounter) return { errors: parsed.errors };
+  const { doc, lineCounter } = parsed;
+  const value = parsed.value as T;
   if (validate(value ?? null)) return { value, errors: [] };
   const locate = (pointer: string) => {
     const node = yamlNodeAt(doc.contents, pointerSegments(pointer));
@@ -386,7 +387,12 @@ export function validateYamlText<T>(file: string, text: string, validate: Valida
 /** Position of a JSON pointer inside YAML text (for integrity errors found after parsing); nearest parent when absent. */
 export function locateYamlPointer(text: string, pointer: string): Position {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
+  let doc: Yaml.Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter });
+  } catch {
+    return { line: 1, column: 1 }; // a text the parser chokes on (too deep): the top
+  }
   const node = yamlNodeAt(doc.contents, pointerSegments(pointer));
   const pos = lineCounter.linePos(node?.range?.[0] ?? 0);
   return { line: pos.line, column: pos.col };

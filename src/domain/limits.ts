@@ -1,0 +1,94 @@
+// Bounds on what modelgit will parse, checked before anything recursive sees the text. JSON.parse
+// itself copes with deep nesting, but every reader after it (the schema check, key sorting,
+// deep-equal, the cache's round-trip check, summaries, the report) recurses, so a file nested a few
+// thousand levels passed the hook and then broke every cached read with a RangeError. One cheap
+// iterative scan over the text (brackets outside strings) refuses such a file first; the same
+// limits apply to YAML once it is parsed (iteratively, over the value). See docs/guide/validate.md.
+import type { ErrorLocation } from '../errors.js';
+
+/** Deepest nesting of objects and arrays accepted in a model file, config or input file. */
+export const MAX_DEPTH = 64;
+/** Largest model metadata file accepted (bytes). Real ones are a few kilobytes. */
+export const MAX_MODEL_FILE_BYTES = 1 << 20;
+/** Aliases a YAML file may expand (the `yaml` package's own default, made explicit everywhere). */
+export const MAX_YAML_ALIASES = 100;
+
+/** 1-based line and column of an offset (a copy of validator's, kept here so readers need no validator). */
+function positionOf(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+/**
+ * The offset of the first `[` or `{` that opens level `max + 1`, counting only brackets outside
+ * JSON strings; undefined when the text stays within `max` levels. Iterative: any depth is safe.
+ */
+export function tooDeepAt(text: string, max = MAX_DEPTH): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92) i++;
+        else if (d === 34) break;
+      }
+    } else if (c === 91 || c === 123) {
+      if (++depth > max) return i;
+    } else if (c === 93 || c === 125) {
+      if (depth > 0) depth--;
+    }
+  }
+  return undefined;
+}
+
+/** UTF-8 size of a text without encoding it when it is plainly small. */
+function byteLength(text: string): number {
+  return text.length * 3 <= MAX_MODEL_FILE_BYTES ? text.length : Buffer.byteLength(text, 'utf8');
+}
+
+/**
+ * The limit a JSON text breaks, as a located error, or undefined. `maxBytes` applies to model
+ * files (pass undefined to check depth only).
+ */
+export function jsonLimitError(file: string, text: string, maxBytes: number | undefined = MAX_MODEL_FILE_BYTES): ErrorLocation | undefined {
+  if (maxBytes !== undefined) {
+    const size = byteLength(text);
+    if (size > maxBytes) {
+      return { file, line: 1, column: 1, pointer: '', rule: 'max-file-size', message: `the file is ${size} bytes; a model file may be at most ${maxBytes} bytes` };
+    }
+  }
+  const at = tooDeepAt(text);
+  if (at === undefined) return undefined;
+  return { file, ...positionOf(text, at), pointer: '', rule: 'max-depth', message: `nested more than ${MAX_DEPTH} levels deep (objects and arrays); modelgit refuses deeper files` };
+}
+
+/** Whether a parsed value nests deeper than `max` objects/arrays (iterative, so safe on any value). */
+export function valueTooDeep(value: unknown, max = MAX_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d + 1 > max) return true;
+    const children = Array.isArray(v) ? v : Object.values(v as Record<string, unknown>);
+    for (const c of children) if (c !== null && typeof c === 'object') stack.push([c, d + 1]);
+  }
+  return false;
+}
+
+/** JSON.parse for texts from outside (files, blobs): undefined when the text is not JSON or is nested too deep. */
+export function parseJsonBounded(text: string): { value: unknown } | undefined {
+  if (tooDeepAt(text) !== undefined) return undefined;
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return undefined;
+  }
+}
