@@ -11,7 +11,7 @@ export interface TagRef {
 
 export interface BestTag {
   name: string; // best/<algorithm>/<dataset>/<metric>/<n>
-  n: number;
+  n: bigint; // BigInt: tag numbers may exceed 2^53
   target: string;
   modelId?: string;
   value?: number;
@@ -45,13 +45,13 @@ export function parseBestTags(refs: TagRef[], family: string): BestTag[] {
     const value = t['Value'] !== undefined && t['Value'].trim() !== '' ? Number(t['Value']) : undefined;
     tags.push({
       name: r.ref.slice('refs/tags/'.length),
-      n: Number(rest),
+      n: BigInt(rest),
       target: r.target,
       modelId: t['Model-Id'],
       value: value !== undefined && Number.isFinite(value) ? value : undefined,
     });
   }
-  return tags.sort((a, b) => a.n - b.n);
+  return tags.sort((a, b) => (a.n < b.n ? -1 : a.n > b.n ? 1 : 0));
 }
 
 /** True when there is no tag yet, or the newest one names another model or another value. */
@@ -60,8 +60,9 @@ export function bestChanged(latest: BestTag | undefined, modelId: string, value:
 }
 
 export function nextBestTagName(family: string, tags: BestTag[]): string {
-  const highest = tags.reduce((n, t) => Math.max(n, t.n), 0);
-  return `${family}/${highest + 1}`;
+  // BigInt: a tag numbered past 2^53 must not make the next name collide with it.
+  const highest = tags.reduce((n, t) => (t.n > n ? t.n : n), 0n);
+  return `${family}/${highest + 1n}`;
 }
 
 export interface BestTagFacts {

@@ -5,34 +5,40 @@ import type { StageChange } from './stages.js';
 
 export const STAGE_TAG_NAMESPACE = 'refs/tags/stage/';
 
-export function stageTagName(algorithm: string, stage: string, n: number): string {
+// Tag numbers are BigInts: a tag numbered at or past 2^53 (pushed by anyone) would otherwise round,
+// and "one more than the highest" would name a tag that exists, failing every later promotion.
+
+export function stageTagName(algorithm: string, stage: string, n: bigint | number): string {
   return `stage/${algorithm}/${stage}/${n}`;
 }
 
-export function parseStageTag(ref: string): { algorithm: string; stage: string; n: number } | undefined {
+export function parseStageTag(ref: string): { algorithm: string; stage: string; n: bigint } | undefined {
   const m = /^(?:refs\/tags\/)?stage\/([^/]+)\/([^/]+)\/([1-9][0-9]*)$/.exec(ref);
-  return m ? { algorithm: m[1]!, stage: m[2]!, n: Number(m[3]) } : undefined;
+  return m ? { algorithm: m[1]!, stage: m[2]!, n: BigInt(m[3]!) } : undefined;
 }
 
 /**
  * The highest n among tags `<family>/<n>` (e.g. `cleanup/mscn`, `stage/mscn/production`), or 0.
  * Every decision-tag family is numbered this way (DESIGN §4: the current value is the highest).
  */
-export function highestTagNumber(refs: { ref: string }[], family: string): number {
+export function highestTagNumber(refs: { ref: string }[], family: string): bigint {
   const base = `refs/tags/${family}/`;
-  let max = 0;
+  let max = 0n;
   for (const { ref } of refs) {
     const name = ref.startsWith('refs/tags/') ? ref : `refs/tags/${ref}`;
     if (!name.startsWith(base)) continue;
     const rest = name.slice(base.length);
-    if (/^[1-9][0-9]*$/.test(rest)) max = Math.max(max, Number(rest));
+    if (/^[1-9][0-9]*$/.test(rest)) {
+      const n = BigInt(rest);
+      if (n > max) max = n;
+    }
   }
   return max;
 }
 
 /** One more than the highest existing number for the algorithm's stage (1 for the first). */
-export function nextStageTagNumber(refs: { ref: string }[], algorithm: string, stage: string): number {
-  return highestTagNumber(refs, `stage/${algorithm}/${stage}`) + 1;
+export function nextStageTagNumber(refs: { ref: string }[], algorithm: string, stage: string): bigint {
+  return highestTagNumber(refs, `stage/${algorithm}/${stage}`) + 1n;
 }
 
 export interface StageTagFacts {

@@ -232,7 +232,7 @@ export async function cleanup(reg: Registry, opts: CleanupOptions): Promise<Clea
     const byId = new Map(plan.models.map((m) => [summaryOf(m).model_id, m]));
     // Numbered under the lock (and, with --push, after fetching the remote's tags), and made by the
     // write engine with the commit so a push carries both atomically.
-    const tag = `cleanup/${opts.algorithm}/${(await highestTagNumber(reg.git, `cleanup/${opts.algorithm}`)) + 1}`;
+    const tag = `cleanup/${opts.algorithm}/${(await highestTagNumber(reg.git, `cleanup/${opts.algorithm}`)) + 1n}`;
     return {
       spec: { ...message, changes: plan.retention.removed.map((id) => ({ path: byId.get(id)!.path, content: null })) },
       tags: [{ name: tag, message: commitMessage(message) }],

@@ -3,7 +3,7 @@
 import { highestTagNumber as highestIn } from '../domain/stage-tags.js';
 import type { Git } from '../git/git.js';
 
-/** The highest n among `refs/tags/<prefix>/<n>`, or 0. */
-export async function highestTagNumber(git: Git, prefix: string): Promise<number> {
+/** The highest n among `refs/tags/<prefix>/<n>`, or 0 (a BigInt: numbers past 2^53 stay exact). */
+export async function highestTagNumber(git: Git, prefix: string): Promise<bigint> {
   return highestIn(await git.refs(`refs/tags/${prefix}/`), prefix);
 }

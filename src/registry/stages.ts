@@ -56,7 +56,7 @@ export async function listStages(reg: Registry, opts: { algorithm?: string } = {
       if (v.stages?.[row.algorithm]?.[row.stage] !== row.model_id) break;
       setBy = v.entry;
     }
-    let best: { n: number; ref: string } | undefined;
+    let best: { n: bigint; ref: string } | undefined;
     for (const t of tags) {
       const p = parseStageTag(t.ref);
       if (!p || p.algorithm !== row.algorithm || p.stage !== row.stage) continue;

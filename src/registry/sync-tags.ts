@@ -81,7 +81,7 @@ async function planTags(git: Git, tip: string, answer: SyncTagsAnswer): Promise<
     if (t) tagged.add(`${r.target} ${t.algorithm}/${t.stage}`);
   }
   const planned: PlannedTag[] = [];
-  const numbers = new Map<string, number>();
+  const numbers = new Map<string, bigint>();
   answer.existing = 0;
   answer.skipped = [];
   for (const c of commits) {
@@ -98,7 +98,7 @@ async function planTags(git: Git, tip: string, answer: SyncTagsAnswer): Promise<
         continue;
       }
       const n = numbers.get(key) ?? nextStageTagNumber(refs, change.algorithm, change.stage);
-      numbers.set(key, n + 1);
+      numbers.set(key, n + 1n);
       const facts = await promotionFacts(git, c.commit, c.parents.length, change);
       planned.push({
         tag: stageTagName(change.algorithm, change.stage, n),

@@ -26,11 +26,14 @@ describe('best tags', () => {
       family,
     );
     expect(tags.map((t) => [t.n, t.name, t.modelId, t.value, t.target])).toEqual([
-      [9, `${family}/9`, 'm9', 2, 'c9'],
-      [10, `${family}/10`, 'm10', 1, 'c10'],
+      [9n, `${family}/9`, 'm9', 2, 'c9'],
+      [10n, `${family}/10`, 'm10', 1, 'c10'],
     ]);
     expect(nextBestTagName(family, tags)).toBe(`${family}/11`);
     expect(nextBestTagName(family, [])).toBe(`${family}/1`);
+    // A tag numbered past 2^53 stays exact: the next name is one more, never a rounded duplicate.
+    const huge = parseBestTags([ref('9007199254740993', 'mh', '1')], family);
+    expect(nextBestTagName(family, huge)).toBe(`${family}/9007199254740994`);
   });
 
   it('changed when there is no tag, another model or another value', () => {

@@ -6,12 +6,12 @@ import { classifyPush, retryDelay } from '../../src/registry/push.js';
 describe('stage tags', () => {
   it('names, parses and numbers per algorithm and stage', () => {
     expect(stageTagName('mscn', 'production', 3)).toBe('stage/mscn/production/3');
-    expect(parseStageTag('refs/tags/stage/mscn/production/12')).toEqual({ algorithm: 'mscn', stage: 'production', n: 12 });
+    expect(parseStageTag('refs/tags/stage/mscn/production/12')).toEqual({ algorithm: 'mscn', stage: 'production', n: 12n });
     expect(parseStageTag('refs/tags/stage/mscn/production/x')).toBeUndefined();
     expect(parseStageTag('refs/tags/best/mscn/p/m/1')).toBeUndefined();
     const refs = ['refs/tags/stage/mscn/production/1', 'refs/tags/stage/mscn/production/10', 'refs/tags/stage/mscn/production/9', 'refs/tags/stage/mscn/staging/4', 'refs/tags/stage/lero/production/7'].map((ref) => ({ ref }));
-    expect(nextStageTagNumber(refs, 'mscn', 'production')).toBe(11);
-    expect(nextStageTagNumber(refs, 'mscn', 'canary')).toBe(1);
+    expect(nextStageTagNumber(refs, 'mscn', 'production')).toBe(11n);
+    expect(nextStageTagNumber(refs, 'mscn', 'canary')).toBe(1n);
   });
 
   it('writes a readable first line and trailers a program can read back', () => {
