@@ -1,9 +1,11 @@
 // Option parsers shared by commands: each failure names the flag and why (commander exits 2).
 import { InvalidArgumentError } from 'commander';
+import { numberProblem, strictNumber } from '../domain/metrics.js';
 
 export function numberArg(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${JSON.stringify(value)} is not a number`);
+  // One strict parser for every number flag: decimal and finite (no 0x10, 1e400, Infinity, '').
+  const n = strictNumber(value);
+  if (n === undefined) throw new InvalidArgumentError(numberProblem(value)!);
   return n;
 }
 

@@ -1,5 +1,6 @@
 // The registry config: defaults and the text `init` writes (DESIGN §3).
 import type { RegistryConfig } from './types.js';
+import { prototypeFree } from './limits.js';
 
 export const CONFIG_FILE = 'modelgit.yaml';
 export const STAGES_FILE = 'stages.yaml';
@@ -18,7 +19,8 @@ export const DEFAULT_CONFIG: RegistryConfig = {
 /** Fills what a config file leaves out with the defaults, one level deep. */
 export function withDefaults(partial: Partial<RegistryConfig> | null | undefined): RegistryConfig {
   const p = partial ?? {};
-  return {
+  // Without prototypes: a metric or stage called `constructor` must not find Object's (limits.ts).
+  return prototypeFree({
     ...DEFAULT_CONFIG,
     ...p,
     metrics: p.metrics ?? DEFAULT_CONFIG.metrics,
@@ -26,7 +28,7 @@ export function withDefaults(partial: Partial<RegistryConfig> | null | undefined
     promotion: p.promotion ?? DEFAULT_CONFIG.promotion,
     schemas: p.schemas ?? {},
     stages: p.stages ?? DEFAULT_CONFIG.stages,
-  };
+  });
 }
 
 export const DEFAULT_CONFIG_TEXT = `# modelgit registry config — https://github.com/modelgit/modelgit#configuration

@@ -92,3 +92,28 @@ export function parseJsonBounded(text: string): { value: unknown } | undefined {
     return undefined;
   }
 }
+
+/**
+ * A copy of a parsed value whose objects have no prototype, so user keys (an algorithm, stage or
+ * metric called `constructor` or `toString`) index only what the file holds: on a plain object
+ * `stages.constructor` is Object's constructor function, and a promotion to a stage of that name
+ * crashed. Arrays stay arrays. Iterative, so safe on any depth.
+ */
+export function prototypeFree<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  const shell = (v: object): Record<string, unknown> => (Array.isArray(v) ? [] : Object.create(null)) as Record<string, unknown>;
+  const root = shell(value);
+  const stack: [Record<string, unknown>, Record<string, unknown>][] = [[value as Record<string, unknown>, root]];
+  while (stack.length) {
+    const [src, dst] = stack.pop()!;
+    for (const k of Object.keys(src)) {
+      const v = src[k];
+      if (v !== null && typeof v === 'object') {
+        const c = shell(v);
+        dst[k] = c;
+        stack.push([v as Record<string, unknown>, c]);
+      } else dst[k] = v;
+    }
+  }
+  return root as T;
+}

@@ -24,3 +24,29 @@ export function metricDirection(
 export function isBetter(a: number, b: number, direction: Direction): boolean {
   return direction === 'min' ? a < b : a > b;
 }
+
+/** JSON's number syntax, decimal only: no hex, no `+`, no bare `.5`, no `Infinity`. */
+const JSON_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
+
+/**
+ * The one parser for number values given on the command line or in a times file: decimal JSON
+ * number syntax, and finite once parsed. `Number()` alone took `0x10` as 16, `''` as 0, and
+ * `1e400` as Infinity (written to JSON as null). Undefined for anything else; the caller names
+ * the flag.
+ */
+export function strictNumber(text: string): number | undefined {
+  const t = text.trim();
+  if (!JSON_NUMBER.test(t)) return undefined;
+  const n = Number(t);
+  // -0 is 0: JSON would write it as 0 anyway, and the caches keep only values that round-trip.
+  return Number.isFinite(n) ? n + 0 : undefined;
+}
+
+/** Why `text` is not a number strictNumber accepts (for messages), or undefined when it is. */
+export function numberProblem(text: string): string | undefined {
+  const t = text.trim();
+  if (strictNumber(t) !== undefined) return undefined;
+  if (t === '') return 'is empty, not a number';
+  if (JSON_NUMBER.test(t)) return `${JSON.stringify(t)} is out of range (not a finite number)`;
+  return `${JSON.stringify(t)} is not a decimal number (e.g. 12, -0.5, 1.5e3)`;
+}

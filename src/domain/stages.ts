@@ -4,7 +4,7 @@
 // and should an unusual layout defeat the text edit, the yaml Document API (which keeps comments
 // and order but normalises spacing) makes it instead.
 import { isDeepStrictEqual } from 'node:util';
-import { MAX_YAML_ALIASES } from './limits.js';
+import { MAX_YAML_ALIASES, prototypeFree } from './limits.js';
 import { isMap, isPair, isScalar, LineCounter, parse, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
 import type { StageAssignments } from './types.js';
 
@@ -57,7 +57,8 @@ function indentUnit(text: string, root: YAMLMap | undefined): string {
 
 function currentOf(text: string): StageAssignments {
   const v = parse(text, { maxAliasCount: MAX_YAML_ALIASES }) as StageAssignments | null;
-  return v && typeof v === 'object' ? v : {};
+  // Without prototypes: an algorithm or stage called `constructor` must not find Object's.
+  return prototypeFree(v && typeof v === 'object' ? v : {});
 }
 
 type Edit = (current: StageAssignments) => void;
@@ -74,7 +75,7 @@ function checked(text: string, want: StageAssignments, textual: () => string | u
 }
 
 function intended(text: string, edit: Edit): StageAssignments {
-  const cur = structuredClone(currentOf(text));
+  const cur = prototypeFree(currentOf(text)); // a copy (structuredClone would restore prototypes)
   edit(cur);
   return cur;
 }
@@ -191,6 +192,9 @@ export interface StageChange {
 
 /** Every assignment that differs, sorted by algorithm then stage. */
 export function stageChanges(before: StageAssignments, after: StageAssignments): StageChange[] {
+  // Without prototypes: `before.constructor` must not read as an assignment.
+  before = prototypeFree(before);
+  after = prototypeFree(after);
   const changes: StageChange[] = [];
   const algos = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])].sort();
   for (const algorithm of algos) {

@@ -6,6 +6,7 @@ import { isoSeconds } from '../domain/ids.js';
 import { serializeMetadata } from '../domain/metadata.js';
 import { assertSafeName, nameProblem } from '../domain/names.js';
 import { summarizeTimings } from '../domain/timings.js';
+import { numberProblem, strictNumber } from '../domain/metrics.js';
 import type { Performance, TestResult } from '../domain/types.js';
 import { checkModelText } from './checks.js';
 import { validatorFor } from '../schema/validator.js';
@@ -34,8 +35,8 @@ export function parseMetric(raw: string): [string, number] {
   const problem = nameProblem('metric', name);
   if (problem) throw new UsageError(`--metric: ${problem}`);
   const v = raw.slice(eq + 1).trim();
-  const n = Number(v);
-  if (v === '' || !Number.isFinite(n)) throw new UsageError(`--metric ${name}: ${JSON.stringify(v)} is not a number`);
+  const n = strictNumber(v);
+  if (n === undefined) throw new UsageError(`--metric ${name}: ${numberProblem(v)}`);
   return [name, n];
 }
 
@@ -46,8 +47,8 @@ export function parseTimesText(file: string, text: string): number[] {
     const body = line.replace(/#.*/, '').trim();
     if (!body) return;
     for (const tok of body.split(/[\s,]+/).filter(Boolean)) {
-      const n = Number(tok);
-      if (!Number.isFinite(n) || n < 0) throw new UsageError(`--times: ${file}:${i + 1}: ${JSON.stringify(tok)} is not a non-negative number of seconds`);
+      const n = strictNumber(tok);
+      if (n === undefined || n < 0) throw new UsageError(`--times: ${file}:${i + 1}: ${JSON.stringify(tok)} is not a non-negative number of seconds`);
       times.push(n);
     }
   });
@@ -71,7 +72,8 @@ export function resultFromOptions(opts: RecordTestOptions, cwd: string, now: Dat
   if (opts.metrics?.length) {
     for (const raw of opts.metrics) {
       const [k, v] = parseMetric(raw);
-      if (k in performance) throw new UsageError(`--metric ${k} is given twice`);
+      // hasOwn: a metric called constructor or toString is not "given" by Object.prototype.
+      if (Object.hasOwn(performance, k)) throw new UsageError(`--metric ${k} is given twice`);
       performance[k] = v;
     }
   } else if (opts.times) {

@@ -5,6 +5,7 @@ import { ConflictError, UsageError, ValidationError } from '../errors.js';
 import { firstFreeId, isoSeconds, timestampId } from '../domain/ids.js';
 import { serializeMetadata } from '../domain/metadata.js';
 import { assertSafeName } from '../domain/names.js';
+import { numberProblem, strictNumber } from '../domain/metrics.js';
 import type { Artifact, Model, ModelMetadata, Training } from '../domain/types.js';
 import { artifactOf, locateArtifact } from '../loading/artifact.js';
 import { checkModelText } from './checks.js';
@@ -58,7 +59,13 @@ export function parseParam(raw: string): [string, unknown] {
   if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key)) throw new UsageError(`--param ${JSON.stringify(raw)}: key must be a plain identifier`);
   if (v === 'true' || v === 'false') return [key, v === 'true'];
   if (v === 'null') return [key, null];
-  if (v !== '' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v)) return [key, Number(v)];
+  // A value that looks like a number must be one exactly (strictNumber): `1e400` used to be
+  // written as null, and `.5` or `007` quietly changed. Anything else stays a string.
+  if (v !== '' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v)) {
+    const n = strictNumber(v);
+    if (n === undefined) throw new UsageError(`--param ${key}: ${numberProblem(v)}`);
+    return [key, n];
+  }
   return [key, v];
 }
 

@@ -16,7 +16,7 @@ import type * as Util from 'node:util';
 import type { CommitSpec } from './transaction.js';
 import { recoverNow, runWrite, type WriteOptions, type WriteOutcome, type WritePlan } from './write.js';
 import { NotFoundError } from '../errors.js';
-import { MAX_YAML_ALIASES } from '../domain/limits.js';
+import { MAX_YAML_ALIASES, prototypeFree } from '../domain/limits.js';
 import { lazyRequire, yamlLib } from '../lazy.js';
 
 
@@ -105,18 +105,18 @@ export class Registry {
     const memo = OID.test(rev) && !cacheDisabled() && this.git.objectsAsStored() ? new MemoFile(join(this.gitDir, 'modelgit'), 'stages', 16) : undefined;
     const key = memo && `${rev}:${schemaStamp('stages')}`;
     const known = key && memo.get(key);
-    if (known) return JSON.parse(known) as StageAssignments;
+    if (known) return prototypeFree(JSON.parse(known) as StageAssignments);
     const text = await this.git.showFile(rev, STAGES_FILE);
     if (text === undefined) {
       if (key) memo.set(key, '{}');
-      return {};
+      return prototypeFree({});
     }
     const parsed = await validatedYaml<StageAssignments | null>(join(this.gitDir, 'modelgit'), STAGES_FILE, text, 'stages');
     if (parsed.errors.length) throw new ValidationError(`${STAGES_FILE} is invalid`, parsed.errors);
-    const value = parsed.value ?? {};
+    const value = parsed.value ?? prototypeFree({});
     if (key) {
       const json = JSON.stringify(value);
-      if (lazyRequire<typeof Util>('node:util').isDeepStrictEqual(JSON.parse(json), value)) memo.set(key, json);
+      if (lazyRequire<typeof Util>('node:util').isDeepStrictEqual(prototypeFree(JSON.parse(json) as unknown), value)) memo.set(key, json);
     }
     return value;
   }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { ParsedJson, SchemaName } from '../schema/validator.js';
 import { cacheDisabled } from './cache.js';
-import { tooDeepAt } from '../domain/limits.js';
+import { prototypeFree, tooDeepAt } from '../domain/limits.js';
 import { writeWhole } from './cache-files.js';
 import { lazyRequire } from '../lazy.js';
 import type * as Util from 'node:util';
@@ -51,7 +51,7 @@ export async function validatedYaml<T>(cacheDir: string | undefined, file: strin
         const stored = JSON.parse(raw) as Entry;
         if (stored.format !== FORMAT || crcOf(stored.value) !== stored.crc) throw new Error('checksum mismatch');
         if (tooDeepAt(stored.value) !== undefined) throw new Error('nested too deep');
-        if (stored.schema === schemaText && stored.file === file && stored.text === text) return { value: JSON.parse(stored.value) as T, errors: [] };
+        if (stored.schema === schemaText && stored.file === file && stored.text === text) return { value: prototypeFree(JSON.parse(stored.value) as T), errors: [] };
         // Another text with the same CRC: parsed below, and this entry replaced.
       } catch (e) {
         warn(`modelgit: warning: the cached ${file} (${path}) is unreadable (${(e as Error).message}); reading ${file} again\n`);
@@ -64,7 +64,7 @@ export async function validatedYaml<T>(cacheDir: string | undefined, file: strin
   if (path && parsed.errors.length === 0) {
     const value = JSON.stringify(parsed.value ?? null);
     // Only what JSON carries exactly (YAML's .inf or .nan would come back as null).
-    if (lazyRequire<typeof Util>('node:util').isDeepStrictEqual(JSON.parse(value), parsed.value ?? null)) {
+    if (lazyRequire<typeof Util>('node:util').isDeepStrictEqual(prototypeFree(JSON.parse(value) as unknown), parsed.value ?? null)) {
       const entry: Entry = { format: FORMAT, schema: schemaText, file, text, crc: crcOf(value), value };
       writeWhole(path, JSON.stringify(entry)); // (read-only repository: parsed each time)
     }

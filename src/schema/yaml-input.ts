@@ -6,7 +6,7 @@
 import type * as Yaml from 'yaml';
 import { UsageError, type ErrorLocation } from '../errors.js';
 import { yamlLib } from '../lazy.js';
-import { jsonLimitError, MAX_DEPTH, MAX_YAML_ALIASES, valueTooDeep } from '../domain/limits.js';
+import { jsonLimitError, MAX_DEPTH, MAX_YAML_ALIASES, prototypeFree, valueTooDeep } from '../domain/limits.js';
 
 export interface YamlParse {
   value?: unknown;
@@ -63,7 +63,8 @@ export function parseYamlText(file: string, text: string, opts: { uniqueKeys?: b
     return { errors: [located(0, 'yaml-syntax', `not valid YAML: ${firstLine(e)}`)] };
   }
   if (valueTooDeep(value)) return { errors: [located(0, 'max-depth', `nested more than ${MAX_DEPTH} levels deep`)] };
-  return { value, errors: [], doc, lineCounter };
+  // Without prototypes: a key like `constructor` must not find Object's (limits.ts).
+  return { value: prototypeFree(value), errors: [], doc, lineCounter };
 }
 
 function firstLine(e: unknown): string {
