@@ -91,6 +91,11 @@ export class ArtifactError extends ModelgitError {
   override code = 'ARTIFACT';
 }
 
+/** A file that is not a regular file, or a path that leaves where it must stay (safe-files.ts). */
+export class UnsafeFileError extends ArtifactError {
+  override code = 'UNSAFE_FILE';
+}
+
 /** The metadata's loading description can't become a load plan: unknown loader_type, a field missing, a key mapping that collides. */
 export class LoadPlanError extends ModelgitError {
   override code = 'LOAD_PLAN';

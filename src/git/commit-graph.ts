@@ -5,7 +5,7 @@
 // with --changed-paths (later writes, e.g. by gc, keep them), so modelgit asks: in a detached
 // background process, at most one at a time, never making a command wait. The graph is git's own
 // derived data: it can make a query faster, never change its answer.
-import { readFileSync } from 'node:fs';
+import { readCacheFile } from '../loading/safe-files.js';
 import { lockHeld, startDetachedOnce } from './background.js';
 import { join } from 'node:path';
 
@@ -36,7 +36,8 @@ export function maintainCommitGraph(opts: { root: string; dir: string; head: str
   const lock = join(dir, 'commit-graph.lock');
   let covered: string | undefined;
   try {
-    covered = readFileSync(marker, 'utf8').trim();
+    // (a link or FIFO planted here must not be followed or block every read: safe-files.ts)
+    covered = readCacheFile(marker, 4096).toString('utf8').trim();
   } catch {
     covered = undefined;
   }

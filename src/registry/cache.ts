@@ -15,13 +15,14 @@
 //                 the key of its summary section (list/best/cleanup read these two files only)
 //   <algo>.<key>.alg  one algorithm's summary section: per model its id, blob id, summary
 //                 (summary.ts) and text, keyed by a hash of the algorithm's files and blob ids
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { ErrorLocation } from '../errors.js';
 import type { ModelSummary, SummaryResult } from '../domain/summary.js';
 import { cryptoLib } from '../lazy.js';
 import { mtime, remove, tempName, touch } from './cache-files.js';
+import { isMissing, openCacheFile, readCacheFile, UnsafeFileError } from '../loading/safe-files.js';
 
 // 4: model files past the size/depth limits (limits.ts) are problems now, not models.
 export const CACHE_FORMAT = 4;
@@ -510,7 +511,7 @@ export class SnapshotCache {
   /** Removes a file that could not be used: silently when another version wrote it, else as damage. */
   private discard(file: string, e: unknown): void {
     if (e instanceof OtherFormat) remove(file);
-    else this.corrupt(file, e instanceof CorruptCacheError ? e.message : String(e));
+    else this.corrupt(file, e instanceof CorruptCacheError || e instanceof UnsafeFileError ? e.message : String(e));
   }
 
   /** The index of `tree` from a .full file or a .delta on a .full, or undefined. */
@@ -527,7 +528,7 @@ export class SnapshotCache {
   /** The tree the last read of HEAD used, if any. */
   headTree(): string | undefined {
     try {
-      const t = readFileSync(join(this.dir, 'HEAD'), 'utf8').trim();
+      const t = readCacheFile(join(this.dir, 'HEAD'), 4096).toString('utf8').trim();
       return /^[0-9a-f]{40,64}$/.test(t) ? t : undefined;
     } catch {
       return undefined;
@@ -542,8 +543,10 @@ export class SnapshotCache {
   private readFile(file: string, tree: string, kind: 'full' | 'delta'): CachedIndex | undefined {
     let fd: number;
     try {
-      fd = openSync(file, 'r');
-    } catch {
+      // Not followed if a link, never blocking, a regular file (safe-files.ts); else damage.
+      fd = openCacheFile(file).fd;
+    } catch (e) {
+      if (!isMissing(e)) this.discard(file, e);
       return undefined;
     }
     try {
@@ -698,8 +701,9 @@ export class SnapshotCache {
     const file = join(this.dir, `${tree}.sum`);
     let buf: Buffer;
     try {
-      buf = readFileSync(file);
-    } catch {
+      buf = readCacheFile(file);
+    } catch (e) {
+      if (!isMissing(e)) this.discard(file, e);
       return undefined;
     }
     try {
@@ -736,8 +740,9 @@ export class SnapshotCache {
     const file = this.sectionFile(algorithm, key);
     let fd: number;
     try {
-      fd = openSync(file, 'r');
-    } catch {
+      fd = openCacheFile(file).fd;
+    } catch (e) {
+      if (!isMissing(e)) this.discard(file, e);
       return undefined;
     }
     try {
@@ -920,7 +925,7 @@ function olderFormat(texts: FileTexts, size: number): boolean {
 function headerOf(file: string): Header | undefined {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    fd = openCacheFile(file).fd;
   } catch {
     return undefined;
   }

@@ -16,7 +16,7 @@
 // detached background process — the whole log takes 2 s at 10,000 models and minutes at 100,000, so
 // no command waits for it — and until then callers ask git.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
@@ -24,6 +24,7 @@ import { endianness } from 'node:os';
 import { runGit } from '../git/git.js';
 import { lockHeld, startDetachedOnce } from '../git/background.js';
 import { cacheDisabled, CorruptCacheError } from './cache.js';
+import { isMissing, readCacheFile } from '../loading/safe-files.js';
 
 const MAGIC = 'MGHIST01';
 const LITTLE_ENDIAN = endianness() === 'LE';
@@ -462,9 +463,11 @@ function loadHistoryIndex(cacheDir: string, warn: (m: string) => void): HistoryI
   const { index: file } = historyFiles(cacheDir);
   let buf: Buffer;
   try {
-    buf = readFileSync(file);
-  } catch {
-    return undefined;
+    // Not followed if a link, never blocking, a regular file (safe-files.ts).
+    buf = readCacheFile(file);
+  } catch (e) {
+    if (isMissing(e)) return undefined;
+    buf = Buffer.alloc(0); // odd (a FIFO, a link): damaged, so warned about and removed below
   }
   try {
     return HistoryIndex.parse(buf);

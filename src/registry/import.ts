@@ -8,15 +8,16 @@
 // every file valid version 2, loader types known, local artifacts loadable and checksummed); then
 // one commit per model in training order, dated at the training time, so `git log` is the
 // experiment timeline. A failure part-way resets the branch to where it started.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
-import { ConflictError, InterruptedError, ModelgitError, UsageError, ValidationError, type ErrorLocation } from '../errors.js';
+import { ArtifactError, ConflictError, InterruptedError, ModelgitError, UsageError, ValidationError, type ErrorLocation } from '../errors.js';
 import { isoSeconds } from '../domain/ids.js';
 import { convertLegacy, type LegacyRecord } from '../domain/legacy.js';
 import { serializeMetadata } from '../domain/metadata.js';
 import { assertSafeName } from '../domain/names.js';
 import type { ModelMetadata } from '../domain/types.js';
 import { artifactOf, locateArtifact, modelPathFor } from '../loading/artifact.js';
+import { assertInsideAny, readRegularFile } from '../loading/safe-files.js';
 import { loadPlan, strategyFor } from '../loading/plan.js';
 import { escapePointerSegment, locateJsonPointer, parseJsonText } from '../schema/validator.js';
 import { checkModelTextSync } from './checks.js';
@@ -102,7 +103,14 @@ function isDir(path: string): boolean {
 }
 
 function readJsonSource(abs: string, shown: string): { value?: unknown; text: string; problems: ErrorLocation[] } {
-  const text = readFileSync(abs, 'utf8');
+  // A regular file only (a FIFO would hang the import), of a sane size.
+  let text: string;
+  try {
+    text = readRegularFile(abs, { maxBytes: 256 << 20 }).toString('utf8');
+  } catch (e) {
+    if (!(e instanceof ArtifactError)) throw e;
+    return { text: '', problems: [{ file: shown, line: 1, column: 1, pointer: '', rule: 'regular-file', message: e.message }] };
+  }
   const parsed = parseJsonText(shown, text);
   return { value: parsed.value, text, problems: parsed.errors };
 }
@@ -315,16 +323,25 @@ export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = p
   for (const [i, p] of withArtifacts.entries()) {
     if (opts.signal?.aborted) throw new InterruptedError('interrupted while checking artifacts; nothing was imported');
     progress('checksumming', i, withArtifacts.length, p.meta.model_id);
+    // Checksummed first, confined to the registry and the import source (safe-files.ts): a legacy
+    // model_path that climbs out (`../../../../etc/shadow`), a FIFO or a device is a problem, never read.
+    try {
+      const confineTo = [reg.root, isDir(abs) ? abs : dirname(abs)];
+      if (p.meta.artifact) assertInsideAny(p.artifact!, confineTo, 'the artifact');
+      else p.meta.artifact = await artifactOf(p.artifact!, undefined, { confineTo });
+    } catch (e) {
+      if (!(e instanceof ArtifactError)) throw e;
+      problems.push(locate(p.src, '/model_path', e.code === 'UNSAFE_FILE' ? 'artifact-file' : 'artifact', e.message));
+      continue;
+    }
     if (p.meta.loading_strategy) {
       try {
         await loadPlan(p.meta, { root: reg.root });
       } catch (e) {
         if (!(e instanceof ModelgitError)) throw e;
         problems.push(locate(p.src, '/loading_strategy', e.code === 'ARTIFACT' ? 'artifact' : 'load-plan', e.message));
-        continue;
       }
     }
-    if (!p.meta.artifact) p.meta.artifact = await artifactOf(p.artifact!);
   }
   if (withArtifacts.length) progress('checksumming', withArtifacts.length, withArtifacts.length, '');
   fail();

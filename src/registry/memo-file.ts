@@ -2,10 +2,10 @@
 // recorded a result), so a repeated read needn't start a git process to ask again. One small file
 // per kind under .git/modelgit/, newest first; each line carries a CRC-32, and a line that fails it
 // is dropped with a warning (git is asked again), so damage can't change an answer.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { writeWhole } from './cache-files.js';
+import { isMissing, readCacheFile } from '../loading/safe-files.js';
 
 export type MemoEntry = [key: string, value: string];
 
@@ -78,9 +78,10 @@ export class MemoFile {
     if (this.entries) return this.entries;
     let text = '';
     try {
-      text = readFileSync(this.file, 'utf8');
-    } catch {
-      /* none yet */
+      // Not followed if a link, never blocking, a regular file of a sane size (safe-files.ts).
+      text = readCacheFile(this.file, 64 << 20).toString('utf8');
+    } catch (e) {
+      if (!isMissing(e)) text = '\0'; // odd (a FIFO, a link): damaged, so warned about and rewritten
     }
     const { entries, damaged } = parseMemo(text);
     if (damaged) {

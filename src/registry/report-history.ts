@@ -4,7 +4,7 @@
 // on HEAD's first-parent line; then only the commits HEAD adds are scanned and only their new blobs
 // read. Anything else (another branch, a reset to before it, a damaged file) means a full scan, so
 // the cache can make a report faster but never different. MODELGIT_NO_CACHE=1 skips it.
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, readdirSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseModelPath } from '../domain/config.js';
@@ -16,6 +16,7 @@ import { cacheDisabled } from './cache.js';
 import { mtime, remove, touch, writeWhole } from './cache-files.js';
 import type { Registry } from './registry.js';
 import { parseModelBlob, type Snapshot } from './snapshot.js';
+import { openCacheFile, readCacheFile, UnsafeFileError } from '../loading/safe-files.js';
 
 /** How many cached histories to keep (a few branches' worth). */
 const KEEP = 3;
@@ -184,7 +185,8 @@ async function loadBase(reg: Registry, dir: string, head: string, modelsDir: str
       if (h.models_dir !== modelsDir) continue; // written before models_dir changed: not ours to use
       candidates.push({ file, commit: h.commit, mtime: statSync(file).mtimeMs });
     } catch (e) {
-      if (e instanceof CorruptHistoryError) corrupt(file, e.message);
+      // a FIFO or a link planted here is damage too: warned about, removed, rebuilt from git
+      if (e instanceof CorruptHistoryError || e instanceof UnsafeFileError) corrupt(file, e.message);
     }
   }
   candidates.sort((a, b) => (a.commit === head ? -1 : b.commit === head ? 1 : b.mtime - a.mtime));
@@ -194,12 +196,12 @@ async function loadBase(reg: Registry, dir: string, head: string, modelsDir: str
       if (r.code !== 0) continue;
     }
     try {
-      const commits = decodeHistory(readFileSync(c.file), { commit: c.commit, modelsDir });
+      const commits = decodeHistory(readCacheFile(c.file), { commit: c.commit, modelsDir });
       touch(c.file);
       return { commit: c.commit, commits };
     } catch (e) {
       // a file pruned by another report meanwhile is a miss, not damage
-      if (e instanceof CorruptHistoryError) corrupt(c.file, e.message);
+      if (e instanceof CorruptHistoryError || e instanceof UnsafeFileError) corrupt(c.file, e.message);
     }
   }
   return undefined;
@@ -207,9 +209,9 @@ async function loadBase(reg: Registry, dir: string, head: string, modelsDir: str
 
 /** The first bytes of a file (enough for the header) and its size. */
 function readHead(file: string): { head: Buffer; size: number } {
-  const fd = openSync(file, 'r');
+  // Not followed if a link, never blocking, a regular file (safe-files.ts).
+  const { fd, size } = openCacheFile(file);
   try {
-    const size = fstatSync(fd).size;
     const buf = Buffer.allocUnsafe(Math.min(size, 4096));
     const n = readSync(fd, buf, 0, buf.length, 0);
     return { head: buf.subarray(0, n), size };

@@ -1,13 +1,15 @@
 // verify: prove a model's bytes are the registered ones. Every check is reported, passed or not,
 // so one run tells everything that is wrong. Checksums stream (a multi-GB file costs a buffer).
 // An artifact behind a non-file URI (s3://, https://) can't be seen from here: that check fails
-// with a detail saying so, because verify answers "proven", not "not disproven".
+// with a detail saying so, because verify answers "proven", not "not disproven". Paths recorded
+// inside the artifact are confined to its directory, and only regular files are read (safe-files.ts).
 import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ModelgitError } from '../errors.js';
 import { assertSafeName } from '../domain/names.js';
 import type { ModelMetadata } from '../domain/types.js';
 import { hashFile, locateArtifact } from '../loading/artifact.js';
+import { confinedPath, kindOf, UnsafeFileError } from '../loading/safe-files.js';
 import { loadPlan, strategyFor } from '../loading/plan.js';
 import { readSafetensorsHeader } from '../loading/safetensors.js';
 import { useRegistryLoaders } from './load-plan.js';
@@ -35,9 +37,32 @@ function sizeOf(path: string): number | undefined {
   }
 }
 
+/** Why `path` can't be checked: missing, or not a regular file (a FIFO, a device: never read). */
+function notAFile(path: string): string {
+  try {
+    return `${path} is ${kindOf(statSync(path))}; only regular files are checked`;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ELOOP' ? `${path} is a loop of symbolic links` : `${path} is missing`;
+  }
+}
+
+/**
+ * A path recorded relative to the artifact directory (artifact.files[].path, a required file),
+ * confined to it (safe-files.ts), or the check that refuses it: a `../` must not make verify
+ * print the size and sha256 of any readable file.
+ */
+function inside(dir: string, rel: string, name: string): { path: string } | { refused: VerifyCheck } {
+  try {
+    return { path: confinedPath(dir, rel) };
+  } catch (e) {
+    if (!(e instanceof UnsafeFileError)) throw e;
+    return { refused: { name, ok: false, detail: `refused: ${e.message}` } };
+  }
+}
+
 async function fileChecks(label: string, path: string, want: { sha256?: string; size_bytes?: number }): Promise<VerifyCheck[]> {
   const size = sizeOf(path);
-  if (size === undefined) return [{ name: `file:${label}`, ok: false, detail: `${path} is missing` }];
+  if (size === undefined) return [{ name: `file:${label}`, ok: false, detail: notAFile(path) }];
   const checks: VerifyCheck[] = [];
   if (want.size_bytes !== undefined) {
     checks.push({ name: `size:${label}`, ok: size === want.size_bytes, detail: size === want.size_bytes ? `${size} bytes` : `${size} bytes, registered ${want.size_bytes}` });
@@ -46,7 +71,14 @@ async function fileChecks(label: string, path: string, want: { sha256?: string; 
     if (want.size_bytes !== undefined && size !== want.size_bytes) {
       checks.push({ name: `sha256:${label}`, ok: false, detail: 'not computed: the size already differs' });
     } else {
-      const got = (await hashFile(path)).sha256;
+      let got: string;
+      try {
+        got = (await hashFile(path)).sha256;
+      } catch (e) {
+        if (!(e instanceof UnsafeFileError)) throw e;
+        checks.push({ name: `sha256:${label}`, ok: false, detail: `refused: ${e.message}` });
+        return checks;
+      }
       checks.push({ name: `sha256:${label}`, ok: got === want.sha256, detail: got === want.sha256 ? got : `${got}, registered ${want.sha256}` });
     }
   }
@@ -96,7 +128,9 @@ export async function verifyMetadata(meta: ModelMetadata, root: string): Promise
         checks.push({ name: `file:${f.path}`, ok: false, detail: 'artifact.files describe a directory, but model_path is a file' });
         continue;
       }
-      checks.push(...(await fileChecks(f.path, join(loc.path, f.path), f)));
+      const at = inside(loc.path, f.path, `file:${f.path}`);
+      if ('refused' in at) checks.push(at.refused);
+      else checks.push(...(await fileChecks(f.path, at.path, f)));
     }
   }
 
@@ -111,7 +145,13 @@ export async function verifyMetadata(meta: ModelMetadata, root: string): Promise
       const names = [...new Set([...(loader.files?.(strategy) ?? []), ...(strategy.required_files ?? [])])];
       plannable = true;
       for (const n of names) {
-        const p = join(directory, n);
+        const at = inside(directory, n, `required-file:${n}`);
+        if ('refused' in at) {
+          checks.push(at.refused);
+          plannable = false;
+          continue;
+        }
+        const p = at.path;
         const size = sizeOf(p);
         checks.push({ name: `required-file:${n}`, ok: size !== undefined, detail: size !== undefined ? `${size} bytes` : `${p} is missing` });
         if (size === undefined) plannable = false;
@@ -122,7 +162,11 @@ export async function verifyMetadata(meta: ModelMetadata, root: string): Promise
       checks.push({ name: 'loading-strategy', ok: false, detail: e.message });
     }
   }
-  for (const f of art?.files ?? []) if (loc.isDirectory && f.path.endsWith('.safetensors')) safetensors.push([f.path, join(loc.path, f.path)]);
+  for (const f of art?.files ?? []) {
+    if (!loc.isDirectory || !f.path.endsWith('.safetensors')) continue;
+    const at = inside(loc.path, f.path, `file:${f.path}`);
+    if ('path' in at) safetensors.push([f.path, at.path]);
+  }
   for (const [label, p] of safetensors) {
     if (headersDone.has(p) || sizeOf(p) === undefined) continue;
     headersDone.add(p);

@@ -12,6 +12,7 @@ import type { ParsedJson, SchemaName } from '../schema/validator.js';
 import { cacheDisabled } from './cache.js';
 import { prototypeFree, tooDeepAt } from '../domain/limits.js';
 import { writeWhole } from './cache-files.js';
+import { isMissing, readCacheFile } from '../loading/safe-files.js';
 import { lazyRequire } from '../lazy.js';
 import type * as Util from 'node:util';
 
@@ -41,13 +42,16 @@ export async function validatedYaml<T>(cacheDir: string | undefined, file: strin
     schemaText = readFileSync(new URL(`${schema}.schema.json`, SCHEMA_DIR), 'utf8');
     path = join(cacheDir, 'yaml', `${crcOf(`${schema}\0${schemaText}\0${file}\0${text}`)}-${text.length}.json`);
     let raw: string | undefined;
+    let odd: Error | undefined;
     try {
-      raw = readFileSync(path, 'utf8');
-    } catch {
-      /* not cached yet */
+      // Not followed if a link, never blocking, a regular file of a sane size (safe-files.ts).
+      raw = readCacheFile(path, 64 << 20).toString('utf8');
+    } catch (e) {
+      if (!isMissing(e)) [raw, odd] = ['', e as Error]; // a FIFO, a link: warned about and replaced
     }
     if (raw !== undefined) {
       try {
+        if (odd) throw odd;
         const stored = JSON.parse(raw) as Entry;
         if (stored.format !== FORMAT || crcOf(stored.value) !== stored.crc) throw new Error('checksum mismatch');
         if (tooDeepAt(stored.value) !== undefined) throw new Error('nested too deep');

@@ -171,6 +171,10 @@ function plainMessage(e: ErrorObject): { pointer: string; message: string; atKey
         atKey: true,
       };
     case 'pattern':
+      // The artifact path rule reads better in words than as its regular expression.
+      if (/^\/artifact\/files\/\d+\/path$/.test(e.instancePath)) {
+        return { pointer: e.instancePath, message: `${where} must be a path inside the artifact directory: relative, no ".." segment`, atKey: false };
+      }
       return { pointer: e.instancePath, message: `${where} must match ${String(p.pattern)}`, atKey: false };
     case 'propertyNames':
       return { pointer: `${e.instancePath}/${escapePointerSegment(String(p.propertyName))}`, message: `${where}: name "${String(p.propertyName)}" is not allowed`, atKey: true };
