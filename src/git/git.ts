@@ -13,6 +13,8 @@ export interface RunResult {
   stdout: Buffer;
   stderr: string;
   code: number;
+  /** git's trace2 event stream (JSON lines), when the command was run with `trace` */
+  trace?: string;
 }
 
 export interface TreeEntry {
@@ -88,8 +90,8 @@ export class Git {
    * behave exactly as with a hand-typed `git commit`, and git's refusals read the same everywhere.
    * `env` adds to it (e.g. author dates for one commit). Never throws for a failing git: see `code`.
    */
-  write(args: string[], opts: { input?: string | Buffer; env?: Record<string, string | undefined> } = {}): Promise<RunResult> {
-    return spawnGit(this.root, args, { ...process.env, LC_ALL: 'C', ...opts.env }, opts.input);
+  write(args: string[], opts: { input?: string | Buffer; env?: Record<string, string | undefined>; trace?: boolean } = {}): Promise<RunResult> {
+    return spawnGit(this.root, args, { ...process.env, LC_ALL: 'C', ...opts.env }, opts.input, opts.trace);
   }
 
   run(args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<RunResult> {
@@ -364,14 +366,14 @@ export interface GitObject {
  */
 export class ObjectSession {
   private readonly child: ChildProcessWithoutNullStreams;
-  private buf: Buffer = Buffer.alloc(0);
+  private readonly records = new BatchRecords((header, body) => this.take(header, body));
   private readonly waiting: { count: number; got: (GitObject | undefined)[]; resolve: (r: (GitObject | undefined)[]) => void; reject: (e: Error) => void }[] = [];
   private failure?: Error;
   private readonly err: Buffer[] = [];
 
   constructor(root: string) {
     this.child = spawn('git', ['cat-file', '--batch'], { cwd: root, env: { ...process.env, ...READ_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdout.on('data', (chunk: Buffer) => this.take(chunk));
+    this.child.stdout.on('data', (chunk: Buffer) => this.records.push(chunk));
     this.child.stderr.on('data', (d: Buffer) => this.err.push(d));
     this.child.stdin.on('error', () => {});
     this.child.on('error', (e) => this.fail(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
@@ -393,36 +395,69 @@ export class ObjectSession {
     this.child.stdin.end();
   }
 
-  private take(chunk: Buffer): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    let pos = 0;
-    for (;;) {
-      const w = this.waiting[0];
-      if (!w) break;
-      const nl = this.buf.indexOf(10, pos);
-      if (nl < 0) break;
-      const header = this.buf.toString('latin1', pos, nl);
-      if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
-        w.got.push(undefined);
-        pos = nl + 1;
-      } else {
-        const [oid, type, size] = header.split(' ');
-        const end = nl + 1 + Number(size);
-        if (end + 1 > this.buf.length) break; // the body is not all here yet
-        w.got.push({ oid: oid!, type: type!, content: Buffer.from(this.buf.subarray(nl + 1, end)) });
-        pos = end + 1;
-      }
-      if (w.got.length === w.count) {
-        this.waiting.shift();
-        w.resolve(w.got);
-      }
+  private take(header: string, body: Buffer | undefined): void {
+    const w = this.waiting[0];
+    if (!w) return; // git answers only what was asked
+    if (body === undefined) w.got.push(undefined);
+    else {
+      const [oid, type] = header.split(' ');
+      w.got.push({ oid: oid!, type: type!, content: Buffer.from(body) });
     }
-    this.buf = this.buf.subarray(pos);
+    if (w.got.length === w.count) {
+      this.waiting.shift();
+      w.resolve(w.got);
+    }
   }
 
   private fail(e: Error): void {
     this.failure ??= e;
     for (const w of this.waiting.splice(0)) w.reject(this.failure);
+  }
+}
+
+/**
+ * Splits `git cat-file --batch` output into records as its chunks arrive. A big object comes in
+ * thousands of pipe-sized chunks: they are kept aside until the object is complete and joined
+ * once, so reading it costs its size, not its size times the number of chunks (joining on every
+ * chunk made `show` of a 50 MB model file take two minutes). `body` is undefined for a
+ * "missing"/"ambiguous" answer, and only valid during the call.
+ */
+export class BatchRecords {
+  private parts: Buffer[] = [];
+  private have = 0;
+  private need = 0;
+
+  constructor(private readonly onRecord: (header: string, body: Buffer | undefined) => void) {}
+
+  push(chunk: Buffer): void {
+    this.parts.push(chunk);
+    this.have += chunk.length;
+    if (this.have < this.need) return;
+    const buf = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.have);
+    this.need = 0;
+    let pos = 0;
+    for (;;) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) break;
+      const header = buf.toString('latin1', pos, nl);
+      if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+        pos = nl + 1;
+        this.onRecord(header, undefined);
+        continue;
+      }
+      const end = nl + 1 + Number(header.slice(header.lastIndexOf(' ') + 1));
+      if (end + 1 > buf.length) {
+        this.need = end + 1 - pos; // the body is not all here yet: wait until it is
+        break;
+      }
+      const body = buf.subarray(nl + 1, end);
+      pos = end + 1;
+      this.onRecord(header, body);
+    }
+    // An unfinished record keeps only its own bytes, not the whole chunk it came in.
+    const rest = buf.subarray(pos);
+    this.parts = rest.length ? [rest.length < buf.length / 2 ? Buffer.from(rest) : rest] : [];
+    this.have = rest.length;
   }
 }
 
@@ -459,15 +494,28 @@ export function runGit(cwd: string, args: string[], opts: { input?: string | Buf
   return spawnGit(cwd, args, { ...process.env, ...READ_ENV, ...opts.env }, opts.input);
 }
 
-function spawnGit(cwd: string, args: string[], env: NodeJS.ProcessEnv, input?: string | Buffer): Promise<RunResult> {
+/**
+ * `trace`: git writes its trace2 events to a fourth pipe (fd 3), which says which hooks it ran
+ * and how each exited — the only reliable way to tell a hook's refusal from git's own failure.
+ */
+function spawnGit(cwd: string, args: string[], env: NodeJS.ProcessEnv, input?: string | Buffer, trace = false): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('git', args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', args, { cwd, env: trace ? { ...env, GIT_TRACE2_EVENT: '3' } : env, stdio: trace ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    const events: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
+    if (trace) (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => events.push(d));
     child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
-    child.on('close', (code) => resolvePromise({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), code: code ?? 1 }));
+    child.on('close', (code) =>
+      resolvePromise({
+        stdout: Buffer.concat(out),
+        stderr: Buffer.concat(err).toString('utf8'),
+        code: code ?? 1,
+        ...(trace ? { trace: Buffer.concat(events).toString('utf8') } : {}),
+      }),
+    );
     child.stdin.on('error', () => {}); // git may exit before reading all input (e.g. bad rev); the exit code tells.
     child.stdin.end(input ?? '');
   });
