@@ -343,6 +343,16 @@ export class Git {
       .map((rec) => rec.slice(3));
   }
 
+  /**
+   * The index file git uses here (GIT_INDEX_FILE, a linked worktree's own), or undefined when
+   * only git could say (GIT_DIR and friends set).
+   */
+  indexFile(): string | undefined {
+    if (process.env.GIT_INDEX_FILE) return resolve(this.root, process.env.GIT_INDEX_FILE);
+    this.dirs ??= gitDirsOf(this.root) ?? null;
+    return this.dirs ? join(this.dirs.gitDir, 'index') : undefined;
+  }
+
   indexLockPath(): string {
     return join(this.gitDir(), 'index.lock');
   }
@@ -477,6 +487,57 @@ export function parseTreeObject(content: Buffer, idBytes: number): { mode: strin
     pos = nul + 1 + idBytes;
   }
   return entries;
+}
+
+/**
+ * The hooks a git command ran that exited non-zero, read from its trace2 events (`write` with
+ * `trace`); undefined when there are no events (a git without trace2), so the caller can't tell.
+ * Only the top process's own events count: a hook that runs git writes its events there too.
+ */
+export function failedHooks(trace: string | undefined): { hook: string; code: number }[] | undefined {
+  let top: string | undefined;
+  const hooks = new Map<number, string>();
+  const failed: { hook: string; code: number }[] = [];
+  for (const line of (trace ?? '').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let ev: { event?: string; sid?: string; child_id?: number; child_class?: string; hook_name?: string; argv?: string[]; code?: number };
+    try {
+      ev = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    top ??= ev.sid;
+    if (ev.sid !== top || typeof ev.child_id !== 'number') continue;
+    if (ev.event === 'child_start' && ev.child_class === 'hook') hooks.set(ev.child_id, ev.hook_name ?? ev.argv?.[0]?.replace(/^.*\//, '') ?? 'a');
+    else if (ev.event === 'child_exit' && hooks.has(ev.child_id) && ev.code !== 0) failed.push({ hook: hooks.get(ev.child_id)!, code: ev.code ?? -1 });
+  }
+  return top === undefined ? undefined : failed;
+}
+
+// What git prints when the disk, a quota, a read-only mount or permissions refused it a write.
+const STORAGE_FAILURE = [
+  /no space left on device/i,
+  /out of diskspace/i,
+  /disk quota exceeded/i,
+  /read-only file system/i,
+  /permission denied/i,
+  /input\/output error/i,
+  /insufficient permission for adding an object/i,
+  /unable to write new index file/i,
+  /unable to create temporary file/i,
+  /unable to write (?:loose )?object|failed to write object|unable to write sha1/i,
+  /unable to write (?:file|new_index)|could not write (?:index|temporary)|couldn't write '/i,
+];
+
+/** The line of git's output saying storage refused a write (full disk, read-only, permissions), or undefined. */
+export function storageFailureLine(output: string): string | undefined {
+  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  // The line naming the cause ("No space left on device") beats a consequence ("unable to write new index file").
+  for (const re of STORAGE_FAILURE) {
+    const line = lines.find((l) => re.test(l));
+    if (line) return line;
+  }
+  return undefined;
 }
 
 export function parseLsTree(out: string): TreeEntry[] {
