@@ -106,3 +106,55 @@ export class InterruptedError extends ModelgitError {
   override code = 'INTERRUPTED';
   override exitCode = 130;
 }
+
+/**
+ * The file system refused a write: the disk is full, a quota is reached, it is read-only, access
+ * is denied, or it reported an I/O error. Names what could not be written and where.
+ */
+export class StorageError extends ModelgitError {
+  override code = 'STORAGE';
+}
+
+/** The errno codes that mean "the storage refused", as opposed to a bug or a missing file. */
+const STORAGE_CODES: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EIO: 'input/output error',
+};
+
+/** The storage errno of `e` (ENOSPC, EROFS, …), or undefined when it is some other failure. */
+export function storageCode(e: unknown): string | undefined {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && code in STORAGE_CODES ? code : undefined;
+}
+
+/** "no space left on device (ENOSPC)" for a storage errno. */
+export function storageReason(code: string): string {
+  return `${STORAGE_CODES[code] ?? code} (${code})`;
+}
+
+/**
+ * A StorageError for a failed file operation: "could not write <what> (<path>): <reason>", or
+ * undefined when `e` is not a storage failure. `what` names the thing for people (e.g. "the model
+ * file"); the path comes from the error itself unless given.
+ */
+export function storageError(e: unknown, what = 'a file', path?: string, opts: { hint?: string } = {}): StorageError | undefined {
+  const code = storageCode(e);
+  if (!code) return undefined;
+  const where = path ?? (e as NodeJS.ErrnoException).path;
+  return new StorageError(`could not write ${what}${where ? ` (${where})` : ''}: ${storageReason(code)}`, {
+    hint: opts.hint ?? storageHint(code),
+    data: { errno: code, ...(where ? { path: where } : {}) },
+    cause: e,
+  });
+}
+
+export function storageHint(code: string): string {
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'free some space on that disk and run the command again';
+  if (code === 'EROFS') return 'the file system is mounted read-only; run the command where the repository is writable';
+  if (code === 'EACCES' || code === 'EPERM') return 'check the ownership and permissions of that path';
+  return 'check the disk (dmesg may say more) and run the command again';
+}

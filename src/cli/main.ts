@@ -2,7 +2,7 @@
 // The entry point: builds the commander program, runs it, and is the only place that turns
 // errors into messages and exit codes (0 ok, 1 failed check or operation, 2 usage error).
 import { Command, CommanderError } from 'commander';
-import { ModelgitError, ValidationError } from '../errors.js';
+import { ModelgitError, storageError, ValidationError } from '../errors.js';
 import { addCommands } from './commands/index.js';
 import { VERSION } from '../version.js';
 
@@ -46,7 +46,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv, { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
-  } catch (e) {
+  } catch (caught) {
+    // A full or read-only disk met somewhere no caller anticipated is still one line, not a stack.
+    const e = storageError(caught) ?? caught;
     if (e instanceof CommanderError) {
       // help and version exit 0; every other commander error is a usage error.
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;

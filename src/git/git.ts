@@ -13,6 +13,8 @@ export interface RunResult {
   stdout: Buffer;
   stderr: string;
   code: number;
+  /** git's trace2 event stream (JSON lines), when the command was run with `trace` */
+  trace?: string;
 }
 
 export interface TreeEntry {
@@ -88,8 +90,8 @@ export class Git {
    * behave exactly as with a hand-typed `git commit`, and git's refusals read the same everywhere.
    * `env` adds to it (e.g. author dates for one commit). Never throws for a failing git: see `code`.
    */
-  write(args: string[], opts: { input?: string | Buffer; env?: Record<string, string | undefined> } = {}): Promise<RunResult> {
-    return spawnGit(this.root, args, { ...process.env, LC_ALL: 'C', ...opts.env }, opts.input);
+  write(args: string[], opts: { input?: string | Buffer; env?: Record<string, string | undefined>; trace?: boolean } = {}): Promise<RunResult> {
+    return spawnGit(this.root, args, { ...process.env, LC_ALL: 'C', ...opts.env }, opts.input, opts.trace);
   }
 
   run(args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<RunResult> {
@@ -341,6 +343,16 @@ export class Git {
       .map((rec) => rec.slice(3));
   }
 
+  /**
+   * The index file git uses here (GIT_INDEX_FILE, a linked worktree's own), or undefined when
+   * only git could say (GIT_DIR and friends set).
+   */
+  indexFile(): string | undefined {
+    if (process.env.GIT_INDEX_FILE) return resolve(this.root, process.env.GIT_INDEX_FILE);
+    this.dirs ??= gitDirsOf(this.root) ?? null;
+    return this.dirs ? join(this.dirs.gitDir, 'index') : undefined;
+  }
+
   indexLockPath(): string {
     return join(this.gitDir(), 'index.lock');
   }
@@ -364,14 +376,14 @@ export interface GitObject {
  */
 export class ObjectSession {
   private readonly child: ChildProcessWithoutNullStreams;
-  private buf: Buffer = Buffer.alloc(0);
+  private readonly records = new BatchRecords((header, body) => this.take(header, body));
   private readonly waiting: { count: number; got: (GitObject | undefined)[]; resolve: (r: (GitObject | undefined)[]) => void; reject: (e: Error) => void }[] = [];
   private failure?: Error;
   private readonly err: Buffer[] = [];
 
   constructor(root: string) {
     this.child = spawn('git', ['cat-file', '--batch'], { cwd: root, env: { ...process.env, ...READ_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdout.on('data', (chunk: Buffer) => this.take(chunk));
+    this.child.stdout.on('data', (chunk: Buffer) => this.records.push(chunk));
     this.child.stderr.on('data', (d: Buffer) => this.err.push(d));
     this.child.stdin.on('error', () => {});
     this.child.on('error', (e) => this.fail(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
@@ -393,36 +405,69 @@ export class ObjectSession {
     this.child.stdin.end();
   }
 
-  private take(chunk: Buffer): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    let pos = 0;
-    for (;;) {
-      const w = this.waiting[0];
-      if (!w) break;
-      const nl = this.buf.indexOf(10, pos);
-      if (nl < 0) break;
-      const header = this.buf.toString('latin1', pos, nl);
-      if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
-        w.got.push(undefined);
-        pos = nl + 1;
-      } else {
-        const [oid, type, size] = header.split(' ');
-        const end = nl + 1 + Number(size);
-        if (end + 1 > this.buf.length) break; // the body is not all here yet
-        w.got.push({ oid: oid!, type: type!, content: Buffer.from(this.buf.subarray(nl + 1, end)) });
-        pos = end + 1;
-      }
-      if (w.got.length === w.count) {
-        this.waiting.shift();
-        w.resolve(w.got);
-      }
+  private take(header: string, body: Buffer | undefined): void {
+    const w = this.waiting[0];
+    if (!w) return; // git answers only what was asked
+    if (body === undefined) w.got.push(undefined);
+    else {
+      const [oid, type] = header.split(' ');
+      w.got.push({ oid: oid!, type: type!, content: Buffer.from(body) });
     }
-    this.buf = this.buf.subarray(pos);
+    if (w.got.length === w.count) {
+      this.waiting.shift();
+      w.resolve(w.got);
+    }
   }
 
   private fail(e: Error): void {
     this.failure ??= e;
     for (const w of this.waiting.splice(0)) w.reject(this.failure);
+  }
+}
+
+/**
+ * Splits `git cat-file --batch` output into records as its chunks arrive. A big object comes in
+ * thousands of pipe-sized chunks: they are kept aside until the object is complete and joined
+ * once, so reading it costs its size, not its size times the number of chunks (joining on every
+ * chunk made `show` of a 50 MB model file take two minutes). `body` is undefined for a
+ * "missing"/"ambiguous" answer, and only valid during the call.
+ */
+export class BatchRecords {
+  private parts: Buffer[] = [];
+  private have = 0;
+  private need = 0;
+
+  constructor(private readonly onRecord: (header: string, body: Buffer | undefined) => void) {}
+
+  push(chunk: Buffer): void {
+    this.parts.push(chunk);
+    this.have += chunk.length;
+    if (this.have < this.need) return;
+    const buf = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.have);
+    this.need = 0;
+    let pos = 0;
+    for (;;) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) break;
+      const header = buf.toString('latin1', pos, nl);
+      if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+        pos = nl + 1;
+        this.onRecord(header, undefined);
+        continue;
+      }
+      const end = nl + 1 + Number(header.slice(header.lastIndexOf(' ') + 1));
+      if (end + 1 > buf.length) {
+        this.need = end + 1 - pos; // the body is not all here yet: wait until it is
+        break;
+      }
+      const body = buf.subarray(nl + 1, end);
+      pos = end + 1;
+      this.onRecord(header, body);
+    }
+    // An unfinished record keeps only its own bytes, not the whole chunk it came in.
+    const rest = buf.subarray(pos);
+    this.parts = rest.length ? [rest.length < buf.length / 2 ? Buffer.from(rest) : rest] : [];
+    this.have = rest.length;
   }
 }
 
@@ -444,6 +489,57 @@ export function parseTreeObject(content: Buffer, idBytes: number): { mode: strin
   return entries;
 }
 
+/**
+ * The hooks a git command ran that exited non-zero, read from its trace2 events (`write` with
+ * `trace`); undefined when there are no events (a git without trace2), so the caller can't tell.
+ * Only the top process's own events count: a hook that runs git writes its events there too.
+ */
+export function failedHooks(trace: string | undefined): { hook: string; code: number }[] | undefined {
+  let top: string | undefined;
+  const hooks = new Map<number, string>();
+  const failed: { hook: string; code: number }[] = [];
+  for (const line of (trace ?? '').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let ev: { event?: string; sid?: string; child_id?: number; child_class?: string; hook_name?: string; argv?: string[]; code?: number };
+    try {
+      ev = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    top ??= ev.sid;
+    if (ev.sid !== top || typeof ev.child_id !== 'number') continue;
+    if (ev.event === 'child_start' && ev.child_class === 'hook') hooks.set(ev.child_id, ev.hook_name ?? ev.argv?.[0]?.replace(/^.*\//, '') ?? 'a');
+    else if (ev.event === 'child_exit' && hooks.has(ev.child_id) && ev.code !== 0) failed.push({ hook: hooks.get(ev.child_id)!, code: ev.code ?? -1 });
+  }
+  return top === undefined ? undefined : failed;
+}
+
+// What git prints when the disk, a quota, a read-only mount or permissions refused it a write.
+const STORAGE_FAILURE = [
+  /no space left on device/i,
+  /out of diskspace/i,
+  /disk quota exceeded/i,
+  /read-only file system/i,
+  /permission denied/i,
+  /input\/output error/i,
+  /insufficient permission for adding an object/i,
+  /unable to write new index file/i,
+  /unable to create temporary file/i,
+  /unable to write (?:loose )?object|failed to write object|unable to write sha1/i,
+  /unable to write (?:file|new_index)|could not write (?:index|temporary)|couldn't write '/i,
+];
+
+/** The line of git's output saying storage refused a write (full disk, read-only, permissions), or undefined. */
+export function storageFailureLine(output: string): string | undefined {
+  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  // The line naming the cause ("No space left on device") beats a consequence ("unable to write new index file").
+  for (const re of STORAGE_FAILURE) {
+    const line = lines.find((l) => re.test(l));
+    if (line) return line;
+  }
+  return undefined;
+}
+
 export function parseLsTree(out: string): TreeEntry[] {
   const entries: TreeEntry[] = [];
   for (const rec of out.split('\0')) {
@@ -459,15 +555,28 @@ export function runGit(cwd: string, args: string[], opts: { input?: string | Buf
   return spawnGit(cwd, args, { ...process.env, ...READ_ENV, ...opts.env }, opts.input);
 }
 
-function spawnGit(cwd: string, args: string[], env: NodeJS.ProcessEnv, input?: string | Buffer): Promise<RunResult> {
+/**
+ * `trace`: git writes its trace2 events to a fourth pipe (fd 3), which says which hooks it ran
+ * and how each exited — the only reliable way to tell a hook's refusal from git's own failure.
+ */
+function spawnGit(cwd: string, args: string[], env: NodeJS.ProcessEnv, input?: string | Buffer, trace = false): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('git', args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', args, { cwd, env: trace ? { ...env, GIT_TRACE2_EVENT: '3' } : env, stdio: trace ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    const events: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
+    if (trace) (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => events.push(d));
     child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
-    child.on('close', (code) => resolvePromise({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), code: code ?? 1 }));
+    child.on('close', (code) =>
+      resolvePromise({
+        stdout: Buffer.concat(out),
+        stderr: Buffer.concat(err).toString('utf8'),
+        code: code ?? 1,
+        ...(trace ? { trace: Buffer.concat(events).toString('utf8') } : {}),
+      }),
+    );
     child.stdin.on('error', () => {}); // git may exit before reading all input (e.g. bad rev); the exit code tells.
     child.stdin.end(input ?? '');
   });

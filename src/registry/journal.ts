@@ -5,7 +5,7 @@
 // two of its commits is undone as a whole: the commits it made go too.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DirtyStateError, LockedError } from '../errors.js';
+import { DirtyStateError, LockedError, storageError } from '../errors.js';
 import type { Git } from '../git/git.js';
 import { rollback, writeBase, type WriteBase } from './transaction.js';
 
@@ -38,8 +38,18 @@ export async function beginWrite(
   const head = base.head;
   const existed = [...base.existedInHead];
   const note: PendingWrite = { pid: process.pid, started: new Date().toISOString(), head, paths: w.paths, existedInHead: existed, subject: w.subject, branch: w.branch, returnTo: w.returnTo, series: w.series };
-  mkdirSync(join(gitDir, 'modelgit'), { recursive: true });
-  writeFileSync(file(gitDir), JSON.stringify(note, null, 2) + '\n');
+  try {
+    mkdirSync(join(gitDir, 'modelgit'), { recursive: true });
+    writeFileSync(file(gitDir), JSON.stringify(note, null, 2) + '\n');
+  } catch (e) {
+    // Nothing is written yet: a full or read-only disk is said in one line, no half note stays.
+    try {
+      endWrite(gitDir);
+    } catch {
+      /* read-only: nothing was written there either */
+    }
+    throw storageError(e, "the write's crash note", file(gitDir)) ?? e;
+  }
   return base;
 }
 

@@ -1,13 +1,13 @@
 // Every write is exactly one commit made by the real `git commit` (hooks, signing and config
 // apply). Before writing we make sure the commit can contain only our change; if git or a hook
 // refuses, the paths we touched go back to HEAD so the repository is exactly as it was.
-import { accessSync, constants, lstatSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync, unlinkSync, existsSync } from 'node:fs';
+import { accessSync, closeSync, constants, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, symlinkSync, writeFileSync, unlinkSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type * as ProperLockfile from 'proper-lockfile';
 import { lazyRequire } from '../lazy.js';
-import { DirtyStateError, GitError, HookRejectedError, InterruptedError, LockedError } from '../errors.js';
+import { DirtyStateError, GitError, HookRejectedError, InterruptedError, LockedError, ModelgitError, StorageError, storageCode, storageError, storageHint, storageReason } from '../errors.js';
 import { quickPathState, type DiskEntry, type HeadEntry } from '../domain/worktree.js';
-import type { Git, TreeEntry } from '../git/git.js';
+import { failedHooks, storageFailureLine, type Git, type RunResult, type TreeEntry } from '../git/git.js';
 
 export interface FileChange {
   path: string; // repo-relative
@@ -40,7 +40,7 @@ export function commitMessage(spec: Pick<CommitSpec, 'subject' | 'body' | 'trail
  */
 export async function withWriteLock<T>(gitDir: string, fn: () => Promise<T>): Promise<T> {
   const dir = join(gitDir, 'modelgit');
-  mkdirSync(dir, { recursive: true });
+  assertLockable(dir);
   let release: () => Promise<void>;
   try {
     release = await lockfile.lock(dir, {
@@ -59,6 +59,26 @@ export async function withWriteLock<T>(gitDir: string, fn: () => Promise<T>): Pr
     return await fn();
   } finally {
     await release().catch(() => {});
+  }
+}
+
+/**
+ * Fails at once, with the real reason, when the lock can't be created at all (a read-only, full
+ * or forbidden `.git/modelgit`): the lock library would retry that for a minute and then blame
+ * "another command". A probe directory is made and removed, as the lock itself is a directory.
+ */
+export function assertLockable(dir: string): void {
+  const probe = join(dir, `write.lock.probe-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    mkdirSync(probe);
+  } catch (e) {
+    throw storageError(e, "modelgit's write lock", join(dir, 'write.lock')) ?? e;
+  }
+  try {
+    rmdirSync(probe);
+  } catch {
+    /* an empty directory left in .git/modelgit costs nothing */
   }
 }
 
@@ -146,55 +166,188 @@ export async function commitChanges(git: Git, spec: CommitSpec, base?: WriteBase
 /** The commit itself, once assertCommittable has passed; `existedInHead` is what rollback restores. */
 async function writeAndCommit(git: Git, spec: CommitSpec, existedInHead: Set<string>, head: string | undefined): Promise<string> {
   const paths = spec.changes.map((c) => c.path);
+  const keptIndex = keepIndex(git);
   try {
-    for (const c of spec.changes) {
-      const abs = join(git.root, c.path);
-      if (c.content === null) {
-        if (existsSync(abs)) unlinkSync(abs);
-      } else {
-        mkdirSync(dirname(abs), { recursive: true });
-        writeFileSync(abs, c.content);
-      }
-    }
+    writeFiles(git, spec.changes);
     // update-index stages exactly these files, where `git add` would read their whole directory
     // (20,000 entries at 100,000 models). Not `commit --include`: that holds index.lock while the
     // hooks run, so a write killed in its pre-commit hook would leave the index locked.
     if (paths.length) {
       const r = await git.write(['update-index', '--add', '--remove', '--', ...paths]);
-      if (r.code !== 0) throw new GitError(`git update-index failed; nothing was changed:\n${r.stderr.trim()}`);
+      if (r.code !== 0) throw gitFailure(git, 'git update-index', r.stderr);
     }
-    // The real `git commit`, in the user's environment: hooks, signing and config all apply.
+    // The real `git commit`, in the user's environment: hooks, signing and config all apply. Its
+    // trace2 events say which hooks ran and how they exited (commitFailure).
     const args = ['commit', '-m', commitMessage(spec), '--quiet', '--cleanup=verbatim'];
     if (spec.allowEmpty) args.push('--allow-empty');
     const env = spec.date ? { GIT_AUTHOR_DATE: spec.date, GIT_COMMITTER_DATE: spec.date } : {};
-    const r = await git.write(args, { env });
-    if (r.code !== 0) throw await commitFailure(git, r.stdout.toString('utf8') + r.stderr);
+    const r = await git.write(args, { env, trace: true });
+    if (r.code !== 0) {
+      // git moves the branch before it writes its index: a commit that failed after that has landed.
+      const landed = await landedOn(git, head, paths);
+      if (landed) return landed;
+      throw await commitFailure(git, r);
+    }
     return (await git.headNow())!;
   } catch (e) {
-    await rollback(git, paths, existedInHead, head);
-    throw e;
+    throw await afterRollback(git, e, paths, existedInHead, head, keptIndex);
+  } finally {
+    if (keptIndex) rmSync(keptIndex, { force: true });
   }
-}
-
-/** Turns git's refusal (its stdout and stderr) into an error that says who refused and what to do. */
-async function commitFailure(git: Git, output: string): Promise<Error> {
-  const out = output.trim();
-  if (/Please tell me who you are|empty ident|unable to auto-detect email/i.test(out)) {
-    return new GitError(`git commit failed: no git identity; nothing was changed`, {
-      hint: 'set one: git config user.name "Your Name" && git config user.email you@example.com',
-    });
-  }
-  if (/gpg|signing/i.test(out)) return new GitError(`git commit failed while signing; nothing was changed:\n${out}`);
-  if (await refusedByHook(git, out)) return new HookRejectedError(`the commit was refused by a git hook; nothing was changed:\n${out}`);
-  return new GitError(`git commit failed; nothing was changed:\n${out}`);
 }
 
 /**
- * Whether a failed `git commit` was a hook saying no. Git prints nothing of its own when a hook
- * fails, so a hook that prints only "lint failed" is recognised by being there and executable.
+ * A hard link to the index as it is before a write. Putting it back is a rename, which needs no
+ * disk space: on a full disk git can't write a new index to undo our staging, but this can.
+ * Undefined where links can't be made (then git undoes the staging, when it can).
  */
-async function refusedByHook(git: Git, out: string): Promise<boolean> {
-  if (/Please tell me who you are|gpg|nothing to commit|nothing added to commit/i.test(out)) return false;
+function keepIndex(git: Git): string | undefined {
+  const index = git.indexFile();
+  if (!index) return undefined;
+  const kept = `${index}.modelgit-before`;
+  try {
+    rmSync(kept, { force: true }); // one left by a killed write
+    linkSync(index, kept);
+    return kept;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Puts the kept index back in place, under git's own index.lock; false when that can't be done. */
+function restoreIndex(git: Git, kept: string): boolean {
+  const index = git.indexFile();
+  if (!index) return false;
+  const lock = `${index}.lock`;
+  try {
+    closeSync(openSync(lock, 'wx'));
+  } catch {
+    return false; // git (or someone) holds the index: leave it to git
+  }
+  try {
+    renameSync(kept, index);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/**
+ * A failure whose message ends with what became of the repository, known only once the rollback
+ * has been checked: "nothing was changed" is said only when it is verified.
+ */
+class WriteFailure extends Error {
+  constructor(readonly build: (outcome: string) => ModelgitError) {
+    super('write failed');
+  }
+}
+
+/** Writes the changed files; a refusal of the disk becomes a StorageError naming the file. */
+function writeFiles(git: Git, changes: FileChange[]): void {
+  for (const c of changes) {
+    const abs = join(git.root, c.path);
+    try {
+      if (c.content === null) {
+        if (lexists(abs)) unlinkSync(abs);
+      } else {
+        mkdirSync(dirname(abs), { recursive: true });
+        // A link there (committed, or planted) is replaced, never written through.
+        if (lstatOrUndefined(abs)?.isSymbolicLink()) unlinkSync(abs);
+        writeFileSync(abs, c.content);
+      }
+    } catch (e) {
+      const code = storageCode(e);
+      if (!code) throw e;
+      const what = `${c.content === null ? 'remove' : 'write'} ${c.path} in ${git.root}`;
+      throw new WriteFailure((outcome) => new StorageError(`could not ${what}: ${storageReason(code)}; ${outcome}`, { hint: storageHint(code), data: { errno: code, path: abs }, cause: e }));
+    }
+  }
+}
+
+/** A git write that failed: a StorageError when git says the disk refused it, a GitError otherwise. */
+function gitFailure(git: Git, what: string, output: string): WriteFailure {
+  const out = output.trim();
+  const storage = storageFailureLine(out);
+  if (storage) {
+    return new WriteFailure((outcome) => new StorageError(`${what} could not write to the repository (${git.gitDir()}): ${storage}; ${outcome}`, { hint: storageHintOf(storage), data: { git: out } }));
+  }
+  return new WriteFailure((outcome) => new GitError(`${what} failed; ${outcome}:\n${out}`));
+}
+
+function storageHintOf(line: string): string {
+  if (/read-only/i.test(line)) return storageHint('EROFS');
+  if (/permission/i.test(line)) return storageHint('EACCES');
+  if (/input\/output/i.test(line)) return storageHint('EIO');
+  return storageHint('ENOSPC');
+}
+
+/** The new HEAD when a commit on top of `head` was made after all (its child), else undefined. */
+async function landedOn(git: Git, head: string | undefined, paths: string[]): Promise<string | undefined> {
+  const now = await git.headNow();
+  if (!now || now === head) return undefined;
+  const parent = head ? await git.resolveCommit(`${now}^`) : undefined;
+  if (parent !== head) return undefined;
+  // The index may still hold the pre-commit state; HEAD's entries for the paths are what it should have.
+  if (paths.length) await git.run(['reset', '-q', '--', ...paths]).catch(() => {});
+  return now;
+}
+
+/**
+ * Puts the repository back after a failed write and says so in the error: "nothing was changed"
+ * when the rollback is verified, or precisely what is left and the command that clears it.
+ */
+async function afterRollback(git: Git, e: unknown, paths: string[], existedInHead: Set<string>, head: string | undefined, keptIndex?: string): Promise<unknown> {
+  let left: ModelgitError | undefined;
+  try {
+    await rollback(git, paths, existedInHead, head, { keptIndex });
+  } catch (r) {
+    left = r instanceof ModelgitError ? r : new GitError(`putting the files back failed: ${(r as Error).message}`, { cause: r });
+  }
+  const outcome = left ? `and ${left.message}` : 'nothing was changed';
+  const err = e instanceof WriteFailure ? e.build(outcome) : e;
+  if (!left) return err;
+  if (err instanceof ModelgitError) {
+    if (!(e instanceof WriteFailure)) err.message = `${err.message}; ${outcome}`;
+    err.hint = err.hint ? `${err.hint}; then clear what is left: ${left.hint}` : left.hint;
+    err.data = { ...err.data, ...left.data };
+    return err;
+  }
+  return new GitError(`${(err as Error)?.message ?? String(err)}; ${outcome}`, { hint: left.hint, data: left.data, cause: err });
+}
+
+/** Turns git's refusal (its stdout, stderr and trace) into an error that says who refused and what to do. */
+async function commitFailure(git: Git, r: RunResult): Promise<WriteFailure> {
+  const out = (r.stdout.toString('utf8') + r.stderr).trim();
+  const hooks = failedHooks(r.trace);
+  // Only a hook that ran and exited non-zero refused the commit; git's own failures are told apart.
+  const refused = hooks ? hooks.length > 0 : await hookMayHaveRun(git, out);
+  if (refused) {
+    const storage = storageFailureLine(out);
+    const which = hooks?.length ? ` (${hooks.map((h) => `${h.hook} exited ${h.code}`).join(', ')})` : '';
+    if (storage) {
+      return new WriteFailure((outcome) => new StorageError(`a git hook${which} could not write: ${storage}; ${outcome}`, { hint: storageHintOf(storage), data: { git: out } }));
+    }
+    return new WriteFailure((outcome) => new HookRejectedError(`the commit was refused by a git hook; ${outcome}:\n${out}`, { data: hooks?.length ? { hooks } : undefined }));
+  }
+  if (/Please tell me who you are|empty ident|unable to auto-detect email/i.test(out)) {
+    return new WriteFailure((outcome) => new GitError(`git commit failed: no git identity; ${outcome}`, {
+      hint: 'set one: git config user.name "Your Name" && git config user.email you@example.com',
+    }));
+  }
+  if (storageFailureLine(out)) return gitFailure(git, 'git commit', out);
+  if (/gpg|signing/i.test(out)) return new WriteFailure((outcome) => new GitError(`git commit failed while signing; ${outcome}:\n${out}`));
+  return new WriteFailure((outcome) => new GitError(`git commit failed; ${outcome}:\n${out}`));
+}
+
+/**
+ * For a git without trace2 only: whether a failed `git commit` may have been a hook saying no.
+ * Git prints nothing of its own when a hook fails, so a hook that prints only "lint failed" is
+ * recognised by being there and executable; git's own storage failures are not a hook's.
+ */
+async function hookMayHaveRun(git: Git, out: string): Promise<boolean> {
+  if (/Please tell me who you are|gpg|nothing to commit|nothing added to commit/i.test(out) || storageFailureLine(out)) return false;
   if (/hook|validate|modelgit/i.test(out)) return true;
   for (const name of ['pre-commit', 'prepare-commit-msg', 'commit-msg']) {
     try {
@@ -207,21 +360,136 @@ async function refusedByHook(git: Git, out: string): Promise<boolean> {
   return false;
 }
 
-export async function rollback(git: Git, paths: string[], existedInHead: Set<string>, head: string | undefined): Promise<void> {
+function lstatOrUndefined(abs: string): Stats | undefined {
+  try {
+    return lstatSync(abs);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether anything is at `abs`, a dangling link included (existsSync follows links). */
+function lexists(abs: string): boolean {
+  return lstatOrUndefined(abs) !== undefined;
+}
+
+/**
+ * Puts `paths` back as `head` has them, in the working tree and the index, and verifies it;
+ * throws (StorageError or DirtyStateError) naming what is still off and the command that clears it.
+ * The working tree goes first: removing what the write added frees the space a full disk needs
+ * to rewrite the index. Only what differs is touched, so a write that failed before staging
+ * never rewrites the index at all.
+ */
+export async function rollback(git: Git, paths: string[], existedInHead: Set<string>, head: string | undefined, opts: { keptIndex?: string } = {}): Promise<void> {
   if (!paths.length) return;
-  // Unstage first, then put the working tree back: files in HEAD from HEAD, new files deleted.
-  await git.run(head ? ['reset', '-q', 'HEAD', '--', ...paths] : ['rm', '-q', '--cached', '--ignore-unmatch', '--', ...paths]);
-  const fromHead = paths.filter((p) => existedInHead.has(p));
-  if (fromHead.length) await git.run(['checkout', 'HEAD', '--', ...fromHead]);
-  for (const p of paths.filter((p) => !existedInHead.has(p))) {
-    rmSync(join(git.root, p), { force: true });
-    // A directory we created for the new file goes too (rmdir refuses a non-empty one, which is the point).
+  // A link kept by a write that was killed is stale: the index may have changed since.
+  const stale = git.indexFile();
+  if (!opts.keptIndex && stale) rmSync(`${stale}.modelgit-before`, { force: true });
+  // What HEAD has is read again (mode and blob, to write it back); `existedInHead` only says which exist.
+  const inHead = new Map<string, TreeEntry>();
+  if (head && existedInHead.size) for (const e of await git.lsTree(head, paths)) inHead.set(e.path, e);
+  const blobs = inHead.size ? await git.readBlobs([...inHead.values()].map((e) => e.oid)) : new Map<string, Buffer>();
+  let failure: unknown;
+  // 1. New files go (and a directory made for one, when empty: rmdir refuses a non-empty one).
+  for (const p of paths.filter((p) => !inHead.has(p))) {
+    const abs = join(git.root, p);
     try {
-      rmdirSync(dirname(join(git.root, p)));
+      if (lexists(abs)) unlinkSync(abs);
+    } catch (e) {
+      failure ??= e;
+      continue;
+    }
+    try {
+      rmdirSync(dirname(abs));
     } catch {
       /* not empty, or not ours */
     }
   }
+  // 2. Files HEAD has get HEAD's bytes back, written here rather than by git (which would rewrite the index too).
+  for (const [p, entry] of inHead) {
+    const abs = join(git.root, p);
+    const want = blobs.get(entry.oid);
+    if (!want || onDiskAs(abs, entry, want)) continue;
+    try {
+      if (lexists(abs)) unlinkSync(abs);
+      mkdirSync(dirname(abs), { recursive: true });
+      if (entry.mode === '120000') symlinkSync(want.toString('utf8'), abs);
+      else writeFileSync(abs, want, { mode: entry.mode === '100755' ? 0o755 : 0o644 });
+    } catch (e) {
+      failure ??= e;
+    }
+  }
+  // 3. The index: only when it differs from HEAD for these paths; the index from before the write
+  // goes back whole when it was kept (no space needed), else git unstages the paths.
+  if (!(await indexMatches(git, paths, inHead)) && !(opts.keptIndex && restoreIndex(git, opts.keptIndex) && (await indexMatches(git, paths, inHead)))) {
+    const r = head ? await git.run(['reset', '-q', 'HEAD', '--', ...paths]) : await git.run(['rm', '-q', '--cached', '--ignore-unmatch', '--', ...paths]);
+    if (r.code !== 0 && r.code !== 1) failure ??= r.stderr.trim();
+  }
+  // 4. Verify; say exactly what is left.
+  const left = await leftovers(git, paths, inHead, blobs);
+  if (!left.length) return;
+  const code = storageCode(failure);
+  const why = code ? storageReason(code) : typeof failure === 'string' ? storageFailureLine(failure) ?? failure : failure ? (failure as Error).message : 'git left them changed';
+  const message = `the repository could not be put back as it was (${why}): ${left.map((l) => `${l.path} ${l.state}`).join(', ')}`;
+  const fix = clearCommand(left, !!head);
+  const Kind = code || (typeof failure === 'string' && storageFailureLine(failure)) ? StorageError : DirtyStateError;
+  throw new Kind(message, { hint: fix, data: { left } });
+}
+
+/** Whether the file at `abs` is what HEAD's entry has (bytes, or a link's target), without following links. */
+function onDiskAs(abs: string, entry: TreeEntry, want: Buffer): boolean {
+  const st = lstatOrUndefined(abs);
+  if (!st) return false;
+  try {
+    if (entry.mode === '120000') return st.isSymbolicLink() && readlinkSync(abs) === want.toString('utf8');
+    return st.isFile() && st.size === want.length && readFileSync(abs).equals(want);
+  } catch {
+    return false;
+  }
+}
+
+async function indexMatches(git: Git, paths: string[], inHead: Map<string, TreeEntry>): Promise<boolean> {
+  const staged = await git.lsIndex(paths);
+  if (staged.length !== inHead.size) return false;
+  return staged.every((e) => inHead.get(e.path)?.oid === e.oid && inHead.get(e.path)?.mode === e.mode);
+}
+
+interface Leftover {
+  path: string;
+  /** "staged", "left on disk", "changed on disk", "missing on disk" (joined when several) */
+  state: string;
+  inHead: boolean;
+}
+
+async function leftovers(git: Git, paths: string[], inHead: Map<string, TreeEntry>, blobs: Map<string, Buffer>): Promise<Leftover[]> {
+  const staged = new Map((await git.lsIndex(paths)).map((e) => [e.path, e]));
+  const out: Leftover[] = [];
+  for (const p of new Set(paths)) {
+    const states: string[] = [];
+    const h = inHead.get(p);
+    const i = staged.get(p);
+    if (h ? !i || i.oid !== h.oid || i.mode !== h.mode : i) states.push('staged');
+    const abs = join(git.root, p);
+    if (!h) {
+      if (lexists(abs)) states.push('left on disk');
+    } else if (!lexists(abs)) states.push('missing on disk');
+    else if (blobs.has(h.oid) && !onDiskAs(abs, h, blobs.get(h.oid)!)) states.push('changed on disk');
+    if (states.length) out.push({ path: p, state: states.join(' and '), inHead: !!h });
+  }
+  return out;
+}
+
+/** The shell command that clears what a failed rollback left: the index back to HEAD, HEAD's files back, new files gone. */
+function clearCommand(left: Leftover[], hasHead: boolean): string {
+  const q = (ps: string[]) => ps.map((p) => JSON.stringify(p)).join(' ');
+  const parts: string[] = [];
+  const staged = left.filter((l) => l.state.includes('staged')).map((l) => l.path);
+  const fromHead = left.filter((l) => l.inHead && /on disk/.test(l.state)).map((l) => l.path);
+  const added = left.filter((l) => !l.inHead && l.state.includes('left on disk')).map((l) => l.path);
+  if (staged.length) parts.push(hasHead ? `git reset -q HEAD -- ${q(staged)}` : `git rm -q --cached --ignore-unmatch -- ${q(staged)}`);
+  if (fromHead.length) parts.push(`git checkout HEAD -- ${q(fromHead)}`);
+  if (added.length) parts.push(`rm -f -- ${q(added)}`);
+  return parts.join(' && ');
 }
 
 /**
