@@ -4,7 +4,7 @@ modelgit Python client. The modelgit CLI does the same; this shows the calls fro
     python model_manager.py [--registry PATH] list --algo mscn
     python model_manager.py best --algo mscn --dataset production
     python model_manager.py compare ID ID [--dataset D]
-    python model_manager.py cleanup --algo mscn --keep 3 [--dry-run]
+    python model_manager.py cleanup --algo mscn --keep 3 [--dataset production] [--dry-run]
     python model_manager.py tag ID best production
 """
 import argparse
@@ -24,6 +24,7 @@ def main(argv=None):
     s = sub.add_parser("best"); s.add_argument("--algo", required=True); s.add_argument("--dataset")
     s = sub.add_parser("compare"); s.add_argument("models", nargs="+"); s.add_argument("--dataset")
     s = sub.add_parser("cleanup"); s.add_argument("--algo", required=True); s.add_argument("--keep", type=int, default=5)
+    s.add_argument("--dataset", help="rank on this dataset (needed once models are tested on several)")
     s.add_argument("--dry-run", action="store_true")
     s = sub.add_parser("tag"); s.add_argument("model_id"); s.add_argument("tags", nargs="+")
     a = p.parse_args(argv)
@@ -45,7 +46,7 @@ def main(argv=None):
             for row in c.rows:
                 print(row["model_id"], {ds: r.get("total_time") for ds, r in row["results"].items()})
         elif a.command == "cleanup":
-            c = reg.cleanup(a.algo, a.keep, dry_run=a.dry_run)
+            c = reg.cleanup(a.algo, a.keep, dataset=a.dataset, dry_run=a.dry_run)
             print(f"removed {len(c.removed)}: {' '.join(c.removed) or '-'}; kept {len(c.kept)}; protected {len(c.protected)}")
         elif a.command == "tag":
             print(reg.tag(a.model_id, *a.tags).commit)
