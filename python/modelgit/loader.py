@@ -45,13 +45,15 @@ class _VerifiedFiles:
         self.expected: Dict[str, Tuple[Optional[str], Optional[int]]] = {}
         art = (metadata or {}).get("artifact") or {}
         model_path = (metadata or {}).get("model_path") or plan.get("model_path")
+        # Where the artifact is: model_path read against the registry root; without a root, the
+        # plan's directory (the model directory, or the directory holding the model file).
+        local = artifact_path_of(model_path, root) if root else None
+        if local is None:
+            local = self.directory if art.get("files") else os.path.join(self.directory, os.path.basename(model_path or ""))
         if art.get("sha256") is not None or art.get("size_bytes") is not None:
-            p = artifact_path_of(model_path, root or self.directory)
-            if p:
-                self.expected[os.path.normpath(p)] = (art.get("sha256"), art.get("size_bytes"))
+            self.expected[os.path.normpath(local)] = (art.get("sha256"), art.get("size_bytes"))
         for f in art.get("files") or []:
-            base = artifact_path_of(model_path, root or self.directory) or self.directory
-            self.expected[os.path.normpath(os.path.join(base, f["path"]))] = (f.get("sha256"), f.get("size_bytes"))
+            self.expected[os.path.normpath(os.path.join(local, f["path"]))] = (f.get("sha256"), f.get("size_bytes"))
         if not self.expected:
             msg = (f"model {plan.get('model_id')}: no checksum is registered for its artifact, so the bytes "
                    "cannot be proven to be the registered ones")
@@ -84,6 +86,10 @@ class _VerifiedFiles:
                 bad.append(f"{path}: {e.strerror}")
                 continue
             if want is None:
+                if self.expected:
+                    # Checksums are registered, but not for this file: it was not there when the
+                    # model was registered, so nothing proves it is the model's.
+                    bad.append(f"{path}: not among the registered files (no checksum to prove it)")
                 continue
             sha, want_size = want
             if want_size is not None and size != want_size:

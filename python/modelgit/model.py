@@ -83,6 +83,8 @@ class RegisteredModel:
         """
         if (performance is None) == (times is None):
             raise UsageError("add_test_result: give performance={metric: number} or times=[seconds per query]")
+        if times is not None:
+            times = list(times)  # a generator is read once
         if self.registered:
             res = self.registry.record_test(self.model_id, dataset, times=times, metrics=performance,
                                             num_queries=num_queries, notes=notes).result
@@ -90,9 +92,12 @@ class RegisteredModel:
             self.metadata.setdefault("testing", []).append(
                 {k: v for k, v in vars(res).items() if v is not None})
             return res
-        perf = summarize_timings(times) if times is not None else dict(performance or {})
+        try:
+            perf = summarize_timings(times) if times is not None else dict(performance or {})
+        except (ValueError, TypeError) as e:
+            raise UsageError(f"add_test_result times: {e}") from None
         if times is not None and num_queries is None:
-            num_queries = len(list(times))
+            num_queries = len(times)
         entry: Dict[str, Any] = {"dataset": dataset, "tested_at": iso_seconds(), "performance": perf}
         if num_queries is not None:
             entry["num_queries"] = int(num_queries)

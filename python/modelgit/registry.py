@@ -377,12 +377,13 @@ class Registry:
             raise UsageError("record_test: give either times=[seconds per query] or metrics={name: number}")
         args = [id, "--dataset", dataset]
         if times is not None:
+            times = list(times)  # a generator is read once
             try:
                 perf = summarize_timings(times)
             except (ValueError, TypeError) as e:
                 raise UsageError(f"record_test times: {e}") from None
             if num_queries is None:
-                num_queries = len(list(times))
+                num_queries = len(times)
         else:
             perf = dict(metrics or {})
             if not perf:

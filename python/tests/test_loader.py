@@ -120,3 +120,15 @@ def test_a_strict_load_refuses_weights_that_do_not_fit(registry, tmp_path):
     with pytest.raises(modelgit.LoadPlanError) as e:
         modelgit.load_for_recipe(registry, "extra-recipe")
     assert "strict" in e.value.message and "extra.weight" in e.value.message
+
+
+def test_a_file_to_load_without_a_registered_checksum_is_refused(registry, tmp_path):
+    ckpt = make_checkpoint(str(tmp_path / "ckpt" / "late-module"))
+    module = open(os.path.join(ckpt, "modeling.py")).read()
+    os.remove(os.path.join(ckpt, "modeling.py"))  # registered without it: no checksum covers it
+    fields = {k: METADATA[k] for k in ("loading_strategy", "algorithm_compatibility", "training_algorithm")}
+    registry.register("gpt2", id="late-module", model_path=ckpt, fields=fields)
+    open(os.path.join(ckpt, "modeling.py"), "w").write(module)  # dropped in afterwards
+    with pytest.raises(modelgit.ArtifactError) as e:
+        load_plan(registry.plan("late-module"), registry)
+    assert "modeling.py: not among the registered files" in e.value.message
