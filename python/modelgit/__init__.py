@@ -28,7 +28,7 @@ __all__ = [
     "Verification", "Check", "artifact_path_of", "summarize_timings", "find_cli",
     "ModelgitError", "UsageError", "NotFoundError", "ValidationError", "ConflictError", "GateError", "ArtifactError",
     "LoadPlanError", "NotARegistryError", "CLINotFoundError",
-    "RegisteredModel", "model_for_run", "load_plan", "load_for_recipe", "read_safetensors", "save_safetensors",
+    "RegisteredModel", "model_for_run", "load_plan", "load_for_recipe", "read_state_dict", "read_safetensors", "save_safetensors",
 ]
 
 
@@ -39,7 +39,7 @@ def __getattr__(name):  # the model base class and the loader import on first us
     if name in ("model_for_run",):
         from .scheduler import model_for_run
         return model_for_run
-    if name in ("load_plan", "load_for_recipe"):
+    if name in ("load_plan", "load_for_recipe", "read_state_dict"):
         from . import loader
         return getattr(loader, name)
     if name in ("read_safetensors", "save_safetensors"):
