@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { ConflictError, GitError, UsageError } from '../errors.js';
 import { CONFIG_FILE, DEFAULT_CONFIG, DEFAULT_CONFIG_TEXT, DEFAULT_STAGES_TEXT, STAGES_FILE } from '../domain/config.js';
 import { Git, runGit } from '../git/git.js';
-import { ciFiles, type CiKind } from './ci.js';
+import { ciDefaultBranch, ciFiles, type CiKind } from './ci.js';
 import { applyHookPlan, planHookInstall, type HookInstallAnswer, type HookInstallOptions, type HookPlan } from './hooks.js';
 import { assertCommittable, commitChanges, withWriteLock, type FileChange } from './transaction.js';
 
@@ -69,7 +69,7 @@ export async function init(opts: InitOptions): Promise<InitAnswer> {
     const gitDir = (await runGit(dir, ['rev-parse', '--absolute-git-dir'])).stdout.toString('utf8').trim();
     const git = new Git(root);
     const keep = `${DEFAULT_CONFIG.models_dir}/.gitkeep`;
-    const ci = opts.ci ? ciFiles(opts.ci, await currentBranchName(root)) : [];
+    const ci = opts.ci ? ciFiles(opts.ci, await ciDefaultBranch(root)) : [];
     for (const f of ci) {
       if (existsSync(join(root, f.path))) throw new ConflictError(`${f.path} already exists; modelgit will not overwrite it`, { hint: 'move it away, or leave out --ci' });
     }
@@ -97,8 +97,3 @@ export async function init(opts: InitOptions): Promise<InitAnswer> {
   }
 }
 
-/** The branch HEAD names (also in a repository without commits yet), for the CI push trigger. */
-async function currentBranchName(root: string): Promise<string> {
-  const r = await runGit(root, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
-  return (r.code === 0 && r.stdout.toString('utf8').trim()) || 'main';
-}

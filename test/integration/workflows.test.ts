@@ -2,8 +2,9 @@
 // (action-validator), and every `run:` step of the reusable registry workflow is executed here
 // with bash -eo pipefail (as GitHub runs `shell: bash`) against real temp repositories, with the
 // GITHUB_* variables and `${{ … }}` values the step reads. Only `uses:` steps (checkout, setup-node)
-// and the npm install of modelgit are not run: the repository is already checked out, node is this
-// one, and `modelgit` on PATH is the build under test.
+// are not run: the repository is already checked out and node is this one. "Install modelgit"
+// builds modelgit from a clone of this work tree at a ref, as a runner would from GitHub, and runs
+// it; the other steps find `modelgit` on PATH as the build under test.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { register } from '../../src/registry/register.js';
 import { recordTest } from '../../src/registry/record-test.js';
 import { CLI, git, repoState, tempDir, tempRegistry, tempRepo, type TempRegistry } from '../helpers.js';
 import { cloneOf, registryRemote } from './gitops-helpers.js';
+import { pathWithoutModelgit, sourceSnapshot } from './adoption-helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const VALIDATOR = join(ROOT, 'node_modules', '@action-validator', 'cli', 'cli.mjs');
@@ -89,6 +91,9 @@ function runStep(wf: Workflow, step: Step, ctx: RunContext): { code: number; std
   writeFileSync(script, substitute(step.run!, ctx.values));
   const stepEnv = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, substitute(String(v), ctx.values)]));
   const env: Record<string, string | undefined> = { ...process.env, ...ctx.env, ...stepEnv };
+  // A runner has no npm_* variables (these come from the npm that started vitest, and would point
+  // an npm run by a step at this checkout).
+  for (const k of Object.keys(env)) if (/^npm_/i.test(k) || k === 'INIT_CWD') delete env[k];
   for (const k of ctx.unset ?? []) delete env[k];
   const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], { cwd: ctx.cwd, env, encoding: 'utf8' });
   return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
@@ -98,12 +103,15 @@ function githubEnv(cwd: string, extra: Record<string, string>): Record<string, s
   const temp = tempDir('modelgit-runner-');
   const summary = join(temp, 'step-summary.md');
   writeFileSync(summary, '');
+  writeFileSync(join(temp, 'github-path'), '');
   return {
     CI: 'true',
     GITHUB_ACTIONS: 'true',
     GITHUB_WORKSPACE: cwd,
     GITHUB_REPOSITORY: 'acme/registry',
     GITHUB_STEP_SUMMARY: summary,
+    GITHUB_PATH: join(temp, 'github-path'),
+    GITHUB_SERVER_URL: 'https://github.com',
     RUNNER_TEMP: temp,
     PATH: `${toolDir()}:${process.env.PATH}`,
     FAKE_GH_LOG: join(temp, 'gh.log'),
@@ -139,6 +147,10 @@ describe('workflow files', () => {
     expect(caller.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
     const job = caller.jobs.registry;
     expect(job.uses).toMatch(/^modelgit\/modelgit\/\.github\/workflows\/registry\.yml@v\d+\.\d+\.\d+$/);
+    // The workflow builds modelgit at the ref it is called at: the caller names it in both places.
+    const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+    expect(job.uses.split('@')[1]).toBe(`v${version}`);
+    expect(job.with).toEqual({ 'modelgit-version': `v${version}` });
     // Every input it passes is one the reusable workflow declares.
     const inputs = Object.keys(workflow(REGISTRY_WORKFLOW).on.workflow_call.inputs);
     for (const k of Object.keys(job.with ?? {})) expect(inputs).toContain(k);
@@ -164,8 +176,10 @@ describe('workflow files', () => {
     const wf = workflow(join(ROOT, '.github', 'workflows', 'ci.yml'));
     const scripts = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts);
     const runs = wf.jobs.test!.steps.filter((s) => s.run).map((s) => s.run!.trim());
-    expect(runs[0]).toBe('npm ci --no-audit --no-fund');
-    for (const r of runs.slice(1)) {
+    // The tools the tests drive (the pre-commit framework test, the comment step's jq), then npm.
+    expect(runs[0]).toBe('sudo apt-get update -qq && sudo apt-get install -y -qq pre-commit jq');
+    expect(runs[1]).toBe('npm ci --no-audit --no-fund');
+    for (const r of runs.slice(2)) {
       const m = /^npm run (\S+)$/.exec(r);
       if (m) expect(scripts).toContain(m[1]);
       else expect(r).toBe('npx vitest run');
@@ -200,9 +214,12 @@ describe('registry.yml: the pull-request job, step by step', () => {
   it('runs only for pull requests, with the permissions it needs, and its only unrun steps are the setup ones', () => {
     expect(job.if).toBe("github.event_name == 'pull_request'");
     expect(job.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
-    const notRun = job.steps.filter((s) => !s.run || s.name === 'Install modelgit').map((s) => s.uses ?? s.name);
-    expect(notRun).toEqual(['actions/checkout@v4', 'actions/setup-node@v4', 'Install modelgit']);
-    expect(job.steps.find((s) => s.uses === 'actions/checkout@v4')).toMatchObject({ with: { 'fetch-depth': 0 } });
+    const notRun = job.steps.filter((s) => !s.run).map((s) => s.uses!.split('@')[0]);
+    expect(notRun).toEqual(['actions/checkout', 'actions/setup-node']);
+    expect(job.steps.find((s) => s.uses?.startsWith('actions/checkout@'))).toMatchObject({ with: { 'fetch-depth': 0, 'persist-credentials': false } });
+    // A push to the pull request cancels the review of the commit before it: an older run never
+    // overwrites the newer comment.
+    expect((job as any).concurrency).toEqual({ group: 'modelgit-review-${{ github.repository }}-${{ github.event.pull_request.number }}', 'cancel-in-progress': true });
   });
 
   it('"Registry diff" writes the markdown diff into $GITHUB_STEP_SUMMARY', async () => {
@@ -224,7 +241,8 @@ describe('registry.yml: the pull-request job, step by step', () => {
     expect(runStep(wf, step('Registry diff'), { cwd: r.dir, env, values }).code).toBe(0);
     const diff = readFileSync(join(env.RUNNER_TEMP!, 'modelgit-diff.md'), 'utf8');
 
-    const others = [{ id: 11, body: 'LGTM' }];
+    // A person's comment, even one that starts with the marker, is never the one to update.
+    const others = [{ id: 11, body: 'LGTM', user: { login: 'alice' } }, { id: 12, body: '<!-- modelgit-diff -->\nquoted', user: { login: 'alice' } }];
     const first = runStep(wf, step('Comment on the pull request'), { cwd: r.dir, env: { ...env, FAKE_GH_COMMENTS: JSON.stringify(others) }, values });
     expect(first, first.stderr).toMatchObject({ code: 0, stdout: 'posted the modelgit comment\n' });
     expect(readFileSync(env.FAKE_GH_BODY!, 'utf8')).toBe(`<!-- modelgit-diff -->\n${diff}`);
@@ -232,7 +250,7 @@ describe('registry.yml: the pull-request job, step by step', () => {
     expect(calls[0]).toMatch(/^gh api repos\/acme\/registry\/issues\/7\/comments --paginate --jq /);
     expect(calls[1]).toMatch(/^gh api --method POST repos\/acme\/registry\/issues\/7\/comments -F body=@.*modelgit-comment\.md$/);
 
-    const ours = [...others, { id: 42, body: `<!-- modelgit-diff -->\nold summary` }];
+    const ours = [...others, { id: 42, body: `<!-- modelgit-diff -->\nold summary`, user: { login: 'github-actions[bot]' } }];
     const second = runStep(wf, step('Comment on the pull request'), { cwd: r.dir, env: { ...env, FAKE_GH_COMMENTS: JSON.stringify(ours) }, values });
     expect(second, second.stderr).toMatchObject({ code: 0, stdout: 'updated the modelgit comment 42\n' });
     expect(readFileSync(env.FAKE_GH_LOG!, 'utf8').trim().split('\n')[3]).toMatch(/^gh api --method PATCH repos\/acme\/registry\/issues\/comments\/42 -F body=@/);
@@ -278,6 +296,8 @@ describe('registry.yml: the default-branch job, step by step', () => {
     expect(job.permissions).toEqual({ contents: 'write' });
     expect((job as any).concurrency).toMatchObject({ 'cancel-in-progress': false });
     expect(job.steps.filter((s) => s.run).map((s) => s.name)).toEqual(['Install modelgit', 'Write and push stage tags']);
+    // It pushes, so its checkout keeps the credentials.
+    expect((job.steps.find((s) => s.uses?.startsWith('actions/checkout@')) as any).with['persist-credentials']).toBeUndefined();
   });
 
   it('"Write and push stage tags" tags a merged promotion, pushes the tag and summarises; the next push writes none', async () => {
@@ -335,16 +355,16 @@ describe('registry.yml: the report job, step by step', () => {
   const job = wf.jobs['report']!;
 
   it('checks out the whole history with tags and uploads the built site', () => {
-    const checkout = job.steps.find((s) => s.uses === 'actions/checkout@v4')!;
-    expect((checkout as any).with).toMatchObject({ 'fetch-depth': 0, 'fetch-tags': true });
-    const upload = job.steps.find((s) => s.uses === 'actions/upload-artifact@v4')!;
+    const checkout = job.steps.find((s) => s.uses?.startsWith('actions/checkout@'))!;
+    expect((checkout as any).with).toMatchObject({ 'fetch-depth': 0, 'fetch-tags': true, 'persist-credentials': false });
+    const upload = job.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
     expect((upload as any).with).toMatchObject({ name: 'modelgit-report', path: '${{ runner.temp }}/modelgit-report' });
   });
 
   it("keeps modelgit's caches between runs, restored after the checkout and before the build", () => {
     const at = (pred: (s: (typeof job.steps)[number]) => boolean) => job.steps.findIndex(pred);
-    const cache = at((s) => s.uses === 'actions/cache@v4');
-    expect(cache).toBeGreaterThan(at((s) => s.uses === 'actions/checkout@v4'));
+    const cache = at((s) => !!s.uses?.startsWith('actions/cache@'));
+    expect(cache).toBeGreaterThan(at((s) => !!s.uses?.startsWith('actions/checkout@')));
     expect(cache).toBeLessThan(at((s) => s.name === 'Build the registry report'));
     expect((job.steps[cache] as any).with).toMatchObject({ path: '.git/modelgit', 'restore-keys': 'modelgit-${{ runner.os }}-' });
   });
@@ -359,5 +379,109 @@ describe('registry.yml: the report job, step by step', () => {
     expect(res, res.stderr).toMatchObject({ code: 0 });
     expect(existsSync(join(env.RUNNER_TEMP!, 'modelgit-report', 'index.html'))).toBe(true);
     expect(readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8')).toMatch(/modelgit report/);
+  });
+});
+
+describe('registry.yml: modelgit comes from its own source, at a git ref', () => {
+  const wf = workflow(REGISTRY_WORKFLOW);
+  const installs = Object.values(wf.jobs).map((j) => j.steps.find((s) => s.name === 'Install modelgit'));
+
+  it('every job installs it the same way, after setup-node, from modelgit-repository at modelgit-version', () => {
+    expect(installs.every(Boolean)).toBe(true);
+    for (const step of installs) expect(step).toEqual(installs[0]);
+    expect(installs[0]!.env).toEqual({ MODELGIT_REPOSITORY: '${{ inputs.modelgit-repository }}', MODELGIT_REF: '${{ inputs.modelgit-version }}' });
+    for (const job of Object.values(wf.jobs)) {
+      const at = (pred: (s: Step) => boolean) => job.steps.findIndex(pred);
+      expect(at((s) => s.name === 'Install modelgit')).toBeGreaterThan(at((s) => !!s.uses?.startsWith('actions/setup-node@')));
+    }
+    const inputs = wf.on.workflow_call.inputs;
+    // The default is the release this file belongs to; Node: the current LTS by default.
+    expect(inputs['modelgit-version'].default).toBe(`v${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}`);
+    expect(inputs['modelgit-repository'].default).toBe('modelgit/modelgit');
+    expect(inputs['node-version'].default).toBe('24');
+  });
+
+  it('no workflow, hook or pre-commit manifest installs modelgit from a package registry, and every action is pinned by commit', () => {
+    const files = [
+      ...['ci.yml', 'registry.yml'].map((f) => join(ROOT, '.github', 'workflows', f)),
+      join(ROOT, 'hooks', 'pre-commit'),
+      join(ROOT, '.pre-commit-hooks.yaml'),
+    ];
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      expect(text, f).not.toMatch(/npm (install|i)\b.*modelgit/);
+      for (const m of text.matchAll(/uses:\s*(\S+)/g)) {
+        if (m[1]!.startsWith('modelgit/')) continue; // the example caller in a comment
+        expect(m[1], `${f}: ${m[1]}`).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
+      }
+    }
+  });
+
+  it('"Install modelgit" fetches the ref, builds it with npm ci and puts it on PATH; the next steps run that build', async () => {
+    // modelgit's repository as GitHub would serve it: a snapshot of this work tree, tagged.
+    const src = sourceSnapshot();
+    git(src.dir, 'tag', 'v9.9.9');
+    const { r, base } = await pullRequestCheckout();
+    const env = githubEnv(r.dir, { GITHUB_EVENT_NAME: 'pull_request', GITHUB_SERVER_URL: `file://${join(src.dir, '..')}`, PATH: pathWithoutModelgit() });
+    const values = { 'inputs.modelgit-repository': 'modelgit', 'inputs.modelgit-version': 'v9.9.9' };
+    const install = runStep(wf, installs[0]!, { cwd: r.dir, env, values });
+    expect(install, install.stderr).toMatchObject({ code: 0 });
+    expect(install.stdout).toContain(`modelgit 0.1.0 from modelgit@v9.9.9 (${src.rev})`);
+    const added = readFileSync(env.GITHUB_PATH!, 'utf8').trim();
+    expect(added).toBe(join(env.RUNNER_TEMP!, 'modelgit-bin'));
+    // Built from the fetched source, not this checkout.
+    expect(existsSync(join(env.RUNNER_TEMP!, 'modelgit-src', 'dist', 'cli', 'main.js'))).toBe(true);
+
+    // The runner prepends GITHUB_PATH to the next steps' PATH; no other modelgit is on it.
+    const next = { ...env, PATH: `${added}:${pathWithoutModelgit()}` };
+    const diffStep = wf.jobs.review!.steps.find((s) => s.name === 'Registry diff')!;
+    const res = runStep(wf, diffStep, { cwd: r.dir, env: next, values: { 'github.event.pull_request.base.sha': base } });
+    expect(res, res.stderr).toMatchObject({ code: 0 });
+    expect(readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8')).toContain('| mscn | production | a → **b** |');
+
+    // A ref that does not exist fails the job, naming it.
+    const missing = runStep(wf, installs[0]!, { cwd: r.dir, env: githubEnv(r.dir, { GITHUB_SERVER_URL: `file://${join(src.dir, '..')}` }), values: { ...values, 'inputs.modelgit-version': 'v0.0.404' } });
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/v0\.0\.404/);
+  }, 400_000);
+});
+
+describe('init --ci github: the branch that gets stage tags is the remote default branch', () => {
+  const pushBranches = (dir: string) => (workflow(join(dir, '.github', 'workflows', 'modelgit.yml')) as any).on.push.branches;
+
+  /** A clone of a remote whose default branch is `trunk`, switched to a feature branch. */
+  function featureClone(): { bare: string; dir: string } {
+    const seed = tempRepo();
+    git(seed, 'switch', '-q', '-c', 'trunk');
+    git(seed, 'commit', '-q', '--allow-empty', '-m', 'root');
+    const bare = join(tempDir('modelgit-remote-'), 'r.git');
+    git(seed, 'clone', '-q', '--bare', seed, bare);
+    const dir = join(tempDir('modelgit-clone-'), 'c');
+    git(seed, 'clone', '-q', bare, dir);
+    git(dir, 'switch', '-q', '-c', 'feature/ci');
+    return { bare, dir };
+  }
+
+  it("takes origin/HEAD, not the feature branch init runs on", () => {
+    const { dir } = featureClone();
+    execFileSync(process.execPath, [CLI, 'init', dir, '--ci', 'github', '--no-hook'], { stdio: 'pipe' });
+    expect(pushBranches(dir)).toEqual(['trunk']);
+  });
+
+  it('asks the remote (ls-remote --symref) when origin/HEAD is not set', () => {
+    const { dir } = featureClone();
+    git(dir, 'remote', 'set-head', 'origin', '--delete');
+    execFileSync(process.execPath, [CLI, 'init', dir, '--ci', 'github', '--no-hook'], { stdio: 'pipe' });
+    expect(pushBranches(dir)).toEqual(['trunk']);
+  });
+
+  it('without a reachable remote, takes a local main or master over the current branch', () => {
+    const dir = tempRepo();
+    git(dir, 'switch', '-q', '-c', 'master');
+    git(dir, 'commit', '-q', '--allow-empty', '-m', 'root');
+    git(dir, 'switch', '-q', '-c', 'feature');
+    git(dir, 'remote', 'add', 'origin', join(tempDir(), 'gone.git'));
+    execFileSync(process.execPath, [CLI, 'init', dir, '--ci', 'github', '--no-hook'], { stdio: 'pipe' });
+    expect(pushBranches(dir)).toEqual(['master']);
   });
 });
