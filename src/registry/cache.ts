@@ -23,7 +23,7 @@ import type { ModelSummary, SummaryResult } from '../domain/summary.js';
 import { cryptoLib } from '../lazy.js';
 import { mtime, remove, tempName, touch } from './cache-files.js';
 
-export const CACHE_FORMAT = 3;
+export const CACHE_FORMAT = 4;
 const MAGIC = 'modelgit-snapshot-cache';
 const MAGIC_LINE = Buffer.from(`${MAGIC}\n`);
 const RECORD = 32; // per file: blob id (20 bytes), text offset, text length, text crc32 (u32 LE each)
@@ -131,7 +131,7 @@ export class CorruptCacheError extends Error {}
 /** A file another version of modelgit wrote: not damage, so it is replaced without a warning. */
 class OtherFormat extends Error {}
 
-export const SUMMARY_FORMAT = 3;
+export const SUMMARY_FORMAT = 4;
 const MANIFEST_MAGIC = 'modelgit-summary-manifest';
 const SECTION_MAGIC = 'modelgit-summary-section';
 
