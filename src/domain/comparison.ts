@@ -1,15 +1,18 @@
 // Side-by-side comparison of models: one row per model, one column per (dataset, metric), the best
 // value per column marked and deltas against the first model. Pure; every renderer (table, md,
 // csv, json) draws the same Comparison, so the formats can't disagree.
-import { metricDirection } from './metrics.js';
+import type { SkippedFile } from './invalid-files.js';
+import { aggregateText, metricAggregate, metricDirection } from './metrics.js';
 import { rankModels, scoreOf } from './selection.js';
-import type { Direction, Model, RegistryConfig, Training } from './types.js';
+import type { Aggregate, Direction, Model, RegistryConfig, Training } from './types.js';
 
 export interface ComparisonColumn {
   dataset: string;
   metric: string;
   /** undefined when neither config nor the metric's name tells: no best is marked */
   direction?: Direction;
+  /** how each model's results on the dataset make the cell's value */
+  aggregate: Aggregate;
   best_value?: number;
   /** every model holding the best value (ties are all marked) */
   best_model_ids: string[];
@@ -33,7 +36,7 @@ export interface ComparisonRow {
   model_id: string;
   algorithm: string;
   training: Training | null;
-  /** dataset → metric → the latest result's value */
+  /** dataset → metric → the value (the column's aggregate of the model's results) */
   results: Record<string, Record<string, number>>;
   /** aligned with Comparison.columns */
   cells: ComparisonCell[];
@@ -48,6 +51,10 @@ export interface Comparison {
   shared_hyperparams: Record<string, unknown>;
   /** things the reader should know: unmarked columns, requested metrics nobody has */
   notes: string[];
+  /** the --aggregate override, else the one aggregate every column uses; null when they differ */
+  aggregate: Aggregate | null;
+  /** with --skip-invalid: unreadable files that could have been compared models, left out */
+  skipped?: SkippedFile[];
 }
 
 export interface ComparisonOptions {
@@ -56,6 +63,8 @@ export interface ComparisonOptions {
   /** only these metrics, in this order (default: every metric recorded, sorted) */
   metrics?: string[];
   config?: Pick<RegistryConfig, 'metrics'>;
+  /** overrides every metric's aggregate (default: metrics.<m>.aggregate, else latest) */
+  aggregate?: Aggregate;
 }
 
 /** Rounds away float noise (47.1 − 45.23 = 1.8700000000000045) without losing real precision. */
@@ -110,7 +119,16 @@ export function buildComparison(models: Model[], opts: ComparisonOptions = {}): 
   for (const dataset of datasets) {
     const have = recorded.get(dataset) ?? new Set<string>();
     const metrics = opts.metrics ? opts.metrics.filter((m) => have.has(m)) : [...have].sort();
-    for (const metric of metrics) columns.push({ dataset, metric, direction: metricDirection(opts.config, metric), best_model_ids: [] });
+    for (const metric of metrics) {
+      const direction = metricDirection(opts.config, metric);
+      let aggregate = metricAggregate(opts.config, metric, opts.aggregate);
+      // The best of several results needs a direction; without one the cell shows the latest.
+      if (aggregate === 'best' && !direction) {
+        aggregate = 'latest';
+        if (!notes.some((n) => n.startsWith(`${metric}: `))) notes.push(`${metric}: the latest result is shown, not the best: whether lower or higher is better is unknown`);
+      }
+      columns.push({ dataset, metric, direction, aggregate, best_model_ids: [] });
+    }
   }
   for (const metric of opts.metrics ?? []) {
     if (!columns.some((c) => c.metric === metric)) {
@@ -127,8 +145,8 @@ export function buildComparison(models: Model[], opts: ComparisonOptions = {}): 
   }));
 
   for (const col of columns) {
-    // The direction only matters for `best`/`mean` aggregation and marking; the latest value is the same either way.
-    const q = { dataset: col.dataset, metric: col.metric, direction: col.direction ?? 'min', aggregate: 'latest' as const };
+    // The direction only matters for `best` aggregation (which has one) and marking.
+    const q = { dataset: col.dataset, metric: col.metric, direction: col.direction ?? 'min', aggregate: col.aggregate };
     const values = models.map((m) => scoreOf(m.metadata, q)?.value);
     if (col.direction) {
       const top = rankModels(models, { ...q, direction: col.direction }).ranked[0];
@@ -155,5 +173,16 @@ export function buildComparison(models: Model[], opts: ComparisonOptions = {}): 
     notes.push(`no best marked for ${metric}: whether lower or higher is better is unknown (set metrics.${metric}.direction in modelgit.yaml)`);
   }
   const { differing, shared } = hyperparamSplit(models);
-  return { columns, rows, hyperparams: differing, shared_hyperparams: shared, notes };
+  const used = [...new Set(columns.map((c) => c.aggregate))];
+  const aggregate = opts.aggregate ?? (used.length <= 1 ? (used[0] ?? 'latest') : null);
+  return { columns, rows, hyperparams: differing, shared_hyperparams: shared, notes, aggregate };
+}
+
+/** What a cell's value is, per metric: "values: latest result" or "total_time: best result; …". */
+export function aggregateNote(c: Comparison): string | undefined {
+  if (c.columns.length === 0) return undefined;
+  const byMetric = new Map(c.columns.map((col) => [col.metric, col.aggregate]));
+  const kinds = new Set(byMetric.values());
+  if (kinds.size === 1) return `each value: a model's ${aggregateText([...kinds][0]!)} on the dataset`;
+  return `each value: a model's ${[...byMetric].map(([m, a]) => `${m}: ${aggregateText(a)}`).join('; ')} on the dataset`;
 }

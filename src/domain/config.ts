@@ -9,7 +9,7 @@ export const DEFAULT_CONFIG: RegistryConfig = {
   schema_version: 1,
   models_dir: 'models',
   default_metric: 'total_time',
-  metrics: { total_time: { direction: 'min' }, accuracy: { direction: 'max' } },
+  metrics: { total_time: { direction: 'min', aggregate: 'latest' }, accuracy: { direction: 'max', aggregate: 'latest' } },
   stages: ['staging', 'production'],
   protect: { tags: ['best', 'keep'] },
   promotion: { production: { require_tested_on: ['production'], must_beat_current: 'total_time' } },
@@ -35,9 +35,9 @@ export const DEFAULT_CONFIG_TEXT = `# modelgit registry config — https://githu
 schema_version: 1
 models_dir: models
 default_metric: total_time
-metrics:
-  total_time: { direction: min }
-  accuracy:   { direction: max }
+metrics:                               # aggregate: a model's score on a dataset from its results there:
+  total_time: { direction: min, aggregate: latest }   # latest | best | mean
+  accuracy:   { direction: max, aggregate: latest }
 stages: [staging, production]
 protect: { tags: [best, keep] }        # cleanup never deletes these, nor any model holding a stage
 promotion:

@@ -1,7 +1,7 @@
 // Promotion gates (DESIGN §3): what a model must show before it may hold a stage. Pure: the
 // registry step hands in the candidate, the current holder and the config; the same function
 // decides for `promote`, for `modelgit gates`, and for `validate --since` on a pull request.
-import { isBetter, metricDirection } from './metrics.js';
+import { isBetter, metricDirection, metricAggregate } from './metrics.js';
 import { scoreOf } from './selection.js';
 import { stageChanges, type StageChange } from './stages.js';
 import type { ModelMetadata, RegistryConfig, StageAssignments, StagePromotionConfig } from './types.js';
@@ -77,8 +77,10 @@ function mustBeatCurrent(input: GateInput, metric: string): GateResult {
   const lines: string[] = [];
   let ok = true;
   for (const dataset of common) {
-    const a = scoreOf(candidate, { dataset, metric, direction })!.value;
-    const b = scoreOf(current, { dataset, metric, direction })!.value;
+    // The metric's aggregate (modelgit.yaml), as best ranks: one meaning of "better".
+    const aggregate = metricAggregate(input.config, metric);
+    const a = scoreOf(candidate, { dataset, metric, direction, aggregate })!.value;
+    const b = scoreOf(current, { dataset, metric, direction, aggregate })!.value;
     const wins = isBetter(a, b, direction);
     ok &&= wins;
     lines.push(`${metric} ${fmt(a)} ${wins ? (direction === 'min' ? '<' : '>') : 'does not beat'} ${fmt(b)} of ${cur} on ${dataset}`);

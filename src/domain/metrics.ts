@@ -1,5 +1,6 @@
-// Which way is better for a metric: config first, then the name, else the caller must say.
-import type { Direction, RegistryConfig } from './types.js';
+// Which way is better for a metric (config first, then the name, else the caller must say), and
+// how a model's several results on one dataset make its score (the flag, else the config, else latest).
+import type { Aggregate, Direction, RegistryConfig } from './types.js';
 
 const MIN_PATTERNS = [/_time$/, /^time$/, /latency/, /loss/, /error/, /^mse$|^rmse$|^mae$/];
 const MAX_PATTERNS = [/^accuracy$/, /accuracy/, /f1/, /auc/, /precision/, /recall/, /throughput/];
@@ -49,4 +50,18 @@ export function numberProblem(text: string): string | undefined {
   if (t === '') return 'is empty, not a number';
   if (JSON_NUMBER.test(t)) return `${JSON.stringify(t)} is out of range (not a finite number)`;
   return `${JSON.stringify(t)} is not a decimal number (e.g. 12, -0.5, 1.5e3)`;
+}
+
+/**
+ * How a model's results on one dataset make its score for `metric`: the override (--aggregate),
+ * else `metrics.<metric>.aggregate` in modelgit.yaml, else the latest result. One rule for every
+ * query (best, list --sort, cleanup, compare, resolve), so they cannot disagree on "better".
+ */
+export function metricAggregate(config: Pick<RegistryConfig, 'metrics'> | undefined, metric: string, override?: Aggregate): Aggregate {
+  return override ?? config?.metrics?.[metric]?.aggregate ?? 'latest';
+}
+
+/** How an aggregate reads in a sentence: "latest result", "best result", "mean of results". */
+export function aggregateText(a: Aggregate): string {
+  return a === 'latest' ? 'latest result' : a === 'best' ? 'best result' : 'mean of results';
 }

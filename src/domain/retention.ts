@@ -11,10 +11,10 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
-import { metricDirection } from './metrics.js';
+import { metricAggregate, metricDirection } from './metrics.js';
 import { datasetsOf, metricsOf, rankModels, type ScoreQuery } from './selection.js';
 import { summaryOf } from './summary.js';
-import type { Direction, Model, RegistryConfig, StageAssignments } from './types.js';
+import type { Aggregate, Direction, Model, RegistryConfig, StageAssignments } from './types.js';
 
 export type RetentionDecisionKind = 'keep' | 'remove' | 'protect';
 
@@ -125,6 +125,8 @@ export interface RetentionQueryOptions {
   metric?: string;
   dataset?: string;
   direction?: Direction;
+  /** default: metrics.<metric>.aggregate, else latest */
+  aggregate?: Aggregate;
 }
 
 /**
@@ -152,7 +154,7 @@ export function retentionQuery(models: Model[], config: Pick<RegistryConfig, 'de
   }
   const direction = metricDirection(config, metric, opts.direction);
   if (!direction) throw new UsageError(`cannot tell whether lower or higher ${metric} is better; give --direction min|max or set metrics.${metric}.direction in modelgit.yaml`);
-  return { dataset, metric, direction };
+  return { dataset, metric, direction, aggregate: metricAggregate(config, metric, opts.aggregate) };
 }
 
 // ---- artifacts -------------------------------------------------------------------------------

@@ -82,6 +82,8 @@ export interface Model {
 
 export interface MetricConfig {
   direction: Direction;
+  /** how a model's results on one dataset make its score (default latest) */
+  aggregate?: Aggregate;
 }
 
 export interface StagePromotionConfig {

@@ -5,7 +5,7 @@
 // the newest. Best uses the shared ranking (domain/selection.ts), so resolve and best agree.
 import { trainedAt } from '../domain/metadata.js';
 import { rankModels } from '../domain/selection.js';
-import type { Direction, Model, ModelMetadata, StageAssignments } from '../domain/types.js';
+import type { Aggregate, Direction, Model, ModelMetadata, StageAssignments } from '../domain/types.js';
 
 export interface RecipeQuery {
   recipe: string;
@@ -15,6 +15,8 @@ export interface RecipeQuery {
   metric: string;
   /** undefined when neither config nor the metric's name tells; the best rule is then skipped */
   direction?: Direction;
+  /** how a model's results on the dataset make its score (default latest) */
+  aggregate?: Aggregate;
   /** dataset for the best rule; undefined picks the dataset most candidates were tested on */
   dataset?: string;
   /** why a model's loading_strategy can't be used, or undefined when it can */
@@ -74,7 +76,7 @@ export function mostTestedDataset(models: Model[], metric: string): string | und
 /** Orders models: best on the metric first, then untested newest first. */
 function byMerit(models: Model[], q: RecipeQuery, dataset: string | undefined): Model[] {
   if (!dataset || !q.direction) return [...models].sort(newestFirst);
-  const { ranked, untested } = rankModels(models, { dataset, metric: q.metric, direction: q.direction });
+  const { ranked, untested } = rankModels(models, { dataset, metric: q.metric, direction: q.direction, aggregate: q.aggregate });
   return [...ranked.map((r) => r.model), ...untested];
 }
 
@@ -116,7 +118,7 @@ export function resolveRecipe(models: Model[], stages: StageAssignments, q: Reci
   }
   const noStage = q.stageOrder.length ? `no compatible model holds ${q.stageOrder.join(' or ')}; ` : '';
   if (dataset && q.direction) {
-    const { ranked } = rankModels(candidates, { dataset, metric: q.metric, direction: q.direction });
+    const { ranked } = rankModels(candidates, { dataset, metric: q.metric, direction: q.direction, aggregate: q.aggregate });
     if (ranked.length) {
       const top = ranked[0]!;
       return done(top.model, 'best', null, `${noStage}best ${q.metric} on ${dataset}: ${top.score.value} (${q.direction}, ${ranked.length} of ${candidates.length} compatible model${candidates.length > 1 ? 's' : ''} tested)`);

@@ -15,13 +15,14 @@ import {
   type BestTag,
 } from '../domain/best-record.js';
 import { chooseDataset, datasetsWithMetric } from '../domain/datasets.js';
-import { metricDirection } from '../domain/metrics.js';
+import { metricAggregate, metricDirection } from '../domain/metrics.js';
 import { assertSafeName } from '../domain/names.js';
 import { summaryOf } from '../domain/summary.js';
 import { scoreOf, selectBest, type Selection } from '../domain/selection.js';
 import type { Aggregate, Direction, Model, ModelMetadata } from '../domain/types.js';
 import type { Registry } from './registry.js';
-import { assertAggregate, assertDirection, headRevision, resolveRevision, unknownDirection } from './query-options.js';
+import { assertAggregate, assertDirection, checkInvalidFiles, headRevision, resolveRevision, unknownDirection } from './query-options.js';
+import { skippedFiles, type SkippedFile } from '../domain/invalid-files.js';
 import { withWriteLock } from './transaction.js';
 import { commitsChanging } from './history-index.js';
 import { registryModels } from './snapshot.js';
@@ -44,6 +45,8 @@ export interface BestQuery {
   record?: boolean;
   /** with record: push the tag (default: the registry's push option, the CLI's --push) */
   push?: boolean;
+  /** answer without this algorithm's unreadable model files (else they fail the query) */
+  skipInvalid?: boolean;
 }
 
 /** The JSON shape of DESIGN §5b (fields may be added, never renamed or dropped). */
@@ -69,12 +72,15 @@ export interface BestAnswer {
   current_tag?: string | null;
   /** only with --record: where current_tag was pushed (--push), else null */
   pushed?: (Omit<PushInfo, 'branch'> & { tag: string }) | null;
+  /** only with --skip-invalid: the algorithm's model files left out because they can't be read */
+  skipped?: SkippedFile[];
 }
 
 export interface BestOutcome {
   answer: BestAnswer;
   /** the winner's metadata (for --field) */
   metadata: ModelMetadata;
+  /** the unreadable files left out (--skip-invalid); without it they fail the query instead */
   problems: ErrorLocation[];
 }
 
@@ -84,6 +90,7 @@ interface Resolved {
   dataset?: string;
   direction?: Direction;
   aggregate: Aggregate;
+  skipInvalid: boolean;
 }
 
 function checkQuery(reg: Registry, q: BestQuery): Resolved {
@@ -91,10 +98,11 @@ function checkQuery(reg: Registry, q: BestQuery): Resolved {
   const dataset = q.dataset === undefined ? undefined : assertSafeName('dataset', q.dataset, '--dataset');
   const metric = assertSafeName('metric', q.metric ?? reg.config.default_metric, q.metric === undefined ? 'default_metric in modelgit.yaml' : '--metric');
   if (q.direction !== undefined) assertDirection(q.direction);
-  const aggregate = q.aggregate === undefined ? 'latest' : assertAggregate(q.aggregate);
+  // The flag, else the metric's setting in modelgit.yaml, else latest (one rule: metrics.ts).
+  const aggregate = metricAggregate(reg.config, metric, q.aggregate === undefined ? undefined : assertAggregate(q.aggregate));
   if (q.record && q.at !== undefined) throw new UsageError('--record tags the current best; it cannot be combined with --at');
   if (q.push && !q.record) throw new UsageError('--push publishes the tag of --record; without --record best writes nothing to push');
-  return { algorithm, metric, dataset, direction: q.direction, aggregate };
+  return { algorithm, metric, dataset, direction: q.direction, aggregate, skipInvalid: !!q.skipInvalid };
 }
 
 export async function best(reg: Registry, q: BestQuery): Promise<BestOutcome> {
@@ -157,6 +165,8 @@ async function recordAndPush(reg: Registry, r: Resolved, target: PushTarget): Pr
 
 async function answerAt(reg: Registry, r: Resolved, revision: string, atLabel?: string): Promise<BestOutcome> {
   const view = await registryModels(reg, r.algorithm, revision);
+  // A model file of this algorithm that can't be read could be the best: no answer without it, unless asked.
+  const skipped = checkInvalidFiles(view.problems, reg.config, { kind: 'algorithm', algorithm: r.algorithm }, r.skipInvalid);
   const models = view.models;
   if (models.length === 0) {
     throw new NotFoundError(`no ${r.algorithm} model in the registry${atLabel ? ` at ${atLabel}` : ''}`, {
@@ -188,7 +198,8 @@ async function answerAt(reg: Registry, r: Resolved, revision: string, atLabel?: 
   // (the history index's background build is started for algorithms of 1,000 models or more)
   const recorded = await findRecordingCommit(reg, revision, pick, { head: atLabel === undefined ? revision : undefined, models: () => models.length });
   const answer = buildAnswer(r, dataset, direction, pick, revision, recorded);
-  return { answer, metadata: pick.best.model.metadata, problems: view.problems };
+  if (r.skipInvalid) answer.skipped = skippedFiles(skipped);
+  return { answer, metadata: pick.best.model.metadata, problems: skipped };
 }
 
 function buildAnswer(r: Resolved, dataset: string, direction: Direction, pick: Selection, revision: string, commit: string | null): BestAnswer {

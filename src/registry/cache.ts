@@ -24,8 +24,9 @@ import { cryptoLib } from '../lazy.js';
 import { mtime, remove, tempName, touch } from './cache-files.js';
 import { isMissing, openCacheFile, readCacheFile, UnsafeFileError } from '../loading/safe-files.js';
 
-// 4: model files past the size/depth limits (limits.ts) are problems now, not models.
-export const CACHE_FORMAT = 4;
+// 5: model files past the size/depth limits (limits.ts) are problems now, not models; problems carry
+// what a query needs to decide whether they could change its answer.
+export const CACHE_FORMAT = 5;
 const MAGIC = 'modelgit-snapshot-cache';
 const MAGIC_LINE = Buffer.from(`${MAGIC}\n`);
 const RECORD = 32; // per file: blob id (20 bytes), text offset, text length, text crc32 (u32 LE each)
@@ -133,8 +134,8 @@ export class CorruptCacheError extends Error {}
 /** A file another version of modelgit wrote: not damage, so it is replaced without a warning. */
 class OtherFormat extends Error {}
 
-// 4: as CACHE_FORMAT 4 (summaries of files past the limits must not survive).
-export const SUMMARY_FORMAT = 4;
+// 5: as CACHE_FORMAT 5 (summaries of files past the limits must not survive).
+export const SUMMARY_FORMAT = 5;
 const MANIFEST_MAGIC = 'modelgit-summary-manifest';
 const SECTION_MAGIC = 'modelgit-summary-section';
 

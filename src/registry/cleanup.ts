@@ -18,7 +18,11 @@ import {
 } from '../domain/retention.js';
 import type { ScoreQuery } from '../domain/selection.js';
 import { summaryOf } from '../domain/summary.js';
-import type { Direction, Model } from '../domain/types.js';
+import type { Aggregate, Direction, Model } from '../domain/types.js';
+import type { ErrorLocation } from '../errors.js';
+import { skippedFiles, type SkippedFile } from '../domain/invalid-files.js';
+import { aggregateText } from '../domain/metrics.js';
+import { assertAggregate, checkInvalidFiles } from './query-options.js';
 import { highestTagNumber } from './decision-tags.js';
 import type { Registry } from './registry.js';
 import { commitMessage, type CommitSpec } from './transaction.js';
@@ -30,6 +34,10 @@ export interface CleanupOptions {
   metric?: string;
   dataset?: string;
   direction?: Direction;
+  /** how a model's results on the dataset make its rank (default: metrics.<m>.aggregate, else latest) */
+  aggregate?: Aggregate;
+  /** plan without the algorithm's unreadable model files (else they fail the cleanup) */
+  skipInvalid?: boolean;
   dryRun?: boolean;
   deleteArtifacts?: boolean;
 }
@@ -55,6 +63,10 @@ export interface CleanupAnswer {
   metric: string | null;
   dataset: string | null;
   direction: Direction | null;
+  /** how each model's results made its rank; null when no model was tested */
+  aggregate: Aggregate | null;
+  /** only with --skip-invalid: the algorithm's model files that can't be read (neither ranked nor removed) */
+  skipped?: SkippedFile[];
   /** model id → why it was kept, removed or protected */
   reasons: Record<string, string>;
   decisions: RetentionDecision[];
@@ -64,6 +76,7 @@ export interface CleanupAnswer {
 
 interface CleanupPlan {
   models: Model[];
+  skipped: ErrorLocation[];
   query?: ScoreQuery;
   retention: RetentionPlan;
 }
@@ -73,11 +86,14 @@ function validate(opts: CleanupOptions): void {
   if (opts.metric !== undefined) assertSafeName('metric', opts.metric, '--metric');
   if (opts.dataset !== undefined) assertSafeName('dataset', opts.dataset, '--dataset');
   if (opts.direction !== undefined && opts.direction !== 'min' && opts.direction !== 'max') throw new UsageError('--direction must be min or max');
+  if (opts.aggregate !== undefined) assertAggregate(opts.aggregate);
   if (typeof opts.keep !== 'number' || !Number.isInteger(opts.keep) || opts.keep < 0) throw new UsageError(`--keep must be a whole number ≥ 0 (got ${opts.keep})`);
 }
 
 async function planCleanup(reg: Registry, opts: CleanupOptions): Promise<CleanupPlan> {
   const view = await registryModels(reg, opts.algorithm);
+  // An unreadable file of this algorithm could outrank the models kept: no plan without it, unless asked.
+  const skipped = checkInvalidFiles(view.problems, reg.config, { kind: 'algorithm', algorithm: opts.algorithm }, opts.skipInvalid);
   const models = view.models;
   if (models.length === 0) {
     const algorithms = view.algorithms;
@@ -93,7 +109,7 @@ async function planCleanup(reg: Registry, opts: CleanupOptions): Promise<Cleanup
     protectTags: reg.config.protect.tags,
     stageHolders: stageHolders(await reg.stages()),
   });
-  return { models, query, retention };
+  return { models, skipped, query, retention };
 }
 
 function reasonLines(plan: RetentionPlan): string[] {
@@ -103,14 +119,16 @@ function reasonLines(plan: RetentionPlan): string[] {
 /** The commit (and tag) message: subject, why each model goes, then trailers. */
 export function cleanupMessage(opts: CleanupOptions, plan: CleanupPlan): Pick<CommitSpec, 'subject' | 'body' | 'trailers'> {
   const r = plan.retention;
-  const by = plan.query ? `Ranked by ${plan.query.metric} on ${plan.query.dataset} (${plan.query.direction}).` : 'No model was tested; the newest were kept.';
+  const by = plan.query
+    ? `Ranked by ${plan.query.metric} on ${plan.query.dataset} (${plan.query.direction}; a model's ${aggregateText(plan.query.aggregate ?? 'latest')}).`
+    : 'No model was tested; the newest were kept.';
   const body = [
     `${by} Kept ${r.kept.length}${r.protected.length ? `, protected ${r.protected.length} (${r.protected.join(', ')})` : ''}.`,
     ['Removed:', ...reasonLines(r)].join('\n'),
     `Restore one with: modelgit restore ID`,
   ].join('\n\n');
   const trailers: [string, string][] = [['Model-Action', 'cleanup'], ...r.removed.map((id): [string, string] => ['Model-Id', id]), ['Algorithm', opts.algorithm]];
-  if (plan.query) trailers.push(['Metric', plan.query.metric], ['Dataset', plan.query.dataset], ['Direction', plan.query.direction]);
+  if (plan.query) trailers.push(['Metric', plan.query.metric], ['Dataset', plan.query.dataset], ['Direction', plan.query.direction], ['Aggregate', plan.query.aggregate ?? 'latest']);
   trailers.push(['Keep', String(opts.keep)]);
   return { subject: `cleanup ${opts.algorithm}: remove ${r.removed.length}, keep ${r.kept.length}`, body, trailers };
 }
@@ -129,6 +147,8 @@ function answerFor(opts: CleanupOptions, plan: CleanupPlan, commit: string | nul
     metric: plan.query?.metric ?? null,
     dataset: plan.query?.dataset ?? null,
     direction: plan.query?.direction ?? null,
+    aggregate: plan.query ? (plan.query.aggregate ?? 'latest') : null,
+    ...(opts.skipInvalid && { skipped: skippedFiles(plan.skipped) }),
     reasons: Object.fromEntries(r.decisions.map((d) => [d.model_id, d.reason])),
     decisions: r.decisions,
   };

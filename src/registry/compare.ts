@@ -1,9 +1,13 @@
-// compare: models side by side on their latest results, best per column marked, deltas against the first.
-import { NotFoundError, UsageError } from '../errors.js';
+// compare: models side by side on their scores (each metric's aggregate of its results), best per
+// column marked, deltas against the first.
+import { NotFoundError, UsageError, ValidationError } from '../errors.js';
 import { buildComparison, type Comparison } from '../domain/comparison.js';
+import { problemOfId, skippedFiles } from '../domain/invalid-files.js';
 import { assertSafeName } from '../domain/names.js';
-import type { Model } from '../domain/types.js';
+import type { Aggregate, Model } from '../domain/types.js';
 import type { Registry } from './registry.js';
+import { assertAggregate, checkInvalidFiles } from './query-options.js';
+import { invalidModelError } from './lookup.js';
 
 export interface CompareQuery {
   ids: string[];
@@ -11,6 +15,10 @@ export interface CompareQuery {
   dataset?: string;
   /** only these metrics, in this order */
   metrics?: string[];
+  /** overrides each metric's aggregate (metrics.<m>.aggregate in modelgit.yaml, else latest) */
+  aggregate?: Aggregate;
+  /** compare even when a file that could hold one of the ids can't be read (another file has the id) */
+  skipInvalid?: boolean;
 }
 
 export async function compare(reg: Registry, q: CompareQuery): Promise<Comparison> {
@@ -20,9 +28,20 @@ export async function compare(reg: Registry, q: CompareQuery): Promise<Compariso
   for (const m of q.metrics ?? []) assertSafeName('metric', m, '--metric');
   const ids = [...new Set(q.ids)];
   const metrics = q.metrics && q.metrics.length ? [...new Set(q.metrics)] : undefined;
+  if (q.aggregate !== undefined) assertAggregate(q.aggregate);
 
   const snap = await reg.snapshot();
   const missing = ids.filter((id) => !snap.byId.has(id));
+  // A compared model whose file can't be read: said as such, --skip-invalid or not (nothing else holds it).
+  const invalid = missing.map((id) => [id, problemOfId(snap.problems, reg.config.models_dir, id)] as const).filter(([, p]) => p !== undefined);
+  if (invalid.length === 1) throw invalidModelError(invalid[0]![0], invalid[0]![1])!;
+  if (invalid.length > 1) {
+    throw new ValidationError(`models ${invalid.map(([id]) => JSON.stringify(id)).join(', ')} exist but their files are invalid, so they cannot be read`, invalid.map(([, p]) => p!), {
+      hint: 'fix or restore the files (modelgit validate --all lists every problem)',
+    });
+  }
+  // Only a file named after a compared id could change the comparison.
+  const skipped = checkInvalidFiles(snap.problems, reg.config, { kind: 'ids', ids }, q.skipInvalid);
   if (missing.length) {
     throw new NotFoundError(`no model ${missing.map((id) => JSON.stringify(id)).join(', ')} in the registry`, {
       hint: 'modelgit list shows the ids; a removed model comes back with modelgit restore ID',
@@ -30,5 +49,7 @@ export async function compare(reg: Registry, q: CompareQuery): Promise<Compariso
     });
   }
   const models: Model[] = ids.map((id) => snap.byId.get(id)!);
-  return buildComparison(models, { datasets: q.dataset ? [q.dataset] : undefined, metrics, config: reg.config });
+  const comparison = buildComparison(models, { datasets: q.dataset ? [q.dataset] : undefined, metrics, config: reg.config, aggregate: q.aggregate });
+  if (q.skipInvalid) comparison.skipped = skippedFiles(skipped);
+  return comparison;
 }

@@ -1,14 +1,15 @@
-// list: the registry's models filtered and sorted (by date, or best first on a metric).
+// list: the registry's models filtered and sorted (by date, or best first on a metric), optionally
+// with each model's score per dataset (--results).
 import type { ErrorLocation } from '../errors.js';
 import { UsageError } from '../errors.js';
 import { chooseDataset } from '../domain/datasets.js';
-import { filterModels, sortListing, type ListEntry, type ListSort } from '../domain/listing.js';
-import { metricDirection } from '../domain/metrics.js';
+import { filterModels, resultsView, sortListing, type ListEntry, type ListSort, type ResultsView } from '../domain/listing.js';
+import { metricAggregate, metricDirection } from '../domain/metrics.js';
 import { assertSafeName } from '../domain/names.js';
-import type { Direction } from '../domain/types.js';
+import type { Aggregate, Direction } from '../domain/types.js';
 import { summaryOf } from '../domain/summary.js';
 import type { Registry } from './registry.js';
-import { assertDirection, unknownDirection } from './query-options.js';
+import { assertAggregate, assertDirection, checkInvalidFiles, unknownDirection } from './query-options.js';
 import { registryModels } from './snapshot.js';
 
 export const DATE_SORT = 'trained_at';
@@ -24,6 +25,14 @@ export interface ListQuery {
   /** the dataset a metric sort scores on */
   on?: string;
   direction?: Direction;
+  /** how a model's results on a dataset make its score (default: the metric's setting, else latest) */
+  aggregate?: Aggregate;
+  /** show each model's score per dataset */
+  results?: boolean;
+  /** the metric --results shows (default: the sort metric, else default_metric) */
+  metric?: string;
+  /** answer without model files that can't be read (else they fail the query) */
+  skipInvalid?: boolean;
   limit?: number;
 }
 
@@ -32,7 +41,9 @@ export interface ListAnswer {
   /** matching models before --limit */
   total: number;
   sort: ListSort;
-  /** files in the tree that couldn't be read as models */
+  /** with --results: the metric, aggregate and dataset columns */
+  results?: ResultsView;
+  /** files that could be listed models but can't be read, left out (only with --skipInvalid) */
   problems: ErrorLocation[];
   /** things the reader should know (printed on stderr) */
   notes: string[];
@@ -47,7 +58,15 @@ export async function list(reg: Registry, q: ListQuery = {}): Promise<ListAnswer
   if (byMetric) assertSafeName('metric', sortKey, '--sort');
   if (q.on !== undefined) {
     assertSafeName('dataset', q.on, '--on');
-    if (!byMetric) throw new UsageError('--on names the dataset a metric sort scores on; use it with --sort METRIC');
+    if (!byMetric && !q.results) throw new UsageError('--on names the dataset a metric sort scores on (or the one --results shows); use it with --sort METRIC or --results');
+  }
+  if (q.metric !== undefined) {
+    assertSafeName('metric', q.metric, '--metric');
+    if (!q.results) throw new UsageError('--metric names the metric --results shows; use it with --results (a sort is --sort METRIC)');
+  }
+  if (q.aggregate !== undefined) {
+    assertAggregate(q.aggregate);
+    if (!byMetric && !q.results) throw new UsageError("--aggregate says how a model's results make its score; use it with --sort METRIC or --results");
   }
   if (q.direction !== undefined) {
     assertDirection(q.direction);
@@ -56,6 +75,8 @@ export async function list(reg: Registry, q: ListQuery = {}): Promise<ListAnswer
   if (q.limit !== undefined && (!Number.isSafeInteger(q.limit) || q.limit < 1)) throw new UsageError(`--limit must be a whole number of at least 1 (got ${q.limit})`);
 
   const view = await registryModels(reg, q.algorithm);
+  // Any listed model could be one of the unreadable files (a filter can't tell): the listing refuses.
+  const skipped = checkInvalidFiles(view.problems, reg.config, q.algorithm !== undefined ? { kind: 'algorithm', algorithm: q.algorithm } : { kind: 'all' }, q.skipInvalid);
   const models = filterModels(view.models, { algorithm: q.algorithm, dataset: q.dataset, tags: q.tags });
   const notes: string[] = [];
   let sort: ListSort = { by: 'date' };
@@ -68,11 +89,21 @@ export async function list(reg: Registry, q: ListQuery = {}): Promise<ListAnswer
       throw new UsageError(`--sort ${metric}: the listed models have ${metric} results on several datasets (${choice.datasets.join(', ')}); say which with --on DATASET`);
     }
     const dataset = choice.kind === 'none' ? undefined : choice.dataset;
-    sort = { by: 'metric', metric, dataset, direction };
+    sort = { by: 'metric', metric, dataset, direction, aggregate: metricAggregate(reg.config, metric, q.aggregate) };
     if (models.length > 0 && (!dataset || !models.some((m) => summaryOf(m).testing.some((r) => r.dataset === dataset && typeof r.performance?.[metric] === 'number')))) {
       notes.push(`no listed model has a ${metric} result${dataset ? ` on ${dataset}` : ''}; sorted by date`);
     }
   }
+  let results: ResultsView | undefined;
+  if (q.results) {
+    const metric = q.metric ?? (byMetric ? sortKey : reg.config.default_metric);
+    const aggregate = metricAggregate(reg.config, metric, q.aggregate);
+    const direction = metricDirection(reg.config, metric, byMetric && metric === sortKey ? q.direction : undefined);
+    // The best of several results needs to know which way is better; latest and mean don't.
+    if (aggregate === 'best' && !direction) throw unknownDirection(metric);
+    results = resultsView(models, { metric, aggregate, direction, only: q.on });
+    if (models.length > 0 && results.datasets.length === 0) notes.push(`no listed model has a ${metric} result; --metric M shows another metric`);
+  }
   const entries = sortListing(models, sort);
-  return { entries: q.limit ? entries.slice(0, q.limit) : entries, total: entries.length, sort, problems: view.problems, notes };
+  return { entries: q.limit ? entries.slice(0, q.limit) : entries, total: entries.length, sort, results, problems: skipped, notes };
 }

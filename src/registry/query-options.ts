@@ -1,6 +1,7 @@
 // Checks shared by the read commands, so each flag is refused with the same words everywhere.
-import { NotFoundError, UsageError } from '../errors.js';
-import type { Aggregate, Direction } from '../domain/types.js';
+import { NotFoundError, UsageError, ValidationError, type ErrorLocation } from '../errors.js';
+import { problemsInScope, type ProblemScope } from '../domain/invalid-files.js';
+import type { Aggregate, Direction, RegistryConfig } from '../domain/types.js';
 import type { Registry } from './registry.js';
 
 export const DIRECTIONS: readonly Direction[] = ['min', 'max'];
@@ -42,4 +43,21 @@ export async function headRevision(reg: Registry): Promise<string> {
   const commit = await reg.git.headNow();
   if (!commit) throw new NotFoundError('the registry has no commits yet', { hint: 'modelgit register --algo A adds the first model' });
   return commit;
+}
+
+/**
+ * The unreadable model files an answer over `scope` could depend on: refused (ValidationError,
+ * exit 1, each file:line:column listed) unless the user passed --skip-invalid; then returned, for
+ * the answer to report as skipped. A query must never quietly answer without a file that might
+ * have changed it (the runner-up named as the best).
+ */
+export function checkInvalidFiles(problems: ErrorLocation[], config: Pick<RegistryConfig, 'models_dir'>, scope: ProblemScope, skipInvalid: boolean | undefined): ErrorLocation[] {
+  const relevant = problemsInScope(problems, config.models_dir, scope);
+  if (relevant.length && !skipInvalid) {
+    const n = relevant.length;
+    throw new ValidationError(`${n === 1 ? 'a model file that could change this answer is' : `${n} model files that could change this answer are`} invalid; no answer given`, relevant, {
+      hint: 'fix or restore the file (modelgit validate --all lists every problem), or pass --skip-invalid to answer without it',
+    });
+  }
+  return relevant;
 }

@@ -9,6 +9,8 @@ import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js
 import { Git, runGit } from '../git/git.js';
 import { OID } from '../git/head-files.js';
 import { readSnapshot, type Snapshot } from './snapshot.js';
+import { invalidModelError } from './lookup.js';
+import { problemOfId } from '../domain/invalid-files.js';
 import { schemaStamp, validatedYaml } from './yaml-cache.js';
 import { cacheDisabled } from './cache.js';
 import { MemoFile } from './memo-file.js';
@@ -88,6 +90,9 @@ export class Registry {
     const snap = await this.snapshot(rev);
     const m = snap.byId.get(id);
     if (!m) {
+      // Its file is there but can't be read: say so, not "no model" (lookup.ts).
+      const invalid = invalidModelError(id, problemOfId(snap.problems, this.config.models_dir, id));
+      if (invalid) throw invalid;
       throw new NotFoundError(`no model ${JSON.stringify(id)} in the registry${rev === 'HEAD' ? '' : ` at ${rev}`}`, {
         hint: 'modelgit list shows the ids; a removed model comes back with modelgit restore ID',
       });

@@ -7,7 +7,9 @@ import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NotFoundError, UsageError } from '../errors.js';
+import { NotFoundError, UsageError, type ErrorLocation } from '../errors.js';
+import { skippedFiles, type SkippedFile } from '../domain/invalid-files.js';
+import { checkInvalidFiles } from './query-options.js';
 import { parseModelPath } from '../domain/config.js';
 import { metricDirection } from '../domain/metrics.js';
 import { assertSafeName } from '../domain/names.js';
@@ -27,6 +29,8 @@ export interface ReportOptions {
   algorithm?: string;
   /** how many events the overview lists */
   latestEvents?: number;
+  /** build without model files that can't be read (else they fail the report) */
+  skipInvalid?: boolean;
 }
 
 export interface ReportAnswer {
@@ -37,8 +41,10 @@ export interface ReportAnswer {
   models: number;
   commits: number;
   commit: string | null;
-  /** metadata files at HEAD that could not be read (left out of the report) */
+  /** metadata files at HEAD that could not be read (left out of the report: only with --skip-invalid) */
   problems: number;
+  /** only with --skip-invalid: those files */
+  skipped?: SkippedFile[];
   elapsed_ms: number;
 }
 
@@ -85,10 +91,12 @@ export interface ReportData {
   site: SiteData;
   commits: number;
   problems: number;
+  /** the unreadable files left out (--skip-invalid) */
+  skipped: ErrorLocation[];
 }
 
 /** Everything the site shows, derived from HEAD and one pass over the history. */
-export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algorithm' | 'latestEvents'> & HistoryOptions = {}): Promise<ReportData> {
+export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algorithm' | 'latestEvents' | 'skipInvalid'> & HistoryOptions = {}): Promise<ReportData> {
   const algorithm = opts.algorithm !== undefined ? assertSafeName('algorithm', opts.algorithm, '--algo') : undefined;
   const snapshotRead = reg.snapshot();
   const [snapshot, stages, tags, { commits }] = await Promise.all([
@@ -98,6 +106,8 @@ export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algor
     snapshotRead.then((snap) => reportHistory(reg, snap, opts)),
   ]);
   const head = snapshot.commit ?? null;
+  // Leaderboards and best-over-time rank the models: an unreadable file could top one.
+  const skipped = checkInvalidFiles(snapshot.problems, reg.config, algorithm !== undefined ? { kind: 'algorithm', algorithm } : { kind: 'all' }, opts.skipInvalid);
 
   // Every model id the history ever named a file for, so removed models still get an algorithm.
   const algorithmOf = new Map<string, string>();
@@ -156,7 +166,7 @@ export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algor
     endTime: headCommit?.time ?? Math.floor(reg.now().getTime() / 1000),
     latestEvents: opts.latestEvents,
   };
-  return { site, commits: commits.length, problems: snapshot.problems.length };
+  return { site, commits: commits.length, problems: skipped.length, skipped };
 }
 
 export async function buildReport(reg: Registry, opts: ReportOptions & HistoryOptions): Promise<ReportAnswer> {
@@ -167,7 +177,7 @@ export async function buildReport(reg: Registry, opts: ReportOptions & HistoryOp
   // the writer thread starts while the history is read, so it is ready when the pages are
   const writer = new SiteWriter();
   try {
-    const { site, commits, problems } = await reportData(reg, opts);
+    const { site, commits, problems, skipped } = await reportData(reg, opts);
     const pages = await writeSite(out, renderPages(site), writer, { generated: site.generated, commit: site.head });
     return {
       out,
@@ -178,6 +188,7 @@ export async function buildReport(reg: Registry, opts: ReportOptions & HistoryOp
       commits,
       commit: site.head,
       problems,
+      ...(opts.skipInvalid && { skipped: skippedFiles(skipped) }),
       elapsed_ms: Date.now() - started,
     };
   } finally {

@@ -4,9 +4,11 @@
 // require_tested_on dataset of the most mature stage's promotion gate, else on the dataset most
 // candidates were tested on.
 import { LoadPlanError, ModelgitError, NotFoundError, UsageError } from '../errors.js';
-import { metricDirection } from '../domain/metrics.js';
+import { skippedFiles, type SkippedFile } from '../domain/invalid-files.js';
+import { metricAggregate, metricDirection } from '../domain/metrics.js';
 import { assertSafeName } from '../domain/names.js';
-import type { LoadingStrategy, RegistryConfig } from '../domain/types.js';
+import type { Aggregate, LoadingStrategy, RegistryConfig } from '../domain/types.js';
+import { assertAggregate, checkInvalidFiles } from './query-options.js';
 import { resolveRecipe, type Rejection, type Rule } from '../loading/compatibility.js';
 import { loadPlan, strategyFor, type LoadPlan } from '../loading/plan.js';
 import { useRegistryLoaders } from './load-plan.js';
@@ -18,6 +20,10 @@ export interface ResolveOptions {
   stage?: string;
   dataset?: string;
   metric?: string;
+  /** how a model's results make its score (default: metrics.<m>.aggregate, else latest) */
+  aggregate?: Aggregate;
+  /** resolve without model files that can't be read (else they fail the query: any could be the answer) */
+  skipInvalid?: boolean;
   /** build the load plan of the chosen model (default true); false when artifacts aren't here */
   plan?: boolean;
 }
@@ -33,10 +39,14 @@ export interface ResolveAnswer {
   algorithm: string;
   recipe: string;
   metric: string;
+  /** how a model's results on the dataset made its score */
+  aggregate: Aggregate;
   dataset: string | null;
   candidates: string[];
   rejected: Rejection[];
   plan?: LoadPlan;
+  /** only with --skip-invalid: model files left out because they can't be read */
+  skipped?: SkippedFile[];
 }
 
 /** The dataset "best" is judged on when --dataset is not given (undefined: the most tested one). */
@@ -55,17 +65,22 @@ export async function resolveModel(reg: Registry, opts: ResolveOptions): Promise
   if (opts.stage !== undefined) assertSafeName('stage', opts.stage, '--stage');
   if (opts.dataset !== undefined) assertSafeName('dataset', opts.dataset, '--dataset');
   if (opts.metric !== undefined) assertSafeName('metric', opts.metric, '--metric');
+  if (opts.aggregate !== undefined) assertAggregate(opts.aggregate);
   await useRegistryLoaders(reg);
   const snap = await reg.snapshot();
+  // Compatibility is declared in each file, so any unreadable file could be the answer.
+  const skipped = checkInvalidFiles(snap.problems, reg.config, { kind: 'all' }, opts.skipInvalid);
   const stages = await reg.stages();
   const metric = opts.metric ?? reg.config.default_metric;
   const dataset = opts.dataset ?? defaultResolveDataset(reg.config);
+  const aggregate = metricAggregate(reg.config, metric, opts.aggregate);
   const outcome = resolveRecipe(snap.models, stages, {
     recipe: opts.recipe,
     role: opts.role,
     stageOrder: opts.stage !== undefined ? [opts.stage] : [...reg.config.stages].reverse(),
     metric,
     direction: metricDirection(reg.config, metric),
+    aggregate,
     dataset,
     loaderProblem: (meta) => {
       if (!meta.loading_strategy) return 'has no loading_strategy';
@@ -100,9 +115,11 @@ export async function resolveModel(reg: Registry, opts: ResolveOptions): Promise
     algorithm: meta.algorithm,
     recipe: opts.recipe,
     metric,
+    aggregate,
     dataset: outcome.dataset ?? null,
     candidates: candidates.map((m) => m.metadata.model_id),
     rejected,
+    ...(opts.skipInvalid && { skipped: skippedFiles(skipped) }),
   };
   if (opts.plan === false) return answer;
   try {

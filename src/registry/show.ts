@@ -5,7 +5,7 @@ import type { ModelMetadata } from '../domain/types.js';
 import { modelHistory, type HistoryEntry } from './history.js';
 import type { Registry } from './registry.js';
 import { findRemoval } from './restore.js';
-import { modelsAtHead } from './lookup.js';
+import { invalidModelError, lookupAtHead } from './lookup.js';
 import { cachedModelById } from './snapshot.js';
 import { join } from 'node:path';
 
@@ -25,8 +25,13 @@ export async function show(reg: Registry, id: string): Promise<ShowAnswer> {
   assignments.catch(() => {});
   // The model from its algorithm's cached summaries, or by its path (lookup.ts): one model needn't
   // load the index of all.
-  const model = head ? (cachedModelById(reg.git, reg.config, join(reg.gitDir, 'modelgit'), head, id) ?? (await modelsAtHead(reg.git, reg.config, [id], head)).get(id)) : undefined;
+  const cached = head ? cachedModelById(reg.git, reg.config, join(reg.gitDir, 'modelgit'), head, id) : undefined;
+  const lookup = head && !cached ? await lookupAtHead(reg.git, reg.config, [id], head) : undefined;
+  const model = cached ?? lookup?.found.get(id);
   if (!model) {
+    // A file that is there but can't be read is not a missing model.
+    const invalid = invalidModelError(id, lookup?.invalid.get(id));
+    if (invalid) throw invalid;
     const removal = await findRemoval(reg, id);
     if (removal) {
       throw new NotFoundError(

@@ -62,17 +62,37 @@ export function parseModelBlob(path: string, text: string, config: Pick<Registry
   try {
     meta = JSON.parse(text) as ModelMetadata;
   } catch (e) {
-    return { problem: { file: path, line: 1, column: 1, pointer: '', rule: 'json-syntax', message: `not valid JSON: ${(e as Error).message}` } };
+    const message = (e as Error).message;
+    return { problem: { file: path, ...positionAt(text, jsonErrorOffset(text, message)), pointer: '', rule: 'json-syntax', message: `not valid JSON: ${message}` } };
   }
   if (!meta || typeof meta !== 'object' || typeof meta.model_id !== 'string' || typeof meta.algorithm !== 'string') {
     return { problem: { file: path, line: 1, column: 1, pointer: '', rule: 'required', message: 'not model metadata (no model_id/algorithm)' } };
   }
   if (where && (where.id !== meta.model_id || where.algorithm !== meta.algorithm)) {
-    return { problem: { file: path, line: 1, column: 1, pointer: '/model_id', rule: 'id-matches-path', message: `model_id/algorithm (${meta.algorithm}/${meta.model_id}) do not match the path` } };
+    const key = where.id !== meta.model_id ? 'model_id' : 'algorithm';
+    return { problem: { file: path, ...positionAt(text, Math.max(0, text.indexOf(`"${key}"`))), pointer: `/${key}`, rule: 'id-matches-path', message: `model_id/algorithm (${meta.algorithm}/${meta.model_id}) do not match the path` } };
   }
   if (!Array.isArray(meta.testing)) meta.testing = [];
   if (!Array.isArray(meta.tags)) meta.tags = [];
   return { model: { path, metadata: meta } };
+}
+
+/** Where JSON.parse stopped, from its message ("… at position 42"; the end for "end of JSON input"). */
+export function jsonErrorOffset(text: string, message: string): number {
+  const m = /at position (\d+)/.exec(message);
+  if (m) return Math.min(Number(m[1]), text.length);
+  return /end of JSON input/.test(message) ? text.length : 0;
+}
+
+/** 1-based line and column of a character offset (the one rule validate uses). */
+function positionAt(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
 }
 
 export function buildSnapshot(entries: { path: string; text: string }[], config: Pick<RegistryConfig, 'models_dir'>, commit?: string): Snapshot {

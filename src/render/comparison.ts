@@ -1,6 +1,6 @@
 // `compare` output in four formats from one Comparison: table (terminal), md (pull requests),
 // csv (spreadsheets) and json (DESIGN §5b: {metric_columns, rows: [{model_id, training, results}]}).
-import type { Comparison, ComparisonCell, ComparisonColumn } from '../domain/comparison.js';
+import { aggregateNote, type Comparison, type ComparisonCell, type ComparisonColumn } from '../domain/comparison.js';
 import { renderCsv } from './csv.js';
 import { formatNumber, formatPercent, formatSigned, formatValue } from './format.js';
 import { renderMarkdownTable } from './markdown.js';
@@ -16,6 +16,7 @@ export function comparisonJson(c: Comparison) {
       dataset: col.dataset,
       metric: col.metric,
       direction: col.direction ?? null,
+      aggregate: col.aggregate,
       best_value: col.best_value ?? null,
       best_model_ids: col.best_model_ids,
     })),
@@ -32,6 +33,8 @@ export function comparisonJson(c: Comparison) {
     hyperparams: c.hyperparams,
     shared_hyperparams: c.shared_hyperparams,
     notes: c.notes,
+    aggregate: c.aggregate,
+    ...(c.skipped && { skipped: c.skipped }),
   };
 }
 
@@ -75,6 +78,8 @@ function footnotes(c: Comparison, markName: string): string[] {
       .join('; ');
     lines.push(`${markName} best in column (${dirs})`);
   }
+  const what = aggregateNote(c);
+  if (what) lines.push(what);
   if (c.rows.length > 1 && c.columns.length) lines.push(`(±x, ±y%) difference from ${c.rows[0]!.model_id}`);
   const shared = Object.entries(c.shared_hyperparams);
   if (shared.length) lines.push(`same for all: ${shared.map(([k, v]) => `${k}=${formatValue(v)}`).join(', ')}`);

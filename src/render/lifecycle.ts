@@ -88,7 +88,7 @@ export function renderShow(a: ShowAnswer): string {
 }
 
 export function renderCleanup(a: CleanupAnswer): string {
-  const by = a.metric ? `by ${a.metric} on ${a.dataset} (${a.direction})` : 'newest first (no model was tested)';
+  const by = a.metric ? `by ${a.metric} on ${a.dataset} (${a.direction}, ${a.aggregate ?? 'latest'})` : 'newest first (no model was tested)';
   const order = { protect: 0, keep: 1, remove: 2 } as const;
   const decisions = [...a.decisions].sort((x, y) => order[x.decision] - order[y.decision]);
   const lines = [`cleanup ${a.algorithm} ${by}, keep ${a.keep}: remove ${a.removed.length}, keep ${a.kept.length}, protected ${a.protected.length}`];

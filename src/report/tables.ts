@@ -1,6 +1,6 @@
 // What the report's tables show, derived from the models at HEAD. Pure. Scores come from
 // domain/selection (the one ranking), so a leaderboard's first row is what `best` answers.
-import { metricDirection } from '../domain/metrics.js';
+import { metricDirection, metricAggregate } from '../domain/metrics.js';
 import { trainedAt } from '../domain/metadata.js';
 import { isBetter } from '../domain/metrics.js';
 import { datasetsOf, metricsOf, scoreOf, type ScoreQuery } from '../domain/selection.js';
@@ -84,7 +84,7 @@ export function leaderboard(models: Model[], algorithm: string, dataset: string,
   const names = metricsOf(own, dataset);
   const metrics: MetricColumn[] = names.map((name) => {
     const direction = metricDirection(config, name) ?? null;
-    const pick = direction ? bestOf(own, { dataset, metric: name, direction }) : undefined;
+    const pick = direction ? bestOf(own, { dataset, metric: name, direction, aggregate: metricAggregate(config, name) }) : undefined;
     return { name, direction, models: 0, best: pick?.model.metadata.model_id ?? null };
   });
   const rows: LeaderboardRow[] = [];
@@ -94,7 +94,9 @@ export function leaderboard(models: Model[], algorithm: string, dataset: string,
     if (on.length === 0) continue;
     const v: Record<string, number> = {};
     metrics.forEach((col) => {
-      const s = scoreOf(meta, { dataset, metric: col.name, direction: col.direction ?? 'min' });
+      // (best of several results only with a known direction; else the latest)
+      const agg = metricAggregate(config, col.name);
+      const s = scoreOf(meta, { dataset, metric: col.name, direction: col.direction ?? 'min', aggregate: agg === 'best' && !col.direction ? 'latest' : agg });
       if (s) {
         v[col.name] = s.value;
         col.models++;
@@ -140,7 +142,7 @@ export function algorithmSummary(models: Model[], algorithm: string, stages: Sta
     const cols = metricsOf(own, dataset).map((name) => ({ name, direction: metricDirection(config, name) ?? null }));
     const metric = defaultMetricOf(cols, config);
     const direction = cols.find((c) => c.name === metric)?.direction ?? null;
-    const pick = metric && direction ? bestOf(own, { dataset, metric, direction }) : undefined;
+    const pick = metric && direction ? bestOf(own, { dataset, metric, direction, aggregate: metricAggregate(config, metric) }) : undefined;
     return {
       dataset,
       models: own.filter((m) => m.metadata.testing.some((r) => r.dataset === dataset)).length,

@@ -84,7 +84,7 @@ describe('cleanup', () => {
     const text = await r.run('cleanup', '--algo', 'mscn', '--keep', '1', '--dry-run', '--delete-artifacts');
     expect(text.code).toBe(0);
     expect(text.stdout.split('\n').slice(0, 7)).toEqual([
-      'cleanup mscn by total_time on production (min), keep 1: remove 3, keep 1, protected 2',
+      'cleanup mscn by total_time on production (min, latest), keep 1: remove 3, keep 1, protected 2',
       '  protect  m1  tagged best',
       '  protect  m5  holds stage mscn/production',
       '  keep     m2  rank 1 of 3 by total_time on production (10)',

@@ -66,7 +66,7 @@ describe('list', () => {
     const on = await list(s.reg, { algorithm: 'mscn', sort: 'total_time', on: 'production' });
     expect(ids(on.entries)).toEqual([s.b, s.a, s.c]);
     expect(on.entries.map((e) => e.score?.value)).toEqual([41.7, 45.23, undefined]);
-    expect(on.sort).toEqual({ by: 'metric', metric: 'total_time', dataset: 'production', direction: 'min' });
+    expect(on.sort).toEqual({ by: 'metric', metric: 'total_time', dataset: 'production', direction: 'min', aggregate: 'latest' });
     // --dataset is the training filter and the default sort dataset
     expect(ids((await list(s.reg, { dataset: 'production', sort: 'accuracy' })).entries)).toEqual([s.b, s.a, s.l]);
     // accuracy was recorded on production only: that dataset is taken without asking
@@ -371,16 +371,20 @@ describe('robustness', () => {
     expect(s.r.git('tag', '-l', 'best/*').trim().split('\n')).toEqual(['best/mscn/production/total_time/1']);
   });
 
-  it('an unreadable model file is reported on stderr and the query still answers', async () => {
+  it('an unreadable model file fails the query (it could be the answer); --skip-invalid answers and names it', async () => {
     const s = await seeded();
     s.r.write('models/mscn/broken.json', '{ not json');
     s.r.git('add', 'models/mscn/broken.json');
     s.r.git('commit', '-qm', 'bypass the hook', '--no-verify');
-    const res = await s.r.run('list', '--algo', 'mscn', '--json');
+    const refused = await s.r.run('list', '--algo', 'mscn', '--json');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/models\/mscn\/broken\.json:1:3: \/: not valid JSON/);
+    const res = await s.r.run('list', '--algo', 'mscn', '--json', '--skip-invalid');
     expect(res.code).toBe(0);
     expect(res.json()).toHaveLength(3);
-    expect(res.stderr).toMatch(/warning: skipped models\/mscn\/broken\.json: not valid JSON/);
-    const b = await s.r.run('best', '--algo', 'mscn', '--dataset', 'production', '--field', 'model_id');
+    expect(res.stderr).toMatch(/warning: skipped models\/mscn\/broken\.json:1:3: not valid JSON/);
+    const b = await s.r.run('best', '--algo', 'mscn', '--dataset', 'production', '--field', 'model_id', '--skip-invalid');
     expect(b.stdout).toBe(`${s.b}\n`);
   });
 });

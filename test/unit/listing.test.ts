@@ -32,16 +32,16 @@ describe('sortListing', () => {
     expect(ids(sortListing([old, mid, fresh, twin], { by: 'date' }).map((e) => e.model))).toEqual(['fresh_2', 'fresh', 'old', 'mid']);
   });
   it('best first on a metric (latest result counts), untested last', () => {
-    const entries = sortListing([old, mid, fresh, twin], { by: 'metric', metric: 'total_time', dataset: 'prod', direction: 'min' });
+    const entries = sortListing([old, mid, fresh, twin], { by: 'metric', metric: 'total_time', dataset: 'prod', direction: 'min', aggregate: 'latest' });
     expect(ids(entries.map((e) => e.model))).toEqual(['old', 'mid', 'fresh_2', 'fresh']);
     expect(entries.map((e) => e.score?.value)).toEqual([30, 50, undefined, undefined]);
   });
   it('direction max reverses the tested part only', () => {
-    const entries = sortListing([old, mid, fresh], { by: 'metric', metric: 'total_time', dataset: 'prod', direction: 'max' });
+    const entries = sortListing([old, mid, fresh], { by: 'metric', metric: 'total_time', dataset: 'prod', direction: 'max', aggregate: 'latest' });
     expect(ids(entries.map((e) => e.model))).toEqual(['mid', 'old', 'fresh']);
   });
   it('a metric sort without a dataset orders by date', () => {
-    expect(ids(sortListing([old, fresh], { by: 'metric', metric: 'x', direction: 'min' }).map((e) => e.model))).toEqual(['fresh', 'old']);
+    expect(ids(sortListing([old, fresh], { by: 'metric', metric: 'x', direction: 'min', aggregate: 'latest' }).map((e) => e.model))).toEqual(['fresh', 'old']);
   });
 });
 

@@ -100,8 +100,12 @@ describe('retentionQuery', () => {
   const b = model('b', '2024-01-02T00:00:00Z', [r('job', { total_time: 5 })]);
 
   it('defaults to config.default_metric and the only dataset tested, direction from config', () => {
-    expect(retentionQuery([a, model('u', '2024-01-01T00:00:00Z')], cfg, {})).toEqual({ dataset: 'prod', metric: 'total_time', direction: 'min' });
-    expect(retentionQuery([a], cfg, { metric: 'accuracy' })).toEqual({ dataset: 'prod', metric: 'accuracy', direction: 'max' });
+    expect(retentionQuery([a, model('u', '2024-01-01T00:00:00Z')], cfg, {})).toEqual({ dataset: 'prod', metric: 'total_time', direction: 'min', aggregate: 'latest' });
+    expect(retentionQuery([a], cfg, { metric: 'accuracy' })).toEqual({ dataset: 'prod', metric: 'accuracy', direction: 'max', aggregate: 'latest' });
+    // metrics.<m>.aggregate in the config, unless the flag says otherwise
+    const mean = { ...cfg, metrics: { ...cfg.metrics, accuracy: { direction: 'max' as const, aggregate: 'mean' as const } } };
+    expect(retentionQuery([a], mean, { metric: 'accuracy' })?.aggregate).toBe('mean');
+    expect(retentionQuery([a], mean, { metric: 'accuracy', aggregate: 'best' })?.aggregate).toBe('best');
   });
   it('is undefined when nothing was tested', () => expect(retentionQuery([model('u', '2024-01-01T00:00:00Z')], cfg, {})).toBeUndefined());
   it('asks for --dataset when several were tested, listing them', () => {

@@ -9,12 +9,13 @@ import { problemsText } from '../../render/problems.js';
 export function bestCommand(program: Command): void {
   program
     .command('best')
-    .description("the best model of an algorithm on a metric and dataset (a model's score is its latest result there)")
+    .description("the best model of an algorithm on a metric and dataset (a model's score there: metrics.<m>.aggregate in modelgit.yaml, else its latest result)")
     .requiredOption('--algo <algorithm>', 'algorithm')
     .option('--dataset <dataset>', 'test dataset (default: the only one with results for the metric)')
     .option('--metric <metric>', 'metric (default: default_metric in modelgit.yaml)')
     .option('--direction <dir>', 'min or max, when modelgit.yaml and the metric name do not tell', choiceArg(['min', 'max'] as const))
-    .option('--aggregate <how>', "latest (default), best or mean of a model's results on the dataset", choiceArg(['latest', 'best', 'mean'] as const))
+    .option('--aggregate <how>', "latest, best or mean of a model's results on the dataset (default: metrics.<m>.aggregate in modelgit.yaml, else latest)", choiceArg(['latest', 'best', 'mean'] as const))
+    .option('--skip-invalid', "answer without the algorithm's model files that cannot be read (named on stderr, and in --json as \"skipped\") instead of failing")
     .option('--at <rev>', 'answer as of this commit, branch or tag')
     .option('--record', 'write an annotated tag best/<algo>/<dataset>/<metric>/<n> if the best changed')
     .option('--push', 'with --record: push the tag (numbered after the remote\'s; renumbered if another machine took the number first)')
@@ -23,7 +24,7 @@ export function bestCommand(program: Command): void {
     .action(async (o) => {
       if (o.json && o.field !== undefined) throw new UsageError('use --json or --field, not both');
       const outcome = await best(await openRegistry(o), {
-        algorithm: o.algo, dataset: o.dataset, metric: o.metric, direction: o.direction, aggregate: o.aggregate, at: o.at, record: !!o.record, push: !!o.push,
+        algorithm: o.algo, dataset: o.dataset, metric: o.metric, direction: o.direction, aggregate: o.aggregate, at: o.at, record: !!o.record, push: !!o.push, skipInvalid: !!o.skipInvalid,
       });
       if (outcome.problems.length) writeErr(problemsText(outcome.problems));
       const a = outcome.answer;

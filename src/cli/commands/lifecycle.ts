@@ -8,6 +8,7 @@ import { show } from '../../registry/show.js';
 import { renderCleanup, renderHistory, renderShow } from '../../render/lifecycle.js';
 import { choiceArg, positiveIntArg } from '../options.js';
 import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
+import { problemsText } from '../../render/problems.js';
 
 export function lifecycleCommands(program: Command): void {
   program
@@ -45,6 +46,8 @@ export function lifecycleCommands(program: Command): void {
     .option('--metric <metric>', 'rank by this metric (default: default_metric from modelgit.yaml)')
     .option('--dataset <dataset>', 'rank on this dataset (default: the only one tested)')
     .option('--direction <dir>', 'min or max, when the config and the metric name do not tell', choiceArg(['min', 'max'] as const))
+    .option('--aggregate <how>', "latest, best or mean of a model's results on the dataset (default: metrics.<m>.aggregate in modelgit.yaml, else latest)", choiceArg(['latest', 'best', 'mean'] as const))
+    .option('--skip-invalid', "plan without the algorithm's model files that cannot be read (named on stderr; never removed) instead of failing")
     .option('--dry-run', 'show what would happen; write nothing')
     .option('--delete-artifacts', "after the commit, delete removed models' local artifacts (never one a kept model uses)")
     .option(...PUSH_OPTION)
@@ -52,8 +55,9 @@ export function lifecycleCommands(program: Command): void {
     .action(async (o) => {
       const answer = await cleanup(await openRegistry(o), {
         algorithm: o.algo, keep: o.keep, metric: o.metric, dataset: o.dataset, direction: o.direction,
-        dryRun: !!o.dryRun, deleteArtifacts: !!o.deleteArtifacts,
+        aggregate: o.aggregate, skipInvalid: !!o.skipInvalid, dryRun: !!o.dryRun, deleteArtifacts: !!o.deleteArtifacts,
       });
+      if (answer.skipped?.length) writeErr(problemsText(answer.skipped.map((f) => ({ ...f, pointer: '' }))));
       if (o.json) writeJson(answer);
       else writeOut(renderCleanup(answer));
       if (answer.dry_run) writeErr('dry run: nothing was written');

@@ -15,11 +15,16 @@ export function listCommand(program: Command): void {
     .option('--sort <key>', 'trained_at (newest first, the default) or a metric name (best first, untested last)')
     .option('--on <dataset>', 'the dataset a metric sort scores on (default: --dataset, else the only one with results)')
     .option('--direction <dir>', 'min or max: which way is better for the sort metric, when modelgit.yaml does not say', choiceArg(['min', 'max'] as const))
+    .option('--results', "show each model's score per dataset (one column per dataset)")
+    .option('--metric <metric>', 'with --results: the metric shown (default: the --sort metric, else default_metric)')
+    .option('--aggregate <how>', "latest, best or mean of a model's results on a dataset (default: metrics.<m>.aggregate in modelgit.yaml, else latest)", choiceArg(['latest', 'best', 'mean'] as const))
+    .option('--skip-invalid', 'list without model files that cannot be read (named on stderr) instead of failing')
     .option('--limit <n>', 'show at most n models', positiveIntArg)
-    .option('--json', 'machine-readable output: an array of metadata objects')
+    .option('--json', 'machine-readable output: an array of metadata objects (with --sort METRIC each gains "score", with --results "scores")')
     .action(async (o) => {
       const answer = await list(await openRegistry(), {
         algorithm: o.algo, dataset: o.dataset, tags: o.tag, sort: o.sort, on: o.on, direction: o.direction, limit: o.limit,
+        results: !!o.results, metric: o.metric, aggregate: o.aggregate, skipInvalid: !!o.skipInvalid,
       });
       if (answer.problems.length) writeErr(problemsText(answer.problems));
       for (const n of answer.notes) writeErr(`modelgit: ${n}`);

@@ -6,6 +6,8 @@ import { resolveModel } from '../../registry/resolve.js';
 import { verifyModel } from '../../registry/verify.js';
 import { renderPlan, renderResolve, renderVerify } from '../../render/loading.js';
 import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
+import { choiceArg } from '../options.js';
+import { problemsText } from '../../render/problems.js';
 
 export function loadingCommands(program: Command): void {
   program
@@ -27,11 +29,14 @@ export function loadingCommands(program: Command): void {
     .option('--stage <stage>', 'prefer the model holding this stage (default: the most mature stage first)')
     .option('--dataset <dataset>', 'dataset for "best" (default: the production gate\'s first require_tested_on)')
     .option('--metric <metric>', 'metric for "best" (default: default_metric)')
+    .option('--aggregate <how>', "latest, best or mean of a model's results on the dataset, for \"best\" (default: metrics.<m>.aggregate in modelgit.yaml, else latest)", choiceArg(['latest', 'best', 'mean'] as const))
+    .option('--skip-invalid', 'resolve without model files that cannot be read (named on stderr) instead of failing')
     .option('--no-plan', 'answer without building the load plan (artifacts not on this machine)')
     .option('--field <path>', 'print only this field of the answer (e.g. model_path)')
     .option('--json', 'machine-readable output')
     .action(async (o) => {
-      const answer = await resolveModel(await openRegistry(), { recipe: o.for, role: o.role, stage: o.stage, dataset: o.dataset, metric: o.metric, plan: o.plan });
+      const answer = await resolveModel(await openRegistry(), { recipe: o.for, role: o.role, stage: o.stage, dataset: o.dataset, metric: o.metric, aggregate: o.aggregate, skipInvalid: !!o.skipInvalid, plan: o.plan });
+      if (answer.skipped?.length) writeErr(problemsText(answer.skipped.map((f) => ({ ...f, pointer: '' }))));
       if (o.field) {
         const v = getPath(answer, o.field);
         if (v === undefined) throw new UsageError(`--field: the answer has no ${o.field}`);
