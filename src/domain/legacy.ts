@@ -61,6 +61,45 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === 'object' && !Array.isArray(v);
 }
 
+// Python writes a missing value as None → null. Where the schema allows the field to be absent but
+// not null, a null means "not given" and is dropped; `training: null` is itself valid and is kept.
+const TRAINING_NULL_ABSENT = new Set(['enabled', 'dataset', 'num_queries', 'hyperparams', 'trained_at', 'training_time', 'extra']);
+const RESULT_NULL_ABSENT = new Set(['num_queries', 'tested_at', 'notes', 'extra']);
+
+/** A copy of `obj` without the keys in `keys` whose value is null. */
+function withoutNulls(obj: Record<string, unknown>, keys: Set<string> | 'all'): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) if (!(v === null && (keys === 'all' || keys.has(k)))) out[k] = v;
+  return out;
+}
+
+/**
+ * Metadata fields as a script writes them (`register --from`), made what the schema reads, the
+ * way import reads older records: naive timestamps (Python's `datetime.now().isoformat()`) are
+ * UTC, and a null where a field may be missing is dropped (every top-level field but `training`,
+ * whose null means "no training information"; optional fields of training and of each result).
+ * Anything else is kept as written so the schema names it.
+ */
+export function normalizeWrittenFields(raw: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) if (v !== null || k === 'training') out[k] = v;
+  if (out.created_at !== undefined) out.created_at = normalizeTimestamp(out.created_at);
+  if (isObject(out.training)) {
+    const t = withoutNulls(out.training, TRAINING_NULL_ABSENT);
+    if (t.trained_at !== undefined) t.trained_at = normalizeTimestamp(t.trained_at);
+    out.training = t;
+  }
+  if (Array.isArray(out.testing)) {
+    out.testing = out.testing.map((r) => {
+      if (!isObject(r)) return r;
+      const c = withoutNulls(r, RESULT_NULL_ABSENT);
+      if (c.tested_at !== undefined) c.tested_at = normalizeTimestamp(c.tested_at);
+      return c;
+    });
+  }
+  return out;
+}
+
 /** Splits known keys from the rest; the rest merges into the object's `extra`. */
 function withExtra(obj: Record<string, unknown>, known: Set<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -78,14 +117,14 @@ function withExtra(obj: Record<string, unknown>, known: Set<string>): Record<str
 function convertTraining(raw: unknown): Training | null | unknown {
   if (raw === undefined || raw === null) return null;
   if (!isObject(raw)) return raw;
-  const t = withExtra(raw, TRAINING);
+  const t = withExtra(withoutNulls(raw, TRAINING_NULL_ABSENT), TRAINING);
   if (t.trained_at !== undefined) t.trained_at = normalizeTimestamp(t.trained_at);
   return t as Training;
 }
 
 function convertResult(raw: unknown, dataset?: string): unknown {
   if (!isObject(raw)) return raw;
-  const r = { ...raw };
+  const r = withoutNulls(raw, RESULT_NULL_ABSENT);
   if (dataset !== undefined && r.dataset === undefined) r.dataset = dataset;
   if (r.performance === undefined) {
     // An older result with its metrics at the top level: numbers other than num_queries are metrics.
