@@ -5,6 +5,7 @@
 // - a checkpoint's metadata.json: loading fields plus `wmtp_type` (→ role) and `storage_version`
 //   (kept under extra).
 // Nothing is dropped: a field version 2 doesn't know goes under `extra` at the level it was found.
+import { basename, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isoSeconds, timestampId } from './ids.js';
 import { MODEL_NAME_RE } from './names.js';
 import type { LoadingStrategy, ModelMetadata, Training } from './types.js';
@@ -61,6 +62,45 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === 'object' && !Array.isArray(v);
 }
 
+// Python writes a missing value as None → null. Where the schema allows the field to be absent but
+// not null, a null means "not given" and is dropped; `training: null` is itself valid and is kept.
+const TRAINING_NULL_ABSENT = new Set(['enabled', 'dataset', 'num_queries', 'hyperparams', 'trained_at', 'training_time', 'extra']);
+const RESULT_NULL_ABSENT = new Set(['num_queries', 'tested_at', 'notes', 'extra']);
+
+/** A copy of `obj` without the keys in `keys` whose value is null. */
+function withoutNulls(obj: Record<string, unknown>, keys: Set<string> | 'all'): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) if (!(v === null && (keys === 'all' || keys.has(k)))) out[k] = v;
+  return out;
+}
+
+/**
+ * Metadata fields as a script writes them (`register --from`), made what the schema reads, the
+ * way import reads older records: naive timestamps (Python's `datetime.now().isoformat()`) are
+ * UTC, and a null where a field may be missing is dropped (every top-level field but `training`,
+ * whose null means "no training information"; optional fields of training and of each result).
+ * Anything else is kept as written so the schema names it.
+ */
+export function normalizeWrittenFields(raw: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) if (v !== null || k === 'training') out[k] = v;
+  if (out.created_at !== undefined) out.created_at = normalizeTimestamp(out.created_at);
+  if (isObject(out.training)) {
+    const t = withoutNulls(out.training, TRAINING_NULL_ABSENT);
+    if (t.trained_at !== undefined) t.trained_at = normalizeTimestamp(t.trained_at);
+    out.training = t;
+  }
+  if (Array.isArray(out.testing)) {
+    out.testing = out.testing.map((r) => {
+      if (!isObject(r)) return r;
+      const c = withoutNulls(r, RESULT_NULL_ABSENT);
+      if (c.tested_at !== undefined) c.tested_at = normalizeTimestamp(c.tested_at);
+      return c;
+    });
+  }
+  return out;
+}
+
 /** Splits known keys from the rest; the rest merges into the object's `extra`. */
 function withExtra(obj: Record<string, unknown>, known: Set<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -78,14 +118,14 @@ function withExtra(obj: Record<string, unknown>, known: Set<string>): Record<str
 function convertTraining(raw: unknown): Training | null | unknown {
   if (raw === undefined || raw === null) return null;
   if (!isObject(raw)) return raw;
-  const t = withExtra(raw, TRAINING);
+  const t = withExtra(withoutNulls(raw, TRAINING_NULL_ABSENT), TRAINING);
   if (t.trained_at !== undefined) t.trained_at = normalizeTimestamp(t.trained_at);
   return t as Training;
 }
 
 function convertResult(raw: unknown, dataset?: string): unknown {
   if (!isObject(raw)) return raw;
-  const r = { ...raw };
+  const r = withoutNulls(raw, RESULT_NULL_ABSENT);
   if (dataset !== undefined && r.dataset === undefined) r.dataset = dataset;
   if (r.performance === undefined) {
     // An older result with its metrics at the top level: numbers other than num_queries are metrics.
@@ -210,4 +250,121 @@ export function convertLegacy(rec: LegacyRecord, over: LegacyOverrides = {}): { 
 /** Version 1 file already in a registry → version 2: only schema_version and created_at change. */
 export function upgradeToVersion2(meta: ModelMetadata, addedAt: string): ModelMetadata {
   return { ...meta, schema_version: 2, created_at: creationTime(meta, addedAt) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where an older record's artifact is. The older code saved the weights at model_path and the
+// metadata beside them (model_path + ".json"), and wrote model_path relative to wherever it ran
+// (`ExampleData/Mscn/Model/<id>`, `../algorithm_examples/ExampleData/Mscn/Model/<id>`), so the
+// recorded path rarely resolves from the import source. It is looked for in this order:
+//   1. where it names, read from each base (the source root, the metadata file's directory);
+//   2. its tail under the source root, longest first (`Mscn/Model/<id>` of `…/ExampleData/Mscn/Model/<id>`);
+//   3. beside the metadata file: its file name, then that name (or the id) with any one extension.
+// Every path tried is confined: strictly inside the import source directory or the registry root,
+// by its text and, once it exists, by its real path (a link out is not followed). A path that
+// escapes both is never opened — a record cannot make import read or checksum an unrelated file.
+// The only I/O is through `probe`, so the decision can be reasoned about (and tested) alone.
+
+export interface LegacyArtifactContext {
+  /** the record's model id (older trees name the artifact after it) */
+  id: string;
+  /** absolute directory of the metadata file (an <Algo>/Model directory, or the registry file's) */
+  metadataDir: string;
+  /** absolute directories a relative model_path is read from, most likely first */
+  bases: string[];
+  /** the import source directory (the tree root, or the registry file's directory) */
+  sourceRoot: string;
+  /** the registry's root */
+  registryRoot: string;
+}
+
+export interface ArtifactProbe {
+  /** 'file' | 'dir' for an existing path (links followed), undefined when there is none */
+  kind(path: string): 'file' | 'dir' | undefined;
+  /** the names in a directory ([] when it can't be read) */
+  list(dir: string): string[];
+  /** the path with every link resolved (the path itself when that fails) */
+  realpath(path: string): string;
+}
+
+export type LegacyArtifactResolution =
+  | { kind: 'remote' }
+  /** the record names no artifact and none is beside it */
+  | { kind: 'none' }
+  | { kind: 'found'; path: string; how: 'as recorded' | 'beside the metadata' | 'under the import source' }
+  | { kind: 'missing'; reason: string };
+
+const URI_RE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+
+/** Whether `path` is strictly inside `root` (both absolute, compared as text). */
+export function isInside(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel !== '' && !rel.startsWith('..' + sep) && rel !== '..' && !isAbsolute(rel);
+}
+
+/** Whether `path` is strictly inside one of `roots`, by its text and (probe) by its real path. */
+export function isConfined(path: string, roots: string[], probe?: Pick<ArtifactProbe, 'realpath'>): boolean {
+  if (!roots.some((r) => isInside(path, r))) return false;
+  if (!probe) return true;
+  const real = probe.realpath(path);
+  return roots.some((r) => isInside(real, probe.realpath(r)));
+}
+
+/** A model_path's segments, `\` read as `/` (older records written on Windows). */
+function segmentsOf(p: string): string[] {
+  return p.replace(/\\/g, '/').split('/').filter((s) => s !== '' && s !== '.');
+}
+
+/** The absolute paths a recorded model_path names, read from each base (as the older code would have). */
+function namedPaths(text: string, ctx: LegacyArtifactContext): string[] {
+  if (isAbsolute(text) || text.startsWith('/')) return [resolve(text)];
+  return [...new Set(ctx.bases.map((b) => resolve(b, segmentsOf(text).join('/'))))];
+}
+
+/** Finds the artifact an older record names (see above). */
+export function resolveLegacyArtifact(recorded: string | undefined, ctx: LegacyArtifactContext, probe: ArtifactProbe): LegacyArtifactResolution {
+  const roots = [ctx.sourceRoot, ctx.registryRoot];
+  const ok = (p: string) => isConfined(p, roots) && probe.kind(p) !== undefined && isConfined(p, roots, probe);
+  let named: string[] = [];
+  let file: string | undefined;
+
+  if (recorded !== undefined) {
+    const m = URI_RE.exec(recorded);
+    if (m && m[1]!.toLowerCase() !== 'file') return { kind: 'remote' };
+    const text = m ? recorded.slice(m[0].length - 1) : recorded; // file:///x → /x
+    const segs = segmentsOf(text);
+    file = segs.at(-1);
+    // 1. Where it names.
+    named = namedPaths(text, ctx);
+    for (const p of named) if (ok(p)) return { kind: 'found', path: p, how: 'as recorded' };
+    // 2. Its tail under the source root, longest first (only after the last "..": never upwards).
+    const tail = segs.slice(segs.lastIndexOf('..') + 1);
+    for (let i = 0; i < tail.length - 1; i++) {
+      const p = join(ctx.sourceRoot, ...tail.slice(i));
+      if (ok(p)) return { kind: 'found', path: p, how: 'under the import source' };
+    }
+  }
+  // 3. Beside the metadata file: its file name exactly, then with any one extension.
+  const exact = [...new Set([file, ctx.id].filter((x): x is string => !!x && x !== '..' && extname(x).toLowerCase() !== '.json'))];
+  for (const name of exact) {
+    const p = join(ctx.metadataDir, name);
+    if (ok(p)) return { kind: 'found', path: p, how: 'beside the metadata' };
+  }
+  const stems = [...new Set([...exact, ...exact.map((n) => n.slice(0, n.length - extname(n).length))].filter(Boolean))];
+  const entries = probe.list(ctx.metadataDir);
+  for (const stem of stems) {
+    const withExt = entries.filter((e) => e.startsWith(`${stem}.`) && extname(e).toLowerCase() !== '.json' && !exact.includes(e));
+    const usable = withExt.filter((e) => ok(join(ctx.metadataDir, e)));
+    if (usable.length === 1) return { kind: 'found', path: join(ctx.metadataDir, usable[0]!), how: 'beside the metadata' };
+    if (usable.length > 1) return { kind: 'missing', reason: `several files beside its metadata could be it (${usable.join(', ')}); none taken (set model_path)` };
+  }
+  if (recorded === undefined) return { kind: 'none' };
+  const beside = `nor beside its metadata in ${ctx.metadataDir}`;
+  const outside = named.filter((p) => !isConfined(p, roots));
+  return {
+    kind: 'missing',
+    reason: outside.length === named.length
+      ? `it names ${outside[0]}, outside the registry and the import source (not followed), ${beside}`
+      : `not found at ${named.filter((p) => isConfined(p, roots)).join(' or ')}, ${beside}`,
+  };
 }

@@ -8,11 +8,11 @@
 // every file valid version 2, loader types known, local artifacts loadable and checksummed); then
 // one commit per model in training order, dated at the training time, so `git log` is the
 // experiment timeline. A failure part-way resets the branch to where it started.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ArtifactError, ConflictError, InterruptedError, ModelgitError, UsageError, ValidationError, type ErrorLocation } from '../errors.js';
 import { isoSeconds } from '../domain/ids.js';
-import { convertLegacy, type LegacyRecord } from '../domain/legacy.js';
+import { convertLegacy, resolveLegacyArtifact, type ArtifactProbe, type LegacyRecord } from '../domain/legacy.js';
 import { serializeMetadata } from '../domain/metadata.js';
 import { assertSafeName } from '../domain/names.js';
 import type { ModelMetadata } from '../domain/types.js';
@@ -42,6 +42,8 @@ export interface ImportOptions {
   /** id for the one imported model (a checkpoint directory) */
   id?: string;
   singleCommit?: boolean;
+  /** refuse the import (nothing written) when a recorded artifact is found nowhere */
+  strict?: boolean;
   onProgress?: (p: ImportProgress) => void;
   /** stops between commits; what was committed is undone */
   signal?: AbortSignal;
@@ -61,10 +63,23 @@ export interface ImportAnswer {
   kind: ImportKind;
   imported: ImportedModel[];
   commits: string[];
-  /** things worth knowing that did not stop the import (an artifact not found, a file ignored) */
+  /** things worth knowing that did not stop the import (a file ignored, several candidate artifacts) */
   notes: string[];
+  /**
+   * models whose recorded model_path was found nowhere: imported without model_path (the value
+   * is kept as extra.legacy_model_path); with --strict the import is refused instead
+   */
+  missing_artifacts: MissingArtifact[];
   /** with --push: where the commits went and how many pushes it took; else null */
   pushed: PushInfo | null;
+}
+
+export interface MissingArtifact {
+  model_id: string;
+  /** model_path as the older record wrote it */
+  model_path: string;
+  /** where it was looked for, and why nothing was taken */
+  reason: string;
 }
 
 export const REGISTRY_FILE = 'model_registry.json';
@@ -79,7 +94,11 @@ interface SourceRecord {
   pointer: string;
   /** where a relative model_path in the record is read from, most likely first */
   bases: string[];
-  /** an artifact found beside the metadata file, or the checkpoint directory itself */
+  /** the metadata file's directory (an older artifact sits beside its metadata) */
+  metadataDir: string;
+  /** the import source directory: artifacts are looked for only inside it or the registry */
+  sourceRoot: string;
+  /** a checkpoint directory: itself */
   artifact?: string;
 }
 
@@ -126,18 +145,11 @@ function registryFileSource(abs: string, shown: (p: string) => string): Source {
   }
   const fallbackDate = mtimeIso(abs);
   for (const [id, raw] of Object.entries(value as Record<string, unknown>)) {
-    source.records.push({ rec: { kind: 'version1', raw, id, fallbackDate }, file, text, pointer: `/${escapePointerSegment(id)}`, bases: [dirname(abs)] });
+    source.records.push({
+      rec: { kind: 'version1', raw, id, fallbackDate }, file, text, pointer: `/${escapePointerSegment(id)}`, bases: [dirname(abs)], metadataDir: dirname(abs), sourceRoot: dirname(abs),
+    });
   }
   return source;
-}
-
-/** `<id>/` or exactly one `<id>.<ext>` (not .json) beside a tree's metadata file. */
-function besideArtifact(modelDir: string, id: string, entries: string[], notes: string[]): string | undefined {
-  if (entries.includes(id) && isDir(join(modelDir, id))) return join(modelDir, id);
-  const files = entries.filter((e) => e.startsWith(`${id}.`) && e !== `${id}.json` && !isDir(join(modelDir, e)));
-  if (files.length === 1) return join(modelDir, files[0]!);
-  if (files.length > 1) notes.push(`${id}: several files beside its metadata (${files.join(', ')}); none taken as the artifact (set model_path)`);
-  return undefined;
 }
 
 function treeSource(abs: string, shown: (p: string) => string): Source | undefined {
@@ -159,7 +171,8 @@ function treeSource(abs: string, shown: (p: string) => string): Source | undefin
         text,
         pointer: '',
         bases: [abs, modelDir],
-        artifact: besideArtifact(modelDir, id, entries, source.notes),
+        metadataDir: modelDir,
+        sourceRoot: abs,
       });
     }
   }
@@ -172,7 +185,7 @@ function checkpointSource(dir: string, shown: (p: string) => string): Source {
   const { value, text, problems } = readJsonSource(fileAbs, file);
   const source: Source = { kind: 'model-directory', records: [], problems, notes: [] };
   if (value !== undefined) {
-    source.records.push({ rec: { kind: 'checkpoint', raw: value, id: basename(dir), fallbackDate: mtimeIso(fileAbs) }, file, text, pointer: '', bases: [dir], artifact: dir });
+    source.records.push({ rec: { kind: 'checkpoint', raw: value, id: basename(dir), fallbackDate: mtimeIso(fileAbs) }, file, text, pointer: '', bases: [dir], metadataDir: dir, sourceRoot: dir, artifact: dir });
   }
   return source;
 }
@@ -202,41 +215,61 @@ interface Prepared {
   artifact?: string;
 }
 
+/** The file system as resolveLegacyArtifact sees it. */
+const DISK: ArtifactProbe = {
+  kind: (p) => {
+    try {
+      return statSync(p).isDirectory() ? 'dir' : 'file';
+    } catch {
+      return undefined;
+    }
+  },
+  list: (d) => {
+    try {
+      return readdirSync(d).sort();
+    } catch {
+      return [];
+    }
+  },
+  realpath: (p) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  },
+};
+
 /**
  * model_path for an imported record. A checkpoint directory is its own artifact. An older record's
- * model_path is looked up where the older registry would have read it (its root, then beside the
- * metadata file); not found there, an artifact beside the metadata file is taken; else the path is
- * kept, made absolute, and a note says the artifact was not found.
+ * artifact is looked for by resolveLegacyArtifact (where it names, under the import source, beside
+ * the metadata file; never outside the source or the registry). Found, model_path is where it is
+ * (relative to the registry root when inside it, else absolute). Not found, model_path is left
+ * out (a path that leads nowhere would be a lie), the recorded value is kept as
+ * extra.legacy_model_path, and the model is listed in missing_artifacts.
  */
-function placeArtifact(p: Prepared, root: string, notes: string[]): void {
+function placeArtifact(p: Prepared, root: string, notes: string[], missing: MissingArtifact[]): void {
   const src = p.src;
   if (src.rec.kind === 'checkpoint') {
     p.artifact = src.artifact;
     p.meta.model_path = modelPathFor(src.artifact!, root);
     return;
   }
-  const recorded = p.meta.model_path;
-  if (typeof recorded !== 'string') {
-    if (src.artifact) {
-      p.artifact = src.artifact;
-      p.meta.model_path = modelPathFor(src.artifact, root);
-    }
+  const recorded = typeof p.meta.model_path === 'string' ? p.meta.model_path : undefined;
+  const found = resolveLegacyArtifact(recorded, { id: p.meta.model_id, metadataDir: src.metadataDir, bases: src.bases, sourceRoot: src.sourceRoot, registryRoot: root }, DISK);
+  if (found.kind === 'remote' || found.kind === 'none') return; // s3://, https://: kept as written
+  if (found.kind === 'found') {
+    p.artifact = found.path;
+    p.meta.model_path = modelPathFor(found.path, root);
     return;
   }
-  const candidates: string[] = [];
-  for (const base of src.bases) {
-    const loc = locateArtifact(recorded, base);
-    if (loc.kind === 'remote') return; // s3://, https://: kept as it is
-    if (!candidates.includes(loc.path)) candidates.push(loc.path);
+  if (recorded === undefined) {
+    notes.push(`${p.meta.model_id}: ${found.reason}`);
+    return;
   }
-  const found = candidates.find((c) => existsSync(c)) ?? src.artifact;
-  if (found) {
-    p.artifact = found;
-    p.meta.model_path = modelPathFor(found, root);
-  } else {
-    p.meta.model_path = candidates[0]!;
-    notes.push(`${p.meta.model_id}: no artifact at ${candidates[0]}; model_path points there`);
-  }
+  delete p.meta.model_path;
+  p.meta.extra = { ...(p.meta.extra ?? {}), legacy_model_path: recorded };
+  missing.push({ model_id: p.meta.model_id, model_path: recorded, reason: found.reason });
 }
 
 function locate(src: SourceRecord, pointer: string, rule: string, message: string): ErrorLocation {
@@ -256,6 +289,7 @@ export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = p
   const sourceName = shown(abs);
   const problems = [...source.problems];
   const notes = [...source.notes];
+  const missing: MissingArtifact[] = [];
   if (opts.id !== undefined && source.records.length !== 1) {
     throw new UsageError(`--id names one model, but ${sourceName} holds ${source.records.length}`);
   }
@@ -287,7 +321,7 @@ export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = p
       return;
     }
     const p: Prepared = { src, meta, path };
-    placeArtifact(p, reg.root, notes);
+    placeArtifact(p, reg.root, notes, missing);
     for (const e of checkModelTextSync(reg, path, serializeMetadata(meta)).errors) {
       problems.push(locate(src, e.pointer, e.rule, `as ${path}: ${e.message}`));
     }
@@ -316,7 +350,13 @@ export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = p
       data: { clashes },
     });
   }
-  if (prepared.length === 0) return { source: sourceName, kind: source.kind, imported: [], commits: [], notes: [...notes, 'nothing to import'], pushed: null };
+  if (opts.strict && missing.length) {
+    throw new ArtifactError(
+      `--strict: ${missing.length} recorded artifact${missing.length > 1 ? 's were' : ' was'} found nowhere; nothing was imported:\n  ${missing.map((m) => `${m.model_id}: model_path ${m.model_path}: ${m.reason}`).join('\n  ')}`,
+      { hint: 'put the artifacts beside their metadata files (or where model_path names, inside the import source), or import without --strict', data: { missing_artifacts: missing } },
+    );
+  }
+  if (prepared.length === 0) return { source: sourceName, kind: source.kind, imported: [], commits: [], notes: [...notes, 'nothing to import'], missing_artifacts: missing, pushed: null };
 
   // 2. Local artifacts: loadable as described, and checksummed (all before the first commit).
   const withArtifacts = prepared.filter((p) => p.artifact);
@@ -390,6 +430,7 @@ export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = p
           })),
           commits,
           notes,
+          missing_artifacts: missing,
           pushed: outcome.pushed ?? null,
         }),
       };

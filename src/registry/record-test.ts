@@ -1,8 +1,7 @@
 // test: append one result to a model's testing list, one commit.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { UsageError, ValidationError } from '../errors.js';
 import { isoSeconds } from '../domain/ids.js';
+import { normalizeTimestamp } from '../domain/legacy.js';
 import { serializeMetadata } from '../domain/metadata.js';
 import { assertSafeName, nameProblem } from '../domain/names.js';
 import { summarizeTimings } from '../domain/timings.js';
@@ -12,7 +11,7 @@ import { checkModelText } from './checks.js';
 import { validatorFor } from '../schema/validator.js';
 import { modelsAtHead } from './lookup.js';
 import type { Registry } from './registry.js';
-import { parseInputFile } from '../schema/yaml-input.js';
+import { inputName, parseDataText, readInputText } from './input-file.js';
 import type { WriteAnswer } from './register.js';
 
 export interface RecordTestOptions {
@@ -56,16 +55,29 @@ export function parseTimesText(file: string, text: string): number[] {
   return times;
 }
 
-function readInput(flag: string, file: string, cwd: string): string {
-  const abs = join(cwd, file);
-  if (!existsSync(abs)) throw new UsageError(`${flag}: ${file} does not exist`);
-  return readFileSync(abs, 'utf8');
+/** The texts of the files a test result is read from (--times, --from), read before anything else. */
+export interface ResultInputs {
+  times?: string;
+  from?: string;
 }
 
-export function resultFromOptions(opts: RecordTestOptions, cwd: string, now: Date): TestResult {
+export async function readResultInputs(opts: RecordTestOptions, cwd: string): Promise<ResultInputs> {
+  checkSources(opts);
+  return {
+    ...(opts.times ? { times: await readInputText('--times', opts.times, cwd) } : {}),
+    ...(opts.from ? { from: await readInputText('--from', opts.from, cwd) } : {}),
+  };
+}
+
+/** Exactly one of --metric, --times, --from: checked before any file (or standard input) is read. */
+function checkSources(opts: RecordTestOptions): void {
   const sources = [opts.metrics?.length ? '--metric' : '', opts.times ? '--times' : '', opts.from ? '--from' : ''].filter(Boolean);
   if (sources.length === 0) throw new UsageError('give the result with --metric name=value, --times FILE or --from FILE');
   if (sources.length > 1) throw new UsageError(`use one of --metric, --times, --from (got ${sources.join(' and ')})`);
+}
+
+export function resultFromOptions(opts: RecordTestOptions, inputs: ResultInputs, now: Date): TestResult {
+  checkSources(opts);
   let performance: Performance = {};
   let numQueries = opts.numQueries;
   let fromResult: Partial<TestResult> = {};
@@ -77,25 +89,32 @@ export function resultFromOptions(opts: RecordTestOptions, cwd: string, now: Dat
       performance[k] = v;
     }
   } else if (opts.times) {
-    const times = parseTimesText(opts.times, readInput('--times', opts.times, cwd));
+    const times = parseTimesText(inputName(opts.times), inputs.times ?? '');
     performance = summarizeTimings(times);
     numQueries ??= times.length;
   } else if (opts.from) {
-    const text = readInput('--from', opts.from, cwd);
-    const value = parseInputFile('--from', opts.from, text);
-    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`--from: ${opts.from} must hold a result object or a map of metric → number`);
+    const shown = inputName(opts.from);
+    const value = parseDataText('--from', opts.from, inputs.from ?? '');
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`--from: ${shown} must hold a result object or a map of metric → number`);
     const obj = value as Record<string, unknown>;
     if ('performance' in obj) {
-      fromResult = obj as Partial<TestResult>;
+      // What a Python script writes: a naive tested_at is UTC, a null optional field is absent.
+      const r: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(obj)) if (v !== null || k === 'performance') r[k] = v;
+      if (r.tested_at !== undefined) r.tested_at = normalizeTimestamp(r.tested_at);
+      fromResult = r as Partial<TestResult>;
       performance = obj.performance as Performance;
+      if (!performance || typeof performance !== 'object' || Array.isArray(performance)) {
+        throw new UsageError(`--from: ${shown}: performance must be a map of metric → number`);
+      }
     } else {
       performance = obj as Performance;
     }
     for (const [k, v] of Object.entries(performance ?? {})) {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new UsageError(`--from: ${opts.from}: metric ${k} is ${JSON.stringify(v)}, not a number`);
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new UsageError(`--from: ${shown}: metric ${k} is ${JSON.stringify(v)}, not a number`);
     }
     if (fromResult.dataset !== undefined && fromResult.dataset !== opts.dataset) {
-      throw new UsageError(`--from: ${opts.from} is a result on ${fromResult.dataset}, but --dataset is ${opts.dataset}`);
+      throw new UsageError(`--from: ${shown} is a result on ${fromResult.dataset}, but --dataset is ${opts.dataset}`);
     }
   }
   const result: TestResult = {
@@ -113,7 +132,7 @@ export async function recordTest(reg: Registry, opts: RecordTestOptions, cwd = r
   assertSafeName('model id', opts.id, 'ID');
   assertSafeName('dataset', opts.dataset, '--dataset');
   if (opts.numQueries !== undefined && (!Number.isInteger(opts.numQueries) || opts.numQueries < 0)) throw new UsageError('--num-queries must be a whole number');
-  const result = resultFromOptions(opts, cwd, reg.now());
+  const result = resultFromOptions(opts, await readResultInputs(opts, cwd), reg.now());
   return reg.write(async () => {
     // Looked up by its path (lookup.ts); when it isn't there, the snapshot says so in its own words.
     const found = modelsAtHead(reg.git, reg.config, [opts.id]);

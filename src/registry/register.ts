@@ -1,18 +1,20 @@
 // register: a new model file with a generated id, one commit.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError, UsageError, ValidationError } from '../errors.js';
+import { absoluteArtifactPath, artifactTemplateProblem, expandArtifactTemplate } from '../domain/artifacts.js';
 import { firstFreeId, isoSeconds, timestampId } from '../domain/ids.js';
+import { normalizeWrittenFields } from '../domain/legacy.js';
 import { serializeMetadata } from '../domain/metadata.js';
-import { assertSafeName } from '../domain/names.js';
+import { assertSafeName, nameProblem } from '../domain/names.js';
 import { numberProblem, strictNumber } from '../domain/metrics.js';
 import type { Artifact, Model, ModelMetadata, Training } from '../domain/types.js';
 import { artifactOf, locateArtifact } from '../loading/artifact.js';
 import { checkModelText } from './checks.js';
 import { validatorFor } from '../schema/validator.js';
+import { inputName, parseDataText, readInputText } from './input-file.js';
 import { modelsAtHead } from './lookup.js';
 import type { Registry } from './registry.js';
-import { parseInputFile } from '../schema/yaml-input.js';
 
 export interface RegisterOptions {
   algorithm?: string;
@@ -26,7 +28,7 @@ export interface RegisterOptions {
   tags?: string[];
   notes?: string;
   parent?: string;
-  /** metadata fields from a JSON or YAML file; flags win over it */
+  /** metadata fields from a JSON or YAML file (`-`: standard input); flags win over it */
   from?: string;
   /** fields merged in by callers such as import (already-parsed metadata) */
   fields?: Partial<ModelMetadata>;
@@ -40,14 +42,22 @@ export interface WriteAnswer {
   commit: string;
 }
 
-/** Reads a JSON or YAML file of metadata fields, with the file named in every error. */
-export function readFieldsFile(file: string, cwd: string): Record<string, unknown> {
-  const abs = join(cwd, file);
-  if (!existsSync(abs)) throw new UsageError(`--from: ${file} does not exist`);
-  const text = readFileSync(abs, 'utf8');
-  const value = parseInputFile('--from', file, text);
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`--from: ${file} must hold an object of metadata fields`);
-  return value as Record<string, unknown>;
+export interface RegisterAnswer extends WriteAnswer {
+  /** the model_path recorded (from --model-path, the --from file, or modelgit.yaml's artifacts), else null */
+  model_path: string | null;
+  /** model_path as an absolute local path (where to save the weights), null when remote or none */
+  artifact_path: string | null;
+}
+
+/**
+ * Reads a JSON or YAML file of metadata fields (`-`: standard input), with the file named in every
+ * error, and reads it as import reads older records: naive timestamps are UTC, nulls where a field
+ * may be missing are dropped (normalizeWrittenFields).
+ */
+export async function readFieldsFile(file: string, cwd: string): Promise<Record<string, unknown>> {
+  const value = parseDataText('--from', file, await readInputText('--from', file, cwd));
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`--from: ${inputName(file)} must hold an object of metadata fields`);
+  return normalizeWrittenFields(value as Record<string, unknown>);
 }
 
 /** Parses `--param k=v` values: numbers and booleans become numbers and booleans. */
@@ -126,11 +136,41 @@ export async function freeId(base: string, takenAmong: (candidates: string[]) =>
   }
 }
 
-export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.root): Promise<WriteAnswer> {
-  const fileFields = opts.from ? readFieldsFile(opts.from, cwd) : {};
+/** modelgit.yaml's `artifacts` template, checked, or undefined when the registry has none. */
+function artifactsTemplate(reg: Registry): string | undefined {
+  const t = reg.config.artifacts;
+  if (t === undefined || t === null) return undefined;
+  const problem = typeof t === 'string' ? artifactTemplateProblem(t) : 'artifacts must be a string such as "artifacts/{algorithm}/{model_id}"';
+  if (problem) throw new ValidationError(`modelgit.yaml: ${problem}`, [], { hint: 'fix the artifacts line in modelgit.yaml (modelgit validate --all checks it)' });
+  return t as string;
+}
+
+/**
+ * The id a --from file asks for (its model_id), checked: a safe name, or a usage error that says
+ * how to go on. Undefined when the file names none.
+ */
+function fileModelId(fields: Record<string, unknown>, from: string | undefined): string | undefined {
+  const v = fields.model_id;
+  if (v === undefined) return undefined;
+  const problem = typeof v !== 'string' || v === '' ? `model id ${JSON.stringify(v)} is not a string` : nameProblem('model id', v);
+  if (problem) {
+    throw new UsageError(`--from: ${inputName(from ?? '')}: model_id: ${problem}`, {
+      hint: 'remove model_id from the file to get a generated id, or pass --id ID (flags win over the file)',
+    });
+  }
+  return v as string;
+}
+
+export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.root): Promise<RegisterAnswer> {
+  const fileFields = opts.from ? await readFieldsFile(opts.from, cwd) : {};
   const algorithm = assertSafeName('algorithm', opts.algorithm ?? fileFields.algorithm, '--algo');
   const name = opts.name !== undefined ? assertSafeName('name', opts.name, '--name') : algorithm;
   if (opts.id !== undefined) assertSafeName('model id', opts.id, '--id');
+  // --id wins; else the file's model_id is used when it is free (refused, never ignored, when not).
+  const fromFile = opts.id === undefined ? fileModelId(fileFields, opts.from) : undefined;
+  const wanted = opts.id ?? fromFile;
+  const wantedBy = opts.id !== undefined ? '--id' : `model_id in ${inputName(opts.from ?? '')}`;
+  const freshHint = opts.id !== undefined ? 'leave out --id to get a fresh timestamp id' : 'remove model_id from the file to get a fresh timestamp id, or pass --id ID';
   if (opts.dataset !== undefined) assertSafeName('dataset', opts.dataset, '--dataset');
   for (const t of opts.tags ?? []) assertSafeName('tag', t, '--tag');
   if (opts.parent !== undefined) assertSafeName('model id', opts.parent, '--parent');
@@ -138,8 +178,14 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
     if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new UsageError(`${flag} must be a non-negative number`);
   }
   if (opts.numQueries !== undefined && !Number.isInteger(opts.numQueries)) throw new UsageError('--num-queries must be a whole number');
+  // model_path: --model-path, else the file's, else modelgit.yaml's artifacts layout (filled in once the id is known).
+  const template = opts.modelPath === undefined && typeof fileFields.model_path !== 'string' ? artifactsTemplate(reg) : undefined;
+  const templated = (id: string) => (template !== undefined ? expandArtifactTemplate(template, { algorithm, model_id: id, name }) : undefined);
   // Hashing a large artifact takes a while: do it before taking the lock.
-  if (opts.checksum) opts = { ...opts, fields: { ...opts.fields, artifact: await checksumOf(opts.modelPath, reg.root) } };
+  if (opts.checksum) {
+    const known = opts.modelPath ?? (typeof fileFields.model_path === 'string' ? fileFields.model_path : wanted !== undefined ? templated(wanted) : undefined);
+    opts = { ...opts, fields: { ...opts.fields, artifact: await checksumOf(known, reg.root) } };
+  }
 
   return reg.write(async () => {
     // One reading of the clock: the id and created_at must name the same second.
@@ -153,26 +199,24 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
       for (const x of ask) known.set(x, found.get(x));
       return known;
     };
-    const base = opts.id === undefined ? timestampId(name, now) : undefined;
-    const first = lookup([opts.id, opts.parent, base].filter((x): x is string => x !== undefined));
+    const base = wanted === undefined ? timestampId(name, now) : undefined;
+    const first = lookup([wanted, opts.parent, base].filter((x): x is string => x !== undefined));
     validatorFor('model'); // loads the metadata validator (checkModelText's) while git answers
     const named = await first;
     let id: string;
-    if (opts.id !== undefined) {
-      const registered = named.get(opts.id);
+    if (wanted !== undefined) {
+      const registered = named.get(wanted);
       if (registered) {
-        throw new ConflictError(`model id ${opts.id} is already registered (${registered.path}); ids are never overwritten`, {
-          hint: 'leave out --id to get a fresh timestamp id',
-        });
+        throw new ConflictError(`${wantedBy}: model id ${wanted} is already registered (${registered.path}); ids are never overwritten`, { hint: freshHint });
       }
       // A file that doesn't parse isn't in the snapshot, but it is still someone's model.
-      const existing = reg.modelFile(algorithm, opts.id);
+      const existing = reg.modelFile(algorithm, wanted);
       if (existsSync(join(reg.root, existing))) {
-        throw new ConflictError(`${existing} already exists (it is not a readable model: modelgit validate --all says why); ids are never overwritten`, {
-          hint: 'fix or remove that file, or leave out --id to get a fresh timestamp id',
+        throw new ConflictError(`${wantedBy}: ${existing} already exists (it is not a readable model: modelgit validate --all says why); ids are never overwritten`, {
+          hint: `fix or remove that file, or ${freshHint}`,
         });
       }
-      id = opts.id;
+      id = wanted;
     } else {
       id = await freeId(base!, async (candidates) => {
         const models = await lookup(candidates);
@@ -182,14 +226,15 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
     if (opts.parent !== undefined && !named.get(opts.parent)) {
       throw new UsageError(`--parent: no model ${opts.parent} in the registry`);
     }
-    const meta = buildMetadata({ ...opts, algorithm }, fileFields, id, now);
+    const meta = buildMetadata({ ...opts, algorithm, modelPath: opts.modelPath ?? templated(id) }, fileFields, id, now);
     const path = reg.modelFile(algorithm, id);
     const text = serializeMetadata(meta);
     const errors = await checkModelText(reg, path, text);
     if (errors.length) throw new ValidationError(`the new metadata for ${id} is invalid`, errors);
+    const modelPath = typeof meta.model_path === 'string' ? meta.model_path : null;
     return {
       spec: { subject: `register ${id}`, trailers: [['Model-Action', 'register'], ['Model-Id', id]], changes: [{ path, content: text }] },
-      result: (commit: string) => ({ model_id: id, path, commit }),
+      result: (commit: string) => ({ model_id: id, path, commit, model_path: modelPath, artifact_path: absoluteArtifactPath(modelPath, reg.root) }),
     };
   });
 }

@@ -42,9 +42,11 @@ describe('import a single-file registry (model_registry.json)', () => {
     expect(a.commits).toEqual(r.git('log', '--reverse', '--format=%H', '-4').trim().split('\n'));
     const meta = JSON.parse(r.read('models/mscn/mscn_20241019_103000.json'));
     expect(meta).toMatchObject({ schema_version: 2, model_id: 'mscn_20241019_103000', algorithm: 'mscn', created_at: '2024-10-19T10:30:00.412345Z', extra: { gpu: 'A100' } });
-    // The artifact was not found where the older registry put it: the path is kept, made absolute, and said.
-    expect(meta.model_path).toBe(join(file, '..', 'MSCN/Model/mscn_20241019_103000.pt'));
-    expect(res.stderr).toMatch(/note: mscn_20241019_103000: no artifact at .*MSCN\/Model\/mscn_20241019_103000\.pt; model_path points there/);
+    // The artifact was found nowhere: no model_path leading nowhere; the recorded value is kept and said.
+    expect(meta).not.toHaveProperty('model_path');
+    expect(meta.extra.legacy_model_path).toBe('MSCN/Model/mscn_20241019_103000.pt');
+    expect(a.missing_artifacts).toEqual([{ model_id: 'mscn_20241019_103000', model_path: 'MSCN/Model/mscn_20241019_103000.pt', reason: expect.stringMatching(/^not found at /) }]);
+    expect(res.stderr).toMatch(/missing artifact: mscn_20241019_103000: model_path MSCN\/Model\/mscn_20241019_103000\.pt: not found/);
     expect(r.git('status', '--porcelain')).toBe('');
   });
 

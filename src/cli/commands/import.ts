@@ -37,6 +37,7 @@ export function importCommands(program: Command): void {
     .option('--algo <algorithm>', 'algorithm for every imported model (default: from the source)')
     .option('--id <id>', 'id for the one model of a model directory (default: the directory name)')
     .option('--single-commit', 'one commit for everything instead of one per model in training order')
+    .option('--strict', 'refuse the import (nothing written) when an artifact a record names is found nowhere')
     .option(...PUSH_OPTION)
     .option('--json', 'machine-readable output')
     .action(async (path: string, o) => {
@@ -46,12 +47,17 @@ export function importCommands(program: Command): void {
       const onInt = () => abort.abort();
       process.once('SIGINT', onInt);
       try {
-        const answer = await importRegistry(reg, { path, algorithm: o.algo, id: o.id, singleCommit: o.singleCommit, onProgress: bar.update, signal: abort.signal }, process.cwd());
+        const answer = await importRegistry(reg, { path, algorithm: o.algo, id: o.id, singleCommit: o.singleCommit, strict: !!o.strict, onProgress: bar.update, signal: abort.signal }, process.cwd());
         bar.stop();
         if (o.json) writeJson(answer);
         else writeOut(renderImport(answer));
         for (const n of answer.notes) writeErr(`note: ${n}`);
-        writeErr(`imported ${answer.imported.length} model(s) from ${answer.source} in ${answer.commits.length} commit(s)`);
+        for (const m of answer.missing_artifacts) writeErr(`missing artifact: ${m.model_id}: model_path ${m.model_path}: ${m.reason}`);
+        const missing = answer.missing_artifacts.length;
+        writeErr(
+          `imported ${answer.imported.length} model(s) from ${answer.source} in ${answer.commits.length} commit(s)` +
+            (missing ? `; ${missing} without the artifact their record names (model_path left out, kept as extra.legacy_model_path; --strict refuses this)` : ''),
+        );
       } finally {
         bar.stop();
         process.removeListener('SIGINT', onInt);
