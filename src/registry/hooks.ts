@@ -99,3 +99,25 @@ export async function installHookAt(cwd: string, opts: HookInstallOptions = {}):
   }
   return installHook(git, opts);
 }
+
+/**
+ * Whether commits in this repository run the modelgit check: our shim is the pre-commit hook, or
+ * the hook there mentions modelgit (a hand-written one), or it is the pre-commit framework's and
+ * the repository's .pre-commit-config.yaml runs modelgit-validate. `hooksDir` is git's answer
+ * (`rev-parse --git-path hooks`), so core.hooksPath is honoured.
+ */
+export function hookInstalledIn(hooksDir: string, root: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(join(hooksDir, 'pre-commit'), 'utf8');
+  } catch {
+    return false;
+  }
+  if (isModelgitHook(text) || /modelgit/.test(text)) return true;
+  if (!/pre-commit/.test(text)) return false;
+  try {
+    return /modelgit/.test(readFileSync(join(root, '.pre-commit-config.yaml'), 'utf8'));
+  } catch {
+    return false;
+  }
+}

@@ -3,6 +3,7 @@
 // keyed by the models tree id. Files that don't parse are reported as problems rather than
 // thrown, so one bad file bypassing the hook can't take every read down.
 import { GitError, type ErrorLocation } from '../errors.js';
+import { encodingProblem } from '../schema/encoding.js';
 import { parseModelPath } from '../domain/config.js';
 import { algorithmOf, KNOWN_ALGORITHM } from '../domain/metadata.js';
 import { modelsOf } from '../domain/selection.js';
@@ -54,6 +55,8 @@ export function emptySnapshot(commit?: string): Snapshot {
 /** Parses one metadata blob just enough to index it; full schema checks belong to `validate`. */
 export function parseModelBlob(path: string, text: string, config: Pick<RegistryConfig, 'models_dir'>): { model?: Model; problem?: ErrorLocation } {
   const where = parseModelPath(config, path);
+  const encoding = encodingProblem(path, text); // not UTF-8, or a BOM: named, never read as mojibake
+  if (encoding) return { problem: encoding };
   let meta: ModelMetadata;
   try {
     meta = JSON.parse(text) as ModelMetadata;

@@ -12,6 +12,9 @@ import type * as Yaml from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import type { ErrorLocation } from '../errors.js';
 import { cryptoLib, lazyRequire, yamlLib } from '../lazy.js';
+import { encodingProblem } from './encoding.js';
+
+export { encodingProblem } from './encoding.js';
 
 // jsonc-parser gives positions; a clean file needs none, so it loads only when a file has a problem.
 const jsonc = (): typeof Jsonc => lazyRequire<typeof Jsonc>('jsonc-parser');
@@ -267,6 +270,8 @@ export function fastJsonValue(text: string): { value: unknown } | undefined {
 
 /** Strict JSON parse with positions: syntax errors and duplicate keys become ErrorLocations. */
 export function parseJsonText<T = unknown>(file: string, text: string): ParsedJson<T> {
+  const encoding = encodingProblem(file, text);
+  if (encoding) return { errors: [encoding] };
   const fast = fastJsonValue(text);
   if (fast) return { value: fast.value as T, errors: [] };
   return parseJsonTree<T>(file, text);
@@ -362,6 +367,8 @@ function yamlNodeAt(node: unknown, segs: (string | number)[]): YamlNode | undefi
 }
 
 export function validateYamlText<T>(file: string, text: string, validate: ValidateFunction): ParsedJson<T> {
+  const encoding = encodingProblem(file, text);
+  if (encoding) return { errors: [encoding] };
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length) {
