@@ -1,7 +1,7 @@
 // Installing the pre-commit hook: our shim, without ever clobbering someone else's hook.
 // Where hooks live is git's answer (`rev-parse --git-path hooks`), so core.hooksPath and linked
 // worktrees are honoured. Planning and writing are separate so `init` can refuse before committing.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConflictError, NotARegistryError, UsageError } from '../errors.js';
@@ -109,7 +109,9 @@ export async function installHookAt(cwd: string, opts: HookInstallOptions = {}):
 export function hookInstalledIn(hooksDir: string, root: string): boolean {
   let text: string;
   try {
-    text = readFileSync(join(hooksDir, 'pre-commit'), 'utf8');
+    const file = join(hooksDir, 'pre-commit');
+    if (process.platform !== 'win32' && (statSync(file).mode & 0o111) === 0) return false; // git skips a hook it can't run
+    text = readFileSync(file, 'utf8');
   } catch {
     return false;
   }
