@@ -1,67 +1,69 @@
 #!/usr/bin/env node
 // The entry point: builds the commander program, runs it, and is the only place that turns
 // errors into messages and exit codes (0 ok, 1 failed check or operation, 2 usage error).
-import { Command, CommanderError } from 'commander';
-import { ModelgitError, storageError, ValidationError } from '../errors.js';
-import { addCommands } from './commands/index.js';
-import { VERSION } from '../version.js';
+// Every error, commander's own included, is printed here in one shape (program.ts): `modelgit: error: …`
+// and an indented `hint:` line; with --json, stderr instead holds exactly one JSON object (captureStderr).
+import { CommanderError } from 'commander';
+import { ModelgitError, storageError } from '../errors.js';
+import { buildProgram, errorJson, formatError, usageErrorOf, wantsJson } from './program.js';
 
-/** The program with the commands `argv` needs (all of them without argv). */
-export async function buildProgram(argv?: string[]): Promise<Command> {
-  const program = new Command('modelgit')
-    .description('A model registry kept in a git repository: no server, no database, just git.')
-    .version(VERSION)
-    .option('-C, --cwd <dir>', 'run as if started in <dir>')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  program.hook('preAction', (thisCommand) => {
-    const dir = thisCommand.opts().cwd as string | undefined;
-    if (dir) process.chdir(dir);
-  });
-  await addCommands(program, argv);
-  // Subcommands (and theirs) inherit the override so a bad flag anywhere is a usage error (exit 2).
-  const inherit = (cmd: Command) => {
-    for (const c of cmd.commands) {
-      c.exitOverride().showHelpAfterError('(run with --help for usage)');
-      inherit(c);
-    }
-  };
-  inherit(program);
-  return program;
-}
-
-export function formatError(e: ModelgitError): string {
-  const lines = [`modelgit: ${e.message}`];
-  if (e instanceof ValidationError) {
-    for (const l of e.errors) lines.push(`  ${l.file}:${l.line}:${l.column}: ${l.pointer || '/'}: ${l.message} [${l.rule}]`);
-  }
-  if (e.hint) lines.push(`  hint: ${e.hint}`);
-  return lines.join('\n') + '\n';
+/**
+ * With --json, a program reads stderr too: whatever a command would print there (notes, warnings,
+ * a recovered write, a cache warning from deep inside) is collected, and written at the end as
+ * one JSON object — `{"error": {...}}` on failure, `"warnings": [...]` when anything was said.
+ * Collected at the stream, so a message from any layer lands in the object, never as a loose line.
+ */
+function captureStderr(): { messages: string[]; restore: () => void } {
+  const messages: string[] = [];
+  const original = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array, enc?: unknown, cb?: unknown) => {
+    const text = (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')).replace(/\s+$/, '');
+    if (text.trim()) messages.push(text);
+    const done = typeof enc === 'function' ? enc : cb;
+    if (typeof done === 'function') process.nextTick(done as () => void);
+    return true;
+  }) as typeof process.stderr.write;
+  return { messages, restore: () => void (process.stderr.write = original) };
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = await buildProgram(argv);
-  const wantsJson = argv.includes('--json');
+  const json = wantsJson(argv);
+  const captured = json ? captureStderr() : undefined;
+  let failure: ModelgitError | undefined;
+  let code: number;
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: 'user' });
-    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+    code = process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (caught) {
     // A full or read-only disk met somewhere no caller anticipated is still one line, not a stack.
     const e = storageError(caught) ?? caught;
     if (e instanceof CommanderError) {
       // help and version exit 0; every other commander error is a usage error.
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-      return 2;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') code = 0;
+      else {
+        failure = usageErrorOf(e, argv);
+        code = 2;
+      }
+    } else if (e instanceof ModelgitError) {
+      failure = e;
+      code = e.exitCode;
+    } else {
+      failure = new ModelgitError(`unexpected: ${(e as Error)?.message ?? String(e)}`, {
+        hint: process.env.MODELGIT_DEBUG ? (e as Error)?.stack : 'this is a bug in modelgit; MODELGIT_DEBUG=1 prints where it happened',
+      });
+      failure.code = 'INTERNAL';
+      code = 1;
     }
-    if (e instanceof ModelgitError) {
-      process.stderr.write(formatError(e));
-      if (wantsJson) process.stderr.write(JSON.stringify({ error: { code: e.code, message: e.message, hint: e.hint, ...(e.data ?? {}) } }) + '\n');
-      return e.exitCode;
-    }
-    process.stderr.write(`modelgit: unexpected error: ${(e as Error)?.stack ?? String(e)}\n`);
-    return 1;
   }
+  if (captured) {
+    captured.restore();
+    const out: Record<string, unknown> = {};
+    if (failure) out.error = errorJson(failure);
+    if (captured.messages.length) out.warnings = captured.messages;
+    if (Object.keys(out).length) process.stderr.write(JSON.stringify(out) + '\n');
+  } else if (failure) process.stderr.write(formatError(failure));
+  return code;
 }
 
 // A reader that stops early (`modelgit list | head`) closes the pipe: the rest of the output has

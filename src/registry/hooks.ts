@@ -1,7 +1,7 @@
 // Installing the pre-commit hook: our shim, without ever clobbering someone else's hook.
 // Where hooks live is git's answer (`rev-parse --git-path hooks`), so core.hooksPath and linked
 // worktrees are honoured. Planning and writing are separate so `init` can refuse before committing.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConflictError, NotARegistryError, UsageError } from '../errors.js';
@@ -98,4 +98,28 @@ export async function installHookAt(cwd: string, opts: HookInstallOptions = {}):
     });
   }
   return installHook(git, opts);
+}
+
+/**
+ * Whether commits in this repository run the modelgit check: our shim is the pre-commit hook, or
+ * the hook there mentions modelgit (a hand-written one), or it is the pre-commit framework's and
+ * the repository's .pre-commit-config.yaml runs modelgit-validate. `hooksDir` is git's answer
+ * (`rev-parse --git-path hooks`), so core.hooksPath is honoured.
+ */
+export function hookInstalledIn(hooksDir: string, root: string): boolean {
+  let text: string;
+  try {
+    const file = join(hooksDir, 'pre-commit');
+    if (process.platform !== 'win32' && (statSync(file).mode & 0o111) === 0) return false; // git skips a hook it can't run
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return false;
+  }
+  if (isModelgitHook(text) || /modelgit/.test(text)) return true;
+  if (!/pre-commit/.test(text)) return false;
+  try {
+    return /modelgit/.test(readFileSync(join(root, '.pre-commit-config.yaml'), 'utf8'));
+  } catch {
+    return false;
+  }
 }

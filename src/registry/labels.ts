@@ -6,18 +6,24 @@ import type { ModelMetadata } from '../domain/types.js';
 import type { Registry } from './registry.js';
 import type { WriteAnswer } from './register.js';
 
+/**
+ * What a label edit answers. `commit` is null when nothing changed (a tag already there, an absent
+ * tag removed, the same note): no commit was made, and naming HEAD would suggest one was.
+ */
+export type LabelAnswer = Omit<WriteAnswer, 'commit'> & { commit: string | null; changed: boolean };
+
 async function editModel(
   reg: Registry,
   id: string,
   action: 'tag' | 'untag' | 'note',
   edit: (meta: ModelMetadata) => { meta: ModelMetadata; subject: string; changed: boolean },
-): Promise<WriteAnswer & { changed: boolean }> {
+): Promise<LabelAnswer> {
   assertSafeName('model id', id, 'ID');
-  return reg.write<WriteAnswer & { changed: boolean }>(async () => {
+  return reg.write<LabelAnswer>(async () => {
     const model = await reg.model(id);
     const { meta, subject, changed } = edit(structuredClone(model.metadata));
     // Nothing to change is not an error, and not a commit either.
-    if (!changed) return { nothing: { model_id: id, path: model.path, commit: (await reg.git.head())!, changed: false } };
+    if (!changed) return { nothing: { model_id: id, path: model.path, commit: null, changed: false } };
     return {
       spec: {
         subject,

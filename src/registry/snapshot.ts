@@ -3,6 +3,7 @@
 // keyed by the models tree id. Files that don't parse are reported as problems rather than
 // thrown, so one bad file bypassing the hook can't take every read down.
 import { GitError, type ErrorLocation } from '../errors.js';
+import { encodingProblem } from '../schema/encoding.js';
 import { parseModelPath } from '../domain/config.js';
 import { algorithmOf, KNOWN_ALGORITHM } from '../domain/metadata.js';
 import { modelsOf } from '../domain/selection.js';
@@ -58,6 +59,8 @@ export function parseModelBlob(path: string, text: string, config: Pick<Registry
   // Size and depth before JSON.parse: every reader after this one recurses (limits.ts).
   const limit = jsonLimitError(path, text);
   if (limit) return { problem: limit };
+  const encoding = encodingProblem(path, text); // not UTF-8, or a BOM: named, never read as mojibake
+  if (encoding) return { problem: encoding };
   let meta: ModelMetadata;
   try {
     meta = JSON.parse(text) as ModelMetadata;

@@ -17,6 +17,7 @@ import type { Git } from '../git/git.js';
 import { pushTarget, type PushTarget } from './branches.js';
 import { beginWrite, endWrite, hasInterruptedWrite, recoverInterruptedWrite } from './journal.js';
 import { deleteTags, fetchRemote, integrate, moveBranch, pushRefs, pushRetries, retryDelay } from './push.js';
+import { checkBeforeWrite } from './write-guards.js';
 import { assertCommittable, commitChanges, commitSeries, readStaged, withWriteLock, type CommitSpec } from './transaction.js';
 
 /** An annotated tag a write creates on its commit (stage tags). */
@@ -79,6 +80,7 @@ export interface WriteHost {
 }
 
 export async function runWrite<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, opts: WriteOptions = {}): Promise<T> {
+  await checkBeforeWrite(host); // a detached HEAD refuses; a missing pre-commit hook warns once (write-guards.ts)
   return withWriteLock(host.gitDir, async () => {
     const recovered = await recoverInterruptedWrite(host.git, host.gitDir);
     if (recovered) host.notify?.(recovered);

@@ -14,6 +14,9 @@ import type { ErrorLocation } from '../errors.js';
 import { cryptoLib, lazyRequire, yamlLib } from '../lazy.js';
 import { jsonLimitError, MAX_MODEL_FILE_BYTES, tooDeepAt } from '../domain/limits.js';
 import { parseYamlText } from './yaml-input.js';
+import { encodingProblem } from './encoding.js';
+
+export { encodingProblem } from './encoding.js';
 
 // jsonc-parser gives positions; a clean file needs none, so it loads only when a file has a problem.
 const jsonc = (): typeof Jsonc => lazyRequire<typeof Jsonc>('jsonc-parser');
@@ -276,6 +279,8 @@ export function parseJsonText<T = unknown>(file: string, text: string, opts: { m
   // Depth (and, for model files, size) first: everything after this point recurses.
   const limit = jsonLimitError(file, text, opts.maxBytes);
   if (limit) return { errors: [limit] };
+  const encoding = encodingProblem(file, text);
+  if (encoding) return { errors: [encoding] };
   const fast = fastJsonValue(text);
   if (fast) return { value: fast.value as T, errors: [] };
   return parseJsonTree<T>(file, text);
@@ -373,6 +378,8 @@ function yamlNodeAt(node: unknown, segs: (string | number)[]): YamlNode | undefi
 }
 
 export function validateYamlText<T>(file: string, text: string, validate: ValidateFunction): ParsedJson<T> {
+  const encoding = encodingProblem(file, text);
+  if (encoding) return { errors: [encoding] };
   // Aliases capped, depth bounded, every parser failure located (yaml-input.ts).
   const parsed = parseYamlText(file, text);
   if (parsed.errors.length || !parsed.doc || !parsed.lineCounter) return { errors: parsed.errors };

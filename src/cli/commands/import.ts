@@ -6,9 +6,9 @@ import { renderImport, renderMigrate } from '../../render/loading.js';
 import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
 import { PUSH_OPTION } from '../push.js';
 
-/** A progress bar on stderr when it is a terminal; nothing otherwise (CI logs stay clean). */
-function progressBar(): { update: (p: ImportProgress) => void; stop: () => void } {
-  if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
+/** A progress bar on stderr when it is a terminal; nothing otherwise (CI logs stay clean), nor with --json (stderr is one JSON object). */
+function progressBar(json: boolean): { update: (p: ImportProgress) => void; stop: () => void } {
+  if (!process.stderr.isTTY || json) return { update: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
     { stream: process.stderr, format: '{phase} |{bar}| {value}/{total} {label}', hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
@@ -42,7 +42,7 @@ export function importCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (path: string, o) => {
       const reg = await openRegistry(o);
-      const bar = progressBar();
+      const bar = progressBar(!!o.json);
       const abort = new AbortController();
       const onInt = () => abort.abort();
       process.once('SIGINT', onInt);

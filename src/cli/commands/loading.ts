@@ -56,7 +56,7 @@ export function loadingCommands(program: Command): void {
       else if (answer.ok) writeOut(renderVerify(answer));
       else {
         writeOut(renderVerify(answer));
-        writeErr(`modelgit: ${id} failed verification`);
+        writeErr(`modelgit: error: ${id} failed verification`);
       }
       if (!answer.ok) process.exitCode = 1;
     });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseParam, register } from '../../registry/register.js';
-import { collect, numberArg, positiveIntArg } from '../options.js';
+import { collect, keyValueArg, numberArg, positiveIntArg } from '../options.js';
 import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
 import { PUSH_OPTION } from '../push.js';
 
@@ -12,7 +12,7 @@ export function registerCommand(program: Command): void {
     .option('--name <name>', 'id prefix (default: the algorithm)')
     .option('--id <id>', 'use this id instead of a generated one (refused if taken)')
     .option('--dataset <dataset>', 'training dataset')
-    .option('--param <k=v>', 'hyperparameter; numbers and booleans are parsed (repeatable)', collect, [])
+    .option('--param <k=v>', 'hyperparameter; numbers and booleans are parsed (repeatable, each key once)', keyValueArg('--param', 'lr=0.001'), [])
     .option('--num-queries <n>', 'training queries', positiveIntArg)
     .option('--training-time <seconds>', 'training time in seconds', numberArg)
     .option('--model-path <path>', 'where the artifact is: a path relative to the registry, absolute, or a URI (default: the artifacts layout in modelgit.yaml, if any)')

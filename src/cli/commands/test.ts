@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { recordTest } from '../../registry/record-test.js';
-import { collect, positiveIntArg } from '../options.js';
+import { keyValueArg, positiveIntArg } from '../options.js';
 import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
 import { PUSH_OPTION } from '../push.js';
 
@@ -10,7 +10,7 @@ export function testCommand(program: Command): void {
     .description('append a test result to a model (results on several datasets accumulate)')
     .argument('<id>', 'model id')
     .requiredOption('--dataset <dataset>', 'dataset the model was tested on')
-    .option('--metric <k=v>', 'a metric value (repeatable)', collect, [])
+    .option('--metric <k=v>', 'a metric value (repeatable, each metric once)', keyValueArg('--metric', 'total_time=12.5'), [])
     .option('--times <file>', 'per-query seconds, one per line (- for standard input): records total, average, median and p95 time')
     .option('--from <file>', 'a JSON/YAML result ({performance: {...}, num_queries}) or a metric map (- for standard input)')
     .option('--num-queries <n>', 'queries in the test', positiveIntArg)
