@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { ModelgitError, ValidationError } from '../errors.js';
 import { addCommands } from './commands/index.js';
+import { addOperationIdOption } from './push.js';
 import { VERSION } from '../version.js';
 
 /** The program with the commands `argv` needs (all of them without argv). */
@@ -20,6 +21,7 @@ export async function buildProgram(argv?: string[]): Promise<Command> {
     if (dir) process.chdir(dir);
   });
   await addCommands(program, argv);
+  addOperationIdOption(program);
   // Subcommands (and theirs) inherit the override so a bad flag anywhere is a usage error (exit 2).
   const inherit = (cmd: Command) => {
     for (const c of cmd.commands) {

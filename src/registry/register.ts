@@ -11,6 +11,8 @@ import { checkModelText } from './checks.js';
 import { validatorFor } from '../schema/validator.js';
 import { modelsAtHead } from './lookup.js';
 import type { Registry } from './registry.js';
+import { assertSameOperation, derivedOperationId, envOperationId, operationOf } from './operations.js';
+import type { Replayed } from './write.js';
 import { yamlLib } from '../lazy.js';
 
 export interface RegisterOptions {
@@ -37,6 +39,8 @@ export interface WriteAnswer {
   model_id: string;
   path: string;
   commit: string;
+  /** the operation was already committed by an earlier attempt; this is its commit (operations.ts) */
+  replayed?: boolean;
 }
 
 /** Reads a JSON or YAML file of metadata fields, with the file named in every error. */
@@ -139,6 +143,15 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
   // Hashing a large artifact takes a while: do it before taking the lock.
   if (opts.checksum) opts = { ...opts, fields: { ...opts.fields, artifact: await checksumOf(opts.modelPath, reg.root) } };
 
+  // The operation's identity: the caller's token, or what was asked (never the clock or the id it generates).
+  const operation = operationOf(reg.operationId ?? envOperationId(), () =>
+    derivedOperationId(reg.gitDir, 'register', { opts: { ...opts, from: undefined, checksum: undefined }, fileFields }),
+  );
+  const replay = (found: Replayed): WriteAnswer => {
+    assertSameOperation(found, 'register', opts.id);
+    const id = found.modelIds[0]!;
+    return { model_id: id, path: reg.modelFile(algorithm, id), commit: found.commit, replayed: true };
+  };
   return reg.write(async () => {
     // One reading of the clock: the id and created_at must name the same second.
     const now = reg.now();
@@ -189,5 +202,5 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
       spec: { subject: `register ${id}`, trailers: [['Model-Action', 'register'], ['Model-Id', id]], changes: [{ path, content: text }] },
       result: (commit: string) => ({ model_id: id, path, commit }),
     };
-  });
+  }, { operation, replay });
 }
