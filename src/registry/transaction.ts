@@ -43,7 +43,7 @@ export async function withWriteLock<T>(gitDir: string, fn: (lock: HeldLock) => P
   const lock = await acquireLock(join(dir, 'write.lock'), { command: commandLine(), notify: opts.notify });
   try {
     const value = await fn(lock);
-    lock.check();
+    lock.check(true);
     return value;
   } finally {
     lock.release();

@@ -27,10 +27,11 @@ export interface LockHolder {
   command?: string;
 }
 
-/** A lock this process holds; `check` throws when it has been lost. */
+/** A lock this process holds; `check` throws (LockedError, data.lock_lost) when it has been lost. */
 export interface HeldLock {
   path: string;
-  check(): void;
+  /** `done`: the command's work is over (its commit may have been made) */
+  check(done?: boolean): void;
   release(): void;
 }
 
@@ -241,12 +242,16 @@ export async function acquireLock(path: string, opts: { command?: string; notify
   timer.unref();
   return {
     path,
-    check() {
+    check(done = false) {
       if (!lost && !ours()) lost = 'it was removed or taken over by another process';
       if (lost) {
-        throw new LockedError(`this command lost the registry's write lock (${path}): ${lost}; it stopped before writing further`, {
-          hint: 'another writer went on in its place; run the command again (it answers with what was already committed, if anything)',
-        });
+        throw new LockedError(
+          `this command lost the registry's write lock (${path}): ${lost}; ${done ? 'what it was writing may have been committed, and nothing more was done' : 'it stopped before writing further'}`,
+          {
+            hint: 'another writer went on in its place; run the same command again: it answers with the commit already made, if there is one, instead of writing twice',
+            data: { lock_lost: true },
+          },
+        );
       }
     },
     release() {

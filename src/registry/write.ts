@@ -12,7 +12,7 @@
 // if the re-run fails, the branch goes back to that commit and the user is told it is unpushed.
 // A series is never kept half-way: when it does not land on the remote, for whatever reason, its
 // commits are dropped and the branch goes back to where it was before the command.
-import { ConflictError, ModelgitError, PushError } from '../errors.js';
+import { ConflictError, LockedError, ModelgitError, PushError } from '../errors.js';
 import type { Git } from '../git/git.js';
 import { pushTarget, type PushTarget } from './branches.js';
 import { beginWrite, endWrite, hasInterruptedWrite, recoverInterruptedWrite } from './journal.js';
@@ -419,7 +419,9 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
       await sleep(retryDelay(attempt, Date.now() - began));
     }
   } catch (e) {
-    if (!keep) await backTo(host, started, unpushed, e);
+    // A lost lock means another writer is at work here now: leave the branch alone.
+    const lockLost = e instanceof LockedError && e.data?.lock_lost === true;
+    if (!keep && !lockLost) await backTo(host, started, unpushed, e);
     throw e;
   }
 }
