@@ -210,7 +210,7 @@ export async function acquireLock(path: string, opts: { command?: string; notify
     last = readHolder(path);
     const reason = breakReason(path, last, staleMs);
     if (reason) {
-      if (breakLock(path, last, token)) opts.notify?.(`modelgit: cleared ${reason}`);
+      if (breakLock(path, last, token)) opts.notify?.(`cleared ${reason}`);
       continue;
     }
     if (Date.now() >= deadline) {
