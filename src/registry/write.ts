@@ -119,7 +119,7 @@ export async function runWrite<T>(host: WriteHost, plan: () => Promise<WritePlan
       if (journal) {
         const found = journal.lookFor ? await findOperation(host.git, journal.op.id, 'HEAD', journal.since) : undefined;
         if (found) return settle(host, journal, await replay(host, journal.op, found, opts.replay));
-        journal.begin(await host.git.head());
+        journal.begin(await host.git.headNow());
       }
       // The staged check reads git's index while the plan reads what it needs: both come before any write.
       const staged = readStaged(host.git);
