@@ -118,7 +118,7 @@ export async function runWrite<T>(host: WriteHost, plan: () => Promise<WritePlan
       host.clearCache(); // someone may have committed while we waited for the lock
       if (journal) {
         const found = journal.lookFor ? await findOperation(host.git, journal.op.id, 'HEAD', journal.since) : undefined;
-        if (found) return settle(host, journal, await replay(host, journal.op, found, opts.replay));
+        if (found) return settle(host, journal, await replay(host, journal.op, found, opts.replay, withOperation(plan, op)));
         journal.begin(await host.git.headNow());
       }
       // The staged check reads git's index while the plan reads what it needs: both come before any write.
@@ -159,17 +159,28 @@ function withTrailer(message: string, id: string): string {
   return isTrailers ? `${body}\n${OPERATION_TRAILER}: ${id}\n` : message;
 }
 
-/** The answer for an operation an earlier attempt already committed. */
-async function replay<T>(host: WriteHost, op: Operation, found: CommittedOperation, answerWith: WriteOptions<T>['replay'], pushed?: PushInfo): Promise<T> {
+/**
+ * The answer for an operation an earlier attempt already committed: the command's own replay, or —
+ * for a command idempotent by itself (tag, promote, cleanup…) — its plan on today's state, which
+ * must find nothing left to do; anything it would write again is refused.
+ */
+async function replay<T>(
+  host: WriteHost,
+  op: Operation,
+  found: CommittedOperation,
+  answerWith: WriteOptions<T>['replay'],
+  plan: () => Promise<WritePlan<T>>,
+  pushed?: PushInfo,
+): Promise<T> {
   const what = `${found.commit.slice(0, 10)} ("${found.subject}")`;
-  if (!answerWith) {
-    throw new ConflictError(`operation ${op.id} was already done by an earlier run: ${what}; nothing was written again`, {
-      hint: 'see it with: git show ' + found.commit.slice(0, 10),
-      data: { commit: found.commit, operation_id: op.id, replayed: true },
-    });
-  }
   host.notify?.(`operation ${op.id} was already committed${op.explicit ? '' : ' by an earlier run that did not finish'}: ${what}; answering with it, nothing was written again`);
-  return answerWith({ ...found, operationId: op.id, pushed });
+  if (answerWith) return answerWith({ ...found, operationId: op.id, pushed });
+  const p = await plan();
+  if ('nothing' in p) return p.nothing;
+  throw new ConflictError(`operation ${op.id} was already done by an earlier run: ${what}; doing it again would write again, so nothing was written`, {
+    hint: 'see it with: git show ' + found.commit.slice(0, 10) + '; a new operation needs a new --operation-id',
+    data: { commit: found.commit, operation_id: op.id, replayed: true },
+  });
 }
 
 type CommitPlan = Extract<WritePlan<unknown>, { spec: CommitSpec }>;
@@ -312,7 +323,7 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
         const head = (await git.head())!;
         if (head === remoteHead) {
           keep = true;
-          return settle(host, journal, await replay(host, journal!.op, found, answerWith));
+          return settle(host, journal, await replay(host, journal!.op, found, answerWith, plan));
         }
         lock.check();
         const earlier = await earlierCommits(git, remoteHead, head, found.commit);
@@ -322,7 +333,8 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
           await git.run(['update-ref', target.trackingRef, head]);
           const info: PushInfo = { remote: target.remote, branch: target.branch, attempts: attempt, ...(earlier.length ? { earlier } : {}) };
           host.notify?.(`pushed ${head.slice(0, 10)} to ${target.remote}/${target.branch}${attempt > 1 ? ` (attempt ${attempt}: the remote had moved)` : ''}${alongWith(earlier)}`);
-          return settle(host, journal, await replay(host, journal!.op, found, answerWith, info));
+          host.clearCache();
+          return settle(host, journal, await replay(host, journal!.op, found, answerWith, plan, info));
         }
         if (!pushed.retry || attempt >= attempts) {
           keep = true;

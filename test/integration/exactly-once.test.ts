@@ -112,6 +112,29 @@ describe('--operation-id', () => {
   });
 });
 
+describe('--operation-id on the other write commands', () => {
+  it('a repeat of a command idempotent by itself answers as usual; one that would write again is refused; stage tags carry the id', async () => {
+    const r = await tempRegistry();
+    await r.run('register', '--algo', 'mscn', '--id', 'm1');
+    const tag = await r.run('tag', 'm1', 'keep', '--operation-id', 'op-tag', '--json');
+    expect(tag.code, tag.stderr).toBe(0);
+    const tagAgain = await r.run('tag', 'm1', 'keep', '--operation-id', 'op-tag', '--json');
+    expect(tagAgain.code, tagAgain.stderr).toBe(0);
+    expect(tagAgain.json().changed).toBe(false);
+
+    expect((await r.run('note', 'm1', 'line one', '--append', '--operation-id', 'op-note')).code).toBe(0);
+    const noteAgain = await r.run('note', 'm1', 'line one', '--append', '--operation-id', 'op-note');
+    expect(noteAgain.code).toBe(1);
+    expect(noteAgain.stderr).toMatch(/operation op-note was already done by an earlier run: [0-9a-f]{10} \("note m1"\); doing it again would write again, so nothing was written/);
+    expect(JSON.parse(r.read('models/mscn/m1.json')).notes).toBe('line one');
+
+    const promoted = await r.run('promote', 'm1', '--stage', 'staging', '--operation-id', 'op-promote');
+    expect(promoted.code, promoted.stderr).toBe(0);
+    expect(r.git('tag', '-l', '--format=%(contents)', 'stage/mscn/staging/1')).toContain('Operation-Id: op-promote\n');
+    expect(actions(r.dir)).toEqual(['init', 'register', 'tag', 'note', 'promote']);
+  });
+});
+
 describe('--push that exits 1', () => {
   it('retries run out: the local commit is undone; running the command again writes it once', async () => {
     const { bare, a, b } = await seededRemote();
