@@ -8,10 +8,17 @@
 // fresh id, test appends to the model's current file, promote re-checks its gates and renumbers
 // its tag — commits and pushes again, with bounded jittered retries. Crash safety: the local
 // commit of a rejected attempt is only ever a *local* copy of an operation that never reached the
-// remote, so dropping it before the re-run can't lose anything the user was told had happened;
-// if the re-run fails, the branch goes back to that commit and the user is told it is unpushed.
-// A series is never kept half-way: when it does not land on the remote, for whatever reason, its
-// commits are dropped and the branch goes back to where it was before the command.
+// remote, so dropping it before the re-run can't lose anything the user was told had happened.
+// When the re-run fails or the retries run out, the branch goes back to where it was before the
+// command: a command that exits 1 leaves no commit that a later --push would publish unannounced
+// (the one exception, said in its message, is a push the remote refused outright, whose commit is
+// kept for the user to push). A series is never kept half-way.
+//
+// Exactly once under retry (operations.ts): each write runs as an operation whose identity goes
+// into its commit as an `Operation-Id:` trailer. Before planning, the engine looks for that
+// identity in HEAD's recent history (after the fetch, with --push) when the caller gave a token or
+// an earlier attempt never acknowledged; found, the command answers with that commit (pushing it
+// first if the remote lacks it) instead of writing again.
 import { ConflictError, LockedError, ModelgitError, PushError } from '../errors.js';
 import type { Git } from '../git/git.js';
 import { pushTarget, type PushTarget } from './branches.js';
@@ -79,7 +86,8 @@ export interface WriteOptions<T = unknown> {
   operation?: Operation;
   /**
    * The answer for an operation found already committed by an earlier attempt (register, test). A
-   * write without it that finds its operation done refuses (ConflictError) rather than write twice.
+   * write without it runs its plan on today's state instead: nothing to do is its answer; anything it
+   * would write again is refused (ConflictError), never written twice.
    */
   replay?: (found: Replayed) => T | Promise<T>;
 }
