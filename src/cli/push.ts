@@ -2,7 +2,34 @@
 //   .option(...PUSH_OPTION)          and          const reg = await openRegistry(o);
 // The registry then pushes each commit it makes, redoing the operation on the remote's new head
 // when the push is rejected because the remote moved (src/registry/write.ts).
+import { InvalidArgumentError, type Command } from 'commander';
+import { operationIdProblem } from '../domain/operation-id.js';
+
 export const PUSH_OPTION = [
   '--push',
   'push the commit to the upstream (else origin); if the remote moved, redo the operation on its latest state and retry',
 ] as const;
+
+/**
+ * `--operation-id` on every write command (every command that has --push), added in one place.
+ * The registry writes it into the commit as `Operation-Id:` and answers a repeat with the commit
+ * already made (src/registry/operations.ts).
+ */
+export function addOperationIdOption(program: Command): void {
+  for (const cmd of program.commands) {
+    if (cmd.options.some((o) => o.long === '--push') && !cmd.options.some((o) => o.long === '--operation-id')) {
+      cmd.option(
+        '--operation-id <token>',
+        'identity of this operation (e.g. a UUID): a repeat with the same token answers with the commit already made instead of writing again (env MODELGIT_OPERATION_ID)',
+        operationIdArg,
+      );
+    }
+    addOperationIdOption(cmd);
+  }
+}
+
+function operationIdArg(value: string): string {
+  const problem = operationIdProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return value;
+}

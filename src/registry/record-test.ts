@@ -12,6 +12,8 @@ import { validatorFor } from '../schema/validator.js';
 import { modelsAtHead } from './lookup.js';
 import type { Registry } from './registry.js';
 import { inputName, parseDataText, readInputText } from './input-file.js';
+import { assertSameOperation, derivedOperationId, envOperationId, operationOf } from './operations.js';
+import type { Replayed } from './write.js';
 import type { WriteAnswer } from './register.js';
 
 export interface RecordTestOptions {
@@ -132,7 +134,30 @@ export async function recordTest(reg: Registry, opts: RecordTestOptions, cwd = r
   assertSafeName('model id', opts.id, 'ID');
   assertSafeName('dataset', opts.dataset, '--dataset');
   if (opts.numQueries !== undefined && (!Number.isInteger(opts.numQueries) || opts.numQueries < 0)) throw new UsageError('--num-queries must be a whole number');
-  const result = resultFromOptions(opts, await readResultInputs(opts, cwd), reg.now());
+  const inputs = await readResultInputs(opts, cwd);
+  const result = resultFromOptions(opts, inputs, reg.now());
+  // The operation's identity: the caller's token, or what was asked, input files by content (not the clock).
+  const operation = operationOf(reg.operationId ?? envOperationId(), () =>
+    derivedOperationId(reg.gitDir, 'test', {
+      ...opts,
+      times: inputs.times,
+      from: inputs.from,
+    }),
+  );
+  const replay = async (found: Replayed): Promise<WriteAnswer & { result: TestResult }> => {
+    assertSameOperation(found, 'test', opts.id);
+    const model = await reg.model(opts.id);
+    // The result as that commit recorded it (its tested_at), not as this run would have.
+    let recorded = result;
+    try {
+      const text = await reg.git.showFile(found.commit, model.path);
+      const testing = text ? ((JSON.parse(text) as { testing?: TestResult[] }).testing ?? []) : [];
+      recorded = testing.filter((t) => t.dataset === opts.dataset).pop() ?? result;
+    } catch {
+      /* the file at that commit is not plain JSON: answer with the result as asked */
+    }
+    return { model_id: opts.id, path: model.path, commit: found.commit, result: recorded, replayed: true };
+  };
   return reg.write(async () => {
     // Looked up by its path (lookup.ts); when it isn't there, the snapshot says so in its own words.
     const found = modelsAtHead(reg.git, reg.config, [opts.id]);
@@ -151,5 +176,5 @@ export async function recordTest(reg: Registry, opts: RecordTestOptions, cwd = r
       },
       result: (commit: string) => ({ model_id: opts.id, path: model.path, commit, result }),
     };
-  });
+  }, { operation, replay });
 }

@@ -15,6 +15,8 @@ import { validatorFor } from '../schema/validator.js';
 import { inputName, parseDataText, readInputText } from './input-file.js';
 import { modelsAtHead } from './lookup.js';
 import type { Registry } from './registry.js';
+import { assertSameOperation, derivedOperationId, envOperationId, operationOf } from './operations.js';
+import type { Replayed } from './write.js';
 
 export interface RegisterOptions {
   algorithm?: string;
@@ -40,6 +42,8 @@ export interface WriteAnswer {
   model_id: string;
   path: string;
   commit: string;
+  /** the operation was already committed by an earlier attempt; this is its commit (operations.ts) */
+  replayed?: boolean;
 }
 
 export interface RegisterAnswer extends WriteAnswer {
@@ -187,6 +191,25 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
     opts = { ...opts, fields: { ...opts.fields, artifact: await checksumOf(known, reg.root) } };
   }
 
+  // The operation's identity: the caller's token, or what was asked (never the clock or the id it generates).
+  const operation = operationOf(reg.operationId ?? envOperationId(), () =>
+    derivedOperationId(reg.gitDir, 'register', { opts: { ...opts, from: undefined, checksum: undefined }, fileFields }),
+  );
+  const replay = async (found: Replayed): Promise<RegisterAnswer> => {
+    assertSameOperation(found, 'register', opts.id);
+    const id = found.modelIds[0]!;
+    const path = reg.modelFile(algorithm, id);
+    // model_path as that commit recorded it, so the answer names the same artifact the first run did.
+    let modelPath: string | null = null;
+    try {
+      const text = await reg.git.showFile(found.commit, path);
+      const recorded = text ? (JSON.parse(text) as { model_path?: unknown }).model_path : undefined;
+      if (typeof recorded === 'string') modelPath = recorded;
+    } catch {
+      /* not plain JSON at that commit: answer without the path */
+    }
+    return { model_id: id, path, commit: found.commit, replayed: true, model_path: modelPath, artifact_path: absoluteArtifactPath(modelPath, reg.root) };
+  };
   return reg.write(async () => {
     // One reading of the clock: the id and created_at must name the same second.
     const now = reg.now();
@@ -236,5 +259,5 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
       spec: { subject: `register ${id}`, trailers: [['Model-Action', 'register'], ['Model-Id', id]], changes: [{ path, content: text }] },
       result: (commit: string) => ({ model_id: id, path, commit, model_path: modelPath, artifact_path: absoluteArtifactPath(modelPath, reg.root) }),
     };
-  });
+  }, { operation, replay });
 }

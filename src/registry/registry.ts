@@ -19,6 +19,7 @@ import type { CommitSpec } from './transaction.js';
 import { recoverNow, runWrite, type WriteOptions, type WriteOutcome, type WritePlan } from './write.js';
 import { NotFoundError } from '../errors.js';
 import { MAX_YAML_ALIASES, prototypeFree } from '../domain/limits.js';
+import type { OperationJournal } from './operations.js';
 import { lazyRequire, yamlLib } from '../lazy.js';
 
 
@@ -35,6 +36,14 @@ export interface OpenOptions {
   push?: boolean;
   /** where the registry reports things worth a line on stderr (a push, a recovered write) */
   notify?: (message: string) => void;
+  /** the caller's operation token (--operation-id); MODELGIT_OPERATION_ID when not given */
+  operationId?: string;
+  /**
+   * Acknowledge each write's operation when the process exits with 0 (after its answer was printed)
+   * instead of when the write returns: the CLI's way of making "killed before the answer was
+   * printed" an attempt a re-run recognises (operations.ts).
+   */
+  acknowledgeOnExit?: boolean;
 }
 
 export class Registry {
@@ -45,6 +54,8 @@ export class Registry {
   readonly now: () => Date;
   push = false;
   notify?: (message: string) => void;
+  operationId?: string;
+  settled?: (journal: OperationJournal) => void;
   private snapshots = new Map<string, Promise<Snapshot>>();
 
   private constructor(root: string, gitDir: string, config: RegistryConfig, now: () => Date) {
@@ -65,6 +76,14 @@ export class Registry {
     const reg = new Registry(root, gitDir, config, opts.now ?? (() => new Date()));
     reg.push = opts.push ?? false;
     reg.notify = opts.notify;
+    reg.operationId = opts.operationId;
+    if (opts.acknowledgeOnExit) {
+      const settled: OperationJournal[] = [];
+      reg.settled = (j) => settled.push(j);
+      process.once('exit', (code) => {
+        if (code === 0) for (const j of settled) j.acknowledge();
+      });
+    }
     return reg;
   }
 
@@ -132,8 +151,8 @@ export class Registry {
    * registry opened with `push: true`) the commit is pushed, and `plan` runs again on the remote's
    * new head whenever the push is rejected because the remote moved — see write.ts.
    */
-  write<T>(plan: () => Promise<WritePlan<T>>, opts: WriteOptions = {}): Promise<T> {
-    return runWrite(this, plan, { push: opts.push ?? this.push });
+  write<T>(plan: () => Promise<WritePlan<T>>, opts: WriteOptions<T> = {}): Promise<T> {
+    return runWrite(this, plan, { ...opts, push: opts.push ?? this.push });
   }
 
   /** Undoes an interrupted write now (every write does it first anyway, under its lock). */

@@ -3,11 +3,10 @@
 // refuses, the paths we touched go back to HEAD so the repository is exactly as it was.
 import { accessSync, closeSync, constants, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, symlinkSync, writeFileSync, unlinkSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type * as ProperLockfile from 'proper-lockfile';
-import { lazyRequire } from '../lazy.js';
 import { DirtyStateError, GitError, HookRejectedError, InterruptedError, LockedError, ModelgitError, StorageError, storageCode, storageError, storageHint, storageReason } from '../errors.js';
 import { quickPathState, type DiskEntry, type HeadEntry } from '../domain/worktree.js';
 import { failedHooks, storageFailureLine, type Git, type RunResult, type TreeEntry } from '../git/git.js';
+import { acquireLock, type HeldLock } from './write-lock.js';
 
 export interface FileChange {
   path: string; // repo-relative
@@ -24,8 +23,6 @@ export interface CommitSpec {
   allowEmpty?: boolean;
 }
 
-// Only writes take the lock; loading proper-lockfile at startup would cost every read ~20 ms.
-const lockfile = { lock: (...args: Parameters<typeof ProperLockfile.lock>) => lazyRequire<typeof ProperLockfile>('proper-lockfile').lock(...args) };
 
 export function commitMessage(spec: Pick<CommitSpec, 'subject' | 'body' | 'trailers'>): string {
   const parts = [spec.subject.replace(/\n/g, ' ')];
@@ -35,30 +32,22 @@ export function commitMessage(spec: Pick<CommitSpec, 'subject' | 'body' | 'trail
 }
 
 /**
- * Serialises writers on one local repository. proper-lockfile keeps the lock fresh while we hold
- * it and treats one left by a killed process as stale, so a crash never wedges the registry.
+ * Serialises writers on one local repository (write-lock.ts): a lock held by a live process on this
+ * machine is never broken, one left by a process that has ended is cleared at once. `fn` gets the
+ * lock to `check()` before each step that writes; losing the lock ends the command with a
+ * LockedError, and so does finding it lost when `fn` is done.
  */
-export async function withWriteLock<T>(gitDir: string, fn: () => Promise<T>): Promise<T> {
+export async function withWriteLock<T>(gitDir: string, fn: (lock: HeldLock) => Promise<T>, opts: { notify?: (m: string) => void } = {}): Promise<T> {
   const dir = join(gitDir, 'modelgit');
+  // A read-only, full or forbidden .git/modelgit fails here at once, with the real reason.
   assertLockable(dir);
-  let release: () => Promise<void>;
+  const lock = await acquireLock(join(dir, 'write.lock'), { command: commandLine(), notify: opts.notify });
   try {
-    release = await lockfile.lock(dir, {
-      lockfilePath: join(dir, 'write.lock'),
-      realpath: false,
-      stale: 10_000,
-      retries: { retries: 120, factor: 1.3, minTimeout: 25, maxTimeout: 500, randomize: true },
-    });
-  } catch (e) {
-    throw new LockedError(`another modelgit command is writing to this registry (lock ${join(dir, 'write.lock')})`, {
-      hint: 'wait for it to finish; a lock left by a killed process clears itself after 10 seconds',
-      cause: e,
-    });
-  }
-  try {
-    return await fn();
+    const value = await fn(lock);
+    lock.check(true);
+    return value;
   } finally {
-    await release().catch(() => {});
+    lock.release();
   }
 }
 
@@ -80,6 +69,12 @@ export function assertLockable(dir: string): void {
   } catch {
     /* an empty directory left in .git/modelgit costs nothing */
   }
+}
+
+/** What the lock file says is running (for the message a waiter sees). */
+function commandLine(): string {
+  const args = process.argv.slice(2).filter((a) => !a.includes('\n')).slice(0, 6).join(' ');
+  return `modelgit ${args}`.slice(0, 120).trim();
 }
 
 /** Refuses to commit when the commit could pick up something that isn't ours. */

@@ -8,17 +8,26 @@
 // fresh id, test appends to the model's current file, promote re-checks its gates and renumbers
 // its tag — commits and pushes again, with bounded jittered retries. Crash safety: the local
 // commit of a rejected attempt is only ever a *local* copy of an operation that never reached the
-// remote, so dropping it before the re-run can't lose anything the user was told had happened;
-// if the re-run fails, the branch goes back to that commit and the user is told it is unpushed.
-// A series is never kept half-way: when it does not land on the remote, for whatever reason, its
-// commits are dropped and the branch goes back to where it was before the command.
-import { ConflictError, ModelgitError, PushError } from '../errors.js';
+// remote, so dropping it before the re-run can't lose anything the user was told had happened.
+// When the re-run fails or the retries run out, the branch goes back to where it was before the
+// command: a command that exits 1 leaves no commit that a later --push would publish unannounced
+// (the one exception, said in its message, is a push the remote refused outright, whose commit is
+// kept for the user to push). A series is never kept half-way.
+//
+// Exactly once under retry (operations.ts): each write runs as an operation whose identity goes
+// into its commit as an `Operation-Id:` trailer. Before planning, the engine looks for that
+// identity in HEAD's recent history (after the fetch, with --push) when the caller gave a token or
+// an earlier attempt never acknowledged; found, the command answers with that commit (pushing it
+// first if the remote lacks it) instead of writing again.
+import { ConflictError, LockedError, ModelgitError, PushError } from '../errors.js';
 import type { Git } from '../git/git.js';
 import { pushTarget, type PushTarget } from './branches.js';
 import { beginWrite, endWrite, hasInterruptedWrite, recoverInterruptedWrite } from './journal.js';
 import { deleteTags, fetchRemote, integrate, moveBranch, pushRefs, pushRetries, retryDelay } from './push.js';
 import { checkBeforeWrite } from './write-guards.js';
+import { envOperationId, findOperation, operationOf, OperationJournal, OPERATION_TRAILER, type CommittedOperation, type Operation } from './operations.js';
 import { assertCommittable, commitChanges, commitSeries, readStaged, withWriteLock, type CommitSpec } from './transaction.js';
+import type { HeldLock } from './write-lock.js';
 
 /** An annotated tag a write creates on its commit (stage tags). */
 export interface TagSpec {
@@ -31,6 +40,8 @@ export interface PushInfo {
   branch: string;
   /** how many pushes it took (1 = the remote had not moved) */
   attempts: number;
+  /** local commits made earlier (without --push, or by a command that failed) that this push published too */
+  earlier?: { commit: string; subject: string }[];
 }
 
 export interface WriteOutcome {
@@ -66,9 +77,26 @@ export type WritePlan<T> =
     }
   | { nothing: T };
 
-export interface WriteOptions {
+export interface WriteOptions<T = unknown> {
   /** push the commit (and its tags) to the current branch's upstream, retrying when the remote moved */
   push?: boolean;
+  /**
+   * This write's identity (operations.ts), written as an `Operation-Id:` trailer; without one, the
+   * caller's token (--operation-id) when there is one.
+   */
+  operation?: Operation;
+  /**
+   * The answer for an operation found already committed by an earlier attempt (register, test). A
+   * write without it runs its plan on today's state instead: nothing to do is its answer; anything it
+   * would write again is refused (ConflictError), never written twice.
+   */
+  replay?: (found: Replayed) => T | Promise<T>;
+}
+
+/** An operation an earlier attempt committed, as a re-run answers with it. */
+export interface Replayed extends CommittedOperation {
+  operationId: string;
+  pushed?: PushInfo;
 }
 
 /** What the engine needs from the registry (kept narrow so tests and other callers can supply it). */
@@ -77,22 +105,91 @@ export interface WriteHost {
   gitDir: string;
   clearCache(): void;
   notify?: (message: string) => void;
+  /** the caller's operation token (--operation-id, MODELGIT_OPERATION_ID) */
+  operationId?: string;
+  /**
+   * Called when the write's answer is ready; by default the operation is acknowledged at once. The
+   * CLI defers it until the answer has been printed (see Registry), so a kill before that leaves
+   * the attempt unacknowledged and a re-run answers with its commit.
+   */
+  settled?: (journal: OperationJournal) => void;
 }
 
-export async function runWrite<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, opts: WriteOptions = {}): Promise<T> {
+export async function runWrite<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, opts: WriteOptions<T> = {}): Promise<T> {
   await checkBeforeWrite(host); // a detached HEAD refuses; a missing pre-commit hook warns once (write-guards.ts)
-  return withWriteLock(host.gitDir, async () => {
-    const recovered = await recoverInterruptedWrite(host.git, host.gitDir);
-    if (recovered) host.notify?.(recovered);
-    if (opts.push) return pushLoop(host, plan);
-    host.clearCache(); // someone may have committed while we waited for the lock
-    // The staged check reads git's index while the plan reads what it needs: both come before any write.
-    const staged = readStaged(host.git);
+  return withWriteLock(
+    host.gitDir,
+    async (lock) => {
+      const recovered = await recoverInterruptedWrite(host.git, host.gitDir);
+      if (recovered) host.notify?.(recovered);
+      const op = opts.operation ?? operationOf(host.operationId ?? envOperationId());
+      const journal = op && new OperationJournal(host.gitDir, op);
+      if (opts.push) return pushLoop(host, withOperation(plan, op), lock, journal, opts.replay);
+      host.clearCache(); // someone may have committed while we waited for the lock
+      if (journal) {
+        const found = journal.lookFor ? await findOperation(host.git, journal.op.id, 'HEAD', journal.since) : undefined;
+        if (found) return settle(host, journal, await replay(host, journal.op, found, opts.replay, withOperation(plan, op)));
+        journal.begin(await host.git.headNow());
+      }
+      // The staged check reads git's index while the plan reads what it needs: both come before any write.
+      const staged = readStaged(host.git);
+      const p = await withOperation(plan, op)();
+      if ('nothing' in p) return settle(host, journal, p.nothing);
+      const made = await make(host, p, lock, staged);
+      host.clearCache();
+      return settle(host, journal, await answer(p, made));
+    },
+    { notify: host.notify },
+  );
+}
+
+/** The answer is ready: the operation is acknowledged now, or when the host says (after printing). */
+function settle<T>(host: WriteHost, journal: OperationJournal | undefined, value: T): T {
+  if (journal) (host.settled ?? ((j) => j.acknowledge()))(journal);
+  return value;
+}
+
+/** The plan, with the operation's identity on every commit it makes and in the trailers of its tags. */
+function withOperation<T>(plan: () => Promise<WritePlan<T>>, op: Operation | undefined): () => Promise<WritePlan<T>> {
+  if (!op) return plan;
+  const mark = (spec: CommitSpec): CommitSpec => ({ ...spec, trailers: [...spec.trailers.filter(([k]) => k !== OPERATION_TRAILER), [OPERATION_TRAILER, op.id]] });
+  return async () => {
     const p = await plan();
-    if ('nothing' in p) return p.nothing;
-    const made = await make(host, p, staged);
-    host.clearCache();
-    return answer(p, made);
+    if ('spec' in p) return { ...p, spec: mark(p.spec), tags: p.tags?.map((t) => ({ ...t, message: withTrailer(t.message, op.id) })) };
+    if ('specs' in p) return { ...p, specs: p.specs.map(mark) };
+    return p;
+  };
+}
+
+/** A tag message whose last paragraph is trailers gets the operation's trailer too. */
+function withTrailer(message: string, id: string): string {
+  const body = message.replace(/\s+$/, '');
+  const last = body.split(/\n\s*\n/).pop() ?? '';
+  const isTrailers = body.includes('\n\n') && last.split('\n').every((l) => /^[A-Za-z][A-Za-z0-9-]*: /.test(l));
+  return isTrailers ? `${body}\n${OPERATION_TRAILER}: ${id}\n` : message;
+}
+
+/**
+ * The answer for an operation an earlier attempt already committed: the command's own replay, or —
+ * for a command idempotent by itself (tag, promote, cleanup…) — its plan on today's state, which
+ * must find nothing left to do; anything it would write again is refused.
+ */
+async function replay<T>(
+  host: WriteHost,
+  op: Operation,
+  found: CommittedOperation,
+  answerWith: WriteOptions<T>['replay'],
+  plan: () => Promise<WritePlan<T>>,
+  pushed?: PushInfo,
+): Promise<T> {
+  const what = `${found.commit.slice(0, 10)} ("${found.subject}")`;
+  host.notify?.(`operation ${op.id} was already committed${op.explicit ? '' : ' by an earlier run that did not finish'}: ${what}; answering with it, nothing was written again`);
+  if (answerWith) return answerWith({ ...found, operationId: op.id, pushed });
+  const p = await plan();
+  if ('nothing' in p) return p.nothing;
+  throw new ConflictError(`operation ${op.id} was already done by an earlier run: ${what}; doing it again would write again, so nothing was written`, {
+    hint: 'see it with: git show ' + found.commit.slice(0, 10) + '; a new operation needs a new --operation-id',
+    data: { commit: found.commit, operation_id: op.id, replayed: true },
   });
 }
 
@@ -106,7 +203,8 @@ interface Made extends WriteOutcome {
 }
 
 /** `staged`: the staged check, when it was started before the plan (readStaged). */
-async function make(host: WriteHost, p: CommitPlan | SeriesPlan, staged?: Promise<string[]>): Promise<Made> {
+async function make(host: WriteHost, p: CommitPlan | SeriesPlan, lock: HeldLock, staged?: Promise<string[]>): Promise<Made> {
+  lock.check(); // never write beside another writer that has taken the lock over
   if ('specs' in p) {
     const base = await host.git.head();
     return { ...(await makeSeries(host, p)), base, series: true };
@@ -209,7 +307,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>): Promise<T> {
+async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, lock: HeldLock, journal: OperationJournal | undefined, answerWith: WriteOptions<T>['replay']): Promise<T> {
   const { git } = host;
   const target = await pushTarget(git);
   const attempts = pushRetries() + 1;
@@ -228,16 +326,47 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>): 
       if (unpushed) await moveBranch(git, unpushed.base ?? `${unpushed.commit}~1`);
       await integrate(git, remoteHead);
       host.clearCache();
+      // An earlier attempt of this operation (killed, or its push failed) may be on the branch now,
+      // or on the remote: answer with it, publishing it if the remote does not have it yet.
+      const found = journal?.lookFor ? await findOperation(git, journal.op.id, 'HEAD', journal.since) : undefined;
+      if (found) {
+        const head = (await git.head())!;
+        if (head === remoteHead) {
+          keep = true;
+          return settle(host, journal, await replay(host, journal!.op, found, answerWith, plan));
+        }
+        lock.check();
+        const earlier = await earlierCommits(git, remoteHead, head, found.commit);
+        const pushed = await pushRefs(git, target, [{ local: head, remote: `refs/heads/${target.branch}` }], false);
+        if (pushed.ok) {
+          keep = true;
+          await git.run(['update-ref', target.trackingRef, head]);
+          const info: PushInfo = { remote: target.remote, branch: target.branch, attempts: attempt, ...(earlier.length ? { earlier } : {}) };
+          host.notify?.(`pushed ${head.slice(0, 10)} to ${target.remote}/${target.branch}${attempt > 1 ? ` (attempt ${attempt}: the remote had moved)` : ''}${alongWith(earlier)}`);
+          host.clearCache();
+          return settle(host, journal, await replay(host, journal!.op, found, answerWith, plan, info));
+        }
+        if (!pushed.retry || attempt >= attempts) {
+          keep = true;
+          throw new PushError(`this operation was committed earlier (${found.commit.slice(0, 10)}, "${found.subject}") but ${target.remote}/${target.branch} did not take it: ${pushed.detail}`, {
+            hint: 'the commit is on your branch, unpushed; run the same command again later: it pushes this commit, it does not write a second one',
+            data: { commit: found.commit, remote: target.remote, branch: target.branch },
+          });
+        }
+        await sleep(retryDelay(attempt, Date.now() - began));
+        continue;
+      }
+      journal?.begin(started);
       const p = await plan();
       // Nothing to do on the remote's state (someone did it meanwhile): our old attempt is moot.
       if ('nothing' in p) {
         keep = true; // the branch is on the remote head: the state the answer describes
-        return p.nothing;
+        return settle(host, journal, p.nothing);
       }
       const before = await git.head();
       let made: Made;
       try {
-        made = await make(host, p);
+        made = await make(host, p, lock);
       } catch (e) {
         // A commit made but its tag refused (the error says so): that commit stays.
         keep = !unpushed && (await git.head()) !== before;
@@ -246,11 +375,14 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>): 
       host.clearCache();
       if (made.commits.length === 0) {
         keep = true;
-        return answer(p, made);
+        return settle(host, journal, await answer(p, made));
       }
       const refs = made.branch
         ? [{ local: `refs/heads/${made.branch}`, remote: `refs/heads/${made.branch}` }]
         : [{ local: made.commit, remote: `refs/heads/${target.branch}` }, ...made.tags.map((t) => ({ local: `refs/tags/${t}`, remote: `refs/tags/${t}` }))];
+      // Local commits below ours that the remote lacks go out with this push: they are named.
+      const earlier = made.branch ? [] : await earlierCommits(git, remoteHead, made.commits[0]!, undefined, true);
+      lock.check();
       let pushed = await pushRefs(git, target, refs, true);
       if (pushed.ok && pushed.upToDate.includes(refs[0]!.remote)) {
         // The remote already had our very commit: another writer did the same operation in the same
@@ -260,11 +392,11 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>): 
       }
       if (pushed.ok) {
         keep = true;
-        const info: PushInfo = { remote: target.remote, branch: made.branch ?? target.branch, attempts: attempt };
+        const info: PushInfo = { remote: target.remote, branch: made.branch ?? target.branch, attempts: attempt, ...(earlier.length ? { earlier } : {}) };
         if (!made.branch) await git.run(['update-ref', target.trackingRef, made.commit]);
         const what = made.commits.length > 1 ? `${made.commits.length} commits (${made.commits[0]!.slice(0, 10)}..${made.commit.slice(0, 10)})` : made.commit.slice(0, 10);
-        host.notify?.(`pushed ${what}${made.tags.length ? ` and ${made.tags.join(', ')}` : ''} to ${target.remote}/${info.branch}${attempt > 1 ? ` (attempt ${attempt}: the remote had moved)` : ''}`);
-        return answer(p, { ...made, pushed: info });
+        host.notify?.(`pushed ${what}${made.tags.length ? ` and ${made.tags.join(', ')}` : ''} to ${target.remote}/${info.branch}${attempt > 1 ? ` (attempt ${attempt}: the remote had moved)` : ''}${alongWith(earlier)}`);
+        return settle(host, journal, await answer(p, { ...made, pushed: info }));
       }
       const where = `${target.remote}/${made.branch ?? target.branch}`;
       const refused = !pushed.retry || !!made.branch;
@@ -285,37 +417,69 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>): 
         );
       }
       if (refused) {
+        // Kept on purpose and said so: running the same command again pushes this commit (the
+        // operation's identity finds it), it does not write a second one.
         keep = true;
         throw new PushError(`committed ${made.commit.slice(0, 10)} locally, but ${where} refused the push: ${pushed.detail}`, {
           hint: /protected|declined|hook/i.test(pushed.detail)
             ? 'the remote does not take direct pushes here: push the commit to a branch and open a pull request (promotions: modelgit promote … --branch --push)'
-            : `the commit is kept on your branch; push it when the remote is reachable: git push ${target.remote} HEAD:${made.branch ?? target.branch}`,
+            : `the commit is kept on your branch, unpushed; run the same command again when the remote is reachable (it pushes this commit, it does not write a second one), or: git push ${target.remote} HEAD:${made.branch ?? target.branch}`,
           data: { commit: made.commit, tags: made.tags, remote: target.remote, branch: made.branch ?? target.branch },
         });
       }
       if (attempt >= attempts) {
-        keep = true;
-        throw new PushError(`the remote kept moving: ${attempts} pushes to ${where} were rejected; committed ${made.commit.slice(0, 10)} locally, not pushed`, {
-          hint: `run the same command again later, or publish this commit: git pull --rebase ${target.remote} ${target.branch} && git push (MODELGIT_PUSH_RETRIES raises the number of tries)`,
-          data: { commit: made.commit, tags: made.tags, remote: target.remote, branch: target.branch },
+        // Not kept: a local commit left behind would be published, unannounced, by whatever
+        // --push comes next. The operation stays unacknowledged, so a re-run that finds it on the
+        // remote after all (a push that landed though we never heard) answers with it.
+        unpushed = made;
+        throw new PushError(`the remote kept moving: ${attempts} pushes to ${where} were rejected; the local commit was undone, nothing was written`, {
+          hint: 'run the same command again later: it writes the operation once (MODELGIT_PUSH_RETRIES raises the number of tries)',
+          data: { remote: target.remote, branch: target.branch },
         });
       }
       unpushed = made;
       await sleep(retryDelay(attempt, Date.now() - began));
     }
   } catch (e) {
-    if (!keep) {
-      if (unpushed && !unpushed.series) await restoreUnpushed(host, unpushed, target, e);
-      else await backTo(host, started, unpushed, e);
-    }
+    // A lost lock means another writer is at work here now: leave the branch alone.
+    const lockLost = e instanceof LockedError && e.data?.lock_lost === true;
+    if (!keep && !lockLost) await backTo(host, started, unpushed, e);
     throw e;
   }
+}
+
+/** Local commits the remote lacks, oldest first: `remoteHead..tip` (`belowTip`: without tip itself), less `except`. */
+async function earlierCommits(git: Git, remoteHead: string | undefined, tip: string, except?: string, belowTip = false): Promise<{ commit: string; subject: string }[]> {
+  if (!remoteHead) return [];
+  const range = belowTip ? `${remoteHead}..${tip}~1` : `${remoteHead}..${tip}`;
+  const r = await git.run(['log', '--reverse', '--format=%H%x1f%s', range, '--']);
+  if (r.code !== 0) return [];
+  return r.stdout
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [commit, subject] = l.split('\x1f');
+      return { commit: commit!, subject: subject ?? '' };
+    })
+    .filter((c) => c.commit !== except);
+}
+
+function alongWith(earlier: { commit: string; subject: string }[]): string {
+  if (!earlier.length) return '';
+  const shown = earlier.slice(0, 5).map((c) => `${c.commit.slice(0, 10)} "${c.subject}"`).join(', ');
+  return `, with ${earlier.length} earlier local commit(s) that were not on the remote yet: ${shown}${earlier.length > 5 ? ', …' : ''}`;
 }
 
 /** Nothing of this write stays: the branch goes back to where it was before the command. */
 async function backTo(host: WriteHost, started: string | undefined, unpushed: Made | undefined, e: unknown): Promise<void> {
   const { git } = host;
   if (unpushed) await deleteTags(git, unpushed.tags).catch(() => {});
+  if (unpushed && e instanceof ModelgitError && !(e instanceof PushError)) {
+    // The operation was redone on the remote's new state and failed there (a gate, a removed model).
+    const note = 'the remote moved and the operation no longer applies there; your earlier local attempt was undone, nothing was written';
+    e.hint = e.hint ? `${e.hint}\n  ${note}` : note;
+  }
   if (!started || (await git.head()) === started) return;
   try {
     await moveBranch(git, started);
@@ -326,18 +490,5 @@ async function backTo(host: WriteHost, started: string | undefined, unpushed: Ma
     }
   } finally {
     host.clearCache();
-  }
-}
-
-/** The re-run failed on the remote's new state: put the branch back on our unpushed commit and say so. */
-async function restoreUnpushed(host: WriteHost, unpushed: WriteOutcome, target: PushTarget, e: unknown): Promise<void> {
-  try {
-    await moveBranch(host.git, unpushed.commit);
-  } catch {
-    /* the error below still names the commit */
-  }
-  if (e instanceof ModelgitError) {
-    const note = `the remote moved and the operation no longer applies there; your earlier attempt ${unpushed.commit.slice(0, 10)} is on your branch, unpushed (git reset --keep ${target.remote}/${target.branch} drops it)`;
-    e.hint = e.hint ? `${e.hint}\n  ${note}` : note;
   }
 }

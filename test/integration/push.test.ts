@@ -78,15 +78,17 @@ describe('--push', () => {
     expect(git(bare, 'show', 'main:stages.yaml')).toContain('production: fast');
   });
 
-  it('a promotion that no longer passes its gates on the new head is refused; the local attempt is kept and named', async () => {
+  it('a promotion that no longer passes its gates on the new head is refused; the local attempt is undone, so no later push publishes it', async () => {
     const { bare, a, b } = await seededModel();
+    const before = b.git('rev-parse', 'HEAD').trim();
     moveRemoteDuringPush(b, a, ['promote', 'mid', '--stage', 'production', '--push']);
     const res = await b.run('promote', 'slow', '--stage', 'production', '--push');
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('must_beat_current: total_time 90 does not beat 50 of mid on production');
-    expect(res.stderr).toMatch(/your earlier attempt [0-9a-f]{10} is on your branch, unpushed \(git reset --keep origin\/main drops it\)/);
+    expect(res.stderr).toMatch(/the remote moved and the operation no longer applies there; your earlier local attempt was undone, nothing was written/);
     expect(git(bare, 'show', 'main:stages.yaml')).toContain('production: mid');
-    expect(b.git('log', '-1', '--format=%s').trim()).toBe('promote slow to mscn/production');
+    expect(b.git('rev-parse', 'HEAD').trim()).toBe(before);
+    expect(b.git('tag', '-l')).toBe('');
     expect(b.git('status', '--porcelain')).toBe('');
   });
 
@@ -111,14 +113,15 @@ describe('--push', () => {
     expect(git(bare, 'tag', '-l')).toBe('');
   });
 
-  it('gives up after the retries with a clear message, the commit kept locally', async () => {
+  it('gives up after the retries with a clear message, the local commit undone', async () => {
     const { bare, a, b } = await seededModel();
+    const before = b.git('rev-parse', 'HEAD').trim();
     moveRemoteDuringPush(b, a, ['register', '--algo', 'mscn', '--push'], { always: true });
     const res = await runWithEnv(b.dir, { MODELGIT_PUSH_RETRIES: '1' }, 'note', 'fast', 'hello', '--push');
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/the remote kept moving: 2 pushes to origin\/main were rejected; committed [0-9a-f]{10} locally, not pushed/);
+    expect(res.stderr).toMatch(/the remote kept moving: 2 pushes to origin\/main were rejected; the local commit was undone, nothing was written/);
     expect(res.stderr).toMatch(/MODELGIT_PUSH_RETRIES/);
-    expect(b.git('log', '-1', '--format=%s').trim()).toBe('note fast');
+    expect(b.git('rev-parse', 'HEAD').trim()).toBe(before);
     expect(git(bare, 'log', '--format=%s', 'main')).not.toContain('note fast');
   });
 

@@ -15,7 +15,7 @@ describe('register', () => {
     const meta = JSON.parse(r.read(a.path));
     expect(meta).toMatchObject({ schema_version: 2, algorithm: 'mscn', created_at: '2024-10-19T10:30:00Z', testing: [], tags: [] });
     expect(meta.training).toMatchObject({ dataset: 'production', hyperparams: { num_epoch: 100, lr: 0.001 }, training_time: 1800.5 });
-    expect(r.git('log', '-1', '--format=%B')).toBe('register mscn_20241019_103000\n\nModel-Action: register\nModel-Id: mscn_20241019_103000\n\n');
+    expect(r.git('log', '-1', '--format=%B')).toMatch(/^register mscn_20241019_103000\n\nModel-Action: register\nModel-Id: mscn_20241019_103000\nOperation-Id: auto-register-[0-9a-f]{32}\n\n$/);
     expect(r.git('rev-parse', 'HEAD').trim()).toBe(a.commit);
   });
 
