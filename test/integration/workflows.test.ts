@@ -296,8 +296,11 @@ describe('registry.yml: the default-branch job, step by step', () => {
     expect(job.permissions).toEqual({ contents: 'write' });
     expect((job as any).concurrency).toMatchObject({ 'cancel-in-progress': false });
     expect(job.steps.filter((s) => s.run).map((s) => s.name)).toEqual(['Install modelgit', 'Write and push stage tags']);
-    // It pushes, so its checkout keeps the credentials.
-    expect((job.steps.find((s) => s.uses?.startsWith('actions/checkout@')) as any).with['persist-credentials']).toBeUndefined();
+    // It pushes, so its checkout keeps the credentials — after the install, so no dependency's
+    // install script runs while the writing token is in .git/config.
+    const checkout = job.steps.findIndex((s) => !!s.uses?.startsWith('actions/checkout@'));
+    expect((job.steps[checkout] as any).with['persist-credentials']).toBeUndefined();
+    expect(checkout).toBeGreaterThan(job.steps.findIndex((s) => s.name === 'Install modelgit'));
   });
 
   it('"Write and push stage tags" tags a merged promotion, pushes the tag and summarises; the next push writes none', async () => {
