@@ -51,7 +51,7 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
   return { ...env, PATH: pathWithoutModelgit(), ...extra };
 }
 
-export function sh(cwd: string, env: Record<string, string>, cmd: string, args: string[], timeout = 240_000): { code: number; out: string; stdout: string } {
+export function sh(cwd: string, env: Record<string, string>, cmd: string, args: string[], timeout = 420_000): { code: number; out: string; stdout: string } {
   const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', timeout });
   return { code: r.status ?? 1, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`, stdout: r.stdout ?? '' };
 }

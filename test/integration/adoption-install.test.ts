@@ -4,7 +4,7 @@
 // no TypeScript around. Run for real here: pack a snapshot of this work tree, install it into a
 // temp prefix (its runtime dependencies come from the npm registry), and use it on a machine
 // whose PATH has no other modelgit.
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { git, tempDir, tempRepo } from '../helpers.js';
@@ -31,6 +31,9 @@ describe('installing modelgit from source', () => {
     expect(pack, pack.out).toMatchObject({ code: 0 });
     // Exactly the file name: the pre-commit framework reads it from this output.
     expect(pack.stdout).toBe('modelgit-0.1.0.tgz\n');
+    // From the clone, `npx modelgit` runs the clone's own build (never a registry package).
+    const npx = sh(src.dir, env, 'npx', ['--no-install', 'modelgit', '--version']);
+    expect(npx, npx.out).toMatchObject({ code: 0, stdout: '0.1.0\n' });
     const tarball = join(src.dir, 'modelgit-0.1.0.tgz');
     const listing = sh(src.dir, env, 'tar', ['tzf', tarball]).stdout.split('\n');
     expect(listing).toContain('package/dist/cli/main.js');
@@ -57,5 +60,20 @@ describe('installing modelgit from source', () => {
     const best = run('best', '--algo', 'mscn', '--field', 'model_id');
     expect(best, best.out).toMatchObject({ code: 0, stdout: 'first\n' });
     expect(git(reg, 'ls-files')).toContain('models/mscn/first.json');
-  }, 300_000);
+  }, 600_000);
+
+  it('npm install of the git URL into a project builds it there (devDependencies for prepare), and npx modelgit runs it', () => {
+    const src = sourceSnapshot();
+    git(src.dir, 'tag', 'v0.1.0');
+    const project = tempDir('modelgit-project-');
+    writeFileSync(join(project, 'package.json'), '{ "name": "training", "private": true }\n');
+    const env = cleanEnv();
+    const install = sh(project, env, 'npm', ['install', '--no-audit', '--no-fund', `git+file://${src.dir}#v0.1.0`]);
+    expect(install, install.out).toMatchObject({ code: 0 });
+    expect(existsSync(join(project, 'node_modules', 'modelgit', 'dist', 'cli', 'main.js'))).toBe(true);
+    const reg = tempRepo();
+    expect(sh(reg, env, 'npx', ['--prefix', project, '--no-install', 'modelgit', 'init']).code).toBe(0);
+    const version = sh(project, env, 'npx', ['--no-install', 'modelgit', '--version']);
+    expect(version, version.out).toMatchObject({ code: 0, stdout: '0.1.0\n' });
+  }, 600_000);
 });

@@ -296,8 +296,11 @@ describe('registry.yml: the default-branch job, step by step', () => {
     expect(job.permissions).toEqual({ contents: 'write' });
     expect((job as any).concurrency).toMatchObject({ 'cancel-in-progress': false });
     expect(job.steps.filter((s) => s.run).map((s) => s.name)).toEqual(['Install modelgit', 'Write and push stage tags']);
-    // It pushes, so its checkout keeps the credentials.
-    expect((job.steps.find((s) => s.uses?.startsWith('actions/checkout@')) as any).with['persist-credentials']).toBeUndefined();
+    // It pushes, so its checkout keeps the credentials — after the install, so no dependency's
+    // install script runs while the writing token is in .git/config.
+    const checkout = job.steps.findIndex((s) => !!s.uses?.startsWith('actions/checkout@'));
+    expect((job.steps[checkout] as any).with['persist-credentials']).toBeUndefined();
+    expect(checkout).toBeGreaterThan(job.steps.findIndex((s) => s.name === 'Install modelgit'));
   });
 
   it('"Write and push stage tags" tags a merged promotion, pushes the tag and summarises; the next push writes none', async () => {
@@ -409,7 +412,8 @@ describe('registry.yml: modelgit comes from its own source, at a git ref', () =>
     ];
     for (const f of files) {
       const text = readFileSync(f, 'utf8');
-      expect(text, f).not.toMatch(/npm (install|i)\b.*modelgit/);
+      // Not even in a comment or a message: no line names modelgit and an npm install together.
+      for (const line of text.split('\n')) if (/\bnpm (install|i)\b/.test(line)) expect(line, f).not.toMatch(/modelgit/);
       for (const m of text.matchAll(/uses:\s*(\S+)/g)) {
         if (m[1]!.startsWith('modelgit/')) continue; // the example caller in a comment
         expect(m[1], `${f}: ${m[1]}`).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
