@@ -126,6 +126,10 @@ describe('list --results', () => {
     // --aggregate and --on
     const mean = await list(reg, { algorithm: 'mscn', results: true, aggregate: 'mean', on: 'production' });
     expect(mean.results).toMatchObject({ aggregate: 'mean', datasets: ['production'] });
+    // with a sort, --on is the dataset it ranks on; every dataset stays in view
+    const sorted = await list(reg, { algorithm: 'mscn', results: true, sort: 'total_time', on: 'production' });
+    expect(sorted.results!.datasets).toEqual(['job', 'production']);
+    expect(sorted.entries.map((e) => e.model.metadata.model_id)).toEqual([s.b, s.a]);
   });
 
   it('--json stays an array of metadata objects, each with its "scores"', async () => {
