@@ -32,8 +32,10 @@ export function problemsInScope(problems: ErrorLocation[], modelsDir: string, sc
   if (scope.kind === 'algorithm') {
     return problems.filter((p) => {
       const dir = algorithmDirOf(modelsDir, p.file);
-      // A file whose algorithm the path doesn't give could be any algorithm's.
-      return dir === undefined || dir === scope.algorithm;
+      // A file whose algorithm the path doesn't give, or that names another algorithm than its
+      // directory (fixed by moving it, it would be that one's), could be any algorithm's.
+      if (dir === undefined || (p.rule === 'id-matches-path' && p.pointer === '/algorithm')) return true;
+      return dir === scope.algorithm;
     });
   }
   const names = new Set(scope.ids.map((id) => `${id}.json`));

@@ -101,7 +101,8 @@ export async function list(reg: Registry, q: ListQuery = {}): Promise<ListAnswer
     const direction = metricDirection(reg.config, metric, byMetric && metric === sortKey ? q.direction : undefined);
     // The best of several results needs to know which way is better; latest and mean don't.
     if (aggregate === 'best' && !direction) throw unknownDirection(metric);
-    results = resultsView(models, { metric, aggregate, direction, only: q.on });
+    // With a sort, --on is the dataset it ranks on and every dataset is shown; alone it picks the column.
+    results = resultsView(models, { metric, aggregate, direction, only: byMetric ? undefined : q.on });
     if (models.length > 0 && results.datasets.length === 0) notes.push(`no listed model has a ${metric} result; --metric M shows another metric`);
   }
   const entries = sortListing(models, sort);

@@ -1,7 +1,9 @@
 // The one read path every query uses: all model metadata at a revision (or in the index), read in
 // bulk through `git ls-tree` + one `git cat-file --batch`, or from the snapshot cache (cache.ts)
-// keyed by the models tree id. Files that don't parse are reported as problems rather than
-// thrown, so one bad file bypassing the hook can't take every read down.
+// keyed by the models tree id. Files that don't parse are reported as problems (located at their
+// line and column) rather than thrown, so one bad file bypassing the hook can't take every read
+// down; each query then decides whether its answer could depend on them, and refuses unless
+// --skip-invalid (domain/invalid-files.ts, checkInvalidFiles in query-options.ts).
 import { GitError, type ErrorLocation } from '../errors.js';
 import { encodingProblem } from '../schema/encoding.js';
 import { parseModelPath } from '../domain/config.js';

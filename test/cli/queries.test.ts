@@ -66,8 +66,8 @@ describe('compare --json and csv', () => {
     expect(res.code).toBe(0);
     const out = res.json();
     expect(out.metric_columns).toEqual([
-      { dataset: 'production', metric: 'accuracy', direction: 'max', best_value: 0.5, best_model_ids: [a] },
-      { dataset: 'production', metric: 'total_time', direction: 'min', best_value: 40, best_model_ids: [b] },
+      { dataset: 'production', metric: 'accuracy', direction: 'max', aggregate: 'latest', best_value: 0.5, best_model_ids: [a] },
+      { dataset: 'production', metric: 'total_time', direction: 'min', aggregate: 'latest', best_value: 40, best_model_ids: [b] },
     ]);
     expect(out.rows).toHaveLength(2);
     expect(out.rows[0]).toMatchObject({ model_id: a, results: { production: { total_time: 50, accuracy: 0.5 } }, best: { production: ['accuracy'] }, deltas: {} });

@@ -20,6 +20,12 @@ describe('problemsInScope', () => {
     expect(problemsInScope(ps, 'models', { kind: 'algorithm', algorithm: 'mscn' }).map((p) => p.file)).toEqual(['models/mscn/a.json', 'elsewhere/c.json']);
     expect(problemsInScope(ps, 'models', { kind: 'algorithm', algorithm: 'bao' }).map((p) => p.file)).toEqual(['elsewhere/c.json']);
   });
+  it('a file naming another algorithm than its directory counts for every algorithm; a wrong id only for its own', () => {
+    const moved = { ...problem('models/lero/x.json'), rule: 'id-matches-path', pointer: '/algorithm' };
+    const renamed = { ...problem('models/lero/y.json'), rule: 'id-matches-path', pointer: '/model_id' };
+    expect(problemsInScope([moved, renamed], 'models', { kind: 'algorithm', algorithm: 'mscn' })).toEqual([moved]);
+    expect(problemsInScope([moved, renamed], 'models', { kind: 'algorithm', algorithm: 'lero' })).toEqual([moved, renamed]);
+  });
   it('only the files named after the ids asked for', () => {
     expect(problemsInScope(ps, 'models', { kind: 'ids', ids: ['b', 'zz'] }).map((p) => p.file)).toEqual(['models/lero/b.json']);
     expect(problemOfId(ps, 'models', 'a')?.file).toBe('models/mscn/a.json');
@@ -36,9 +42,10 @@ describe('parseModelBlob locates what is wrong', () => {
   it('a file cut short at its end', () => {
     expect(parseModelBlob('models/mscn/a.json', '{\n  "model_id": "a"', cfg).problem).toMatchObject({ line: 2, column: 18, rule: 'json-syntax' });
   });
-  it('an id that does not match the path at its key', () => {
+  it('an id or algorithm that does not match the path at its key', () => {
     const text = '{\n  "algorithm": "mscn",\n    "model_id": "b"\n}';
     expect(parseModelBlob('models/mscn/a.json', text, cfg).problem).toMatchObject({ line: 3, column: 5, pointer: '/model_id', rule: 'id-matches-path' });
+    expect(parseModelBlob('models/lero/b.json', text, cfg).problem).toMatchObject({ line: 2, column: 3, pointer: '/algorithm', rule: 'id-matches-path' });
   });
 });
 
