@@ -198,8 +198,8 @@ export function stageChanges(before: StageAssignments, after: StageAssignments):
   const changes: StageChange[] = [];
   const algos = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])].sort();
   for (const algorithm of algos) {
-    const b = before?.[algorithm] ?? {};
-    const a = after?.[algorithm] ?? {};
+    const b = before?.[algorithm] ?? Object.create(null);
+    const a = after?.[algorithm] ?? Object.create(null);
     for (const stage of [...new Set([...Object.keys(b), ...Object.keys(a)])].sort()) {
       const prev = b[stage] ?? null;
       const next = a[stage] ?? null;

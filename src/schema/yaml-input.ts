@@ -50,7 +50,9 @@ export function parseYamlText(file: string, text: string, opts: { uniqueKeys?: b
     return { errors: [located(0, 'yaml-syntax', `not valid YAML: ${firstLine(e)}`)] };
   }
   if (doc.errors.length) {
-    return { errors: doc.errors.map((e) => located(e.pos[0], `yaml-syntax (${e.code})`, `not valid YAML: ${e.message.split('\n')[0]}`)) };
+    // The first error only: the parser's later ones cascade from it (dozens for one bad line).
+    const e = doc.errors[0]!;
+    return { errors: [located(e.pos[0], `yaml-syntax (${e.code})`, `not valid YAML: ${e.message.split('\n')[0]}`)] };
   }
   let value: unknown;
   try {
