@@ -85,7 +85,7 @@ export function yamlErrorLine(e: ErrorLocation): string {
  */
 export function parseInputFile(flag: string, file: string, text: string): unknown {
   if (/\.json$/i.test(file)) {
-    const limit = jsonLimitError(file, text, undefined);
+    const limit = jsonLimitError(file, text, null);
     if (limit) throw new UsageError(`${flag}: ${file}:${limit.line}:${limit.column}: ${limit.message} [${limit.rule}]`);
     try {
       return JSON.parse(text) as unknown;
