@@ -77,7 +77,7 @@ function checked(text: string, want: StageAssignments, textual: () => string | u
 function intended(text: string, edit: Edit): StageAssignments {
   const cur = prototypeFree(currentOf(text)); // a copy (structuredClone would restore prototypes)
   edit(cur);
-  return cur;
+  return prototypeFree(cur); // (the edit may add plain objects; currentOf gives none)
 }
 
 /** stages.yaml text with `algorithm.stage` set to `modelId`; everything else as it was. */
