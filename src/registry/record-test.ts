@@ -12,7 +12,7 @@ import { checkModelText } from './checks.js';
 import { validatorFor } from '../schema/validator.js';
 import { modelsAtHead } from './lookup.js';
 import type { Registry } from './registry.js';
-import { parseInputFile } from '../schema/yaml-input.js';
+import { parseInputFile, readInputText } from '../schema/yaml-input.js';
 import type { WriteAnswer } from './register.js';
 
 export interface RecordTestOptions {
@@ -59,7 +59,7 @@ export function parseTimesText(file: string, text: string): number[] {
 function readInput(flag: string, file: string, cwd: string): string {
   const abs = join(cwd, file);
   if (!existsSync(abs)) throw new UsageError(`${flag}: ${file} does not exist`);
-  return readFileSync(abs, 'utf8');
+  return readInputText(flag, abs); // a regular file only: a FIFO must not hang the command
 }
 
 export function resultFromOptions(opts: RecordTestOptions, cwd: string, now: Date): TestResult {

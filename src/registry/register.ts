@@ -12,7 +12,7 @@ import { checkModelText } from './checks.js';
 import { validatorFor } from '../schema/validator.js';
 import { modelsAtHead } from './lookup.js';
 import type { Registry } from './registry.js';
-import { parseInputFile } from '../schema/yaml-input.js';
+import { parseInputFile, readInputText } from '../schema/yaml-input.js';
 
 export interface RegisterOptions {
   algorithm?: string;
@@ -44,7 +44,7 @@ export interface WriteAnswer {
 export function readFieldsFile(file: string, cwd: string): Record<string, unknown> {
   const abs = join(cwd, file);
   if (!existsSync(abs)) throw new UsageError(`--from: ${file} does not exist`);
-  const text = readFileSync(abs, 'utf8');
+  const text = readInputText('--from', abs);
   const value = parseInputFile('--from', file, text);
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`--from: ${file} must hold an object of metadata fields`);
   return value as Record<string, unknown>;

@@ -4,7 +4,8 @@
 // capped explicitly, anything the parser throws becomes a located error (file:line:column and
 // rule), and a value nested deeper than MAX_DEPTH is refused before any recursive reader sees it.
 import type * as Yaml from 'yaml';
-import { UsageError, type ErrorLocation } from '../errors.js';
+import { UnsafeFileError, UsageError, type ErrorLocation } from '../errors.js';
+import { readRegularFile } from '../loading/safe-files.js';
 import { yamlLib } from '../lazy.js';
 import { jsonLimitError, MAX_DEPTH, MAX_YAML_ALIASES, prototypeFree, valueTooDeep } from '../domain/limits.js';
 
@@ -97,4 +98,21 @@ export function parseInputFile(flag: string, file: string, text: string): unknow
   const first = parsed.errors[0];
   if (first) throw new UsageError(`${flag}: ${yamlErrorLine(first)}`);
   return parsed.value;
+}
+
+/** Largest input file read (`--from`, `--times`): far above any real one, far below a runaway read. */
+export const MAX_INPUT_FILE_BYTES = 64 << 20;
+
+/**
+ * The text of an input file given with `flag`: a regular file only (a FIFO or /dev/zero would
+ * hang the command or grow it without end), at most MAX_INPUT_FILE_BYTES; else a usage error
+ * naming the flag.
+ */
+export function readInputText(flag: string, abs: string): string {
+  try {
+    return readRegularFile(abs, { maxBytes: MAX_INPUT_FILE_BYTES }).toString('utf8');
+  } catch (e) {
+    if (e instanceof UnsafeFileError) throw new UsageError(`${flag}: ${e.message}`);
+    throw e;
+  }
 }

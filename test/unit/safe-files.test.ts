@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assertInsideAny, confinedPath, isMissing, listRegularFiles, openCacheFile, readCacheFile, readRegularFile, relativePathProblem } from '../../src/loading/safe-files.js';
 import { hashFile } from '../../src/loading/artifact.js';
+import { readInputText } from '../../src/schema/yaml-input.js';
 import { tempDir } from '../helpers.js';
 
 describe('safe-files: only regular files are read', () => {
@@ -15,6 +16,9 @@ describe('safe-files: only regular files are read', () => {
     expect(() => readRegularFile('/dev/zero', { maxBytes: 10 })).toThrow(/\/dev\/zero is a character device/);
     await expect(hashFile(fifo)).rejects.toThrow(/FIFO/);
     await expect(hashFile('/dev/zero')).rejects.toThrow(/character device/);
+    // input files (--from, --times) too, as a usage error naming the flag
+    expect(() => readInputText('--from', fifo)).toThrow(/^--from: .*fifo is a FIFO/);
+    expect(() => readInputText('--times', '/dev/zero')).toThrow(/^--times: \/dev\/zero is a character device/);
   });
 
   it('reads a regular file up to a cap, and refuses a larger one', () => {
