@@ -180,7 +180,7 @@ export function checkPromotions(input: PromotionCheckInput): PromotionCheck[] {
       rule: input.config.promotion?.[change.stage],
       current,
       currentId: change.previous ?? undefined,
-      assignments: input.before?.[change.algorithm] ?? {},
+      assignments: input.before?.[change.algorithm] ?? Object.create(null),
       config: input.config,
     });
     checks.push({ change, evaluation, forced });

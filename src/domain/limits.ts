@@ -56,10 +56,10 @@ function byteLength(text: string): number {
 
 /**
  * The limit a JSON text breaks, as a located error, or undefined. `maxBytes` applies to model
- * files (pass undefined to check depth only).
+ * files (pass null to check depth only).
  */
-export function jsonLimitError(file: string, text: string, maxBytes: number | undefined = MAX_MODEL_FILE_BYTES): ErrorLocation | undefined {
-  if (maxBytes !== undefined) {
+export function jsonLimitError(file: string, text: string, maxBytes: number | null = MAX_MODEL_FILE_BYTES): ErrorLocation | undefined {
+  if (maxBytes !== null) {
     const size = byteLength(text);
     if (size > maxBytes) {
       return { file, line: 1, column: 1, pointer: '', rule: 'max-file-size', message: `the file is ${size} bytes; a model file may be at most ${maxBytes} bytes` };

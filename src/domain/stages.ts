@@ -77,7 +77,7 @@ function checked(text: string, want: StageAssignments, textual: () => string | u
 function intended(text: string, edit: Edit): StageAssignments {
   const cur = prototypeFree(currentOf(text)); // a copy (structuredClone would restore prototypes)
   edit(cur);
-  return cur;
+  return prototypeFree(cur); // (the edit may add plain objects; currentOf gives none)
 }
 
 /** stages.yaml text with `algorithm.stage` set to `modelId`; everything else as it was. */
@@ -198,8 +198,8 @@ export function stageChanges(before: StageAssignments, after: StageAssignments):
   const changes: StageChange[] = [];
   const algos = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])].sort();
   for (const algorithm of algos) {
-    const b = before?.[algorithm] ?? {};
-    const a = after?.[algorithm] ?? {};
+    const b = before?.[algorithm] ?? Object.create(null);
+    const a = after?.[algorithm] ?? Object.create(null);
     for (const stage of [...new Set([...Object.keys(b), ...Object.keys(a)])].sort()) {
       const prev = b[stage] ?? null;
       const next = a[stage] ?? null;

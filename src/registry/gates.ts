@@ -24,7 +24,7 @@ export async function checkGates(reg: Registry, opts: { id: string; stage: strin
   if (!reg.config.stages.includes(stage)) throw new UsageError(`--stage: ${stage} is not a stage of this registry (modelgit.yaml stages: ${reg.config.stages.join(', ')})`);
   const model = await reg.model(id);
   const algorithm = model.metadata.algorithm;
-  const assignments = (await reg.stages())[algorithm] ?? {};
+  const assignments = (await reg.stages())[algorithm] ?? Object.create(null); // (no prototype: a stage may be called constructor)
   const currentId = assignments[stage];
   const current = currentId ? (await reg.snapshot()).byId.get(currentId)?.metadata : undefined;
   const ev = evaluateGates({ candidate: model.metadata, stage, rule: reg.config.promotion?.[stage], current, currentId, assignments, config: reg.config });

@@ -5,11 +5,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { readRegularFile, UnsafeFileError } from '../loading/safe-files.js';
-import { parseInputFile } from '../schema/yaml-input.js';
-
-/** Largest input file read (a times file of millions of queries still fits). */
-const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+import { parseInputFile, readInputText as readRegularInput } from '../schema/yaml-input.js';
 
 /** The name a file is shown under in messages: standard input for `-`. */
 export function inputName(file: string): string {
@@ -36,12 +32,8 @@ export async function readInputText(flag: string, file: string, cwd: string): Pr
     throw new UsageError(`${flag}: ${file} does not exist${abs !== file ? ` (looked at ${abs})` : ''}`);
   }
   if (isDir) throw new UsageError(`${flag}: ${file} is a directory; give a file`);
-  try {
-    // Only a regular file, never blocking on a FIFO or reading /dev/zero without end (safe-files.ts).
-    return readRegularFile(abs, { maxBytes: MAX_INPUT_BYTES }).toString('utf8');
-  } catch (e) {
-    throw new UsageError(`${flag}: ${e instanceof UnsafeFileError ? e.message : `${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`}`);
-  }
+  // Only a regular file, never blocking on a FIFO or reading /dev/zero without end (safe-files.ts).
+  return readRegularInput(flag, abs);
 }
 
 /**

@@ -69,7 +69,7 @@ export async function promote(reg: Registry, opts: PromoteOptions): Promise<Prom
   return reg.write<PromoteAnswer>(async () => {
     const model = await reg.model(id);
     const algorithm = model.metadata.algorithm;
-    const assignments = (await reg.stages())[algorithm] ?? {};
+    const assignments = (await reg.stages())[algorithm] ?? Object.create(null); // (no prototype: a stage may be called constructor)
     const previous = assignments[stage] ?? null;
     if (previous === id) {
       const head = (await reg.git.head())!;

@@ -45,7 +45,7 @@ export async function show(reg: Registry, id: string): Promise<ShowAnswer> {
   // The model count decides on a background history-index build; needed only when there is no index.
   const count = async () => (await reg.snapshot(head)).models.length;
   const [byAlgorithm, entries] = await Promise.all([assignments, modelHistory(reg, id, model.path, { head: head!, models: count })]);
-  const byStage = byAlgorithm[meta.algorithm] ?? {};
+  const byStage = byAlgorithm[meta.algorithm] ?? Object.create(null);
   const stages = Object.keys(byStage).filter((s) => byStage[s] === id);
   return { metadata: meta, stages, history: entries, path: model.path };
 }

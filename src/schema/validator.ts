@@ -277,7 +277,7 @@ export function fastJsonValue(text: string): { value: unknown } | undefined {
 /** Strict JSON parse with positions: syntax errors and duplicate keys become ErrorLocations. */
 export function parseJsonText<T = unknown>(file: string, text: string, opts: { maxBytes?: number } = {}): ParsedJson<T> {
   // Depth (and, for model files, size) first: everything after this point recurses.
-  const limit = jsonLimitError(file, text, opts.maxBytes);
+  const limit = jsonLimitError(file, text, opts.maxBytes ?? null);
   if (limit) return { errors: [limit] };
   const encoding = encodingProblem(file, text);
   if (encoding) return { errors: [encoding] };

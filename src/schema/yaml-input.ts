@@ -4,7 +4,8 @@
 // capped explicitly, anything the parser throws becomes a located error (file:line:column and
 // rule), and a value nested deeper than MAX_DEPTH is refused before any recursive reader sees it.
 import type * as Yaml from 'yaml';
-import { UsageError, type ErrorLocation } from '../errors.js';
+import { UnsafeFileError, UsageError, type ErrorLocation } from '../errors.js';
+import { readRegularFile } from '../loading/safe-files.js';
 import { yamlLib } from '../lazy.js';
 import { jsonLimitError, MAX_DEPTH, MAX_YAML_ALIASES, prototypeFree, valueTooDeep } from '../domain/limits.js';
 
@@ -50,7 +51,9 @@ export function parseYamlText(file: string, text: string, opts: { uniqueKeys?: b
     return { errors: [located(0, 'yaml-syntax', `not valid YAML: ${firstLine(e)}`)] };
   }
   if (doc.errors.length) {
-    return { errors: doc.errors.map((e) => located(e.pos[0], `yaml-syntax (${e.code})`, `not valid YAML: ${e.message.split('\n')[0]}`)) };
+    // The first error only: the parser's later ones cascade from it (dozens for one bad line).
+    const e = doc.errors[0]!;
+    return { errors: [located(e.pos[0], `yaml-syntax (${e.code})`, `not valid YAML: ${e.message.split('\n')[0]}`)] };
   }
   let value: unknown;
   try {
@@ -83,7 +86,7 @@ export function yamlErrorLine(e: ErrorLocation): string {
  */
 export function parseInputFile(flag: string, file: string, text: string): unknown {
   if (/\.json$/i.test(file)) {
-    const limit = jsonLimitError(file, text, undefined);
+    const limit = jsonLimitError(file, text, null);
     if (limit) throw new UsageError(`${flag}: ${file}:${limit.line}:${limit.column}: ${limit.message} [${limit.rule}]`);
     try {
       return JSON.parse(text) as unknown;
@@ -95,4 +98,21 @@ export function parseInputFile(flag: string, file: string, text: string): unknow
   const first = parsed.errors[0];
   if (first) throw new UsageError(`${flag}: ${yamlErrorLine(first)}`);
   return parsed.value;
+}
+
+/** Largest input file read (`--from`, `--times`): far above any real one, far below a runaway read. */
+export const MAX_INPUT_FILE_BYTES = 64 << 20;
+
+/**
+ * The text of an input file given with `flag`: a regular file only (a FIFO or /dev/zero would
+ * hang the command or grow it without end), at most MAX_INPUT_FILE_BYTES; else a usage error
+ * naming the flag.
+ */
+export function readInputText(flag: string, abs: string): string {
+  try {
+    return readRegularFile(abs, { maxBytes: MAX_INPUT_FILE_BYTES }).toString('utf8');
+  } catch (e) {
+    if (e instanceof UnsafeFileError) throw new UsageError(`${flag}: ${e.message}`);
+    throw e;
+  }
 }
