@@ -21,7 +21,7 @@ import { crc32 } from 'node:zlib';
 import type { ErrorLocation } from '../errors.js';
 import type { ModelSummary, SummaryResult } from '../domain/summary.js';
 import { cryptoLib } from '../lazy.js';
-import { mtime, remove, tempName, touch } from './cache-files.js';
+import { cacheWriteFailed, mtime, remove, tempName, touch } from './cache-files.js';
 
 export const CACHE_FORMAT = 3;
 const MAGIC = 'modelgit-snapshot-cache';
@@ -464,7 +464,7 @@ export class IndexFileWriter implements EntrySink, TextSource {
     try {
       f();
     } catch (e) {
-      throw new CacheWriteError((e as Error).message);
+      throw new CacheWriteError((e as Error).message, { cause: e });
     }
   }
 }
@@ -600,7 +600,7 @@ export class SnapshotCache {
       writer.finish();
     } catch (e) {
       if (!(e instanceof CacheWriteError)) throw e;
-      this.writeFailed(writer);
+      this.writeFailed(writer, e);
       return false;
     }
     this.prune(tree);
@@ -608,9 +608,10 @@ export class SnapshotCache {
   }
 
   /** A write of `writer` failed: drop its file and stop writing (a full or read-only disk only costs speed). */
-  writeFailed(writer: IndexFileWriter): void {
+  writeFailed(writer: IndexFileWriter, e?: unknown): void {
     writer.abandon();
     this.writable = false;
+    cacheWriteFailed(this.dir, (e as CacheWriteError | undefined)?.cause ?? e);
   }
 
   /** Writes the whole index of `tree`. */
@@ -634,6 +635,7 @@ export class SnapshotCache {
       writer.abandon();
       if (!(e instanceof CacheWriteError)) throw e;
       this.writable = false;
+      cacheWriteFailed(this.dir, e.cause);
       return false;
     }
   }
@@ -646,8 +648,9 @@ export class SnapshotCache {
     try {
       mkdirSync(this.dir, { recursive: true });
       fd = openSync(tmp, 'w+');
-    } catch {
+    } catch (e) {
       this.writable = false;
+      cacheWriteFailed(file, e);
       return undefined;
     }
     try {
@@ -678,9 +681,10 @@ export class SnapshotCache {
       if (keepOpen) return fd;
       closeSync(fd);
       return undefined;
-    } catch {
+    } catch (e) {
       // A read-only or full disk only costs speed; the answer never depended on the cache.
       this.writable = false;
+      cacheWriteFailed(file, e);
       try {
         unlinkSync(tmp);
       } catch {
