@@ -3,6 +3,21 @@
 // only costs speed when it can't be written).
 import { mkdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { storageCode, storageReason } from '../errors.js';
+
+let warned = false;
+
+/**
+ * A cache write failed: the command goes on without it (a cache only costs speed), and says so
+ * once per process when the disk refused it (full, read-only, forbidden), so a slow registry has
+ * a reason. Other failures (a file vanished under a concurrent prune) stay quiet.
+ */
+export function cacheWriteFailed(file: string, e: unknown): void {
+  const code = storageCode(e);
+  if (!code || warned) return;
+  warned = true;
+  process.stderr.write(`modelgit: warning: could not write the cache (${dirname(file)}): ${storageReason(code)}; going on without it (slower)\n`);
+}
 
 /** A name beside `file` no other writer (process or call) uses; `.tmp-` marks it for pruning. */
 export function tempName(file: string): string {
@@ -17,8 +32,9 @@ export function writeWhole(file: string, data: string | Uint8Array): boolean {
     writeFileSync(tmp, data);
     renameSync(tmp, file);
     return true;
-  } catch {
+  } catch (e) {
     remove(tmp);
+    cacheWriteFailed(file, e);
     return false;
   }
 }

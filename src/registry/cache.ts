@@ -21,7 +21,7 @@ import { crc32 } from 'node:zlib';
 import type { ErrorLocation } from '../errors.js';
 import type { ModelSummary, SummaryResult } from '../domain/summary.js';
 import { cryptoLib } from '../lazy.js';
-import { mtime, remove, tempName, touch } from './cache-files.js';
+import { cacheWriteFailed, mtime, remove, tempName, touch } from './cache-files.js';
 import { isMissing, openCacheFile, readCacheFile, UnsafeFileError } from '../loading/safe-files.js';
 
 // 5: model files past the size/depth limits (limits.ts) are problems now, not models; problems carry
@@ -468,7 +468,7 @@ export class IndexFileWriter implements EntrySink, TextSource {
     try {
       f();
     } catch (e) {
-      throw new CacheWriteError((e as Error).message);
+      throw new CacheWriteError((e as Error).message, { cause: e });
     }
   }
 }
@@ -606,7 +606,7 @@ export class SnapshotCache {
       writer.finish();
     } catch (e) {
       if (!(e instanceof CacheWriteError)) throw e;
-      this.writeFailed(writer);
+      this.writeFailed(writer, e);
       return false;
     }
     this.prune(tree);
@@ -614,9 +614,10 @@ export class SnapshotCache {
   }
 
   /** A write of `writer` failed: drop its file and stop writing (a full or read-only disk only costs speed). */
-  writeFailed(writer: IndexFileWriter): void {
+  writeFailed(writer: IndexFileWriter, e?: unknown): void {
     writer.abandon();
     this.writable = false;
+    cacheWriteFailed(this.dir, (e as CacheWriteError | undefined)?.cause ?? e);
   }
 
   /** Writes the whole index of `tree`. */
@@ -640,6 +641,7 @@ export class SnapshotCache {
       writer.abandon();
       if (!(e instanceof CacheWriteError)) throw e;
       this.writable = false;
+      cacheWriteFailed(this.dir, e.cause);
       return false;
     }
   }
@@ -652,8 +654,9 @@ export class SnapshotCache {
     try {
       mkdirSync(this.dir, { recursive: true });
       fd = openSync(tmp, 'w+');
-    } catch {
+    } catch (e) {
       this.writable = false;
+      cacheWriteFailed(file, e);
       return undefined;
     }
     try {
@@ -684,9 +687,10 @@ export class SnapshotCache {
       if (keepOpen) return fd;
       closeSync(fd);
       return undefined;
-    } catch {
+    } catch (e) {
       // A read-only or full disk only costs speed; the answer never depended on the cache.
       this.writable = false;
+      cacheWriteFailed(file, e);
       try {
         unlinkSync(tmp);
       } catch {

@@ -16,8 +16,8 @@
 // detached background process — the whole log takes 2 s at 10,000 models and minutes at 100,000, so
 // no command waits for it — and until then callers ask git.
 import { spawn } from 'node:child_process';
-import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import { endianness } from 'node:os';
@@ -25,6 +25,7 @@ import { runGit } from '../git/git.js';
 import { lockHeld, startDetachedOnce } from '../git/background.js';
 import { cacheDisabled, CorruptCacheError } from './cache.js';
 import { isMissing, readCacheFile } from '../loading/safe-files.js';
+import { writeWhole } from './cache-files.js';
 
 const MAGIC = 'MGHIST01';
 const LITTLE_ENDIAN = endianness() === 'LE';
@@ -449,12 +450,9 @@ export function historyFiles(cacheDir: string): { index: string; lock: string } 
 }
 
 export function saveHistoryIndex(cacheDir: string, index: HistoryIndex): void {
-  const { index: file } = historyFiles(cacheDir);
-  mkdirSync(dirname(file), { recursive: true });
-  // Written whole under a temporary name and renamed: a reader sees the old file or the new one.
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, index.bytes());
-  renameSync(tmp, file);
+  // Written whole under a temporary name and renamed: a reader sees the old file or the new one;
+  // a full disk leaves no temporary file behind.
+  writeWhole(historyFiles(cacheDir).index, index.bytes());
 }
 
 let warned = false;

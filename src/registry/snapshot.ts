@@ -118,7 +118,7 @@ export function buildSnapshot(entries: { path: string; text: string }[], config:
 }
 
 export function metadataEntries(entries: TreeEntry[], config: Pick<RegistryConfig, 'models_dir'>): TreeEntry[] {
-  return entries.filter((e) => e.type === 'blob' && parseModelPath(config, e.path) !== undefined);
+  return entries.filter((e) => e.type === 'blob' && isFileMode(e.mode) && parseModelPath(config, e.path) !== undefined);
 }
 
 export interface SnapshotReadOptions {
@@ -265,7 +265,7 @@ export function metadataFilesOfListing(listing: Buffer, config: Pick<RegistryCon
     const sp1 = listing.indexOf(32, at);
     const sp2 = listing.indexOf(32, sp1 + 1);
     const tab = listing.indexOf(9, sp2 + 1);
-    if (sp1 >= 0 && sp2 > sp1 && tab > sp2 && tab < end && listing.toString('latin1', sp1 + 1, sp2) === 'blob') {
+    if (sp1 >= 0 && sp2 > sp1 && tab > sp2 && tab < end && listing.toString('latin1', sp1 + 1, sp2) === 'blob' && isFileMode(listing.toString('latin1', at, sp1))) {
       const length = prefix.length + end - tab - 1;
       if (length > scratch.length) {
         scratch = Buffer.alloc(length * 2);
@@ -283,8 +283,12 @@ export function metadataFilesOfListing(listing: Buffer, config: Pick<RegistryCon
   return files;
 }
 
-function isBlobMode(mode: string): boolean {
-  return mode.startsWith('100') || mode === '120000';
+/**
+ * A regular file's mode. A symbolic link (120000) is no model file: its blob is the link's target,
+ * and reading what it points at could leave the repository; `validate` refuses it.
+ */
+function isFileMode(mode: string): boolean {
+  return mode.startsWith('100');
 }
 
 /**
@@ -307,7 +311,7 @@ async function fullIndex(git: Git, config: Pick<RegistryConfig, 'models_dir'>, t
         writer.abandon();
         throw e;
       }
-      cache.writeFailed(writer);
+      cache.writeFailed(writer, e);
     }
   }
   // No cache file to read the texts back from: they stay in memory.
@@ -328,8 +332,8 @@ async function diffTrees(git: Git, config: Pick<RegistryConfig, 'models_dir'>, f
     const [oldMode, newMode, , newOid] = parts[i]!.slice(1).split(' ');
     const path = prefix + parts[i + 1]!;
     if (parseModelPath(config, path) === undefined) continue;
-    const wasFile = isBlobMode(oldMode!);
-    const isFile = isBlobMode(newMode!);
+    const wasFile = isFileMode(oldMode!);
+    const isFile = isFileMode(newMode!);
     if (isFile) diff.changed.push({ path, oid: newOid! });
     else if (wasFile) diff.removed.push(path);
   }

@@ -424,7 +424,7 @@ export async function rollback(git: Git, paths: string[], existedInHead: Set<str
   const left = await leftovers(git, paths, inHead, blobs);
   if (!left.length) return;
   const code = storageCode(failure);
-  const why = code ? storageReason(code) : typeof failure === 'string' ? storageFailureLine(failure) ?? failure : failure ? (failure as Error).message : 'git left them changed';
+  const why = code ? storageReason(code) : typeof failure === 'string' ? storageFailureLine(failure) ?? failure.split('\n')[0] : failure ? (failure as Error).message : 'git left them changed';
   const message = `the repository could not be put back as it was (${why}): ${left.map((l) => `${l.path} ${l.state}`).join(', ')}`;
   const fix = clearCommand(left, !!head);
   const Kind = code || (typeof failure === 'string' && storageFailureLine(failure)) ? StorageError : DirtyStateError;

@@ -125,6 +125,9 @@ async function everything(cmp: Comparison, config: RegistryConfig, diff: PathCha
     return { path, status: '=', oid: unchanged.get(path), baseOid: undefined };
   });
   if (differs.get(CONFIG_FILE)?.status === 'D') changes.push({ path: CONFIG_FILE, status: 'D' });
+  // A symbolic link (committed or not) is no model file: it is checked, and refused, as mode 120000.
+  const shown = new Set(present);
+  for (const e of listed) if (!shown.has(e.path) && tree.isSymlink(e.path)) changes.push({ path: e.path, status: '=', mode: '120000' });
   return changes;
 }
 

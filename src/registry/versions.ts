@@ -333,6 +333,17 @@ export class WorkingTreeVersion implements RegistryVersion {
     }
   }
 
+  /** Whether `path` is a symbolic link on disk (never followed: links are no model files). */
+  isSymlink(path: string): boolean {
+    const abs = this.abs(path);
+    if (!abs) return false;
+    try {
+      return lstatSync(abs).isSymbolicLink();
+    } catch {
+      return false;
+    }
+  }
+
   async read(paths: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     for (const p of new Set(paths)) if (this.isFile(p)) out.set(p, readFileSync(this.abs(p)!, 'utf8'));
