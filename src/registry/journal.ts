@@ -94,7 +94,7 @@ export async function recoverInterruptedWrite(git: Git, gitDir: string): Promise
   }
   endWrite(gitDir);
   return landed
-    ? `an earlier modelgit write ("${note.subject}") was interrupted after its commit was made; it is kept (running the same command again answers with it, it does not write it twice)`
+    ? `an earlier modelgit write ("${note.subject}") was interrupted after its commit was made; it is kept (register and test, or any command given --operation-id, run again answer with it instead of writing it twice)`
     : `an earlier modelgit write ("${note.subject}") was interrupted before its commit; its partial changes were undone`;
 }
 

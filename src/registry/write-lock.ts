@@ -12,6 +12,7 @@
 // with a LockedError at its next check instead of writing beside another writer.
 import { linkSync, lstatSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import { LockedError } from '../errors.js';
 
 export interface LockHolder {
@@ -206,7 +207,17 @@ export async function acquireLock(path: string, opts: { command?: string; notify
   let delay = 25;
   let last: LockHolder | undefined;
   for (;;) {
-    if (tryCreate(path, holder)) break;
+    let created: boolean;
+    try {
+      created = tryCreate(path, holder);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new LockedError(`could not take the registry's write lock ${path}: ${err.code ?? ''} ${err.message}`.replace(/\s+/g, ' ').trim(), {
+        hint: `modelgit needs to create files in ${dirname(path)}: check its permissions and free space`,
+        cause: e,
+      });
+    }
+    if (created) break;
     last = readHolder(path);
     const reason = breakReason(path, last, staleMs);
     if (reason) {

@@ -8,7 +8,21 @@ import { chmodSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, git, runCliWithEnv, tempDir, tempRegistry } from '../helpers.js';
-import { moveRemoteDuringPush, remoteActions, runWithEnv, seededRemote } from './gitops-helpers.js';
+import { register } from '../../src/registry/register.js';
+import { recordTest } from '../../src/registry/record-test.js';
+import { cloneOf, moveRemoteDuringPush, registryRemote, remoteActions, runWithEnv, type Clone } from './gitops-helpers.js';
+
+/** A remote with two tested models (fast, mid) and two clones of it: the least the push cases need. */
+async function twoModelRemote(): Promise<{ bare: string; a: Clone; b: Clone }> {
+  const { bare, seed } = await registryRemote();
+  const reg = await seed.open();
+  for (const [id, t] of [['fast', 40], ['mid', 50]] as const) {
+    await register(reg, { algorithm: 'mscn', id });
+    await recordTest(reg, { id, dataset: 'production', metrics: [`total_time=${t}`] });
+  }
+  seed.git('push', '-q', 'origin', 'main');
+  return { bare, a: cloneOf(bare, 'alice'), b: cloneOf(bare, 'bob') };
+}
 
 /** Runs the CLI in its own process group and kills the group once `hook` has signalled `marker`. */
 async function killedAt(dir: string, hook: 'post-commit' | 'pre-push', args: string[]): Promise<void> {
@@ -56,7 +70,7 @@ describe('a write killed after its commit, run again', () => {
   });
 
   it('test --push killed before its push: run again, the same result is pushed once', async () => {
-    const { bare, a } = await seededRemote();
+    const { bare, a } = await twoModelRemote();
     const times = join(a.dir, 'times.txt');
     writeFileSync(times, '0.5\n0.25\n');
     const args = ['test', 'mid', '--dataset', 'job', '--times', 'times.txt', '--push', '--json'];
@@ -137,10 +151,10 @@ describe('--operation-id on the other write commands', () => {
 
 describe('--push that exits 1', () => {
   it('retries run out: the local commit is undone; running the command again writes it once', async () => {
-    const { bare, a, b } = await seededRemote();
+    const { bare, a, b } = await twoModelRemote();
     moveRemoteDuringPush(b, a, ['register', '--algo', 'mscn', '--push'], { always: true });
     const before = b.git('rev-parse', 'HEAD').trim();
-    const args = ['test', 'slow', '--dataset', 'job', '--metric', 'total_time=9', '--push', '--json'];
+    const args = ['test', 'mid', '--dataset', 'job', '--metric', 'total_time=9', '--push', '--json'];
     const res = await runWithEnv(b.dir, { MODELGIT_PUSH_RETRIES: '1' }, ...args);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/the remote kept moving: 2 pushes to origin\/main were rejected; the local commit was undone, nothing was written/);
@@ -153,12 +167,12 @@ describe('--push that exits 1', () => {
     expect(again.code, again.stderr).toBe(0);
     // A later push publishes nothing of the failed command: the remote has the result once.
     expect((await b.run('note', 'fast', 'hello', '--push')).code).toBe(0);
-    const tests = remoteActions(bare).filter((x) => x.action === 'test' && x.ids[0] === 'slow');
-    expect(tests.map((x) => x.subject)).toEqual(['test slow on production: total_time=90', 'test slow on job: total_time=9']);
+    const tests = remoteActions(bare).filter((x) => x.action === 'test' && x.ids[0] === 'mid');
+    expect(tests.map((x) => x.subject)).toEqual(['test mid on production: total_time=50', 'test mid on job: total_time=9']);
   });
 
   it('a refused push keeps the commit and says so; a later --push names it; running the command again pushes it, not a second one', async () => {
-    const { bare, a } = await seededRemote();
+    const { bare, a } = await twoModelRemote();
     const hook = join(bare, 'hooks', 'pre-receive');
     writeFileSync(hook, '#!/bin/sh\necho "remote is read-only for now" >&2\nexit 1\n');
     chmodSync(hook, 0o755);
