@@ -29,7 +29,7 @@ import { registryModels } from './snapshot.js';
 import { MemoFile } from './memo-file.js';
 import { cacheDisabled } from './cache.js';
 import { pushTarget, type PushTarget } from './branches.js';
-import { deleteTags, fetchRemote, isAncestor, pushRefs, pushRetries, retryDelay } from './push.js';
+import { deleteTags, fetchRemote, isAncestor, pushRefs, retryBudget, retryDelay } from './push.js';
 import type { PushInfo } from './write.js';
 
 export interface BestQuery {
@@ -123,7 +123,7 @@ export async function best(reg: Registry, q: BestQuery): Promise<BestOutcome> {
  */
 async function recordAndPush(reg: Registry, r: Resolved, target: PushTarget): Promise<BestOutcome> {
   const git = reg.git;
-  const attempts = pushRetries() + 1;
+  const budget = retryBudget();
   for (let attempt = 1; ; attempt++) {
     const began = Date.now();
     const remoteHead = await fetchRemote(git, target);
@@ -151,12 +151,12 @@ async function recordAndPush(reg: Registry, r: Resolved, target: PushTarget): Pr
     }
     // Ours, made just now: it goes, whatever happens next (nothing is recorded unless the remote has it).
     if (recorded.tag) await deleteTags(git, [recorded.tag]);
-    if (!pushed.retry || attempt >= attempts) {
+    if (!pushed.retry || !budget.allows(attempt)) {
       throw new PushError(
         pushed.retry
-          ? `the remote kept taking the number: ${attempts} pushes of a best tag to ${target.remote} were rejected; no tag written`
+          ? `the remote kept taking the number: ${budget.spent(attempt)} of a best tag to ${target.remote} were rejected; no tag written`
           : `${target.remote} refused the tag ${tag}: ${pushed.detail}${recorded.tag ? '; no tag written' : ''}`,
-        { hint: pushed.retry ? 'run best --record --push again (MODELGIT_PUSH_RETRIES raises the number of tries)' : `check the remote: git push ${target.remote} refs/tags/${tag}` },
+        { hint: pushed.retry ? 'run best --record --push again (MODELGIT_PUSH_DEADLINE=seconds allows longer; MODELGIT_PUSH_RETRIES caps the tries)' : `check the remote: git push ${target.remote} refs/tags/${tag}` },
       );
     }
     await new Promise((res) => setTimeout(res, retryDelay(attempt, Date.now() - began)));

@@ -126,8 +126,29 @@ export function retryDelay(attempt: number, attemptMs = 0, random = Math.random)
   return Math.round(random() * cap);
 }
 
-export function pushRetries(): number {
+/**
+ * How long a write keeps retrying a push the remote rejected because it moved. Bounded by time,
+ * not by a count: under a burst of writers every attempt can lose a few races, and a fixed count
+ * of retries let most of a fleet fail (12 of 50 landed). `MODELGIT_PUSH_DEADLINE` (seconds,
+ * default 300) sets the time; `MODELGIT_PUSH_RETRIES=n` adds a cap on the count (for scripts that
+ * would rather fail fast).
+ */
+export interface RetryBudget {
+  /** whether another attempt may follow attempt number `attempt` (1-based) */
+  allows(attempt: number): boolean;
+  /** e.g. "3 pushes in 41 s" — for the message when the budget is spent */
+  spent(attempt: number): string;
+}
+
+export function retryBudget(now: () => number = Date.now): RetryBudget {
+  const began = now();
+  const secs = Number(process.env.MODELGIT_PUSH_DEADLINE);
+  const deadlineMs = (Number.isFinite(secs) && secs >= 0 ? secs : 300) * 1000;
   const raw = process.env.MODELGIT_PUSH_RETRIES;
   const n = raw === undefined ? NaN : Number(raw);
-  return Number.isInteger(n) && n >= 0 ? n : 12;
+  const maxAttempts = Number.isInteger(n) && n >= 0 ? n + 1 : Infinity;
+  return {
+    allows: (attempt) => attempt < maxAttempts && now() - began < deadlineMs,
+    spent: (attempt) => `${attempt} push${attempt === 1 ? '' : 'es'} in ${Math.round((now() - began) / 1000)} s`,
+  };
 }

@@ -10,7 +10,7 @@ import { stageChanges, type StageChange } from '../domain/stages.js';
 import type { StageAssignments } from '../domain/types.js';
 import type { Git } from '../git/git.js';
 import { defaultBranch, pushTarget } from './branches.js';
-import { deleteTags, fetchRemote, pushRefs, pushRetries, retryDelay } from './push.js';
+import { deleteTags, fetchRemote, pushRefs, retryBudget, retryDelay } from './push.js';
 import type { Registry } from './registry.js';
 import { withWriteLock } from './transaction.js';
 
@@ -141,7 +141,7 @@ export async function syncTags(reg: Registry, opts: SyncTagsOptions = {}): Promi
   return withWriteLock(reg.gitDir, async () => {
     const answer: SyncTagsAnswer = { branch, created: [], existing: 0, skipped: [], pushed: false };
     const target = opts.push ? await pushTarget(git) : undefined;
-    const attempts = pushRetries() + 1;
+    const budget = retryBudget();
     for (let attempt = 1; ; attempt++) {
       const began = Date.now();
       if (target) await fetchRemote(git, target);
@@ -153,7 +153,7 @@ export async function syncTags(reg: Registry, opts: SyncTagsOptions = {}): Promi
       if (!target || planned.length === 0) return answer;
       const r = await pushRefs(git, target, planned.map((t) => ({ local: `refs/tags/${t.tag}`, remote: `refs/tags/${t.tag}` })), true);
       if (r.ok) return { ...answer, pushed: true };
-      if (!r.retry || attempt >= attempts) {
+      if (!r.retry || !budget.allows(attempt)) {
         throw new PushError(`wrote ${planned.length} tag(s) locally, but ${target.remote} refused them: ${r.detail}`, {
           hint: `push them later: git push ${target.remote} ${planned.map((t) => `refs/tags/${t.tag}`).join(' ')}`,
           data: { tags: planned.map((t) => t.tag) },

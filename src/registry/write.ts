@@ -23,7 +23,7 @@ import { ConflictError, LockedError, ModelgitError, PushError } from '../errors.
 import type { Git } from '../git/git.js';
 import { pushTarget, type PushTarget } from './branches.js';
 import { beginWrite, endWrite, hasInterruptedWrite, recoverInterruptedWrite } from './journal.js';
-import { deleteTags, fetchRemote, integrate, moveBranch, pushRefs, pushRetries, retryDelay } from './push.js';
+import { deleteTags, fetchRemote, integrate, moveBranch, pushRefs, retryBudget, retryDelay } from './push.js';
 import { checkBeforeWrite } from './write-guards.js';
 import { envOperationId, findOperation, operationOf, OperationJournal, OPERATION_TRAILER, type CommittedOperation, type Operation } from './operations.js';
 import { assertCommittable, commitChanges, commitSeries, readStaged, withWriteLock, type CommitSpec } from './transaction.js';
@@ -310,7 +310,7 @@ function sleep(ms: number): Promise<void> {
 async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, lock: HeldLock, journal: OperationJournal | undefined, answerWith: WriteOptions<T>['replay']): Promise<T> {
   const { git } = host;
   const target = await pushTarget(git);
-  const attempts = pushRetries() + 1;
+  const budget = retryBudget();
   // Where the branch was. A failure puts it back here (undoing the catch-up with the remote too),
   // unless the error names a commit of ours that it deliberately leaves on the branch.
   const started = await git.head();
@@ -346,7 +346,7 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
           host.clearCache();
           return settle(host, journal, await replay(host, journal!.op, found, answerWith, plan, info));
         }
-        if (!pushed.retry || attempt >= attempts) {
+        if (!pushed.retry || !budget.allows(attempt)) {
           keep = true;
           throw new PushError(`this operation was committed earlier (${found.commit.slice(0, 10)}, "${found.subject}") but ${target.remote}/${target.branch} did not take it: ${pushed.detail}`, {
             hint: 'the commit is on your branch, unpushed; run the same command again later: it pushes this commit, it does not write a second one',
@@ -400,18 +400,18 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
       }
       const where = `${target.remote}/${made.branch ?? target.branch}`;
       const refused = !pushed.retry || !!made.branch;
-      if (made.series && (refused || attempt >= attempts)) {
+      if (made.series && (refused || !budget.allows(attempt))) {
         // All or nothing: the series goes (the catch below puts the branch back where it was).
         throw new PushError(
           refused
             ? `${where} refused the push: ${pushed.detail}; the ${made.commits.length} commit(s) were undone, nothing was written`
-            : `the remote kept moving: ${attempts} pushes to ${where} were rejected; the ${made.commits.length} commit(s) were undone, nothing was written`,
+            : `the remote kept moving: ${budget.spent(attempt)} to ${where} were rejected; the ${made.commits.length} commit(s) were undone, nothing was written`,
           {
             hint: refused
               ? /protected|declined|hook/i.test(pushed.detail)
                 ? 'the remote does not take direct pushes here: run the command without --push on a branch, push that branch and open a pull request'
                 : 'run the same command again when the remote is reachable (without --push it commits locally only)'
-              : 'run the same command again later (MODELGIT_PUSH_RETRIES raises the number of tries)',
+              : 'run the same command again later (MODELGIT_PUSH_DEADLINE=seconds allows longer; MODELGIT_PUSH_RETRIES caps the tries)',
             data: { remote: target.remote, branch: target.branch },
           },
         );
@@ -427,13 +427,13 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
           data: { commit: made.commit, tags: made.tags, remote: target.remote, branch: made.branch ?? target.branch },
         });
       }
-      if (attempt >= attempts) {
+      if (!budget.allows(attempt)) {
         // Not kept: a local commit left behind would be published, unannounced, by whatever
         // --push comes next. The operation stays unacknowledged, so a re-run that finds it on the
         // remote after all (a push that landed though we never heard) answers with it.
         unpushed = made;
-        throw new PushError(`the remote kept moving: ${attempts} pushes to ${where} were rejected; the local commit was undone, nothing was written`, {
-          hint: 'run the same command again later: it writes the operation once (MODELGIT_PUSH_RETRIES raises the number of tries)',
+        throw new PushError(`the remote kept moving: ${budget.spent(attempt)} to ${where} were rejected; the local commit was undone, nothing was written`, {
+          hint: 'run the same command again later: it writes the operation once (MODELGIT_PUSH_DEADLINE=seconds allows longer; MODELGIT_PUSH_RETRIES caps the tries)',
           data: { remote: target.remote, branch: target.branch },
         });
       }

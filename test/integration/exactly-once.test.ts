@@ -157,7 +157,7 @@ describe('--push that exits 1', () => {
     const args = ['test', 'mid', '--dataset', 'job', '--metric', 'total_time=9', '--push', '--json'];
     const res = await runWithEnv(b.dir, { MODELGIT_PUSH_RETRIES: '1' }, ...args);
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/the remote kept moving: 2 pushes to origin\/main were rejected; the local commit was undone, nothing was written/);
+    expect(res.stderr).toMatch(/the remote kept moving: 2 pushes in \d+ s to origin\/main were rejected; the local commit was undone, nothing was written/);
     expect(res.stderr).toMatch(/hint: run the same command again later: it writes the operation once/);
     expect(b.git('rev-parse', 'HEAD').trim()).toBe(before);
     expect(b.git('status', '--porcelain')).toBe('');

@@ -119,7 +119,7 @@ describe('--push', () => {
     moveRemoteDuringPush(b, a, ['register', '--algo', 'mscn', '--push'], { always: true });
     const res = await runWithEnv(b.dir, { MODELGIT_PUSH_RETRIES: '1' }, 'note', 'fast', 'hello', '--push');
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/the remote kept moving: 2 pushes to origin\/main were rejected; the local commit was undone, nothing was written/);
+    expect(res.stderr).toMatch(/the remote kept moving: 2 pushes in \d+ s to origin\/main were rejected; the local commit was undone, nothing was written/);
     expect(res.stderr).toMatch(/MODELGIT_PUSH_RETRIES/);
     expect(b.git('rev-parse', 'HEAD').trim()).toBe(before);
     expect(git(bare, 'log', '--format=%s', 'main')).not.toContain('note fast');
