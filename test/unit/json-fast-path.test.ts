@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fastJsonValue, parseJsonText, parseJsonTree, parsedKeyCount, writtenKeyCount } from '../../src/schema/validator.js';
+import { encodingProblem, fastJsonValue, parseJsonText, parseJsonTree, parsedKeyCount, writtenKeyCount } from '../../src/schema/validator.js';
 
 const MODEL = JSON.stringify(
   {
@@ -82,7 +82,9 @@ describe('the JSON fast path', () => {
         expect(tree.errors, text).toEqual([]);
         expect(quick.value, text).toEqual(tree.value);
       } else slow++;
-      expect(got, text).toEqual(tree);
+      // A BOM or a replacement character is named as an encoding problem before any parser runs.
+      if (encodingProblem('f.json', text)) expect(got.errors[0]?.rule, text).toMatch(/^encoding/);
+      else expect(got, text).toEqual(tree);
     }
     // both paths were exercised
     expect(fast).toBeGreaterThan(200);
