@@ -49,7 +49,7 @@ export function numberProblem(text: string): string | undefined {
   if (strictNumber(t) !== undefined) return undefined;
   if (t === '') return 'is empty, not a number';
   if (JSON_NUMBER.test(t)) return `${JSON.stringify(t)} is out of range (not a finite number)`;
-  return `${JSON.stringify(t)} is not a decimal number (e.g. 12, -0.5, 1.5e3)`;
+  return `${JSON.stringify(t)} is not a number (decimal only: e.g. 12, -0.5, 1.5e3)`;
 }
 
 /**

@@ -63,7 +63,7 @@ describe('strict numbers', () => {
       expect(numberProblem(bad), bad).toBeDefined();
     }
     expect(numberProblem('1e400')).toMatch(/out of range/);
-    expect(numberProblem('0x10')).toMatch(/not a decimal number/);
+    expect(numberProblem('0x10')).toMatch(/not a number/);
     expect(numberProblem('')).toMatch(/empty/);
   });
 });
