@@ -3,6 +3,8 @@ import type { RegistryConfig } from './types.js';
 import { prototypeFree } from './limits.js';
 
 export const CONFIG_FILE = 'modelgit.yaml';
+/** The artifacts layout `init` writes (DESIGN §3): where register puts model_path when given none. */
+export const DEFAULT_ARTIFACTS = 'artifacts/{algorithm}/{model_id}';
 export const STAGES_FILE = 'stages.yaml';
 
 export const DEFAULT_CONFIG: RegistryConfig = {
@@ -34,6 +36,7 @@ export function withDefaults(partial: Partial<RegistryConfig> | null | undefined
 export const DEFAULT_CONFIG_TEXT = `# modelgit registry config — https://github.com/modelgit/modelgit#configuration
 schema_version: 1
 models_dir: models
+artifacts: "artifacts/{algorithm}/{model_id}"   # model_path when register is given none (git-ignored by init)
 default_metric: total_time
 metrics:                               # aggregate: a model's score on a dataset from its results there:
   total_time: { direction: min, aggregate: latest }   # latest | best | mean

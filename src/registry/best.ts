@@ -14,6 +14,7 @@ import {
   recordingCommit,
   type BestTag,
 } from '../domain/best-record.js';
+import { absoluteArtifactPath } from '../domain/artifacts.js';
 import { chooseDataset, datasetsWithMetric } from '../domain/datasets.js';
 import { metricAggregate, metricDirection } from '../domain/metrics.js';
 import { assertSafeName } from '../domain/names.js';
@@ -59,6 +60,8 @@ export interface BestAnswer {
   aggregate: Aggregate;
   value: number;
   model_path: string | null;
+  /** model_path as an absolute local path (null when remote or none recorded) */
+  artifact_path: string | null;
   candidates: number;
   /** the commit that recorded the winning result */
   commit: string | null;
@@ -197,12 +200,12 @@ async function answerAt(reg: Registry, r: Resolved, revision: string, atLabel?: 
   const pick: Selection = { ...ranked, best: { model: ranked.best.model, score: scoreOf(ranked.best.model.metadata, query)! } };
   // (the history index's background build is started for algorithms of 1,000 models or more)
   const recorded = await findRecordingCommit(reg, revision, pick, { head: atLabel === undefined ? revision : undefined, models: () => models.length });
-  const answer = buildAnswer(r, dataset, direction, pick, revision, recorded);
+  const answer = buildAnswer(r, dataset, direction, pick, revision, recorded, reg.root);
   if (r.skipInvalid) answer.skipped = skippedFiles(skipped);
   return { answer, metadata: pick.best.model.metadata, problems: skipped };
 }
 
-function buildAnswer(r: Resolved, dataset: string, direction: Direction, pick: Selection, revision: string, commit: string | null): BestAnswer {
+function buildAnswer(r: Resolved, dataset: string, direction: Direction, pick: Selection, revision: string, commit: string | null, root: string): BestAnswer {
   const meta = pick.best.model.metadata;
   return {
     model_id: meta.model_id,
@@ -213,6 +216,7 @@ function buildAnswer(r: Resolved, dataset: string, direction: Direction, pick: S
     aggregate: r.aggregate,
     value: pick.best.score.value,
     model_path: meta.model_path ?? null,
+    artifact_path: absoluteArtifactPath(meta.model_path, root),
     candidates: pick.candidates,
     commit,
     tested_at: pick.best.score.result.tested_at ?? null,

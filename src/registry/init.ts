@@ -1,10 +1,11 @@
 // init: create a registry, or adopt an existing git repository without touching its other files.
 // Everything that could refuse (already a registry, a dirty index, another tool's hook) is checked
 // before anything is written; a failure after that puts the directory back as it was.
-import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConflictError, GitError, UsageError } from '../errors.js';
-import { CONFIG_FILE, DEFAULT_CONFIG, DEFAULT_CONFIG_TEXT, DEFAULT_STAGES_TEXT, STAGES_FILE } from '../domain/config.js';
+import { artifactIgnoreEntry } from '../domain/artifacts.js';
+import { CONFIG_FILE, DEFAULT_ARTIFACTS, DEFAULT_CONFIG, DEFAULT_CONFIG_TEXT, DEFAULT_STAGES_TEXT, STAGES_FILE } from '../domain/config.js';
 import { Git, runGit } from '../git/git.js';
 import { ciDefaultBranch, ciFiles, type CiKind } from './ci.js';
 import { applyHookPlan, planHookInstall, type HookInstallAnswer, type HookInstallOptions, type HookPlan } from './hooks.js';
@@ -26,6 +27,8 @@ export interface InitAnswer {
   commit: string;
   files: string[];
   hook?: HookInstallAnswer;
+  /** what init left for the user to do (e.g. a .gitignore with edits of theirs it did not touch) */
+  notes?: string[];
 }
 
 /** The work tree that contains `dir`, or undefined when `dir` is in no repository. */
@@ -69,6 +72,7 @@ export async function init(opts: InitOptions): Promise<InitAnswer> {
     const gitDir = (await runGit(dir, ['rev-parse', '--absolute-git-dir'])).stdout.toString('utf8').trim();
     const git = new Git(root);
     const keep = `${DEFAULT_CONFIG.models_dir}/.gitkeep`;
+    const ignore = await gitignoreChange(git, root);
     const ci = opts.ci ? ciFiles(opts.ci, await ciDefaultBranch(root)) : [];
     for (const f of ci) {
       if (existsSync(join(root, f.path))) throw new ConflictError(`${f.path} already exists; modelgit will not overwrite it`, { hint: 'move it away, or leave out --ci' });
@@ -78,6 +82,7 @@ export async function init(opts: InitOptions): Promise<InitAnswer> {
       // An existing stages.yaml or models/.gitkeep is the user's; adopt it as it is.
       ...(existsSync(join(root, STAGES_FILE)) ? [] : [{ path: STAGES_FILE, content: DEFAULT_STAGES_TEXT }]),
       ...(existsSync(join(root, keep)) ? [] : [{ path: keep, content: '' }]),
+      ...ignore.changes,
       ...ci,
       ...(opts.extraFiles ?? []),
     ];
@@ -88,7 +93,7 @@ export async function init(opts: InitOptions): Promise<InitAnswer> {
       commitChanges(git, { subject: 'init modelgit registry', trailers: [['Model-Action', 'init']], changes }),
     );
     const hook = hookPlan ? applyHookPlan(hookPlan) : undefined;
-    return { root, created_repo: createdRepo, commit, files: changes.map((c) => c.path), ...(hook ? { hook } : {}) };
+    return { root, created_repo: createdRepo, commit, files: changes.map((c) => c.path), ...(hook ? { hook } : {}), ...(ignore.note ? { notes: [ignore.note] } : {}) };
   } catch (e) {
     // Only what this call created goes: the repository it made, and the directory if it made it.
     if (createdRepo) rmSync(join(dir, '.git'), { recursive: true, force: true });
@@ -97,3 +102,27 @@ export async function init(opts: InitOptions): Promise<InitAnswer> {
   }
 }
 
+const GITIGNORE = '.gitignore';
+
+/**
+ * The artifacts directory of the default layout (artifacts/{algorithm}/{model_id}) holds weights,
+ * not metadata: git-ignored, in init's one commit. An existing .gitignore is kept and the line
+ * appended, unless it already ignores the directory; one with uncommitted edits (or untracked) is
+ * the user's work in progress and is left alone, with a note saying what to add.
+ */
+async function gitignoreChange(git: Git, root: string): Promise<{ changes: FileChange[]; note?: string }> {
+  const entry = artifactIgnoreEntry(DEFAULT_ARTIFACTS);
+  if (!entry) return { changes: [] };
+  const abs = join(root, GITIGNORE);
+  const header = '# model artifacts (modelgit.yaml: artifacts) are kept out of git\n';
+  if (!existsSync(abs)) return { changes: [{ path: GITIGNORE, content: `${header}${entry}\n` }] };
+  const text = readFileSync(abs, 'utf8');
+  const bare = entry.replace(/^\/|\/$/g, '');
+  const lines = new Set(text.split(/\r?\n/).map((l) => l.trim()));
+  if ([entry, `${bare}/`, bare, `/${bare}`, `${bare}/*`, `/${bare}/*`, `${bare}/**`, `/${bare}/**`].some((e) => lines.has(e))) return { changes: [] };
+  if ((await git.modifiedPaths([GITIGNORE])).length) {
+    return { changes: [], note: `${GITIGNORE} has uncommitted changes, so init left it alone: add ${entry} to it to keep model artifacts out of git` };
+  }
+  const sep = text === '' || text.endsWith('\n') ? '' : '\n';
+  return { changes: [{ path: GITIGNORE, content: `${text}${sep}${header}${entry}\n` }] };
+}

@@ -1,5 +1,6 @@
 // show: one model — its metadata at HEAD, the stages it holds and its history.
 import { NotFoundError } from '../errors.js';
+import { absoluteArtifactPath } from '../domain/artifacts.js';
 import { assertSafeName } from '../domain/names.js';
 import type { ModelMetadata } from '../domain/types.js';
 import { modelHistory, type HistoryEntry } from './history.js';
@@ -15,6 +16,8 @@ export interface ShowAnswer {
   stages: string[];
   history: HistoryEntry[];
   path: string;
+  /** model_path as an absolute local path (null when remote or none recorded) */
+  artifact_path: string | null;
 }
 
 export async function show(reg: Registry, id: string): Promise<ShowAnswer> {
@@ -47,5 +50,5 @@ export async function show(reg: Registry, id: string): Promise<ShowAnswer> {
   const [byAlgorithm, entries] = await Promise.all([assignments, modelHistory(reg, id, model.path, { head: head!, models: count })]);
   const byStage = byAlgorithm[meta.algorithm] ?? Object.create(null);
   const stages = Object.keys(byStage).filter((s) => byStage[s] === id);
-  return { metadata: meta, stages, history: entries, path: model.path };
+  return { metadata: meta, stages, history: entries, path: model.path, artifact_path: absoluteArtifactPath(meta.model_path, reg.root) };
 }

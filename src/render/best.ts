@@ -11,6 +11,7 @@ export function bestText(o: BestOutcome): string {
     ['algorithm', a.algorithm],
     [a.metric, `${formatNumber(a.value)} on ${a.dataset} (${a.direction === 'min' ? 'lower' : 'higher'} is better; ${a.aggregate === 'latest' ? 'latest result' : a.aggregate === 'best' ? 'best result' : 'mean of results'})`],
     ['model_path', a.model_path ?? '(none recorded)'],
+    ...(a.artifact_path && a.artifact_path !== a.model_path ? ([['artifact path', a.artifact_path]] as [string, string][]) : []),
     ['runner-up', a.runner_up ? `${a.runner_up.model_id} (${formatNumber(a.runner_up.value)})` : '(none)'],
     ['candidates', String(a.candidates)],
     ['recorded in', a.commit ? `${a.commit.slice(0, 12)}${a.tested_at ? ` (tested ${a.tested_at})` : ''}` : '(unknown)'],

@@ -41,12 +41,14 @@ function resultsByDataset(testing: TestResult[]): Map<string, TestResult[]> {
   return by;
 }
 
-function identityRows(meta: ModelMetadata, path: string, stages: string[]): string[][] {
+function identityRows(meta: ModelMetadata, path: string, stages: string[], artifactPath?: string | null): string[][] {
   const rows: [string, unknown][] = [
     ['algorithm', meta.algorithm],
     ['file', path],
     ['created', meta.created_at],
     ['model_path', meta.model_path],
+    // the absolute path, when model_path is relative (where a script finds or saves the weights)
+    ['artifact path', artifactPath && artifactPath !== meta.model_path ? artifactPath : undefined],
     ['parent', meta.parent],
     ['role', meta.role],
     ['architecture', meta.base_architecture],
@@ -59,7 +61,7 @@ function identityRows(meta: ModelMetadata, path: string, stages: string[]): stri
 
 export function renderShow(a: ShowAnswer): string {
   const meta = a.metadata;
-  const out: string[] = [`${meta.model_id}${meta.schema_version === undefined ? '  (schema version 1)' : ''}`, columns(identityRows(meta, a.path, a.stages), '  ')];
+  const out: string[] = [`${meta.model_id}${meta.schema_version === undefined ? '  (schema version 1)' : ''}`, columns(identityRows(meta, a.path, a.stages, a.artifact_path), '  ')];
 
   out.push('', 'training');
   const t = meta.training;

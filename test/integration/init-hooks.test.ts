@@ -32,11 +32,11 @@ describe('modelgit init', () => {
     expect(res.code).toBe(0);
     const dir = join(parent, 'reg');
     const out = res.json();
-    expect(out).toMatchObject({ created_repo: true, files: ['modelgit.yaml', 'stages.yaml', 'models/.gitkeep'], hook: { action: 'installed', path: join(dir, '.git/hooks/pre-commit') } });
+    expect(out).toMatchObject({ created_repo: true, files: ['modelgit.yaml', 'stages.yaml', 'models/.gitkeep', '.gitignore'], hook: { action: 'installed', path: join(dir, '.git/hooks/pre-commit') } });
     expect(git(dir, 'rev-list', '--count', 'HEAD').trim()).toBe('1');
     expect(git(dir, 'rev-parse', 'HEAD').trim()).toBe(out.commit);
     expect(git(dir, 'log', '-1', '--format=%B')).toBe('init modelgit registry\n\nModel-Action: init\n\n');
-    expect(git(dir, 'ls-files').split('\n').filter(Boolean).sort()).toEqual(['modelgit.yaml', 'models/.gitkeep', 'stages.yaml']);
+    expect(git(dir, 'ls-files').split('\n').filter(Boolean).sort()).toEqual(['.gitignore', 'modelgit.yaml', 'models/.gitkeep', 'stages.yaml']);
     expect(git(dir, 'status', '--porcelain')).toBe('');
     expect(isExecutable(join(dir, '.git/hooks/pre-commit'))).toBe(true);
     expect((await runCli(dir, 'validate', '--all', '--json')).json()).toMatchObject({ ok: true, checked: 2 });
@@ -61,7 +61,7 @@ describe('modelgit init', () => {
     expect(res.code).toBe(0);
     expect(res.json().created_repo).toBe(false);
     expect(git(dir, 'rev-list', '--count', 'HEAD').trim()).toBe('2');
-    expect(git(dir, 'show', '--name-only', '--format=', 'HEAD').split('\n').filter(Boolean).sort()).toEqual(['modelgit.yaml', 'models/.gitkeep', 'stages.yaml']);
+    expect(git(dir, 'show', '--name-only', '--format=', 'HEAD').split('\n').filter(Boolean).sort()).toEqual(['.gitignore', 'modelgit.yaml', 'models/.gitkeep', 'stages.yaml']);
     expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('our project\n');
     expect(readFileSync(join(dir, 'train.py'), 'utf8')).toBe('print(2)\n');
     expect(readFileSync(join(dir, 'scratch.txt'), 'utf8')).toBe('untracked\n');
@@ -74,7 +74,7 @@ describe('modelgit init', () => {
     git(dir, 'add', '-A');
     git(dir, 'commit', '-qm', 'stages first');
     const res = await runCli(dir, 'init', '--json');
-    expect(res.json().files).toEqual(['modelgit.yaml', 'models/.gitkeep']);
+    expect(res.json().files).toEqual(['modelgit.yaml', 'models/.gitkeep', '.gitignore']);
     expect(readFileSync(join(dir, 'stages.yaml'), 'utf8')).toBe('mscn: {}\n');
   });
 

@@ -18,6 +18,9 @@ import { frozenClock, repoState, steppingClock, tempDir, tempRegistry, type Temp
  */
 async function fixture(opts: { artifacts?: boolean } = {}): Promise<TempRegistry> {
   const r = await tempRegistry();
+  // No artifacts layout: these models have a model_path only when given one (init's commit amended, so history is unchanged).
+  r.write('modelgit.yaml', r.read('modelgit.yaml').replace(/^artifacts:.*\n/m, ''));
+  r.git('commit', '-q', '--amend', '--no-edit', '-a');
   const reg = await r.open(steppingClock('2024-10-19T10:00:00Z'));
   const times: Record<string, number | undefined> = { m1: 50, m2: 10, m3: 30, m4: 20, m5: 60, m6: undefined };
   for (const [id, t] of Object.entries(times)) {

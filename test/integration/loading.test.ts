@@ -249,6 +249,9 @@ describe('register --checksum and verify', () => {
 
   it('a remote URI, a missing artifact and no model_path fail verify, saying why', async () => {
     const r = await tempRegistry();
+    // No artifacts layout, so "bare" gets no model_path.
+    r.write('modelgit.yaml', r.read('modelgit.yaml').replace(/^artifacts:.*\n/m, ''));
+    r.git('commit', '-q', '--amend', '--no-edit', '-a');
     const reg = await r.open();
     await register(reg, { algorithm: 'mscn', id: 's3m', modelPath: 's3://bucket/m.pt' });
     await register(reg, { algorithm: 'mscn', id: 'gone', modelPath: 'artifacts/nope.pt' });

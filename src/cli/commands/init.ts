@@ -21,6 +21,7 @@ export function initCommands(program: Command): void {
       writeOut(answer.root);
       writeErr(`${answer.created_repo ? 'created' : 'adopted'} registry at ${answer.root} (commit ${answer.commit.slice(0, 10)})`);
       if (answer.hook) writeErr(`pre-commit hook ${answer.hook.action}: ${answer.hook.path}`);
+      for (const n of answer.notes ?? []) writeErr(`note: ${n}`);
     });
   const hooks = program.command('hooks').description('manage the pre-commit hook');
   hooks
