@@ -137,3 +137,20 @@ export function steppingClock(startIso = '2024-10-19T10:30:00Z'): () => Date {
 export function frozenClock(iso = '2024-10-19T10:30:00Z'): () => Date {
   return () => new Date(iso);
 }
+
+/**
+ * What a command said on stderr, as a person would have read it. With --json, stderr is one JSON
+ * object (`{"error"?, "warnings"?}`); its messages come back one per line, the error last.
+ */
+export function stderrText(res: Pick<CliResult, 'stderr'>): string {
+  let v: { warnings?: string[]; error?: { message: string; hint?: string } } | undefined;
+  try {
+    v = JSON.parse(res.stderr);
+  } catch {
+    return res.stderr;
+  }
+  if (!v || typeof v !== 'object') return res.stderr;
+  const lines = [...(v.warnings ?? [])];
+  if (v.error) lines.push(`modelgit: error: ${v.error.message}`, ...(v.error.hint ? [`  hint: ${v.error.hint}`] : []));
+  return lines.map((l) => `${l}\n`).join('');
+}

@@ -288,6 +288,8 @@ export function parseJsonText<T = unknown>(file: string, text: string, opts: { m
 
 /** The positional parse: what a clean file skips (exported so tests can hold the fast path to it). */
 export function parseJsonTree<T>(file: string, text: string): ParsedJson<T> {
+  const encoding = encodingProblem(file, text);
+  if (encoding) return { errors: [encoding] };
   const lib = jsonc();
   const syntax: Jsonc.ParseError[] = [];
   const root = lib.parseTree(text, syntax, { disallowComments: true, allowTrailingComma: false });

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, git, runCli, tempDir } from '../helpers.js';
+import { CLI, git, runCli, stderrText, tempDir } from '../helpers.js';
 import { fileURLToPath } from 'node:url';
 import { register } from '../../src/registry/register.js';
 import { cloneOf, registryRemote, remoteActions, type Clone } from './gitops-helpers.js';
@@ -132,10 +132,10 @@ sleep 60
       runCli(p.dir, 'promote', 'fast', '--stage', 'staging', '--branch', '--json'),
     ]);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(/an earlier modelgit write \("register survivor"\) was interrupted before its commit; its partial changes were undone/);
+    expect(stderrText(again)).toMatch(/an earlier modelgit write \("register survivor"\) was interrupted before its commit; its partial changes were undone/);
     expect(remoteActions(bare).filter((a) => a.ids.includes('survivor')).map((a) => a.action)).toEqual(['register']);
     expect(pr.code, pr.stderr).toBe(0);
-    expect(pr.stderr).toMatch(/an earlier modelgit write \("promote fast to mscn\/staging"\) was interrupted before its commit/);
+    expect(stderrText(pr)).toMatch(/an earlier modelgit write \("promote fast to mscn\/staging"\) was interrupted before its commit/);
     expect(p.git('symbolic-ref', '--short', 'HEAD').trim()).toBe('main');
     expect(p.git('rev-list', '--count', 'main..promote/fast-staging').trim()).toBe('1');
     for (const c of [k, p]) {

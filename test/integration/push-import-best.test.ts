@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { register } from '../../src/registry/register.js';
 import { recordTest } from '../../src/registry/record-test.js';
 import { olderModels, writeJson } from '../fixtures/legacy.js';
-import { CLI, git, repoState, tempDir } from '../helpers.js';
+import { CLI, git, repoState, stderrText, tempDir } from '../helpers.js';
 import { cloneOf, moveRemoteDuringPush, registryRemote, remoteActions, seededRemote, type Clone } from './gitops-helpers.js';
 
 const IMPORTED = ['lero_20241017_080000', 'mscn_20241018_090000', 'mscn_20241019_103000', 'lero_20241020_140000'];
@@ -41,7 +41,7 @@ describe('import --push', () => {
     expect(res.code, res.stderr).toBe(0);
     const answer = res.json();
     expect(answer.pushed).toEqual({ remote: 'origin', branch: 'main', attempts: 1 });
-    expect(res.stderr).toMatch(/pushed 4 commits \([0-9a-f]{10}\.\.[0-9a-f]{10}\) to origin\/main\n/);
+    expect(stderrText(res)).toMatch(/pushed 4 commits \([0-9a-f]{10}\.\.[0-9a-f]{10}\) to origin\/main\n/);
     expect(remoteActions(bare).map((x) => `${x.action} ${x.ids.join()}`)).toEqual(['init ', ...IMPORTED.map((id) => `import ${id}`)]);
     expect(git(bare, 'log', '--reverse', '--format=%H', '-4', 'main').trim().split('\n')).toEqual(answer.commits);
     expect(git(bare, 'log', '-1', '--format=%aI', 'main').trim()).toBe('2024-10-20T14:00:00+00:00');
@@ -58,7 +58,7 @@ describe('import --push', () => {
     expect(res.code, res.stderr).toBe(0);
     expect(existsSync(mark)).toBe(true);
     expect(res.json().pushed).toMatchObject({ attempts: 2 });
-    expect(res.stderr).toMatch(/to origin\/main \(attempt 2: the remote had moved\)/);
+    expect(stderrText(res)).toMatch(/to origin\/main \(attempt 2: the remote had moved\)/);
     // Landed once, after the other writer's commit; nothing of the rejected attempt anywhere.
     expect(remoteActions(bare).map((x) => `${x.action} ${x.ids.join()}`)).toEqual(['init ', 'register unrelated', ...IMPORTED.map((id) => `import ${id}`)]);
     expect(git(bare, 'log', '--format=%aI', '-4', 'main').trim().split('\n')).toEqual([
@@ -139,7 +139,7 @@ describe('import --push', () => {
     writeFileSync(hook, '#!/bin/sh\nexit 0\n');
     const again = await a.run('import', file, '--push', '--json');
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(/an earlier modelgit write \("import lero_20241017_080000 … \(4 commits\)"\) was interrupted after 2 of its 4 commits; they were undone/);
+    expect(stderrText(again)).toMatch(/an earlier modelgit write \("import lero_20241017_080000 … \(4 commits\)"\) was interrupted after 2 of its 4 commits; they were undone/);
     expect(remoteActions(bare).map((x) => `${x.action} ${x.ids.join()}`)).toEqual(['init ', ...IMPORTED.map((id) => `import ${id}`)]);
     expect(a.git('rev-list', '--count', `${start}..HEAD`).trim()).toBe('4');
     expect(a.git('status', '--porcelain')).toBe('');
@@ -152,7 +152,7 @@ describe('best --record --push', () => {
     const res = await a.run('best', '--algo', 'mscn', '--dataset', 'production', '--record', '--push', '--json');
     expect(res.code, res.stderr).toBe(0);
     expect(res.json()).toMatchObject({ model_id: 'fast', value: 40, tag: `${FAMILY}/1`, current_tag: `${FAMILY}/1`, pushed: { remote: 'origin', tag: `${FAMILY}/1`, attempts: 1 } });
-    expect(res.stderr).toMatch(new RegExp(`pushed ${FAMILY}/1 to origin\\n`));
+    expect(stderrText(res)).toMatch(new RegExp(`pushed ${FAMILY}/1 to origin\\n`));
     expect(res.stderr).not.toMatch(/behind/);
     expect(git(bare, 'rev-parse', `${FAMILY}/1^{commit}`).trim()).toBe(res.json().commit);
     expect(git(bare, 'tag', '-l', '--format=%(contents)', `${FAMILY}/1`)).toContain('Model-Id: fast\n');
@@ -160,7 +160,7 @@ describe('best --record --push', () => {
     const again = await a.run('best', '--algo', 'mscn', '--dataset', 'production', '--record', '--push', '--json');
     expect(again.code).toBe(0);
     expect(again.json()).toMatchObject({ tag: null, current_tag: `${FAMILY}/1` });
-    expect(again.stderr).toMatch(new RegExp(`${FAMILY}/1 is already on origin`));
+    expect(stderrText(again)).toMatch(new RegExp(`${FAMILY}/1 is already on origin`));
     expect(git(bare, 'tag', '-l', 'best/*').trim()).toBe(`${FAMILY}/1`);
   });
 

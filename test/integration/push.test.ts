@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../../src/registry/registry.js';
 import { register } from '../../src/registry/register.js';
-import { frozenClock, git, repoState, tempDir } from '../helpers.js';
+import { frozenClock, git, repoState, stderrText, tempDir } from '../helpers.js';
 import { cloneOf, moveRemoteDuringPush, registryRemote, remoteActions, runWithEnv, type Clone } from './gitops-helpers.js';
 
 async function seededModel(): Promise<{ bare: string; a: Clone; b: Clone }> {
@@ -25,7 +25,7 @@ describe('--push', () => {
     const b = cloneOf(bare, 'bob');
     const ra = await a.run('register', '--algo', 'mscn', '--id', 'from-a', '--push', '--json');
     expect(ra.code).toBe(0);
-    expect(ra.stderr).toMatch(/pushed [0-9a-f]{10} to origin\/main\n/);
+    expect(stderrText(ra)).toMatch(/pushed [0-9a-f]{10} to origin\/main\n/);
     const rb = await b.run('test', 'from-a', '--dataset', 'production', '--metric', 'total_time=3', '--push', '--json');
     expect(rb.code).toBe(0);
     expect(git(bare, 'rev-parse', 'main').trim()).toBe(rb.json().commit);
@@ -70,7 +70,7 @@ describe('--push', () => {
     moveRemoteDuringPush(b, a, ['promote', 'mid', '--stage', 'production', '--push']);
     const res = await b.run('promote', 'fast', '--stage', 'production', '--push', '--json');
     expect(res.code).toBe(0);
-    expect(res.stderr).toMatch(/^pushed [0-9a-f]{10} and stage\/mscn\/production\/2 to origin\/main \(attempt 2: the remote had moved\)\n$/);
+    expect(stderrText(res)).toMatch(/(^|\n)pushed [0-9a-f]{10} and stage\/mscn\/production\/2 to origin\/main \(attempt 2: the remote had moved\)\n$/);
     expect(res.json()).toMatchObject({ previous: 'mid', tag: 'stage/mscn/production/2', pushed: { attempts: 2 } });
     expect(git(bare, 'tag', '-l', 'stage/*').trim().split('\n')).toEqual(['stage/mscn/production/1', 'stage/mscn/production/2']);
     expect(git(bare, 'rev-parse', 'stage/mscn/production/2^{commit}').trim()).toBe(res.json().commit);
