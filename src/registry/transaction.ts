@@ -522,7 +522,9 @@ export async function commitSeries(
     if (commits.length) {
       const r = start ? await git.run(['reset', '-q', '--keep', start]) : { code: 1, stderr: 'the branch had no commit before', stdout: Buffer.alloc(0) };
       if (r.code !== 0) {
-        throw new GitError(`${(e as Error).message}\nand undoing the ${commits.length} commit(s) already made failed: ${r.stderr.trim()}`, {
+        // The failed commit's own "nothing was changed" no longer describes the repository.
+        const first = (e as Error).message.replace('; nothing was changed', '');
+        throw new GitError(`${first}\nand undoing the ${commits.length} commit(s) already made failed: ${storageFailureLine(r.stderr) ?? r.stderr.trim()}`, {
           hint: start ? `git reset --keep ${start}` : undefined,
           cause: e,
         });
