@@ -567,16 +567,45 @@ function spawnGit(cwd: string, args: string[], env: NodeJS.ProcessEnv, input?: s
     const events: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
-    if (trace) (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => events.push(d));
     child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
-    child.on('close', (code) =>
+    const done = (code: number | null) =>
       resolvePromise({
         stdout: Buffer.concat(out),
         stderr: Buffer.concat(err).toString('utf8'),
         code: code ?? 1,
         ...(trace ? { trace: Buffer.concat(events).toString('utf8') } : {}),
-      }),
-    );
+      });
+    if (!trace) {
+      child.on('close', done);
+    } else {
+      // A process git leaves running (a detached `gc --auto`) keeps the trace pipe open: wait for
+      // git and its stdout/stderr, then only briefly for the rest of the events.
+      const events3 = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
+      let traceClosed = false;
+      events3.on('data', (d: Buffer) => events.push(d));
+      events3.on('close', () => (traceClosed = true));
+      events3.on('error', () => (traceClosed = true));
+      let pending = 3;
+      let exitCode: number | null = null;
+      const step = () => {
+        if (--pending > 0) return;
+        if (traceClosed) return done(exitCode);
+        const timer = setTimeout(() => {
+          events3.destroy();
+          done(exitCode);
+        }, 100);
+        events3.on('close', () => {
+          clearTimeout(timer);
+          done(exitCode);
+        });
+      };
+      child.on('exit', (code) => {
+        exitCode = code;
+        step();
+      });
+      child.stdout.on('close', step);
+      child.stderr.on('close', step);
+    }
     child.stdin.on('error', () => {}); // git may exit before reading all input (e.g. bad rev); the exit code tells.
     child.stdin.end(input ?? '');
   });

@@ -179,7 +179,7 @@ async function writeAndCommit(git: Git, spec: CommitSpec, existedInHead: Set<str
     const r = await git.write(args, { env, trace: true });
     if (r.code !== 0) {
       // git moves the branch before it writes its index: a commit that failed after that has landed.
-      const landed = await landedOn(git, head, paths);
+      const landed = await landedOn(git, head, paths, commitMessage(spec));
       if (landed) return landed;
       throw await commitFailure(git, r);
     }
@@ -187,7 +187,15 @@ async function writeAndCommit(git: Git, spec: CommitSpec, existedInHead: Set<str
   } catch (e) {
     throw await afterRollback(git, e, paths, existedInHead, head, keptIndex);
   } finally {
-    if (keptIndex) rmSync(keptIndex, { force: true });
+    if (keptIndex) removeQuietly(keptIndex);
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    /* a read-only git dir: nothing could have been kept there either */
   }
 }
 
@@ -279,11 +287,14 @@ function storageHintOf(line: string): string {
 }
 
 /** The new HEAD when a commit on top of `head` was made after all (its child), else undefined. */
-async function landedOn(git: Git, head: string | undefined, paths: string[]): Promise<string | undefined> {
+async function landedOn(git: Git, head: string | undefined, paths: string[], message: string): Promise<string | undefined> {
   const now = await git.headNow();
   if (!now || now === head) return undefined;
   const parent = head ? await git.resolveCommit(`${now}^`) : undefined;
   if (parent !== head) return undefined;
+  // Ours, not a commit someone else made meanwhile: the message is kept verbatim.
+  const r = await git.run(['log', '-1', '--format=%B', now]);
+  if (r.code !== 0 || r.stdout.toString('utf8').replace(/\n+$/, '') !== message.replace(/\n+$/, '')) return undefined;
   // The index may still hold the pre-commit state; HEAD's entries for the paths are what it should have.
   if (paths.length) await git.run(['reset', '-q', '--', ...paths]).catch(() => {});
   return now;
@@ -379,7 +390,7 @@ export async function rollback(git: Git, paths: string[], existedInHead: Set<str
   if (!paths.length) return;
   // A link kept by a write that was killed is stale: the index may have changed since.
   const stale = git.indexFile();
-  if (!opts.keptIndex && stale) rmSync(`${stale}.modelgit-before`, { force: true });
+  if (!opts.keptIndex && stale) removeQuietly(`${stale}.modelgit-before`);
   // What HEAD has is read again (mode and blob, to write it back); `existedInHead` only says which exist.
   const inHead = new Map<string, TreeEntry>();
   if (head && existedInHead.size) for (const e of await git.lsTree(head, paths)) inHead.set(e.path, e);
@@ -517,7 +528,9 @@ export async function commitSeries(
     if (commits.length) {
       const r = start ? await git.run(['reset', '-q', '--keep', start]) : { code: 1, stderr: 'the branch had no commit before', stdout: Buffer.alloc(0) };
       if (r.code !== 0) {
-        throw new GitError(`${(e as Error).message}\nand undoing the ${commits.length} commit(s) already made failed: ${r.stderr.trim()}`, {
+        // The failed commit's own "nothing was changed" no longer describes the repository.
+        const first = (e as Error).message.replace('; nothing was changed', '');
+        throw new GitError(`${first}\nand undoing the ${commits.length} commit(s) already made failed: ${storageFailureLine(r.stderr) ?? r.stderr.trim()}`, {
           hint: start ? `git reset --keep ${start}` : undefined,
           cause: e,
         });

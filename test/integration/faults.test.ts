@@ -179,6 +179,17 @@ describe('git failures are told apart from a hook', () => {
   });
 });
 
+describe('reading which hook ran', () => {
+  it('does not wait for a process a hook left running (it holds the trace pipe, not stdout)', async () => {
+    const r = await tempRegistry();
+    writeFileSync(join(r.dir, '.git', 'hooks', 'pre-commit'), '#!/bin/sh\n(exec </dev/null >/dev/null 2>&1; sleep 40) &\nexit 0\n', { mode: 0o755 });
+    const started = Date.now();
+    const res = await r.run('register', '--algo', 'mscn', '--id', 'm1');
+    expect(res.code, res.stderr).toBe(0);
+    expect(Date.now() - started).toBeLessThan(25_000);
+  });
+});
+
 describe('a rollback that cannot finish says what is left and how to clear it', () => {
   it('never claims "nothing was changed": names the staged path and gives the command', async () => {
     const dir = tempRepo();
