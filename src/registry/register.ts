@@ -118,7 +118,9 @@ export function buildMetadata(opts: RegisterOptions, fileFields: Record<string, 
 
 /** The artifact block for --checksum: model_path read the way verify reads it (relative to the registry root). */
 export async function checksumOf(modelPath: string | undefined, root: string): Promise<Artifact> {
-  if (modelPath === undefined) throw new UsageError('--checksum needs --model-path (the artifact to checksum)');
+  if (modelPath === undefined) {
+    throw new UsageError('--checksum needs the artifact to checksum: --model-path, a model_path in the --from file, or --id with the artifacts layout of modelgit.yaml');
+  }
   const loc = locateArtifact(modelPath, root);
   if (loc.kind === 'remote') throw new UsageError(`--checksum: ${modelPath} is a ${loc.scheme}:// URI; only a local file or directory can be checksummed`);
   if (!loc.exists) throw new UsageError(`--model-path: ${loc.path} does not exist, so it cannot be checksummed`);

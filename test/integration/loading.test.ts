@@ -267,7 +267,7 @@ describe('register --checksum and verify', () => {
   });
 
   it.each([
-    [['--checksum'], /--checksum needs --model-path/],
+    [['--checksum'], /--checksum needs the artifact to checksum: --model-path/],
     [['--checksum', '--model-path', 'nowhere/x.pt'], /--model-path: .*nowhere\/x\.pt does not exist/],
     [['--checksum', '--model-path', 'https://host/x.pt'], /https:\/\/ URI; only a local file or directory can be checksummed/],
   ])('register %j is a usage error (exit 2) and writes nothing', async (args, message) => {

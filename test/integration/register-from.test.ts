@@ -59,11 +59,13 @@ describe('file flags take absolute paths and - for standard input', () => {
     expect((await r.run('test', id, '--dataset', 'a', '--times', times)).code).toBe(0);
     expect((await r.run('test', id, '--dataset', 'b', '--from', result)).code).toBe(0);
     expect((await runWithStdin(r.dir, '4\n5\n', 'test', id, '--dataset', 'c', '--times', '-')).code).toBe(0);
-    expect((await runWithStdin(r.dir, 'performance: {accuracy: 0.5}\n', 'test', id, '--dataset', 'd', '--from', '-')).code).toBe(0);
+    expect((await runWithStdin(r.dir, 'performance: {accuracy: 0.5}\ntested_at: "2024-10-19T12:00:00"\nnum_queries: null\n', 'test', id, '--dataset', 'd', '--from', '-')).code).toBe(0);
     const testing = JSON.parse(r.read(`models/mscn/${id}.json`)).testing;
     expect(testing.map((t: any) => [t.dataset, t.performance.total_time ?? t.performance.accuracy, t.num_queries])).toEqual([
       ['a', 6, 3], ['b', 0.9, 10], ['c', 9, 2], ['d', 0.5, undefined],
     ]);
+    // a naive tested_at is UTC, a null num_queries is absent (as a Python script writes them)
+    expect(testing[3].tested_at).toBe('2024-10-19T12:00:00Z');
   });
 
   it('a missing absolute file, a directory, and bad stdin: exit 2 naming the flag, nothing written', async () => {

@@ -167,12 +167,12 @@ describe('validate (default: the working tree vs HEAD)', () => {
     r.write('modelgit.yaml', config.replace('direction: min', 'direction: lowest'));
     let res = await r.run('validate', '--json');
     expect(res.code).toBe(1);
-    expect(res.json().errors).toMatchObject([{ file: 'modelgit.yaml', line: 6, pointer: '/metrics/total_time/direction', rule: expect.stringMatching(/^enum/) }]);
+    expect(res.json().errors).toMatchObject([{ file: 'modelgit.yaml', line: 7, pointer: '/metrics/total_time/direction', rule: expect.stringMatching(/^enum/) }]);
     r.write('modelgit.yaml', config.replace('schemas: {}', 'schemas:\n  mscn: schemas/mscn.schema.json\n  lero: ../outside.json'));
     res = await r.run('validate', '--json');
     expect(res.json().errors.map((e: any) => [e.pointer, e.rule, e.line])).toEqual([
-      ['/schemas/mscn', 'schema-file-exists', 15],
-      ['/schemas/lero', 'schema-path', 16],
+      ['/schemas/mscn', 'schema-file-exists', 16],
+      ['/schemas/lero', 'schema-path', 17],
     ]);
   });
 
