@@ -8,8 +8,8 @@ class, module, key mapping); this module does it, in this order, and stops at th
 2. the ``.safetensors`` weights are read by this package's own reader, and the plan's
    ``state_dict_mapping`` is applied (and must agree with the plan's ``key_mapping``);
 3. ``custom_mtp``: the custom module file is executed as a fresh module, ``model_class_name`` is
-   built from ``config.json`` (through the class's ``config_class`` when it has one -- the
-   transformers convention -- and registered with ``transformers_class`` when transformers is
+   built from ``config.json`` (through the plan's ``class.config_class_name`` when it names one,
+   else the class's ``config_class`` -- the transformers convention -- and registered with ``transformers_class`` when transformers is
    importable); ``huggingface``: transformers' ``transformers_class`` (a clear error without it);
 4. ``load_state_dict(strict=True)``: a missing or unexpected key is an error, never a skip.
 
@@ -221,7 +221,15 @@ def _build_custom(plan: Mapping[str, Any], files: _VerifiedFiles, config: Option
     cls = getattr(module, cls_name, None)
     if cls is None:
         raise LoadPlanError(f"{plan['module']['path']} defines no {cls_name} (loading_strategy.model_class_name)")
-    config_class = getattr(cls, "config_class", None)
+    # The config class: named by the plan (class.config_class_name) when it says, else the class's
+    # own `config_class` (the transformers convention), else none (the class gets the dict).
+    cfg_name = (plan.get("class") or {}).get("config_class_name")
+    if cfg_name:
+        config_class = getattr(module, cfg_name, None)
+        if config_class is None:
+            raise LoadPlanError(f"{plan['module']['path']} defines no {cfg_name} (the plan's config_class_name)")
+    else:
+        config_class = getattr(cls, "config_class", None)
     cfg: Any = dict(config or {})
     if config_class is not None:
         from_dict = getattr(config_class, "from_dict", None)

@@ -104,6 +104,11 @@ def test_load_for_recipe_gives_a_torch_module_with_the_weights(imported):
     with torch.no_grad():
         out = model(torch.tensor([[1, 2, 3]]))
     assert list(out.shape) == [1 + CONFIG["mtp_heads"], 1, 3, CONFIG["vocab_size"]]
+    plan = reg.plan("mtp-ref-v1")
+    named = load_plan({**plan, "class": {**plan["class"], "config_class_name": "TinyMTPConfig"}}, reg)
+    assert type(named.config).__name__ == "TinyMTPConfig" and named.config.n_embd == CONFIG["n_embd"]
+    with pytest.raises(modelgit.LoadPlanError, match="defines no NoSuchConfig"):
+        load_plan({**plan, "class": {**plan["class"], "config_class_name": "NoSuchConfig"}}, reg)
 
 
 def test_a_strict_load_refuses_weights_that_do_not_fit(registry, tmp_path):
