@@ -5,7 +5,7 @@
 // repository as it was. Every CLI run here is killed after a bound, so a regression fails
 // instead of hanging the suite.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checksumOf, register } from '../../src/registry/register.js';
@@ -92,12 +92,18 @@ describe('deep nesting and size (item 3)', () => {
     expect(since.stdout + since.stderr).not.toMatch(NO_TRACE);
   });
 
-  it('a committed over-deep file is an invalid file to cached reads: list, best, show and report answer', async () => {
+  it('a committed over-deep file is an invalid file to cached reads: refused by name, and list, best, show and report answer with --skip-invalid', async () => {
     const r = await withModel();
     r.write('models/mscn/deep.json', deepText('deep', 4000));
     commitNoVerify(r, 'deep file past the hook');
+    // An answer that could depend on the file is refused, naming it and the rule (never a RangeError).
+    const refused = await run(r.dir, ['best', '--algo', 'mscn', '--metric', 'total_time']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/models\/mscn\/deep\.json:\d+:\d+: .*\[max-depth\]/);
+    expect(refused.stderr).not.toMatch(NO_TRACE);
     // (the first list builds the cache, every later read uses it)
-    for (const args of [['list', '--json'], ['list', '--json'], ['best', '--algo', 'mscn', '--metric', 'total_time', '--json'], ['show', 'good', '--json'], ['report', '--out', tempDir()]]) {
+    const skip = ['--skip-invalid'];
+    for (const args of [['list', '--json', ...skip], ['list', '--json', ...skip], ['best', '--algo', 'mscn', '--metric', 'total_time', '--json', ...skip], ['show', 'good', '--json'], ['report', '--out', tempDir(), ...skip]]) {
       const res = await run(r.dir, args);
       expect(res.code, `${args.join(' ')}: ${res.stderr}`).toBe(0);
       expect(res.stderr).not.toMatch(NO_TRACE);
@@ -165,7 +171,7 @@ describe('artifacts that hang or escape (item 4)', () => {
     expect(checks.filter((c) => c.name.includes('secret') && c.ok)).toEqual([]);
   });
 
-  it('import refuses a legacy model_path that leads outside the registry and the source; nothing is recorded', async () => {
+  it('import never follows a legacy model_path that leads outside the registry and the source: not checksummed, not recorded as model_path, named as missing; --strict refuses', async () => {
     const r = await withModel();
     const outside = tempDir();
     writeFileSync(join(outside, 'shadow'), 'root:x:0:0');
@@ -175,12 +181,20 @@ describe('artifacts that hang or escape (item 4)', () => {
     const record = { m_escape: { model_id: 'm_escape', algorithm: 'mscn', model_path: rel, training: { enabled: true, dataset: 'production' }, testing: [], tags: [] } };
     writeFileSync(join(src, 'model_registry.json'), JSON.stringify(record));
     const before = repoState(r.dir);
-    const res = await run(r.dir, ['import', join(src, 'model_registry.json')]);
-    expect(res.killed).toBe(false);
-    expect(res.code).toBe(1);
-    expect(res.stdout + res.stderr).toMatch(/outside .*neither checksummed nor recorded|outside/);
-    expect(res.stdout + res.stderr).not.toMatch(NO_TRACE);
+    const strict = await run(r.dir, ['import', join(src, 'model_registry.json'), '--strict']);
+    expect(strict.killed).toBe(false);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/m_escape/);
+    expect(strict.stdout + strict.stderr).not.toMatch(NO_TRACE);
     expect(repoState(r.dir)).toBe(before);
+
+    const res = await run(r.dir, ['import', join(src, 'model_registry.json'), '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.json().missing_artifacts.map((m: { model_id: string }) => m.model_id)).toEqual(['m_escape']);
+    const meta = JSON.parse(readFileSync(join(r.dir, 'models/mscn/m_escape.json'), 'utf8'));
+    expect(meta.model_path).toBeUndefined();
+    expect(meta.artifact).toBeUndefined(); // no size or sha256 of a file outside
+    expect(JSON.stringify(meta)).not.toContain(outside);
   });
 
   it('import of a FIFO as its source ends with a message instead of hanging', async () => {
