@@ -30,7 +30,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from .errors import ArtifactError, LoadPlanError
 from .keymap import is_identity, key_mapping
 from .registry import Registry, artifact_path_of
-from .safetensors import parse_safetensors, torch_available
+from .safetensors import MAX_HEADER_BYTES, parse_header, parse_safetensors, torch_available
 
 CustomLoader = Callable[[Mapping[str, Any], Dict[str, Any], Optional[Dict[str, Any]]], Any]
 
@@ -115,6 +115,19 @@ def _metadata_for(plan: Mapping[str, Any], registry: Optional[Registry],
     return None, None
 
 
+def _check_tensor_info(w: Mapping[str, Any], header: Any) -> None:
+    """The file's tensors must be the dtypes and shapes the plan recorded (its ``tensor_info``)."""
+    planned = w.get("tensor_info")
+    if planned is None:
+        return
+    found = {n: {"dtype": t.dtype, "shape": list(t.shape)} for n, t in header.tensors.items()}
+    if found != {n: {"dtype": i["dtype"], "shape": list(i["shape"])} for n, i in planned.items()}:
+        differ = sorted(n for n in set(found) | set(planned) if found.get(n) != planned.get(n))
+        raise LoadPlanError(f"{w['file']}: dtype or shape differs from the plan's tensor_info for {', '.join(differ[:5])}"
+                            f"{' …' if len(differ) > 5 else ''} (the file changed since the plan was made?)",
+                            hint="build the plan again: modelgit plan ID")
+
+
 def _weights(plan: Mapping[str, Any], files: _VerifiedFiles, framework: str) -> Dict[str, Any]:
     """The mapped state dict over every weight file of the plan."""
     mapping = plan.get("state_dict_mapping")
@@ -123,7 +136,9 @@ def _weights(plan: Mapping[str, Any], files: _VerifiedFiles, framework: str) -> 
     for w in plan.get("weights") or []:
         path = os.path.join(files.directory, w["file"])
         if w.get("format") == "safetensors":
-            tensors = parse_safetensors(files.bytes_of(path), path, framework)
+            data = files.bytes_of(path)
+            _check_tensor_info(w, parse_header(path, bytes(data[:8 + MAX_HEADER_BYTES]), len(data)))
+            tensors = parse_safetensors(data, path, framework)
         elif w.get("format") == "pytorch":
             try:
                 import torch

@@ -45,6 +45,21 @@ def test_state_dict_without_torch_is_verified_and_mapped(imported):
     assert got == want
 
 
+def test_the_plan_records_each_tensors_dtype_and_shape_and_a_mismatch_is_refused(imported):
+    reg, _ = imported
+    plan = reg.plan("mtp-ref-v1")
+    info = plan["weights"][0]["tensor_info"]
+    shapes = tensor_shapes()
+    # keyed by the names in the file (before the key mapping), with the header's dtype and shape
+    assert sorted((i["dtype"], tuple(i["shape"])) for i in info.values()) == sorted((d, tuple(s)) for d, s in shapes.values())
+    raw = json.loads(json.dumps(plan))
+    first = sorted(raw["weights"][0]["tensor_info"])[0]
+    raw["weights"][0]["tensor_info"][first]["dtype"] = "F64"
+    with pytest.raises(modelgit.LoadPlanError) as e:
+        read_state_dict(raw, reg, framework="python")
+    assert "tensor_info" in e.value.message and first in e.value.message
+
+
 def test_a_checksum_mismatch_refuses_to_load(imported):
     reg, ckpt = imported
     plan = reg.plan("mtp-ref-v1")

@@ -34,6 +34,8 @@ export interface StateDictMapping {
 export interface LoadingStrategy {
   loader_type: string;
   model_class_name?: string;
+  /** the config class in custom_module_file that builds the model's config from config.json */
+  config_class_name?: string;
   custom_module_file?: string;
   transformers_class?: string;
   state_dict_mapping?: StateDictMapping;

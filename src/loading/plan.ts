@@ -31,6 +31,11 @@ export interface PlanWeights {
   renamed?: number;
   /** tensor name in the file → key the model expects (safetensors, local only) */
   key_mapping?: Record<string, string>;
+  /**
+   * tensor name in the file → its dtype and shape as the header gives them (safetensors, local
+   * only), so an executor allocates and checks each tensor without guessing from the bytes
+   */
+  tensor_info?: Record<string, { dtype: string; shape: number[] }>;
 }
 
 export interface LoadPlan {
@@ -46,7 +51,7 @@ export interface LoadPlan {
   location: 'local' | 'remote';
   /** the model directory: a local absolute path or the remote URI */
   directory: string;
-  class: { model_class_name?: string; transformers_class?: string };
+  class: { model_class_name?: string; config_class_name?: string; transformers_class?: string };
   module: { file: string; path: string } | null;
   files: PlanFile[];
   weights: PlanWeights[];
@@ -162,6 +167,7 @@ export async function loadPlan(model: Model | ModelMetadata, opts: PlanOptions =
     directory,
     class: {
       ...(strategy.model_class_name !== undefined ? { model_class_name: strategy.model_class_name } : {}),
+      ...(strategy.config_class_name !== undefined ? { config_class_name: strategy.config_class_name } : {}),
       ...(strategy.transformers_class !== undefined ? { transformers_class: strategy.transformers_class } : {}),
     },
     module: strategy.custom_module_file
@@ -204,7 +210,9 @@ async function weightPlans(id: string, files: PlanFile[], mapping: StateDictMapp
       else allTargets.set(to, `${f.name}: ${JSON.stringify(from)}`);
     }
     for (const t of Object.keys(mapping?.key_transforms ?? {})) if (!result.unusedTransforms.includes(t)) unused.delete(t);
-    plans.push({ file: f.name, format, tensors: names.length, renamed: result.renamed, key_mapping: Object.fromEntries(result.pairs) });
+    const tensorInfo: Record<string, { dtype: string; shape: number[] }> = {};
+    for (const n of names) tensorInfo[n] = { dtype: header.tensors[n]!.dtype, shape: header.tensors[n]!.shape };
+    plans.push({ file: f.name, format, tensors: names.length, renamed: result.renamed, key_mapping: Object.fromEntries(result.pairs), tensor_info: tensorInfo });
   }
   if (problems.length) {
     throw new LoadPlanError(`model ${id}: the state_dict_mapping does not fit the tensors in its weights:\n    ${problems.join('\n    ')}`, {

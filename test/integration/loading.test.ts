@@ -57,11 +57,19 @@ describe('plan', () => {
         'base_model.transformer.h.0.mlp.c_fc.weight': 'transformer.h.0.mlp.c_fc.weight',
         'base_model.lm_head.weight': 'lm_head.weight',
       },
+      // each tensor's dtype and shape from the header, so an executor needs no guessing
+      tensor_info: WRAPPED_TENSORS,
     }]);
     expect(plan.steps.join('\n')).toMatch(/cls = module\.GPTMTPForCausalLM/);
     const text = await r.run('plan', r.id);
     expect(text.stdout).toMatch(/base_model\.lm_head\.weight → lm_head\.weight/);
     expect(text.stdout).toMatch(/mapping {4}remove_prefix "base_model\."/);
+  });
+
+  it('the plan names the config class when the strategy does (config_class_name), so the executor builds the config without guessing', async () => {
+    const r = await withCheckpoint({ loading: { ...LOADING, config_class_name: 'GPTMTPConfig' } });
+    const plan = (await r.run('plan', r.id, '--json')).json();
+    expect(plan.class).toEqual({ model_class_name: 'GPTMTPForCausalLM', config_class_name: 'GPTMTPConfig', transformers_class: 'AutoModelForCausalLM' });
   });
 
   it('huggingface: from_pretrained, with transforms and add_prefix applied in order', async () => {
