@@ -5,6 +5,11 @@
 //   npm run bench                          # sizes 1000,10000,100000, 5 runs each
 //   npm run bench -- --sizes 10000 --runs 7
 //   node bench/run.mjs --sizes 1000 --only best,list   (after npm run build)
+//   npm run bench -- --sizes 10000 --python-only          # just the Python client's overhead
+//
+// The Python client's cost over the CLI (register and record_test through `Registry`, target: the
+// CLI call plus ~20 ms) is measured by python/bench/bench_client.py at the largest size up to 10,000
+// and added as its own section; `--no-python` leaves it out.
 //
 // Commands that the built CLI doesn't have yet are shown as n/a. Writes run in the generated
 // repository and are undone after each run (git reset --hard), so every run sees the same state.
@@ -290,10 +295,23 @@ function render(all, meta) {
 
 const loadStart = loadavg().map((x) => x.toFixed(1)).join(' ');
 const all = [];
-for (const size of sizes) {
-  dirs.set(size, await cachedRegistry({ models: size, seed, log }));
-  log(`benchmarking ${size} models …`);
-  all.push(benchSize(size));
+const pythonOnly = args.includes('--python-only');
+if (!pythonOnly) {
+  for (const size of sizes) {
+    dirs.set(size, await cachedRegistry({ models: size, seed, log }));
+    log(`benchmarking ${size} models …`);
+    all.push(benchSize(size));
+  }
+}
+/** The Python client's overhead section (its own script: it drives the client as a user would). */
+function pythonSection() {
+  const py = '/usr/bin/python3';
+  const size = Math.max(...sizes.filter((n) => n <= 10000), 0);
+  if (args.includes('--no-python') || !size || !existsSync(py)) return '';
+  log(`benchmarking the Python client at ${size} models …`);
+  const r = spawnSync(py, [join(ROOT, 'python', 'bench', 'bench_client.py'), '--models', String(size), '--runs', String(runs)], { encoding: 'utf8', cwd: ROOT });
+  const body = r.status === 0 ? r.stdout.trim() : `failed (exit ${r.status}): ${(r.stderr || '').trim().split('\n').pop()}`;
+  return ['## Python client overhead', '', 'python/bench/bench_client.py: `register` and `record_test` through `modelgit.Registry` against the same CLI command, alternating; target: the CLI call plus ~20 ms.', '', '```', body, '```', ''].join('\n');
 }
 const md = render(all, {
   date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
@@ -305,6 +323,7 @@ const md = render(all, {
   loadStart,
   loadEnd: loadavg().map((x) => x.toFixed(1)).join(' '),
 });
-writeFileSync(out, md + '\n');
-process.stdout.write(md + '\n');
+const full = md + '\n' + pythonSection();
+writeFileSync(out, full + '\n');
+process.stdout.write(full + '\n');
 log(`wrote ${out}`);
