@@ -22,10 +22,13 @@ function section(title) {
   console.log(`\n${bold('## ' + title)}`);
 }
 
+let lastStderr = '';
+
 /** Runs `modelgit ...args` in the demo registry and prints the command line and its output. */
 function mg(args, { expectFail = false, quiet = false } = {}) {
   console.log(bold(`$ modelgit ${args.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' ')}`));
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8' });
+  lastStderr = r.stderr ?? '';
   if (!quiet && r.stdout) process.stdout.write(r.stdout);
   if (r.stderr) process.stdout.write(dim(r.stderr));
   if ((r.status !== 0) !== expectFail) {
@@ -54,17 +57,35 @@ console.log(`modelgit demo registry: ${dir}`);
 section('1. Create the registry (config, stages, models dir, pre-commit hook; one commit)');
 mg(['init']);
 
-section('2. Save every training run without naming it: timestamp ids');
+/**
+ * What a training run does after `register`: saves its weights where register said (the artifacts
+ * layout of modelgit.yaml, git-ignored), so later commands (restore, verify) find them.
+ */
+function saveWeights(id) {
+  const m = /^artifact path: (.+)$/m.exec(lastStderr);
+  if (!m) {
+    console.error(`demo: register ${id} did not say where to save its weights`);
+    process.exit(1);
+  }
+  mkdirSync(m[1], { recursive: true });
+  writeFileSync(join(m[1], 'model.pt'), `demo weights of ${id}\n`);
+  console.log(dim(`(the training run saves its weights there: ${join(m[1], 'model.pt')})`));
+}
+
+section('2. Save every training run without naming it: timestamp ids; each gets a place for its weights');
 const runs = [
   { epochs: 50, lr: 0.001, t: 900.2 },
   { epochs: 100, lr: 0.001, t: 1800.5 },
   { epochs: 100, lr: 0.0005, t: 1750.0 },
   { epochs: 200, lr: 0.0005, t: 3600.9 },
 ];
-const ids = runs.map((r) =>
-  mg(['register', '--algo', 'mscn', '--dataset', 'production', '--num-queries', '500', '--param', `num_epoch=${r.epochs}`, '--param', `learning_rate=${r.lr}`, '--training-time', String(r.t), '--notes', 'demo run']),
-);
+const ids = runs.map((r) => {
+  const id = mg(['register', '--algo', 'mscn', '--dataset', 'production', '--num-queries', '500', '--param', `num_epoch=${r.epochs}`, '--param', `learning_rate=${r.lr}`, '--training-time', String(r.t), '--notes', 'demo run']);
+  saveWeights(id);
+  return id;
+});
 const lero = mg(['register', '--algo', 'lero', '--dataset', 'production', '--param', 'num_epoch=30', '--training-time', '600']);
+saveWeights(lero);
 
 section('3. Test each model, on several datasets over days (results accumulate)');
 mkdirSync(join(dir, 'runs'), { recursive: true });

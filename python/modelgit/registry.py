@@ -366,7 +366,8 @@ class Registry:
         else:
             d = self._write("register", *args)
         res = self._write_result(d)
-        res.artifact_path = artifact_path_of(model_path, self.root)
+        # Without model_path the CLI records one from modelgit.yaml's artifacts layout and answers with it.
+        res.artifact_path = artifact_path_of(model_path if model_path is not None else d.get("model_path"), self.root)
         return res
 
     def record_test(self, id: str, dataset: str, *, times: Optional[Sequence[float]] = None,

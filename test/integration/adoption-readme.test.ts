@@ -1,8 +1,9 @@
 // README.md is the front door, written by hand, and what it shows must work as shown: this test
 // takes every shell command from its ```sh blocks and runs them in order, in one bash session in a
 // temp directory (so `cd` carries over), with `modelgit` on PATH being this build and no other; it
-// checks the output block after them, runs the Python snippet in the registry they made, and
-// checks that every link points at a file (and heading) that exists.
+// checks the output block after them, runs the Python snippet in the registry they made (with the
+// Python client of this checkout, python/, driving this build), and checks that every link points
+// at a file (and heading) that exists.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,9 @@ import { CLI, tempDir } from '../helpers.js';
 import { ROOT, cleanEnv } from './adoption-helpers.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const HAS_PYTHON = spawnSync('python3', ['--version']).status === 0;
+// Debian's python3, as python/run-tests.sh uses: the client is standard library only.
+const PYTHON = '/usr/bin/python3';
+const HAS_PYTHON = spawnSync(PYTHON, ['--version']).status === 0;
 
 /**
  * Commands README shows that this test does not run, and why. Keep this list small: every other
@@ -97,8 +100,19 @@ describe('README.md', () => {
     expect(existsSync(join(registry, 'modelgit.yaml'))).toBe(true);
     if (!HAS_PYTHON) return; // python3 is part of Debian's pre-commit, which .ci/run installs
     const [python] = blocks('python');
-    const py = spawnSync('python3', ['-c', python!], { cwd: registry, env, encoding: 'utf8' });
+    expect(python).toContain('from modelgit import Registry');
+    const pyEnv = { ...env, PYTHONPATH: join(ROOT, 'python'), MODELGIT_BIN: CLI };
+    const py = spawnSync(PYTHON, ['-c', python!], { cwd: registry, env: pyEnv, encoding: 'utf8' });
     expect(py.status, py.stderr).toBe(0);
-    expect(py.stdout).toMatch(/^mscn_\d{8}_\d{6} 40\.1 artifacts\/mscn_second\.pt\n$/);
+    // The new model gets its weights' place from the artifacts layout, and beats mscn_first (42.5).
+    const m = /^save the weights at (\S+)\n(mscn_\d{8}_\d{6}) 40\.1 artifacts\/mscn\/(mscn_\d{8}_\d{6})\n$/.exec(py.stdout);
+    expect(m, py.stdout).not.toBeNull();
+    expect(m![3]).toBe(m![2]);
+    expect(m![1]).toBe(join(registry, 'artifacts', 'mscn', m![2]!));
+    // One commit each for register and test, both with an operation id the client chose.
+    const log = spawnSync('git', ['log', '-2', '--format=%s%n%(trailers:key=Operation-Id,valueonly)'], { cwd: registry, encoding: 'utf8' }).stdout;
+    expect(log).toContain(`register ${m![2]}`);
+    expect(log).toContain(`test ${m![2]} on production`);
+    expect(log.match(/^[0-9a-f]{32}$/gm), log).toHaveLength(2);
   });
 });
