@@ -13,6 +13,7 @@ import math
 import os
 import re
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -29,6 +30,11 @@ _SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 _PARAM_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _NUMERIC = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _URI = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+# Failures worth one more try with the same operation id (the remote kept moving past the CLI's own
+# deadline, another writer held the lock too long), and the waits before each retry, in seconds.
+_RETRIED_CODES = frozenset({"PUSH_FAILED", "LOCKED"})
+_RETRY_WAITS = (1.0, 3.0)
 
 # Per CLI executable and command: does it take --operation-id? Learned on first use.
 _OPERATION_ID_SUPPORT: Dict[Tuple[Tuple[str, ...], str], bool] = {}
@@ -260,14 +266,23 @@ class Registry:
             argv.append("--push")
         key = (tuple(self._cli.prefix), command)
         if _OPERATION_ID_SUPPORT.get(key, True):
-            try:
-                answer = self.run(*argv, "--operation-id", uuid.uuid4().hex)
-                _OPERATION_ID_SUPPORT[key] = True
-                return answer
-            except UsageError as e:
-                if "--operation-id" not in e.message or "unknown option" not in e.message:
-                    raise
-                _OPERATION_ID_SUPPORT[key] = False  # an older CLI: commander refused before doing anything
+            # One identity per call, kept across its retries: a retry after a lost push race or a busy
+            # lock that finds the operation already committed answers with that commit (no duplicate).
+            token = uuid.uuid4().hex
+            for attempt in range(len(_RETRY_WAITS) + 1):
+                try:
+                    answer = self.run(*argv, "--operation-id", token)
+                    _OPERATION_ID_SUPPORT[key] = True
+                    return answer
+                except UsageError as e:
+                    if "--operation-id" not in e.message or "unknown option" not in e.message:
+                        raise
+                    _OPERATION_ID_SUPPORT[key] = False  # an older CLI: commander refused before doing anything
+                    break
+                except ModelgitError as e:
+                    if e.code not in _RETRIED_CODES or attempt == len(_RETRY_WAITS):
+                        raise
+                    time.sleep(_RETRY_WAITS[attempt])
         return self.run(*argv)
 
     def _abs(self, rel: Optional[str]) -> str:

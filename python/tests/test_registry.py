@@ -187,3 +187,33 @@ def test_summarize_timings_matches_the_cli_definitions():
     assert modelgit.summarize_timings([2.0])["p95_time"] == 2.0
     with pytest.raises(ValueError):
         modelgit.summarize_timings([])
+
+
+def test_a_write_that_met_a_busy_lock_is_retried_with_its_operation_id_and_lands_once(registry, monkeypatch):
+    """The client keeps one operation id across its retries: the CLI gives up on a lock a live
+    process holds (LOCKED), the client waits and runs the same operation again, and it lands once."""
+    import json
+    import socket
+    import threading
+    import time as _time
+    from pathlib import Path
+
+    from conftest import git
+
+    monkeypatch.setenv("MODELGIT_LOCK_WAIT_MS", "300")
+    lock = Path(registry.root) / ".git" / "modelgit" / "write.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    # Held by this (live) test process: the CLI must never break it, only wait and give up.
+    lock.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "token": "held-by-the-test",
+                                "since": "2026-01-01T00:00:00Z", "command": "test"}) + "\n")
+    release = threading.Timer(0.6, lambda: lock.unlink())
+    release.start()
+    started = _time.monotonic()
+    try:
+        r = registry.register("mscn", dataset="production")
+    finally:
+        release.cancel()
+    assert _time.monotonic() - started >= 0.6  # it waited for the holder instead of stealing the lock
+    log = git(registry.root, "log", "--format=%s%n%(trailers:key=Operation-Id,valueonly)")
+    assert log.count(f"register {r.model_id}") == 1
+    assert len([m for m in registry.list("mscn")]) == 1
