@@ -69,7 +69,7 @@ describe('numbers are parsed strictly', () => {
       [['test', 'a', '--dataset', 'production', '--metric', 'total_time=0x10'], /--metric total_time: "0x10" is not a number/],
       [['test', 'a', '--dataset', 'production', '--metric', 'total_time=1e400'], /--metric total_time: "1e400" is out of range/],
       [['test', 'a', '--dataset', 'production', '--metric', 'total_time=Infinity'], /--metric total_time: "Infinity" is not a number/],
-      [['test', 'a', '--dataset', 'production', '--metric', 'total_time='], /--metric total_time: is empty/],
+      [['test', 'a', '--dataset', 'production', '--metric', 'total_time='], /--metric total_time has an empty value/],
       [['register', '--algo', 'mscn', '--training-time', '0x10'], /--training-time.*"0x10" is not a number/],
       [['register', '--algo', 'mscn', '--param', 'lr=1e400'], /--param lr: "1e400" is out of range/],
     ];
@@ -101,7 +101,7 @@ describe('YAML alias bombs', () => {
     const before = repoState(r.dir);
     const from = await r.run('register', '--algo', 'mscn', '--from', 'bomb.yaml');
     expect(from.code).toBe(2);
-    expect(from.stderr).toMatch(/^modelgit: --from: bomb\.yaml:2:\d+: .*aliases expand more than 100 times.*\[yaml-aliases\]$/m);
+    expect(from.stderr).toMatch(/^modelgit: error: --from: bomb\.yaml:2:\d+: .*aliases expand more than 100 times.*\[yaml-aliases\]$/m);
     expect(from.stderr).not.toMatch(NO_TRACE);
     expect(repoState(r.dir)).toBe(before);
 

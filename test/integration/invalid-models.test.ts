@@ -99,7 +99,13 @@ describe('a model file invalid in HEAD', () => {
     await invalid(reportData(reg, {}));
     // Through the binary: exit 1, the location and rule on stderr, nothing on stdout, nothing changed.
     await refused(s.r, leroFile, 'best', '--algo', 'lero', '--dataset', 'production', '--field', 'model_id');
-    await refused(s.r, leroFile, 'list', '--json');
+    await refused(s.r, leroFile, 'list');
+    // With --json stderr is one JSON object; the location and rule are its error's fields.
+    await refused(s.r, /^\{"error":\{"code":"INVALID"/, 'list', '--json');
+    const listJson = JSON.parse((await s.r.run('list', '--json')).stderr);
+    expect(listJson.error.data.errors).toEqual([
+      expect.objectContaining({ file: `models/lero/${s.lero}.json`, line: s.leroAt.line, column: s.leroAt.column, rule: 'json-syntax', message: expect.stringMatching(/^not valid JSON: /) }),
+    ]);
     await refused(s.r, leroFile, 'cleanup', '--algo', 'lero', '--keep', '1');
     const res = await s.r.run('report', '--out', tempDir() + '/site', '--json');
     expect(res.code).toBe(1);

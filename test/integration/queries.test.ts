@@ -379,7 +379,13 @@ describe('robustness', () => {
     const refused = await s.r.run('list', '--algo', 'mscn', '--json');
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe('');
-    expect(refused.stderr).toMatch(/models\/mscn\/broken\.json:1:3: \/: not valid JSON/);
+    expect(JSON.parse(refused.stderr).error).toMatchObject({
+      code: 'INVALID',
+      data: { errors: [expect.objectContaining({ file: 'models/mscn/broken.json', line: 1, column: 3, rule: 'json-syntax', message: expect.stringMatching(/^not valid JSON/) })] },
+    });
+    const human = await s.r.run('list', '--algo', 'mscn');
+    expect([human.code, human.stdout]).toEqual([1, '']);
+    expect(human.stderr).toMatch(/models\/mscn\/broken\.json:1:3: \/: not valid JSON/);
     const res = await s.r.run('list', '--algo', 'mscn', '--json', '--skip-invalid');
     expect(res.code).toBe(0);
     expect(res.json()).toHaveLength(3);
