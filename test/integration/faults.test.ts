@@ -154,6 +154,23 @@ describe.skipIf(!canMount)('a read-only .git/modelgit (a read-only bind mount)',
   });
 });
 
+describe.skipIf(!canMount)('a read-only operation journal (.git/modelgit/operations, a read-only bind mount)', () => {
+  it('the write stops before anything is written, saying which note it could not write', { timeout: 60_000 }, async () => {
+    const r = await tempRegistry({ hook: true });
+    const ops = join(r.dir, '.git', 'modelgit', 'operations');
+    mkdirSync(ops, { recursive: true });
+    execFileSync('mount', ['--bind', ops, ops]);
+    mounted.push(ops);
+    execFileSync('mount', ['-o', 'remount,ro,bind', ops]);
+    const before = repoState(r.dir);
+    const res = await r.run('register', '--algo', 'mscn', '--id', 'm1', '--operation-id', 'job-17');
+    expect(res.code).toBe(1);
+    expect(oneLine(res)).toMatch(/^modelgit: error: could not write the write's operation note \(.*operations\/.*\.json\): read-only file system \(EROFS\)/);
+    expect(repoState(r.dir)).toBe(before);
+    expect(readdirSync(join(r.dir, '.git', 'modelgit')).filter((f) => /^write\.lock|^pending/.test(f))).toEqual([]);
+  });
+});
+
 describe('git failures are told apart from a hook', () => {
   it('a hook that passed is not blamed when git itself fails (a locked branch ref)', async () => {
     const r = await tempRegistry({ hook: true });
