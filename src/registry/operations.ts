@@ -12,7 +12,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ConflictError, UsageError } from '../errors.js';
+import { ConflictError, storageError, UsageError } from '../errors.js';
 import { operationIdProblem } from '../domain/operation-id.js';
 import type { Git } from '../git/git.js';
 import { cryptoLib } from '../lazy.js';
@@ -151,10 +151,21 @@ export class OperationJournal {
   /** Records this attempt (before anything is written), keeping the base of the earliest one. */
   begin(head: string | undefined): void {
     if (this.noted) return;
-    mkdirSync(dir(this.gitDir), { recursive: true });
     const first = this.first();
     const entry: Entry = { id: this.op.id, explicit: this.op.explicit, ...self(), head: first ? first.head : head, began: first?.began ?? new Date().toISOString() };
-    writeFileSync(entryFile(this.gitDir, this.op.id), JSON.stringify(entry) + '\n');
+    const file = entryFile(this.gitDir, this.op.id);
+    try {
+      mkdirSync(dir(this.gitDir), { recursive: true });
+      writeFileSync(file, JSON.stringify(entry) + '\n');
+    } catch (e) {
+      // Nothing is written yet: a full or read-only disk is said in one line, no torn entry stays.
+      try {
+        rmSync(file, { force: true });
+      } catch {
+        /* read-only: nothing was written there either */
+      }
+      throw storageError(e, "the write's operation note", file) ?? e;
+    }
     this.noted = true;
     prune(this.gitDir);
   }

@@ -13,7 +13,7 @@
 import { linkSync, lstatSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { LockedError } from '../errors.js';
+import { LockedError, storageError } from '../errors.js';
 
 export interface LockHolder {
   pid: number;
@@ -122,8 +122,8 @@ function randomToken(): string {
 function tryCreate(path: string, holder: LockHolder): boolean {
   const text = JSON.stringify(holder) + '\n';
   const aside = `${path}.${holder.token}.new`;
-  writeFileSync(aside, text);
   try {
+    writeFileSync(aside, text); // inside the try: a full disk leaves no torn file behind
     linkSync(aside, path);
     return true;
   } catch (e) {
@@ -137,6 +137,7 @@ function tryCreate(path: string, holder: LockHolder): boolean {
       return true;
     } catch (e2) {
       if ((e2 as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      rmSync(path, { force: true }); // created by us but not written (a full disk): no empty lock stays
       throw e2;
     }
   } finally {
@@ -212,6 +213,9 @@ export async function acquireLock(path: string, opts: { command?: string; notify
       created = tryCreate(path, holder);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
+      // A full or read-only disk is a storage failure, said like every other one ("could not write …").
+      const storage = storageError(e, "modelgit's write lock", path);
+      if (storage) throw storage;
       throw new LockedError(`could not take the registry's write lock ${path}: ${err.code ?? ''} ${err.message}`.replace(/\s+/g, ' ').trim(), {
         hint: `modelgit needs to create files in ${dirname(path)}: check its permissions and free space`,
         cause: e,

@@ -76,7 +76,7 @@ describe('register without --model-path uses the layout; answers carry the absol
   });
 
   it('text output: stdout is the id alone, the artifact path on stderr; --model-path and --name', async () => {
-    const r = await tempRegistry();
+    const r = await tempRegistry({ hook: true }); // with the hook: no missing-hook warning, stderr is the path alone
     const res = await r.run('register', '--algo', 'mscn', '--name', 'exp', '--id', 'exp_1');
     expect(res.stdout).toBe('exp_1\n');
     expect(res.stderr).toBe(`artifact path: ${join(r.dir, 'artifacts/mscn/exp_1')}\n`);
@@ -93,7 +93,7 @@ describe('register without --model-path uses the layout; answers carry the absol
   });
 
   it('a registry without the artifacts key keeps today: no model_path unless given, artifact_path null', async () => {
-    const r = await tempRegistry();
+    const r = await tempRegistry({ hook: true }); // with the hook: no missing-hook warning, so stderr is empty
     r.write('modelgit.yaml', r.read('modelgit.yaml').replace(/^artifacts:.*\n/m, ''));
     r.git('commit', '-qam', 'no artifacts layout');
     const res = await r.run('register', '--algo', 'mscn', '--json');

@@ -3,7 +3,7 @@
 // disk faults are real: a small tmpfs (or a read-only bind mount) mounted by the test, which
 // needs root and a kernel that lets it mount; where it can't, those cases are skipped and say so.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Git } from '../../src/git/git.js';
@@ -89,16 +89,20 @@ describe.skipIf(!canMount)('a full disk (a real tmpfs)', () => {
         }
         const line = oneLine(res);
         expect(res.code, res.stderr).toBe(1);
-        expect(line, res.stderr).toMatch(/^modelgit: could not write |^modelgit: git [a-z-]+ could not write to the repository/);
+        expect(line, res.stderr).toMatch(/^modelgit: error: (could not write |git [a-z-]+ could not write to the repository)/);
         expect(line).toMatch(/no space left on device|out of diskspace|couldn't write/i);
         expect(line).not.toMatch(/hook/); // git's own object or index write is never blamed on the hook
         expect(res.stderr).not.toMatch(/could not be put back/);
         // Only said when verified: exactly as before, index and working tree and refs.
         if (/nothing was changed/.test(line)) expect(repoState(dir)).toBe(before);
-        else expect(line).toMatch(/crash note/); // refused before anything was written
+        else expect(line).toMatch(/crash note|operation note|write lock/); // refused before anything was written
         expect(repoState(dir)).toBe(before);
         expect(readdirSync(join(dir, '.git')).filter((f) => /\.lock$|modelgit-before/.test(f))).toEqual([]);
-        seen.add(/crash note|could not write models|update-index|git commit/.exec(line)?.[0] ?? line);
+        // Nor a torn lock, crash note or operation note of modelgit's own (the next write would trip on it).
+        expect(readdirSync(join(dir, '.git', 'modelgit')).filter((f) => /^write\.lock|^pending/.test(f))).toEqual([]);
+        const ops = join(dir, '.git', 'modelgit', 'operations');
+        for (const f of existsSync(ops) ? readdirSync(ops) : []) expect(() => JSON.parse(readFileSync(join(ops, f), 'utf8')), f).not.toThrow();
+        seen.add(/crash note|operation note|write lock|could not write models|update-index|git commit/.exec(line)?.[0] ?? line);
       }
       expect(landed, `${args[0]} never fitted`).toBe(true);
     }
@@ -150,6 +154,23 @@ describe.skipIf(!canMount)('a read-only .git/modelgit (a read-only bind mount)',
   });
 });
 
+describe.skipIf(!canMount)('a read-only operation journal (.git/modelgit/operations, a read-only bind mount)', () => {
+  it('the write stops before anything is written, saying which note it could not write', { timeout: 60_000 }, async () => {
+    const r = await tempRegistry({ hook: true });
+    const ops = join(r.dir, '.git', 'modelgit', 'operations');
+    mkdirSync(ops, { recursive: true });
+    execFileSync('mount', ['--bind', ops, ops]);
+    mounted.push(ops);
+    execFileSync('mount', ['-o', 'remount,ro,bind', ops]);
+    const before = repoState(r.dir);
+    const res = await r.run('register', '--algo', 'mscn', '--id', 'm1', '--operation-id', 'job-17');
+    expect(res.code).toBe(1);
+    expect(oneLine(res)).toMatch(/^modelgit: error: could not write the write's operation note \(.*operations\/.*\.json\): read-only file system \(EROFS\)/);
+    expect(repoState(r.dir)).toBe(before);
+    expect(readdirSync(join(r.dir, '.git', 'modelgit')).filter((f) => /^write\.lock|^pending/.test(f))).toEqual([]);
+  });
+});
+
 describe('git failures are told apart from a hook', () => {
   it('a hook that passed is not blamed when git itself fails (a locked branch ref)', async () => {
     const r = await tempRegistry({ hook: true });
@@ -173,8 +194,11 @@ describe('git failures are told apart from a hook', () => {
     const before = repoState(r.dir);
     const res = await r.run('register', '--algo', 'mscn', '--id', 'm1', '--json');
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/the commit was refused by a git hook; nothing was changed:\nno ticket number/);
-    expect(res.stderr).toMatch(/"hooks":\[\{"hook":"commit-msg","code":3\}\]/);
+    // --json: stderr is one JSON object; the hook's own words are in its message.
+    const err = JSON.parse(res.stderr).error;
+    expect(err.code).toBe('HOOK_REJECTED');
+    expect(err.message).toMatch(/the commit was refused by a git hook; nothing was changed:\nno ticket number/);
+    expect(err.hooks).toEqual([{ hook: 'commit-msg', code: 3 }]);
     expect(repoState(r.dir)).toBe(before);
   });
 });
