@@ -130,6 +130,11 @@ describe('import --push', () => {
     expect(remoteActions(bare).map((x) => `${x.action} ${x.ids.join()}`)).toEqual(['init ', ...IMPORTED.map((id) => `import ${id}`)]);
     expect(a.git('rev-parse', 'HEAD').trim()).toBe(git(bare, 'rev-parse', 'main').trim());
     expect(a.git('status', '--porcelain')).toBe('');
+    // Up to date now, without --push: the same, found before anything is checked against the remote.
+    const local = await a.run('import', file, '--operation-id', 'import-job-1');
+    expect(local.code).toBe(1);
+    expect(local.stderr).toMatch(/modelgit: error: operation import-job-1 was already done by an earlier run: [0-9a-f]{10} \("import lero_20241020_140000"\)/);
+    expect(a.git('rev-parse', 'HEAD').trim()).toBe(git(bare, 'rev-parse', 'main').trim());
   });
 
   it('an import killed between two commits is undone by the next write; run again, it lands once', async () => {
