@@ -22,6 +22,7 @@ import { loadPlan, strategyFor } from '../loading/plan.js';
 import { escapePointerSegment, locateJsonPointer, parseJsonText } from '../schema/validator.js';
 import { checkModelTextSync } from './checks.js';
 import { useRegistryLoaders } from './load-plan.js';
+import { envOperationId, findOperation } from './operations.js';
 import type { Registry } from './registry.js';
 import type { CommitSpec } from './transaction.js';
 import type { PushInfo } from './write.js';
@@ -277,6 +278,20 @@ function locate(src: SourceRecord, pointer: string, rule: string, message: strin
   return { file: src.file, ...locateJsonPointer(src.text, full), pointer: full, rule, message };
 }
 
+/**
+ * An import run again with the --operation-id of one already committed finds its own ids taken:
+ * it is named as that earlier operation (as the write engine does), not as a clash with itself.
+ */
+async function refuseRepeatedOperation(reg: Registry): Promise<void> {
+  const token = reg.operationId ?? envOperationId();
+  const found = token ? await findOperation(reg.git, token, 'HEAD') : undefined;
+  if (!token || !found) return;
+  throw new ConflictError(`operation ${token} was already done by an earlier run: ${found.commit.slice(0, 10)} ("${found.subject}"); doing it again would write again, so nothing was written`, {
+    hint: 'see it with: git show ' + found.commit.slice(0, 10) + '; a new operation needs a new --operation-id',
+    data: { commit: found.commit, operation_id: token, replayed: true },
+  });
+}
+
 export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = process.cwd()): Promise<ImportAnswer> {
   if (opts.algorithm !== undefined) assertSafeName('algorithm', opts.algorithm, '--algo');
   if (opts.id !== undefined) assertSafeName('model id', opts.id, '--id');
@@ -345,6 +360,7 @@ export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = p
   };
   fail();
   if (clashes.length) {
+    await refuseRepeatedOperation(reg);
     throw new ConflictError(`${clashes.length} of the ${source.records.length} models in ${sourceName} clash with the registry; nothing was imported:\n  ${clashes.join('\n  ')}`, {
       hint: 'ids are never overwritten; remove or rename the clashing models in the source',
       data: { clashes },

@@ -53,8 +53,9 @@ export async function withWriteLock<T>(gitDir: string, fn: (lock: HeldLock) => P
 
 /**
  * Fails at once, with the real reason, when the lock can't be created at all (a read-only, full
- * or forbidden `.git/modelgit`): the lock library would retry that for a minute and then blame
- * "another command". A probe directory is made and removed, as the lock itself is a directory.
+ * or forbidden `.git/modelgit`), as a storage error whose code names the cause (read-only, no
+ * space, permission) rather than a generic "could not take the lock". A probe directory is made
+ * and removed: it needs the same right to create entries there as the lock file (write-lock.ts).
  */
 export function assertLockable(dir: string): void {
   const probe = join(dir, `write.lock.probe-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);

@@ -183,10 +183,23 @@ async function replay<T>(
   pushed?: PushInfo,
 ): Promise<T> {
   const what = `${found.commit.slice(0, 10)} ("${found.subject}")`;
-  host.notify?.(`operation ${op.id} was already committed${op.explicit ? '' : ' by an earlier run that did not finish'}: ${what}; answering with it, nothing was written again`);
-  if (answerWith) return answerWith({ ...found, operationId: op.id, pushed });
-  const p = await plan();
-  if ('nothing' in p) return p.nothing;
+  const answering = () => host.notify?.(`operation ${op.id} was already committed${op.explicit ? '' : ' by an earlier run that did not finish'}: ${what}; answering with it, nothing was written again`);
+  if (answerWith) {
+    answering();
+    return answerWith({ ...found, operationId: op.id, pushed });
+  }
+  // The plan may refuse today's state because of that very commit (an import finds its own ids
+  // taken): the earlier run is what the user must hear about, not a clash with themselves.
+  let p: WritePlan<T> | undefined;
+  try {
+    p = await plan();
+  } catch (e) {
+    if (!(e instanceof ModelgitError) || e instanceof LockedError) throw e;
+  }
+  if (p && 'nothing' in p) {
+    answering();
+    return p.nothing;
+  }
   throw new ConflictError(`operation ${op.id} was already done by an earlier run: ${what}; doing it again would write again, so nothing was written`, {
     hint: 'see it with: git show ' + found.commit.slice(0, 10) + '; a new operation needs a new --operation-id',
     data: { commit: found.commit, operation_id: op.id, replayed: true },

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, git, runCliWithEnv, tempDir, tempRegistry } from '../helpers.js';
+import { CLI, git, runCliWithEnv, stderrText, tempDir, tempRegistry } from '../helpers.js';
 import { register } from '../../src/registry/register.js';
 import { recordTest } from '../../src/registry/record-test.js';
 import { cloneOf, moveRemoteDuringPush, registryRemote, remoteActions, runWithEnv, type Clone } from './gitops-helpers.js';
@@ -54,8 +54,8 @@ describe('a write killed after its commit, run again', () => {
 
     const again = await r.run(...args);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(/interrupted after its commit was made; it is kept/);
-    expect(again.stderr).toMatch(/already committed by an earlier run that did not finish: [0-9a-f]{10} \("register /);
+    expect(stderrText(again)).toMatch(/interrupted after its commit was made; it is kept/);
+    expect(stderrText(again)).toMatch(/already committed by an earlier run that did not finish: [0-9a-f]{10} \("register /);
     expect(again.json()).toMatchObject({ model_id: first, path: `models/mscn/${first}.json`, commit: git(r.dir, 'rev-parse', 'HEAD').trim(), replayed: true });
     expect(actions(r.dir)).toEqual(['init', 'register']); // not written twice
     expect(r.git('status', '--porcelain')).toBe('');
@@ -157,8 +157,8 @@ describe('--push that exits 1', () => {
     const args = ['test', 'mid', '--dataset', 'job', '--metric', 'total_time=9', '--push', '--json'];
     const res = await runWithEnv(b.dir, { MODELGIT_PUSH_RETRIES: '1' }, ...args);
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/the remote kept moving: 2 pushes in \d+ s to origin\/main were rejected; the local commit was undone, nothing was written/);
-    expect(res.stderr).toMatch(/hint: run the same command again later: it writes the operation once/);
+    expect(stderrText(res)).toMatch(/the remote kept moving: 2 pushes in \d+ s to origin\/main were rejected; the local commit was undone, nothing was written/);
+    expect(stderrText(res)).toMatch(/hint: run the same command again later: it writes the operation once/);
     expect(b.git('rev-parse', 'HEAD').trim()).toBe(before);
     expect(b.git('status', '--porcelain')).toBe('');
 

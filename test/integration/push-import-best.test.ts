@@ -114,6 +114,29 @@ describe('import --push', () => {
     expect(repoState(a.dir)).toBe(before);
   });
 
+  it('run again with its --operation-id after it landed (this clone behind): refused as the earlier operation, not as a clash with itself', async () => {
+    const { bare } = await registryRemote();
+    const a = cloneOf(bare, 'alice');
+    const file = registryFile();
+    const first = await a.run('import', file, '--push', '--operation-id', 'import-job-1', '--json');
+    expect(first.code, first.stderr).toBe(0);
+    // The answer never reached this clone's branch (say, a clone restored from a backup).
+    a.git('reset', '-q', '--hard', 'HEAD~4');
+    a.git('update-ref', 'refs/remotes/origin/main', 'HEAD');
+    const again = await a.run('import', file, '--push', '--operation-id', 'import-job-1');
+    expect(again.code).toBe(1);
+    expect(stderrText(again)).toMatch(/operation import-job-1 was already done by an earlier run: [0-9a-f]{10} \("import lero_20241020_140000"\); doing it again would write again, so nothing was written/);
+    expect(stderrText(again)).not.toMatch(/registered meanwhile|answering with it/);
+    expect(remoteActions(bare).map((x) => `${x.action} ${x.ids.join()}`)).toEqual(['init ', ...IMPORTED.map((id) => `import ${id}`)]);
+    expect(a.git('rev-parse', 'HEAD').trim()).toBe(git(bare, 'rev-parse', 'main').trim());
+    expect(a.git('status', '--porcelain')).toBe('');
+    // Up to date now, without --push: the same, found before anything is checked against the remote.
+    const local = await a.run('import', file, '--operation-id', 'import-job-1');
+    expect(local.code).toBe(1);
+    expect(local.stderr).toMatch(/modelgit: error: operation import-job-1 was already done by an earlier run: [0-9a-f]{10} \("import lero_20241020_140000"\)/);
+    expect(a.git('rev-parse', 'HEAD').trim()).toBe(git(bare, 'rev-parse', 'main').trim());
+  });
+
   it('an import killed between two commits is undone by the next write; run again, it lands once', async () => {
     const { bare } = await registryRemote();
     const a = cloneOf(bare, 'alice');
