@@ -13,8 +13,8 @@ export const MAX_MODEL_FILE_BYTES = 1 << 20;
 /** Aliases a YAML file may expand (the `yaml` package's own default, made explicit everywhere). */
 export const MAX_YAML_ALIASES = 100;
 
-/** 1-based line and column of an offset (a copy of validator's, kept here so readers need no validator). */
-function positionOf(text: string, offset: number): { line: number; column: number } {
+/** 1-based line and column of a character offset (the one copy: validator.ts re-exports it). */
+export function positionOf(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < offset && i < text.length; i++) {

@@ -12,7 +12,7 @@ import type * as Yaml from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import type { ErrorLocation } from '../errors.js';
 import { cryptoLib, lazyRequire, yamlLib } from '../lazy.js';
-import { jsonLimitError, MAX_MODEL_FILE_BYTES, tooDeepAt } from '../domain/limits.js';
+import { jsonLimitError, MAX_MODEL_FILE_BYTES, positionOf as limitsPositionOf, tooDeepAt } from '../domain/limits.js';
 import { parseYamlText } from './yaml-input.js';
 import { encodingProblem } from './encoding.js';
 
@@ -116,17 +116,7 @@ export interface Position {
 }
 
 /** 1-based line and column of a character offset. */
-export function positionOf(text: string, offset: number): Position {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
-}
+export const positionOf: (text: string, offset: number) => Position = limitsPositionOf;
 
 function pointerSegments(pointer: string): (string | number)[] {
   if (pointer === '') return [];
