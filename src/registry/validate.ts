@@ -222,7 +222,9 @@ async function validateWith(opts: ValidateOptions, git: Git, reader: ObjectReade
   const models: ModelChange[] = [];
   const named: [string, string][] = []; // [id, path] of every model path present (--all)
   let deletedModels = false;
-  let checkConfig = opts.mode === 'all';
+  // A config that does not validate governs nothing (the defaults stand in): say so on every check,
+  // or the hook would check files under a models_dir the broken config never names and pass.
+  let checkConfig = opts.mode === 'all' || configErrors.length > 0;
   let checkStages = opts.mode === 'all';
   for (const c of changes) {
     const kind = classifyPath(config, c.path);

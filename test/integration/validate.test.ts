@@ -26,6 +26,17 @@ function commitAll(r: TempRegistry, message = 'hand edit'): void {
 }
 
 describe('validate (default: the working tree vs HEAD)', () => {
+  it('an invalid committed modelgit.yaml fails every check by name, instead of checking under the defaults and passing', async () => {
+    const r = await tempRegistry();
+    r.write('modelgit.yaml', r.read('modelgit.yaml').replace(/^models_dir: models$/m, 'models_dir: zoo/deep'));
+    commitAll(r, 'config committed past the hook');
+    r.write('zoo/deep/mscn/x.json', '{bad');
+    r.git('add', '-A');
+    const res = await r.run('validate', '--staged');
+    expect(res.code).toBe(1);
+    expect(res.stdout + res.stderr).toMatch(/modelgit\.yaml:\d+:\d+: \/models_dir: .*\[pattern/);
+  });
+
   it('passes a clean registry and checks nothing that did not change', async () => {
     const { r } = await withModel();
     const res = await r.run('validate');
