@@ -91,14 +91,24 @@ export function runCli(cwd: string, ...args: string[]): Promise<CliResult> {
 
 /** The built binary with extra environment (another author, a default branch override…). */
 export function runCliWithEnv(cwd: string, env: Record<string, string>, ...args: string[]): Promise<CliResult> {
+  return spawnCli(cwd, env, args);
+}
+
+/** The built binary with `input` on its standard input (a pipe, as from a script). */
+export function runCliWithInput(cwd: string, input: string, ...args: string[]): Promise<CliResult> {
+  return spawnCli(cwd, {}, args, input);
+}
+
+function spawnCli(cwd: string, env: Record<string, string>, args: string[], input?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr, json: () => JSON.parse(stdout) }));
+    if (input !== undefined) child.stdin!.end(input);
   });
 }
 

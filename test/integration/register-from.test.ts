@@ -1,25 +1,12 @@
 // register --from / test --from / test --times as a training script drives them: files named by
 // absolute paths and piped through standard input (`-`), and metadata the way Python writes it
 // (naive isoformat() timestamps, None → null, its own model_id). Through the built binary.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, repoState, tempDir, tempRegistry, type CliResult } from '../helpers.js';
+import { repoState, runCliWithInput, tempDir, tempRegistry } from '../helpers.js';
 import { write, writeJson } from '../fixtures/legacy.js';
 
-/** The binary with `input` on its standard input (a pipe, as from a script). */
-function runWithStdin(cwd: string, input: string, ...args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr, json: () => JSON.parse(stdout) }));
-    child.stdin.end(input);
-  });
-}
+const runWithStdin = runCliWithInput;
 
 /** What `json.dump(metadata)` writes after a Python training run. */
 function pythonMetadata(over: Record<string, unknown> = {}): Record<string, unknown> {
