@@ -14,15 +14,19 @@ for (const name of ['model', 'config', 'stages']) writeFileSync(new URL(`${name}
 
 // The CLI as a bundle: one file per command plus shared chunks instead of ~45 modules, which saves
 // node 10–20 ms of module resolution and loading on every command. Chunks sit beside main.js in
-// dist/cli, at the depth of every other dist module, so paths built from import.meta.url
-// (schemas/, dist/report/assets/, …) mean the same. tsc's dist/ stays for the library (dist/index.js).
+// dist/cli; files that ship with the package are found from its root (src/package-root.ts), so a
+// module's depth in dist/ does not matter. tsc's dist/ stays for the library (dist/index.js).
 const { build } = await import('rolldown');
 const READS = new RegExp(
   [
-    'dist/(?:errors|lazy|version)\\.js$',
     'dist/git/(?:git|head-files|commit-graph|background)\\.js$',
     'dist/domain/(?:metadata|names|selection|summary|config|metrics|datasets)\\.js$',
-    'dist/registry/(?:snapshot|cache|registry|memo-file|yaml-cache|branches|transaction|push|history-index|lookup|query-options)\\.js$',
+    'dist/(?:errors|lazy|version|package-root)\\.js$',
+    'dist/registry/(?:registry|query-options)\\.js$',
+    'dist/store/(?:snapshot|lookup)\\.js$',
+    'dist/store/cache/(?:snapshot-cache|memo-file|yaml-cache|history-index|files)\\.js$',
+    'dist/store/write/commit\\.js$',
+    'dist/git/(?:branches|remote)\\.js$',
     'dist/cli/(?:context|options)\\.js$',
     'dist/render/(?:table|problems|format|field)\\.js$',
   ]

@@ -24,14 +24,14 @@ import type { Aggregate, Direction, Model, ModelMetadata } from '../domain/types
 import type { Registry } from './registry.js';
 import { assertAggregate, assertDirection, checkInvalidFiles, headRevision, resolveRevision, unknownDirection } from './query-options.js';
 import { skippedFiles, type SkippedFile } from '../domain/invalid-files.js';
-import { withWriteLock } from './transaction.js';
-import { commitsChanging } from './history-index.js';
-import { registryModels } from './snapshot.js';
-import { MemoFile } from './memo-file.js';
-import { cacheDisabled } from './cache.js';
-import { pushTarget, type PushTarget } from './branches.js';
-import { deleteTags, fetchRemote, isAncestor, pushRefs, retryBudget, retryDelay } from './push.js';
-import type { PushInfo } from './write.js';
+import { withWriteLock } from '../store/write/commit.js';
+import { commitsChanging } from '../store/cache/history-index.js';
+import { registryModels } from '../store/snapshot.js';
+import { MemoFile } from '../store/cache/memo-file.js';
+import { cacheDisabled } from '../store/cache/snapshot-cache.js';
+import { pushTarget, type PushTarget } from '../git/branches.js';
+import { deleteTags, fetchRemote, isAncestor, pushRefs, retryBudget, retryDelay } from '../git/remote.js';
+import type { PushInfo } from '../store/write/engine.js';
 
 export interface BestQuery {
   algorithm: string;

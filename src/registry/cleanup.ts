@@ -23,10 +23,10 @@ import type { ErrorLocation } from '../errors.js';
 import { skippedFiles, type SkippedFile } from '../domain/invalid-files.js';
 import { aggregateText } from '../domain/metrics.js';
 import { assertAggregate, checkInvalidFiles } from './query-options.js';
-import { highestTagNumber } from './decision-tags.js';
+import { highestTagNumber } from '../store/write/tags.js';
 import type { Registry } from './registry.js';
-import { commitMessage, type CommitSpec } from './transaction.js';
-import { registryModels } from './snapshot.js';
+import { commitMessage, type CommitSpec } from '../store/write/commit.js';
+import { registryModels } from '../store/snapshot.js';
 
 export interface CleanupOptions {
   algorithm: string;

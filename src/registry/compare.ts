@@ -7,7 +7,7 @@ import { assertSafeName } from '../domain/names.js';
 import type { Aggregate, Model } from '../domain/types.js';
 import type { Registry } from './registry.js';
 import { assertAggregate, checkInvalidFiles } from './query-options.js';
-import { invalidModelError } from './lookup.js';
+import { invalidModelError } from '../store/lookup.js';
 
 export interface CompareQuery {
   ids: string[];

@@ -6,10 +6,10 @@ import { assertSafeName } from '../domain/names.js';
 import { STAGES_FILE } from '../domain/config.js';
 import type { LogEntry } from '../git/git.js';
 import type { Registry } from './registry.js';
-import { historyIndexAt } from './history-index.js';
+import { historyIndexAt } from '../store/cache/history-index.js';
 import { join } from 'node:path';
-import { cacheDisabled } from './cache.js';
-import { MemoFile } from './memo-file.js';
+import { cacheDisabled } from '../store/cache/snapshot-cache.js';
+import { MemoFile } from '../store/cache/memo-file.js';
 
 export interface HistoryQuery {
   /** only entries naming this model (a cleanup names every model it removed) */

@@ -20,12 +20,12 @@ import { artifactOf, locateArtifact, modelPathFor } from '../loading/artifact.js
 import { assertInsideAny, readRegularFile } from '../loading/safe-files.js';
 import { loadPlan, strategyFor } from '../loading/plan.js';
 import { escapePointerSegment, locateJsonPointer, parseJsonText } from '../schema/validator.js';
-import { checkModelTextSync } from './checks.js';
+import { checkModelTextSync } from '../schema/model-checks.js';
 import { useRegistryLoaders } from './load-plan.js';
-import { envOperationId, findOperation } from './operations.js';
+import { envOperationId, findOperation } from '../store/write/operations.js';
 import type { Registry } from './registry.js';
-import type { CommitSpec } from './transaction.js';
-import type { PushInfo } from './write.js';
+import type { CommitSpec } from '../store/write/commit.js';
+import type { PushInfo } from '../store/write/engine.js';
 
 export type ImportKind = 'registry-file' | 'algorithm-tree' | 'model-directory';
 

@@ -7,9 +7,9 @@ import { ConflictError, GitError, UsageError } from '../errors.js';
 import { artifactIgnoreEntry } from '../domain/artifacts.js';
 import { CONFIG_FILE, DEFAULT_ARTIFACTS, DEFAULT_CONFIG, DEFAULT_CONFIG_TEXT, DEFAULT_STAGES_TEXT, STAGES_FILE } from '../domain/config.js';
 import { Git, runGit } from '../git/git.js';
-import { ciDefaultBranch, ciFiles, type CiKind } from './ci.js';
-import { applyHookPlan, planHookInstall, type HookInstallAnswer, type HookInstallOptions, type HookPlan } from './hooks.js';
-import { assertCommittable, commitChanges, withWriteLock, type FileChange } from './transaction.js';
+import { ciDefaultBranch, ciFiles, type CiKind } from '../install/ci.js';
+import { applyHookPlan, planHookInstall, type HookInstallAnswer, type HookInstallOptions, type HookPlan } from '../install/hooks.js';
+import { assertCommittable, commitChanges, withWriteLock, type FileChange } from '../store/write/commit.js';
 
 export interface InitOptions extends HookInstallOptions {
   dir: string;

@@ -6,7 +6,7 @@ import { isoSeconds } from '../domain/ids.js';
 import { creationTime, upgradeToVersion2 } from '../domain/legacy.js';
 import { schemaVersionOf, serializeMetadata } from '../domain/metadata.js';
 import type { Git } from '../git/git.js';
-import { checkModelTextSync } from './checks.js';
+import { checkModelTextSync } from '../schema/model-checks.js';
 import { locateJsonPointer } from '../schema/validator.js';
 import type { Registry } from './registry.js';
 

@@ -8,9 +8,9 @@ import { evaluateGates, gateTrailers, type GateResult } from '../domain/gates.js
 import { assertSafeName } from '../domain/names.js';
 import { nextStageTagNumber, STAGE_TAG_NAMESPACE, stageSubject, stageTagMessage, stageTagName } from '../domain/stage-tags.js';
 import { assignStage, unassignStage, type StageChange } from '../domain/stages.js';
-import { defaultBranch } from './branches.js';
+import { defaultBranch } from '../git/branches.js';
 import type { Registry } from './registry.js';
-import type { PushInfo, TagSpec, WriteOutcome } from './write.js';
+import type { PushInfo, TagSpec, WriteOutcome } from '../store/write/engine.js';
 
 export interface PromoteOptions {
   id: string;

@@ -7,13 +7,13 @@ import { assertSafeName, nameProblem } from '../domain/names.js';
 import { summarizeTimings } from '../domain/timings.js';
 import { numberProblem, strictNumber } from '../domain/metrics.js';
 import type { Performance, TestResult } from '../domain/types.js';
-import { checkModelText } from './checks.js';
+import { checkModelText } from '../schema/model-checks.js';
 import { validatorFor } from '../schema/validator.js';
-import { modelsAtHead } from './lookup.js';
+import { modelsAtHead } from '../store/lookup.js';
 import type { Registry } from './registry.js';
 import { inputName, parseDataText, readInputText } from './input-file.js';
-import { assertSameOperation, derivedOperationId, envOperationId, operationOf } from './operations.js';
-import type { Replayed } from './write.js';
+import { assertSameOperation, derivedOperationId, envOperationId, operationOf } from '../store/write/operations.js';
+import type { Replayed } from '../store/write/engine.js';
 import type { WriteAnswer } from './register.js';
 
 export interface RecordTestOptions {

@@ -10,13 +10,13 @@ import { assertSafeName, nameProblem } from '../domain/names.js';
 import { numberProblem, strictNumber } from '../domain/metrics.js';
 import type { Artifact, Model, ModelMetadata, Training } from '../domain/types.js';
 import { artifactOf, locateArtifact } from '../loading/artifact.js';
-import { checkModelText } from './checks.js';
+import { checkModelText } from '../schema/model-checks.js';
 import { validatorFor } from '../schema/validator.js';
 import { inputName, parseDataText, readInputText } from './input-file.js';
-import { modelsAtHead } from './lookup.js';
+import { modelsAtHead } from '../store/lookup.js';
 import type { Registry } from './registry.js';
-import { assertSameOperation, derivedOperationId, envOperationId, operationOf } from './operations.js';
-import type { Replayed } from './write.js';
+import { assertSameOperation, derivedOperationId, envOperationId, operationOf } from '../store/write/operations.js';
+import type { Replayed } from '../store/write/engine.js';
 
 export interface RegisterOptions {
   algorithm?: string;

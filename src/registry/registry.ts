@@ -8,22 +8,22 @@ import { CONFIG_FILE, STAGES_FILE, modelPath, withDefaults } from '../domain/con
 import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js';
 import { Git, runGit } from '../git/git.js';
 import { OID } from '../git/head-files.js';
-import { readSnapshot, type Snapshot } from './snapshot.js';
-import { invalidModelError } from './lookup.js';
+import { readSnapshot, type Snapshot } from '../store/snapshot.js';
+import { invalidModelError } from '../store/lookup.js';
 import { problemOfId } from '../domain/invalid-files.js';
-import { schemaStamp, validatedYaml } from './yaml-cache.js';
-import { cacheDisabled } from './cache.js';
-import { MemoFile } from './memo-file.js';
+import { schemaStamp, validatedYaml } from '../store/cache/yaml-cache.js';
+import { cacheDisabled } from '../store/cache/snapshot-cache.js';
+import { MemoFile } from '../store/cache/memo-file.js';
 import type * as Util from 'node:util';
-import type { CommitSpec } from './transaction.js';
-import { recoverNow, runWrite, type WriteOptions, type WriteOutcome, type WritePlan } from './write.js';
+import type { CommitSpec } from '../store/write/commit.js';
+import { recoverNow, runWrite, type WriteOptions, type WriteOutcome, type WritePlan } from '../store/write/engine.js';
 import { NotFoundError } from '../errors.js';
 import { MAX_YAML_ALIASES, prototypeFree } from '../domain/limits.js';
-import type { OperationJournal } from './operations.js';
+import type { OperationJournal } from '../store/write/operations.js';
 import { lazyRequire, yamlLib } from '../lazy.js';
 
 
-export type { WriteOptions, WriteOutcome, WritePlan, TagSpec } from './write.js';
+export type { WriteOptions, WriteOutcome, WritePlan, TagSpec } from '../store/write/engine.js';
 
 /** A write that is several commits, all or nothing (import). `outcome.pushed` is set with --push. */
 export type SeriesPlan<T> = { specs: CommitSpec[]; result: (commits: string[], outcome: WriteOutcome) => T | Promise<T> } | { nothing: T };

@@ -17,11 +17,11 @@ import type { RegistryConfig } from '../domain/types.js';
 import { bestOverTime, type ModelChange, type StateCommit } from '../report/best-over-time.js';
 import type { HistoryCommit } from '../report/history.js';
 import { renderPages, type SiteData, type SitePage } from '../report/pages.js';
-import { SiteWriter } from './report-writer.js';
+import { SiteWriter } from '../report/site-writer.js';
 import { algorithmsOf } from '../report/tables.js';
 import { historyEvent, promotionTimeline, stageTenures, type HistoryEvent } from '../report/timeline.js';
 import type { Registry } from './registry.js';
-import { reportHistory, type HistoryOptions } from './report-history.js';
+import { reportHistory, type HistoryOptions } from '../store/cache/report-history.js';
 
 export interface ReportOptions {
   /** where the site goes; a new or empty directory, or an earlier report (replaced) */

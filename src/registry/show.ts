@@ -6,8 +6,8 @@ import type { ModelMetadata } from '../domain/types.js';
 import { modelHistory, type HistoryEntry } from './history.js';
 import type { Registry } from './registry.js';
 import { findRemoval } from './restore.js';
-import { invalidModelError, lookupAtHead } from './lookup.js';
-import { cachedModelById } from './snapshot.js';
+import { invalidModelError, lookupAtHead } from '../store/lookup.js';
+import { cachedModelById } from '../store/snapshot.js';
 import { join } from 'node:path';
 
 export interface ShowAnswer {

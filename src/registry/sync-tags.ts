@@ -9,10 +9,10 @@ import { nextStageTagNumber, parseStageTag, STAGE_TAG_NAMESPACE, stageTagMessage
 import { stageChanges, type StageChange } from '../domain/stages.js';
 import type { StageAssignments } from '../domain/types.js';
 import type { Git } from '../git/git.js';
-import { defaultBranch, pushTarget } from './branches.js';
-import { deleteTags, fetchRemote, pushRefs, retryBudget, retryDelay } from './push.js';
+import { defaultBranch, pushTarget } from '../git/branches.js';
+import { deleteTags, fetchRemote, pushRefs, retryBudget, retryDelay } from '../git/remote.js';
 import type { Registry } from './registry.js';
-import { withWriteLock } from './transaction.js';
+import { withWriteLock } from '../store/write/commit.js';
 
 export interface SyncTagsOptions {
   /** the branch to walk (default: the default branch, see branches.ts) */

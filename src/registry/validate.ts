@@ -25,9 +25,9 @@ import {
 import { Git, runGit } from '../git/git.js';
 import { parseJsonBounded } from '../domain/limits.js';
 import { locateJsonPointer, locateYamlPointer, validatorForSchemaText, type ParsedJson } from '../schema/validator.js';
-import { checkModelTextSync } from './checks.js';
-import { blobTexts, CommitVersion, EmptyVersion, IndexVersion, ObjectReader, WorkingTreeVersion, type RegistryVersion } from './versions.js';
-import { validatedYaml } from './yaml-cache.js';
+import { checkModelTextSync } from '../schema/model-checks.js';
+import { blobTexts, CommitVersion, EmptyVersion, IndexVersion, ObjectReader, WorkingTreeVersion, type RegistryVersion } from '../store/versions.js';
+import { validatedYaml } from '../store/cache/yaml-cache.js';
 
 const REGULAR_MODES = new Set(['100644', '100755']);
 

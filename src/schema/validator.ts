@@ -15,6 +15,7 @@ import { cryptoLib, lazyRequire, yamlLib } from '../lazy.js';
 import { jsonLimitError, MAX_MODEL_FILE_BYTES, positionOf as limitsPositionOf, tooDeepAt } from '../domain/limits.js';
 import { parseYamlText } from './yaml-input.js';
 import { encodingProblem } from './encoding.js';
+import { packageUrl } from '../package-root.js';
 
 export { encodingProblem } from './encoding.js';
 
@@ -32,9 +33,9 @@ const LineCounter = function LineCounter() {
 
 export type SchemaName = 'model' | 'config' | 'stages';
 
-const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
+const SCHEMA_DIR = packageUrl('schemas/');
 // From the package root, so the path holds in the CLI bundle (dist/cli) as in dist/schema.
-const COMPILED_DIR = new URL('../../dist/schema/compiled/', import.meta.url);
+const COMPILED_DIR = packageUrl('dist/schema/compiled/');
 const AJV_OPTIONS: AjvOptions = { allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true };
 
 let ajvInstance: Ajv2020 | undefined;

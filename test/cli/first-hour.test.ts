@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { installHookAt } from '../../src/registry/hooks.js';
+import { installHookAt } from '../../src/install/hooks.js';
 import { register } from '../../src/registry/register.js';
 import { repoState, runCli, runCliWithEnv, tempDir, tempRegistry } from '../helpers.js';
 

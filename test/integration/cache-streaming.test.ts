@@ -7,9 +7,9 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateInto } from '../../bench/generate.mjs';
 import { algorithmOf } from '../../src/domain/metadata.js';
 import { modelsOf } from '../../src/domain/selection.js';
-import { SnapshotCache } from '../../src/registry/cache.js';
+import { SnapshotCache } from '../../src/store/cache/snapshot-cache.js';
 import { Registry } from '../../src/registry/registry.js';
-import { readModels, readSnapshot, readSnapshotUncached, type Snapshot } from '../../src/registry/snapshot.js';
+import { readModels, readSnapshot, readSnapshotUncached, type Snapshot } from '../../src/store/snapshot.js';
 import { git, tempDir } from '../helpers.js';
 
 // Writes to a .full file being streamed fail from the `failAt`-th one on (ENOSPC), once.

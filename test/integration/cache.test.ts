@@ -7,7 +7,7 @@ import { generateInto } from '../../bench/generate.mjs';
 import { algorithmOf } from '../../src/domain/metadata.js';
 import { commitGraphUpdating, maintainCommitGraph } from '../../src/git/commit-graph.js';
 import { Registry } from '../../src/registry/registry.js';
-import { readModels, readSnapshot, readSnapshotUncached, type Snapshot } from '../../src/registry/snapshot.js';
+import { readModels, readSnapshot, readSnapshotUncached, type Snapshot } from '../../src/store/snapshot.js';
 import { modelsOf } from '../../src/domain/selection.js';
 import { summarize, summaryOf } from '../../src/domain/summary.js';
 import type { ModelMetadata } from '../../src/domain/types.js';

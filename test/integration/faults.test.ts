@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, 
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Git } from '../../src/git/git.js';
-import { rollback } from '../../src/registry/transaction.js';
+import { rollback } from '../../src/store/write/commit.js';
 import { DirtyStateError } from '../../src/errors.js';
 import { git, repoState, runCli, tempDir, tempRegistry, tempRepo, type CliResult } from '../helpers.js';
 

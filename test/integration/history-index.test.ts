@@ -13,7 +13,7 @@ import {
   historyIndexAt,
   saveHistoryIndex,
   type HistoryIndex,
-} from '../../src/registry/history-index.js';
+} from '../../src/store/cache/history-index.js';
 import { git, runCli, runCliWithEnv, tempDir } from '../helpers.js';
 
 const gitLog = (dir: string, path: string, at = 'HEAD') => git(dir, 'log', '--format=%H', at, '--', path).split('\n').filter(Boolean);

@@ -10,7 +10,7 @@ import { recordTest } from '../../src/registry/record-test.js';
 import { register } from '../../src/registry/register.js';
 import type { Registry } from '../../src/registry/registry.js';
 import { buildReport, reportData } from '../../src/registry/report.js';
-import { reportHistory } from '../../src/registry/report-history.js';
+import { reportHistory } from '../../src/store/cache/report-history.js';
 import { frozenClock, repoState, steppingClock, tempDir, tempRegistry, type TempRegistry } from '../helpers.js';
 import { nextDay, richRegistry, type RichRegistry } from '../report-fixture.js';
 

@@ -1,7 +1,7 @@
 // Reading the remote's default branch from `git ls-remote --symref <remote> HEAD`, which
 // `init --ci github` names in the workflow's push trigger.
 import { describe, expect, it } from 'vitest';
-import { symrefHead } from '../../src/registry/ci.js';
+import { symrefHead } from '../../src/install/ci.js';
 
 describe('symrefHead', () => {
   it('takes the branch HEAD points at', () => {

@@ -12,8 +12,8 @@ import { CommanderError } from 'commander';
 import { NotFoundError } from '../../src/errors.js';
 import { encodingProblem } from '../../src/schema/encoding.js';
 import { parseJsonText } from '../../src/schema/validator.js';
-import { detachedAllowed } from '../../src/registry/write-guards.js';
-import { hookInstalledIn, hookText } from '../../src/registry/hooks.js';
+import { detachedAllowed } from '../../src/store/write/guards.js';
+import { hookInstalledIn, hookText } from '../../src/install/hooks.js';
 
 describe('key=value flags', () => {
   it('accepts distinct keys with values', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CorruptCacheError } from '../../src/registry/cache.js';
-import { HistoryIndex, isLinear, LogCollector, parseNameOnlyLog, type LogRecord } from '../../src/registry/history-index.js';
+import { CorruptCacheError } from '../../src/store/cache/snapshot-cache.js';
+import { HistoryIndex, isLinear, LogCollector, parseNameOnlyLog, type LogRecord } from '../../src/store/cache/history-index.js';
 
 const id = (n: number) => n.toString(16).padStart(40, '0');
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoFile, parseMemo, withMemo, type MemoEntry } from '../../src/registry/memo-file.js';
+import { MemoFile, parseMemo, withMemo, type MemoEntry } from '../../src/store/cache/memo-file.js';
 
 const e = (n: number, key = `k${n}`): MemoEntry => [key, `v${n}`];
 

@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { operationIdProblem } from '../../src/domain/operation-id.js';
-import { canonicalJson, checkOperationToken, derivedOperationId, operationOf } from '../../src/registry/operations.js';
-import { liveness, processStart, self } from '../../src/registry/write-lock.js';
+import { canonicalJson, checkOperationToken, derivedOperationId, operationOf } from '../../src/store/write/operations.js';
+import { liveness, processStart, self } from '../../src/store/write/lock.js';
 
 describe('operation ids', () => {
   it('a token is one short line of plain characters', () => {

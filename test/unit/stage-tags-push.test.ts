@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nextStageTagNumber, parseStageTag, stageTagMessage, stageTagName } from '../../src/domain/stage-tags.js';
 import { parseTrailers } from '../../src/git/git.js';
-import { classifyPush, retryDelay } from '../../src/registry/push.js';
+import { classifyPush, retryDelay } from '../../src/git/remote.js';
 
 describe('stage tags', () => {
   it('names, parses and numbers per algorithm and stage', () => {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { init } from '../../registry/init.js';
-import { installHookAt } from '../../registry/hooks.js';
+import { installHookAt } from '../../install/hooks.js';
 import { writeErr, writeJson, writeOut } from '../context.js';
-import { CI_KINDS } from '../../registry/ci.js';
+import { CI_KINDS } from '../../install/ci.js';
 import { choiceArg } from '../options.js';
 
 export function initCommands(program: Command): void {

@@ -19,15 +19,15 @@
 // identity in HEAD's recent history (after the fetch, with --push) when the caller gave a token or
 // an earlier attempt never acknowledged; found, the command answers with that commit (pushing it
 // first if the remote lacks it) instead of writing again.
-import { ConflictError, LockedError, ModelgitError, PushError } from '../errors.js';
-import type { Git } from '../git/git.js';
-import { pushTarget, type PushTarget } from './branches.js';
+import { ConflictError, LockedError, ModelgitError, PushError } from '../../errors.js';
+import type { Git } from '../../git/git.js';
+import { pushTarget, type PushTarget } from '../../git/branches.js';
 import { beginWrite, endWrite, hasInterruptedWrite, recoverInterruptedWrite } from './journal.js';
-import { deleteTags, fetchRemote, integrate, moveBranch, pushRefs, retryBudget, retryDelay } from './push.js';
-import { checkBeforeWrite } from './write-guards.js';
+import { deleteTags, fetchRemote, integrate, moveBranch, pushRefs, retryBudget, retryDelay } from '../../git/remote.js';
+import { checkBeforeWrite } from './guards.js';
 import { envOperationId, findOperation, operationOf, OperationJournal, OPERATION_TRAILER, type CommittedOperation, type Operation } from './operations.js';
-import { assertCommittable, commitChanges, commitSeries, readStaged, withWriteLock, type CommitSpec } from './transaction.js';
-import type { HeldLock } from './write-lock.js';
+import { assertCommittable, commitChanges, commitSeries, readStaged, withWriteLock, type CommitSpec } from './commit.js';
+import type { HeldLock } from './lock.js';
 
 /** An annotated tag a write creates on its commit (stage tags). */
 export interface TagSpec {

@@ -13,7 +13,7 @@
 import { linkSync, lstatSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { LockedError, storageError } from '../errors.js';
+import { LockedError, storageError } from '../../errors.js';
 
 export interface LockHolder {
   pid: number;

@@ -18,14 +18,14 @@
 import { spawn } from 'node:child_process';
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import { endianness } from 'node:os';
-import { runGit } from '../git/git.js';
-import { lockHeld, startDetachedOnce } from '../git/background.js';
-import { cacheDisabled, CorruptCacheError } from './cache.js';
-import { isMissing, readCacheFile } from '../loading/safe-files.js';
-import { writeWhole } from './cache-files.js';
+import { runGit } from '../../git/git.js';
+import { lockHeld, startDetachedOnce } from '../../git/background.js';
+import { cacheDisabled, CorruptCacheError } from './snapshot-cache.js';
+import { isMissing, readCacheFile } from '../../loading/safe-files.js';
+import { writeWhole } from './files.js';
+import { packagePath } from '../../package-root.js';
 
 const MAGIC = 'MGHIST01';
 const LITTLE_ENDIAN = endianness() === 'LE';
@@ -584,8 +584,8 @@ function trySave(cacheDir: string, idx: HistoryIndex): void {
 
 /** Starts the detached builder unless one is running; returns whether it started. */
 export function startBackgroundBuild(root: string, cacheDir: string, head: string): boolean {
-  // From the package root, so the path holds in the CLI bundle (dist/cli) as in dist/registry.
-  const script = fileURLToPath(new URL('../../dist/registry/history-index-build.js', import.meta.url));
+  // From the package root, so the path holds in the CLI bundle (dist/cli) as in dist/store/cache.
+  const script = packagePath('dist/store/cache/history-index-build.js');
   return startDetachedOnce({ lock: historyFiles(cacheDir).lock, staleMs: STALE_LOCK_MS, args: [script, root, cacheDir, head], cwd: root });
 }
 

@@ -7,12 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { ConflictError, NotARegistryError, UsageError } from '../errors.js';
 import { CONFIG_FILE } from '../domain/config.js';
 import { Git } from '../git/git.js';
+import { packageUrl } from '../package-root.js';
 
 const MARKER = 'modelgit pre-commit hook';
-const SHIM = new URL('../../hooks/pre-commit', import.meta.url);
-// The built entry point, found the same way from src/ (tests) and dist/ (the package): both sit
-// two levels below the package root.
-const ENTRY = new URL('../../dist/cli/main.js', import.meta.url);
+const SHIM = packageUrl('hooks/pre-commit');
+// The built entry point, found from the package root the same way from src/ (tests) and dist/.
+const ENTRY = packageUrl('dist/cli/main.js');
 export const CHAINED_HOOK = 'pre-commit.local';
 
 export interface HookInstallOptions {

@@ -3,7 +3,7 @@
 // only costs speed when it can't be written).
 import { mkdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { storageCode, storageReason } from '../errors.js';
+import { storageCode, storageReason } from '../../errors.js';
 
 let warned = false;
 

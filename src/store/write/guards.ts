@@ -6,10 +6,10 @@
 //   it once per repository (remembered in .git/modelgit/, which a clone does not copy).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DirtyStateError } from '../errors.js';
-import type { Git } from '../git/git.js';
-import { writeWhole } from './cache-files.js';
-import { hookInstalledIn } from './hooks.js';
+import { DirtyStateError } from '../../errors.js';
+import type { Git } from '../../git/git.js';
+import { writeWhole } from '../cache/files.js';
+import { hookInstalledIn } from '../../install/hooks.js';
 
 /** The file whose presence says the missing-hook warning was given in this repository. */
 export const HOOK_WARNED = 'hook-warning-given';

@@ -39,8 +39,8 @@ import {
   type Manifest,
   type Section,
   type SectionItem,
-} from './cache.js';
-import { MemoFile } from './memo-file.js';
+} from './cache/snapshot-cache.js';
+import { MemoFile } from './cache/memo-file.js';
 import { jsonLimitError } from '../domain/limits.js';
 
 export interface Snapshot {

@@ -1,7 +1,7 @@
 // Talking to the remote for `--push`: fetch its head, bring the local branch onto it, push, and
 // tell a rejection because the remote moved (retry) from every other refusal (give up, clearly).
 import { DirtyStateError, GitError, PushError } from '../errors.js';
-import type { Git } from '../git/git.js';
+import type { Git } from './git.js';
 import type { PushTarget } from './branches.js';
 
 /** `upToDate`: refs the remote already had at exactly our value (see write.ts: an identical commit). */

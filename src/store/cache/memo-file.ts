@@ -4,8 +4,8 @@
 // is dropped with a warning (git is asked again), so damage can't change an answer.
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { writeWhole } from './cache-files.js';
-import { isMissing, readCacheFile } from '../loading/safe-files.js';
+import { writeWhole } from './files.js';
+import { isMissing, readCacheFile } from '../../loading/safe-files.js';
 
 export type MemoEntry = [key: string, value: string];
 

@@ -8,15 +8,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { ParsedJson, SchemaName } from '../schema/validator.js';
-import { cacheDisabled } from './cache.js';
-import { prototypeFree, tooDeepAt } from '../domain/limits.js';
-import { writeWhole } from './cache-files.js';
-import { isMissing, readCacheFile } from '../loading/safe-files.js';
-import { lazyRequire } from '../lazy.js';
+import type { ParsedJson, SchemaName } from '../../schema/validator.js';
+import { cacheDisabled } from './snapshot-cache.js';
+import { prototypeFree, tooDeepAt } from '../../domain/limits.js';
+import { writeWhole } from './files.js';
+import { isMissing, readCacheFile } from '../../loading/safe-files.js';
+import { lazyRequire } from '../../lazy.js';
+import { packageUrl } from '../../package-root.js';
 import type * as Util from 'node:util';
 
-const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
+const SCHEMA_DIR = packageUrl('schemas/');
 
 const FORMAT = 2;
 const crcOf = (text: string) => (crc32(text) >>> 0).toString(16).padStart(8, '0');
@@ -63,7 +64,7 @@ export async function validatedYaml<T>(cacheDir: string | undefined, file: strin
     }
   }
   // The validator (and the JSON parser it loads) is needed only when the text is new.
-  const { validateYamlText, validatorFor } = await import('../schema/validator.js');
+  const { validateYamlText, validatorFor } = await import('../../schema/validator.js');
   const parsed = validateYamlText<T>(file, text, validatorFor(schema));
   if (path && parsed.errors.length === 0) {
     const value = JSON.stringify(parsed.value ?? null);

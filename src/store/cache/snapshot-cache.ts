@@ -18,11 +18,11 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { ErrorLocation } from '../errors.js';
-import type { ModelSummary, SummaryResult } from '../domain/summary.js';
-import { cryptoLib } from '../lazy.js';
-import { cacheWriteFailed, mtime, remove, tempName, touch } from './cache-files.js';
-import { isMissing, openCacheFile, readCacheFile, UnsafeFileError } from '../loading/safe-files.js';
+import type { ErrorLocation } from '../../errors.js';
+import type { ModelSummary, SummaryResult } from '../../domain/summary.js';
+import { cryptoLib } from '../../lazy.js';
+import { cacheWriteFailed, mtime, remove, tempName, touch } from './files.js';
+import { isMissing, openCacheFile, readCacheFile, UnsafeFileError } from '../../loading/safe-files.js';
 
 // 5: model files past the size/depth limits (limits.ts) are problems now, not models; problems carry
 // what a query needs to decide whether they could change its answer.

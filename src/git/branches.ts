@@ -1,7 +1,7 @@
 // Which remote and branch a write pushes to, and which branch is the registry's default branch
 // (where promotions write stage tags and where sync-tags looks).
 import { PushError } from '../errors.js';
-import type { Git } from '../git/git.js';
+import type { Git } from './git.js';
 
 export interface PushTarget {
   remote: string;

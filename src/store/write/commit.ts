@@ -3,10 +3,10 @@
 // refuses, the paths we touched go back to HEAD so the repository is exactly as it was.
 import { accessSync, closeSync, constants, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, symlinkSync, writeFileSync, unlinkSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DirtyStateError, GitError, HookRejectedError, InterruptedError, LockedError, ModelgitError, StorageError, storageCode, storageError, storageHint, storageReason } from '../errors.js';
-import { quickPathState, type DiskEntry, type HeadEntry } from '../domain/worktree.js';
-import { failedHooks, storageFailureLine, type Git, type RunResult, type TreeEntry } from '../git/git.js';
-import { acquireLock, type HeldLock } from './write-lock.js';
+import { DirtyStateError, GitError, HookRejectedError, InterruptedError, LockedError, ModelgitError, StorageError, storageCode, storageError, storageHint, storageReason } from '../../errors.js';
+import { quickPathState, type DiskEntry, type HeadEntry } from '../../domain/worktree.js';
+import { failedHooks, storageFailureLine, type Git, type RunResult, type TreeEntry } from '../../git/git.js';
+import { acquireLock, type HeldLock } from './lock.js';
 
 export interface FileChange {
   path: string; // repo-relative

@@ -5,9 +5,9 @@
 // two of its commits is undone as a whole: the commits it made go too.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DirtyStateError, LockedError, storageError } from '../errors.js';
-import type { Git } from '../git/git.js';
-import { rollback, writeBase, type WriteBase } from './transaction.js';
+import { DirtyStateError, LockedError, storageError } from '../../errors.js';
+import type { Git } from '../../git/git.js';
+import { rollback, writeBase, type WriteBase } from './commit.js';
 
 interface PendingWrite {
   pid: number;

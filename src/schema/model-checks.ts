@@ -6,7 +6,7 @@ import type { ErrorLocation } from '../errors.js';
 import { parseModelPath } from '../domain/config.js';
 import { pathProblems } from '../domain/integrity.js';
 import type { ModelMetadata, RegistryConfig } from '../domain/types.js';
-import { locateJsonPointer, validateJsonText, validatorFor, validatorForSchemaText } from '../schema/validator.js';
+import { locateJsonPointer, validateJsonText, validatorFor, validatorForSchemaText } from './validator.js';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 
 export interface CheckContext {

@@ -12,11 +12,11 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ConflictError, storageError, UsageError } from '../errors.js';
-import { operationIdProblem } from '../domain/operation-id.js';
-import type { Git } from '../git/git.js';
-import { cryptoLib } from '../lazy.js';
-import { liveness, self, type LockHolder } from './write-lock.js';
+import { ConflictError, storageError, UsageError } from '../../errors.js';
+import { operationIdProblem } from '../../domain/operation-id.js';
+import type { Git } from '../../git/git.js';
+import { cryptoLib } from '../../lazy.js';
+import { liveness, self, type LockHolder } from './lock.js';
 
 export const OPERATION_TRAILER = 'Operation-Id';
 

@@ -7,16 +7,16 @@
 import { closeSync, readdirSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { parseModelPath } from '../domain/config.js';
-import type { Model } from '../domain/types.js';
-import { canonicalOrder, scanHistory, ZERO_OID, type ScannedCommit } from '../git/raw-log.js';
-import { summarize, type ScoreSummary } from '../report/best-over-time.js';
-import { CorruptHistoryError, decodeHistory, encodeHistory, historyHeader, reportTrailers, type HistoryCommit, type ModelFileChange } from '../report/history.js';
-import { cacheDisabled } from './cache.js';
-import { mtime, remove, touch, writeWhole } from './cache-files.js';
-import type { Registry } from './registry.js';
-import { parseModelBlob, type Snapshot } from './snapshot.js';
-import { openCacheFile, readCacheFile, UnsafeFileError } from '../loading/safe-files.js';
+import { parseModelPath } from '../../domain/config.js';
+import type { Model } from '../../domain/types.js';
+import { canonicalOrder, scanHistory, ZERO_OID, type ScannedCommit } from '../../git/raw-log.js';
+import { summarize, type ScoreSummary } from '../../report/best-over-time.js';
+import { CorruptHistoryError, decodeHistory, encodeHistory, historyHeader, reportTrailers, type HistoryCommit, type ModelFileChange } from '../../report/history.js';
+import { cacheDisabled } from './snapshot-cache.js';
+import { mtime, remove, touch, writeWhole } from './files.js';
+import type { Registry } from '../../registry/registry.js';
+import { parseModelBlob, type Snapshot } from '../snapshot.js';
+import { openCacheFile, readCacheFile, UnsafeFileError } from '../../loading/safe-files.js';
 
 /** How many cached histories to keep (a few branches' worth). */
 const KEEP = 3;
