@@ -5,7 +5,7 @@
 // - a checkpoint's metadata.json: loading fields plus `wmtp_type` (→ role) and `storage_version`
 //   (kept under extra).
 // Nothing is dropped: a field version 2 doesn't know goes under `extra` at the level it was found.
-import { basename, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isoSeconds, timestampId } from './ids.js';
 import { MODEL_NAME_RE } from './names.js';
 import type { LoadingStrategy, ModelMetadata, Training } from './types.js';

@@ -2,7 +2,6 @@
 // annotated tag best/<algorithm>/<dataset>/<metric>/<n> when it changed (DESIGN §4). With --push
 // the tag goes to the remote: numbered after the remote's tags, and renumbered (or found no longer
 // needed) when another machine took the number first.
-import { join } from 'node:path';
 import type { ErrorLocation } from '../errors.js';
 import { ConflictError, GitError, NotFoundError, PushError, UsageError } from '../errors.js';
 import {
@@ -28,7 +27,7 @@ import { withWriteLock } from '../store/write/commit.js';
 import { commitsChanging } from '../store/cache/history-index.js';
 import { registryModels } from '../store/snapshot.js';
 import { MemoFile } from '../store/cache/memo-file.js';
-import { cacheDisabled } from '../store/cache/snapshot-cache.js';
+import { cacheDisabled, modelgitDir } from '../store/cache/policy.js';
 import { pushTarget, type PushTarget } from '../git/branches.js';
 import { deleteTags, fetchRemote, isAncestor, pushRefs, retryBudget, retryDelay } from '../git/remote.js';
 import type { PushInfo } from '../store/write/engine.js';
@@ -235,7 +234,7 @@ async function findRecordingCommit(reg: Registry, revision: string, pick: Select
   const head = at.head ?? (await headRevision(reg));
   const commits = await commitsChanging({ root: reg.root, gitDir: reg.gitDir, head, models: at.models }, model.path, revision);
   const { resultIndex, result } = pick.best.score;
-  const memo = !cacheDisabled() && reg.git.objectsAsStored() ? new MemoFile(join(reg.gitDir, 'modelgit'), 'recorded', 64) : undefined;
+  const memo = !cacheDisabled() && reg.git.objectsAsStored() ? new MemoFile(modelgitDir(reg.gitDir), 'recorded', 64) : undefined;
   const key = JSON.stringify([model.path, resultIndex, result, commits]);
   const known = memo?.get(key);
   if (known !== undefined) return known || null;

@@ -7,8 +7,7 @@ import { STAGES_FILE } from '../domain/config.js';
 import type { LogEntry } from '../git/git.js';
 import type { Registry } from './registry.js';
 import { historyIndexAt } from '../store/cache/history-index.js';
-import { join } from 'node:path';
-import { cacheDisabled } from '../store/cache/snapshot-cache.js';
+import { cacheDisabled, modelgitDir } from '../store/cache/policy.js';
 import { MemoFile } from '../store/cache/memo-file.js';
 
 export interface HistoryQuery {
@@ -172,7 +171,7 @@ const MAX_NAMED_COMMITS = 2000;
  */
 async function pathLogs(reg: Registry, paths: string[], at?: { head: string; models: () => number | Promise<number> }): Promise<LogEntry[][]> {
   if (at) {
-    const idx = await historyIndexAt({ root: reg.root, cacheDir: join(reg.gitDir, 'modelgit'), head: at.head, models: at.models });
+    const idx = await historyIndexAt({ root: reg.root, cacheDir: modelgitDir(reg.gitDir), head: at.head, models: at.models });
     const lists = idx ? paths.map((p) => idx.commitsChanging(p, at.head)) : [];
     if (idx && lists.every((l) => l !== undefined)) {
       // One git process reads every commit named, in the order given; each path gets its own.
@@ -191,7 +190,7 @@ async function pathLogs(reg: Registry, paths: string[], at?: { head: string; mod
  * last few hundred read are remembered (memo-file.ts) and git is asked only about the others.
  */
 async function commitEntries(reg: Registry, commits: string[]): Promise<Map<string, LogEntry>> {
-  const memo = !cacheDisabled() && reg.git.objectsAsStored() ? new MemoFile(join(reg.gitDir, 'modelgit'), 'commits', 256) : undefined;
+  const memo = !cacheDisabled() && reg.git.objectsAsStored() ? new MemoFile(modelgitDir(reg.gitDir), 'commits', 256) : undefined;
   const byCommit = new Map<string, LogEntry>();
   for (const c of commits) {
     const known = memo?.get(c);

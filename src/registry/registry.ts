@@ -12,7 +12,7 @@ import { readSnapshot, type Snapshot } from '../store/snapshot.js';
 import { invalidModelError } from '../store/lookup.js';
 import { problemOfId } from '../domain/invalid-files.js';
 import { schemaStamp, validatedYaml } from '../store/cache/yaml-cache.js';
-import { cacheDisabled } from '../store/cache/snapshot-cache.js';
+import { cacheDisabled, modelgitDir } from '../store/cache/policy.js';
 import { MemoFile } from '../store/cache/memo-file.js';
 import type * as Util from 'node:util';
 import type { CommitSpec } from '../store/write/commit.js';
@@ -97,7 +97,7 @@ export class Registry {
     let s = this.snapshots.get(rev);
     if (!s) {
       // The derived index under .git/modelgit/ makes repeated reads cheap; it never changes an answer.
-      s = readSnapshot(this.git, this.config, rev, { cacheDir: join(this.gitDir, 'modelgit') });
+      s = readSnapshot(this.git, this.config, rev, { cacheDir: modelgitDir(this.gitDir) });
       this.snapshots.set(rev, s);
       s.catch(() => this.snapshots.delete(rev));
     }
@@ -126,7 +126,7 @@ export class Registry {
   /** Stage assignments as committed at `rev` (a missing stages.yaml means none). */
   async stages(rev = 'HEAD'): Promise<StageAssignments> {
     // A commit's stages.yaml never changes: once checked, its assignments are remembered by commit.
-    const memo = OID.test(rev) && !cacheDisabled() && this.git.objectsAsStored() ? new MemoFile(join(this.gitDir, 'modelgit'), 'stages', 16) : undefined;
+    const memo = OID.test(rev) && !cacheDisabled() && this.git.objectsAsStored() ? new MemoFile(modelgitDir(this.gitDir), 'stages', 16) : undefined;
     const key = memo && `${rev}:${schemaStamp('stages')}`;
     const known = key && memo.get(key);
     if (known) return prototypeFree(JSON.parse(known) as StageAssignments);
@@ -135,7 +135,7 @@ export class Registry {
       if (key) memo.set(key, '{}');
       return prototypeFree({});
     }
-    const parsed = await validatedYaml<StageAssignments | null>(join(this.gitDir, 'modelgit'), STAGES_FILE, text, 'stages');
+    const parsed = await validatedYaml<StageAssignments | null>(modelgitDir(this.gitDir), STAGES_FILE, text, 'stages');
     if (parsed.errors.length) throw new ValidationError(`${STAGES_FILE} is invalid`, parsed.errors);
     const value = parsed.value ?? prototypeFree({});
     if (key) {
@@ -238,7 +238,7 @@ export function plainRepoOf(cwd: string): { root: string; gitDir: string } | und
 
 /** The config, schema-checked, from the parse cache when this exact text was checked before. */
 export async function loadConfig(gitDir: string, file: string, text: string): Promise<RegistryConfig> {
-  const parsed = await validatedYaml<Partial<RegistryConfig>>(join(gitDir, 'modelgit'), file, text, 'config');
+  const parsed = await validatedYaml<Partial<RegistryConfig>>(modelgitDir(gitDir), file, text, 'config');
   if (parsed.errors.length) {
     throw new ValidationError(`${file} is invalid`, parsed.errors, { hint: 'fix the config; modelgit validate --all lists every problem' });
   }

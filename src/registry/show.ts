@@ -8,7 +8,7 @@ import type { Registry } from './registry.js';
 import { findRemoval } from './restore.js';
 import { invalidModelError, lookupAtHead } from '../store/lookup.js';
 import { cachedModelById } from '../store/snapshot.js';
-import { join } from 'node:path';
+import { modelgitDir } from '../store/cache/policy.js';
 
 export interface ShowAnswer {
   metadata: ModelMetadata;
@@ -28,7 +28,7 @@ export async function show(reg: Registry, id: string): Promise<ShowAnswer> {
   assignments.catch(() => {});
   // The model from its algorithm's cached summaries, or by its path (lookup.ts): one model needn't
   // load the index of all.
-  const cached = head ? cachedModelById(reg.git, reg.config, join(reg.gitDir, 'modelgit'), head, id) : undefined;
+  const cached = head ? cachedModelById(reg.git, reg.config, modelgitDir(reg.gitDir), head, id) : undefined;
   const lookup = head && !cached ? await lookupAtHead(reg.git, reg.config, [id], head) : undefined;
   const model = cached ?? lookup?.found.get(id);
   if (!model) {

@@ -3,7 +3,7 @@
 // commit range (--since REV, for pull requests). Only changed files are read, so the hook stays
 // fast on a registry with 100,000 models: id uniqueness is a path listing, never a blob scan.
 import { appendFileSync, existsSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute } from 'node:path';
 import type { ErrorLocation } from '../errors.js';
 import { NotARegistryError, NotFoundError } from '../errors.js';
 import { CONFIG_FILE, DEFAULT_CONFIG, STAGES_FILE, withDefaults } from '../domain/config.js';
@@ -28,6 +28,7 @@ import { locateJsonPointer, locateYamlPointer, validatorForSchemaText, type Pars
 import { checkModelTextSync } from '../schema/model-checks.js';
 import { blobTexts, CommitVersion, EmptyVersion, IndexVersion, ObjectReader, WorkingTreeVersion, type RegistryVersion } from '../store/versions.js';
 import { validatedYaml } from '../store/cache/yaml-cache.js';
+import { modelgitDir } from '../store/cache/policy.js';
 
 const REGULAR_MODES = new Set(['100644', '100755']);
 
@@ -206,7 +207,7 @@ export async function validate(opts: ValidateOptions): Promise<ValidationReport>
   // startup with the diff.
   reader.start();
   try {
-    return await validateWith(opts, git, reader, join(gitDir, 'modelgit'), head);
+    return await validateWith(opts, git, reader, modelgitDir(gitDir), head);
   } finally {
     reader.close();
   }

@@ -4,7 +4,7 @@
 // with a detail saying so, because verify answers "proven", not "not disproven". Paths recorded
 // inside the artifact are confined to its directory, and only regular files are read (safe-files.ts).
 import { statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { ModelgitError } from '../errors.js';
 import { assertSafeName } from '../domain/names.js';
 import type { ModelMetadata } from '../domain/types.js';

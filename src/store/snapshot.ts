@@ -19,7 +19,6 @@ import { crc32 } from 'node:zlib';
 import {
   applyChanges,
   CacheWriteError,
-  cacheDisabled,
   EntryWriter,
   type EntrySink,
   MemoryTexts,
@@ -41,6 +40,7 @@ import {
   type SectionItem,
 } from './cache/snapshot-cache.js';
 import { MemoFile } from './cache/memo-file.js';
+import { cacheDisabled, tracer } from './cache/policy.js';
 import { jsonLimitError } from '../domain/limits.js';
 
 export interface Snapshot {
@@ -158,9 +158,7 @@ function cacheableModelsDir(dir: string): boolean {
 /** A diff above this share of the models is read in full instead (the blobs are most of the cost). */
 const INCREMENTAL_SHARE = 0.5;
 
-function trace(message: string): void {
-  if (process.env.MODELGIT_CACHE_TRACE) process.stderr.write(`modelgit-cache: ${message}\n`);
-}
+const trace = tracer('modelgit-cache');
 
 /**
  * The commit `rev` names and the id of its models tree, in one `git cat-file --batch-check`; for

@@ -22,7 +22,8 @@ import { crc32 } from 'node:zlib';
 import { endianness } from 'node:os';
 import { runGit } from '../../git/git.js';
 import { lockHeld, startDetachedOnce } from '../../git/background.js';
-import { cacheDisabled, CorruptCacheError } from './snapshot-cache.js';
+import { CorruptCacheError } from './snapshot-cache.js';
+import { cacheDisabled, modelgitDir, tracer } from './policy.js';
 import { isMissing, readCacheFile } from '../../loading/safe-files.js';
 import { writeWhole } from './files.js';
 import { packagePath } from '../../package-root.js';
@@ -495,9 +496,7 @@ export interface HistoryContext {
   warn?: (message: string) => void;
 }
 
-function trace(message: string): void {
-  if (process.env.MODELGIT_CACHE_TRACE) process.stderr.write(`modelgit-history: ${message}\n`);
-}
+const trace = tracer('modelgit-history');
 
 /**
  * The index for HEAD when one can be had without reading the whole log, else undefined (and a
@@ -604,7 +603,7 @@ export async function commitsChanging(
   path: string,
   at: string,
 ): Promise<string[]> {
-  const idx = await historyIndexAt({ root: ctx.root, cacheDir: join(ctx.gitDir, 'modelgit'), head: ctx.head, models: ctx.models });
+  const idx = await historyIndexAt({ root: ctx.root, cacheDir: modelgitDir(ctx.gitDir), head: ctx.head, models: ctx.models });
   const known = idx?.commitsChanging(path, at);
   if (known) return known;
   const r = await runGit(ctx.root, ['log', '--format=%H', '--no-show-signature', at, '--', path]);

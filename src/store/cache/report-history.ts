@@ -12,7 +12,7 @@ import type { Model } from '../../domain/types.js';
 import { canonicalOrder, scanHistory, ZERO_OID, type ScannedCommit } from '../../git/raw-log.js';
 import { summarize, type ScoreSummary } from '../../report/best-over-time.js';
 import { CorruptHistoryError, decodeHistory, encodeHistory, historyHeader, reportTrailers, type HistoryCommit, type ModelFileChange } from '../../report/history.js';
-import { cacheDisabled } from './snapshot-cache.js';
+import { cacheDisabled, modelgitDir, tracer } from './policy.js';
 import { mtime, remove, touch, writeWhole } from './files.js';
 import type { Registry } from '../../registry/registry.js';
 import { parseModelBlob, type Snapshot } from '../snapshot.js';
@@ -34,9 +34,7 @@ export interface HistoryOptions {
   warn?: (message: string) => void;
 }
 
-function trace(message: string): void {
-  if (process.env.MODELGIT_CACHE_TRACE) process.stderr.write(`modelgit-cache: report ${message}\n`);
-}
+const trace = tracer('modelgit-cache: report');
 
 const toStderr = (m: string) => void process.stderr.write(m);
 /** Where a warning went already: once per process (per warn function, for tests). */
@@ -48,7 +46,7 @@ export async function reportHistory(reg: Registry, snapshot: Snapshot, opts: His
   if (!head) return { commits: [], source: 'empty', scanned: 0 };
   const modelsDir = reg.config.models_dir;
   const useCache = !cacheDisabled();
-  const dir = join(reg.gitDir, 'modelgit', 'report');
+  const dir = modelgitDir(reg.gitDir, 'report');
   const warn = opts.warn ?? toStderr;
   const corrupt = (file: string, reason: string) => {
     if (!warned.has(warn)) {

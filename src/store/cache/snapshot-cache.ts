@@ -981,8 +981,4 @@ export function applyChanges(base: IndexEntry[], changes: IndexEntry[], removed:
   return merged;
 }
 
-export function cacheDisabled(): boolean {
-  const v = process.env.MODELGIT_NO_CACHE;
-  return v !== undefined && v !== '' && v !== '0';
-}
 

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { ParsedJson, SchemaName } from '../../schema/validator.js';
-import { cacheDisabled } from './snapshot-cache.js';
+import { cacheDisabled } from './policy.js';
 import { prototypeFree, tooDeepAt } from '../../domain/limits.js';
 import { writeWhole } from './files.js';
 import { isMissing, readCacheFile } from '../../loading/safe-files.js';

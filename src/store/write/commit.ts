@@ -7,6 +7,7 @@ import { DirtyStateError, GitError, HookRejectedError, InterruptedError, LockedE
 import { quickPathState, type DiskEntry, type HeadEntry } from '../../domain/worktree.js';
 import { failedHooks, storageFailureLine, type Git, type RunResult, type TreeEntry } from '../../git/git.js';
 import { acquireLock, type HeldLock } from './lock.js';
+import { modelgitDir } from '../cache/policy.js';
 
 export interface FileChange {
   path: string; // repo-relative
@@ -38,7 +39,7 @@ export function commitMessage(spec: Pick<CommitSpec, 'subject' | 'body' | 'trail
  * LockedError, and so does finding it lost when `fn` is done.
  */
 export async function withWriteLock<T>(gitDir: string, fn: (lock: HeldLock) => Promise<T>, opts: { notify?: (m: string) => void } = {}): Promise<T> {
-  const dir = join(gitDir, 'modelgit');
+  const dir = modelgitDir(gitDir);
   // A read-only, full or forbidden .git/modelgit fails here at once, with the real reason.
   assertLockable(dir);
   const lock = await acquireLock(join(dir, 'write.lock'), { command: commandLine(), notify: opts.notify });

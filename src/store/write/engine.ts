@@ -21,7 +21,7 @@
 // first if the remote lacks it) instead of writing again.
 import { ConflictError, LockedError, ModelgitError, PushError } from '../../errors.js';
 import type { Git } from '../../git/git.js';
-import { pushTarget, type PushTarget } from '../../git/branches.js';
+import { pushTarget } from '../../git/branches.js';
 import { beginWrite, endWrite, hasInterruptedWrite, recoverInterruptedWrite } from './journal.js';
 import { deleteTags, fetchRemote, integrate, moveBranch, pushRefs, retryBudget, retryDelay } from '../../git/remote.js';
 import { checkBeforeWrite } from './guards.js';

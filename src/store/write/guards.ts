@@ -10,6 +10,7 @@ import { DirtyStateError } from '../../errors.js';
 import type { Git } from '../../git/git.js';
 import { writeWhole } from '../cache/files.js';
 import { hookInstalledIn } from '../../install/hooks.js';
+import { modelgitDir } from '../cache/policy.js';
 
 /** The file whose presence says the missing-hook warning was given in this repository. */
 export const HOOK_WARNED = 'hook-warning-given';
@@ -51,7 +52,7 @@ export async function checkBeforeWrite(host: GuardHost): Promise<void> {
 }
 
 async function warnMissingHookOnce(host: GuardHost): Promise<void> {
-  const marker = join(host.gitDir, 'modelgit', HOOK_WARNED);
+  const marker = modelgitDir(host.gitDir, HOOK_WARNED);
   if (existsSync(marker)) return;
   // The usual place first (no process); git's answer covers core.hooksPath and linked worktrees.
   if (hookInstalledIn(join(host.gitDir, 'hooks'), host.git.root) || hookInstalledIn(await host.git.gitPath('hooks'), host.git.root)) return;

@@ -4,10 +4,10 @@
 // the command can simply be run again and lands exactly once. A series (import) killed between
 // two of its commits is undone as a whole: the commits it made go too.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DirtyStateError, LockedError, storageError } from '../../errors.js';
 import type { Git } from '../../git/git.js';
 import { rollback, writeBase, type WriteBase } from './commit.js';
+import { modelgitDir } from '../cache/policy.js';
 
 interface PendingWrite {
   pid: number;
@@ -25,7 +25,7 @@ interface PendingWrite {
 }
 
 function file(gitDir: string): string {
-  return join(gitDir, 'modelgit', 'pending-write.json');
+  return modelgitDir(gitDir, 'pending-write.json');
 }
 
 /** Records the write about to happen; returns the base it read so the commit needn't read it again. */
@@ -39,7 +39,7 @@ export async function beginWrite(
   const existed = [...base.existedInHead];
   const note: PendingWrite = { pid: process.pid, started: new Date().toISOString(), head, paths: w.paths, existedInHead: existed, subject: w.subject, branch: w.branch, returnTo: w.returnTo, series: w.series };
   try {
-    mkdirSync(join(gitDir, 'modelgit'), { recursive: true });
+    mkdirSync(modelgitDir(gitDir), { recursive: true });
     writeFileSync(file(gitDir), JSON.stringify(note, null, 2) + '\n');
   } catch (e) {
     // Nothing is written yet: a full or read-only disk is said in one line, no half note stays.

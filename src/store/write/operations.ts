@@ -17,6 +17,7 @@ import { operationIdProblem } from '../../domain/operation-id.js';
 import type { Git } from '../../git/git.js';
 import { cryptoLib } from '../../lazy.js';
 import { liveness, self, type LockHolder } from './lock.js';
+import { modelgitDir } from '../cache/policy.js';
 
 export const OPERATION_TRAILER = 'Operation-Id';
 
@@ -86,7 +87,7 @@ interface Entry extends Pick<LockHolder, 'pid' | 'host' | 'boot' | 'start'> {
 }
 
 function dir(gitDir: string): string {
-  return join(gitDir, 'modelgit', 'operations');
+  return modelgitDir(gitDir, 'operations');
 }
 
 function key(id: string): string {
