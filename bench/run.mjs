@@ -6,6 +6,7 @@
 //   npm run bench -- --sizes 10000 --runs 7
 //   node bench/run.mjs --sizes 1000 --only best,list   (after npm run build)
 //   npm run bench -- --sizes 10000 --python-only          # just the Python client's overhead
+//   npm run bench -- --writers 1,10,50,100 --writers-only  # concurrent writers (bench/writers.mjs)
 //
 // The Python client's cost over the CLI (register and record_test through `Registry`, target: the
 // CLI call plus ~20 ms) is measured by python/bench/bench_client.py at the largest size up to 10,000
@@ -293,6 +294,19 @@ function render(all, meta) {
   return lines.join('\n');
 }
 
+// The fleet benchmark (bench/writers.mjs): concurrent writers over a real protocol on loopback.
+// `--writers 1,10,50,100` adds its section; `--writers-only` runs just it into bench/results-writers.md.
+if (opt('--writers')) {
+  const { writersSection } = await import('./writers.mjs');
+  const counts = opt('--writers').split(',').map(Number);
+  var writers = await writersSection({ counts, protocol: opt('--protocol', 'daemon'), log });
+  if (args.includes('--writers-only')) {
+    writeFileSync(join(HERE, 'results-writers.md'), `# Writers benchmark\n\n${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`npm run bench -- ${args.join(' ')}\`\n\n${writers.markdown}\n`);
+    process.stdout.write(writers.markdown + '\n');
+    process.exit(writers.rows.every((r) => r.allLanded && r.duplicates === 0 && r.fsck === 'clean') ? 0 : 1);
+  }
+}
+
 const loadStart = loadavg().map((x) => x.toFixed(1)).join(' ');
 const all = [];
 const pythonOnly = args.includes('--python-only');
@@ -323,7 +337,7 @@ const md = render(all, {
   loadStart,
   loadEnd: loadavg().map((x) => x.toFixed(1)).join(' '),
 });
-const full = md + '\n' + pythonSection();
+const full = md + '\n' + pythonSection() + (writers ? '\n' + writers.markdown : '');
 writeFileSync(out, full + '\n');
 process.stdout.write(full + '\n');
 log(`wrote ${out}`);

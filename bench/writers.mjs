@@ -1,0 +1,217 @@
+// The fleet benchmark (issue #15, DESIGN §4b): N training jobs finish at once and each, in its own
+// clone of one remote, registers a model and records two results with --push. It serves the remote
+// over a real protocol on loopback (git daemon, or git-http-backend behind Debian's lighttpd, or a
+// plain file path), starts the writers together, and reports per writer count: how many writes
+// landed, how many failed and with what, duplicates, fsck, commits per second and p50/p99 latency of
+// one write. The server is started and stopped here, bound to 127.0.0.1 on a free port.
+//
+//   node bench/writers.mjs --writers 1,10,50,100 --protocol daemon   (after npm run build)
+//   npm run bench -- --writers 1,10,50                               (as a section of results.md)
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+
+function git(cwd, ...a) {
+  return execFileSync('git', a, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port, ms = 10_000) {
+  const { connect } = await import('node:net');
+  const until = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise((r) => {
+      const c = connect(port, '127.0.0.1', () => (c.end(), r(true)));
+      c.on('error', () => r(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`server on port ${port} did not start`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Serves `base` (a directory holding registry.git); returns the clone URL and a stop function. */
+async function serve(protocol, base) {
+  if (protocol === 'file') return { url: join(base, 'registry.git'), stop: async () => {} };
+  const port = await freePort();
+  let child;
+  let url;
+  if (protocol === 'daemon') {
+    child = spawn('git', ['daemon', '--reuseaddr', '--listen=127.0.0.1', `--port=${port}`, `--base-path=${base}`, '--export-all', '--enable=receive-pack', '--max-connections=0', base], { stdio: 'ignore' });
+    url = `git://127.0.0.1:${port}/registry.git`;
+  } else if (protocol === 'http') {
+    const lighttpd = ['/usr/sbin/lighttpd', '/usr/bin/lighttpd'].find(existsSync);
+    if (!lighttpd) throw new Error('--protocol http needs lighttpd (apt-get install lighttpd)');
+    const backend = execFileSync('git', ['--exec-path'], { encoding: 'utf8' }).trim() + '/git-http-backend';
+    const conf = join(base, 'lighttpd.conf');
+    writeFileSync(conf, [
+      'server.modules = ("mod_alias", "mod_cgi", "mod_setenv")',
+      `server.document-root = "${base}"`,
+      'server.bind = "127.0.0.1"',
+      `server.port = ${port}`,
+      `server.errorlog = "${join(base, 'lighttpd.err')}"`,
+      'server.max-connections = 1024',
+      `alias.url = ("/git/" => "${backend}/")`,
+      '$HTTP["url"] =~ "^/git/" {',
+      '  cgi.assign = ("" => "")',
+      `  setenv.add-environment = ("GIT_PROJECT_ROOT" => "${base}", "GIT_HTTP_EXPORT_ALL" => "1", "REMOTE_USER" => "bench")`,
+      '}',
+      '',
+    ].join('\n'));
+    git(join(base, 'registry.git'), 'config', 'http.receivepack', 'true');
+    child = spawn(lighttpd, ['-D', '-f', conf], { stdio: 'ignore' });
+    url = `http://127.0.0.1:${port}/git/registry.git`;
+  } else throw new Error(`unknown --protocol ${protocol} (daemon, http or file)`);
+  await waitForPort(port);
+  return {
+    url,
+    stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', () => r()), child.kill('SIGTERM')))),
+  };
+}
+
+function run(cwd, argv, env) {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...argv], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => resolve({ code, out, err, ms: performance.now() - started }));
+  });
+}
+
+const percentile = (xs, p) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+
+/** One round: `writers` clones, each registers and records two results with --push, all at once. */
+async function round(writers, protocol, env) {
+  const base = mkdtempSync(join(tmpdir(), 'modelgit-writers-'));
+  const server = { stop: async () => {} };
+  try {
+    const seed = join(base, 'seed');
+    mkdirSync(seed);
+    git(seed, 'init', '-q', '-b', 'main');
+    for (const [k, v] of [['user.name', 'bench'], ['user.email', 'bench@example.com'], ['commit.gpgsign', 'false']]) git(seed, 'config', k, v);
+    execFileSync(process.execPath, [CLI, 'init', '--no-hook'], { cwd: seed, stdio: 'ignore' });
+    git(base, 'clone', '-q', '--bare', seed, 'registry.git');
+    Object.assign(server, await serve(protocol, base));
+    const clones = [];
+    for (let i = 0; i < writers; i++) {
+      const dir = join(base, `w${i}`);
+      git(base, 'clone', '-q', server.url, dir);
+      for (const [k, v] of [['user.name', `writer ${i}`], ['user.email', `w${i}@example.com`], ['commit.gpgsign', 'false']]) git(dir, 'config', k, v);
+      clones.push(dir);
+    }
+    const latencies = [];
+    const failures = new Map();
+    const fail = (r) => {
+      const line = (r.err.trim().split('\n').find((l) => l.startsWith('modelgit:')) ?? r.err.trim().split('\n')[0] ?? `exit ${r.code}`).slice(0, 160);
+      failures.set(line, (failures.get(line) ?? 0) + 1);
+    };
+    const started = performance.now();
+    const ids = await Promise.all(
+      clones.map(async (dir, i) => {
+        const reg = await run(dir, ['register', '--algo', 'mscn', '--param', `writer=${i}`, '--push', '--json'], env);
+        latencies.push(reg.ms);
+        if (reg.code !== 0) return fail(reg), undefined;
+        const id = JSON.parse(reg.out).model_id;
+        for (const dataset of ['stats', 'job']) {
+          const t = await run(dir, ['test', id, '--dataset', dataset, '--metric', `total_time=${i + 1}`, '--push', '--json'], env);
+          latencies.push(t.ms);
+          if (t.code !== 0) fail(t);
+        }
+        return id;
+      }),
+    );
+    const wall = (performance.now() - started) / 1000;
+    const bare = join(base, 'registry.git');
+    const log = git(bare, 'log', '--format=%(trailers:key=Model-Action,valueonly)%x1f%(trailers:key=Model-Id,valueonly)%x1e', 'main');
+    const actions = log.split('\x1e').map((r) => r.trim()).filter(Boolean).map((r) => r.split('\x1f').map((x) => x.trim()));
+    const registered = actions.filter(([a]) => a === 'register').map(([, id]) => id);
+    const tested = actions.filter(([a]) => a === 'test').map(([, id]) => id);
+    const wanted = ids.filter(Boolean);
+    const testCounts = new Map();
+    for (const id of tested) testCounts.set(id, (testCounts.get(id) ?? 0) + 1);
+    const duplicates = registered.length - new Set(registered).size + [...testCounts.values()].filter((n) => n > 2).length;
+    let fsck = 'clean';
+    try {
+      const out = execFileSync('git', ['fsck', '--strict', '--no-dangling', '--no-progress'], { cwd: bare, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      if (out.trim()) fsck = out.trim().split('\n')[0];
+    } catch (e) {
+      fsck = String(e.stderr ?? e).trim().split('\n')[0];
+    }
+    const commits = registered.length + tested.length;
+    return {
+      writers,
+      landed: `${new Set(registered).size}/${writers} registered, ${tested.length}/${writers * 2} results`,
+      allLanded: new Set(registered).size === writers && tested.length === writers * 2 && wanted.length === writers,
+      failed: [...failures.values()].reduce((a, b) => a + b, 0),
+      failures: [...failures].map(([m, n]) => `${n} × ${m}`),
+      duplicates,
+      fsck,
+      perSecond: commits / wall,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      wall,
+    };
+  } finally {
+    await server.stop();
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+export async function writersSection({ counts, protocol = 'daemon', env = process.env, log = (s) => process.stderr.write(s + '\n') }) {
+  const rows = [];
+  for (const n of counts) {
+    log(`writers: ${n} over ${protocol}…`);
+    const r = await round(n, protocol, env);
+    log(`  ${r.landed}; ${r.failed} failed; ${r.wall.toFixed(1)} s`);
+    rows.push(r);
+  }
+  const load = loadavg().map((x) => x.toFixed(2)).join(' ');
+  const lines = [
+    `## Concurrent writers (${protocol})`,
+    '',
+    `Each writer: its own clone of one remote served on 127.0.0.1 (${protocol}); \`register --push\` then two \`test --push\`, all writers started together. Load average at the end: ${load}.`,
+    '',
+    '| writers | landed | failed | duplicates | fsck | commits/s | p50 write | p99 write | wall |',
+    '|---:|---|---:|---:|---|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.writers} | ${r.landed} | ${r.failed} | ${r.duplicates} | ${r.fsck} | ${r.perSecond.toFixed(1)} | ${Math.round(r.p50)} ms | ${Math.round(r.p99)} ms | ${r.wall.toFixed(1)} s |`),
+    '',
+  ];
+  const failures = rows.filter((r) => r.failures.length);
+  if (failures.length) lines.push('Failures:', '', ...failures.flatMap((r) => r.failures.map((f) => `- ${r.writers} writers: ${f}`)), '');
+  return { markdown: lines.join('\n'), rows };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const args = process.argv.slice(2);
+  const opt = (name, dflt) => {
+    const i = args.indexOf(name);
+    return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
+  };
+  const counts = opt('--writers', '1,10,50,100').split(',').map(Number);
+  const { markdown, rows } = await writersSection({ counts, protocol: opt('--protocol', 'daemon') });
+  process.stdout.write(markdown + '\n');
+  process.exitCode = rows.every((r) => r.allLanded && r.duplicates === 0 && r.fsck === 'clean') ? 0 : 1;
+}
