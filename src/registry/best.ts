@@ -25,7 +25,7 @@ import { assertAggregate, assertDirection, checkInvalidFiles, headRevision, reso
 import { skippedFiles, type SkippedFile } from '../domain/invalid-files.js';
 import { withWriteLock } from '../store/write/commit.js';
 import { commitsChanging } from '../store/cache/history-index.js';
-import { registryModels } from '../store/snapshot.js';
+import { registryModels } from '../store/models.js';
 import { MemoFile } from '../store/cache/memo-file.js';
 import { cacheDisabled, modelgitDir } from '../store/cache/policy.js';
 import { pushTarget, type PushTarget } from '../git/branches.js';

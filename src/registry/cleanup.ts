@@ -26,7 +26,7 @@ import { assertAggregate, checkInvalidFiles } from './query-options.js';
 import { highestTagNumber } from '../store/write/tags.js';
 import type { Registry } from './registry.js';
 import { commitMessage, type CommitSpec } from '../store/write/commit.js';
-import { registryModels } from '../store/snapshot.js';
+import { registryModels } from '../store/models.js';
 
 export interface CleanupOptions {
   algorithm: string;

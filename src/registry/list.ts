@@ -10,7 +10,7 @@ import type { Aggregate, Direction } from '../domain/types.js';
 import { summaryOf } from '../domain/summary.js';
 import type { Registry } from './registry.js';
 import { assertAggregate, assertDirection, checkInvalidFiles, unknownDirection } from './query-options.js';
-import { registryModels } from '../store/snapshot.js';
+import { registryModels } from '../store/models.js';
 
 export const DATE_SORT = 'trained_at';
 

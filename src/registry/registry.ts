@@ -8,7 +8,8 @@ import { CONFIG_FILE, STAGES_FILE, modelPath, withDefaults } from '../domain/con
 import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js';
 import { Git, runGit } from '../git/git.js';
 import { OID } from '../git/head-files.js';
-import { readSnapshot, type Snapshot } from '../store/snapshot.js';
+import type { Snapshot } from '../store/snapshot.js';
+import { readSnapshot } from '../store/models.js';
 import { invalidModelError } from '../store/lookup.js';
 import { problemOfId } from '../domain/invalid-files.js';
 import { schemaStamp, validatedYaml } from '../store/cache/yaml-cache.js';

@@ -7,7 +7,7 @@ import { modelHistory, type HistoryEntry } from './history.js';
 import type { Registry } from './registry.js';
 import { findRemoval } from './restore.js';
 import { invalidModelError, lookupAtHead } from '../store/lookup.js';
-import { cachedModelById } from '../store/snapshot.js';
+import { cachedModelById } from '../store/models.js';
 import { modelgitDir } from '../store/cache/policy.js';
 
 export interface ShowAnswer {

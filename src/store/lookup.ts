@@ -6,7 +6,7 @@
 import { ValidationError, type ErrorLocation } from '../errors.js';
 import type { Model, RegistryConfig } from '../domain/types.js';
 import { parseTreeObject, type Git } from '../git/git.js';
-import { parseModelBlob } from './snapshot.js';
+import { parseModelBlob } from './model-file.js';
 
 /** What a lookup by path found: the models, and for an id no file of which parses, why its first file doesn't. */
 export interface HeadLookup {

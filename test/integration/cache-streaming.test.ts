@@ -9,7 +9,8 @@ import { algorithmOf } from '../../src/domain/metadata.js';
 import { modelsOf } from '../../src/domain/selection.js';
 import { SnapshotCache } from '../../src/store/cache/snapshot-cache.js';
 import { Registry } from '../../src/registry/registry.js';
-import { readModels, readSnapshot, readSnapshotUncached, type Snapshot } from '../../src/store/snapshot.js';
+import { readSnapshotUncached, type Snapshot } from '../../src/store/snapshot.js';
+import { readModels, readSnapshot } from '../../src/store/models.js';
 import { git, tempDir } from '../helpers.js';
 
 // Writes to a .full file being streamed fail from the `failAt`-th one on (ENOSPC), once.

@@ -2,9 +2,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { applyChanges, comparePaths, EntryWriter, oidOf, SnapshotCache, textIntact, textOf, type IndexEntry } from '../../src/store/cache/snapshot-cache.js';
+import { SnapshotCache } from '../../src/store/cache/snapshot-cache.js';
+import { applyChanges, comparePaths, oidOf, textIntact, textOf, type IndexEntry } from '../../src/store/cache/snapshot-file.js';
+import { EntryWriter } from '../../src/store/cache/index-writer.js';
 import { requestedCommand } from '../../src/cli/commands/index.js';
-import { metadataFilesOfListing } from '../../src/store/snapshot.js';
+import { metadataFilesOfListing } from '../../src/store/cache/snapshot-fill.js';
 
 const entry = (path: string, text = `{"p":"${path}"}`): IndexEntry => new EntryWriter().add(path, 'a'.repeat(40), text);
 const paths = (es: IndexEntry[]) => es.map((e) => e.path);
@@ -137,7 +139,7 @@ describe('metadataFilesOfListing', () => {
 
 describe('result groups of a summary section', () => {
   it('split by dataset and joined back give every testing array, odd results included', async () => {
-    const { resultGroups, joinResultGroups } = await import('../../src/store/cache/snapshot-cache.js');
+    const { resultGroups, joinResultGroups } = await import('../../src/store/cache/sections.js');
     const r = (dataset: unknown, t: number) => ({ dataset, performance: { total_time: t } }) as never;
     const testings = [
       [r('prod', 1), r('job', 2), r('prod', 3)],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CorruptCacheError } from '../../src/store/cache/snapshot-cache.js';
+import { CorruptCacheError } from '../../src/store/cache/snapshot-file.js';
 import { HistoryIndex, isLinear, LogCollector, parseNameOnlyLog, type LogRecord } from '../../src/store/cache/history-index.js';
 
 const id = (n: number) => n.toString(16).padStart(40, '0');

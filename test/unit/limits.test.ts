@@ -3,7 +3,7 @@ import { jsonLimitError, MAX_DEPTH, parseJsonBounded, prototypeFree, tooDeepAt, 
 import { numberProblem, strictNumber } from '../../src/domain/metrics.js';
 import { parseInputFile, parseYamlText } from '../../src/schema/yaml-input.js';
 import { parseJsonText } from '../../src/schema/validator.js';
-import { roundTrips } from '../../src/store/snapshot.js';
+import { roundTrips } from '../../src/store/model-file.js';
 
 const nested = (n: number) => '['.repeat(n) + ']'.repeat(n);
 

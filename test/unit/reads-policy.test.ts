@@ -6,7 +6,7 @@ import { DEFAULT_CONFIG, DEFAULT_CONFIG_TEXT } from '../../src/domain/config.js'
 import { problemOfId, problemsInScope } from '../../src/domain/invalid-files.js';
 import { resultsOf, resultsView, sortListing } from '../../src/domain/listing.js';
 import { metricAggregate } from '../../src/domain/metrics.js';
-import { parseModelBlob } from '../../src/store/snapshot.js';
+import { parseModelBlob } from '../../src/store/model-file.js';
 import { compileSchema } from '../../src/schema/validator.js';
 import type { ErrorLocation } from '../../src/errors.js';
 import { model, result } from './fixtures.js';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { localeOrder, rankModels, scoreOf } from '../../src/domain/selection.js';
 import { SUMMARY, summarize, summaryOf } from '../../src/domain/summary.js';
-import { roundTrips } from '../../src/store/snapshot.js';
+import { roundTrips } from '../../src/store/model-file.js';
 import type { Model, ModelMetadata } from '../../src/domain/types.js';
 
 const sign = (n: number) => Math.sign(n);

@@ -22,7 +22,7 @@ import { crc32 } from 'node:zlib';
 import { endianness } from 'node:os';
 import { runGit } from '../../git/git.js';
 import { lockHeld, startDetachedOnce } from '../../git/background.js';
-import { CorruptCacheError } from './snapshot-cache.js';
+import { CorruptCacheError } from './snapshot-file.js';
 import { cacheDisabled, modelgitDir, tracer } from './policy.js';
 import { isMissing, readCacheFile } from '../../loading/safe-files.js';
 import { writeWhole } from './files.js';

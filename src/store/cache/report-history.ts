@@ -15,7 +15,8 @@ import { CorruptHistoryError, decodeHistory, encodeHistory, historyHeader, repor
 import { cacheDisabled, modelgitDir, tracer } from './policy.js';
 import { mtime, remove, touch, writeWhole } from './files.js';
 import type { Registry } from '../../registry/registry.js';
-import { parseModelBlob, type Snapshot } from '../snapshot.js';
+import { parseModelBlob } from '../model-file.js';
+import type { Snapshot } from '../snapshot.js';
 import { openCacheFile, readCacheFile, UnsafeFileError } from '../../loading/safe-files.js';
 
 /** How many cached histories to keep (a few branches' worth). */

@@ -1,0 +1,201 @@
+// The readers operations use: every model at a revision (readSnapshot) or one algorithm's
+// (readModels, registryModels), and one model by id from files already cached (cachedModelById).
+// Each answers from the snapshot cache when it is allowed (cache/policy.ts) and the models
+// directory can be cached, else from the reference reader (snapshot.ts); the answer is the same
+// either way. A hit of one algorithm reads two small files: the tree's summary manifest and that
+// algorithm's summary section (cache/sections.ts); a miss builds them (cache/snapshot-fill.ts).
+import type { ErrorLocation } from '../errors.js';
+import { algorithmOf } from '../domain/metadata.js';
+import { modelsOf } from '../domain/selection.js';
+import type { Model, RegistryConfig } from '../domain/types.js';
+import type { Git } from '../git/git.js';
+import { OID } from '../git/head-files.js';
+import { emptySnapshot, readSnapshotUncached, type Snapshot } from './snapshot.js';
+import { assemble, sectionModel, type LazyContext } from './lazy-model.js';
+import { MemoFile } from './cache/memo-file.js';
+import { cacheDisabled, modelgitDir, tracer } from './cache/policy.js';
+import { SnapshotCache } from './cache/snapshot-cache.js';
+import { ITEM_ID, type Manifest, type Section } from './cache/sections.js';
+import { buildSection, entriesByAlgorithm, headUpkeep, loadEntries, makeManifest } from './cache/snapshot-fill.js';
+
+export interface SnapshotReadOptions {
+  /** where the snapshot cache lives (`<git dir>/modelgit`); without it every read goes to git */
+  cacheDir?: string;
+  /** where a corrupt-cache warning goes (default stderr) */
+  warn?: (message: string) => void;
+}
+
+export async function readSnapshot(git: Git, config: Pick<RegistryConfig, 'models_dir'>, rev: string, opts: SnapshotReadOptions = {}): Promise<Snapshot> {
+  if (opts.cacheDir && !cacheDisabled() && cacheableModelsDir(config.models_dir)) {
+    return readSnapshotCached(git, config, rev, opts.cacheDir, opts.warn);
+  }
+  return readSnapshotUncached(git, config, rev);
+}
+
+/** A plain relative directory; anything git would read as a pattern or normalise goes uncached. */
+function cacheableModelsDir(dir: string): boolean {
+  return /^[^/*?[\]\\:!^]+(\/[^/*?[\]\\:!^]+)*$/.test(dir) && !dir.split('/').some((seg) => seg === '.' || seg === '..');
+}
+
+const trace = tracer('modelgit-cache');
+
+/**
+ * The commit `rev` names and the id of its models tree, in one `git cat-file --batch-check`; for
+ * HEAD (read from its files) or a commit id, remembered once git has answered: a commit never changes.
+ */
+async function resolveModelsTree(git: Git, rev: string, modelsDir: string, cacheDir: string, warn?: (m: string) => void): Promise<{ commit?: string; tree?: string; head?: string; uncached?: boolean }> {
+  // Enough for HEAD, the commit before it and a few branches switched between.
+  const known = (rev === 'HEAD' || OID.test(rev)) && git.objectsAsStored() ? new MemoFile(`${cacheDir}/snapshots`, 'commit-trees', 16, warn) : undefined;
+  const head = known ? await git.headNow() : undefined;
+  const commit = rev === 'HEAD' ? head : rev;
+  const key = `${commit}:${modelsDir}`;
+  if (known && commit && head) {
+    const tree = known.get(key);
+    if (tree) return { commit, tree, head };
+  }
+  const where = await askGitModelsTree(git, rev, modelsDir);
+  // Only what git said about that commit (HEAD may have moved since its files were read).
+  if (known && where.tree && where.commit === commit && (rev !== 'HEAD' || where.head === head)) known.set(key, where.tree);
+  return where;
+}
+
+async function askGitModelsTree(git: Git, rev: string, modelsDir: string): Promise<{ commit?: string; tree?: string; head?: string; uncached?: boolean }> {
+  // A revision with a newline can't go through the batch protocol; ask rev-parse instead.
+  if (/[\n\r]/.test(rev)) return { commit: await git.resolveCommit(rev), uncached: true };
+  const r = await git.run(['cat-file', '--batch-check'], { input: `${rev}^{commit}\n${rev}^{commit}:${modelsDir}\nHEAD^{commit}\n` });
+  if (r.code !== 0) return { commit: await git.resolveCommit(rev), uncached: true };
+  const [c, t, h] = r.stdout.toString('utf8').split('\n');
+  const cm = /^([0-9a-f]{40,64}) commit /.exec(c ?? '');
+  if (!cm) {
+    // "missing" or "ambiguous": let rev-parse decide, as the uncached reader does.
+    const commit = await git.resolveCommit(rev);
+    return commit ? { commit, uncached: true } : {};
+  }
+  const tm = /^([0-9a-f]{40,64}) tree /.exec(t ?? '');
+  const hm = /^([0-9a-f]{40,64}) commit /.exec(h ?? '');
+  return { commit: cm[1], tree: tm?.[1], head: hm?.[1] };
+}
+
+async function readSnapshotCached(git: Git, config: Pick<RegistryConfig, 'models_dir'>, rev: string, cacheDir: string, warn?: (m: string) => void): Promise<Snapshot> {
+  const where = await resolveModelsTree(git, rev, config.models_dir, cacheDir, warn);
+  if (where.uncached) return readSnapshotUncached(git, config, rev);
+  if (!where.commit) return emptySnapshot();
+  if (!where.tree) return emptySnapshot(where.commit);
+  const cache = new SnapshotCache(`${cacheDir}/snapshots`, config.models_dir, warn);
+  const loaded = await loadEntries(git, config, { commit: where.commit, tree: where.tree, head: where.head }, cacheDir, cache);
+  return assemble(loaded.entries, { root: git.root, config, cache, files: loaded.files }, where.commit);
+}
+
+/** What list, best and cleanup read: some models of a revision and what its snapshot reports. */
+export interface ModelsView {
+  /** the commit read; undefined for an empty repository */
+  commit?: string;
+  /** the algorithm's models (every model without one), in file order: `modelsOf(snapshot.models, algorithm)` */
+  models: Model[];
+  /** the snapshot's problems (every algorithm's) */
+  problems: ErrorLocation[];
+  /** the algorithms that have models, sorted */
+  algorithms: string[];
+}
+
+/**
+ * The models of one algorithm (or all) at `rev`, with the snapshot's problems. From the cache this
+ * reads two small files: the tree's summary manifest and the algorithm's summary section, whose
+ * models carry their summaries (summary.ts) and parse their metadata only when it is used. The
+ * answer is always readSnapshot's, filtered.
+ */
+export async function readModels(git: Git, config: Pick<RegistryConfig, 'models_dir'>, rev: string, algorithm: string | undefined, opts: SnapshotReadOptions = {}): Promise<ModelsView> {
+  if (opts.cacheDir && !cacheDisabled() && cacheableModelsDir(config.models_dir)) {
+    const where = await resolveModelsTree(git, rev, config.models_dir, opts.cacheDir, opts.warn);
+    if (!where.uncached) {
+      if (!where.commit) return viewOf(emptySnapshot(), algorithm);
+      if (!where.tree) return viewOf(emptySnapshot(where.commit), algorithm);
+      return readModelsCached(git, config, { commit: where.commit, tree: where.tree, head: where.head }, algorithm, opts.cacheDir, opts.warn);
+    }
+  }
+  return viewOf(await readSnapshotUncached(git, config, rev), algorithm);
+}
+
+/** readModels for a registry, through its cache directory (as Registry.snapshot reads). */
+export function registryModels(reg: { git: Git; config: Pick<RegistryConfig, 'models_dir'>; gitDir: string }, algorithm: string | undefined, rev = 'HEAD'): Promise<ModelsView> {
+  return readModels(reg.git, reg.config, rev, algorithm, { cacheDir: modelgitDir(reg.gitDir) });
+}
+
+function viewOf(snap: Snapshot, algorithm?: string): ModelsView {
+  return { commit: snap.commit, models: modelsOf(snap.models, algorithm), problems: snap.problems, algorithms: [...new Set(snap.models.map(algorithmOf))].sort() };
+}
+
+async function readModelsCached(
+  git: Git,
+  config: Pick<RegistryConfig, 'models_dir'>,
+  where: { commit: string; tree: string; head?: string },
+  algorithm: string | undefined,
+  cacheDir: string,
+  warn?: (m: string) => void,
+): Promise<ModelsView> {
+  const cache = new SnapshotCache(`${cacheDir}/snapshots`, config.models_dir, warn);
+  const ctx: LazyContext = { root: git.root, config, cache };
+  const wanted = (m: Manifest) => m.algorithms.filter(([name]) => algorithm === undefined || name === algorithm);
+  let manifest = cache.loadManifest(where.tree);
+  let sections: (Section | undefined)[] = manifest ? wanted(manifest).map(([name, key]) => cache.loadSection(name, key)) : [];
+  if (manifest && sections.every(Boolean)) {
+    trace(`summary-hit ${where.tree}`);
+    headUpkeep(git, cache, cacheDir, where, manifest.count);
+  } else {
+    // From the index; models whose blob is unchanged keep the summary HEAD's last read made.
+    const refTree = cache.headTree();
+    const ref = refTree && refTree !== where.tree ? cache.loadManifest(refTree) : undefined;
+    const loaded = await loadEntries(git, config, where, cacheDir, cache);
+    ctx.files = loaded.files;
+    const byAlgorithm = entriesByAlgorithm(loaded.entries, config.models_dir);
+    const made = manifest ?? makeManifest(loaded, byAlgorithm, config);
+    if (!manifest) cache.saveManifest(made);
+    manifest = made;
+    sections = wanted(made).map(([name, key], i) => {
+      if (sections[i]) return sections[i];
+      const refKey = ref?.algorithms.find(([n]) => n === name)?.[1];
+      const before = refKey && refKey !== key ? cache.loadSection(name, refKey) : undefined;
+      trace(`summary-build ${name}${before ? ' (incremental)' : ''}`);
+      return buildSection(name, key, (byAlgorithm.get(name) ?? []).map((at) => loaded.entries[at]!), before, ctx);
+    });
+  }
+  const excluded = new Set(manifest.excluded);
+  const models: Model[] = [];
+  for (const section of sections as Section[]) {
+    const dir = `${config.models_dir}/${section.algorithm}/`;
+    section.items.forEach((item, i) => {
+      const path = `${dir}${item[ITEM_ID]}.json`;
+      if (excluded.size && excluded.has(path)) return;
+      models.push(sectionModel(path, item, i, section, ctx));
+    });
+  }
+  return { commit: where.commit, models, problems: manifest.problems, algorithms: manifest.algorithms.filter(([, , n]) => n > 0).map(([name]) => name).sort() };
+}
+
+/**
+ * The model `snapshot(commit).byId.get(id)` gives, from the commit's summary files when they are
+ * already there and the id begins with its algorithm's name (`mscn_…`, as generated ids do); undefined
+ * when the cache can't say for certain (then git is asked: lookup.ts). Builds nothing.
+ */
+export function cachedModelById(git: Git, config: Pick<RegistryConfig, 'models_dir'>, cacheDir: string, commit: string, id: string): Model | undefined {
+  if (cacheDisabled() || !cacheableModelsDir(config.models_dir) || !git.objectsAsStored()) return undefined;
+  const tree = new MemoFile(`${cacheDir}/snapshots`, 'commit-trees', 16).get(`${commit}:${config.models_dir}`);
+  if (!tree) return undefined;
+  const cache = new SnapshotCache(`${cacheDir}/snapshots`, config.models_dir);
+  const manifest = cache.loadManifest(tree);
+  if (!manifest) return undefined;
+  const excluded = new Set(manifest.excluded);
+  for (const [name, key] of manifest.algorithms) {
+    if (!id.startsWith(`${name}_`)) continue;
+    const section = cache.loadSection(name, key);
+    if (!section) return undefined;
+    const i = section.items.findIndex((item) => item[ITEM_ID] === id);
+    if (i < 0) continue;
+    const path = `${config.models_dir}/${name}/${id}.json`;
+    // A parsed file not excluded holds an id no other model has: it is byId's. An excluded one
+    // lost to an earlier file with the same id, which git must find.
+    if (excluded.has(path)) return undefined;
+    return sectionModel(path, section.items[i]!, i, section, { root: git.root, config, cache });
+  }
+  return undefined;
+}
