@@ -24,7 +24,7 @@ export interface ModelSummary {
   testingOn?(dataset: string): [number, SummaryResult][];
 }
 
-/** Set on a model whose summary is known without parsing its metadata (see snapshot.ts). */
+/** Set on a model whose summary is known without parsing its metadata (see store/lazy-model.ts). */
 export const SUMMARY: unique symbol = Symbol.for('modelgit.summary');
 
 /** What the summary fields of a model read: its stored summary, else its metadata (a superset). */

@@ -2,7 +2,7 @@
 // as UTF-8 everywhere (git blobs, the index, the working tree); this names the two ways a file
 // breaks that, so `validate` and every read say "not UTF-8 at byte N" or "byte-order mark" instead
 // of passing mojibake along or reporting a JSON "InvalidSymbol". Its own module, with no imports,
-// because the read path (snapshot.ts) needs it without loading the schema machinery.
+// because the read path (store/model-file.ts) needs it without loading the schema machinery.
 import type { ErrorLocation } from '../errors.js';
 
 /**
