@@ -228,7 +228,7 @@ describe('the first hour (issue 12)', () => {
   });
 
   describe('--help and error messages (item 15)', () => {
-    it('groups the commands in the binary\'s --help (every command\'s examples and required marks: test/unit/first-hour.test.ts)', async () => {
+    it('groups the commands in the binary\'s --help (every command\'s examples and required marks: test/unit/cli/first-hour.test.ts)', async () => {
       const help = await runCli(tempDir(), '--help');
       expect(help.code).toBe(0);
       const headings = ['Setting up:', 'Registering and testing:', 'Querying:', 'Lifecycle and promotion:', 'Checks and CI:', 'Loading:', 'Import:'];

@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import { firstParentLine, parseRawLog, RAW_LOG_ARGS } from '../../../src/git/raw-log.js';
+import { metricDirection } from '../../../src/domain/metrics.js';
+import { selectBest } from '../../../src/domain/selection.js';
+import type { Model, ModelMetadata } from '../../../src/domain/types.js';
+import { bestOverTime, type StateCommit } from '../../../src/report/best-over-time.js';
+import { esc, fileSlug, fmtNum, safeJson } from '../../../src/report/html.js';
+import { leaderboard } from '../../../src/report/tables.js';
+import { promotionTimeline, stageTenures, type StageTag } from '../../../src/report/timeline.js';
+import type { ScannedCommit } from '../../../src/git/raw-log.js';
+
+const config = { metrics: { total_time: { direction: 'min' as const }, accuracy: { direction: 'max' as const } }, default_metric: 'total_time' };
+const dir = (m: string) => metricDirection(config, m);
+
+function meta(id: string, results: [string, Record<string, number>][], extra: Partial<ModelMetadata> = {}): ModelMetadata {
+  return {
+    model_id: id,
+    algorithm: 'mscn',
+    created_at: `2024-10-01T00:00:${id.slice(-2).padStart(2, '0')}Z`,
+    testing: results.map(([dataset, performance]) => ({ dataset, performance })),
+    tags: [],
+    ...extra,
+  };
+}
+
+let n = 0;
+const commit = (changes: StateCommit['changes']): StateCommit => ({ commit: `c${++n}`, date: `2024-10-${String(n).padStart(2, '0')}`, time: n, changes });
+const put = (m: ModelMetadata) => ({ path: `models/${m.algorithm}/${m.model_id}.json`, meta: m });
+const drop = (id: string, algorithm = 'mscn') => ({ path: `models/${algorithm}/${id}.json`, meta: null });
+
+describe('bestOverTime', () => {
+  it('steps only when the best model or its value changes', () => {
+    const commits = [
+      commit([put(meta('a01', [['p', { total_time: 10 }]]))]),
+      commit([put(meta('b02', [['p', { total_time: 8 }]]))]), // b leads
+      commit([put(meta('a01', [['p', { total_time: 10 }], ['p', { total_time: 12 }]]))]), // a worse: no step
+      commit([put(meta('b02', [['p', { total_time: 8 }], ['p', { total_time: 9 }]]))]), // b worse but still best: step (value)
+      commit([put(meta('c03', [['q', { total_time: 1 }]]))]), // another dataset: no step on p
+      commit([drop('b02')]), // best removed: a takes over
+      commit([drop('a01')]), // nobody left
+    ];
+    const { series } = bestOverTime(commits, dir);
+    const p = series.find((s) => s.dataset === 'p')!;
+    expect(p.steps.map((s) => [s.commit, s.model_id, s.value])).toEqual([
+      [commits[0]!.commit, 'a01', 10],
+      [commits[1]!.commit, 'b02', 8],
+      [commits[3]!.commit, 'b02', 9],
+      [commits[5]!.commit, 'a01', 12],
+      [commits[6]!.commit, null, null],
+    ]);
+    expect(series.find((s) => s.dataset === 'q')!.steps).toHaveLength(1);
+  });
+
+  it('respects the direction, keeps the incumbent on a tie, and names metrics it cannot rank', () => {
+    const commits = [
+      commit([put(meta('a01', [['p', { accuracy: 0.8, weird: 1 }]]))]),
+      commit([put(meta('b02', [['p', { accuracy: 0.8 }]]))]), // tie: created later, no step
+      commit([put(meta('c03', [['p', { accuracy: 0.9 }]]))]),
+    ];
+    const r = bestOverTime(commits, dir);
+    expect(r.series.map((s) => [s.metric, s.steps.map((x) => x.model_id)])).toEqual([['accuracy', ['a01', 'c03']]]);
+    expect(r.unknownDirection).toEqual([{ algorithm: 'mscn', dataset: 'p', metric: 'weird' }]);
+  });
+
+  it('keeps to one algorithm when asked', () => {
+    const other = meta('z09', [['p', { total_time: 1 }]], { algorithm: 'lero' });
+    const r = bestOverTime([commit([put(other), put(meta('a01', [['p', { total_time: 5 }]]))])], dir, { algorithm: 'mscn' });
+    expect(r.series.map((s) => s.algorithm)).toEqual(['mscn']);
+  });
+
+  it('agrees with selectBest on the full state after every commit (random histories)', () => {
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let round = 0; round < 25; round++) {
+      const state = new Map<string, ModelMetadata>();
+      const commits: StateCommit[] = [];
+      const expected: Record<string, [string | null, number | null][]> = {};
+      for (let i = 0; i < 60; i++) {
+        const changes: StateCommit['changes'] = [];
+        const touched = new Set<string>();
+        for (let k = 0; k < 1 + Math.floor(rand() * 3); k++) {
+          const id = `m${String(Math.floor(rand() * 12)).padStart(2, '0')}`;
+          if (touched.has(id)) continue; // git reports one change per file per commit
+          touched.add(id);
+          const old = state.get(id);
+          if (old && rand() < 0.15) {
+            state.delete(id);
+            changes.push(drop(id));
+          } else {
+            const ds = rand() < 0.7 ? 'p' : 'q';
+            const perf: Record<string, number> = { total_time: Math.floor(rand() * 20) };
+            if (rand() < 0.5) perf.accuracy = Math.floor(rand() * 10) / 10;
+            const m = meta(id, [...(old?.testing ?? []).map((t) => [t.dataset, t.performance] as [string, Record<string, number>]), [ds, perf]]);
+            state.set(id, m);
+            changes.push(put(m));
+          }
+        }
+        commits.push(commit(changes));
+        const models: Model[] = [...state.values()].map((m) => ({ path: '', metadata: m }));
+        for (const ds of ['p', 'q']) {
+          for (const metric of ['total_time', 'accuracy']) {
+            const key = `${ds}/${metric}`;
+            const pick = selectBest(models, { dataset: ds, metric, direction: dir(metric)! });
+            const now: [string | null, number | null] = [pick?.best.model.metadata.model_id ?? null, pick?.best.score.value ?? null];
+            const list = (expected[key] ??= []);
+            const last = list[list.length - 1];
+            if (last ? last[0] !== now[0] || last[1] !== now[1] : now[0] !== null) list.push(now);
+          }
+        }
+      }
+      const actual: Record<string, [string | null, number | null][]> = {};
+      for (const s of bestOverTime(commits, dir).series) actual[`${s.dataset}/${s.metric}`] = s.steps.map((x) => [x.model_id, x.value]);
+      for (const k of Object.keys(expected)) if (expected[k]!.length === 0) delete expected[k];
+      expect(actual).toEqual(expected);
+    }
+  });
+});
+
+describe('parseRawLog', () => {
+  it('reads commits, trailers and changed blobs; the format asks git for what it parses', () => {
+    const z = '0'.repeat(40);
+    const a = 'a'.repeat(40);
+    const text =
+      `\x1e${'1'.repeat(40)}\x1f\x1fAnn\x1fann@x\x1f2024-10-01T10:00:00+00:00\x1f1727776800\x1fregister m1\x1fModel-Action: register\nModel-Id: m1\n\x1f\n\n` +
+      `:000000 100644 ${z} ${a} A\tmodels/mscn/m1.json\n` +
+      `\x1e${'2'.repeat(40)}\x1f${'1'.repeat(40)}\x1fBob\x1fbob@x\x1f2024-10-02T10:00:00+00:00\x1f1727863200\x1fcleanup\x1fbody text\n\nModel-Action: cleanup\nModel-Id: m1\nModel-Id: m2\n\x1f\n\n` +
+      `:100644 000000 ${a} ${z} D\tmodels/mscn/m1.json\n:100644 100644 ${a} ${'b'.repeat(40)} M\tstages.yaml\n`;
+    const commits = parseRawLog(text);
+    expect(commits).toHaveLength(2);
+    expect(commits[0]).toMatchObject({ parents: [], author: 'Ann', time: 1727776800, subject: 'register m1', trailers: { 'Model-Action': ['register'], 'Model-Id': ['m1'] } });
+    expect(commits[0]!.changes).toEqual([{ status: 'A', oid: a, path: 'models/mscn/m1.json' }]);
+    expect(commits[1]!.trailers['Model-Id']).toEqual(['m1', 'm2']);
+    expect(commits[1]!.changes.map((c) => [c.status, c.path])).toEqual([['D', 'models/mscn/m1.json'], ['M', 'stages.yaml']]);
+    expect(firstParentLine(commits, '2'.repeat(40))).toEqual(new Set(['2'.repeat(40), '1'.repeat(40)]));
+    expect(RAW_LOG_ARGS).toEqual(expect.arrayContaining(['--raw', '--root', '--no-abbrev', '--diff-merges=first-parent', '--reverse']));
+  });
+});
+
+describe('promotion timeline and tenures', () => {
+  const c = (id: string, date: string, trailers: Record<string, string[]>, subject = 's'): ScannedCommit => ({
+    commit: id, parents: [], author: 'a', authorEmail: 'a@x', date, time: Date.parse(date) / 1000, subject, trailers, changes: [],
+  });
+  const tag = (ref: string, target: string, date: string, body: string): StageTag => ({ ref: `refs/tags/${ref}`, target, taggerDate: date, contents: body });
+
+  it('joins commits and tags, keeps tag-only promotions, and ends tenures', () => {
+    const commits = [
+      c('c1', '2024-10-01T10:00:00Z', { 'Model-Action': ['promote'], 'Model-Id': ['m1'], Stage: ['production'], 'Previous-Model-Id': ['none'] }),
+      c('c2', '2024-10-03T10:00:00Z', { 'Model-Action': ['promote'], 'Model-Id': ['m2'], Stage: ['production'], 'Previous-Model-Id': ['m1'] }),
+      c('c3', '2024-10-04T10:00:00Z', { 'Model-Action': ['demote'], 'Model-Id': ['m3'], Stage: ['staging'] }),
+      c('c4', '2024-10-05T10:00:00Z', { 'Model-Action': ['register'], 'Model-Id': ['m4'] }),
+    ];
+    const tags = [
+      tag('stage/mscn/production/1', 'c1', '2024-10-01T10:00:01Z', 'm1 → production\n\nModel-Id: m1\n'),
+      tag('stage/mscn/staging/1', 'elsewhere', '2024-10-02T10:00:00+02:00', 'm3 → staging\n\nModel-Id: m3\nPrevious-Model-Id: none\n'),
+      tag('stage/mscn/production/2', 'c2', '2024-10-03T10:00:01Z', 'm2 → production\n\nModel-Id: m2\nPrevious-Model-Id: m1\n'),
+    ];
+    const algo = (id: string) => (id.startsWith('m') ? 'mscn' : undefined);
+    const t = promotionTimeline(commits, tags, algo);
+    expect(t.map((e) => [e.action, e.stage, e.model_id, e.previous, e.commit, e.tag])).toEqual([
+      ['promote', 'production', 'm1', null, 'c1', 'stage/mscn/production/1'],
+      ['promote', 'staging', 'm3', null, 'elsewhere', 'stage/mscn/staging/1'],
+      ['promote', 'production', 'm2', 'm1', 'c2', 'stage/mscn/production/2'],
+      ['demote', 'staging', 'm3', null, 'c3', null],
+    ]);
+    const tenures = stageTenures(t, { mscn: { production: 'm2', staging: 'm9' } });
+    expect(tenures.get('m1')).toEqual([{ algorithm: 'mscn', stage: 'production', from: '2024-10-01T10:00:00Z', to: '2024-10-03T10:00:00Z', current: false, tag: 'stage/mscn/production/1' }]);
+    expect(tenures.get('m2')![0]).toMatchObject({ current: true, to: null });
+    expect(tenures.get('m3')![0]).toMatchObject({ from: '2024-10-02T10:00:00+02:00', to: '2024-10-04T10:00:00Z', current: false });
+    // stages.yaml names a holder no promotion recorded (a hand edit): still shown, start unknown
+    expect(tenures.get('m9')).toEqual([{ algorithm: 'mscn', stage: 'staging', from: null, to: null, current: true, tag: null }]);
+  });
+});
+
+describe('leaderboard', () => {
+  it('scores with the latest result, counts partial metrics, names the best per metric', () => {
+    const models: Model[] = [
+      meta('a01', [['p', { total_time: 5, accuracy: 0.7 }], ['p', { total_time: 9 }]], { training: { dataset: 'stats', training_time: 10, hyperparams: { lr: 0.1, opt: 'adam' } }, tags: ['x'] }),
+      meta('b02', [['p', { total_time: 7 }]]),
+      meta('c03', [['q', { total_time: 1 }]]),
+      meta('d04', [['p', { total_time: 1 }]], { algorithm: 'lero' }),
+    ].map((m) => ({ path: '', metadata: m }));
+    const lb = leaderboard(models, 'mscn', 'p', config);
+    expect(lb.rows.map((r) => [r.id, r.v, r.results])).toEqual([['a01', { total_time: 9, accuracy: 0.7 }, 2], ['b02', { total_time: 7 }, 1]]);
+    expect(lb.metrics).toEqual([
+      { name: 'accuracy', direction: 'max', models: 1, best: 'a01' },
+      { name: 'total_time', direction: 'min', models: 2, best: 'b02' },
+    ]);
+    expect(lb.defaultMetric).toBe('total_time');
+    expect(lb.rows[0]).toMatchObject({ trained_on: 'stats', training_time: 10, hp: { lr: 0.1 }, tags: ['x'] });
+    expect(lb.hyperparams).toEqual(['lr']);
+  });
+});
+
+describe('html', () => {
+  it('escapes markup and keeps embedded JSON from closing its script', () => {
+    expect(esc(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    const hostile = { s: '</script><script>alert(1)</script><!--', u: '\u2028' };
+    const json = safeJson(hostile);
+    expect(json).not.toMatch(/<|\u2028/);
+    expect(JSON.parse(json)).toEqual(hostile);
+  });
+
+  it('gives datasets distinct file names on case-insensitive file systems', () => {
+    expect(fileSlug('Prod')).toBe('~prod');
+    expect(fileSlug('prod')).toBe('prod');
+    expect(new Set(['JOB', 'job', 'Job', 'jOB'].map((d) => fileSlug(d).toLowerCase())).size).toBe(4);
+  });
+
+  it('formats numbers for people', () => {
+    expect([fmtNum(3), fmtNum(0.123456789), fmtNum(1e-7), fmtNum(null), fmtNum(NaN)]).toEqual(['3', '0.123457', '1.000e-7', '—', '—']);
+  });
+});
