@@ -3,11 +3,14 @@
 // the user's whole environment, so hooks, signing and config apply exactly as with a hand-typed commit.
 // Every argument that came from a user has passed src/domain/names.ts before it gets here, and
 // paths always follow `--`, so nothing a user types can be read by git as an option.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GitError, NotARegistryError } from '../errors.js';
 import { gitDirsOf, headFromFiles, readText } from './head-files.js';
+import { forEachObject, ObjectReader } from './objects.js';
+
+export { BatchRecords, ObjectReader, type GitObject } from './objects.js';
 
 export interface RunResult {
   stdout: Buffer;
@@ -62,9 +65,6 @@ export function parseTrailers(body: string): Record<string, string[]> {
   }
   return out;
 }
-
-/** Objects read at once past which git's pack windows are kept small (forEachObject). */
-const BULK_READ = 20_000;
 
 export class Git {
   readonly root: string;
@@ -186,9 +186,9 @@ export class Git {
     return entries;
   }
 
-  /** A `git cat-file --batch` process for reading in rounds (see ObjectSession). */
-  objectSession(): ObjectSession {
-    return new ObjectSession(this.root);
+  /** A `git cat-file --batch` process to ask again and again (see ObjectReader); `close` it when done. */
+  objectReader(): ObjectReader {
+    return new ObjectReader(this.root);
   }
 
   /** Reads many objects through one `git cat-file --batch` process. */
@@ -206,66 +206,7 @@ export class Git {
    * output is ~100 MB, and buffering it whole would double peak memory.
    */
   forEachObject(names: string[], fn: (name: string, content: Buffer, index: number) => void): Promise<void> {
-    if (names.length === 0) return Promise.resolve();
-    // Reading a whole registry touches most of its pack: git maps it in windows of up to 1 GiB
-    // (8 GiB in all), so its resident set grows to the pack's size (~450 MB at 100,000 models).
-    // Smaller windows keep git near 165 MB there, for ~0.25 s more of git's time.
-    const windows = names.length >= BULK_READ ? ['-c', 'core.packedGitWindowSize=32m', '-c', 'core.packedGitLimit=128m'] : [];
-    return new Promise((resolvePromise, reject) => {
-      const child = spawn('git', [...windows, 'cat-file', '--batch'], { cwd: this.root, env: { ...process.env, ...READ_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
-      const err: Buffer[] = [];
-      // Bytes of an unfinished record, and how many it needs: a big object arrives in many
-      // chunks, which are joined once, not once per chunk.
-      let parts: Buffer[] = [];
-      let have = 0;
-      let need = 0;
-      let failure: unknown;
-      let next = 0; // git answers every input line with one record, in order
-      child.stdout.on('data', (chunk: Buffer) => {
-        parts.push(chunk);
-        have += chunk.length;
-        if (have < need) return;
-        let buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-        let pos = 0;
-        need = 0;
-        try {
-          for (;;) {
-            const nl = buf.indexOf(10, pos);
-            if (nl < 0) break;
-            const header = buf.toString('latin1', pos, nl);
-            if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
-              pos = nl + 1;
-              next++;
-              continue;
-            }
-            const size = Number(header.slice(header.lastIndexOf(' ') + 1));
-            if (nl + 1 + size + 1 > buf.length) {
-              need = nl + 1 + size + 1 - pos; // body not complete yet
-              break;
-            }
-            if (!failure) fn(names[next]!, buf.subarray(nl + 1, nl + 1 + size), next);
-            next++;
-            pos = nl + 1 + size + 1;
-          }
-        } catch (e) {
-          failure ??= e; // keep draining so git can exit; report after close
-        }
-        // An unfinished record keeps only its own bytes, not the whole chunk it came in.
-        const rest = buf.subarray(pos);
-        parts = rest.length ? [rest.length < buf.length / 2 ? Buffer.from(rest) : rest] : [];
-        have = rest.length;
-        buf = Buffer.alloc(0);
-      });
-      child.stderr.on('data', (d: Buffer) => err.push(d));
-      child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
-      child.on('close', (code) => {
-        if (failure) return reject(failure);
-        if (code !== 0) return reject(new GitError(`git cat-file --batch failed: ${Buffer.concat(err).toString('utf8').trim()}`));
-        resolvePromise();
-      });
-      child.stdin.on('error', () => {});
-      child.stdin.end(names.join('\n') + '\n');
-    });
+    return forEachObject(this.root, names, fn);
   }
 
   /** Text of `path` at `rev`, or undefined when it isn't there. */
@@ -359,115 +300,6 @@ export class Git {
 
   hasIndexLock(): boolean {
     return existsSync(this.indexLockPath());
-  }
-}
-
-/** An object as `git cat-file --batch` gives it. */
-export interface GitObject {
-  oid: string;
-  type: string;
-  content: Buffer;
-}
-
-/**
- * One `git cat-file --batch` process asked in rounds, each round's names chosen from the answers
- * to the last (a tree, then paths inside it), for a few objects without a process per round.
- * `read` answers in order: the object, or undefined when git has no such object. `close` when done.
- */
-export class ObjectSession {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly records = new BatchRecords((header, body) => this.take(header, body));
-  private readonly waiting: { count: number; got: (GitObject | undefined)[]; resolve: (r: (GitObject | undefined)[]) => void; reject: (e: Error) => void }[] = [];
-  private failure?: Error;
-  private readonly err: Buffer[] = [];
-
-  constructor(root: string) {
-    this.child = spawn('git', ['cat-file', '--batch'], { cwd: root, env: { ...process.env, ...READ_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdout.on('data', (chunk: Buffer) => this.records.push(chunk));
-    this.child.stderr.on('data', (d: Buffer) => this.err.push(d));
-    this.child.stdin.on('error', () => {});
-    this.child.on('error', (e) => this.fail(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
-    this.child.on('close', (code) => this.fail(new GitError(`git cat-file --batch ended (exit ${code}): ${Buffer.concat(this.err).toString('utf8').trim()}`)));
-  }
-
-  read(names: string[]): Promise<(GitObject | undefined)[]> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (names.length === 0) return Promise.resolve([]);
-    // A name is one line of the protocol; a newline would make it two.
-    if (names.some((n) => /[\n\r]/.test(n))) return Promise.reject(new GitError('an object name cannot hold a line break'));
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ count: names.length, got: [], resolve, reject });
-      this.child.stdin.write(names.join('\n') + '\n');
-    });
-  }
-
-  close(): void {
-    this.child.stdin.end();
-  }
-
-  private take(header: string, body: Buffer | undefined): void {
-    const w = this.waiting[0];
-    if (!w) return; // git answers only what was asked
-    if (body === undefined) w.got.push(undefined);
-    else {
-      const [oid, type] = header.split(' ');
-      w.got.push({ oid: oid!, type: type!, content: Buffer.from(body) });
-    }
-    if (w.got.length === w.count) {
-      this.waiting.shift();
-      w.resolve(w.got);
-    }
-  }
-
-  private fail(e: Error): void {
-    this.failure ??= e;
-    for (const w of this.waiting.splice(0)) w.reject(this.failure);
-  }
-}
-
-/**
- * Splits `git cat-file --batch` output into records as its chunks arrive. A big object comes in
- * thousands of pipe-sized chunks: they are kept aside until the object is complete and joined
- * once, so reading it costs its size, not its size times the number of chunks (joining on every
- * chunk made `show` of a 50 MB model file take two minutes). `body` is undefined for a
- * "missing"/"ambiguous" answer, and only valid during the call.
- */
-export class BatchRecords {
-  private parts: Buffer[] = [];
-  private have = 0;
-  private need = 0;
-
-  constructor(private readonly onRecord: (header: string, body: Buffer | undefined) => void) {}
-
-  push(chunk: Buffer): void {
-    this.parts.push(chunk);
-    this.have += chunk.length;
-    if (this.have < this.need) return;
-    const buf = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.have);
-    this.need = 0;
-    let pos = 0;
-    for (;;) {
-      const nl = buf.indexOf(10, pos);
-      if (nl < 0) break;
-      const header = buf.toString('latin1', pos, nl);
-      if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
-        pos = nl + 1;
-        this.onRecord(header, undefined);
-        continue;
-      }
-      const end = nl + 1 + Number(header.slice(header.lastIndexOf(' ') + 1));
-      if (end + 1 > buf.length) {
-        this.need = end + 1 - pos; // the body is not all here yet: wait until it is
-        break;
-      }
-      const body = buf.subarray(nl + 1, end);
-      pos = end + 1;
-      this.onRecord(header, body);
-    }
-    // An unfinished record keeps only its own bytes, not the whole chunk it came in.
-    const rest = buf.subarray(pos);
-    this.parts = rest.length ? [rest.length < buf.length / 2 ? Buffer.from(rest) : rest] : [];
-    this.have = rest.length;
   }
 }
 

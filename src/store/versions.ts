@@ -2,13 +2,15 @@
 // same three questions, so `validate` checks "what would be committed" the same way whichever
 // version that is. Every question is answered by a path listing plus, for texts, one
 // `git cat-file --batch`; nothing here walks the whole registry unless asked for many ids at once.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { lstatSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { nameProblem } from '../domain/names.js';
-import { GitError } from '../errors.js';
 import type { Git, TreeEntry } from '../git/git.js';
 import { parseLsTree } from '../git/git.js';
+import type { ObjectReader } from '../git/objects.js';
+
+// validate keeps one reader for its whole run (git/objects.ts).
+export { ObjectReader } from '../git/objects.js';
 
 export interface RegistryVersion {
   /** for messages: "HEAD", "the index", "the working tree", a short commit */
@@ -50,125 +52,6 @@ function matchingIds(modelsDir: string, paths: string[], ids: string[]): string[
     const rest = p.slice(modelsDir.length + 1).split('/');
     return p.startsWith(`${modelsDir}/`) && rest.length === 2 && rest[1]!.endsWith('.json') && wanted.has(rest[1]!.slice(0, -5));
   });
-}
-
-// Stable, parseable output whatever the user's locale or pager settings (as git.ts reads).
-const READ_ENV = { LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' };
-const FOUND = /^[0-9a-f]{40,64} \S+ \d+$/;
-
-interface Request {
-  names: string[];
-  fn: (name: string, type: string, content: Buffer, index: number) => void;
-  answered: number;
-  failure?: unknown;
-  resolve: () => void;
-  reject: (e: unknown) => void;
-}
-
-/**
- * One `git cat-file --batch` for a whole run, asked again and again: every read of a validate
- * run (config, schemas, the changed files and what they replace) costs one git process, not one
- * each. Names are object ids, `<commit>:<path>` or `:<path>` (the index); none may hold a newline.
- */
-export class ObjectReader {
-  private child?: ChildProcessWithoutNullStreams;
-  private readonly queue: Request[] = [];
-  private parts: Buffer[] = [];
-  private have = 0;
-  private need = 0;
-  private stderr: Buffer[] = [];
-  private dead?: GitError;
-
-  constructor(private readonly root: string) {}
-
-  /** Starts git now (optional), so its startup overlaps other work. */
-  start(): void {
-    if (this.child || this.dead) return;
-    const child = spawn('git', ['cat-file', '--batch'], { cwd: this.root, env: { ...process.env, ...READ_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child = child;
-    child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
-    child.stderr.on('data', (d: Buffer) => this.stderr.push(d));
-    child.stdin.on('error', () => {}); // git died: 'close' reports it
-    child.on('error', (e) => this.fail(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
-    // Whenever git is gone (closed by us, or it died), later requests fail instead of waiting.
-    child.on('close', (code) => this.fail(new GitError(`git cat-file --batch failed: ${Buffer.concat(this.stderr).toString('utf8').trim() || `exit ${code}`}`)));
-  }
-
-  /** Ends git's input; it exits once it has answered. */
-  close(): void {
-    this.child?.stdin.end();
-    this.dead ??= new GitError('git cat-file --batch: the reader is closed');
-  }
-
-  /**
-   * Calls `fn` for each of `names` that exists, in order, as git answers; `content` is valid
-   * only during the call (copy what you keep), so a whole registry streams through in bounded memory.
-   */
-  each(names: string[], fn: (name: string, type: string, content: Buffer, index: number) => void): Promise<void> {
-    if (names.length === 0) return Promise.resolve();
-    this.start();
-    if (this.dead) return Promise.reject(this.dead);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ names, fn, answered: 0, resolve, reject });
-      this.child!.stdin.write(names.join('\n') + '\n');
-    });
-  }
-
-  /** Objects by name: type and (copied) content of each that exists. */
-  async read(names: string[]): Promise<Map<string, { type: string; data: Buffer }>> {
-    const out = new Map<string, { type: string; data: Buffer }>();
-    await this.each([...new Set(names)], (name, type, content) => out.set(name, { type, data: Buffer.from(content) }));
-    return out;
-  }
-
-  private fail(e: GitError): void {
-    this.dead ??= e;
-    for (const r of this.queue.splice(0)) r.reject(e);
-  }
-
-  private onData(chunk: Buffer): void {
-    this.parts.push(chunk);
-    this.have += chunk.length;
-    if (this.have < this.need) return;
-    // Bytes of an unfinished record wait for the rest: a big object arrives in many chunks,
-    // which are joined once, not once per chunk.
-    const buf = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
-    let pos = 0;
-    this.need = 0;
-    while (this.queue.length) {
-      const nl = buf.indexOf(10, pos);
-      if (nl < 0) break;
-      const header = buf.toString('latin1', pos, nl);
-      const req = this.queue[0]!;
-      const index = req.answered;
-      if (FOUND.test(header)) {
-        const sp = header.indexOf(' ');
-        const type = header.slice(sp + 1, header.lastIndexOf(' '));
-        const size = Number(header.slice(header.lastIndexOf(' ') + 1));
-        if (nl + 1 + size + 1 > buf.length) {
-          this.need = nl + 1 + size + 1 - pos; // body not complete yet
-          break;
-        }
-        if (!req.failure) {
-          try {
-            req.fn(req.names[index]!, type, buf.subarray(nl + 1, nl + 1 + size), index);
-          } catch (e) {
-            req.failure = e; // keep reading this request's answers; report at its end
-          }
-        }
-        pos = nl + 1 + size + 1;
-      } else pos = nl + 1; // "<name> missing" (or ambiguous): not there
-      if (++req.answered === req.names.length) {
-        this.queue.shift();
-        if (req.failure) req.reject(req.failure);
-        else req.resolve();
-      }
-    }
-    const rest = buf.subarray(pos);
-    // An unfinished record keeps only its own bytes, not the whole chunk it came in.
-    this.parts = rest.length ? [rest.length < buf.length / 2 ? Buffer.from(rest) : rest] : [];
-    this.have = rest.length;
-  }
 }
 
 /** Texts of blobs by id, through the run's reader. */
