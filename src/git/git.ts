@@ -54,6 +54,11 @@ const READ_ENV = { LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' };
 const FIELD = '\x1f';
 const RECORD = '\x1e';
 
+// Paths that come from git's own listings may contain glob characters: never let git expand them;
+// patterns modelgit writes itself (`:(glob)…`) need the magic on, whatever the user set.
+const LITERAL_PATHSPECS = { GIT_LITERAL_PATHSPECS: '1' };
+const MAGIC_PATHSPECS = { GIT_LITERAL_PATHSPECS: '0' };
+
 export function parseTrailers(body: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   // Trailers are the last paragraph; `Key: value` lines.
@@ -172,9 +177,9 @@ export class Git {
     return parseLsTree(out.stdout.toString('utf8'));
   }
 
-  /** Blobs under `paths` in the index (stage 0 only). */
-  async lsIndex(paths: string[]): Promise<TreeEntry[]> {
-    const out = await this.text(['ls-files', '-s', '-z', '--', ...paths]);
+  /** Blobs under `paths` in the index (stage 0 only); `literal`: paths are never patterns. */
+  async lsIndex(paths: string[], opts: { literal?: boolean } = {}): Promise<TreeEntry[]> {
+    const out = await this.text(['ls-files', '-s', '-z', '--', ...paths], opts.literal ? { env: LITERAL_PATHSPECS } : {});
     const entries: TreeEntry[] = [];
     for (const rec of out.split('\0')) {
       if (!rec) continue;
@@ -294,13 +299,230 @@ export class Git {
     return this.dirs ? join(this.dirs.gitDir, 'index') : undefined;
   }
 
+  /**
+   * The lock on this work tree's index, in its real git dir: a linked worktree's own (`.git` there
+   * is a file naming it), not `<root>/.git/index.lock`. With git's environment pointing elsewhere
+   * (GIT_DIR…) the plain layout is assumed, as before.
+   */
   indexLockPath(): string {
-    return join(this.gitDir(), 'index.lock');
+    this.dirs ??= gitDirsOf(this.root) ?? null;
+    return join(this.dirs?.gitDir ?? this.gitDir(), 'index.lock');
   }
 
   hasIndexLock(): boolean {
     return existsSync(this.indexLockPath());
   }
+
+  // The named verbs: every git argument array the rest of modelgit needs is written here
+  // (ARCHITECTURE R3), so what each command asks git is read in one place.
+
+  /**
+   * Whether `a` is an ancestor of `b` (a commit is its own ancestor). False as well when git can't
+   * tell (an unknown commit), unless `strict`: then that is a GitError.
+   */
+  async isAncestor(a: string, b: string, opts: { strict?: boolean } = {}): Promise<boolean> {
+    const r = await this.run(['merge-base', '--is-ancestor', a, b]);
+    if (opts.strict && r.code > 1) throw new GitError(`git merge-base failed: ${r.stderr.toString().trim()}`);
+    return r.code === 0;
+  }
+
+  /** The whole message of a commit as stored, or undefined when git can't read it. */
+  async commitMessage(rev: string): Promise<string | undefined> {
+    const r = await this.run(['log', '-1', '--format=%B', rev]);
+    return r.code === 0 ? r.stdout.toString('utf8') : undefined;
+  }
+
+  /** The commits of `range` (`a..b`) with their subjects, oldest first; undefined when git refuses the range. */
+  async commitSubjects(range: string): Promise<{ commit: string; subject: string }[] | undefined> {
+    const r = await this.run(['log', '--reverse', `--format=%H${FIELD}%s`, range, '--']);
+    if (r.code !== 0) return undefined;
+    return r.stdout
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [commit, subject] = l.split(FIELD);
+        return { commit: commit!, subject: subject ?? '' };
+      });
+  }
+
+  /** The subjects of the first-parent line of `range` (`a..b`), oldest first; GitError when git refuses. */
+  async firstParentSubjects(range: string): Promise<string[]> {
+    return (await this.text(['log', '--first-parent', '--reverse', '--format=%s', range])).split('\n').filter(Boolean);
+  }
+
+  /** path → author date of the oldest commit that added it, under `dir` (renames are additions). */
+  async addedDates(dir: string): Promise<Map<string, string>> {
+    const out = await this.text(['-c', 'core.quotePath=false', 'log', '--diff-filter=A', '--no-renames', `--format=${RECORD}%aI`, '--name-only', '--', dir]);
+    const added = new Map<string, string>();
+    for (const rec of out.split(RECORD)) {
+      const [date, ...paths] = rec.split('\n');
+      if (!date) continue;
+      // Newest first: a later (older) commit overwrites, so the first addition wins.
+      for (const p of paths) if (p.trim()) added.set(p.trim(), date.trim());
+    }
+    return added;
+  }
+
+  /** Creates `branch` at HEAD and checks it out (`git switch -c`); see `code` and `stderr` for a refusal. */
+  createBranchAndSwitch(branch: string): Promise<RunResult> {
+    return this.run(['switch', '--quiet', '-c', branch]);
+  }
+
+  /** Checks out `branch`; GitError with git's words when it refuses. */
+  async switchTo(branch: string): Promise<void> {
+    await this.text(['switch', '--quiet', branch]);
+  }
+
+  /** Deletes a local branch, merged or not; see `code` for a refusal. */
+  deleteBranch(branch: string): Promise<RunResult> {
+    return this.run(['branch', '-D', '--', branch]);
+  }
+
+  /** Points `ref` at `commit`; see `code` for a refusal. */
+  updateRef(ref: string, commit: string): Promise<RunResult> {
+    return this.run(['update-ref', ref, commit]);
+  }
+
+  /** Moves the current branch to `rev`, keeping local edits git can carry over (`reset --keep`); see `code` and `stderr`. */
+  resetKeep(rev: string): Promise<RunResult> {
+    return this.run(['reset', '--quiet', '--keep', rev]);
+  }
+
+  /**
+   * Gives `paths` back their HEAD entries in the index (`headExists: false`: no commit yet, so
+   * they leave the index); the files on disk stay. See `code` and `stderr`.
+   */
+  unstage(paths: string[], opts: { headExists: boolean }): Promise<RunResult> {
+    return opts.headExists ? this.run(['reset', '-q', 'HEAD', '--', ...paths]) : this.run(['rm', '-q', '--cached', '--ignore-unmatch', '--', ...paths]);
+  }
+
+  /**
+   * Entries of `treeish` at `paths` (`recursive`: every blob below them), taking each path
+   * literally (paths from git's own listings may hold glob characters).
+   */
+  async listTree(treeish: string, paths: string[], opts: { recursive?: boolean } = {}): Promise<TreeEntry[]> {
+    return parseLsTree(await this.text(['ls-tree', ...(opts.recursive ? ['-r'] : []), '-z', '--full-tree', treeish, '--', ...paths], { env: LITERAL_PATHSPECS }));
+  }
+
+  /** Every file below `dir` in `treeish` (the path taken literally). */
+  async listTreePaths(treeish: string, dir: string): Promise<string[]> {
+    return (await this.text(['ls-tree', '-r', '-z', '--name-only', '--full-tree', treeish, '--', dir], { env: LITERAL_PATHSPECS })).split('\0').filter(Boolean);
+  }
+
+  /**
+   * `git ls-files -z` records: the index's paths (`untracked: 'also'` adds files git doesn't track
+   * and doesn't ignore, `'only'` lists just those; `tagged` prefixes each with its `-v` tag).
+   * `pathspecs`: 'literal' or 'magic' ignores the user's GIT_LITERAL_PATHSPECS either way.
+   */
+  async listFiles(
+    paths: string[] = [],
+    opts: { untracked?: 'also' | 'only'; tagged?: boolean; pathspecs?: 'literal' | 'magic' } = {},
+  ): Promise<string[]> {
+    const which = opts.untracked === 'also' ? ['-co'] : opts.untracked === 'only' ? ['-o'] : [];
+    const args = ['ls-files', ...which, ...(opts.tagged ? ['-v'] : []), ...(opts.untracked ? ['--exclude-standard'] : []), '-z', ...(paths.length ? ['--', ...paths] : [])];
+    const env = opts.pathspecs === 'literal' ? LITERAL_PATHSPECS : opts.pathspecs === 'magic' ? MAGIC_PATHSPECS : undefined;
+    return (await this.text(args, env ? { env } : {})).split('\0').filter(Boolean);
+  }
+
+  /** Which of `paths` (taken literally) git tracks. */
+  async trackedAmong(paths: string[]): Promise<string[]> {
+    if (paths.length === 0) return [];
+    return this.listFiles(paths.map((p) => `:(literal)${p}`));
+  }
+
+  /**
+   * `git diff --raw -z` (full ids, no renames, no external diff) from `base` to `to`: another
+   * commit, the index, or the working tree.
+   */
+  async rawDiff(base: string, to: { commit: string } | 'index' | 'worktree'): Promise<string> {
+    const revs = to === 'index' ? ['--cached', base] : to === 'worktree' ? [base] : [base, to.commit];
+    return this.text(['diff', '--raw', '-z', '--no-abbrev', '--no-renames', '--no-ext-diff', '--no-color', ...revs]);
+  }
+
+  /** The files that differ between two commits under `pathspecs`, each with its status letter (no renames). */
+  async changedFiles(base: string, head: string, pathspecs: string[]): Promise<{ status: string; path: string }[]> {
+    const parts = (await this.text(['diff', '--name-status', '-z', '--no-renames', base, head, '--', ...pathspecs])).split('\0').filter(Boolean);
+    const out: { status: string; path: string }[] = [];
+    for (let i = 0; i + 1 < parts.length; i += 2) out.push({ path: parts[i + 1]!, status: parts[i]! });
+    return out;
+  }
+
+  /** The short name `ref` points at (`refs/remotes/origin/HEAD` → `origin/main`), or undefined. */
+  async symbolicRefTarget(ref: string): Promise<string | undefined> {
+    return answer(await this.run(['symbolic-ref', '--quiet', '--short', ref]));
+  }
+
+  /** The URL of a remote, or undefined when there is no such remote. */
+  async remoteUrl(remote: string): Promise<string | undefined> {
+    return answer(await this.run(['remote', 'get-url', remote]));
+  }
+
+  /**
+   * What the remote itself says its HEAD is (`git ls-remote --symref <remote> HEAD`), asked
+   * without ever prompting for credentials; undefined when it can't be asked.
+   */
+  async remoteHeadListing(remote: string): Promise<string | undefined> {
+    const noPrompt = { GIT_TERMINAL_PROMPT: '0', ...(process.env.GIT_SSH_COMMAND ? {} : { GIT_SSH_COMMAND: 'ssh -o BatchMode=yes' }) };
+    return answer(await this.run(['ls-remote', '--symref', remote, 'HEAD'], { env: noPrompt }));
+  }
+
+  /** Whether a local branch of that name exists. */
+  async hasLocalBranch(name: string): Promise<boolean> {
+    return answer(await this.run(['rev-parse', '--verify', '--quiet', `refs/heads/${name}`])) !== undefined;
+  }
+
+  /**
+   * The work tree root, the git dir and HEAD's commit (undefined before the first commit) of the
+   * repository containing `cwd`, from one `git rev-parse`; undefined when `cwd` is in none.
+   */
+  static async locate(cwd: string): Promise<{ root: string; gitDir: string; head?: string } | undefined> {
+    // With --verify --quiet a missing HEAD exits 1 after printing the other two.
+    const r = await runGit(cwd, ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--verify', '--quiet', '--end-of-options', 'HEAD^{commit}']);
+    const [root, gitDir, head] = r.stdout.toString('utf8').trim().split('\n');
+    if ((r.code !== 0 && r.code !== 1) || !root || !gitDir) return undefined;
+    return { root, gitDir, ...(r.code === 0 && head ? { head } : {}) };
+  }
+
+  /** The work tree root and git dir of the repository containing `cwd` (git's answer), or undefined. */
+  static async topLevel(cwd: string): Promise<{ root: string; gitDir: string } | undefined> {
+    const r = await runGit(cwd, ['rev-parse', '--show-toplevel', '--absolute-git-dir']);
+    if (r.code !== 0) return undefined;
+    const [root, gitDir] = r.stdout.toString('utf8').trim().split('\n');
+    return { root: root!, gitDir: gitDir! };
+  }
+
+  /** The work tree that contains `dir`; `bare` for a bare repository or a .git directory; undefined when in none. */
+  static async enclosing(dir: string): Promise<{ root: string } | { bare: true } | undefined> {
+    const r = await runGit(dir, ['rev-parse', '--is-bare-repository', '--show-toplevel']);
+    const [bare, top] = r.stdout.toString('utf8').trim().split('\n');
+    if (bare === 'true') return { bare: true };
+    if (r.code !== 0 || !top) {
+      // Inside a .git directory, rev-parse answers --is-bare-repository but has no top level.
+      const inGitDir = await runGit(dir, ['rev-parse', '--is-inside-git-dir']);
+      return inGitDir.stdout.toString('utf8').trim() === 'true' ? { bare: true } : undefined;
+    }
+    return { root: top };
+  }
+
+  /** `git init` in `dir`; GitError when git refuses. */
+  static async init(dir: string): Promise<void> {
+    const r = await runGit(dir, ['init', '--quiet']);
+    if (r.code !== 0) throw new GitError(`git init failed: ${r.stderr.trim()}`);
+  }
+
+  /** What `git rev-parse --show-toplevel` and `--absolute-git-dir` print in `dir` (empty when git can't say). */
+  static async rootAndGitDir(dir: string): Promise<{ root: string; gitDir: string }> {
+    const root = (await runGit(dir, ['rev-parse', '--show-toplevel'])).stdout.toString('utf8').trim();
+    const gitDir = (await runGit(dir, ['rev-parse', '--absolute-git-dir'])).stdout.toString('utf8').trim();
+    return { root, gitDir };
+  }
+}
+
+/** Trimmed stdout of a git that succeeded and said something, else undefined. */
+function answer(r: RunResult): string | undefined {
+  const out = r.code === 0 ? r.stdout.toString('utf8').trim() : '';
+  return out || undefined;
 }
 
 /** The entries of a raw tree object (`<mode> <name>\0<id bytes>`…); `idBytes` is 20 (sha1) or 32 (sha256). */

@@ -6,7 +6,6 @@ import { lstatSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { nameProblem } from '../domain/names.js';
 import type { Git, TreeEntry } from '../git/git.js';
-import { parseLsTree } from '../git/git.js';
 import type { ObjectReader } from '../git/objects.js';
 
 // validate keeps one reader for its whole run (git/objects.ts).
@@ -25,9 +24,6 @@ export interface RegistryVersion {
   list(dir: string): Promise<string[]>;
 }
 
-// Paths come from git's own listings and may contain glob characters; never let git expand them.
-const LITERAL = { GIT_LITERAL_PATHSPECS: '1' };
-const MAGIC = { GIT_LITERAL_PATHSPECS: '0' };
 // Stays well under the kernel's argument limit while keeping the number of git spawns small.
 const CHUNK = 1000;
 // Past this many ids one full listing is cheaper than a pattern per id.
@@ -111,8 +107,7 @@ export class CommitVersion implements RegistryVersion {
   private async entries(paths: string[]): Promise<TreeEntry[]> {
     const out: TreeEntry[] = [];
     for (const part of chunks([...new Set(paths)])) {
-      const r = await this.git.text(['ls-tree', '-z', '--full-tree', this.commit, '--', ...part], { env: LITERAL });
-      out.push(...parseLsTree(r).filter((e) => e.type === 'blob'));
+      out.push(...(await this.git.listTree(this.commit, part)).filter((e) => e.type === 'blob'));
     }
     return out;
   }
@@ -126,14 +121,13 @@ export class CommitVersion implements RegistryVersion {
   }
 
   async list(dir: string): Promise<string[]> {
-    const r = await this.git.text(['ls-tree', '-r', '-z', '--name-only', '--full-tree', this.commit, '--', dir], { env: LITERAL });
-    return r.split('\0').filter(Boolean);
+    return this.git.listTreePaths(this.commit, dir);
   }
 
   /** path → blob id of every regular file under `dir`: one listing, for reading a whole tree by id. */
   async blobIds(dir: string): Promise<Map<string, string>> {
-    const r = await this.git.text(['ls-tree', '-r', '-z', '--full-tree', this.commit, '--', dir], { env: LITERAL });
-    return new Map(parseLsTree(r).filter((e) => e.type === 'blob' && REGULAR.has(e.mode)).map((e) => [e.path, e.oid]));
+    const entries = await this.git.listTree(this.commit, [dir], { recursive: true });
+    return new Map(entries.filter((e) => e.type === 'blob' && REGULAR.has(e.mode)).map((e) => [e.path, e.oid]));
   }
 
   async pathsForIds(modelsDir: string, ids: string[]): Promise<string[]> {
@@ -141,7 +135,7 @@ export class CommitVersion implements RegistryVersion {
     if (wanted.length === 0) return [];
     if (wanted.length > MANY_IDS) return matchingIds(modelsDir, await this.list(modelsDir), wanted);
     // The algorithm directories are few: list them, then ask for each candidate path exactly.
-    const top = parseLsTree(await this.git.text(['ls-tree', '-z', '--full-tree', this.commit, '--', `${modelsDir}/`], { env: LITERAL }));
+    const top = await this.git.listTree(this.commit, [`${modelsDir}/`]);
     const algorithms = top.filter((e) => e.type === 'tree').map((e) => e.path);
     const candidates = algorithms.flatMap((dir) => wanted.map((id) => `${dir}/${id}.json`));
     return [...(await this.existing(candidates))];
@@ -158,15 +152,7 @@ export class IndexVersion implements RegistryVersion {
 
   private async entries(paths: string[]): Promise<TreeEntry[]> {
     const out: TreeEntry[] = [];
-    for (const part of chunks([...new Set(paths)])) {
-      const r = await this.git.text(['ls-files', '-s', '-z', '--', ...part], { env: LITERAL });
-      for (const rec of r.split('\0')) {
-        if (!rec) continue;
-        const tab = rec.indexOf('\t');
-        const [mode, oid, stage] = rec.slice(0, tab).split(' ');
-        if (stage === '0') out.push({ mode: mode!, type: 'blob', oid: oid!, path: rec.slice(tab + 1) });
-      }
-    }
+    for (const part of chunks([...new Set(paths)])) out.push(...(await this.git.lsIndex(part, { literal: true })));
     return out;
   }
 
@@ -180,8 +166,7 @@ export class IndexVersion implements RegistryVersion {
   }
 
   async list(dir: string): Promise<string[]> {
-    const r = await this.git.text(['ls-files', '-z', '--', dir], { env: LITERAL });
-    return r.split('\0').filter(Boolean);
+    return this.git.listFiles([dir], { pathspecs: 'literal' });
   }
 
   async pathsForIds(modelsDir: string, ids: string[]): Promise<string[]> {
@@ -190,8 +175,7 @@ export class IndexVersion implements RegistryVersion {
     if (wanted.length > MANY_IDS) return matchingIds(modelsDir, await this.list(modelsDir), wanted);
     // `*` in glob magic stops at `/`, so this is exactly models/<algorithm>/<id>.json.
     const specs = wanted.map((id) => `:(glob)${modelsDir}/*/${id}.json`);
-    const r = await this.git.text(['ls-files', '-z', '--', ...specs], { env: MAGIC });
-    return r.split('\0').filter(Boolean);
+    return this.git.listFiles(specs, { pathspecs: 'magic' });
   }
 }
 
@@ -248,9 +232,9 @@ export class WorkingTreeVersion implements RegistryVersion {
    * (`ls-files -v` tag `H`), so `git diff` looked at its file on disk.
    */
   async listTagged(dir: string): Promise<{ path: string; plain: boolean }[]> {
-    const r = await this.git.text(['ls-files', '-co', '-v', '--exclude-standard', '-z', '--', dir], { env: LITERAL });
+    const records = await this.git.listFiles([dir], { untracked: 'also', tagged: true, pathspecs: 'literal' });
     const plain = new Map<string, boolean>(); // an unmerged path is listed once per stage
-    for (const rec of r.split('\0')) {
+    for (const rec of records) {
       if (rec.length < 3) continue;
       const path = rec.slice(2);
       plain.set(path, (plain.get(path) ?? true) && rec.startsWith('H '));
@@ -263,8 +247,8 @@ export class WorkingTreeVersion implements RegistryVersion {
     if (wanted.length === 0) return [];
     if (wanted.length > MANY_IDS) return matchingIds(modelsDir, await this.list(modelsDir), wanted);
     const specs = wanted.map((id) => `:(glob)${modelsDir}/*/${id}.json`);
-    const r = await this.git.text(['ls-files', '-co', '--exclude-standard', '-z', '--', ...specs], { env: MAGIC });
-    return [...new Set(r.split('\0').filter(Boolean))].filter((p) => this.isFile(p));
+    const listed = await this.git.listFiles(specs, { untracked: 'also', pathspecs: 'magic' });
+    return [...new Set(listed)].filter((p) => this.isFile(p));
   }
 }
 
