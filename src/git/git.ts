@@ -326,6 +326,27 @@ export class Git {
     return r.code === 0;
   }
 
+  /** A merge commit reachable from `rev`, if there is any (one is enough to know); GitError when git fails. */
+  async anyMerge(rev: string): Promise<string | undefined> {
+    const r = await this.run(['rev-list', '--min-parents=2', '--max-count=1', rev, '--']);
+    if (r.code !== 0) throw new GitError(`git rev-list failed: ${r.stderr.trim()}`);
+    return r.stdout.toString('utf8').trim() || undefined;
+  }
+
+  /** Every commit reachable from `rev`, newest first (`git rev-list`); GitError when git fails. */
+  async reachableCommits(rev: string): Promise<string[]> {
+    const r = await this.run(['rev-list', rev, '--']);
+    if (r.code !== 0) throw new GitError(`git rev-list failed: ${r.stderr.trim()}`);
+    return r.stdout.toString('latin1').split('\n').filter(Boolean);
+  }
+
+  /** The commits at or below `at` that changed `path`, newest first (`git log --format=%H <at> -- <path>`); GitError when git fails. */
+  async commitsChangingPath(at: string, path: string): Promise<string[]> {
+    const r = await this.run(['log', '--format=%H', '--no-show-signature', at, '--', path]);
+    if (r.code !== 0) throw new GitError(`git log failed: ${r.stderr.trim()}`);
+    return r.stdout.toString('utf8').split('\n').filter(Boolean);
+  }
+
   /** The whole message of a commit as stored, or undefined when git can't read it. */
   async commitMessage(rev: string): Promise<string | undefined> {
     const r = await this.run(['log', '-1', '--format=%B', rev]);
