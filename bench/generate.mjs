@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serializeMetadata } from '../dist/domain/metadata.js';
-import { commitMessage } from '../dist/registry/transaction.js';
+import { commitMessage } from '../dist/store/write/commit.js';
 import { DEFAULT_CONFIG_TEXT, DEFAULT_STAGES_TEXT } from '../dist/domain/config.js';
 import { timestampId, isoSeconds } from '../dist/domain/ids.js';
 import { PackWriter } from './packwriter.mjs';
