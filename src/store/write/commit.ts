@@ -170,15 +170,12 @@ async function writeAndCommit(git: Git, spec: CommitSpec, existedInHead: Set<str
     // (20,000 entries at 100,000 models). Not `commit --include`: that holds index.lock while the
     // hooks run, so a write killed in its pre-commit hook would leave the index locked.
     if (paths.length) {
-      const r = await git.write(['update-index', '--add', '--remove', '--', ...paths]);
+      const r = await git.stageExactly(paths);
       if (r.code !== 0) throw gitFailure(git, 'git update-index', r.stderr);
     }
     // The real `git commit`, in the user's environment: hooks, signing and config all apply. Its
     // trace2 events say which hooks ran and how they exited (commitFailure).
-    const args = ['commit', '-m', commitMessage(spec), '--quiet', '--cleanup=verbatim'];
-    if (spec.allowEmpty) args.push('--allow-empty');
-    const env = spec.date ? { GIT_AUTHOR_DATE: spec.date, GIT_COMMITTER_DATE: spec.date } : {};
-    const r = await git.write(args, { env, trace: true });
+    const r = await git.commit(commitMessage(spec), { allowEmpty: spec.allowEmpty, date: spec.date });
     if (r.code !== 0) {
       // git moves the branch before it writes its index: a commit that failed after that has landed.
       const landed = await landedOn(git, head, paths, commitMessage(spec));
