@@ -3,11 +3,14 @@
 // the user's whole environment, so hooks, signing and config apply exactly as with a hand-typed commit.
 // Every argument that came from a user has passed src/domain/names.ts before it gets here, and
 // paths always follow `--`, so nothing a user types can be read by git as an option.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GitError, NotARegistryError } from '../errors.js';
 import { gitDirsOf, headFromFiles, readText } from './head-files.js';
+import { forEachObject, ObjectReader } from './objects.js';
+
+export { BatchRecords, ObjectReader, type GitObject } from './objects.js';
 
 export interface RunResult {
   stdout: Buffer;
@@ -51,6 +54,11 @@ const READ_ENV = { LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' };
 const FIELD = '\x1f';
 const RECORD = '\x1e';
 
+// Paths that come from git's own listings may contain glob characters: never let git expand them;
+// patterns modelgit writes itself (`:(glob)…`) need the magic on, whatever the user set.
+const LITERAL_PATHSPECS = { GIT_LITERAL_PATHSPECS: '1' };
+const MAGIC_PATHSPECS = { GIT_LITERAL_PATHSPECS: '0' };
+
 export function parseTrailers(body: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   // Trailers are the last paragraph; `Key: value` lines.
@@ -62,9 +70,6 @@ export function parseTrailers(body: string): Record<string, string[]> {
   }
   return out;
 }
-
-/** Objects read at once past which git's pack windows are kept small (forEachObject). */
-const BULK_READ = 20_000;
 
 export class Git {
   readonly root: string;
@@ -172,9 +177,9 @@ export class Git {
     return parseLsTree(out.stdout.toString('utf8'));
   }
 
-  /** Blobs under `paths` in the index (stage 0 only). */
-  async lsIndex(paths: string[]): Promise<TreeEntry[]> {
-    const out = await this.text(['ls-files', '-s', '-z', '--', ...paths]);
+  /** Blobs under `paths` in the index (stage 0 only); `literal`: paths are never patterns. */
+  async lsIndex(paths: string[], opts: { literal?: boolean } = {}): Promise<TreeEntry[]> {
+    const out = await this.text(['ls-files', '-s', '-z', '--', ...paths], opts.literal ? { env: LITERAL_PATHSPECS } : {});
     const entries: TreeEntry[] = [];
     for (const rec of out.split('\0')) {
       if (!rec) continue;
@@ -186,9 +191,9 @@ export class Git {
     return entries;
   }
 
-  /** A `git cat-file --batch` process for reading in rounds (see ObjectSession). */
-  objectSession(): ObjectSession {
-    return new ObjectSession(this.root);
+  /** A `git cat-file --batch` process to ask again and again (see ObjectReader); `close` it when done. */
+  objectReader(): ObjectReader {
+    return new ObjectReader(this.root);
   }
 
   /** Reads many objects through one `git cat-file --batch` process. */
@@ -206,66 +211,7 @@ export class Git {
    * output is ~100 MB, and buffering it whole would double peak memory.
    */
   forEachObject(names: string[], fn: (name: string, content: Buffer, index: number) => void): Promise<void> {
-    if (names.length === 0) return Promise.resolve();
-    // Reading a whole registry touches most of its pack: git maps it in windows of up to 1 GiB
-    // (8 GiB in all), so its resident set grows to the pack's size (~450 MB at 100,000 models).
-    // Smaller windows keep git near 165 MB there, for ~0.25 s more of git's time.
-    const windows = names.length >= BULK_READ ? ['-c', 'core.packedGitWindowSize=32m', '-c', 'core.packedGitLimit=128m'] : [];
-    return new Promise((resolvePromise, reject) => {
-      const child = spawn('git', [...windows, 'cat-file', '--batch'], { cwd: this.root, env: { ...process.env, ...READ_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
-      const err: Buffer[] = [];
-      // Bytes of an unfinished record, and how many it needs: a big object arrives in many
-      // chunks, which are joined once, not once per chunk.
-      let parts: Buffer[] = [];
-      let have = 0;
-      let need = 0;
-      let failure: unknown;
-      let next = 0; // git answers every input line with one record, in order
-      child.stdout.on('data', (chunk: Buffer) => {
-        parts.push(chunk);
-        have += chunk.length;
-        if (have < need) return;
-        let buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-        let pos = 0;
-        need = 0;
-        try {
-          for (;;) {
-            const nl = buf.indexOf(10, pos);
-            if (nl < 0) break;
-            const header = buf.toString('latin1', pos, nl);
-            if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
-              pos = nl + 1;
-              next++;
-              continue;
-            }
-            const size = Number(header.slice(header.lastIndexOf(' ') + 1));
-            if (nl + 1 + size + 1 > buf.length) {
-              need = nl + 1 + size + 1 - pos; // body not complete yet
-              break;
-            }
-            if (!failure) fn(names[next]!, buf.subarray(nl + 1, nl + 1 + size), next);
-            next++;
-            pos = nl + 1 + size + 1;
-          }
-        } catch (e) {
-          failure ??= e; // keep draining so git can exit; report after close
-        }
-        // An unfinished record keeps only its own bytes, not the whole chunk it came in.
-        const rest = buf.subarray(pos);
-        parts = rest.length ? [rest.length < buf.length / 2 ? Buffer.from(rest) : rest] : [];
-        have = rest.length;
-        buf = Buffer.alloc(0);
-      });
-      child.stderr.on('data', (d: Buffer) => err.push(d));
-      child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
-      child.on('close', (code) => {
-        if (failure) return reject(failure);
-        if (code !== 0) return reject(new GitError(`git cat-file --batch failed: ${Buffer.concat(err).toString('utf8').trim()}`));
-        resolvePromise();
-      });
-      child.stdin.on('error', () => {});
-      child.stdin.end(names.join('\n') + '\n');
-    });
+    return forEachObject(this.root, names, fn);
   }
 
   /** Text of `path` at `rev`, or undefined when it isn't there. */
@@ -353,122 +299,271 @@ export class Git {
     return this.dirs ? join(this.dirs.gitDir, 'index') : undefined;
   }
 
+  /**
+   * The lock on this work tree's index, in its real git dir: a linked worktree's own (`.git` there
+   * is a file naming it), not `<root>/.git/index.lock`. With git's environment pointing elsewhere
+   * (GIT_DIR…) the plain layout is assumed, as before.
+   */
   indexLockPath(): string {
-    return join(this.gitDir(), 'index.lock');
+    this.dirs ??= gitDirsOf(this.root) ?? null;
+    return join(this.dirs?.gitDir ?? this.gitDir(), 'index.lock');
   }
 
   hasIndexLock(): boolean {
     return existsSync(this.indexLockPath());
   }
+
+  // The named verbs: every git argument array the rest of modelgit needs is written here
+  // (ARCHITECTURE R3), so what each command asks git is read in one place.
+
+  /**
+   * Whether `a` is an ancestor of `b` (a commit is its own ancestor). False as well when git can't
+   * tell (an unknown commit), unless `strict`: then that is a GitError.
+   */
+  async isAncestor(a: string, b: string, opts: { strict?: boolean } = {}): Promise<boolean> {
+    const r = await this.run(['merge-base', '--is-ancestor', a, b]);
+    if (opts.strict && r.code > 1) throw new GitError(`git merge-base failed: ${r.stderr.toString().trim()}`);
+    return r.code === 0;
+  }
+
+  /**
+   * Stages exactly `paths` as they are on disk (a deleted file leaves the index), as the user's
+   * git would (`write`). Not `git add`: that reads each path's whole directory (20,000 entries at
+   * 100,000 models). See `code` and `stderr`.
+   */
+  stageExactly(paths: string[]): Promise<RunResult> {
+    return this.write(['update-index', '--add', '--remove', '--', ...paths]);
+  }
+
+  /**
+   * The real `git commit` of what is staged, with `message` kept verbatim, in the user's
+   * environment (`write`: hooks, signing and config apply), its trace2 events kept to tell a
+   * hook's refusal (failedHooks). `date` sets author and committer date. See `code` and `stderr`.
+   */
+  commit(message: string, opts: { allowEmpty?: boolean; date?: string } = {}): Promise<RunResult> {
+    const args = ['commit', '-m', message, '--quiet', '--cleanup=verbatim', ...(opts.allowEmpty ? ['--allow-empty'] : [])];
+    const env = opts.date ? { GIT_AUTHOR_DATE: opts.date, GIT_COMMITTER_DATE: opts.date } : {};
+    return this.write(args, { env, trace: true });
+  }
+
+  /** A merge commit reachable from `rev`, if there is any (one is enough to know); GitError when git fails. */
+  async anyMerge(rev: string): Promise<string | undefined> {
+    const r = await this.run(['rev-list', '--min-parents=2', '--max-count=1', rev, '--']);
+    if (r.code !== 0) throw new GitError(`git rev-list failed: ${r.stderr.trim()}`);
+    return r.stdout.toString('utf8').trim() || undefined;
+  }
+
+  /** Every commit reachable from `rev`, newest first (`git rev-list`); GitError when git fails. */
+  async reachableCommits(rev: string): Promise<string[]> {
+    const r = await this.run(['rev-list', rev, '--']);
+    if (r.code !== 0) throw new GitError(`git rev-list failed: ${r.stderr.trim()}`);
+    return r.stdout.toString('latin1').split('\n').filter(Boolean);
+  }
+
+  /** The commits at or below `at` that changed `path`, newest first (`git log --format=%H <at> -- <path>`); GitError when git fails. */
+  async commitsChangingPath(at: string, path: string): Promise<string[]> {
+    const r = await this.run(['log', '--format=%H', '--no-show-signature', at, '--', path]);
+    if (r.code !== 0) throw new GitError(`git log failed: ${r.stderr.trim()}`);
+    return r.stdout.toString('utf8').split('\n').filter(Boolean);
+  }
+
+  /** The whole message of a commit as stored, or undefined when git can't read it. */
+  async commitMessage(rev: string): Promise<string | undefined> {
+    const r = await this.run(['log', '-1', '--format=%B', rev]);
+    return r.code === 0 ? r.stdout.toString('utf8') : undefined;
+  }
+
+  /** The commits of `range` (`a..b`) with their subjects, oldest first; undefined when git refuses the range. */
+  async commitSubjects(range: string): Promise<{ commit: string; subject: string }[] | undefined> {
+    const r = await this.run(['log', '--reverse', `--format=%H${FIELD}%s`, range, '--']);
+    if (r.code !== 0) return undefined;
+    return r.stdout
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [commit, subject] = l.split(FIELD);
+        return { commit: commit!, subject: subject ?? '' };
+      });
+  }
+
+  /** The subjects of the first-parent line of `range` (`a..b`), oldest first; GitError when git refuses. */
+  async firstParentSubjects(range: string): Promise<string[]> {
+    return (await this.text(['log', '--first-parent', '--reverse', '--format=%s', range])).split('\n').filter(Boolean);
+  }
+
+  /** path → author date of the oldest commit that added it, under `dir` (renames are additions). */
+  async addedDates(dir: string): Promise<Map<string, string>> {
+    const out = await this.text(['-c', 'core.quotePath=false', 'log', '--diff-filter=A', '--no-renames', `--format=${RECORD}%aI`, '--name-only', '--', dir]);
+    const added = new Map<string, string>();
+    for (const rec of out.split(RECORD)) {
+      const [date, ...paths] = rec.split('\n');
+      if (!date) continue;
+      // Newest first: a later (older) commit overwrites, so the first addition wins.
+      for (const p of paths) if (p.trim()) added.set(p.trim(), date.trim());
+    }
+    return added;
+  }
+
+  /** Creates `branch` at HEAD and checks it out (`git switch -c`); see `code` and `stderr` for a refusal. */
+  createBranchAndSwitch(branch: string): Promise<RunResult> {
+    return this.run(['switch', '--quiet', '-c', branch]);
+  }
+
+  /** Checks out `branch`; GitError with git's words when it refuses. */
+  async switchTo(branch: string): Promise<void> {
+    await this.text(['switch', '--quiet', branch]);
+  }
+
+  /** Deletes a local branch, merged or not; see `code` for a refusal. */
+  deleteBranch(branch: string): Promise<RunResult> {
+    return this.run(['branch', '-D', '--', branch]);
+  }
+
+  /** Points `ref` at `commit`; see `code` for a refusal. */
+  updateRef(ref: string, commit: string): Promise<RunResult> {
+    return this.run(['update-ref', ref, commit]);
+  }
+
+  /** Moves the current branch to `rev`, keeping local edits git can carry over (`reset --keep`); see `code` and `stderr`. */
+  resetKeep(rev: string): Promise<RunResult> {
+    return this.run(['reset', '--quiet', '--keep', rev]);
+  }
+
+  /**
+   * Gives `paths` back their HEAD entries in the index (`headExists: false`: no commit yet, so
+   * they leave the index); the files on disk stay. See `code` and `stderr`.
+   */
+  unstage(paths: string[], opts: { headExists: boolean }): Promise<RunResult> {
+    return opts.headExists ? this.run(['reset', '-q', 'HEAD', '--', ...paths]) : this.run(['rm', '-q', '--cached', '--ignore-unmatch', '--', ...paths]);
+  }
+
+  /**
+   * Entries of `treeish` at `paths` (`recursive`: every blob below them), taking each path
+   * literally (paths from git's own listings may hold glob characters).
+   */
+  async listTree(treeish: string, paths: string[], opts: { recursive?: boolean } = {}): Promise<TreeEntry[]> {
+    return parseLsTree(await this.text(['ls-tree', ...(opts.recursive ? ['-r'] : []), '-z', '--full-tree', treeish, '--', ...paths], { env: LITERAL_PATHSPECS }));
+  }
+
+  /** Every file below `dir` in `treeish` (the path taken literally). */
+  async listTreePaths(treeish: string, dir: string): Promise<string[]> {
+    return (await this.text(['ls-tree', '-r', '-z', '--name-only', '--full-tree', treeish, '--', dir], { env: LITERAL_PATHSPECS })).split('\0').filter(Boolean);
+  }
+
+  /**
+   * `git ls-files -z` records: the index's paths (`untracked: 'also'` adds files git doesn't track
+   * and doesn't ignore, `'only'` lists just those; `tagged` prefixes each with its `-v` tag).
+   * `pathspecs`: 'literal' or 'magic' ignores the user's GIT_LITERAL_PATHSPECS either way.
+   */
+  async listFiles(
+    paths: string[] = [],
+    opts: { untracked?: 'also' | 'only'; tagged?: boolean; pathspecs?: 'literal' | 'magic' } = {},
+  ): Promise<string[]> {
+    const which = opts.untracked === 'also' ? ['-co'] : opts.untracked === 'only' ? ['-o'] : [];
+    const args = ['ls-files', ...which, ...(opts.tagged ? ['-v'] : []), ...(opts.untracked ? ['--exclude-standard'] : []), '-z', ...(paths.length ? ['--', ...paths] : [])];
+    const env = opts.pathspecs === 'literal' ? LITERAL_PATHSPECS : opts.pathspecs === 'magic' ? MAGIC_PATHSPECS : undefined;
+    return (await this.text(args, env ? { env } : {})).split('\0').filter(Boolean);
+  }
+
+  /** Which of `paths` (taken literally) git tracks. */
+  async trackedAmong(paths: string[]): Promise<string[]> {
+    if (paths.length === 0) return [];
+    return this.listFiles(paths.map((p) => `:(literal)${p}`));
+  }
+
+  /**
+   * `git diff --raw -z` (full ids, no renames, no external diff) from `base` to `to`: another
+   * commit, the index, or the working tree.
+   */
+  async rawDiff(base: string, to: { commit: string } | 'index' | 'worktree'): Promise<string> {
+    const revs = to === 'index' ? ['--cached', base] : to === 'worktree' ? [base] : [base, to.commit];
+    return this.text(['diff', '--raw', '-z', '--no-abbrev', '--no-renames', '--no-ext-diff', '--no-color', ...revs]);
+  }
+
+  /** The files that differ between two commits under `pathspecs`, each with its status letter (no renames). */
+  async changedFiles(base: string, head: string, pathspecs: string[]): Promise<{ status: string; path: string }[]> {
+    const parts = (await this.text(['diff', '--name-status', '-z', '--no-renames', base, head, '--', ...pathspecs])).split('\0').filter(Boolean);
+    const out: { status: string; path: string }[] = [];
+    for (let i = 0; i + 1 < parts.length; i += 2) out.push({ path: parts[i + 1]!, status: parts[i]! });
+    return out;
+  }
+
+  /** The short name `ref` points at (`refs/remotes/origin/HEAD` → `origin/main`), or undefined. */
+  async symbolicRefTarget(ref: string): Promise<string | undefined> {
+    return answer(await this.run(['symbolic-ref', '--quiet', '--short', ref]));
+  }
+
+  /** The URL of a remote, or undefined when there is no such remote. */
+  async remoteUrl(remote: string): Promise<string | undefined> {
+    return answer(await this.run(['remote', 'get-url', remote]));
+  }
+
+  /**
+   * What the remote itself says its HEAD is (`git ls-remote --symref <remote> HEAD`), asked
+   * without ever prompting for credentials; undefined when it can't be asked.
+   */
+  async remoteHeadListing(remote: string): Promise<string | undefined> {
+    const noPrompt = { GIT_TERMINAL_PROMPT: '0', ...(process.env.GIT_SSH_COMMAND ? {} : { GIT_SSH_COMMAND: 'ssh -o BatchMode=yes' }) };
+    return answer(await this.run(['ls-remote', '--symref', remote, 'HEAD'], { env: noPrompt }));
+  }
+
+  /** Whether a local branch of that name exists. */
+  async hasLocalBranch(name: string): Promise<boolean> {
+    return answer(await this.run(['rev-parse', '--verify', '--quiet', `refs/heads/${name}`])) !== undefined;
+  }
+
+  /**
+   * The work tree root, the git dir and HEAD's commit (undefined before the first commit) of the
+   * repository containing `cwd`, from one `git rev-parse`; undefined when `cwd` is in none.
+   */
+  static async locate(cwd: string): Promise<{ root: string; gitDir: string; head?: string } | undefined> {
+    // With --verify --quiet a missing HEAD exits 1 after printing the other two.
+    const r = await runGit(cwd, ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--verify', '--quiet', '--end-of-options', 'HEAD^{commit}']);
+    const [root, gitDir, head] = r.stdout.toString('utf8').trim().split('\n');
+    if ((r.code !== 0 && r.code !== 1) || !root || !gitDir) return undefined;
+    return { root, gitDir, ...(r.code === 0 && head ? { head } : {}) };
+  }
+
+  /** The work tree root and git dir of the repository containing `cwd` (git's answer), or undefined. */
+  static async topLevel(cwd: string): Promise<{ root: string; gitDir: string } | undefined> {
+    const r = await runGit(cwd, ['rev-parse', '--show-toplevel', '--absolute-git-dir']);
+    if (r.code !== 0) return undefined;
+    const [root, gitDir] = r.stdout.toString('utf8').trim().split('\n');
+    return { root: root!, gitDir: gitDir! };
+  }
+
+  /** The work tree that contains `dir`; `bare` for a bare repository or a .git directory; undefined when in none. */
+  static async enclosing(dir: string): Promise<{ root: string } | { bare: true } | undefined> {
+    const r = await runGit(dir, ['rev-parse', '--is-bare-repository', '--show-toplevel']);
+    const [bare, top] = r.stdout.toString('utf8').trim().split('\n');
+    if (bare === 'true') return { bare: true };
+    if (r.code !== 0 || !top) {
+      // Inside a .git directory, rev-parse answers --is-bare-repository but has no top level.
+      const inGitDir = await runGit(dir, ['rev-parse', '--is-inside-git-dir']);
+      return inGitDir.stdout.toString('utf8').trim() === 'true' ? { bare: true } : undefined;
+    }
+    return { root: top };
+  }
+
+  /** `git init` in `dir`; GitError when git refuses. */
+  static async init(dir: string): Promise<void> {
+    const r = await runGit(dir, ['init', '--quiet']);
+    if (r.code !== 0) throw new GitError(`git init failed: ${r.stderr.trim()}`);
+  }
+
+  /** What `git rev-parse --show-toplevel` and `--absolute-git-dir` print in `dir` (empty when git can't say). */
+  static async rootAndGitDir(dir: string): Promise<{ root: string; gitDir: string }> {
+    const root = (await runGit(dir, ['rev-parse', '--show-toplevel'])).stdout.toString('utf8').trim();
+    const gitDir = (await runGit(dir, ['rev-parse', '--absolute-git-dir'])).stdout.toString('utf8').trim();
+    return { root, gitDir };
+  }
 }
 
-/** An object as `git cat-file --batch` gives it. */
-export interface GitObject {
-  oid: string;
-  type: string;
-  content: Buffer;
-}
-
-/**
- * One `git cat-file --batch` process asked in rounds, each round's names chosen from the answers
- * to the last (a tree, then paths inside it), for a few objects without a process per round.
- * `read` answers in order: the object, or undefined when git has no such object. `close` when done.
- */
-export class ObjectSession {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly records = new BatchRecords((header, body) => this.take(header, body));
-  private readonly waiting: { count: number; got: (GitObject | undefined)[]; resolve: (r: (GitObject | undefined)[]) => void; reject: (e: Error) => void }[] = [];
-  private failure?: Error;
-  private readonly err: Buffer[] = [];
-
-  constructor(root: string) {
-    this.child = spawn('git', ['cat-file', '--batch'], { cwd: root, env: { ...process.env, ...READ_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdout.on('data', (chunk: Buffer) => this.records.push(chunk));
-    this.child.stderr.on('data', (d: Buffer) => this.err.push(d));
-    this.child.stdin.on('error', () => {});
-    this.child.on('error', (e) => this.fail(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
-    this.child.on('close', (code) => this.fail(new GitError(`git cat-file --batch ended (exit ${code}): ${Buffer.concat(this.err).toString('utf8').trim()}`)));
-  }
-
-  read(names: string[]): Promise<(GitObject | undefined)[]> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (names.length === 0) return Promise.resolve([]);
-    // A name is one line of the protocol; a newline would make it two.
-    if (names.some((n) => /[\n\r]/.test(n))) return Promise.reject(new GitError('an object name cannot hold a line break'));
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ count: names.length, got: [], resolve, reject });
-      this.child.stdin.write(names.join('\n') + '\n');
-    });
-  }
-
-  close(): void {
-    this.child.stdin.end();
-  }
-
-  private take(header: string, body: Buffer | undefined): void {
-    const w = this.waiting[0];
-    if (!w) return; // git answers only what was asked
-    if (body === undefined) w.got.push(undefined);
-    else {
-      const [oid, type] = header.split(' ');
-      w.got.push({ oid: oid!, type: type!, content: Buffer.from(body) });
-    }
-    if (w.got.length === w.count) {
-      this.waiting.shift();
-      w.resolve(w.got);
-    }
-  }
-
-  private fail(e: Error): void {
-    this.failure ??= e;
-    for (const w of this.waiting.splice(0)) w.reject(this.failure);
-  }
-}
-
-/**
- * Splits `git cat-file --batch` output into records as its chunks arrive. A big object comes in
- * thousands of pipe-sized chunks: they are kept aside until the object is complete and joined
- * once, so reading it costs its size, not its size times the number of chunks (joining on every
- * chunk made `show` of a 50 MB model file take two minutes). `body` is undefined for a
- * "missing"/"ambiguous" answer, and only valid during the call.
- */
-export class BatchRecords {
-  private parts: Buffer[] = [];
-  private have = 0;
-  private need = 0;
-
-  constructor(private readonly onRecord: (header: string, body: Buffer | undefined) => void) {}
-
-  push(chunk: Buffer): void {
-    this.parts.push(chunk);
-    this.have += chunk.length;
-    if (this.have < this.need) return;
-    const buf = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.have);
-    this.need = 0;
-    let pos = 0;
-    for (;;) {
-      const nl = buf.indexOf(10, pos);
-      if (nl < 0) break;
-      const header = buf.toString('latin1', pos, nl);
-      if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
-        pos = nl + 1;
-        this.onRecord(header, undefined);
-        continue;
-      }
-      const end = nl + 1 + Number(header.slice(header.lastIndexOf(' ') + 1));
-      if (end + 1 > buf.length) {
-        this.need = end + 1 - pos; // the body is not all here yet: wait until it is
-        break;
-      }
-      const body = buf.subarray(nl + 1, end);
-      pos = end + 1;
-      this.onRecord(header, body);
-    }
-    // An unfinished record keeps only its own bytes, not the whole chunk it came in.
-    const rest = buf.subarray(pos);
-    this.parts = rest.length ? [rest.length < buf.length / 2 ? Buffer.from(rest) : rest] : [];
-    this.have = rest.length;
-  }
+/** Trimmed stdout of a git that succeeded and said something, else undefined. */
+function answer(r: RunResult): string | undefined {
+  const out = r.code === 0 ? r.stdout.toString('utf8').trim() : '';
+  return out || undefined;
 }
 
 /** The entries of a raw tree object (`<mode> <name>\0<id bytes>`…); `idBytes` is 20 (sha1) or 32 (sha256). */

@@ -1,6 +1,10 @@
 // One `git log --raw` over the whole history: every commit's trailers and the blob ids of the files
 // it changed, so history-derived views (best over time, a model's history, the promotion timeline)
 // come from a single pass instead of one git call per commit or per model.
+//
+// Beside it, the `git log --name-only` the history index (store/cache/history-index.ts) is built
+// from: which paths each commit changed, read as it streams, each record handed to the caller's
+// sink so a whole 315,000-commit log is never held as output or as record objects.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -325,4 +329,92 @@ export function firstParentLine(commits: ScannedCommit[], head: string | undefin
     cur = cur.parents[0] ? byId.get(cur.parents[0]) : undefined;
   }
   return line;
+}
+
+/** One commit of `git log --name-only`, newest first as git prints them. */
+export interface LogRecord {
+  commit: string;
+  parents: string[];
+  paths: string[];
+}
+
+/**
+ * The records of `git log --format=%x01%H %P --name-only -z`: a record starts with \x01, the commit
+ * and its parents end at a NUL, then a newline and the changed paths, each NUL-terminated.
+ */
+export function parseNameOnlyLog(out: Buffer): LogRecord[] {
+  const records: LogRecord[] = [];
+  let i = 0;
+  while (i < out.length) {
+    if (out[i] !== 1) throw new GitError(`unexpected git log output at byte ${i}`);
+    const end = out.indexOf(0, i);
+    if (end < 0) throw new GitError('truncated git log output');
+    const [commit, ...parents] = out.toString('latin1', i + 1, end).split(' ').filter(Boolean);
+    i = end + 1;
+    if (out[i] === 10) i++;
+    const paths: string[] = [];
+    // A path is NUL-terminated; the next record starts with \x01 (no path begins with it and a
+    // 40-hex id, so a path can't be taken for a record).
+    while (i < out.length && out[i] !== 1) {
+      const z = out.indexOf(0, i);
+      if (z < 0) throw new GitError('truncated git log output');
+      paths.push(out.toString('utf8', i, z));
+      i = z + 1;
+    }
+    records.push({ commit: commit!, parents, paths });
+  }
+  return records;
+}
+
+// Options that make `git log --name-only` print exactly what `git log -- <path>` decides on:
+// every commit's full diff against its parent (a root commit's against nothing), no rename
+// pairing, raw paths, and nothing a user's config could add to the header.
+const NAME_ONLY_LOG_ARGS = ['-c', 'core.quotePath=false', 'log', '--format=%x01%H %P', '--name-only', '-z', '--no-renames', '--root', '--no-show-signature', '--no-relative', '--no-ext-diff'];
+
+/** The name-only records of `range` (newest first), at most `limit` of them. */
+export async function nameOnlyLog(git: Git, range: string[], limit?: number): Promise<LogRecord[]> {
+  const r = await git.run([...NAME_ONLY_LOG_ARGS, ...(limit ? [`-n${limit}`] : []), ...range, '--']);
+  if (r.code !== 0) throw new GitError(`git log failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+  return parseNameOnlyLog(r.stdout);
+}
+
+/**
+ * The name-only log of `range` read as it streams (52 MB of output at 100,000 models): complete
+ * records are parsed as they arrive and handed to `sink`, newest first, so memory holds what the
+ * sink keeps, not the output.
+ */
+export function streamNameOnlyLog(root: string, range: string[], sink: (record: LogRecord) => void): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('git', [...NAME_ONLY_LOG_ARGS, ...range, '--'], { cwd: root, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let pending: Buffer = Buffer.alloc(0);
+    const err: Buffer[] = [];
+    let failure: unknown;
+    const take = (buf: Buffer) => {
+      for (const r of parseNameOnlyLog(buf)) sink(r);
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (failure) return;
+      const buf = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      // Everything before the last record start is whole records.
+      const last = buf.lastIndexOf(1);
+      try {
+        if (last > 0) take(buf.subarray(0, last));
+      } catch (e) {
+        failure = e; // keep draining so git can exit; report after close
+      }
+      pending = Buffer.from(last >= 0 ? buf.subarray(last) : buf);
+    });
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new GitError(`git log failed: ${Buffer.concat(err).toString().trim() || `exit ${code}`}`));
+      if (failure) return reject(failure);
+      try {
+        if (pending.length) take(pending);
+        resolvePromise();
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
 }

@@ -75,12 +75,12 @@ export async function fetchRemote(git: Git, target: PushTarget): Promise<string 
 }
 
 export async function isAncestor(git: Git, a: string, b: string): Promise<boolean> {
-  return (await git.run(['merge-base', '--is-ancestor', a, b])).code === 0;
+  return git.isAncestor(a, b);
 }
 
 /** Moves the current branch to `rev`, keeping unrelated local edits (refuses if they'd be lost). */
 export async function moveBranch(git: Git, rev: string): Promise<void> {
-  const r = await git.run(['reset', '--quiet', '--keep', rev]);
+  const r = await git.resetKeep(rev);
   if (r.code !== 0) {
     throw new DirtyStateError(`could not move the branch to ${rev.slice(0, 10)}: ${r.stderr.trim()}`, {
       hint: 'local edits touch files the remote changed; commit or stash them, then run the command again',

@@ -3,7 +3,7 @@
 // modelgit is not published to a package registry: the reusable workflow builds modelgit from its
 // own repository at a git ref. A reusable workflow cannot see the ref it was called at, so the
 // caller names that ref twice — in `uses:` and as `modelgit-version` — and both come from here.
-import { runGit } from '../git/git.js';
+import { Git } from '../git/git.js';
 import { VERSION } from '../version.js';
 
 export const CI_KINDS = ['github'] as const;
@@ -51,13 +51,6 @@ export function ciFiles(kind: CiKind, defaultBranch: string): { path: string; co
   }
 }
 
-/** Runs git and answers its trimmed stdout, or undefined when git fails or says nothing. */
-async function gitAnswer(root: string, args: string[], env: Record<string, string> = {}): Promise<string | undefined> {
-  const r = await runGit(root, args, { env });
-  const out = r.code === 0 ? r.stdout.toString('utf8').trim() : '';
-  return out || undefined;
-}
-
 /** The branch `ref: refs/heads/<name>\tHEAD` of `git ls-remote --symref` names, if any. */
 export function symrefHead(lsRemote: string): string | undefined {
   const m = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(lsRemote);
@@ -72,16 +65,16 @@ export function symrefHead(lsRemote: string): string | undefined {
  * fresh one) takes the branch HEAD names.
  */
 export async function ciDefaultBranch(root: string): Promise<string> {
-  const fromOrigin = await gitAnswer(root, ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']);
+  const git = new Git(root);
+  const fromOrigin = await git.symbolicRefTarget('refs/remotes/origin/HEAD');
   if (fromOrigin?.startsWith('origin/')) return fromOrigin.slice('origin/'.length);
-  if (await gitAnswer(root, ['remote', 'get-url', 'origin'])) {
-    const noPrompt = { GIT_TERMINAL_PROMPT: '0', ...(process.env.GIT_SSH_COMMAND ? {} : { GIT_SSH_COMMAND: 'ssh -o BatchMode=yes' }) };
-    const remote = await gitAnswer(root, ['ls-remote', '--symref', 'origin', 'HEAD'], noPrompt);
+  if (await git.remoteUrl('origin')) {
+    const remote = await git.remoteHeadListing('origin');
     const head = remote && symrefHead(remote);
     if (head) return head;
   }
   for (const name of ['main', 'master']) {
-    if (await gitAnswer(root, ['rev-parse', '--verify', '--quiet', `refs/heads/${name}`])) return name;
+    if (await git.hasLocalBranch(name)) return name;
   }
-  return (await gitAnswer(root, ['symbolic-ref', '--quiet', '--short', 'HEAD'])) ?? 'main';
+  return (await git.symbolicRefTarget('HEAD')) ?? 'main';
 }

@@ -192,9 +192,7 @@ async function applyArtifacts(reg: Registry, targets: ArtifactTarget[], dryRun: 
   const root = canonicalPath(reg.root);
   // Files git tracks are part of the registry, not artifacts a cleanup may delete behind git's back.
   const inside = targets.filter((t) => t.action === 'delete' && t.path && isWithin(t.path, root)).map((t) => relative(root, t.path!));
-  const tracked = inside.length
-    ? (await reg.git.text(['ls-files', '-z', '--', ...inside.map((p) => `:(literal)${p}`)])).split('\0').filter(Boolean)
-    : [];
+  const tracked = await reg.git.trackedAmong(inside);
   const out: ArtifactOutcome[] = [];
   for (const t of targets) {
     const base = { model_id: t.model_id, model_path: t.model_path, path: t.path };

@@ -24,10 +24,7 @@ export async function registryDiff(reg: Registry, baseRev: string, headRev = 'HE
   const [before, after, stagesBefore, stagesAfter] = await Promise.all([reg.snapshot(base), reg.snapshot(head), reg.stages(base), reg.stages(head)]);
   const d = diffRegistry({ before: before.models, after: after.models, stagesBefore, stagesAfter, config: reg.config });
   // Files outside the models directory and stages.yaml: the config, schemas, workflows…
-  const out = await reg.git.text(['diff', '--name-status', '-z', '--no-renames', base, head, '--', '.', `:(exclude)${reg.config.models_dir}/`, `:(exclude)${STAGES_FILE}`]);
-  const parts = out.split('\0').filter(Boolean);
-  const other: OtherChange[] = [];
-  for (let i = 0; i + 1 < parts.length; i += 2) other.push({ path: parts[i + 1]!, status: parts[i]! });
+  const other: OtherChange[] = await reg.git.changedFiles(base, head, ['.', `:(exclude)${reg.config.models_dir}/`, `:(exclude)${STAGES_FILE}`]);
   const stage = reg.config.stages[reg.config.stages.length - 1] ?? null;
   const metric = (stage && reg.config.promotion?.[stage]?.must_beat_current) || reg.config.default_metric;
   return { base, head, metric, stage, ...d, changed: [...d.changed, ...other].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };

@@ -1,7 +1,7 @@
 // history: the audit trail, read from commit trailers (DESIGN §4). git does the filtering and stops
 // early (`-n`, `--grep` on trailer lines, path limiting), so showing 20 entries never parses the
 // whole log of a 30,000-commit registry.
-import { GitError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { assertSafeName } from '../domain/names.js';
 import { STAGES_FILE } from '../domain/config.js';
 import type { LogEntry } from '../git/git.js';
@@ -207,9 +207,7 @@ async function commitEntries(reg: Registry, commits: string[]): Promise<Map<stri
 
 /** Whether `a` is an ancestor of `b` (git's own answer; a commit is its own ancestor). */
 async function isAncestor(reg: Registry, a: string, b: string): Promise<boolean> {
-  const r = await reg.git.run(['merge-base', '--is-ancestor', a, b]);
-  if (r.code > 1) throw new GitError(`git merge-base failed: ${r.stderr.toString().trim()}`);
-  return r.code === 0;
+  return reg.git.isAncestor(a, b, { strict: true });
 }
 
 /**

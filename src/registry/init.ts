@@ -3,10 +3,10 @@
 // before anything is written; a failure after that puts the directory back as it was.
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConflictError, GitError, UsageError } from '../errors.js';
+import { ConflictError, UsageError } from '../errors.js';
 import { artifactIgnoreEntry } from '../domain/artifacts.js';
 import { CONFIG_FILE, DEFAULT_ARTIFACTS, DEFAULT_CONFIG, DEFAULT_CONFIG_TEXT, DEFAULT_STAGES_TEXT, STAGES_FILE } from '../domain/config.js';
-import { Git, runGit } from '../git/git.js';
+import { Git } from '../git/git.js';
 import { ciDefaultBranch, ciFiles, type CiKind } from '../install/ci.js';
 import { applyHookPlan, planHookInstall, type HookInstallAnswer, type HookInstallOptions, type HookPlan } from '../install/hooks.js';
 import { assertCommittable, commitChanges, withWriteLock, type FileChange } from '../store/write/commit.js';
@@ -33,15 +33,7 @@ export interface InitAnswer {
 
 /** The work tree that contains `dir`, or undefined when `dir` is in no repository. */
 async function enclosingRepo(dir: string): Promise<{ root: string } | { bare: true } | undefined> {
-  const r = await runGit(dir, ['rev-parse', '--is-bare-repository', '--show-toplevel']);
-  const [bare, top] = r.stdout.toString('utf8').trim().split('\n');
-  if (bare === 'true') return { bare: true };
-  if (r.code !== 0 || !top) {
-    // Inside a .git directory, rev-parse answers --is-bare-repository but has no top level.
-    const inGitDir = await runGit(dir, ['rev-parse', '--is-inside-git-dir']);
-    return inGitDir.stdout.toString('utf8').trim() === 'true' ? { bare: true } : undefined;
-  }
-  return { root: top };
+  return Git.enclosing(dir);
 }
 
 export async function init(opts: InitOptions): Promise<InitAnswer> {
@@ -64,12 +56,10 @@ export async function init(opts: InitOptions): Promise<InitAnswer> {
       throw new ConflictError(`${dir} is already a modelgit registry (${CONFIG_FILE} exists)`, { hint: 'modelgit hooks install re-installs the hook' });
     }
     if (!enclosing) {
-      const r = await runGit(dir, ['init', '--quiet']);
-      if (r.code !== 0) throw new GitError(`git init failed: ${r.stderr.trim()}`);
+      await Git.init(dir);
       createdRepo = true;
     }
-    const root = (await runGit(dir, ['rev-parse', '--show-toplevel'])).stdout.toString('utf8').trim();
-    const gitDir = (await runGit(dir, ['rev-parse', '--absolute-git-dir'])).stdout.toString('utf8').trim();
+    const { root, gitDir } = await Git.rootAndGitDir(dir);
     const git = new Git(root);
     const keep = `${DEFAULT_CONFIG.models_dir}/.gitkeep`;
     const ignore = await gitignoreChange(git, root);

@@ -15,19 +15,9 @@ export interface MigrateAnswer {
   commit: string | null;
 }
 
-const RS = '\x1e';
-
 /** path → author date of the oldest commit that added it, under `dir`, from one git log. */
 export async function dateAdded(git: Git, dir: string): Promise<Map<string, string>> {
-  const out = await git.text(['-c', 'core.quotePath=false', 'log', '--diff-filter=A', '--no-renames', `--format=${RS}%aI`, '--name-only', '--', dir]);
-  const added = new Map<string, string>();
-  for (const rec of out.split(RS)) {
-    const [date, ...paths] = rec.split('\n');
-    if (!date) continue;
-    // Newest first: a later (older) commit overwrites, so the first addition wins.
-    for (const p of paths) if (p.trim()) added.set(p.trim(), date.trim());
-  }
-  return added;
+  return git.addedDates(dir);
 }
 
 export async function migrate(reg: Registry): Promise<MigrateAnswer> {

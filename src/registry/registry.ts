@@ -6,7 +6,7 @@ import { dirname, join, sep } from 'node:path';
 import { NotARegistryError, ValidationError } from '../errors.js';
 import { CONFIG_FILE, STAGES_FILE, modelPath, withDefaults } from '../domain/config.js';
 import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js';
-import { Git, runGit } from '../git/git.js';
+import { Git } from '../git/git.js';
 import { OID } from '../git/head-files.js';
 import type { Snapshot } from '../store/snapshot.js';
 import { readSnapshot } from '../store/models.js';
@@ -186,12 +186,9 @@ export async function locateRepo(cwd: string): Promise<{ root: string; gitDir: s
   if (!existsSync(cwd)) throw new NotARegistryError(`${cwd} does not exist`);
   const plain = plainRepoOf(cwd);
   if (plain) return plain;
-  const r = await runGit(cwd, ['rev-parse', '--show-toplevel', '--absolute-git-dir']);
-  if (r.code !== 0) {
-    throw new NotARegistryError(`${cwd} is not inside a git repository`, { hint: 'modelgit init [dir] creates a registry' });
-  }
-  const [root, gitDir] = r.stdout.toString('utf8').trim().split('\n');
-  return { root: root!, gitDir: gitDir! };
+  const found = await Git.topLevel(cwd);
+  if (!found) throw new NotARegistryError(`${cwd} is not inside a git repository`, { hint: 'modelgit init [dir] creates a registry' });
+  return found;
 }
 
 /**

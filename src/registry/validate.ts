@@ -22,7 +22,7 @@ import {
   type ValidateMode,
   type ValidationReport,
 } from '../domain/validation.js';
-import { Git, runGit } from '../git/git.js';
+import { Git } from '../git/git.js';
 import { parseJsonBounded } from '../domain/limits.js';
 import { locateJsonPointer, locateYamlPointer, validatorForSchemaText, type ParsedJson } from '../schema/validator.js';
 import { checkModelTextSync } from '../schema/model-checks.js';
@@ -53,12 +53,9 @@ interface Comparison {
  */
 async function locate(cwd: string): Promise<{ root: string; gitDir: string; head?: string }> {
   if (!existsSync(cwd)) throw new NotARegistryError(`${cwd} does not exist`);
-  const r = await runGit(cwd, ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--verify', '--quiet', '--end-of-options', 'HEAD^{commit}']);
-  const [root, gitDir, head] = r.stdout.toString('utf8').trim().split('\n');
-  if ((r.code !== 0 && r.code !== 1) || !root || !gitDir) {
-    throw new NotARegistryError(`${cwd} is not inside a git repository`, { hint: 'modelgit init [dir] creates a registry' });
-  }
-  return { root, gitDir, ...(r.code === 0 && head ? { head } : {}) };
+  const found = await Git.locate(cwd);
+  if (!found) throw new NotARegistryError(`${cwd} is not inside a git repository`, { hint: 'modelgit init [dir] creates a registry' });
+  return found;
 }
 
 async function comparisonFor(git: Git, reader: ObjectReader, head: string | undefined, opts: ValidateOptions): Promise<Comparison> {
@@ -89,19 +86,19 @@ async function comparisonFor(git: Git, reader: ObjectReader, head: string | unde
  * git already knows. Needs no config: the models directory is applied afterwards.
  */
 async function diffChanges(git: Git, head: string | undefined, opts: ValidateOptions, cmp: Comparison): Promise<PathChange[]> {
-  const raw = async (args: string[]) => parseRawDiff(await git.text(['diff', '--raw', '-z', '--no-abbrev', '--no-renames', '--no-ext-diff', '--no-color', ...args]));
-  const listed = async (args: string[]) => (await git.text(['ls-files', '-z', ...args])).split('\0').filter(Boolean);
-  const untracked = async () => (await listed(['-o', '--exclude-standard'])).map((path) => ({ path, status: 'A' as const }));
+  const raw = async (base: string, to: Parameters<Git['rawDiff']>[1]) => parseRawDiff(await git.rawDiff(base, to));
+  const listed = () => git.listFiles();
+  const untracked = async () => (await git.listFiles([], { untracked: 'only' })).map((path) => ({ path, status: 'A' as const }));
   switch (opts.mode) {
     case 'staged':
-      return head ? raw(['--cached', head]) : (await listed([])).map((path) => ({ path, status: 'A' as const }));
+      return head ? raw(head, 'index') : (await listed()).map((path) => ({ path, status: 'A' as const }));
     case 'worktree':
     case 'all': {
-      const [tracked, others] = await Promise.all([head ? raw([head]) : listed([]).then((ps) => ps.map((path) => ({ path, status: 'A' as const }))), untracked()]);
+      const [tracked, others] = await Promise.all([head ? raw(head, 'worktree') : listed().then((ps) => ps.map((path) => ({ path, status: 'A' as const }))), untracked()]);
       return [...tracked, ...others];
     }
     case 'since':
-      return raw([cmp.since!, head!]);
+      return raw(cmp.since!, { commit: head! });
   }
 }
 

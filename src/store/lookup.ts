@@ -30,14 +30,14 @@ export async function lookupAtHead(git: Git, config: Pick<RegistryConfig, 'model
   // An id with a slash or line break names no file the snapshot would index.
   const wanted = [...new Set(ids)].filter((id) => !/[/\\\n\r\0]/.test(id) && id !== '');
   if (wanted.length === 0) return answer;
-  const session = git.objectSession();
+  const session = git.objectReader();
   try {
-    const [dir] = await session.read([`${head}:${config.models_dir}`]);
+    const [dir] = await session.objects([`${head}:${config.models_dir}`]);
     if (!dir || dir.type !== 'tree') return answer;
     const algorithms = parseTreeObject(dir.content, dir.oid.length / 2).filter((e) => e.mode === '40000');
     // Every candidate file in one round, in tree order per id.
     const names = wanted.flatMap((id) => algorithms.map((a) => `${a.oid}:${id}.json`));
-    const objects = await session.read(names);
+    const objects = await session.objects(names);
     wanted.forEach((id, i) => {
       for (const [j, a] of algorithms.entries()) {
         const obj = objects[i * algorithms.length + j];

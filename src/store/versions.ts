@@ -2,13 +2,14 @@
 // same three questions, so `validate` checks "what would be committed" the same way whichever
 // version that is. Every question is answered by a path listing plus, for texts, one
 // `git cat-file --batch`; nothing here walks the whole registry unless asked for many ids at once.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { lstatSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { nameProblem } from '../domain/names.js';
-import { GitError } from '../errors.js';
 import type { Git, TreeEntry } from '../git/git.js';
-import { parseLsTree } from '../git/git.js';
+import type { ObjectReader } from '../git/objects.js';
+
+// validate keeps one reader for its whole run (git/objects.ts).
+export { ObjectReader } from '../git/objects.js';
 
 export interface RegistryVersion {
   /** for messages: "HEAD", "the index", "the working tree", a short commit */
@@ -23,9 +24,6 @@ export interface RegistryVersion {
   list(dir: string): Promise<string[]>;
 }
 
-// Paths come from git's own listings and may contain glob characters; never let git expand them.
-const LITERAL = { GIT_LITERAL_PATHSPECS: '1' };
-const MAGIC = { GIT_LITERAL_PATHSPECS: '0' };
 // Stays well under the kernel's argument limit while keeping the number of git spawns small.
 const CHUNK = 1000;
 // Past this many ids one full listing is cheaper than a pattern per id.
@@ -50,125 +48,6 @@ function matchingIds(modelsDir: string, paths: string[], ids: string[]): string[
     const rest = p.slice(modelsDir.length + 1).split('/');
     return p.startsWith(`${modelsDir}/`) && rest.length === 2 && rest[1]!.endsWith('.json') && wanted.has(rest[1]!.slice(0, -5));
   });
-}
-
-// Stable, parseable output whatever the user's locale or pager settings (as git.ts reads).
-const READ_ENV = { LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' };
-const FOUND = /^[0-9a-f]{40,64} \S+ \d+$/;
-
-interface Request {
-  names: string[];
-  fn: (name: string, type: string, content: Buffer, index: number) => void;
-  answered: number;
-  failure?: unknown;
-  resolve: () => void;
-  reject: (e: unknown) => void;
-}
-
-/**
- * One `git cat-file --batch` for a whole run, asked again and again: every read of a validate
- * run (config, schemas, the changed files and what they replace) costs one git process, not one
- * each. Names are object ids, `<commit>:<path>` or `:<path>` (the index); none may hold a newline.
- */
-export class ObjectReader {
-  private child?: ChildProcessWithoutNullStreams;
-  private readonly queue: Request[] = [];
-  private parts: Buffer[] = [];
-  private have = 0;
-  private need = 0;
-  private stderr: Buffer[] = [];
-  private dead?: GitError;
-
-  constructor(private readonly root: string) {}
-
-  /** Starts git now (optional), so its startup overlaps other work. */
-  start(): void {
-    if (this.child || this.dead) return;
-    const child = spawn('git', ['cat-file', '--batch'], { cwd: this.root, env: { ...process.env, ...READ_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child = child;
-    child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
-    child.stderr.on('data', (d: Buffer) => this.stderr.push(d));
-    child.stdin.on('error', () => {}); // git died: 'close' reports it
-    child.on('error', (e) => this.fail(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
-    // Whenever git is gone (closed by us, or it died), later requests fail instead of waiting.
-    child.on('close', (code) => this.fail(new GitError(`git cat-file --batch failed: ${Buffer.concat(this.stderr).toString('utf8').trim() || `exit ${code}`}`)));
-  }
-
-  /** Ends git's input; it exits once it has answered. */
-  close(): void {
-    this.child?.stdin.end();
-    this.dead ??= new GitError('git cat-file --batch: the reader is closed');
-  }
-
-  /**
-   * Calls `fn` for each of `names` that exists, in order, as git answers; `content` is valid
-   * only during the call (copy what you keep), so a whole registry streams through in bounded memory.
-   */
-  each(names: string[], fn: (name: string, type: string, content: Buffer, index: number) => void): Promise<void> {
-    if (names.length === 0) return Promise.resolve();
-    this.start();
-    if (this.dead) return Promise.reject(this.dead);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ names, fn, answered: 0, resolve, reject });
-      this.child!.stdin.write(names.join('\n') + '\n');
-    });
-  }
-
-  /** Objects by name: type and (copied) content of each that exists. */
-  async read(names: string[]): Promise<Map<string, { type: string; data: Buffer }>> {
-    const out = new Map<string, { type: string; data: Buffer }>();
-    await this.each([...new Set(names)], (name, type, content) => out.set(name, { type, data: Buffer.from(content) }));
-    return out;
-  }
-
-  private fail(e: GitError): void {
-    this.dead ??= e;
-    for (const r of this.queue.splice(0)) r.reject(e);
-  }
-
-  private onData(chunk: Buffer): void {
-    this.parts.push(chunk);
-    this.have += chunk.length;
-    if (this.have < this.need) return;
-    // Bytes of an unfinished record wait for the rest: a big object arrives in many chunks,
-    // which are joined once, not once per chunk.
-    const buf = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
-    let pos = 0;
-    this.need = 0;
-    while (this.queue.length) {
-      const nl = buf.indexOf(10, pos);
-      if (nl < 0) break;
-      const header = buf.toString('latin1', pos, nl);
-      const req = this.queue[0]!;
-      const index = req.answered;
-      if (FOUND.test(header)) {
-        const sp = header.indexOf(' ');
-        const type = header.slice(sp + 1, header.lastIndexOf(' '));
-        const size = Number(header.slice(header.lastIndexOf(' ') + 1));
-        if (nl + 1 + size + 1 > buf.length) {
-          this.need = nl + 1 + size + 1 - pos; // body not complete yet
-          break;
-        }
-        if (!req.failure) {
-          try {
-            req.fn(req.names[index]!, type, buf.subarray(nl + 1, nl + 1 + size), index);
-          } catch (e) {
-            req.failure = e; // keep reading this request's answers; report at its end
-          }
-        }
-        pos = nl + 1 + size + 1;
-      } else pos = nl + 1; // "<name> missing" (or ambiguous): not there
-      if (++req.answered === req.names.length) {
-        this.queue.shift();
-        if (req.failure) req.reject(req.failure);
-        else req.resolve();
-      }
-    }
-    const rest = buf.subarray(pos);
-    // An unfinished record keeps only its own bytes, not the whole chunk it came in.
-    this.parts = rest.length ? [rest.length < buf.length / 2 ? Buffer.from(rest) : rest] : [];
-    this.have = rest.length;
-  }
 }
 
 /** Texts of blobs by id, through the run's reader. */
@@ -228,8 +107,7 @@ export class CommitVersion implements RegistryVersion {
   private async entries(paths: string[]): Promise<TreeEntry[]> {
     const out: TreeEntry[] = [];
     for (const part of chunks([...new Set(paths)])) {
-      const r = await this.git.text(['ls-tree', '-z', '--full-tree', this.commit, '--', ...part], { env: LITERAL });
-      out.push(...parseLsTree(r).filter((e) => e.type === 'blob'));
+      out.push(...(await this.git.listTree(this.commit, part)).filter((e) => e.type === 'blob'));
     }
     return out;
   }
@@ -243,14 +121,13 @@ export class CommitVersion implements RegistryVersion {
   }
 
   async list(dir: string): Promise<string[]> {
-    const r = await this.git.text(['ls-tree', '-r', '-z', '--name-only', '--full-tree', this.commit, '--', dir], { env: LITERAL });
-    return r.split('\0').filter(Boolean);
+    return this.git.listTreePaths(this.commit, dir);
   }
 
   /** path → blob id of every regular file under `dir`: one listing, for reading a whole tree by id. */
   async blobIds(dir: string): Promise<Map<string, string>> {
-    const r = await this.git.text(['ls-tree', '-r', '-z', '--full-tree', this.commit, '--', dir], { env: LITERAL });
-    return new Map(parseLsTree(r).filter((e) => e.type === 'blob' && REGULAR.has(e.mode)).map((e) => [e.path, e.oid]));
+    const entries = await this.git.listTree(this.commit, [dir], { recursive: true });
+    return new Map(entries.filter((e) => e.type === 'blob' && REGULAR.has(e.mode)).map((e) => [e.path, e.oid]));
   }
 
   async pathsForIds(modelsDir: string, ids: string[]): Promise<string[]> {
@@ -258,7 +135,7 @@ export class CommitVersion implements RegistryVersion {
     if (wanted.length === 0) return [];
     if (wanted.length > MANY_IDS) return matchingIds(modelsDir, await this.list(modelsDir), wanted);
     // The algorithm directories are few: list them, then ask for each candidate path exactly.
-    const top = parseLsTree(await this.git.text(['ls-tree', '-z', '--full-tree', this.commit, '--', `${modelsDir}/`], { env: LITERAL }));
+    const top = await this.git.listTree(this.commit, [`${modelsDir}/`]);
     const algorithms = top.filter((e) => e.type === 'tree').map((e) => e.path);
     const candidates = algorithms.flatMap((dir) => wanted.map((id) => `${dir}/${id}.json`));
     return [...(await this.existing(candidates))];
@@ -275,15 +152,7 @@ export class IndexVersion implements RegistryVersion {
 
   private async entries(paths: string[]): Promise<TreeEntry[]> {
     const out: TreeEntry[] = [];
-    for (const part of chunks([...new Set(paths)])) {
-      const r = await this.git.text(['ls-files', '-s', '-z', '--', ...part], { env: LITERAL });
-      for (const rec of r.split('\0')) {
-        if (!rec) continue;
-        const tab = rec.indexOf('\t');
-        const [mode, oid, stage] = rec.slice(0, tab).split(' ');
-        if (stage === '0') out.push({ mode: mode!, type: 'blob', oid: oid!, path: rec.slice(tab + 1) });
-      }
-    }
+    for (const part of chunks([...new Set(paths)])) out.push(...(await this.git.lsIndex(part, { literal: true })));
     return out;
   }
 
@@ -297,8 +166,7 @@ export class IndexVersion implements RegistryVersion {
   }
 
   async list(dir: string): Promise<string[]> {
-    const r = await this.git.text(['ls-files', '-z', '--', dir], { env: LITERAL });
-    return r.split('\0').filter(Boolean);
+    return this.git.listFiles([dir], { pathspecs: 'literal' });
   }
 
   async pathsForIds(modelsDir: string, ids: string[]): Promise<string[]> {
@@ -307,8 +175,7 @@ export class IndexVersion implements RegistryVersion {
     if (wanted.length > MANY_IDS) return matchingIds(modelsDir, await this.list(modelsDir), wanted);
     // `*` in glob magic stops at `/`, so this is exactly models/<algorithm>/<id>.json.
     const specs = wanted.map((id) => `:(glob)${modelsDir}/*/${id}.json`);
-    const r = await this.git.text(['ls-files', '-z', '--', ...specs], { env: MAGIC });
-    return r.split('\0').filter(Boolean);
+    return this.git.listFiles(specs, { pathspecs: 'magic' });
   }
 }
 
@@ -365,9 +232,9 @@ export class WorkingTreeVersion implements RegistryVersion {
    * (`ls-files -v` tag `H`), so `git diff` looked at its file on disk.
    */
   async listTagged(dir: string): Promise<{ path: string; plain: boolean }[]> {
-    const r = await this.git.text(['ls-files', '-co', '-v', '--exclude-standard', '-z', '--', dir], { env: LITERAL });
+    const records = await this.git.listFiles([dir], { untracked: 'also', tagged: true, pathspecs: 'literal' });
     const plain = new Map<string, boolean>(); // an unmerged path is listed once per stage
-    for (const rec of r.split('\0')) {
+    for (const rec of records) {
       if (rec.length < 3) continue;
       const path = rec.slice(2);
       plain.set(path, (plain.get(path) ?? true) && rec.startsWith('H '));
@@ -380,8 +247,8 @@ export class WorkingTreeVersion implements RegistryVersion {
     if (wanted.length === 0) return [];
     if (wanted.length > MANY_IDS) return matchingIds(modelsDir, await this.list(modelsDir), wanted);
     const specs = wanted.map((id) => `:(glob)${modelsDir}/*/${id}.json`);
-    const r = await this.git.text(['ls-files', '-co', '--exclude-standard', '-z', '--', ...specs], { env: MAGIC });
-    return [...new Set(r.split('\0').filter(Boolean))].filter((p) => this.isFile(p));
+    const listed = await this.git.listFiles(specs, { untracked: 'also', pathspecs: 'magic' });
+    return [...new Set(listed)].filter((p) => this.isFile(p));
   }
 }
 

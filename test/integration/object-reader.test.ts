@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ObjectReader } from '../../src/store/versions.js';
+import { ObjectReader } from '../../src/git/objects.js';
 import { git, tempRepo } from '../helpers.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

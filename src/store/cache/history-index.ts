@@ -15,12 +15,12 @@
 // prefix of the index; anything else (another branch, a rebase, a first read) is rebuilt in a
 // detached background process — the whole log takes 2 s at 10,000 models and minutes at 100,000, so
 // no command waits for it — and until then callers ask git.
-import { spawn } from 'node:child_process';
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { endianness } from 'node:os';
-import { runGit } from '../../git/git.js';
+import { Git } from '../../git/git.js';
+import { nameOnlyLog, streamNameOnlyLog, type LogRecord } from '../../git/raw-log.js';
 import { lockHeld, startDetachedOnce } from '../../git/background.js';
 import { CorruptCacheError } from './snapshot-file.js';
 import { cacheDisabled, modelgitDir, tracer } from './policy.js';
@@ -36,41 +36,6 @@ export const MAX_FOREGROUND_EXTENSION = 2000;
 /** Below this many models `git log -- <path>` is fast anyway: no background work for small registries. */
 export const HISTORY_INDEX_MIN_MODELS = 1000;
 const STALE_LOCK_MS = 60 * 60_000;
-
-/** One commit of `git log --name-only`, newest first as git prints them. */
-export interface LogRecord {
-  commit: string;
-  parents: string[];
-  paths: string[];
-}
-
-/**
- * The records of `git log --format=%x01%H %P --name-only -z`: a record starts with \x01, the commit
- * and its parents end at a NUL, then a newline and the changed paths, each NUL-terminated.
- */
-export function parseNameOnlyLog(out: Buffer): LogRecord[] {
-  const records: LogRecord[] = [];
-  let i = 0;
-  while (i < out.length) {
-    if (out[i] !== 1) throw new Error(`unexpected git log output at byte ${i}`);
-    const end = out.indexOf(0, i);
-    if (end < 0) throw new Error('truncated git log output');
-    const [commit, ...parents] = out.toString('latin1', i + 1, end).split(' ').filter(Boolean);
-    i = end + 1;
-    if (out[i] === 10) i++;
-    const paths: string[] = [];
-    // A path is NUL-terminated; the next record starts with \x01 (no path begins with it and a
-    // 40-hex id, so a path can't be taken for a record).
-    while (i < out.length && out[i] !== 1) {
-      const z = out.indexOf(0, i);
-      if (z < 0) throw new Error('truncated git log output');
-      paths.push(out.toString('utf8', i, z));
-      i = z + 1;
-    }
-    records.push({ commit: commit!, parents, paths });
-  }
-  return records;
-}
 
 /**
  * Whether `records` (newest first) are one line of single-parent commits whose oldest sits on
@@ -329,32 +294,18 @@ function writeHeader(buf: Buffer, h: { idBytes: number; commits: number; paths: 
   buf.writeUInt32LE(crc32(buf.subarray(HEADER)), 24);
 }
 
-// Options that make `git log --name-only` print exactly what `git log -- <path>` decides on:
-// every commit's full diff against its parent (a root commit's against nothing), no rename
-// pairing, raw paths, and nothing a user's config could add to the header.
-const LOG_ARGS = ['-c', 'core.quotePath=false', 'log', '--format=%x01%H %P', '--name-only', '-z', '--no-renames', '--root', '--no-show-signature', '--no-relative', '--no-ext-diff'];
-
-async function logRecords(root: string, range: string[], limit?: number): Promise<LogRecord[]> {
-  const r = await runGit(root, [...LOG_ARGS, ...(limit ? [`-n${limit}`] : []), ...range, '--']);
-  if (r.code !== 0) throw new Error(`git log failed: ${r.stderr.toString().trim()}`);
-  return parseNameOnlyLog(r.stdout);
-}
-
 /** The index for `head`, built from the whole log (what the background process runs). */
 export async function buildHistoryIndex(root: string, head: string): Promise<HistoryIndex> {
   // A merge anywhere makes the index inapplicable; finding one is cheap, reading the log is not.
-  const merge = await runGit(root, ['rev-list', '--min-parents=2', '--max-count=1', head, '--']);
-  if (merge.code !== 0) throw new Error(`git rev-list failed: ${merge.stderr.toString().trim()}`);
-  if (merge.stdout.toString().trim()) return HistoryIndex.nonLinear(head);
+  const git = new Git(root);
+  if (await git.anyMerge(head)) return HistoryIndex.nonLinear(head);
   // git keeps what it parsed for the whole walk (680 MB for 315,000 commits whose trees hold
   // 20,000 entries), so the log is read in ranges of SEGMENT commits, each by its own process.
-  const list = await runGit(root, ['rev-list', head, '--']);
-  if (list.code !== 0) throw new Error(`git rev-list failed: ${list.stderr.toString().trim()}`);
-  const ids = list.stdout.toString('latin1').split('\n').filter(Boolean);
+  const ids = await git.reachableCommits(head);
   const log = new LogCollector();
   for (let k = 0; k < ids.length; k += SEGMENT) {
     const older = ids[k + SEGMENT];
-    await streamLog(root, [older ? `${older}..${ids[k]}` : ids[k]!], log);
+    await streamNameOnlyLog(root, [older ? `${older}..${ids[k]}` : ids[k]!], (r) => log.add(r));
   }
   return log.linear() ? log.index() : HistoryIndex.nonLinear(head);
 }
@@ -411,39 +362,6 @@ export class LogCollector {
 
 /** Commits per `git log` process of a full build. */
 const SEGMENT = 5000;
-
-/**
- * The whole log read as it streams (52 MB of output at 100,000 models): complete records are parsed
- * as they arrive and each path string is kept once, so memory holds the records, not the output.
- */
-function streamLog(root: string, range: string[], into: LogCollector): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('git', [...LOG_ARGS, ...range, '--'], { cwd: root, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let pending: Buffer = Buffer.alloc(0);
-    const err: Buffer[] = [];
-    const take = (buf: Buffer) => {
-      for (const r of parseNameOnlyLog(buf)) into.add(r);
-    };
-    child.stdout.on('data', (chunk: Buffer) => {
-      const buf = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      // Everything before the last record start is whole records.
-      const last = buf.lastIndexOf(1);
-      if (last > 0) take(buf.subarray(0, last));
-      pending = Buffer.from(last >= 0 ? buf.subarray(last) : buf);
-    });
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`git log failed: ${Buffer.concat(err).toString().trim()}`));
-      try {
-        if (pending.length) take(pending);
-        resolvePromise();
-      } catch (e) {
-        reject(e);
-      }
-    });
-  });
-}
 
 /** Where the index lives, and its background builder's lock. */
 export function historyFiles(cacheDir: string): { index: string; lock: string } {
@@ -532,13 +450,14 @@ async function openHistoryIndex(ctx: HistoryContext): Promise<HistoryIndex | und
   }
   if (idx) {
     // The commits HEAD has that the tip hasn't: usually a few on top of it.
-    const newer = await logRecords(ctx.root, [`${idx.tip}..${ctx.head}`], MAX_FOREGROUND_EXTENSION + 1);
+    const git = new Git(ctx.root);
+    const newer = await nameOnlyLog(git, [`${idx.tip}..${ctx.head}`], MAX_FOREGROUND_EXTENSION + 1);
     const fork = newer.length ? newer[newer.length - 1]!.parents[0] : undefined;
     if (newer.length > MAX_FOREGROUND_EXTENSION) {
       // too far: a rebuild
     } else if (!idx.linear) {
       // Descendants of a merge still have it; anything else is decided by a rebuild.
-      if (newer.length > 0 && (isLinear(newer, idx.tip) || (await isAncestor(ctx.root, idx.tip, ctx.head)))) {
+      if (newer.length > 0 && (isLinear(newer, idx.tip) || (await git.isAncestor(idx.tip, ctx.head)))) {
         trySave(ctx.cacheDir, HistoryIndex.nonLinear(ctx.head));
         return undefined;
       }
@@ -567,10 +486,6 @@ async function openHistoryIndex(ctx: HistoryContext): Promise<HistoryIndex | und
     trace(started ? `background build for ${ctx.head} started` : `no index for ${ctx.head} (a build is running)`);
   } else trace(`no index for ${ctx.head}`);
   return undefined;
-}
-
-async function isAncestor(root: string, a: string, b: string): Promise<boolean> {
-  return (await runGit(root, ['merge-base', '--is-ancestor', a, b])).code === 0;
 }
 
 function trySave(cacheDir: string, idx: HistoryIndex): void {
@@ -606,7 +521,5 @@ export async function commitsChanging(
   const idx = await historyIndexAt({ root: ctx.root, cacheDir: modelgitDir(ctx.gitDir), head: ctx.head, models: ctx.models });
   const known = idx?.commitsChanging(path, at);
   if (known) return known;
-  const r = await runGit(ctx.root, ['log', '--format=%H', '--no-show-signature', at, '--', path]);
-  if (r.code !== 0) throw new Error(`git log failed: ${r.stderr.toString().trim()}`);
-  return r.stdout.toString('utf8').split('\n').filter(Boolean);
+  return new Git(ctx.root).commitsChangingPath(at, path);
 }

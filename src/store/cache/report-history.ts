@@ -191,8 +191,7 @@ async function loadBase(reg: Registry, dir: string, head: string, modelsDir: str
   candidates.sort((a, b) => (a.commit === head ? -1 : b.commit === head ? 1 : b.mtime - a.mtime));
   for (const c of candidates) {
     if (c.commit !== head) {
-      const r = await reg.git.run(['merge-base', '--is-ancestor', c.commit, head]);
-      if (r.code !== 0) continue;
+      if (!(await reg.git.isAncestor(c.commit, head))) continue;
     }
     try {
       const commits = decodeHistory(readCacheFile(c.file), { commit: c.commit, modelsDir });

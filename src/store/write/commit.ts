@@ -170,15 +170,12 @@ async function writeAndCommit(git: Git, spec: CommitSpec, existedInHead: Set<str
     // (20,000 entries at 100,000 models). Not `commit --include`: that holds index.lock while the
     // hooks run, so a write killed in its pre-commit hook would leave the index locked.
     if (paths.length) {
-      const r = await git.write(['update-index', '--add', '--remove', '--', ...paths]);
+      const r = await git.stageExactly(paths);
       if (r.code !== 0) throw gitFailure(git, 'git update-index', r.stderr);
     }
     // The real `git commit`, in the user's environment: hooks, signing and config all apply. Its
     // trace2 events say which hooks ran and how they exited (commitFailure).
-    const args = ['commit', '-m', commitMessage(spec), '--quiet', '--cleanup=verbatim'];
-    if (spec.allowEmpty) args.push('--allow-empty');
-    const env = spec.date ? { GIT_AUTHOR_DATE: spec.date, GIT_COMMITTER_DATE: spec.date } : {};
-    const r = await git.write(args, { env, trace: true });
+    const r = await git.commit(commitMessage(spec), { allowEmpty: spec.allowEmpty, date: spec.date });
     if (r.code !== 0) {
       // git moves the branch before it writes its index: a commit that failed after that has landed.
       const landed = await landedOn(git, head, paths, commitMessage(spec));
@@ -295,10 +292,10 @@ async function landedOn(git: Git, head: string | undefined, paths: string[], mes
   const parent = head ? await git.resolveCommit(`${now}^`) : undefined;
   if (parent !== head) return undefined;
   // Ours, not a commit someone else made meanwhile: the message is kept verbatim.
-  const r = await git.run(['log', '-1', '--format=%B', now]);
-  if (r.code !== 0 || r.stdout.toString('utf8').replace(/\n+$/, '') !== message.replace(/\n+$/, '')) return undefined;
+  const stored = await git.commitMessage(now);
+  if (stored === undefined || stored.replace(/\n+$/, '') !== message.replace(/\n+$/, '')) return undefined;
   // The index may still hold the pre-commit state; HEAD's entries for the paths are what it should have.
-  if (paths.length) await git.run(['reset', '-q', '--', ...paths]).catch(() => {});
+  if (paths.length) await git.unstage(paths, { headExists: true }).catch(() => {});
   return now;
 }
 
@@ -430,7 +427,7 @@ export async function rollback(git: Git, paths: string[], existedInHead: Set<str
   // 3. The index: only when it differs from HEAD for these paths; the index from before the write
   // goes back whole when it was kept (no space needed), else git unstages the paths.
   if (!(await indexMatches(git, paths, inHead)) && !(opts.keptIndex && restoreIndex(git, opts.keptIndex) && (await indexMatches(git, paths, inHead)))) {
-    const r = head ? await git.run(['reset', '-q', 'HEAD', '--', ...paths]) : await git.run(['rm', '-q', '--cached', '--ignore-unmatch', '--', ...paths]);
+    const r = await git.unstage(paths, { headExists: Boolean(head) });
     if (r.code !== 0 && r.code !== 1) failure ??= r.stderr.trim();
   }
   // 4. Verify; say exactly what is left.
@@ -528,7 +525,7 @@ export async function commitSeries(
     return commits;
   } catch (e) {
     if (commits.length) {
-      const r = start ? await git.run(['reset', '-q', '--keep', start]) : { code: 1, stderr: 'the branch had no commit before', stdout: Buffer.alloc(0) };
+      const r = start ? await git.resetKeep(start) : { code: 1, stderr: 'the branch had no commit before', stdout: Buffer.alloc(0) };
       if (r.code !== 0) {
         // The failed commit's own "nothing was changed" no longer describes the repository.
         const first = (e as Error).message.replace('; nothing was changed', '');

@@ -278,7 +278,7 @@ async function makeCommit(host: WriteHost, p: CommitPlan, staged?: Promise<strin
   const started = await git.head();
   const returnTo = (await git.currentBranch()) ?? started;
   if (!returnTo) throw new ConflictError('the repository has no commit yet to branch from');
-  const sw = await git.run(['switch', '--quiet', '-c', p.branch]);
+  const sw = await git.createBranchAndSwitch(p.branch);
   if (sw.code !== 0) {
     throw new ConflictError(`could not create the branch ${p.branch}: ${sw.stderr.trim()}`, {
       hint: /already exists/.test(sw.stderr) ? `delete the old one first: git branch -D ${p.branch}` : undefined,
@@ -289,12 +289,12 @@ async function makeCommit(host: WriteHost, p: CommitPlan, staged?: Promise<strin
   try {
     commit = await commitChanges(git, p.spec, base);
   } catch (e) {
-    await git.run(['switch', '--quiet', returnTo]);
-    await git.run(['branch', '-D', '--', p.branch]);
+    await git.switchTo(returnTo).catch(() => {}); // the failure below is the one to report
+    await git.deleteBranch(p.branch);
     endWrite(gitDir);
     throw e;
   }
-  await git.text(['switch', '--quiet', returnTo]);
+  await git.switchTo(returnTo);
   endWrite(gitDir);
   return { commit, commits: [commit], tags: [], branch: p.branch, base: started };
 }
@@ -353,7 +353,7 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
         const pushed = await pushRefs(git, target, [{ local: head, remote: `refs/heads/${target.branch}` }], false);
         if (pushed.ok) {
           keep = true;
-          await git.run(['update-ref', target.trackingRef, head]);
+          await git.updateRef(target.trackingRef, head);
           const info: PushInfo = { remote: target.remote, branch: target.branch, attempts: attempt, ...(earlier.length ? { earlier } : {}) };
           host.notify?.(`pushed ${head.slice(0, 10)} to ${target.remote}/${target.branch}${attempt > 1 ? ` (attempt ${attempt}: the remote had moved)` : ''}${alongWith(earlier)}`);
           host.clearCache();
@@ -406,7 +406,7 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
       if (pushed.ok) {
         keep = true;
         const info: PushInfo = { remote: target.remote, branch: made.branch ?? target.branch, attempts: attempt, ...(earlier.length ? { earlier } : {}) };
-        if (!made.branch) await git.run(['update-ref', target.trackingRef, made.commit]);
+        if (!made.branch) await git.updateRef(target.trackingRef, made.commit);
         const what = made.commits.length > 1 ? `${made.commits.length} commits (${made.commits[0]!.slice(0, 10)}..${made.commit.slice(0, 10)})` : made.commit.slice(0, 10);
         host.notify?.(`pushed ${what}${made.tags.length ? ` and ${made.tags.join(', ')}` : ''} to ${target.remote}/${info.branch}${attempt > 1 ? ` (attempt ${attempt}: the remote had moved)` : ''}${alongWith(earlier)}`);
         return settle(host, journal, await answer(p, { ...made, pushed: info }));
@@ -465,17 +465,7 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
 async function earlierCommits(git: Git, remoteHead: string | undefined, tip: string, except?: string, belowTip = false): Promise<{ commit: string; subject: string }[]> {
   if (!remoteHead) return [];
   const range = belowTip ? `${remoteHead}..${tip}~1` : `${remoteHead}..${tip}`;
-  const r = await git.run(['log', '--reverse', '--format=%H%x1f%s', range, '--']);
-  if (r.code !== 0) return [];
-  return r.stdout
-    .toString('utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const [commit, subject] = l.split('\x1f');
-      return { commit: commit!, subject: subject ?? '' };
-    })
-    .filter((c) => c.commit !== except);
+  return ((await git.commitSubjects(range)) ?? []).filter((c) => c.commit !== except);
 }
 
 function alongWith(earlier: { commit: string; subject: string }[]): string {

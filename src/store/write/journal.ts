@@ -89,8 +89,8 @@ export async function recoverInterruptedWrite(git: Git, gitDir: string): Promise
   const landed = head !== note.head;
   if (!landed) await rollback(git, note.paths, new Set(note.existedInHead), head);
   if (note.branch && note.returnTo && (await git.currentBranch()) === note.branch) {
-    await git.text(['switch', '--quiet', note.returnTo]);
-    if (!landed) await git.run(['branch', '-D', '--', note.branch]);
+    await git.switchTo(note.returnTo);
+    if (!landed) await git.deleteBranch(note.branch);
   }
   endWrite(gitDir);
   return landed
@@ -104,12 +104,12 @@ export async function recoverInterruptedWrite(git: Git, gitDir: string): Promise
  * Anything else (the series complete, other commits on top) is left alone.
  */
 async function undoPartialSeries(git: Git, note: PendingWrite & { series: string[]; head: string }, head: string): Promise<string | undefined> {
-  if ((await git.run(['merge-base', '--is-ancestor', note.head, head])).code !== 0) return undefined;
-  const made = (await git.text(['log', '--first-parent', '--reverse', '--format=%s', `${note.head}..${head}`])).split('\n').filter(Boolean);
+  if (!(await git.isAncestor(note.head, head))) return undefined;
+  const made = await git.firstParentSubjects(`${note.head}..${head}`);
   if (made.length >= note.series.length || made.some((s, i) => s !== note.series[i]!.replace(/\n/g, ' '))) return undefined;
   const existed = new Set((await git.lsTree(head, note.paths)).map((e) => e.path));
   await rollback(git, note.paths, existed, head);
-  const r = await git.run(['reset', '--quiet', '--keep', note.head]);
+  const r = await git.resetKeep(note.head);
   if (r.code !== 0) {
     throw new DirtyStateError(`an earlier modelgit write ("${note.subject}") was interrupted after ${made.length} of its ${note.series.length} commits, and they could not be undone: ${r.stderr.trim()}`, {
       hint: `stash or commit your local edits and run the command again, or undo them by hand: git reset --keep ${note.head}`,

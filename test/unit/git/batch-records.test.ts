@@ -2,7 +2,7 @@
 // Joining the buffer on every chunk made reading a 50 MB model file quadratic (two minutes for
 // `show`); BatchRecords keeps the chunks aside and joins each object once.
 import { describe, expect, it } from 'vitest';
-import { BatchRecords } from '../../../src/git/git.js';
+import { BatchRecords } from '../../../src/git/objects.js';
 
 function record(oid: string, body: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`${oid} blob ${body.length}\n`), body, Buffer.from('\n')]);

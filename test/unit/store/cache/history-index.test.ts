@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CorruptCacheError } from '../../../../src/store/cache/snapshot-file.js';
-import { HistoryIndex, isLinear, LogCollector, parseNameOnlyLog, type LogRecord } from '../../../../src/store/cache/history-index.js';
+import { HistoryIndex, isLinear, LogCollector } from '../../../../src/store/cache/history-index.js';
+import { parseNameOnlyLog, type LogRecord } from '../../../../src/git/raw-log.js';
 
 const id = (n: number) => n.toString(16).padStart(40, '0');
 
