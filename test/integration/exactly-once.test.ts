@@ -194,3 +194,67 @@ describe('--push that exits 1', () => {
     expect(next.stderr).toMatch(/pushed [0-9a-f]{10} to origin\/main, with 1 earlier local commit\(s\) that were not on the remote yet: [0-9a-f]{10} "note fast"/);
   });
 });
+
+describe('--operation-id looked up through the per-clone memo of the window (operation-index.ts)', () => {
+  const args = ['test', 'm1', '--dataset', 'd', '--metric', 'total_time=3', '--json'];
+
+  it('an id committed in another clone and pulled is replayed; after a reset that drops it, it writes anew; a mention in prose is no trailer', async () => {
+    const { bare, seed } = await registryRemote();
+    await seed.run('register', '--algo', 'mscn', '--id', 'm1');
+    seed.git('push', '-q', 'origin', 'main');
+    const a = cloneOf(bare, 'alice');
+    const b = cloneOf(bare, 'bob');
+    // b looks an id up first, so its memo is for the old tip; the pull then moves HEAD on by a line.
+    expect((await b.run(...args, '--operation-id', 'warm-b')).code).toBe(0);
+    b.git('push', '-q', 'origin', 'main');
+    a.git('pull', '-q', '--ff-only');
+    const first = await a.run(...args, '--operation-id', 'job-restarted');
+    expect(first.code, first.stderr).toBe(0);
+    a.git('push', '-q', 'origin', 'main');
+    b.git('pull', '-q', '--ff-only');
+    const again = await b.run(...args, '--operation-id', 'job-restarted');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json()).toMatchObject({ commit: first.json().commit, replayed: true });
+    expect(b.git('rev-parse', 'HEAD').trim()).toBe(first.json().commit);
+    const reused = await b.run('register', '--algo', 'mscn', '--operation-id', 'job-restarted');
+    expect(reused.code).toBe(1);
+    expect(reused.stderr).toMatch(/operation id job-restarted was already used by another operation/);
+
+    // HEAD moved back past the commit: the id is not in the window any more, so it is new.
+    b.git('reset', '-q', '--hard', 'HEAD~1');
+    const anew = await b.run(...args, '--operation-id', 'job-restarted');
+    expect(anew.code, anew.stderr).toBe(0);
+    expect(anew.json().replayed).toBeUndefined();
+    expect(anew.json().commit).not.toBe(first.json().commit);
+
+    // A commit whose message says "Operation-Id: prose-id" in a paragraph followed by real trailers.
+    b.git('commit', '-q', '--allow-empty', '-m', 'notes\n\nOperation-Id: prose-id was mentioned here in passing,\nnot as a trailer of this commit.\n\nModel-Action: test\nModel-Id: m1');
+    const prose = await b.run(...args, '--operation-id', 'prose-id');
+    expect(prose.code, prose.stderr).toBe(0);
+    expect(prose.json().replayed).toBeUndefined();
+  });
+
+  it('a merge, or an unreadable memo, is read from git again with the same answer', async () => {
+    const r = await tempRegistry();
+    await r.run('register', '--algo', 'mscn', '--id', 'm1');
+    const first = await r.run(...args, '--operation-id', 'op-1');
+    expect(first.code, first.stderr).toBe(0);
+    const main = r.git('rev-parse', '--abbrev-ref', 'HEAD').trim();
+    r.git('checkout', '-q', '-b', 'side', 'HEAD~1');
+    r.git('commit', '-q', '--allow-empty', '-m', 'side work\n\nOperation-Id: op-side');
+    r.git('checkout', '-q', main);
+    r.git('merge', '-q', '--no-ff', '--no-edit', 'side');
+    const again = await r.run(...args, '--operation-id', 'op-1');
+    expect(again.json()).toMatchObject({ commit: first.json().commit, replayed: true });
+    const side = await r.run('register', '--algo', 'mscn', '--operation-id', 'op-side');
+    expect(side.code).toBe(1);
+    expect(side.stderr).toMatch(/operation id op-side was already used by another operation: [0-9a-f]{10} \("side work"\)/);
+
+    writeFileSync(join(r.dir, '.git', 'modelgit', 'operations-window.json'), '{"v":1,"tip":"0');
+    const torn = await r.run(...args, '--operation-id', 'op-1');
+    expect(torn.json()).toMatchObject({ commit: first.json().commit, replayed: true });
+    const fresh = await r.run(...args, '--operation-id', 'constructor');
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.json().replayed).toBeUndefined();
+  });
+});
