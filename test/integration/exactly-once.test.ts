@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { CLI, git, runCliWithEnv, stderrText, tempDir, tempRegistry } from '../helpers.js';
 import { register } from '../../src/registry/register.js';
 import { recordTest } from '../../src/registry/record-test.js';
+import { olderModels, writeJson } from '../fixtures/legacy.js';
 import { cloneOf, moveRemoteDuringPush, registryRemote, remoteActions, runWithEnv, type Clone } from './gitops-helpers.js';
 
 /** A remote with two tested models (fast, mid) and two clones of it: the least the push cases need. */
@@ -256,5 +257,39 @@ describe('--operation-id looked up through the per-clone memo of the window (ope
     const fresh = await r.run(...args, '--operation-id', 'constructor');
     expect(fresh.code, fresh.stderr).toBe(0);
     expect(fresh.json().replayed).toBeUndefined();
+  });
+});
+
+describe('import run again with its committed --operation-id', () => {
+  it('answers with the same result, replayed, nothing written; another source under that id is refused', async () => {
+    const r = await tempRegistry();
+    const file = writeJson(join(tempDir(), 'model_registry.json'), olderModels());
+    const first = await r.run('import', file, '--operation-id', 'import-1', '--json');
+    expect(first.code, first.stderr).toBe(0);
+    const head = r.git('rev-parse', 'HEAD').trim();
+    const again = await r.run('import', file, '--operation-id', 'import-1', '--json');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json()).toEqual({ ...first.json(), replayed: true });
+    expect(r.git('rev-parse', 'HEAD').trim()).toBe(head);
+    expect(r.git('status', '--porcelain')).toBe('');
+
+    const single = await r.run('import', writeJson(join(tempDir(), 'model_registry.json'), olderModels()), '--single-commit', '--operation-id', 'import-2', '--json');
+    expect(single.code).toBe(1); // its ids are taken by import-1: a clash, not a repeat
+    const fewer = Object.fromEntries(Object.entries(olderModels()).slice(0, 2));
+    const partial = await r.run('import', writeJson(join(tempDir(), 'model_registry.json'), fewer), '--operation-id', 'import-1');
+    expect(partial.code).toBe(1);
+    expect(partial.stderr).toMatch(/operation import-1 was already done by an earlier run/);
+    expect(r.git('rev-parse', 'HEAD').trim()).toBe(head);
+  });
+
+  it('a single-commit import is replayed with its one commit', async () => {
+    const r = await tempRegistry();
+    const file = writeJson(join(tempDir(), 'model_registry.json'), olderModels());
+    const first = await r.run('import', file, '--single-commit', '--operation-id', 'import-s', '--json');
+    expect(first.code, first.stderr).toBe(0);
+    const again = await r.run('import', file, '--single-commit', '--operation-id', 'import-s', '--json');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json()).toEqual({ ...first.json(), replayed: true });
+    expect(again.json().commits).toHaveLength(1);
   });
 });
