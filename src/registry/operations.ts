@@ -17,7 +17,7 @@ import { operationIdProblem } from '../domain/operation-id.js';
 import type { Git } from '../git/git.js';
 import { cryptoLib } from '../lazy.js';
 import { liveness, self, type LockHolder } from './write-lock.js';
-import { operationsInWindow } from './operation-index.js';
+import { operationInWindow } from './operation-index.js';
 import { cacheDisabled } from './cache.js';
 
 export const OPERATION_TRAILER = 'Operation-Id';
@@ -208,12 +208,8 @@ export async function findOperation(git: Git, id: string, tip: string, since?: s
   if (gitDir && since === undefined && !cacheDisabled()) {
     const head = tip === 'HEAD' ? await git.headNow() : await git.resolveCommit(tip);
     if (!head) return undefined; // no commit yet
-    const ops = await operationsInWindow(git, head, join(gitDir, 'modelgit'), OPERATION_WINDOW);
-    if (ops) {
-      if (!Object.hasOwn(ops, id)) return undefined;
-      const { commit, subject, action, modelIds } = ops[id]!;
-      return { commit, subject, action, modelIds };
-    }
+    const found = await operationInWindow(git, head, id, join(gitDir, 'modelgit'), OPERATION_WINDOW);
+    if (found !== undefined) return found ?? undefined;
   }
   const range = since && (await git.run(['cat-file', '-e', `${since}^{commit}`])).code === 0 ? [`${since}..${tip}`] : [tip];
   const r = await git.run([

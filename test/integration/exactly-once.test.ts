@@ -4,7 +4,7 @@
 // operations; a command that exits 1 leaves no commit that a later --push publishes unannounced.
 // Kills land at fixed points (a git hook that signals and then hangs), never on a timer.
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, git, runCliWithEnv, stderrText, tempDir, tempRegistry } from '../helpers.js';
@@ -251,7 +251,9 @@ describe('--operation-id looked up through the per-clone memo of the window (ope
     expect(side.code).toBe(1);
     expect(side.stderr).toMatch(/operation id op-side was already used by another operation: [0-9a-f]{10} \("side work"\)/);
 
-    writeFileSync(join(r.dir, '.git', 'modelgit', 'operations-window.json'), '{"v":1,"tip":"0');
+    const memo = join(r.dir, '.git', 'modelgit', 'operations-window.txt');
+    expect(readFileSync(memo, 'utf8')).toMatch(/^modelgit-operations 1 [0-9a-f]{40} /);
+    writeFileSync(memo, 'modelgit-operations 1 0');
     const torn = await r.run(...args, '--operation-id', 'op-1');
     expect(torn.json()).toMatchObject({ commit: first.json().commit, replayed: true });
     const fresh = await r.run(...args, '--operation-id', 'constructor');
