@@ -17,8 +17,8 @@
 // per (seq, id, commit), looked up by searching the text: parsing 5,000 entries as JSON on every
 // write would cost more than the log it replaces.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Git } from '../git/git.js';
 
 const FILE = 'operations-window.txt';
@@ -124,6 +124,17 @@ function lookUp(memo: Memo, id: string, window: number): string | undefined {
   return best?.commit;
 }
 
+/** Whether the repository of `gitDir` (a linked worktree's too) is a shallow clone. */
+function shallow(gitDir: string): boolean {
+  let common = gitDir;
+  try {
+    common = resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim());
+  } catch {
+    /* not a linked worktree: the git dir is the common one */
+  }
+  return existsSync(join(common, 'shallow'));
+}
+
 /** `commits` (newest first) lead from `top` down to `bottom` one parent at a time, no merge among them. */
 function inLine(commits: LogCommit[], top: string, bottom: string): boolean {
   if (commits[0]?.commit !== top) return false;
@@ -172,6 +183,7 @@ async function memoFor(git: Git, head: string, memoDir: string, window: number):
  */
 export async function operationInWindow(git: Git, head: string, id: string, memoDir: string, window: number): Promise<WindowOperation | null | undefined> {
   if (!git.objectsAsStored()) return undefined; // replace refs or grafts change what a commit says
+  if (shallow(dirname(memoDir))) return undefined; // a deepening fetch adds commits below a tip the memo read to its end
   const memo = await memoFor(git, head, memoDir, window);
   if (!memo) return undefined;
   const commit = lookUp(memo, id, window);

@@ -2,7 +2,7 @@
 // `git log -n<window> HEAD` with the trailer parse answers, whatever HEAD does between two lookups:
 // commits, resets back, another branch, merges, a lost memo. Checked against git itself in a real
 // repository, with a window of 4 so that ids fall out of it within a few commits.
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Git } from '../../src/git/git.js';
@@ -78,6 +78,16 @@ describe('operation ids within the window, from the memo', () => {
       }
       await check(`step ${step} (${what})`);
     }
+  });
+
+  it('a shallow clone is not memoised: a deepening fetch would add commits below its tip', async () => {
+    const src = tempRepo();
+    for (let i = 0; i < 3; i++) git(src, 'commit', '-q', '--allow-empty', '-m', `c${i}\n\nOperation-Id: op-${i}`);
+    const dir = join(tempRepo(), 'shallow');
+    git(src, 'clone', '-q', '--depth', '1', `file://${src}`, dir);
+    const head = git(dir, 'rev-parse', 'HEAD').trim();
+    expect(await operationInWindow(new Git(dir), head, 'op-0', join(dir, '.git', 'modelgit'), WINDOW)).toBeUndefined();
+    expect(existsSync(join(dir, '.git', 'modelgit', 'operations-window.txt'))).toBe(false);
   });
 
   it('a hit names the commit as the trailer parse reads it', async () => {
