@@ -22,7 +22,7 @@ import { loadPlan, strategyFor } from '../loading/plan.js';
 import { escapePointerSegment, locateJsonPointer, parseJsonText } from '../schema/validator.js';
 import { checkModelTextSync } from '../schema/model-checks.js';
 import { useRegistryLoaders } from './load-plan.js';
-import { envOperationId, findOperation } from '../store/write/operations.js';
+import { envOperationId, findOperation, OPERATION_WINDOW } from '../store/write/operations.js';
 import type { Registry } from './registry.js';
 import type { CommitSpec } from '../store/write/commit.js';
 import type { PushInfo } from '../store/write/engine.js';
@@ -73,6 +73,8 @@ export interface ImportAnswer {
   missing_artifacts: MissingArtifact[];
   /** with --push: where the commits went and how many pushes it took; else null */
   pushed: PushInfo | null;
+  /** the --operation-id was already committed by this same import: its answer again, nothing written */
+  replayed?: true;
 }
 
 export interface MissingArtifact {
@@ -280,16 +282,48 @@ function locate(src: SourceRecord, pointer: string, rule: string, message: strin
 
 /**
  * An import run again with the --operation-id of one already committed finds its own ids taken:
- * it is named as that earlier operation (as the write engine does), not as a clash with itself.
+ * it is that earlier operation, answered with its commits (nothing written) when the source is
+ * the same models it imported, and refused as a reuse of the id otherwise (as the write engine
+ * does). With --push it is refused as before: whether the remote has those commits is not asked.
  */
-async function refuseRepeatedOperation(reg: Registry): Promise<void> {
+async function repeatedOperation(reg: Registry, clashed: Prepared[], fresh: number, answer: (models: Prepared[], commits: Map<string, string>) => ImportAnswer): Promise<ImportAnswer | undefined> {
   const token = reg.operationId ?? envOperationId();
-  const found = token ? await findOperation(reg.git, token, 'HEAD') : undefined;
-  if (!token || !found) return;
+  const found = token ? await findOperation(reg.git, token, 'HEAD', undefined, reg.gitDir) : undefined;
+  if (!token || !found) return undefined;
+  if (!reg.push && fresh === 0 && found.action === 'import') {
+    const commits = await operationCommits(reg, token);
+    const snap = await reg.snapshot();
+    const same = commits.size === clashed.length && clashed.every((p) => commits.has(p.meta.model_id) && snap.byId.get(p.meta.model_id)?.path === p.path);
+    if (same) {
+      reg.notify?.(`operation ${token} was already committed: ${found.commit.slice(0, 10)} ("${found.subject}"); answering with it, nothing was written again`);
+      return { ...answer(clashed, commits), replayed: true };
+    }
+  }
   throw new ConflictError(`operation ${token} was already done by an earlier run: ${found.commit.slice(0, 10)} ("${found.subject}"); doing it again would write again, so nothing was written`, {
     hint: 'see it with: git show ' + found.commit.slice(0, 10) + '; a new operation needs a new --operation-id',
     data: { commit: found.commit, operation_id: token, replayed: true },
   });
+}
+
+/** Model id -> the commit of operation `token` that imported it (an import is one commit or a series). */
+async function operationCommits(reg: Registry, token: string): Promise<Map<string, string>> {
+  const out = await reg.git.text(['log', `-n${OPERATION_WINDOW}`, '--format=%H%x1f%(trailers:key=Operation-Id,valueonly,separator=%x1d)%x1f%(trailers:key=Model-Id,valueonly,separator=%x1d)%x1e', 'HEAD', '--']);
+  const byId = new Map<string, string>();
+  for (const rec of out.split('\x1e')) {
+    const [commit, ops, ids] = rec.replace(/^\n/, '').split('\x1f');
+    if (!commit || !(ops ?? '').split('\x1d').map((x) => x.trim()).includes(token)) continue;
+    for (const id of (ids ?? '').split('\x1d').map((x) => x.trim()).filter(Boolean)) if (!byId.has(id)) byId.set(id, commit.trim());
+  }
+  return byId;
+}
+
+/** Training order: the order of an import's commits. */
+function sortByTraining(ps: Prepared[]): void {
+  ps.sort((a, b) => Date.parse(a.meta.created_at!) - Date.parse(b.meta.created_at!) || a.meta.model_id.localeCompare(b.meta.model_id));
+}
+
+function importedModel(p: Prepared, commit: string): ImportedModel {
+  return { model_id: p.meta.model_id, algorithm: p.meta.algorithm, path: p.path, created_at: p.meta.created_at!, source: p.src.file + (p.src.pointer ? `#${p.src.pointer}` : ''), commit };
 }
 
 export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = process.cwd()): Promise<ImportAnswer> {
@@ -317,6 +351,7 @@ export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = p
   const prepared: Prepared[] = [];
   const seen = new Map<string, SourceRecord>();
   const clashes: string[] = [];
+  const clashed: Prepared[] = [];
   source.records.forEach((src, i) => {
     progress('checking', i, source.records.length, src.rec.id ?? src.file);
     const { meta, problems: conv } = convertLegacy(src.rec, { algorithm: opts.algorithm, id: opts.id });
@@ -332,6 +367,7 @@ export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = p
     const existing = snap.byId.get(id);
     const path = reg.modelFile(meta.algorithm, id);
     if (existing || existsSync(join(reg.root, path))) {
+      clashed.push({ src, meta, path }); // perhaps imported by this very operation before: see repeatedOperation
       clashes.push(`${id} (already ${existing ? `registered at ${existing.path}` : `a file at ${path}`})`);
       return;
     }
@@ -360,7 +396,13 @@ export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = p
   };
   fail();
   if (clashes.length) {
-    await refuseRepeatedOperation(reg);
+    const replayed = await repeatedOperation(reg, clashed, prepared.length, (models, commits) => {
+      for (const p of models) placeArtifact(p, reg.root, notes, missing); // the notes the first run gave
+      sortByTraining(models);
+      const imported = models.map((p) => importedModel(p, commits.get(p.meta.model_id)!));
+      return { source: sourceName, kind: source.kind, imported, commits: [...new Set(imported.map((m) => m.commit))], notes, missing_artifacts: missing, pushed: null };
+    });
+    if (replayed) return replayed;
     throw new ConflictError(`${clashes.length} of the ${source.records.length} models in ${sourceName} clash with the registry; nothing was imported:\n  ${clashes.join('\n  ')}`, {
       hint: 'ids are never overwritten; remove or rename the clashing models in the source',
       data: { clashes },
@@ -403,7 +445,7 @@ export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = p
   fail();
 
   // 3. Commits, in the order the models were trained.
-  prepared.sort((a, b) => Date.parse(a.meta.created_at!) - Date.parse(b.meta.created_at!) || a.meta.model_id.localeCompare(b.meta.model_id));
+  sortByTraining(prepared);
   const body = `Imported from ${sourceName}.`;
   const specs: CommitSpec[] = opts.singleCommit
     ? [{
@@ -436,14 +478,7 @@ export async function importRegistry(reg: Registry, opts: ImportOptions, cwd = p
         result: (commits, outcome) => ({
           source: sourceName,
           kind: source.kind,
-          imported: prepared.map((p, i) => ({
-            model_id: p.meta.model_id,
-            algorithm: p.meta.algorithm,
-            path: p.path,
-            created_at: p.meta.created_at!,
-            source: p.src.file + (p.src.pointer ? `#${p.src.pointer}` : ''),
-            commit: commits[opts.singleCommit ? 0 : i]!,
-          })),
+          imported: prepared.map((p, i) => importedModel(p, commits[opts.singleCommit ? 0 : i]!)),
           commits,
           notes,
           missing_artifacts: missing,

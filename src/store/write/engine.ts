@@ -127,7 +127,7 @@ export async function runWrite<T>(host: WriteHost, plan: () => Promise<WritePlan
       if (opts.push) return pushLoop(host, withOperation(plan, op), lock, journal, opts.replay);
       host.clearCache(); // someone may have committed while we waited for the lock
       if (journal) {
-        const found = journal.lookFor ? await findOperation(host.git, journal.op.id, 'HEAD', journal.since) : undefined;
+        const found = journal.lookFor ? await findOperation(host.git, journal.op.id, 'HEAD', journal.since, host.gitDir) : undefined;
         if (found) return settle(host, journal, await replay(host, journal.op, found, opts.replay, withOperation(plan, op)));
         journal.begin(await host.git.headNow());
       }
@@ -341,7 +341,7 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
       host.clearCache();
       // An earlier attempt of this operation (killed, or its push failed) may be on the branch now,
       // or on the remote: answer with it, publishing it if the remote does not have it yet.
-      const found = journal?.lookFor ? await findOperation(git, journal.op.id, 'HEAD', journal.since) : undefined;
+      const found = journal?.lookFor ? await findOperation(git, journal.op.id, 'HEAD', journal.since, host.gitDir) : undefined;
       if (found) {
         const head = (await git.head())!;
         if (head === remoteHead) {

@@ -17,7 +17,8 @@ import { operationIdProblem } from '../../domain/operation-id.js';
 import type { Git } from '../../git/git.js';
 import { cryptoLib } from '../../lazy.js';
 import { liveness, self, type LockHolder } from './lock.js';
-import { modelgitDir } from '../cache/policy.js';
+import { operationInWindow } from './operation-index.js';
+import { cacheDisabled, modelgitDir } from '../cache/policy.js';
 
 export const OPERATION_TRAILER = 'Operation-Id';
 
@@ -199,9 +200,17 @@ function prune(gitDir: string): void {
 
 /**
  * The newest commit carrying `Operation-Id: <id>` among the commits of `tip` after `since` (all of
- * them back to OPERATION_WINDOW commits): one `git log`, its walk bounded.
+ * them back to OPERATION_WINDOW commits): one `git log`, its walk bounded. Given the clone's
+ * `gitDir`, a search of the whole window reads only the commits made since the last
+ * one (operation-index.ts): an explicit id is looked for on every write.
  */
-export async function findOperation(git: Git, id: string, tip: string, since?: string): Promise<CommittedOperation | undefined> {
+export async function findOperation(git: Git, id: string, tip: string, since?: string, gitDir?: string): Promise<CommittedOperation | undefined> {
+  if (gitDir && since === undefined && !cacheDisabled()) {
+    const head = tip === 'HEAD' ? await git.headNow() : await git.resolveCommit(tip);
+    if (!head) return undefined; // no commit yet
+    const found = await operationInWindow(git, head, id, modelgitDir(gitDir), OPERATION_WINDOW);
+    if (found !== undefined) return found ?? undefined;
+  }
   const range = since && (await git.run(['cat-file', '-e', `${since}^{commit}`])).code === 0 ? [`${since}..${tip}`] : [tip];
   const r = await git.run([
     'log',

@@ -4,12 +4,13 @@
 // operations; a command that exits 1 leaves no commit that a later --push publishes unannounced.
 // Kills land at fixed points (a git hook that signals and then hangs), never on a timer.
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, git, runCliWithEnv, stderrText, tempDir, tempRegistry } from '../../helpers.js';
 import { register } from '../../../src/registry/register.js';
 import { recordTest } from '../../../src/registry/record-test.js';
+import { olderModels, writeJson } from '../../fixtures/legacy.js';
 import { cloneOf, moveRemoteDuringPush, registryRemote, remoteActions, runWithEnv, type Clone } from '../gitops-helpers.js';
 
 /** A remote with two tested models (fast, mid) and two clones of it: the least the push cases need. */
@@ -192,5 +193,105 @@ describe('--push that exits 1', () => {
     const next = await a.run('tag', 'mid', 'keep', '--push');
     expect(next.code, next.stderr).toBe(0);
     expect(next.stderr).toMatch(/pushed [0-9a-f]{10} to origin\/main, with 1 earlier local commit\(s\) that were not on the remote yet: [0-9a-f]{10} "note fast"/);
+  });
+});
+
+describe('--operation-id looked up through the per-clone memo of the window (operation-index.ts)', () => {
+  const args = ['test', 'm1', '--dataset', 'd', '--metric', 'total_time=3', '--json'];
+
+  it('an id committed in another clone and pulled is replayed; after a reset that drops it, it writes anew; a mention in prose is no trailer', async () => {
+    const { bare, seed } = await registryRemote();
+    await seed.run('register', '--algo', 'mscn', '--id', 'm1');
+    seed.git('push', '-q', 'origin', 'main');
+    const a = cloneOf(bare, 'alice');
+    const b = cloneOf(bare, 'bob');
+    // b looks an id up first, so its memo is for the old tip; the pull then moves HEAD on by a line.
+    expect((await b.run(...args, '--operation-id', 'warm-b')).code).toBe(0);
+    b.git('push', '-q', 'origin', 'main');
+    a.git('pull', '-q', '--ff-only');
+    const first = await a.run(...args, '--operation-id', 'job-restarted');
+    expect(first.code, first.stderr).toBe(0);
+    a.git('push', '-q', 'origin', 'main');
+    b.git('pull', '-q', '--ff-only');
+    const again = await b.run(...args, '--operation-id', 'job-restarted');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json()).toMatchObject({ commit: first.json().commit, replayed: true });
+    expect(b.git('rev-parse', 'HEAD').trim()).toBe(first.json().commit);
+    const reused = await b.run('register', '--algo', 'mscn', '--operation-id', 'job-restarted');
+    expect(reused.code).toBe(1);
+    expect(reused.stderr).toMatch(/operation id job-restarted was already used by another operation/);
+
+    // HEAD moved back past the commit: the id is not in the window any more, so it is new.
+    b.git('reset', '-q', '--hard', 'HEAD~1');
+    const anew = await b.run(...args, '--operation-id', 'job-restarted');
+    expect(anew.code, anew.stderr).toBe(0);
+    expect(anew.json().replayed).toBeUndefined();
+    expect(anew.json().commit).not.toBe(first.json().commit);
+
+    // A commit whose message says "Operation-Id: prose-id" in a paragraph followed by real trailers.
+    b.git('commit', '-q', '--allow-empty', '-m', 'notes\n\nOperation-Id: prose-id was mentioned here in passing,\nnot as a trailer of this commit.\n\nModel-Action: test\nModel-Id: m1');
+    const prose = await b.run(...args, '--operation-id', 'prose-id');
+    expect(prose.code, prose.stderr).toBe(0);
+    expect(prose.json().replayed).toBeUndefined();
+  });
+
+  it('a merge, or an unreadable memo, is read from git again with the same answer', async () => {
+    const r = await tempRegistry();
+    await r.run('register', '--algo', 'mscn', '--id', 'm1');
+    const first = await r.run(...args, '--operation-id', 'op-1');
+    expect(first.code, first.stderr).toBe(0);
+    const main = r.git('rev-parse', '--abbrev-ref', 'HEAD').trim();
+    r.git('checkout', '-q', '-b', 'side', 'HEAD~1');
+    r.git('commit', '-q', '--allow-empty', '-m', 'side work\n\nOperation-Id: op-side');
+    r.git('checkout', '-q', main);
+    r.git('merge', '-q', '--no-ff', '--no-edit', 'side');
+    const again = await r.run(...args, '--operation-id', 'op-1');
+    expect(again.json()).toMatchObject({ commit: first.json().commit, replayed: true });
+    const side = await r.run('register', '--algo', 'mscn', '--operation-id', 'op-side');
+    expect(side.code).toBe(1);
+    expect(side.stderr).toMatch(/operation id op-side was already used by another operation: [0-9a-f]{10} \("side work"\)/);
+
+    const memo = join(r.dir, '.git', 'modelgit', 'operations-window.txt');
+    expect(readFileSync(memo, 'utf8')).toMatch(/^modelgit-operations 1 [0-9a-f]{40} /);
+    writeFileSync(memo, 'modelgit-operations 1 0');
+    const torn = await r.run(...args, '--operation-id', 'op-1');
+    expect(torn.json()).toMatchObject({ commit: first.json().commit, replayed: true });
+    const fresh = await r.run(...args, '--operation-id', 'constructor');
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.json().replayed).toBeUndefined();
+  });
+});
+
+describe('import run again with its committed --operation-id', () => {
+  it('answers with the same result, replayed, nothing written; another source under that id is refused', async () => {
+    const r = await tempRegistry();
+    const file = writeJson(join(tempDir(), 'model_registry.json'), olderModels());
+    const first = await r.run('import', file, '--operation-id', 'import-1', '--json');
+    expect(first.code, first.stderr).toBe(0);
+    const head = r.git('rev-parse', 'HEAD').trim();
+    const again = await r.run('import', file, '--operation-id', 'import-1', '--json');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json()).toEqual({ ...first.json(), replayed: true });
+    expect(r.git('rev-parse', 'HEAD').trim()).toBe(head);
+    expect(r.git('status', '--porcelain')).toBe('');
+
+    const single = await r.run('import', writeJson(join(tempDir(), 'model_registry.json'), olderModels()), '--single-commit', '--operation-id', 'import-2', '--json');
+    expect(single.code).toBe(1); // its ids are taken by import-1: a clash, not a repeat
+    const fewer = Object.fromEntries(Object.entries(olderModels()).slice(0, 2));
+    const partial = await r.run('import', writeJson(join(tempDir(), 'model_registry.json'), fewer), '--operation-id', 'import-1');
+    expect(partial.code).toBe(1);
+    expect(partial.stderr).toMatch(/operation import-1 was already done by an earlier run/);
+    expect(r.git('rev-parse', 'HEAD').trim()).toBe(head);
+  });
+
+  it('a single-commit import is replayed with its one commit', async () => {
+    const r = await tempRegistry();
+    const file = writeJson(join(tempDir(), 'model_registry.json'), olderModels());
+    const first = await r.run('import', file, '--single-commit', '--operation-id', 'import-s', '--json');
+    expect(first.code, first.stderr).toBe(0);
+    const again = await r.run('import', file, '--single-commit', '--operation-id', 'import-s', '--json');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json()).toEqual({ ...first.json(), replayed: true });
+    expect(again.json().commits).toHaveLength(1);
   });
 });

@@ -114,7 +114,7 @@ describe('import --push', () => {
     expect(repoState(a.dir)).toBe(before);
   });
 
-  it('run again with its --operation-id after it landed (this clone behind): refused as the earlier operation, not as a clash with itself', async () => {
+  it('run again with its --operation-id after it landed (this clone behind): refused as the earlier operation with --push, not as a clash with itself; answered with it once on the branch', async () => {
     const { bare } = await registryRemote();
     const a = cloneOf(bare, 'alice');
     const file = registryFile();
@@ -130,10 +130,11 @@ describe('import --push', () => {
     expect(remoteActions(bare).map((x) => `${x.action} ${x.ids.join()}`)).toEqual(['init ', ...IMPORTED.map((id) => `import ${id}`)]);
     expect(a.git('rev-parse', 'HEAD').trim()).toBe(git(bare, 'rev-parse', 'main').trim());
     expect(a.git('status', '--porcelain')).toBe('');
-    // Up to date now, without --push: the same, found before anything is checked against the remote.
-    const local = await a.run('import', file, '--operation-id', 'import-job-1');
-    expect(local.code).toBe(1);
-    expect(local.stderr).toMatch(/modelgit: error: operation import-job-1 was already done by an earlier run: [0-9a-f]{10} \("import lero_20241020_140000"\)/);
+    // Up to date now, without --push: the earlier operation is on this branch, so it is answered
+    // with (the same answer, replayed), found before anything is checked against the remote.
+    const local = await a.run('import', file, '--operation-id', 'import-job-1', '--json');
+    expect(local.code, local.stderr).toBe(0);
+    expect(local.json()).toEqual({ ...first.json(), pushed: null, replayed: true });
     expect(a.git('rev-parse', 'HEAD').trim()).toBe(git(bare, 'rev-parse', 'main').trim());
   });
 

@@ -1,5 +1,5 @@
-// Operation identities (src/registry/operations.ts, src/domain/operation-id.ts) and the lock's
-// liveness test (src/registry/write-lock.ts): the pure parts, without git.
+// Operation identities (src/store/write/operations.ts, src/domain/operation-id.ts) and the lock's
+// liveness test (src/store/write/lock.ts): the pure parts, without git.
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
