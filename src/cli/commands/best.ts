@@ -24,8 +24,8 @@ export function bestCommand(program: Command): void {
     .action(async (o) => {
       if (o.json && o.field !== undefined) throw new UsageError('use --json or --field, not both');
       // A plain best is a read: the tag writer and the push loop load only for --record.
-      const answer = o.record ? (await import('../../registry/record-best.js')).recordBest : best;
-      const outcome = await answer(await openRegistry(o), {
+      const operation = o.record ? (await import('../../registry/record-best.js')).recordBest : best;
+      const outcome = await operation(await openRegistry(o), {
         algorithm: o.algo, dataset: o.dataset, metric: o.metric, direction: o.direction, aggregate: o.aggregate, at: o.at, push: !!o.push, skipInvalid: !!o.skipInvalid,
       });
       if (outcome.problems.length) writeErr(problemsText(outcome.problems));
