@@ -269,6 +269,24 @@ export class Git {
     return refs;
   }
 
+  // decision tags
+  /**
+   * Creates the annotated tag `name` on `commit` holding `message` exactly as given (no cleanup:
+   * its trailers are what `refs()` reads back). A refusal comes back in git's own words, for the
+   * caller to say what was left undone.
+   */
+  async createAnnotatedTag(name: string, commit: string, message: string): Promise<{ made: true } | { made: false; refusal: string }> {
+    const r = await this.run(['tag', '-a', '--cleanup=verbatim', '-F', '-', name, commit], { input: message });
+    return r.code === 0 ? { made: true } : { made: false, refusal: r.stderr.trim() };
+  }
+
+  /** Deletes local tags, all in one call (none: nothing to do). */
+  async deleteTags(names: string[]): Promise<void> {
+    if (!names.length) return;
+    const r = await this.run(['tag', '-d', ...names]);
+    if (r.code !== 0) throw new GitError(`could not delete the local tags ${names.join(', ')}: ${r.stderr.trim()}`);
+  }
+
   /** Paths with staged changes against HEAD (or all staged paths in a repo without commits). */
   /** `knownHead`: HEAD as the caller already resolved it (null: no commit yet), saving a spawn. */
   async stagedPaths(knownHead?: string | null): Promise<string[]> {

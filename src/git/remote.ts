@@ -1,6 +1,6 @@
 // Talking to the remote for `--push`: fetch its head, bring the local branch onto it, push, and
 // tell a rejection because the remote moved (retry) from every other refusal (give up, clearly).
-import { DirtyStateError, GitError, PushError } from '../errors.js';
+import { DirtyStateError, PushError } from '../errors.js';
 import type { Git } from './git.js';
 import type { PushTarget } from './branches.js';
 
@@ -108,12 +108,6 @@ export async function integrate(git: Git, remoteHead: string | undefined): Promi
     });
   }
   return 'rebased';
-}
-
-export async function deleteTags(git: Git, tags: string[]): Promise<void> {
-  if (!tags.length) return;
-  const r = await git.run(['tag', '-d', ...tags]);
-  if (r.code !== 0) throw new GitError(`could not delete the local tags ${tags.join(', ')}: ${r.stderr.trim()}`);
 }
 
 /**

@@ -9,10 +9,10 @@ import { nextStageTagNumber, parseStageTag, STAGE_TAG_NAMESPACE, stageTagMessage
 import { stageChanges, type StageChange } from '../domain/stages.js';
 import type { StageAssignments } from '../domain/types.js';
 import type { Git } from '../git/git.js';
-import { defaultBranch, pushTarget } from '../git/branches.js';
-import { deleteTags, fetchRemote, pushRefs, retryBudget, retryDelay } from '../git/remote.js';
+import { defaultBranch } from '../git/branches.js';
 import type { Registry } from './registry.js';
-import { withWriteLock } from '../store/write/commit.js';
+import { createDecisionTags } from '../store/write/tags.js';
+import { writeTags } from '../store/write/tag-push.js';
 
 export interface SyncTagsOptions {
   /** the branch to walk (default: the default branch, see branches.ts) */
@@ -116,15 +116,11 @@ async function planTags(git: Git, tip: string, answer: SyncTagsAnswer): Promise<
 }
 
 async function createAll(git: Git, planned: PlannedTag[]): Promise<void> {
-  const made: string[] = [];
-  for (const t of planned) {
-    const r = await git.run(['tag', '-a', '--cleanup=verbatim', '-F', '-', t.tag, t.commit], { input: t.message });
-    if (r.code !== 0) {
-      await deleteTags(git, made).catch(() => {});
-      throw new GitError(`could not write the tag ${t.tag}: ${r.stderr.trim()}`);
-    }
-    made.push(t.tag);
-  }
+  await createDecisionTags(
+    git,
+    planned.map((t) => ({ name: t.tag, commit: t.commit, message: t.message })),
+    (t, gitWords) => new GitError(`could not write the tag ${t.name}: ${gitWords}`),
+  );
 }
 
 export async function syncTags(reg: Registry, opts: SyncTagsOptions = {}): Promise<SyncTagsAnswer> {
@@ -138,30 +134,28 @@ export async function syncTags(reg: Registry, opts: SyncTagsOptions = {}): Promi
   if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/.test(branch) || branch.includes('..') || branch.endsWith('.lock') || branch.endsWith('/')) {
     throw new UsageError(`--branch: ${JSON.stringify(branch)} is not a branch name modelgit accepts (letters, digits, ".", "_", "-", "/")`);
   }
-  return withWriteLock(reg.gitDir, async () => {
-    const answer: SyncTagsAnswer = { branch, created: [], existing: 0, skipped: [], pushed: false };
-    const target = opts.push ? await pushTarget(git) : undefined;
-    const budget = retryBudget();
-    for (let attempt = 1; ; attempt++) {
-      const began = Date.now();
-      if (target) await fetchRemote(git, target);
+  return writeTags(
+    reg,
+    async (remote) => {
+      const answer: SyncTagsAnswer = { branch, created: [], existing: 0, skipped: [], pushed: false };
       const tip = await git.resolveCommit(`refs/heads/${branch}`);
       if (!tip) throw new NotFoundError(`there is no local branch ${branch}`, { hint: `fetch it (git fetch origin ${branch}:${branch}) or name another with --branch` });
       const planned = await planTags(git, tip, answer);
       await createAll(git, planned);
       answer.created = planned.map(({ message: _m, ...t }) => t);
-      if (!target || planned.length === 0) return answer;
-      const r = await pushRefs(git, target, planned.map((t) => ({ local: `refs/tags/${t.tag}`, remote: `refs/tags/${t.tag}` })), true);
-      if (r.ok) return { ...answer, pushed: true };
-      if (!r.retry || !budget.allows(attempt)) {
-        throw new PushError(`wrote ${planned.length} tag(s) locally, but ${target.remote} refused them: ${r.detail}`, {
-          hint: `push them later: git push ${target.remote} ${planned.map((t) => `refs/tags/${t.tag}`).join(' ')}`,
-          data: { tags: planned.map((t) => t.tag) },
-        });
-      }
-      // Someone else tagged meanwhile: drop ours, fetch theirs, renumber.
-      await deleteTags(git, planned.map((t) => t.tag));
-      await new Promise((res) => setTimeout(res, retryDelay(attempt, Date.now() - began)));
-    }
-  });
+      const tags = planned.map((t) => t.tag);
+      return {
+        created: tags,
+        publish: tags,
+        answer: (pushed) => (pushed ? { ...answer, pushed: true } : answer),
+        giveUp: ({ detail }) =>
+          new PushError(`wrote ${planned.length} tag(s) locally, but ${remote!.target.remote} refused them: ${detail}`, {
+            hint: `push them later: git push ${remote!.target.remote} ${tags.map((t) => `refs/tags/${t}`).join(' ')}`,
+            data: { tags },
+          }),
+      };
+    },
+    // Tags of history the branch has hold whatever the remote says: kept when the push gives up.
+    { push: !!opts.push, keepUnpushed: true },
+  );
 }

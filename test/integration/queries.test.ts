@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError, UsageError } from '../../src/errors.js';
 import { best } from '../../src/registry/best.js';
+import { recordBest } from '../../src/registry/record-best.js';
 import { compare } from '../../src/registry/compare.js';
 import { list } from '../../src/registry/list.js';
 import { recordTest } from '../../src/registry/record-test.js';
@@ -243,7 +244,7 @@ describe('best --record', () => {
   it('writes one annotated tag per change of the best, at the commit that recorded the winning result', async () => {
     const s = await seeded();
     const family = 'best/mscn/production/total_time';
-    const first = (await best(s.reg, { algorithm: 'mscn', dataset: 'production', record: true })).answer;
+    const first = (await recordBest(s.reg, { algorithm: 'mscn', dataset: 'production' })).answer;
     expect(first).toMatchObject({ model_id: s.b, tag: `${family}/1`, current_tag: `${family}/1`, commit: s.commits.tb });
     expect(tagsOf(s.r)).toEqual([`${family}/1 tag ${s.commits.tb}`]);
     const msg = s.r.git('tag', '-l', '--format=%(contents)', `${family}/1`);
@@ -255,18 +256,18 @@ describe('best --record', () => {
 
     // unchanged: no tag, and the same answer again
     const before = repoState(s.r.dir);
-    const again = (await best(s.reg, { algorithm: 'mscn', dataset: 'production', record: true })).answer;
+    const again = (await recordBest(s.reg, { algorithm: 'mscn', dataset: 'production' })).answer;
     expect(again).toMatchObject({ tag: null, current_tag: `${family}/1` });
     expect(repoState(s.r.dir)).toBe(before);
 
     // another result elsewhere doesn't change the best on production
     await recordTest(s.reg, { id: s.c, dataset: 'job', metrics: ['total_time=1'] });
-    expect((await best(s.reg, { algorithm: 'mscn', dataset: 'production', record: true })).answer.tag).toBeNull();
+    expect((await recordBest(s.reg, { algorithm: 'mscn', dataset: 'production' })).answer.tag).toBeNull();
 
     // a better result: tag /2 at the commit that recorded it; /1 is never moved
     const better = (await recordTest(s.reg, { id: s.c, dataset: 'production', metrics: ['total_time=30'] })).commit;
     await recordTest(s.reg, { id: s.a, dataset: 'job', metrics: ['total_time=99'] }); // HEAD moves on
-    const second = (await best(s.reg, { algorithm: 'mscn', dataset: 'production', record: true })).answer;
+    const second = (await recordBest(s.reg, { algorithm: 'mscn', dataset: 'production' })).answer;
     expect(second).toMatchObject({ model_id: s.c, value: 30, tag: `${family}/2`, commit: better, candidates: 3 });
     expect(tagsOf(s.r)).toEqual([`${family}/1 tag ${s.commits.tb}`, `${family}/2 tag ${better}`]);
     expect(s.r.git('tag', '-l', '--format=%(contents)', `${family}/2`)).toContain(`Previous-Model-Id: ${s.b}`);
@@ -277,9 +278,9 @@ describe('best --record', () => {
     const family = 'best/mscn/production/total_time';
     // a tag numbered by hand (or by another machine) sets the numbering
     s.r.git('tag', '-a', '-m', `best\n\nModel-Id: ${s.b}\nValue: 41.7`, `${family}/7`, s.commits.tb);
-    expect((await best(s.reg, { algorithm: 'mscn', dataset: 'production', record: true })).answer.tag).toBeNull();
+    expect((await recordBest(s.reg, { algorithm: 'mscn', dataset: 'production' })).answer.tag).toBeNull();
     const newer = (await recordTest(s.reg, { id: s.b, dataset: 'production', metrics: ['total_time=41'] })).commit;
-    const ans = (await best(s.reg, { algorithm: 'mscn', dataset: 'production', record: true })).answer;
+    const ans = (await recordBest(s.reg, { algorithm: 'mscn', dataset: 'production' })).answer;
     expect(ans).toMatchObject({ model_id: s.b, value: 41, tag: `${family}/8`, commit: newer });
   });
 

@@ -23,8 +23,10 @@ export function bestCommand(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (o) => {
       if (o.json && o.field !== undefined) throw new UsageError('use --json or --field, not both');
-      const outcome = await best(await openRegistry(o), {
-        algorithm: o.algo, dataset: o.dataset, metric: o.metric, direction: o.direction, aggregate: o.aggregate, at: o.at, record: !!o.record, push: !!o.push, skipInvalid: !!o.skipInvalid,
+      // A plain best is a read: the tag writer and the push loop load only for --record.
+      const operation = o.record ? (await import('../../registry/record-best.js')).recordBest : best;
+      const outcome = await operation(await openRegistry(o), {
+        algorithm: o.algo, dataset: o.dataset, metric: o.metric, direction: o.direction, aggregate: o.aggregate, at: o.at, push: !!o.push, skipInvalid: !!o.skipInvalid,
       });
       if (outcome.problems.length) writeErr(problemsText(outcome.problems));
       const a = outcome.answer;

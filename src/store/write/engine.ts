@@ -23,7 +23,8 @@ import { ConflictError, LockedError, ModelgitError, PushError } from '../../erro
 import type { Git } from '../../git/git.js';
 import { pushTarget } from '../../git/branches.js';
 import { beginWrite, endWrite, hasInterruptedWrite, recoverInterruptedWrite } from './journal.js';
-import { deleteTags, fetchRemote, integrate, moveBranch, pushRefs, retryBudget, retryDelay } from '../../git/remote.js';
+import { fetchRemote, integrate, moveBranch, pushRefs, retryBudget, retryDelay } from '../../git/remote.js';
+import { createDecisionTags, deleteDecisionTags } from './tags.js';
 import { checkBeforeWrite } from './guards.js';
 import { envOperationId, findOperation, operationOf, OperationJournal, OPERATION_TRAILER, type CommittedOperation, type Operation } from './operations.js';
 import { assertCommittable, commitChanges, commitSeries, readStaged, withWriteLock, type CommitSpec } from './commit.js';
@@ -243,19 +244,15 @@ export async function recoverNow(host: WriteHost): Promise<void> {
   });
 }
 
-async function createTags(git: Git, commit: string, tags: TagSpec[]): Promise<string[]> {
-  const made: string[] = [];
-  for (const t of tags) {
-    const r = await git.run(['tag', '-a', '--cleanup=verbatim', '-F', '-', t.name, commit], { input: t.message });
-    if (r.code !== 0) {
-      await deleteTags(git, made).catch(() => {});
-      throw new ModelgitError(`committed ${commit.slice(0, 10)}, but could not write the tag ${t.name}: ${r.stderr.trim()}`, {
+function createTags(git: Git, commit: string, tags: TagSpec[]): Promise<string[]> {
+  return createDecisionTags(
+    git,
+    tags.map((t) => ({ ...t, commit })),
+    (t, gitWords) =>
+      new ModelgitError(`committed ${commit.slice(0, 10)}, but could not write the tag ${t.name}: ${gitWords}`, {
         hint: 'modelgit sync-tags writes the missing stage tags',
-      });
-    }
-    made.push(t.name);
-  }
-  return made;
+      }),
+  );
 }
 
 /** The commit, and where the branch was before it (`base`). */
@@ -334,7 +331,7 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
     for (let attempt = 1; ; attempt++) {
       const began = Date.now();
       // Our tags from the rejected attempt go first: the remote may now hold tags of the same name.
-      if (unpushed) await deleteTags(git, unpushed.tags);
+      if (unpushed) await deleteDecisionTags(git, unpushed.tags);
       const remoteHead = await fetchRemote(git, target);
       if (unpushed) await moveBranch(git, unpushed.base ?? `${unpushed.commit}~1`);
       await integrate(git, remoteHead);
@@ -477,7 +474,7 @@ function alongWith(earlier: { commit: string; subject: string }[]): string {
 /** Nothing of this write stays: the branch goes back to where it was before the command. */
 async function backTo(host: WriteHost, started: string | undefined, unpushed: Made | undefined, e: unknown): Promise<void> {
   const { git } = host;
-  if (unpushed) await deleteTags(git, unpushed.tags).catch(() => {});
+  if (unpushed) await deleteDecisionTags(git, unpushed.tags).catch(() => {});
   if (unpushed && e instanceof ModelgitError && !(e instanceof PushError)) {
     // The operation was redone on the remote's new state and failed there (a gate, a removed model).
     const note = 'the remote moved and the operation no longer applies there; your earlier local attempt was undone, nothing was written';
