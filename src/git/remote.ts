@@ -74,10 +74,6 @@ export async function fetchRemote(git: Git, target: PushTarget): Promise<string 
   return hasBranch ? git.resolveCommit(target.trackingRef) : undefined;
 }
 
-export async function isAncestor(git: Git, a: string, b: string): Promise<boolean> {
-  return git.isAncestor(a, b);
-}
-
 /** Moves the current branch to `rev`, keeping unrelated local edits (refuses if they'd be lost). */
 export async function moveBranch(git: Git, rev: string): Promise<void> {
   const r = await git.resetKeep(rev);
@@ -95,8 +91,8 @@ export async function moveBranch(git: Git, rev: string): Promise<void> {
 export async function integrate(git: Git, remoteHead: string | undefined): Promise<'same' | 'ahead' | 'fast-forward' | 'rebased'> {
   const local = await git.head();
   if (!remoteHead || !local || local === remoteHead) return 'same';
-  if (await isAncestor(git, remoteHead, local)) return 'ahead';
-  if (await isAncestor(git, local, remoteHead)) {
+  if (await git.isAncestor(remoteHead, local)) return 'ahead';
+  if (await git.isAncestor(local, remoteHead)) {
     await moveBranch(git, remoteHead);
     return 'fast-forward';
   }

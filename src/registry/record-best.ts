@@ -8,7 +8,6 @@ import { bestChanged, bestTagFamily, bestTagMessage, nextBestTagName, parseBestT
 import type { Registry } from './registry.js';
 import { answerAt, checkQuery, type BestAnswer, type BestOutcome, type BestQuery } from './best.js';
 import { headRevision } from './query-options.js';
-import { isAncestor } from '../git/remote.js';
 import { createDecisionTags, familyTags } from '../store/write/tags.js';
 import { writeTags, type RemoteState } from '../store/write/tag-push.js';
 
@@ -30,7 +29,7 @@ export async function recordBest(reg: Registry, q: RecordBestQuery): Promise<Bes
     reg,
     async (remote) => {
       const head = await headRevision(reg);
-      if (remote?.attempt === 1 && remote.head && !(await isAncestor(git, remote.head, head))) {
+      if (remote?.attempt === 1 && remote.head && !(await git.isAncestor(remote.head, head))) {
         // The answer is as of HEAD (the tag must name what the user looked at), which may be stale.
         const behind = (await git.text(['rev-list', '--count', `${head}..${remote.head}`])).trim();
         reg.notify?.(`note: your branch is ${behind} commit(s) behind ${remote.target.remote}/${remote.target.branch}; the best is decided on your HEAD (git pull first to decide on the shared state)`);
@@ -65,7 +64,7 @@ export async function recordBest(reg: Registry, q: RecordBestQuery): Promise<Bes
 function publishableOn(reg: Registry, remote: RemoteState): (commit: string, what: string) => Promise<void> {
   const { target, head } = remote;
   return async (commit, what) => {
-    if (!head || !(await isAncestor(reg.git, commit, head))) {
+    if (!head || !(await reg.git.isAncestor(commit, head))) {
       throw new PushError(`${what} (${commit.slice(0, 10)}) is not on ${target.remote}/${target.branch}; a best tag is only pushed for a commit the remote branch has; nothing was tagged or pushed`, {
         hint: `push your branch first (git push ${target.remote} HEAD:${target.branch}, or write with --push), then run best --record --push again`,
       });
