@@ -7,10 +7,12 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GitError, NotARegistryError } from '../errors.js';
+import { parseTrailers } from '../domain/trailers.js';
 import { gitDirsOf, headFromFiles, readText } from './head-files.js';
 import { forEachObject, ObjectReader } from './objects.js';
 
 export { BatchRecords, ObjectReader, type GitObject } from './objects.js';
+export { parseTrailers } from '../domain/trailers.js';
 
 export interface RunResult {
   stdout: Buffer;
@@ -68,17 +70,6 @@ const RECORD = '\x1e';
 const LITERAL_PATHSPECS = { GIT_LITERAL_PATHSPECS: '1' };
 const MAGIC_PATHSPECS = { GIT_LITERAL_PATHSPECS: '0' };
 
-export function parseTrailers(body: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  // Trailers are the last paragraph; `Key: value` lines.
-  const paragraphs = body.trim().split(/\n\s*\n/);
-  const last = paragraphs[paragraphs.length - 1] ?? '';
-  for (const line of last.split('\n')) {
-    const m = /^([A-Za-z0-9][A-Za-z0-9-]*):\s?(.*)$/.exec(line.trim());
-    if (m) (out[m[1]!] ??= []).push(m[2]!);
-  }
-  return out;
-}
 
 export class Git {
   readonly root: string;
