@@ -8,7 +8,7 @@
 // every file valid version 2, loader types known, local artifacts loadable and checksummed); then
 // one commit per model in training order, dated at the training time, so `git log` is the
 // experiment timeline. A failure part-way resets the branch to where it started.
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ArtifactError, ConflictError, InterruptedError, ModelgitError, UsageError, ValidationError, type ErrorLocation } from '../errors.js';
 import { isoSeconds } from '../domain/ids.js';
@@ -16,7 +16,7 @@ import { convertLegacy, resolveLegacyArtifact, type ArtifactProbe, type LegacyRe
 import { serializeMetadata } from '../domain/metadata.js';
 import { assertSafeName } from '../domain/names.js';
 import type { ModelMetadata } from '../domain/types.js';
-import { artifactOf, locateArtifact, modelPathFor } from '../loading/artifact.js';
+import { artifactOf, modelPathFor } from '../loading/artifact.js';
 import { assertInsideAny, readRegularFile } from '../loading/safe-files.js';
 import { loadPlan, strategyFor } from '../loading/plan.js';
 import { escapePointerSegment, locateJsonPointer, parseJsonText } from '../schema/validator.js';
