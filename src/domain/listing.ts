@@ -1,7 +1,7 @@
 // Filtering and ordering models for `list`. Pure: the registry layer reads, this decides.
 import { algorithmOf } from './metadata.js';
 import { datasetsWithMetric } from './datasets.js';
-import { dateOf, localeOrder, rankModels, scoreOf, sortNewestFirst, type Score } from './selection.js';
+import { rankModels, scoreOf, sortNewestFirst, type Score } from './selection.js';
 import { summaryOf } from './summary.js';
 import type { Aggregate, Direction, Model } from './types.js';
 
@@ -22,13 +22,6 @@ export function filterModels(models: Model[], f: ListFilter): Model[] {
     if (f.dataset !== undefined && meta.training?.dataset !== f.dataset) return false;
     return tags.every((t) => (meta.tags ?? []).includes(t));
   });
-}
-
-/** Newest first by trained_at (else created_at); equal times put the later id (`_2`) first. */
-export function byNewestFirst(a: Model, b: Model): number {
-  const x = summaryOf(a);
-  const y = summaryOf(b);
-  return localeOrder(dateOf(y), dateOf(x)) || localeOrder(y.model_id, x.model_id);
 }
 
 export type ListSort =

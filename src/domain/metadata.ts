@@ -1,5 +1,5 @@
 // Building and serialising model metadata. Key order is fixed so diffs in pull requests stay small.
-import type { Model, ModelMetadata, TestResult } from './types.js';
+import type { Model, ModelMetadata } from './types.js';
 
 const KEY_ORDER = [
   'schema_version', 'model_id', 'algorithm', 'created_at', 'model_path', 'artifact', 'parent', 'training',
@@ -21,15 +21,6 @@ export function serializeMetadata(meta: ModelMetadata): string {
 /** The schema version a metadata object is in: 1 when it has no schema_version. */
 export function schemaVersionOf(meta: { schema_version?: unknown }): number {
   return typeof meta.schema_version === 'number' ? meta.schema_version : 1;
-}
-
-/** Results recorded on `dataset`, oldest first (the file's order is the recording order). */
-export function resultsOn(meta: ModelMetadata, dataset: string): TestResult[] {
-  return (meta.testing ?? []).filter((r) => r.dataset === dataset);
-}
-
-export function datasetsOf(meta: ModelMetadata): string[] {
-  return [...new Set((meta.testing ?? []).map((r) => r.dataset))];
 }
 
 /** When the model was trained or created, for sorting by date (ISO strings sort as dates). */

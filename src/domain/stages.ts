@@ -64,7 +64,7 @@ function currentOf(text: string): StageAssignments {
 type Edit = (current: StageAssignments) => void;
 
 /** The text edit, checked; the Document API edit when the text edit does not give `want`. */
-function checked(text: string, want: StageAssignments, textual: () => string | undefined, viaDocument: () => string): string {
+function checked(want: StageAssignments, textual: () => string | undefined, viaDocument: () => string): string {
   try {
     const out = textual();
     if (out !== undefined && isDeepStrictEqual(currentOf(out), want)) return out;
@@ -85,7 +85,7 @@ export function assignStage(text: string, algorithm: string, stage: string, mode
   const want = intended(text, (c) => {
     (c[algorithm] ??= {})[stage] = modelId;
   });
-  return checked(text, want, () => assignText(text, algorithm, stage, modelId), () => assignDocument(text, algorithm, stage, modelId));
+  return checked(want, () => assignText(text, algorithm, stage, modelId), () => assignDocument(text, algorithm, stage, modelId));
 }
 
 function assignText(text: string, algorithm: string, stage: string, modelId: string): string | undefined {
@@ -146,7 +146,7 @@ export function unassignStage(text: string, algorithm: string, stage: string): s
     if (Object.keys(c[algorithm]!).length === 0) delete c[algorithm];
   });
   if (isDeepStrictEqual(want, currentOf(text))) return text;
-  return checked(text, want, () => unassignText(text, algorithm, stage), () => unassignDocument(text, algorithm, stage));
+  return checked(want, () => unassignText(text, algorithm, stage), () => unassignDocument(text, algorithm, stage));
 }
 
 function unassignText(text: string, algorithm: string, stage: string): string | undefined {

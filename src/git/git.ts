@@ -3,14 +3,16 @@
 // the user's whole environment, so hooks, signing and config apply exactly as with a hand-typed commit.
 // Every argument that came from a user has passed src/domain/names.ts before it gets here, and
 // paths always follow `--`, so nothing a user types can be read by git as an option.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GitError, NotARegistryError } from '../errors.js';
+import { parseTrailers } from '../domain/trailers.js';
 import { gitDirsOf, headFromFiles, readText } from './head-files.js';
 import { forEachObject, ObjectReader } from './objects.js';
 
 export { BatchRecords, ObjectReader, type GitObject } from './objects.js';
+export { parseTrailers } from '../domain/trailers.js';
 
 export interface RunResult {
   stdout: Buffer;
@@ -40,6 +42,15 @@ export interface LogEntry {
   paths?: string[];
 }
 
+/** A commit as trailerLog reads it: `parents` and `subject` are empty unless asked for. */
+export interface TrailerLogEntry {
+  commit: string;
+  parents: string[];
+  subject: string;
+  /** the values of each trailer key asked for, in the commit's order */
+  trailers: Record<string, string[]>;
+}
+
 export interface RefEntry {
   ref: string;
   objectType: string;
@@ -59,17 +70,6 @@ const RECORD = '\x1e';
 const LITERAL_PATHSPECS = { GIT_LITERAL_PATHSPECS: '1' };
 const MAGIC_PATHSPECS = { GIT_LITERAL_PATHSPECS: '0' };
 
-export function parseTrailers(body: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  // Trailers are the last paragraph; `Key: value` lines.
-  const paragraphs = body.trim().split(/\n\s*\n/);
-  const last = paragraphs[paragraphs.length - 1] ?? '';
-  for (const line of last.split('\n')) {
-    const m = /^([A-Za-z0-9][A-Za-z0-9-]*):\s?(.*)$/.exec(line.trim());
-    if (m) (out[m[1]!] ??= []).push(m[2]!);
-  }
-  return out;
-}
 
 export class Git {
   readonly root: string;
@@ -529,6 +529,98 @@ export class Git {
   /** Whether a local branch of that name exists. */
   async hasLocalBranch(name: string): Promise<boolean> {
     return answer(await this.run(['rev-parse', '--verify', '--quiet', `refs/heads/${name}`])) !== undefined;
+  }
+
+  // verbs for the store's scans: the reads behind the snapshot cache, the operation-id window and
+  // the tag scans, each one process as before; the callers keep their hot loops over the output.
+
+  /**
+   * The commits of `revs` (a range or tips; newest first, at most `limit`), each with the values of
+   * the trailers `keys` (trimmed, empty ones dropped) and, when asked, its parents and subject: one
+   * `git log` that has git read the trailers (`%(trailers:key=…)`), so no message is parsed here.
+   * Undefined when git refuses (no commit yet, an unknown revision), or a GitError when `strict`.
+   */
+  async trailerLog(revs: string[], keys: string[], opts: { limit?: number; parents?: boolean; subject?: boolean; strict?: boolean } = {}): Promise<TrailerLogEntry[] | undefined> {
+    const fields = ['%H', ...(opts.parents ? ['%P'] : []), ...(opts.subject ? ['%s'] : []), ...keys.map((k) => `%(trailers:key=${k},valueonly,separator=%x1d)`)];
+    const args = ['log', ...(opts.limit !== undefined ? [`-n${opts.limit}`] : []), `--format=${fields.join('%x1f')}%x1e`, ...revs, '--'];
+    const r = await this.run(args);
+    if (r.code !== 0) {
+      if (opts.strict) throw new GitError(`git log failed: ${r.stderr.trim() || `exit ${r.code}`}`, { data: { args } });
+      return undefined;
+    }
+    const values = (s: string | undefined) => (s ?? '').split('\x1d').map((x) => x.trim()).filter(Boolean);
+    const entries: TrailerLogEntry[] = [];
+    for (const rec of r.stdout.toString('utf8').split(RECORD)) {
+      const parts = rec.replace(/^\n/, '').split(FIELD);
+      if (!parts[0] || parts.length < fields.length) continue;
+      let at = 1;
+      const parents = opts.parents ? parts[at++]!.split(' ').filter(Boolean) : [];
+      const subject = opts.subject ? parts[at++]! : '';
+      const trailers: Record<string, string[]> = {};
+      for (const k of keys) trailers[k] = values(parts[at++]);
+      entries.push({ commit: parts[0].trim(), parents, subject, trailers });
+    }
+    return entries;
+  }
+
+  /**
+   * The commits of the first-parent line of `tip` that changed `path`, oldest first, each with its
+   * parents (`git rev-list --first-parent --reverse --parents`); GitError when git refuses.
+   */
+  async firstParentCommitsChanging(tip: string, path: string): Promise<{ commit: string; parents: string[] }[]> {
+    const out = await this.text(['rev-list', '--first-parent', '--reverse', '--parents', tip, '--', path]);
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [commit, ...parents] = l.split(' ');
+        return { commit: commit!, parents };
+      });
+  }
+
+  /** How many commits `range` (`a..b`) holds (`git rev-list --count`); GitError when git refuses. */
+  async commitCount(range: string): Promise<number> {
+    return Number((await this.text(['rev-list', '--count', range])).trim());
+  }
+
+  /**
+   * The id and type of each of `names` (`rev`, `rev:path`, `rev^{commit}`…) from one `git cat-file
+   * --batch-check`, in order: undefined for a name git reports missing or ambiguous. Undefined as a
+   * whole when git fails. A name holding a newline can't go through the batch protocol: the caller
+   * asks rev-parse for it instead.
+   */
+  async objectTypes(names: string[]): Promise<({ oid: string; type: string } | undefined)[] | undefined> {
+    const r = await this.run(['cat-file', '--batch-check'], { input: names.map((n) => `${n}\n`).join('') });
+    if (r.code !== 0) return undefined;
+    const lines = r.stdout.toString('utf8').split('\n');
+    return names.map((_, i) => {
+      const m = /^([0-9a-f]{40,64}) (\S+) /.exec(lines[i] ?? '');
+      return m ? { oid: m[1]!, type: m[2]! } : undefined;
+    });
+  }
+
+  /**
+   * `git ls-tree -r -z --full-tree` of a tree id from git itself (so no option guard), as git
+   * prints it: at 100,000 models the caller's own pass over these bytes is the hot loop.
+   * GitError when git refuses.
+   */
+  async treeListing(tree: string): Promise<Buffer> {
+    const r = await this.run(['ls-tree', '-r', '-z', '--full-tree', tree]);
+    if (r.code !== 0) throw new GitError(`git ls-tree failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+    return r.stdout;
+  }
+
+  /** `git diff-tree -r -z --no-renames` between two trees (or commits), as git prints it; GitError when git refuses. */
+  treeDiff(from: string, to: string): Promise<string> {
+    return this.text(['diff-tree', '-r', '-z', '--no-renames', from, to]);
+  }
+
+  /**
+   * The text of blob `oid`, read synchronously: for a cached text found damaged inside code that
+   * can't wait (a lazily parsed model's getter). Throws when git can't read it.
+   */
+  static blobTextSync(root: string, oid: string): string {
+    return execFileSync('git', ['cat-file', 'blob', oid], { cwd: root, maxBuffer: 1 << 30 }).toString('utf8');
   }
 
   /**

@@ -8,7 +8,7 @@
 // every file valid version 2, loader types known, local artifacts loadable and checksummed); then
 // one commit per model in training order, dated at the training time, so `git log` is the
 // experiment timeline. A failure part-way resets the branch to where it started.
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ArtifactError, ConflictError, InterruptedError, ModelgitError, UsageError, ValidationError, type ErrorLocation } from '../errors.js';
 import { isoSeconds } from '../domain/ids.js';
@@ -16,7 +16,7 @@ import { convertLegacy, resolveLegacyArtifact, type ArtifactProbe, type LegacyRe
 import { serializeMetadata } from '../domain/metadata.js';
 import { assertSafeName } from '../domain/names.js';
 import type { ModelMetadata } from '../domain/types.js';
-import { artifactOf, locateArtifact, modelPathFor } from '../loading/artifact.js';
+import { artifactOf, modelPathFor } from '../loading/artifact.js';
 import { assertInsideAny, readRegularFile } from '../loading/safe-files.js';
 import { loadPlan, strategyFor } from '../loading/plan.js';
 import { escapePointerSegment, locateJsonPointer, parseJsonText } from '../schema/validator.js';
@@ -307,12 +307,11 @@ async function repeatedOperation(reg: Registry, clashed: Prepared[], fresh: numb
 
 /** Model id -> the commit of operation `token` that imported it (an import is one commit or a series). */
 async function operationCommits(reg: Registry, token: string): Promise<Map<string, string>> {
-  const out = await reg.git.text(['log', `-n${OPERATION_WINDOW}`, '--format=%H%x1f%(trailers:key=Operation-Id,valueonly,separator=%x1d)%x1f%(trailers:key=Model-Id,valueonly,separator=%x1d)%x1e', 'HEAD', '--']);
+  const log = (await reg.git.trailerLog(['HEAD'], ['Operation-Id', 'Model-Id'], { limit: OPERATION_WINDOW, strict: true }))!;
   const byId = new Map<string, string>();
-  for (const rec of out.split('\x1e')) {
-    const [commit, ops, ids] = rec.replace(/^\n/, '').split('\x1f');
-    if (!commit || !(ops ?? '').split('\x1d').map((x) => x.trim()).includes(token)) continue;
-    for (const id of (ids ?? '').split('\x1d').map((x) => x.trim()).filter(Boolean)) if (!byId.has(id)) byId.set(id, commit.trim());
+  for (const { commit, trailers } of log) {
+    if (!trailers['Operation-Id']!.includes(token)) continue;
+    for (const id of trailers['Model-Id']!) if (!byId.has(id)) byId.set(id, commit);
   }
   return byId;
 }

@@ -31,7 +31,7 @@ export async function recordBest(reg: Registry, q: RecordBestQuery): Promise<Bes
       const head = await headRevision(reg);
       if (remote?.attempt === 1 && remote.head && !(await git.isAncestor(remote.head, head))) {
         // The answer is as of HEAD (the tag must name what the user looked at), which may be stale.
-        const behind = (await git.text(['rev-list', '--count', `${head}..${remote.head}`])).trim();
+        const behind = await git.commitCount(`${head}..${remote.head}`);
         reg.notify?.(`note: your branch is ${behind} commit(s) behind ${remote.target.remote}/${remote.target.branch}; the best is decided on your HEAD (git pull first to decide on the shared state)`);
       }
       const outcome = await answerAt(reg, r, head);

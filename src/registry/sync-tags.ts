@@ -67,11 +67,7 @@ async function promotionFacts(git: Git, commit: string, parents: number, change:
 }
 
 async function planTags(git: Git, tip: string, answer: SyncTagsAnswer): Promise<PlannedTag[]> {
-  const out = await git.text(['rev-list', '--first-parent', '--reverse', '--parents', tip, '--', STAGES_FILE]);
-  const commits = out.split('\n').filter(Boolean).map((l) => {
-    const [commit, ...parents] = l.split(' ');
-    return { commit: commit!, parents };
-  });
+  const commits = await git.firstParentCommitsChanging(tip, STAGES_FILE);
   const names = commits.flatMap((c) => [`${c.commit}:${STAGES_FILE}`, ...(c.parents[0] ? [`${c.parents[0]}:${STAGES_FILE}`] : [])]);
   const blobs = await git.readBlobs(names);
   const refs = await git.refs(STAGE_TAG_NAMESPACE);

@@ -282,7 +282,3 @@ export function* renderPages(site: SiteData): Generator<SitePage> {
   for (const m of site.models) yield modelPage(site, m.metadata, modelLink);
 }
 
-/** Every page of the site. */
-export function renderSite(site: SiteData): SitePage[] {
-  return [...renderPages(site)];
-}

@@ -1,7 +1,7 @@
 // Events from the history: the audit trail (commit trailers), the promotion timeline (promote and
 // demote commits joined with `stage/<algorithm>/<stage>/<n>` tags), and the stages each model held.
 // Pure: callers hand in the scanned log and the tag refs.
-import { parseTrailers } from '../git/git.js';
+import { parseTrailers } from '../domain/trailers.js';
 import type { ScannedCommit } from '../git/raw-log.js';
 import type { StageAssignments } from '../domain/types.js';
 

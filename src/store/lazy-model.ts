@@ -4,11 +4,11 @@
 // demand) and its text. A text that fails its checksum is read from git instead, with a warning.
 // assemble() builds the Snapshot readSnapshot gives from recorded parse outcomes, with LazyIdMap
 // finding one id without creating every model.
-import { execFileSync } from 'node:child_process';
 import type { ErrorLocation } from '../errors.js';
 import { KNOWN_ALGORITHM } from '../domain/metadata.js';
 import { SUMMARY, summarize, type ModelSummary, type SummaryResult } from '../domain/summary.js';
 import type { Model, ModelMetadata, RegistryConfig } from '../domain/types.js';
+import { Git } from '../git/git.js';
 import { idOfPath, parseModelBlob, sortOut } from './model-file.js';
 import type { Snapshot } from './snapshot.js';
 import type { SnapshotCache } from './cache/snapshot-cache.js';
@@ -44,7 +44,7 @@ function parseEntry(entry: IndexEntry, ctx: LazyContext): ModelMetadata {
 /** The cache file was damaged after it was checked at load: answer from git, rebuild next time. */
 function parseFromGit(path: string, oid: string, ctx: LazyContext, files: string[]): ModelMetadata {
   ctx.cache.corrupt(files, `the text of ${path} fails its checksum`);
-  const text = execFileSync('git', ['cat-file', 'blob', oid], { cwd: ctx.root, maxBuffer: 1 << 30 }).toString('utf8');
+  const text = Git.blobTextSync(ctx.root, oid);
   const parsed = parseModelBlob(path, text, ctx.config);
   if (!parsed.model) throw new Error(`${path} no longer parses as it did when it was indexed`);
   return parsed.model.metadata;

@@ -62,18 +62,15 @@ async function resolveModelsTree(git: Git, rev: string, modelsDir: string, cache
 async function askGitModelsTree(git: Git, rev: string, modelsDir: string): Promise<{ commit?: string; tree?: string; head?: string; uncached?: boolean }> {
   // A revision with a newline can't go through the batch protocol; ask rev-parse instead.
   if (/[\n\r]/.test(rev)) return { commit: await git.resolveCommit(rev), uncached: true };
-  const r = await git.run(['cat-file', '--batch-check'], { input: `${rev}^{commit}\n${rev}^{commit}:${modelsDir}\nHEAD^{commit}\n` });
-  if (r.code !== 0) return { commit: await git.resolveCommit(rev), uncached: true };
-  const [c, t, h] = r.stdout.toString('utf8').split('\n');
-  const cm = /^([0-9a-f]{40,64}) commit /.exec(c ?? '');
-  if (!cm) {
+  const found = await git.objectTypes([`${rev}^{commit}`, `${rev}^{commit}:${modelsDir}`, 'HEAD^{commit}']);
+  if (!found) return { commit: await git.resolveCommit(rev), uncached: true };
+  const [c, t, h] = found;
+  if (c?.type !== 'commit') {
     // "missing" or "ambiguous": let rev-parse decide, as the uncached reader does.
     const commit = await git.resolveCommit(rev);
     return commit ? { commit, uncached: true } : {};
   }
-  const tm = /^([0-9a-f]{40,64}) tree /.exec(t ?? '');
-  const hm = /^([0-9a-f]{40,64}) commit /.exec(h ?? '');
-  return { commit: cm[1], tree: tm?.[1], head: hm?.[1] };
+  return { commit: c.oid, tree: t?.type === 'tree' ? t.oid : undefined, head: h?.type === 'commit' ? h.oid : undefined };
 }
 
 async function readSnapshotCached(git: Git, config: Pick<RegistryConfig, 'models_dir'>, rev: string, cacheDir: string, warn?: (m: string) => void): Promise<Snapshot> {

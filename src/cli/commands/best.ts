@@ -1,3 +1,5 @@
+// best [--record [--push]]: parse → call the registry → render. A plain best is a read, so the
+// tag writer and the push loop behind --record load only when it is asked for.
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { best } from '../../registry/best.js';

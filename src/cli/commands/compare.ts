@@ -1,3 +1,4 @@
+// compare: parse → call the registry → render the models side by side in the format asked for.
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { compare } from '../../registry/compare.js';

@@ -1,3 +1,5 @@
+// diff: parse → call the registry → render what changed between two revisions (text or markdown
+// for a pull request comment, or JSON).
 import type { Command } from 'commander';
 import { registryDiff } from '../../registry/diff.js';
 import { diffMarkdown } from '../../render/diff.js';

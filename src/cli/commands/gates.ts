@@ -1,3 +1,5 @@
+// gates: parse → call the registry → render; exit 1 when a gate fails, so CI can check a
+// promotion (or every promotion since a revision) without making it.
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { checkGates, checkGatesSince } from '../../registry/gates.js';

@@ -1,3 +1,5 @@
+// import and migrate: parse → call the registry → render, with a progress bar on a terminal and
+// Ctrl-C turned into a clean stop (a long import is the one command worth watching).
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { importRegistry, type ImportProgress } from '../../registry/import.js';

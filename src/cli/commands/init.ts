@@ -1,3 +1,5 @@
+// init and hooks install: parse → create the registry or install the hook → print what was done.
+// They run outside a registry, so no Registry is opened here.
 import type { Command } from 'commander';
 import { init } from '../../registry/init.js';
 import { installHookAt } from '../../install/hooks.js';

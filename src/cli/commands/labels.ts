@@ -1,3 +1,4 @@
+// tag, untag, note: parse → call the registry → print the one-line answer (or JSON).
 import type { Command } from 'commander';
 import { noteModel, tagModel, untagModel, type LabelAnswer } from '../../registry/labels.js';
 import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';

@@ -1,3 +1,4 @@
+// list: parse → call the registry → render the table, the JSON or the summary.
 import type { Command } from 'commander';
 import { list } from '../../registry/list.js';
 import { listingJson, listingSummary, listingTable } from '../../render/listing.js';

@@ -1,3 +1,5 @@
+// plan, resolve, verify: the commands about loading a model's artifact; parse → call the
+// registry → render.
 import type { Command } from 'commander';
 import { getPath } from '../../domain/metadata.js';
 import { UsageError } from '../../errors.js';

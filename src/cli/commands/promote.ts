@@ -1,3 +1,5 @@
+// promote, demote, stages: parse → call the registry → render; a forced promotion is said so on
+// stderr, as it is recorded in the commit.
 import type { Command } from 'commander';
 import { demote, promote, type PromoteAnswer, type StageAnswer } from '../../registry/promote.js';
 import { listStages } from '../../registry/stages.js';

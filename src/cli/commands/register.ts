@@ -1,3 +1,5 @@
+// register: parse → call the registry → print the new id (on stdout, for scripts) and where to
+// save the artifact (on stderr).
 import type { Command } from 'commander';
 import { parseParam, register } from '../../registry/register.js';
 import { collect, keyValueArg, numberArg, positiveIntArg } from '../options.js';

@@ -1,3 +1,5 @@
+// report: parse → call the registry, which writes the static site → print its index page (and,
+// on stderr, what went into it).
 import type { Command } from 'commander';
 import { buildReport } from '../../registry/report.js';
 import { plural } from '../../domain/validation.js';

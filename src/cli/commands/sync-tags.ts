@@ -1,3 +1,5 @@
+// sync-tags: parse → call the registry → print the stage tags written for promotions that
+// reached the default branch without one.
 import type { Command } from 'commander';
 import { syncTags } from '../../registry/sync-tags.js';
 import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';

@@ -1,3 +1,4 @@
+// test: parse → call the registry → print the new commit (and, on stderr, the result recorded).
 import type { Command } from 'commander';
 import { recordTest } from '../../registry/record-test.js';
 import { keyValueArg, positiveIntArg } from '../options.js';

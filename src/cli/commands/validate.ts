@@ -1,3 +1,6 @@
+// validate: parse → check the staged, committed or working-tree metadata → render it for a
+// person, for JSON or for GitHub (annotations and the step summary). Run by the pre-commit hook
+// without a Registry, so it stays fast.
 import type { Command } from 'commander';
 import { reportFormatOf, validateModeOf, type ReportFormat } from '../../domain/validation.js';
 import { appendStepSummary, validate } from '../../registry/validate.js';

@@ -21,7 +21,7 @@ import { crc32 } from 'node:zlib';
 import { endianness } from 'node:os';
 import { Git } from '../../git/git.js';
 import { nameOnlyLog, streamNameOnlyLog, type LogRecord } from '../../git/raw-log.js';
-import { lockHeld, startDetachedOnce } from '../../git/background.js';
+import { startDetachedOnce } from '../../git/background.js';
 import { CorruptCacheError } from './snapshot-file.js';
 import { cacheDisabled, modelgitDir, tracer } from './policy.js';
 import { isMissing, readCacheFile } from '../../loading/safe-files.js';
@@ -501,11 +501,6 @@ export function startBackgroundBuild(root: string, cacheDir: string, head: strin
   // From the package root, so the path holds in the CLI bundle (dist/cli) as in dist/store/cache.
   const script = packagePath('dist/store/cache/history-index-build.js');
   return startDetachedOnce({ lock: historyFiles(cacheDir).lock, staleMs: STALE_LOCK_MS, args: [script, root, cacheDir, head], cwd: root });
-}
-
-/** Whether a background build is running (the benchmark waits for it before timing). */
-export function historyIndexBuilding(cacheDir: string): boolean {
-  return lockHeld(historyFiles(cacheDir).lock);
 }
 
 /**

@@ -3,13 +3,11 @@
 // `git diff-tree` (saved as a .delta), and the summary manifest and sections made from an index.
 // What is written here is what the reference reader would parse (model-file.ts's rules); a reader
 // only ever finds it through snapshot-cache.ts.
-import { execFileSync } from 'node:child_process';
 import { crc32 } from 'node:zlib';
-import { GitError } from '../../errors.js';
 import { parseModelPath } from '../../domain/config.js';
 import { summarize, type ModelSummary } from '../../domain/summary.js';
 import type { RegistryConfig } from '../../domain/types.js';
-import type { Git } from '../../git/git.js';
+import { Git } from '../../git/git.js';
 import { COMMIT_GRAPH_MIN_MODELS, maintainCommitGraph } from '../../git/commit-graph.js';
 import { idOfPath, isFileMode, parseModelBlob, roundTrips, sortOut } from '../model-file.js';
 import type { LazyContext } from '../lazy-model.js';
@@ -95,9 +93,7 @@ export function metadataFilesOfListing(listing: Buffer, config: Pick<RegistryCon
 async function fullIndex(git: Git, config: Pick<RegistryConfig, 'models_dir'>, tree: string, cache: SnapshotCache): Promise<IndexEntry[]> {
   // `tree` is a hex id from git itself, so it needs no option guard; --full-tree keeps the
   // listing independent of the directory the command runs in.
-  const listing = await git.run(['ls-tree', '-r', '-z', '--full-tree', tree]);
-  if (listing.code !== 0) throw new GitError(`git ls-tree failed: ${listing.stderr.trim() || `exit ${listing.code}`}`);
-  const files = metadataFilesOfListing(listing.stdout, config);
+  const files = metadataFilesOfListing(await git.treeListing(tree), config);
   const writer = cache.fullWriter(tree);
   if (writer) {
     try {
@@ -121,7 +117,7 @@ interface TreeDiff {
 }
 
 async function diffTrees(git: Git, config: Pick<RegistryConfig, 'models_dir'>, from: string, to: string): Promise<TreeDiff> {
-  const out = await git.text(['diff-tree', '-r', '-z', '--no-renames', from, to]);
+  const out = await git.treeDiff(from, to);
   const prefix = `${config.models_dir}/`;
   const diff: TreeDiff = { changed: [], removed: [] };
   const parts = out.split('\0');
@@ -298,5 +294,5 @@ export function buildSection(algorithm: string, key: string, list: IndexEntry[],
 }
 
 function gitText(oid: string, ctx: LazyContext): string {
-  return execFileSync('git', ['cat-file', 'blob', oid], { cwd: ctx.root, maxBuffer: 1 << 30 }).toString('utf8');
+  return Git.blobTextSync(ctx.root, oid);
 }

@@ -24,8 +24,6 @@ import type { Git } from '../../git/git.js';
 const FILE = 'operations-window.txt';
 /** Commits read beyond the window, so that HEAD moved back by up to this many keeps the memo. */
 const SLACK = 500;
-const LIST_FORMAT = '--format=%H%x1f%P%x1f%(trailers:key=Operation-Id,valueonly,separator=%x1d)%x1e';
-const DETAIL_FORMAT = '--format=%s%x1f%(trailers:key=Model-Action,valueonly,separator=%x1d)%x1f%(trailers:key=Model-Id,valueonly,separator=%x1d)';
 
 /** The newest commit carrying an id within the window. */
 export interface WindowOperation {
@@ -52,17 +50,11 @@ interface LogCommit {
   ops: string[];
 }
 
-const list = (s: string | undefined) => (s ?? '').split('\x1d').map((x) => x.trim()).filter(Boolean);
-
-function parseLog(out: string): LogCommit[] {
-  const commits: LogCommit[] = [];
-  for (const rec of out.split('\x1e')) {
-    const [commit, parents, ops] = rec.replace(/^\n/, '').split('\x1f');
-    if (!commit || ops === undefined) continue;
-    // A value with white space can never equal an operation id (operation-id.ts): not kept, so a line stays three fields.
-    commits.push({ commit: commit.trim(), parents: (parents ?? '').split(' ').filter(Boolean), ops: list(ops).filter((id) => /^\S+$/.test(id)) });
-  }
-  return commits;
+/** The commits of a log, newest first, with the operation ids they carry; undefined when git refused. */
+async function operationLog(git: Git, revs: string[], cap: number): Promise<LogCommit[] | undefined> {
+  const entries = await git.trailerLog(revs, ['Operation-Id'], { limit: cap, parents: true });
+  // A value with white space can never equal an operation id (operation-id.ts): not kept, so a line stays three fields.
+  return entries?.map((e) => ({ commit: e.commit, parents: e.parents, ops: e.trailers['Operation-Id']!.filter((id) => /^\S+$/.test(id)) }));
 }
 
 /** Lines for `commits` (newest first), the newest having sequence number `newestSeq`. */
@@ -148,8 +140,7 @@ async function memoFor(git: Git, head: string, memoDir: string, window: number):
   const cap = window + SLACK;
   if (memo) {
     // The commits on one side only: those HEAD moved on by, or moved back by (checked to be a line below).
-    const r = await git.run(['log', `-n${cap}`, LIST_FORMAT, `${memo.tip}...${head}`, '--']);
-    const between = r.code === 0 ? parseLog(r.stdout.toString('utf8')) : [];
+    const between = (await operationLog(git, [`${memo.tip}...${head}`], cap)) ?? [];
     const k = between.length;
     if (k > 0 && k < cap && inLine(between, head, memo.tip)) {
       let next: Memo = { tip: head, tipSeq: memo.tipSeq + k, covered: memo.covered + k, complete: memo.complete, lines: memo.lines + linesOf(between, memo.tipSeq + k) };
@@ -167,9 +158,8 @@ async function memoFor(git: Git, head: string, memoDir: string, window: number):
       return next;
     }
   }
-  const r = await git.run(['log', `-n${cap}`, LIST_FORMAT, head, '--']);
-  if (r.code !== 0) return undefined;
-  const commits = parseLog(r.stdout.toString('utf8'));
+  const commits = await operationLog(git, [head], cap);
+  if (!commits) return undefined;
   const tipSeq = Math.max(memo?.tipSeq ?? 0, cap) + 1; // any start will do: positions are differences
   const next: Memo = { tip: head, tipSeq, covered: commits.length, complete: commits.length < cap, lines: linesOf(commits, tipSeq) };
   writeMemo(memoDir, next, window);
@@ -188,8 +178,8 @@ export async function operationInWindow(git: Git, head: string, id: string, memo
   if (!memo) return undefined;
   const commit = lookUp(memo, id, window);
   if (!commit) return null;
-  const r = await git.run(['log', '-1', DETAIL_FORMAT, commit, '--']);
-  if (r.code !== 0) return undefined;
-  const [subject, action, ids] = r.stdout.toString('utf8').replace(/\n$/, '').split('\x1f');
-  return { commit, subject: subject ?? '', action: list(action)[0] ?? '', modelIds: list(ids) };
+  const detail = await git.trailerLog([commit], ['Model-Action', 'Model-Id'], { limit: 1, subject: true });
+  if (!detail) return undefined;
+  const [c] = detail;
+  return { commit, subject: c?.subject ?? '', action: c?.trailers['Model-Action']![0] ?? '', modelIds: c?.trailers['Model-Id'] ?? [] };
 }

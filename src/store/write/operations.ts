@@ -211,21 +211,12 @@ export async function findOperation(git: Git, id: string, tip: string, since?: s
     const found = await operationInWindow(git, head, id, modelgitDir(gitDir), OPERATION_WINDOW);
     if (found !== undefined) return found ?? undefined;
   }
-  const range = since && (await git.run(['cat-file', '-e', `${since}^{commit}`])).code === 0 ? [`${since}..${tip}`] : [tip];
-  const r = await git.run([
-    'log',
-    `-n${OPERATION_WINDOW}`,
-    '--format=%H%x1f%s%x1f%(trailers:key=Operation-Id,valueonly,separator=%x1d)%x1f%(trailers:key=Model-Action,valueonly,separator=%x1d)%x1f%(trailers:key=Model-Id,valueonly,separator=%x1d)%x1e',
-    ...range,
-    '--',
-  ]);
-  if (r.code !== 0) return undefined; // no commit yet
-  for (const rec of r.stdout.toString('utf8').split('\x1e')) {
-    const [commit, subject, ops, action, ids] = rec.replace(/^\n/, '').split('\x1f');
-    if (!commit || !ops) continue;
-    if (!ops.split('\x1d').map((s) => s.trim()).includes(id)) continue;
-    const list = (s: string | undefined) => (s ?? '').split('\x1d').map((x) => x.trim()).filter(Boolean);
-    return { commit: commit.trim(), subject: subject ?? '', action: list(action)[0] ?? '', modelIds: list(ids) };
+  const range = since && (await git.resolveCommit(since)) !== undefined ? [`${since}..${tip}`] : [tip];
+  const log = await git.trailerLog(range, ['Operation-Id', 'Model-Action', 'Model-Id'], { limit: OPERATION_WINDOW, subject: true });
+  if (!log) return undefined; // no commit yet
+  for (const { commit, subject, trailers } of log) {
+    if (!trailers['Operation-Id']!.includes(id)) continue;
+    return { commit, subject, action: trailers['Model-Action']![0] ?? '', modelIds: trailers['Model-Id']! };
   }
   return undefined;
 }
