@@ -1,5 +1,5 @@
 // The readers operations use: every model at a revision (readSnapshot) or one algorithm's
-// (readModels, registryModels), and one model by id from files already cached (cachedModelById).
+// (readModels), and one model by id from files already cached (cachedModelById).
 // Each answers from the snapshot cache when it is allowed (cache/policy.ts) and the models
 // directory can be cached, else from the reference reader (snapshot.ts); the answer is the same
 // either way. A hit of one algorithm reads two small files: the tree's summary manifest and that
@@ -13,7 +13,7 @@ import { OID } from '../git/head-files.js';
 import { emptySnapshot, readSnapshotUncached, type Snapshot } from './snapshot.js';
 import { assemble, sectionModel, type LazyContext } from './lazy-model.js';
 import { MemoFile } from './cache/memo-file.js';
-import { cacheDisabled, modelgitDir, tracer } from './cache/policy.js';
+import { cacheDisabled, tracer } from './cache/policy.js';
 import { SnapshotCache } from './cache/snapshot-cache.js';
 import { ITEM_ID, type Manifest, type Section } from './cache/sections.js';
 import { buildSection, entriesByAlgorithm, headUpkeep, loadEntries, makeManifest } from './cache/snapshot-fill.js';
@@ -114,11 +114,6 @@ export async function readModels(git: Git, config: Pick<RegistryConfig, 'models_
     }
   }
   return viewOf(await readSnapshotUncached(git, config, rev), algorithm);
-}
-
-/** readModels for a registry, through its cache directory (as Registry.snapshot reads). */
-export function registryModels(reg: { git: Git; config: Pick<RegistryConfig, 'models_dir'>; gitDir: string }, algorithm: string | undefined, rev = 'HEAD'): Promise<ModelsView> {
-  return readModels(reg.git, reg.config, rev, algorithm, { cacheDir: modelgitDir(reg.gitDir) });
 }
 
 function viewOf(snap: Snapshot, algorithm?: string): ModelsView {
