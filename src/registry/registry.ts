@@ -16,13 +16,11 @@ import type { StoreContext } from '../store/context.js';
 import { locateRepo } from '../store/locate.js';
 import { loadConfig } from '../store/config.js';
 import type { Snapshot } from '../store/snapshot.js';
-import { cachedModelById, readModels, readSnapshot, type ModelsView } from '../store/models.js';
+import { registryModelById, registryModels, registrySnapshot, type ModelsView } from '../store/models.js';
 import { invalidModelError, lookupAtHead, type HeadLookup } from '../store/lookup.js';
 import { stagesAt } from '../store/stages.js';
-import { commitRecording, pathLogs, type HeadAt, type RecordedResult } from '../store/path-history.js';
-import { modelgitDir } from '../store/cache/policy.js';
+import { commitRecording, modelFileHistory, pathLogs, type HeadAt, type HistoryOptions, type HistoryRead, type RecordedResult } from '../store/path-history.js';
 // Types only: the modules behind them are imported by the methods that use them (see above).
-import type { HistoryOptions, HistoryRead } from '../store/cache/report-history.js';
 import type { CommitSpec } from '../store/write/commit.js';
 import type { Replayed, WriteOptions, WriteOutcome, WritePlan } from '../store/write/engine.js';
 import type { CommittedOperation, Operation, OperationJournal } from '../store/write/operations.js';
@@ -39,8 +37,7 @@ export type { PushTarget } from '../git/branches.js';
 export type { Snapshot } from '../store/snapshot.js';
 export type { ModelsView } from '../store/models.js';
 export type { HeadLookup } from '../store/lookup.js';
-export type { HeadAt, RecordedResult } from '../store/path-history.js';
-export type { HistoryOptions, HistoryRead } from '../store/cache/report-history.js';
+export type { HeadAt, HistoryOptions, HistoryRead, RecordedResult } from '../store/path-history.js';
 export type { StoreContext } from '../store/context.js';
 
 /** A write that is several commits, all or nothing (import). `outcome.pushed` is set with --push. */
@@ -115,7 +112,7 @@ export class Registry implements StoreContext {
     let s = this.snapshots.get(rev);
     if (!s) {
       // The derived index under .git/modelgit/ makes repeated reads cheap; it never changes an answer.
-      s = readSnapshot(this.git, this.config, rev, { cacheDir: modelgitDir(this.gitDir) });
+      s = registrySnapshot(this, rev);
       this.snapshots.set(rev, s);
       s.catch(() => this.snapshots.delete(rev));
     }
@@ -146,7 +143,7 @@ export class Registry implements StoreContext {
    * two small files (the algorithm's summaries), whose models parse their metadata on first use.
    */
   models(algorithm: string | undefined, rev = 'HEAD'): Promise<ModelsView> {
-    return readModels(this.git, this.config, rev, algorithm, { cacheDir: modelgitDir(this.gitDir) });
+    return registryModels(this, algorithm, rev);
   }
 
   /**
@@ -154,7 +151,7 @@ export class Registry implements StoreContext {
    * summaries at that commit; undefined when it can't say for certain (then ask `lookup`).
    */
   cachedModel(id: string, commit: string): Model | undefined {
-    return cachedModelById(this.git, this.config, modelgitDir(this.gitDir), commit, id);
+    return registryModelById(this, id, commit);
   }
 
   /**
@@ -193,9 +190,8 @@ export class Registry implements StoreContext {
   }
 
   /** Every commit up to the snapshot's, as the report reads history (extended from a cached copy when it can be). */
-  async reportHistory(snapshot: Snapshot, opts: HistoryOptions = {}): Promise<HistoryRead> {
-    const { reportHistory } = await import('../store/cache/report-history.js');
-    return reportHistory(this, snapshot, opts);
+  reportHistory(snapshot: Snapshot, opts: HistoryOptions = {}): Promise<HistoryRead> {
+    return modelFileHistory(this, snapshot, opts);
   }
 
   /** Every tag of a decision-tag family (`stage/<algo>/<stage>`, `best/…`, `cleanup/<algo>`). */

@@ -10,10 +10,11 @@ import { modelsOf } from '../domain/selection.js';
 import type { Model, RegistryConfig } from '../domain/types.js';
 import type { Git } from '../git/git.js';
 import { OID } from '../git/head-files.js';
+import type { StoreContext } from './context.js';
 import { emptySnapshot, readSnapshotUncached, type Snapshot } from './snapshot.js';
 import { assemble, sectionModel, type LazyContext } from './lazy-model.js';
 import { MemoFile } from './cache/memo-file.js';
-import { cacheDisabled, tracer } from './cache/policy.js';
+import { cacheDisabled, modelgitDir, tracer } from './cache/policy.js';
 import { SnapshotCache } from './cache/snapshot-cache.js';
 import { ITEM_ID, type Manifest, type Section } from './cache/sections.js';
 import { buildSection, entriesByAlgorithm, headUpkeep, loadEntries, makeManifest } from './cache/snapshot-fill.js';
@@ -193,4 +194,19 @@ export function cachedModelById(git: Git, config: Pick<RegistryConfig, 'models_d
     return sectionModel(path, section.items[i]!, i, section, { root: git.root, config, cache });
   }
   return undefined;
+}
+
+// The same three for an open registry (StoreContext), through its cache directory: what the
+// Registry's snapshot, models and cachedModel answer with.
+
+export function registrySnapshot(ctx: StoreContext, rev: string): Promise<Snapshot> {
+  return readSnapshot(ctx.git, ctx.config, rev, { cacheDir: modelgitDir(ctx.gitDir) });
+}
+
+export function registryModels(ctx: StoreContext, algorithm: string | undefined, rev: string): Promise<ModelsView> {
+  return readModels(ctx.git, ctx.config, rev, algorithm, { cacheDir: modelgitDir(ctx.gitDir) });
+}
+
+export function registryModelById(ctx: StoreContext, id: string, commit: string): Model | undefined {
+  return cachedModelById(ctx.git, ctx.config, modelgitDir(ctx.gitDir), commit, id);
 }

@@ -3,10 +3,13 @@
 // history-index.ts) names the commits instead when HEAD's history is linear, and answers that only
 // depend on commits (which never change) are remembered in small memos under .git/modelgit/. Moved
 // here from registry/best.ts and history.ts so that those operations don't know a cache exists.
+// The report's history (every commit's model-file changes) is read here too, by cache/report-history.ts.
 import { recordingCommit } from '../domain/best-record.js';
 import type { TestResult } from '../domain/types.js';
 import type { LogEntry } from '../git/git.js';
 import type { StoreContext } from './context.js';
+import type { Snapshot } from './snapshot.js';
+import type { HistoryOptions, HistoryRead } from './cache/report-history.js';
 import { commitsChanging, historyIndexAt } from './cache/history-index.js';
 import { MemoFile } from './cache/memo-file.js';
 import { cacheDisabled, modelgitDir } from './cache/policy.js';
@@ -88,4 +91,15 @@ async function commitEntries(ctx: StoreContext, commits: string[]): Promise<Map<
     memo?.setMany(entries.map((e) => [e.commit, JSON.stringify(e)]));
   }
   return byCommit;
+}
+
+export type { HistoryOptions, HistoryRead };
+
+/**
+ * Every commit reachable from the snapshot's commit, with its model-file changes, as the report
+ * reads it. Loaded on use: only `report` needs it.
+ */
+export async function modelFileHistory(ctx: StoreContext, snapshot: Snapshot, opts: HistoryOptions = {}): Promise<HistoryRead> {
+  const { reportHistory } = await import('./cache/report-history.js');
+  return reportHistory(ctx, snapshot, opts);
 }
