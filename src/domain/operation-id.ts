@@ -8,3 +8,6 @@ export function operationIdProblem(value: string): string | undefined {
   if (OPERATION_ID_RE.test(value)) return undefined;
   return `${JSON.stringify(value.slice(0, 60))} is not an operation id: use 1 to 200 letters, digits and . _ : @ + = / - (starting with a letter or digit)`;
 }
+
+/** How many commits back from HEAD a token is looked for (one bounded `git log`). */
+export const OPERATION_WINDOW = 5000;

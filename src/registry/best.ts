@@ -2,21 +2,16 @@
 // it as a tag (--record) is record-best.ts, which decides with this file's answerAt.
 import type { ErrorLocation } from '../errors.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import { recordingCommit } from '../domain/best-record.js';
 import { absoluteArtifactPath } from '../domain/artifacts.js';
 import { chooseDataset, datasetsWithMetric } from '../domain/datasets.js';
 import { metricAggregate, metricDirection } from '../domain/metrics.js';
 import { assertSafeName } from '../domain/names.js';
 import { summaryOf } from '../domain/summary.js';
 import { scoreOf, selectBest, type Selection } from '../domain/selection.js';
-import type { Aggregate, Direction, Model, ModelMetadata } from '../domain/types.js';
+import type { Aggregate, Direction, ModelMetadata } from '../domain/types.js';
 import type { Registry } from './registry.js';
 import { assertAggregate, assertDirection, checkInvalidFiles, headRevision, resolveRevision, unknownDirection } from './query-options.js';
 import { skippedFiles, type SkippedFile } from '../domain/invalid-files.js';
-import { commitsChanging } from '../store/cache/history-index.js';
-import { registryModels } from '../store/models.js';
-import { MemoFile } from '../store/cache/memo-file.js';
-import { cacheDisabled, modelgitDir } from '../store/cache/policy.js';
 
 /** The flags of `modelgit best`; record-best.ts takes the same. */
 export interface BestQuery {
@@ -101,7 +96,7 @@ export async function best(reg: Registry, q: BestQuery): Promise<BestOutcome> {
 
 /** The best as of `revision` (`atLabel`: the --at the user typed, for messages). */
 export async function answerAt(reg: Registry, r: Resolved, revision: string, atLabel?: string): Promise<BestOutcome> {
-  const view = await registryModels(reg, r.algorithm, revision);
+  const view = await reg.models(r.algorithm, revision);
   // A model file of this algorithm that can't be read could be the best: no answer without it, unless asked.
   const skipped = checkInvalidFiles(view.problems, reg.config, { kind: 'algorithm', algorithm: r.algorithm }, r.skipInvalid);
   const models = view.models;
@@ -133,7 +128,9 @@ export async function answerAt(reg: Registry, r: Resolved, revision: string, atL
   // Ranked on summaries; the winner's score again from its whole metadata, so its result is the full one.
   const pick: Selection = { ...ranked, best: { model: ranked.best.model, score: scoreOf(ranked.best.model.metadata, query)! } };
   // (the history index's background build is started for algorithms of 1,000 models or more)
-  const recorded = await findRecordingCommit(reg, revision, pick, { head: atLabel === undefined ? revision : undefined, models: () => models.length });
+  const { resultIndex, result } = pick.best.score;
+  const head = atLabel === undefined ? revision : await headRevision(reg);
+  const recorded = await reg.recordingCommit({ path: pick.best.model.path, resultIndex, result }, revision, { head, models: () => models.length });
   const answer = buildAnswer(r, dataset, direction, pick, revision, recorded, reg.root);
   if (r.skipInvalid) answer.skipped = skippedFiles(skipped);
   return { answer, metadata: pick.best.model.metadata, problems: skipped };
@@ -157,27 +154,4 @@ function buildAnswer(r: Resolved, dataset: string, direction: Direction, pick: S
     runner_up: pick.runnerUp ? { model_id: summaryOf(pick.runnerUp.model).model_id, value: pick.runnerUp.score.value } : null,
     revision,
   };
-}
-
-/**
- * Walks the model file's history (up to `revision`) and reads every version in one cat-file
- * batch; the oldest version that already holds the winning result is the commit that recorded it.
- * The answer depends only on those commits (which never change), so it is remembered by them.
- */
-async function findRecordingCommit(reg: Registry, revision: string, pick: Selection, at: { head?: string; models: () => number }): Promise<string | null> {
-  const model: Model = pick.best.model;
-  const head = at.head ?? (await headRevision(reg));
-  const commits = await commitsChanging({ root: reg.root, gitDir: reg.gitDir, head, models: at.models }, model.path, revision);
-  const { resultIndex, result } = pick.best.score;
-  const memo = !cacheDisabled() && reg.git.objectsAsStored() ? new MemoFile(modelgitDir(reg.gitDir), 'recorded', 64) : undefined;
-  const key = JSON.stringify([model.path, resultIndex, result, commits]);
-  const known = memo?.get(key);
-  if (known !== undefined) return known || null;
-  const names = commits.map((c) => `${c}:${model.path}`);
-  const blobs = await reg.git.readBlobs(names);
-  const versions = commits.map((commit, i) => ({ commit, text: blobs.get(names[i]!)?.toString('utf8') }));
-  const found = recordingCommit(versions, resultIndex, result) ?? null;
-  // Not remembered when a version was missing (a shallow or partial clone may fetch it later).
-  if (versions.every((v) => v.text !== undefined)) memo?.set(key, found ?? '');
-  return found;
 }

@@ -23,10 +23,7 @@ import type { ErrorLocation } from '../errors.js';
 import { skippedFiles, type SkippedFile } from '../domain/invalid-files.js';
 import { aggregateText } from '../domain/metrics.js';
 import { assertAggregate, checkInvalidFiles } from './query-options.js';
-import { highestTagNumber } from '../store/write/tags.js';
-import type { Registry } from './registry.js';
-import { commitMessage, type CommitSpec } from '../store/write/commit.js';
-import { registryModels } from '../store/models.js';
+import type { CommitSpec, Registry } from './registry.js';
 
 export interface CleanupOptions {
   algorithm: string;
@@ -91,7 +88,7 @@ function validate(opts: CleanupOptions): void {
 }
 
 async function planCleanup(reg: Registry, opts: CleanupOptions): Promise<CleanupPlan> {
-  const view = await registryModels(reg, opts.algorithm);
+  const view = await reg.models(opts.algorithm);
   // An unreadable file of this algorithm could outrank the models kept: no plan without it, unless asked.
   const skipped = checkInvalidFiles(view.problems, reg.config, { kind: 'algorithm', algorithm: opts.algorithm }, opts.skipInvalid);
   const models = view.models;
@@ -250,10 +247,10 @@ export async function cleanup(reg: Registry, opts: CleanupOptions): Promise<Clea
     const byId = new Map(plan.models.map((m) => [summaryOf(m).model_id, m]));
     // Numbered under the lock (and, with --push, after fetching the remote's tags), and made by the
     // write engine with the commit so a push carries both atomically.
-    const tag = `cleanup/${opts.algorithm}/${(await highestTagNumber(reg.git, `cleanup/${opts.algorithm}`)) + 1n}`;
+    const tag = `cleanup/${opts.algorithm}/${(await reg.highestTagNumber(`cleanup/${opts.algorithm}`)) + 1n}`;
     return {
       spec: { ...message, changes: plan.retention.removed.map((id) => ({ path: byId.get(id)!.path, content: null })) },
-      tags: [{ name: tag, message: commitMessage(message) }],
+      tags: [{ name: tag, message: await reg.commitMessage(message) }],
       result: (commit: string, outcome) => answerFor(opts, plan, commit, outcome.tags[0] ?? tag),
     };
   });

@@ -7,7 +7,6 @@ import { assertSafeName } from '../domain/names.js';
 import type { Aggregate, Model } from '../domain/types.js';
 import type { Registry } from './registry.js';
 import { assertAggregate, checkInvalidFiles } from './query-options.js';
-import { invalidModelError } from '../store/lookup.js';
 
 export interface CompareQuery {
   ids: string[];
@@ -34,7 +33,7 @@ export async function compare(reg: Registry, q: CompareQuery): Promise<Compariso
   const missing = ids.filter((id) => !snap.byId.has(id));
   // A compared model whose file can't be read: said as such, --skip-invalid or not (nothing else holds it).
   const invalid = missing.map((id) => [id, problemOfId(snap.problems, reg.config.models_dir, id)] as const).filter(([, p]) => p !== undefined);
-  if (invalid.length === 1) throw invalidModelError(invalid[0]![0], invalid[0]![1])!;
+  if (invalid.length === 1) throw reg.invalidModel(invalid[0]![0], invalid[0]![1])!;
   if (invalid.length > 1) {
     throw new ValidationError(`models ${invalid.map(([id]) => JSON.stringify(id)).join(', ')} exist but their files are invalid, so they cannot be read`, invalid.map(([, p]) => p!), {
       hint: 'fix or restore the files (modelgit validate --all lists every problem)',

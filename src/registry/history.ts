@@ -5,10 +5,7 @@ import { UsageError } from '../errors.js';
 import { assertSafeName } from '../domain/names.js';
 import { STAGES_FILE } from '../domain/config.js';
 import type { LogEntry } from '../git/git.js';
-import type { Registry } from './registry.js';
-import { historyIndexAt } from '../store/cache/history-index.js';
-import { cacheDisabled, modelgitDir } from '../store/cache/policy.js';
-import { MemoFile } from '../store/cache/memo-file.js';
+import type { HeadAt, Registry } from './registry.js';
 
 export interface HistoryQuery {
   /** only entries naming this model (a cleanup names every model it removed) */
@@ -160,51 +157,6 @@ export async function history(reg: Registry, q: HistoryQuery = {}): Promise<Hist
   return out;
 }
 
-/** Most commits named on one command line; more go the slow way (argv has a limit). */
-const MAX_NAMED_COMMITS = 2000;
-
-/**
- * `git log --full-history -- <path>` from HEAD, for each path. In a history without merges (where
- * the history index applies) that is exactly the commits that changed the path, so the index names
- * them and git only reads those; otherwise git walks. --full-history: a side branch's commit counts
- * even when a merge took the other side's file.
- */
-async function pathLogs(reg: Registry, paths: string[], at?: { head: string; models: () => number | Promise<number> }): Promise<LogEntry[][]> {
-  if (at) {
-    const idx = await historyIndexAt({ root: reg.root, cacheDir: modelgitDir(reg.gitDir), head: at.head, models: at.models });
-    const lists = idx ? paths.map((p) => idx.commitsChanging(p, at.head)) : [];
-    if (idx && lists.every((l) => l !== undefined)) {
-      // One git process reads every commit named, in the order given; each path gets its own.
-      const named = [...new Set(lists.flat() as string[])];
-      if (named.length <= MAX_NAMED_COMMITS) {
-        const byCommit = await commitEntries(reg, named);
-        return lists.map((l) => l!.map((c) => byCommit.get(c)!));
-      }
-    }
-  }
-  return Promise.all(paths.map((p) => reg.git.log(['--full-history', '--', p])));
-}
-
-/**
- * The log entries of these commits, read by one `git log --no-walk`. A commit never changes, so the
- * last few hundred read are remembered (memo-file.ts) and git is asked only about the others.
- */
-async function commitEntries(reg: Registry, commits: string[]): Promise<Map<string, LogEntry>> {
-  const memo = !cacheDisabled() && reg.git.objectsAsStored() ? new MemoFile(modelgitDir(reg.gitDir), 'commits', 256) : undefined;
-  const byCommit = new Map<string, LogEntry>();
-  for (const c of commits) {
-    const known = memo?.get(c);
-    if (known) byCommit.set(c, JSON.parse(known) as LogEntry);
-  }
-  const asked = commits.filter((c) => !byCommit.has(c));
-  if (asked.length) {
-    const entries = await reg.git.log(['--no-walk=unsorted', ...asked]);
-    for (const e of entries) byCommit.set(e.commit, e);
-    memo?.setMany(entries.map((e) => [e.commit, JSON.stringify(e)]));
-  }
-  return byCommit;
-}
-
 /** Whether `a` is an ancestor of `b` (git's own answer; a commit is its own ancestor). */
 async function isAncestor(reg: Registry, a: string, b: string): Promise<boolean> {
   return reg.git.isAncestor(a, b, { strict: true });
@@ -216,10 +168,10 @@ async function isAncestor(reg: Registry, a: string, b: string): Promise<boolean>
  * model but promote/demote changes its file; those change stages.yaml. Two path-limited walks, not
  * one with both paths: git (2.39) uses its Bloom filters only for a single path.
  */
-export async function modelHistory(reg: Registry, id: string, path: string, at?: { head: string; models: () => number | Promise<number> }): Promise<HistoryEntry[]> {
+export async function modelHistory(reg: Registry, id: string, path: string, at?: HeadAt): Promise<HistoryEntry[]> {
   assertSafeName('model id', id, 'ID');
   const names = (e: LogEntry): boolean => !!e.trailers['Model-Action']?.[0] && (e.trailers['Model-Id'] ?? []).includes(id);
-  const [own = [], staged = []] = await pathLogs(reg, [path, STAGES_FILE], at);
+  const [own = [], staged = []] = await reg.fileHistory([path, STAGES_FILE], at);
   const files = own.filter(names);
   const seen = new Set(files.map((e) => e.commit));
   const stages = staged.filter((e) => names(e) && !seen.has(e.commit));

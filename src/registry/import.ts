@@ -22,10 +22,8 @@ import { loadPlan, strategyFor } from '../loading/plan.js';
 import { escapePointerSegment, locateJsonPointer, parseJsonText } from '../schema/validator.js';
 import { checkModelTextSync } from '../schema/model-checks.js';
 import { useRegistryLoaders } from './load-plan.js';
-import { envOperationId, findOperation, OPERATION_WINDOW } from '../store/write/operations.js';
-import type { Registry } from './registry.js';
-import type { CommitSpec } from '../store/write/commit.js';
-import type { PushInfo } from '../store/write/engine.js';
+import { OPERATION_WINDOW } from '../domain/operation-id.js';
+import type { CommitSpec, PushInfo, Registry } from './registry.js';
 
 export type ImportKind = 'registry-file' | 'algorithm-tree' | 'model-directory';
 
@@ -287,8 +285,8 @@ function locate(src: SourceRecord, pointer: string, rule: string, message: strin
  * does). With --push it is refused as before: whether the remote has those commits is not asked.
  */
 async function repeatedOperation(reg: Registry, clashed: Prepared[], fresh: number, answer: (models: Prepared[], commits: Map<string, string>) => ImportAnswer): Promise<ImportAnswer | undefined> {
-  const token = reg.operationId ?? envOperationId();
-  const found = token ? await findOperation(reg.git, token, 'HEAD', undefined, reg.gitDir) : undefined;
+  const token = await reg.operationToken();
+  const found = token ? await reg.committedOperation(token) : undefined;
   if (!token || !found) return undefined;
   if (!reg.push && fresh === 0 && found.action === 'import') {
     const commits = await operationCommits(reg, token);

@@ -10,7 +10,6 @@ import type { Aggregate, Direction } from '../domain/types.js';
 import { summaryOf } from '../domain/summary.js';
 import type { Registry } from './registry.js';
 import { assertAggregate, assertDirection, checkInvalidFiles, unknownDirection } from './query-options.js';
-import { registryModels } from '../store/models.js';
 
 export const DATE_SORT = 'trained_at';
 
@@ -74,7 +73,7 @@ export async function list(reg: Registry, q: ListQuery = {}): Promise<ListAnswer
   }
   if (q.limit !== undefined && (!Number.isSafeInteger(q.limit) || q.limit < 1)) throw new UsageError(`--limit must be a whole number of at least 1 (got ${q.limit})`);
 
-  const view = await registryModels(reg, q.algorithm);
+  const view = await reg.models(q.algorithm);
   // Any listed model could be one of the unreadable files (a filter can't tell): the listing refuses.
   const skipped = checkInvalidFiles(view.problems, reg.config, q.algorithm !== undefined ? { kind: 'algorithm', algorithm: q.algorithm } : { kind: 'all' }, q.skipInvalid);
   const models = filterModels(view.models, { algorithm: q.algorithm, dataset: q.dataset, tags: q.tags });

@@ -8,9 +8,7 @@ import { evaluateGates, gateTrailers, type GateResult } from '../domain/gates.js
 import { assertSafeName } from '../domain/names.js';
 import { nextStageTagNumber, STAGE_TAG_NAMESPACE, stageSubject, stageTagMessage, stageTagName } from '../domain/stage-tags.js';
 import { assignStage, unassignStage, type StageChange } from '../domain/stages.js';
-import { defaultBranch } from '../git/branches.js';
-import type { Registry } from './registry.js';
-import type { PushInfo, TagSpec, WriteOutcome } from '../store/write/engine.js';
+import type { PushInfo, Registry, TagSpec, WriteOutcome } from './registry.js';
 
 export interface PromoteOptions {
   id: string;
@@ -46,7 +44,7 @@ export function promotionBranch(id: string, stage: string): string {
 /** The tag to write with a stage commit: only on the default branch, numbered from every stage tag we know. */
 async function stageTag(reg: Registry, change: StageChange, onNewBranch: boolean, facts: { gates?: string[]; forced?: boolean }): Promise<TagSpec[]> {
   if (onNewBranch) return [];
-  const [current, main] = await Promise.all([reg.git.currentBranch(), defaultBranch(reg.git)]);
+  const [current, main] = await Promise.all([reg.git.currentBranch(), reg.defaultBranch()]);
   if (!current || current !== main) return [];
   const n = nextStageTagNumber(await reg.git.refs(STAGE_TAG_NAMESPACE), change.algorithm, change.stage);
   return [{ name: stageTagName(change.algorithm, change.stage, n), message: stageTagMessage({ change, ...facts }) }];

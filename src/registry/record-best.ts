@@ -5,11 +5,9 @@
 // a read, never loads the tag writer and the push loop (the CLI picks which of the two to call).
 import { ConflictError, GitError, PushError } from '../errors.js';
 import { bestChanged, bestTagFamily, bestTagMessage, nextBestTagName, parseBestTags, type BestTag } from '../domain/best-record.js';
-import type { Registry } from './registry.js';
+import type { Registry, RemoteState } from './registry.js';
 import { answerAt, checkQuery, type BestAnswer, type BestOutcome, type BestQuery } from './best.js';
 import { headRevision } from './query-options.js';
-import { createDecisionTags, familyTags } from '../store/write/tags.js';
-import { writeTags, type RemoteState } from '../store/write/tag-push.js';
 
 /**
  * The query of `best`. `push`: publish the tag (default: the registry's push option, the CLI's
@@ -25,8 +23,7 @@ export type RecordBestQuery = BestQuery;
 export async function recordBest(reg: Registry, q: RecordBestQuery): Promise<BestOutcome> {
   const r = checkQuery(reg, q, true);
   const git = reg.git;
-  return writeTags(
-    reg,
+  return reg.writeTags(
     async (remote) => {
       const head = await headRevision(reg);
       if (remote?.attempt === 1 && remote.head && !(await git.isAncestor(remote.head, head))) {
@@ -75,7 +72,7 @@ function publishableOn(reg: Registry, remote: RemoteState): (commit: string, wha
 /** `publishable(commit, what)` refuses (throws) a tag on a commit that can't be published. */
 async function tagBest(reg: Registry, a: BestAnswer, publishable?: (commit: string, what: string) => Promise<void>): Promise<BestAnswer> {
   const family = bestTagFamily(a.algorithm, a.dataset, a.metric);
-  const tags = parseBestTags(await familyTags(reg.git, family), family);
+  const tags = parseBestTags(await reg.decisionTags(family), family);
   const latest: BestTag | undefined = tags[tags.length - 1];
   if (!bestChanged(latest, a.model_id, a.value)) {
     await publishable?.(latest!.target, `the commit ${latest!.name} points at`);
@@ -96,7 +93,7 @@ async function tagBest(reg: Registry, a: BestAnswer, publishable?: (commit: stri
     candidates: a.candidates,
     previous: latest,
   });
-  await createDecisionTags(reg.git, [{ name, commit: a.commit, message }], (_t, gitWords) =>
+  await reg.createDecisionTags([{ name, commit: a.commit, message }], (_t, gitWords) =>
     /already exists/.test(gitWords)
       ? new ConflictError(`tag ${name} already exists; tags are never moved`, { hint: 'git fetch --tags, then run best --record again' })
       : new GitError(`git tag ${name} failed: ${gitWords}`),

@@ -9,11 +9,8 @@ import { numberProblem, strictNumber } from '../domain/metrics.js';
 import type { Performance, TestResult } from '../domain/types.js';
 import { checkModelText } from '../schema/model-checks.js';
 import { validatorFor } from '../schema/validator.js';
-import { modelsAtHead } from '../store/lookup.js';
-import type { Registry } from './registry.js';
+import type { Registry, Replayed } from './registry.js';
 import { inputName, parseDataText, readInputText } from './input-file.js';
-import { assertSameOperation, derivedOperationId, envOperationId, operationOf } from '../store/write/operations.js';
-import type { Replayed } from '../store/write/engine.js';
 import type { WriteAnswer } from './register.js';
 
 export interface RecordTestOptions {
@@ -137,15 +134,13 @@ export async function recordTest(reg: Registry, opts: RecordTestOptions, cwd = r
   const inputs = await readResultInputs(opts, cwd);
   const result = resultFromOptions(opts, inputs, reg.now());
   // The operation's identity: the caller's token, or what was asked, input files by content (not the clock).
-  const operation = operationOf(reg.operationId ?? envOperationId(), () =>
-    derivedOperationId(reg.gitDir, 'test', {
-      ...opts,
-      times: inputs.times,
-      from: inputs.from,
-    }),
-  );
+  const operation = await reg.operation('test', () => ({
+    ...opts,
+    times: inputs.times,
+    from: inputs.from,
+  }));
   const replay = async (found: Replayed): Promise<WriteAnswer & { result: TestResult }> => {
-    assertSameOperation(found, 'test', opts.id);
+    await reg.assertSameOperation(found, 'test', opts.id);
     const model = await reg.model(opts.id);
     // The result as that commit recorded it (its tested_at), not as this run would have.
     let recorded = result;
@@ -160,7 +155,7 @@ export async function recordTest(reg: Registry, opts: RecordTestOptions, cwd = r
   };
   return reg.write(async () => {
     // Looked up by its path (lookup.ts); when it isn't there, the snapshot says so in its own words.
-    const found = modelsAtHead(reg.git, reg.config, [opts.id]);
+    const found = reg.lookup([opts.id]).then((l) => l.found);
     validatorFor('model'); // loads the metadata validator (checkModelText's) while git answers
     const model = (await found).get(opts.id) ?? (await reg.model(opts.id));
     const meta = { ...model.metadata, testing: [...model.metadata.testing, result] };

@@ -13,10 +13,7 @@ import { artifactOf, locateArtifact } from '../loading/artifact.js';
 import { checkModelText } from '../schema/model-checks.js';
 import { validatorFor } from '../schema/validator.js';
 import { inputName, parseDataText, readInputText } from './input-file.js';
-import { modelsAtHead } from '../store/lookup.js';
-import type { Registry } from './registry.js';
-import { assertSameOperation, derivedOperationId, envOperationId, operationOf } from '../store/write/operations.js';
-import type { Replayed } from '../store/write/engine.js';
+import type { Registry, Replayed } from './registry.js';
 
 export interface RegisterOptions {
   algorithm?: string;
@@ -194,11 +191,9 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
   }
 
   // The operation's identity: the caller's token, or what was asked (never the clock or the id it generates).
-  const operation = operationOf(reg.operationId ?? envOperationId(), () =>
-    derivedOperationId(reg.gitDir, 'register', { opts: { ...opts, from: undefined, checksum: undefined }, fileFields }),
-  );
+  const operation = await reg.operation('register', () => ({ opts: { ...opts, from: undefined, checksum: undefined }, fileFields }));
   const replay = async (found: Replayed): Promise<RegisterAnswer> => {
-    assertSameOperation(found, 'register', opts.id);
+    await reg.assertSameOperation(found, 'register', opts.id);
     const id = found.modelIds[0]!;
     const path = reg.modelFile(algorithm, id);
     // model_path as that commit recorded it, so the answer names the same artifact the first run did.
@@ -220,7 +215,7 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
     const known = new Map<string, Model | undefined>();
     const lookup = async (ids: string[]) => {
       const ask = ids.filter((x) => !known.has(x));
-      const found = await modelsAtHead(reg.git, reg.config, ask);
+      const found = (await reg.lookup(ask)).found;
       for (const x of ask) known.set(x, found.get(x));
       return known;
     };

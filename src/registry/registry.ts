@@ -1,30 +1,44 @@
-// The application context every registry operation takes: where the repo is, its config, the
-// snapshot reader and the write path. Operations live one per file beside this one as plain
-// async functions `(registry, options) => answer`, so tests call them without argv.
-import { existsSync, lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { dirname, join, sep } from 'node:path';
-import { NotARegistryError, ValidationError } from '../errors.js';
-import { CONFIG_FILE, STAGES_FILE, modelPath, withDefaults } from '../domain/config.js';
-import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js';
-import { Git } from '../git/git.js';
-import { OID } from '../git/head-files.js';
-import type { Snapshot } from '../store/snapshot.js';
-import { readSnapshot } from '../store/models.js';
-import { invalidModelError } from '../store/lookup.js';
+// The application context every registry operation takes: where the repo is, its config, and the
+// façade through which operations reach the store (ARCHITECTURE R1): the snapshot and model
+// readers, stage assignments, a file's history, the report's history, decision tags, operation ids
+// and the write path. Operations live one per file beside this one as plain async functions
+// `(registry, options) => answer`, so tests call them without argv; none of them imports store/.
+// The write engine, the tag writer and the push loop are loaded by the first write (a dynamic
+// import), so a read such as `best` or `list` never loads them.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NotARegistryError, NotFoundError, type ErrorLocation, type ValidationError } from '../errors.js';
+import { CONFIG_FILE, modelPath } from '../domain/config.js';
 import { problemOfId } from '../domain/invalid-files.js';
-import { schemaStamp, validatedYaml } from '../store/cache/yaml-cache.js';
-import { cacheDisabled, modelgitDir } from '../store/cache/policy.js';
-import { MemoFile } from '../store/cache/memo-file.js';
-import type * as Util from 'node:util';
+import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js';
+import { Git, type LogEntry, type RefEntry } from '../git/git.js';
+import type { StoreContext } from '../store/context.js';
+import { locateRepo } from '../store/locate.js';
+import { loadConfig } from '../store/config.js';
+import type { Snapshot } from '../store/snapshot.js';
+import { registryModelById, registryModels, registrySnapshot, type ModelsView } from '../store/models.js';
+import { invalidModelError, lookupAtHead, type HeadLookup } from '../store/lookup.js';
+import { stagesAt } from '../store/stages.js';
+import { commitRecording, modelFileHistory, pathLogs, type HeadAt, type HistoryOptions, type HistoryRead, type RecordedResult } from '../store/path-history.js';
+// Types only: the modules behind them are imported by the methods that use them (see above).
 import type { CommitSpec } from '../store/write/commit.js';
-import { recoverNow, runWrite, type WriteOptions, type WriteOutcome, type WritePlan } from '../store/write/engine.js';
-import { NotFoundError } from '../errors.js';
-import { MAX_YAML_ALIASES, prototypeFree } from '../domain/limits.js';
-import type { OperationJournal } from '../store/write/operations.js';
-import { lazyRequire, yamlLib } from '../lazy.js';
+import type { Replayed, WriteOptions, WriteOutcome, WritePlan } from '../store/write/engine.js';
+import type { CommittedOperation, Operation, OperationJournal } from '../store/write/operations.js';
+import type { DecisionTag } from '../store/write/tags.js';
+import type { RemoteState, TagAttempt, TagWriteOptions } from '../store/write/tag-push.js';
 
-
-export type { WriteOptions, WriteOutcome, WritePlan, TagSpec } from '../store/write/engine.js';
+// What operations name in their own signatures, from here rather than from store/.
+export type { WriteOptions, WriteOutcome, WritePlan, TagSpec, PushInfo, Replayed } from '../store/write/engine.js';
+export type { CommitSpec, FileChange } from '../store/write/commit.js';
+export type { Operation } from '../store/write/operations.js';
+export type { DecisionTag } from '../store/write/tags.js';
+export type { RemoteState, TagAttempt, TagsPushed } from '../store/write/tag-push.js';
+export type { PushTarget } from '../git/branches.js';
+export type { Snapshot } from '../store/snapshot.js';
+export type { ModelsView } from '../store/models.js';
+export type { HeadLookup } from '../store/lookup.js';
+export type { HeadAt, HistoryOptions, HistoryRead, RecordedResult } from '../store/path-history.js';
+export type { StoreContext } from '../store/context.js';
 
 /** A write that is several commits, all or nothing (import). `outcome.pushed` is set with --push. */
 export type SeriesPlan<T> = { specs: CommitSpec[]; result: (commits: string[], outcome: WriteOutcome) => T | Promise<T> } | { nothing: T };
@@ -47,7 +61,7 @@ export interface OpenOptions {
   acknowledgeOnExit?: boolean;
 }
 
-export class Registry {
+export class Registry implements StoreContext {
   readonly root: string;
   readonly gitDir: string;
   readonly git: Git;
@@ -98,7 +112,7 @@ export class Registry {
     let s = this.snapshots.get(rev);
     if (!s) {
       // The derived index under .git/modelgit/ makes repeated reads cheap; it never changes an answer.
-      s = readSnapshot(this.git, this.config, rev, { cacheDir: modelgitDir(this.gitDir) });
+      s = registrySnapshot(this, rev);
       this.snapshots.set(rev, s);
       s.catch(() => this.snapshots.delete(rev));
     }
@@ -124,26 +138,112 @@ export class Registry {
     return modelPath(this.config, algorithm, id);
   }
 
+  /**
+   * The models of one algorithm (or all) at `rev`, with the snapshot's problems: from the cache,
+   * two small files (the algorithm's summaries), whose models parse their metadata on first use.
+   */
+  models(algorithm: string | undefined, rev = 'HEAD'): Promise<ModelsView> {
+    return registryModels(this, algorithm, rev);
+  }
+
+  /**
+   * The model `snapshot(commit).byId.get(id)` gives, when the cache already holds its algorithm's
+   * summaries at that commit; undefined when it can't say for certain (then ask `lookup`).
+   */
+  cachedModel(id: string, commit: string): Model | undefined {
+    return registryModelById(this, id, commit);
+  }
+
+  /**
+   * A few models by id at HEAD (or `head`, a commit), read by their paths instead of through the
+   * snapshot of every model; for an id none of whose files parses, why the first one doesn't.
+   */
+  lookup(ids: string[], head = 'HEAD'): Promise<HeadLookup> {
+    return lookupAtHead(this.git, this.config, ids, head);
+  }
+
+  /**
+   * The error for a model whose file is there but can't be read (`problem`, from a snapshot or a
+   * lookup): "no such model" would send the user looking for a removal that never happened.
+   * Undefined when there is no problem.
+   */
+  invalidModel(id: string, problem: ErrorLocation | undefined): ValidationError | undefined {
+    return invalidModelError(id, problem);
+  }
+
   /** Stage assignments as committed at `rev` (a missing stages.yaml means none). */
-  async stages(rev = 'HEAD'): Promise<StageAssignments> {
-    // A commit's stages.yaml never changes: once checked, its assignments are remembered by commit.
-    const memo = OID.test(rev) && !cacheDisabled() && this.git.objectsAsStored() ? new MemoFile(modelgitDir(this.gitDir), 'stages', 16) : undefined;
-    const key = memo && `${rev}:${schemaStamp('stages')}`;
-    const known = key && memo.get(key);
-    if (known) return prototypeFree(JSON.parse(known) as StageAssignments);
-    const text = await this.git.showFile(rev, STAGES_FILE);
-    if (text === undefined) {
-      if (key) memo.set(key, '{}');
-      return prototypeFree({});
-    }
-    const parsed = await validatedYaml<StageAssignments | null>(modelgitDir(this.gitDir), STAGES_FILE, text, 'stages');
-    if (parsed.errors.length) throw new ValidationError(`${STAGES_FILE} is invalid`, parsed.errors);
-    const value = parsed.value ?? prototypeFree({});
-    if (key) {
-      const json = JSON.stringify(value);
-      if (lazyRequire<typeof Util>('node:util').isDeepStrictEqual(prototypeFree(JSON.parse(json) as unknown), value)) memo.set(key, json);
-    }
-    return value;
+  stages(rev = 'HEAD'): Promise<StageAssignments> {
+    return stagesAt(this, rev);
+  }
+
+  /**
+   * `git log --full-history -- <path>` from HEAD for each path, newest first. Given where HEAD is
+   * (`at`), the history index may name the commits, and git only reads those.
+   */
+  fileHistory(paths: string[], at?: HeadAt): Promise<LogEntry[][]> {
+    return pathLogs(this, paths, at);
+  }
+
+  /** The commit, at or below `revision`, that recorded `recorded` in its model file; null when none can be found. */
+  recordingCommit(recorded: RecordedResult, revision: string, at: HeadAt): Promise<string | null> {
+    return commitRecording(this, recorded, revision, at);
+  }
+
+  /** Every commit up to the snapshot's, as the report reads history (extended from a cached copy when it can be). */
+  reportHistory(snapshot: Snapshot, opts: HistoryOptions = {}): Promise<HistoryRead> {
+    return modelFileHistory(this, snapshot, opts);
+  }
+
+  /** Every tag of a decision-tag family (`stage/<algo>/<stage>`, `best/…`, `cleanup/<algo>`). */
+  async decisionTags(family: string): Promise<RefEntry[]> {
+    return (await import('../store/write/tags.js')).familyTags(this.git, family);
+  }
+
+  /** The highest n among the tags `<prefix>/<n>`, or 0: the next decision tag is one more. */
+  async highestTagNumber(prefix: string): Promise<bigint> {
+    return (await import('../store/write/tags.js')).highestTagNumber(this.git, prefix);
+  }
+
+  /**
+   * Creates decision tags in order, all or none: when git refuses one, those made are deleted
+   * again and `refused(tag, gitWords)` is thrown.
+   */
+  async createDecisionTags(tags: DecisionTag[], refused: (tag: DecisionTag, gitWords: string) => Error): Promise<string[]> {
+    return (await import('../store/write/tags.js')).createDecisionTags(this.git, tags, refused);
+  }
+
+  /** The message a commit of `spec` gets (a cleanup's tag repeats its commit's). */
+  async commitMessage(spec: Pick<CommitSpec, 'subject' | 'body' | 'trailers'>): Promise<string> {
+    return (await import('../store/write/commit.js')).commitMessage(spec);
+  }
+
+  /** The branch stage tags and sync-tags belong to (modelgit.defaultBranch, else the remote's HEAD, else main/master). */
+  async defaultBranch(): Promise<string | undefined> {
+    return (await import('../git/branches.js')).defaultBranch(this.git);
+  }
+
+  /**
+   * The operation a write runs as: the caller's token (--operation-id, MODELGIT_OPERATION_ID),
+   * else one derived from what it was asked (`inputs`, read only then), in this clone.
+   */
+  async operation(action: string, inputs: () => unknown): Promise<Operation | undefined> {
+    const ops = await import('../store/write/operations.js');
+    return ops.operationOf(this.operationId ?? ops.envOperationId(), () => ops.derivedOperationId(this.gitDir, action, inputs()));
+  }
+
+  /** The caller's operation token (--operation-id, else MODELGIT_OPERATION_ID, checked), if any. */
+  async operationToken(): Promise<string | undefined> {
+    return this.operationId ?? (await import('../store/write/operations.js')).envOperationId();
+  }
+
+  /** The newest commit of HEAD's recent history carrying `Operation-Id: <token>`. */
+  async committedOperation(token: string): Promise<CommittedOperation | undefined> {
+    return (await import('../store/write/operations.js')).findOperation(this.git, token, 'HEAD', undefined, this.gitDir);
+  }
+
+  /** Refuses (ConflictError) a token reused for another operation than `action` on `modelId`. */
+  async assertSameOperation(found: Replayed, action: string, modelId?: string): Promise<void> {
+    (await import('../store/write/operations.js')).assertSameOperation(found, action, modelId);
   }
 
   /**
@@ -152,12 +252,14 @@ export class Registry {
    * registry opened with `push: true`) the commit is pushed, and `plan` runs again on the remote's
    * new head whenever the push is rejected because the remote moved — see write.ts.
    */
-  write<T>(plan: () => Promise<WritePlan<T>>, opts: WriteOptions<T> = {}): Promise<T> {
+  async write<T>(plan: () => Promise<WritePlan<T>>, opts: WriteOptions<T> = {}): Promise<T> {
+    const { runWrite } = await import('../store/write/engine.js');
     return runWrite(this, plan, { ...opts, push: opts.push ?? this.push });
   }
 
   /** Undoes an interrupted write now (every write does it first anyway, under its lock). */
-  recoverInterruptedWrite(): Promise<void> {
+  async recoverInterruptedWrite(): Promise<void> {
+    const { recoverNow } = await import('../store/write/engine.js');
     return recoverNow(this);
   }
 
@@ -166,10 +268,11 @@ export class Registry {
    * back to where it was. With `push` the series is pushed as a whole, and `plan` runs again on
    * the remote's new head whenever the push is rejected because the remote moved (write.ts).
    */
-  writeSeries<T>(
+  async writeSeries<T>(
     plan: () => Promise<SeriesPlan<T>>,
     opts: WriteOptions & { onCommit?: (index: number, commit: string) => void; signal?: AbortSignal } = {},
   ): Promise<T> {
+    const { runWrite } = await import('../store/write/engine.js');
     return runWrite<T>(
       this,
       async () => {
@@ -180,70 +283,14 @@ export class Registry {
       { push: opts.push ?? this.push },
     );
   }
-}
 
-export async function locateRepo(cwd: string): Promise<{ root: string; gitDir: string }> {
-  if (!existsSync(cwd)) throw new NotARegistryError(`${cwd} does not exist`);
-  const plain = plainRepoOf(cwd);
-  if (plain) return plain;
-  const found = await Git.topLevel(cwd);
-  if (!found) throw new NotARegistryError(`${cwd} is not inside a git repository`, { hint: 'modelgit init [dir] creates a registry' });
-  return found;
-}
-
-/**
- * What `git rev-parse --show-toplevel --absolute-git-dir` answers, found without a process when the
- * layout is the plain one: the nearest enclosing directory with a `.git` directory that we own, whose
- * config sets no work tree, bareness or includes, with none of git's discovery variables set.
- * Anything else is git's to decide (undefined).
- */
-export function plainRepoOf(cwd: string): { root: string; gitDir: string } | undefined {
-  const env = process.env;
-  if (env.GIT_DIR || env.GIT_WORK_TREE || env.GIT_COMMON_DIR || env.GIT_CEILING_DIRECTORIES || env.GIT_DISCOVERY_ACROSS_FILESYSTEM) return undefined;
-  let dir: string;
-  try {
-    dir = realpathSync(cwd);
-  } catch {
-    return undefined;
+  /**
+   * A tag-only write (best --record, sync-tags): `attempt` decides and tags under the write lock;
+   * with `push` the tags go to the upstream, and `attempt` runs again (after its tags are deleted)
+   * whenever the remote took their numbers first — see store/write/tag-push.ts.
+   */
+  async writeTags<T>(attempt: (remote?: RemoteState) => Promise<TagAttempt<T>>, opts: TagWriteOptions): Promise<T> {
+    const { writeTags } = await import('../store/write/tag-push.js');
+    return writeTags(this, attempt, opts);
   }
-  // Inside a git dir git finds no work tree; let it say so.
-  if (dir.split(sep).includes('.git')) return undefined;
-  for (;;) {
-    const gitDir = join(dir, '.git');
-    let st: Stats | undefined;
-    try {
-      st = lstatSync(gitDir);
-    } catch {
-      st = undefined;
-    }
-    if (st) {
-      if (!st.isDirectory() || (process.getuid && st.uid !== process.getuid())) return undefined;
-      let config: string;
-      try {
-        config = readFileSync(join(gitDir, 'config'), 'utf8');
-        if (!statSync(join(gitDir, 'HEAD')).isFile() || !statSync(join(gitDir, 'objects')).isDirectory()) return undefined;
-      } catch {
-        return undefined;
-      }
-      if (/^\s*worktree\s*=|^\s*bare\s*=\s*(true|yes|on|1)\s*$|^\s*\[\s*include/im.test(config)) return undefined;
-      return { root: dir, gitDir };
-    }
-    const up = dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
-}
-
-/** The config, schema-checked, from the parse cache when this exact text was checked before. */
-export async function loadConfig(gitDir: string, file: string, text: string): Promise<RegistryConfig> {
-  const parsed = await validatedYaml<Partial<RegistryConfig>>(modelgitDir(gitDir), file, text, 'config');
-  if (parsed.errors.length) {
-    throw new ValidationError(`${file} is invalid`, parsed.errors, { hint: 'fix the config; modelgit validate --all lists every problem' });
-  }
-  return withDefaults(parsed.value);
-}
-
-/** For callers that want the plain parse without validation (e.g. round-tripping). */
-export function readYaml(text: string): unknown {
-  return yamlLib().parse(text, { maxAliasCount: MAX_YAML_ALIASES });
 }

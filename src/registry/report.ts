@@ -20,8 +20,7 @@ import { renderPages, type SiteData, type SitePage } from '../report/pages.js';
 import { SiteWriter } from '../report/site-writer.js';
 import { algorithmsOf } from '../report/tables.js';
 import { historyEvent, promotionTimeline, stageTenures, type HistoryEvent } from '../report/timeline.js';
-import type { Registry } from './registry.js';
-import { reportHistory, type HistoryOptions } from '../store/cache/report-history.js';
+import type { HistoryOptions, Registry } from './registry.js';
 
 export interface ReportOptions {
   /** where the site goes; a new or empty directory, or an earlier report (replaced) */
@@ -103,7 +102,7 @@ export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algor
     snapshotRead,
     reg.stages(),
     reg.git.refs('refs/tags/stage/'),
-    snapshotRead.then((snap) => reportHistory(reg, snap, opts)),
+    snapshotRead.then((snap) => reg.reportHistory(snap, opts)),
   ]);
   const head = snapshot.commit ?? null;
   // Leaderboards and best-over-time rank the models: an unreadable file could top one.

@@ -6,9 +6,6 @@ import type { ModelMetadata } from '../domain/types.js';
 import { modelHistory, type HistoryEntry } from './history.js';
 import type { Registry } from './registry.js';
 import { findRemoval } from './restore.js';
-import { invalidModelError, lookupAtHead } from '../store/lookup.js';
-import { cachedModelById } from '../store/models.js';
-import { modelgitDir } from '../store/cache/policy.js';
 
 export interface ShowAnswer {
   metadata: ModelMetadata;
@@ -28,12 +25,12 @@ export async function show(reg: Registry, id: string): Promise<ShowAnswer> {
   assignments.catch(() => {});
   // The model from its algorithm's cached summaries, or by its path (lookup.ts): one model needn't
   // load the index of all.
-  const cached = head ? cachedModelById(reg.git, reg.config, modelgitDir(reg.gitDir), head, id) : undefined;
-  const lookup = head && !cached ? await lookupAtHead(reg.git, reg.config, [id], head) : undefined;
+  const cached = head ? reg.cachedModel(id, head) : undefined;
+  const lookup = head && !cached ? await reg.lookup([id], head) : undefined;
   const model = cached ?? lookup?.found.get(id);
   if (!model) {
     // A file that is there but can't be read is not a missing model.
-    const invalid = invalidModelError(id, lookup?.invalid.get(id));
+    const invalid = reg.invalidModel(id, lookup?.invalid.get(id));
     if (invalid) throw invalid;
     const removal = await findRemoval(reg, id);
     if (removal) {

@@ -9,10 +9,7 @@ import { nextStageTagNumber, parseStageTag, STAGE_TAG_NAMESPACE, stageTagMessage
 import { stageChanges, type StageChange } from '../domain/stages.js';
 import type { StageAssignments } from '../domain/types.js';
 import type { Git } from '../git/git.js';
-import { defaultBranch } from '../git/branches.js';
 import type { Registry } from './registry.js';
-import { createDecisionTags } from '../store/write/tags.js';
-import { writeTags } from '../store/write/tag-push.js';
 
 export interface SyncTagsOptions {
   /** the branch to walk (default: the default branch, see branches.ts) */
@@ -111,9 +108,8 @@ async function planTags(git: Git, tip: string, answer: SyncTagsAnswer): Promise<
   return planned;
 }
 
-async function createAll(git: Git, planned: PlannedTag[]): Promise<void> {
-  await createDecisionTags(
-    git,
+async function createAll(reg: Registry, planned: PlannedTag[]): Promise<void> {
+  await reg.createDecisionTags(
     planned.map((t) => ({ name: t.tag, commit: t.commit, message: t.message })),
     (t, gitWords) => new GitError(`could not write the tag ${t.name}: ${gitWords}`),
   );
@@ -121,7 +117,7 @@ async function createAll(git: Git, planned: PlannedTag[]): Promise<void> {
 
 export async function syncTags(reg: Registry, opts: SyncTagsOptions = {}): Promise<SyncTagsAnswer> {
   const git = reg.git;
-  const branch = opts.branch ?? (await defaultBranch(git));
+  const branch = opts.branch ?? (await reg.defaultBranch());
   if (!branch) {
     throw new UsageError('cannot tell which branch is the default branch', {
       hint: 'pass --branch NAME, or set it once: git config modelgit.defaultBranch NAME',
@@ -130,14 +126,13 @@ export async function syncTags(reg: Registry, opts: SyncTagsOptions = {}): Promi
   if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/.test(branch) || branch.includes('..') || branch.endsWith('.lock') || branch.endsWith('/')) {
     throw new UsageError(`--branch: ${JSON.stringify(branch)} is not a branch name modelgit accepts (letters, digits, ".", "_", "-", "/")`);
   }
-  return writeTags(
-    reg,
+  return reg.writeTags(
     async (remote) => {
       const answer: SyncTagsAnswer = { branch, created: [], existing: 0, skipped: [], pushed: false };
       const tip = await git.resolveCommit(`refs/heads/${branch}`);
       if (!tip) throw new NotFoundError(`there is no local branch ${branch}`, { hint: `fetch it (git fetch origin ${branch}:${branch}) or name another with --branch` });
       const planned = await planTags(git, tip, answer);
-      await createAll(git, planned);
+      await createAll(reg, planned);
       answer.created = planned.map(({ message: _m, ...t }) => t);
       const tags = planned.map((t) => t.tag);
       return {

@@ -27,8 +27,7 @@ import { parseJsonBounded } from '../domain/limits.js';
 import { locateJsonPointer, locateYamlPointer, validatorForSchemaText, type ParsedJson } from '../schema/validator.js';
 import { checkModelTextSync } from '../schema/model-checks.js';
 import { blobTexts, CommitVersion, EmptyVersion, IndexVersion, ObjectReader, WorkingTreeVersion, type RegistryVersion } from '../store/versions.js';
-import { validatedYaml } from '../store/cache/yaml-cache.js';
-import { modelgitDir } from '../store/cache/policy.js';
+import { checkedYaml } from '../store/config.js';
 
 const REGULAR_MODES = new Set(['100644', '100755']);
 
@@ -163,8 +162,8 @@ function unsafeSchemaPath(rel: string): boolean {
 }
 
 /** The config that governs the check: the new one when it is valid, else the one it replaces, else the defaults. */
-async function readConfigs(run: Pick<Run, 'reader' | 'cmp' | 'cacheDir'>, diff: PathChange[]) {
-  const { reader, cmp, cacheDir } = run;
+async function readConfigs(run: Pick<Run, 'reader' | 'cmp' | 'gitDir'>, diff: PathChange[]) {
+  const { reader, cmp, gitDir } = run;
   const baseText = (await cmp.base.read([CONFIG_FILE])).get(CONFIG_FILE);
   const change = diff.find((c) => c.path === CONFIG_FILE);
   // Unchanged means the same text as the base: no need to read the index or the disk for it.
@@ -173,7 +172,7 @@ async function readConfigs(run: Pick<Run, 'reader' | 'cmp' | 'cacheDir'>, diff: 
     throw new NotARegistryError(`${CONFIG_FILE} is not in ${cmp.after.name}: this is not a modelgit registry`, { hint: 'modelgit init creates one' });
   }
   // Through the parse cache every command shares: a config checked before needs no YAML parser.
-  const parse = (text: string) => validatedYaml<Partial<RegistryConfig>>(cacheDir, CONFIG_FILE, text, 'config');
+  const parse = (text: string) => checkedYaml<Partial<RegistryConfig>>(gitDir, CONFIG_FILE, text, 'config');
   const afterParsed = afterText === undefined ? undefined : await parse(afterText);
   const baseParsed = baseText === undefined ? undefined : baseText === afterText ? afterParsed : await parse(baseText);
   const usable = [afterParsed, baseParsed].find((p) => p && p.errors.length === 0);
@@ -185,8 +184,8 @@ async function readConfigs(run: Pick<Run, 'reader' | 'cmp' | 'cacheDir'>, diff: 
 interface Run {
   git: Git;
   reader: ObjectReader;
-  /** where the YAML parse cache lives (`<git dir>/modelgit`) */
-  cacheDir: string;
+  /** the repository's git dir, whose YAML parse cache the checks share (store/config.ts) */
+  gitDir: string;
   cmp: Comparison;
   config: RegistryConfig;
   changes: PathChange[];
@@ -204,18 +203,18 @@ export async function validate(opts: ValidateOptions): Promise<ValidationReport>
   // startup with the diff.
   reader.start();
   try {
-    return await validateWith(opts, git, reader, modelgitDir(gitDir), head);
+    return await validateWith(opts, git, reader, gitDir, head);
   } finally {
     reader.close();
   }
 }
 
-async function validateWith(opts: ValidateOptions, git: Git, reader: ObjectReader, cacheDir: string, head: string | undefined): Promise<ValidationReport> {
+async function validateWith(opts: ValidateOptions, git: Git, reader: ObjectReader, gitDir: string, head: string | undefined): Promise<ValidationReport> {
   const cmp = await comparisonFor(git, reader, head, opts);
   const diff = await diffChanges(git, head, opts, cmp);
-  const { config, afterText: configText, afterErrors: configErrors } = await readConfigs({ reader, cmp, cacheDir }, diff);
+  const { config, afterText: configText, afterErrors: configErrors } = await readConfigs({ reader, cmp, gitDir }, diff);
   const changes = opts.mode === 'all' ? await everything(cmp, config, diff) : diff;
-  const run: Run = { git, reader, cacheDir, cmp, config, changes, errors: [], checked: [] };
+  const run: Run = { git, reader, gitDir, cmp, config, changes, errors: [], checked: [] };
 
   const models: ModelChange[] = [];
   const named: [string, string][] = []; // [id, path] of every model path present (--all)
@@ -414,7 +413,7 @@ async function checkStagesFile(run: Run): Promise<void> {
   const text = (await textsIn(reader, cmp.after, [change ?? { path: STAGES_FILE }])).get(STAGES_FILE);
   if (text === undefined) return;
   run.checked.push(STAGES_FILE);
-  const parsed: ParsedJson<StageAssignments | null> = await validatedYaml<StageAssignments | null>(run.cacheDir, STAGES_FILE, text, 'stages');
+  const parsed: ParsedJson<StageAssignments | null> = await checkedYaml<StageAssignments | null>(run.gitDir, STAGES_FILE, text, 'stages');
   run.errors.push(...parsed.errors);
   if (parsed.errors.length || !parsed.value) return;
   const present = await cmp.after.existing(stagedModelPaths(config, parsed.value));

@@ -1,5 +1,5 @@
 // The readers operations use: every model at a revision (readSnapshot) or one algorithm's
-// (readModels, registryModels), and one model by id from files already cached (cachedModelById).
+// (readModels), and one model by id from files already cached (cachedModelById).
 // Each answers from the snapshot cache when it is allowed (cache/policy.ts) and the models
 // directory can be cached, else from the reference reader (snapshot.ts); the answer is the same
 // either way. A hit of one algorithm reads two small files: the tree's summary manifest and that
@@ -10,6 +10,7 @@ import { modelsOf } from '../domain/selection.js';
 import type { Model, RegistryConfig } from '../domain/types.js';
 import type { Git } from '../git/git.js';
 import { OID } from '../git/head-files.js';
+import type { StoreContext } from './context.js';
 import { emptySnapshot, readSnapshotUncached, type Snapshot } from './snapshot.js';
 import { assemble, sectionModel, type LazyContext } from './lazy-model.js';
 import { MemoFile } from './cache/memo-file.js';
@@ -113,11 +114,6 @@ export async function readModels(git: Git, config: Pick<RegistryConfig, 'models_
   return viewOf(await readSnapshotUncached(git, config, rev), algorithm);
 }
 
-/** readModels for a registry, through its cache directory (as Registry.snapshot reads). */
-export function registryModels(reg: { git: Git; config: Pick<RegistryConfig, 'models_dir'>; gitDir: string }, algorithm: string | undefined, rev = 'HEAD'): Promise<ModelsView> {
-  return readModels(reg.git, reg.config, rev, algorithm, { cacheDir: modelgitDir(reg.gitDir) });
-}
-
 function viewOf(snap: Snapshot, algorithm?: string): ModelsView {
   return { commit: snap.commit, models: modelsOf(snap.models, algorithm), problems: snap.problems, algorithms: [...new Set(snap.models.map(algorithmOf))].sort() };
 }
@@ -195,4 +191,19 @@ export function cachedModelById(git: Git, config: Pick<RegistryConfig, 'models_d
     return sectionModel(path, section.items[i]!, i, section, { root: git.root, config, cache });
   }
   return undefined;
+}
+
+// The same three for an open registry (StoreContext), through its cache directory: what the
+// Registry's snapshot, models and cachedModel answer with.
+
+export function registrySnapshot(ctx: StoreContext, rev: string): Promise<Snapshot> {
+  return readSnapshot(ctx.git, ctx.config, rev, { cacheDir: modelgitDir(ctx.gitDir) });
+}
+
+export function registryModels(ctx: StoreContext, algorithm: string | undefined, rev: string): Promise<ModelsView> {
+  return readModels(ctx.git, ctx.config, rev, algorithm, { cacheDir: modelgitDir(ctx.gitDir) });
+}
+
+export function registryModelById(ctx: StoreContext, id: string, commit: string): Model | undefined {
+  return cachedModelById(ctx.git, ctx.config, modelgitDir(ctx.gitDir), commit, id);
 }

@@ -3,7 +3,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { locateRepo, plainRepoOf } from '../../src/registry/registry.js';
+import { locateRepo, plainRepoOf } from '../../src/store/locate.js';
 import { git, tempDir, tempRepo } from '../helpers.js';
 
 const gitsAnswer = (cwd: string) => {

@@ -14,7 +14,7 @@ import { summarize, type ScoreSummary } from '../../report/best-over-time.js';
 import { CorruptHistoryError, decodeHistory, encodeHistory, historyHeader, reportTrailers, type HistoryCommit, type ModelFileChange } from '../../report/history.js';
 import { cacheDisabled, modelgitDir, tracer } from './policy.js';
 import { mtime, remove, touch, writeWhole } from './files.js';
-import type { Registry } from '../../registry/registry.js';
+import type { StoreContext } from '../context.js';
 import { parseModelBlob } from '../model-file.js';
 import type { Snapshot } from '../snapshot.js';
 import { openCacheFile, readCacheFile, UnsafeFileError } from '../../loading/safe-files.js';
@@ -42,12 +42,12 @@ const toStderr = (m: string) => void process.stderr.write(m);
 const warned = new WeakSet<(m: string) => void>();
 
 /** Every commit reachable from the snapshot's commit, canonical order, first-parent changes summarised. */
-export async function reportHistory(reg: Registry, snapshot: Snapshot, opts: HistoryOptions = {}): Promise<HistoryRead> {
+export async function reportHistory(ctx: StoreContext, snapshot: Snapshot, opts: HistoryOptions = {}): Promise<HistoryRead> {
   const head = snapshot.commit;
   if (!head) return { commits: [], source: 'empty', scanned: 0 };
-  const modelsDir = reg.config.models_dir;
+  const modelsDir = ctx.config.models_dir;
   const useCache = !cacheDisabled();
-  const dir = modelgitDir(reg.gitDir, 'report');
+  const dir = modelgitDir(ctx.gitDir, 'report');
   const warn = opts.warn ?? toStderr;
   const corrupt = (file: string, reason: string) => {
     if (!warned.has(warn)) {
@@ -58,7 +58,7 @@ export async function reportHistory(reg: Registry, snapshot: Snapshot, opts: His
   };
 
   let base: { commit: string; commits: HistoryCommit[] } | undefined;
-  if (useCache) base = await loadBase(reg, dir, head, modelsDir, corrupt);
+  if (useCache) base = await loadBase(ctx, dir, head, modelsDir, corrupt);
   if (base && base.commit === head) {
     trace(`hit ${head}`);
     return { commits: base.commits, source: 'cache', scanned: 0 };
@@ -69,11 +69,11 @@ export async function reportHistory(reg: Registry, snapshot: Snapshot, opts: His
   let read: { commits: HistoryCommit[]; pending: Pending[] } | undefined;
   let scanned = 0;
   if (base) {
-    const more = await scanHistory(reg.git, parts, 2000, { head, since: base.commit, costDirs });
+    const more = await scanHistory(ctx.git, parts, 2000, { head, since: base.commit, costDirs });
     const ordered = canonicalOrder(more, head, base.commit);
     if (ordered) {
       trace(`extend ${base.commit} to ${head}: ${more.length} commits`);
-      read = toHistory(ordered, head, base.commit, reg);
+      read = toHistory(ordered, head, base.commit, ctx);
       scanned = more.length;
     } else {
       trace(`${base.commit} is not on the first-parent line of ${head}: full scan`);
@@ -81,12 +81,12 @@ export async function reportHistory(reg: Registry, snapshot: Snapshot, opts: His
     }
   }
   if (!read) {
-    const all = await scanHistory(reg.git, parts, 2000, { head, costDirs });
-    read = toHistory(canonicalOrder(all, head)!, head, undefined, reg);
+    const all = await scanHistory(ctx.git, parts, 2000, { head, costDirs });
+    read = toHistory(canonicalOrder(all, head)!, head, undefined, ctx);
     scanned = all.length;
     trace(`scan ${head}: ${all.length} commits`);
   }
-  await summarise(reg, snapshot, read.pending);
+  await summarise(ctx, snapshot, read.pending);
   const commits = base ? base.commits.concat(read.commits) : read.commits;
   if (useCache) save(dir, head, modelsDir, commits);
   return { commits, source: base ? 'extended' : 'scanned', scanned };
@@ -103,7 +103,7 @@ interface Pending {
  * is on the first-parent line (from head down to `stop`). Returns the first-parent changes too,
  * whose summaries are still to be filled in.
  */
-function toHistory(ordered: ScannedCommit[], head: string, stop: string | undefined, reg: Registry): { commits: HistoryCommit[]; pending: Pending[] } {
+function toHistory(ordered: ScannedCommit[], head: string, stop: string | undefined, ctx: StoreContext): { commits: HistoryCommit[]; pending: Pending[] } {
   const byId = new Map(ordered.map((c) => [c.commit, c]));
   const line = new Set<string>();
   for (let c = byId.get(head); c && c.commit !== stop && !line.has(c.commit); c = c.parents[0] ? byId.get(c.parents[0]) : undefined) line.add(c.commit);
@@ -112,7 +112,7 @@ function toHistory(ordered: ScannedCommit[], head: string, stop: string | undefi
     const firstParent = line.has(c.commit);
     const changes: ModelFileChange[] = [];
     for (const ch of c.changes) {
-      if (!parseModelPath(reg.config, ch.path)) continue;
+      if (!parseModelPath(ctx.config, ch.path)) continue;
       const change: ModelFileChange = { path: ch.path };
       changes.push(change);
       if (firstParent) pending.push({ change, oid: ch.oid, gone: ch.status === 'D' || ZERO_OID.test(ch.oid) });
@@ -127,7 +127,7 @@ function toHistory(ordered: ScannedCommit[], head: string, stop: string | undefi
  * has, which the snapshot already parsed; every other version is read from git, one
  * `cat-file --batch` per core on a big history.
  */
-async function summarise(reg: Registry, snapshot: Snapshot, pending: Pending[]): Promise<void> {
+async function summarise(ctx: StoreContext, snapshot: Snapshot, pending: Pending[]): Promise<void> {
   const last = new Map<string, Pending>();
   for (const p of pending) last.set(p.change.path, p);
   const atHead = new Map<string, Model>();
@@ -155,19 +155,19 @@ async function summarise(reg: Registry, snapshot: Snapshot, pending: Pending[]):
       // the same blob at two paths parses differently (the id must match the file name)
       const key = `${p.change.path}\0${oid}`;
       if (!summaries.has(key)) {
-        const meta = parseModelBlob(p.change.path, text, reg.config).model?.metadata;
+        const meta = parseModelBlob(p.change.path, text, ctx.config).model?.metadata;
         summaries.set(key, meta ? summarize(meta) : null);
       }
     }
   };
   const half = oids.length > 4000 ? Math.ceil(oids.length / 2) : oids.length;
-  await Promise.all([reg.git.forEachObject(oids.slice(0, half), read), reg.git.forEachObject(oids.slice(half), read)]);
+  await Promise.all([ctx.git.forEachObject(oids.slice(0, half), read), ctx.git.forEachObject(oids.slice(half), read)]);
   // a blob git does not have (a partial clone) reads as nothing, as the snapshot reader does
   for (const [oid, list] of wanted) for (const p of list) p.change.summary = summaries.get(`${p.change.path}\0${oid}`) ?? null;
 }
 
 /** The newest cached history whose commit is HEAD or an ancestor of it, or undefined. */
-async function loadBase(reg: Registry, dir: string, head: string, modelsDir: string, corrupt: (file: string, reason: string) => void): Promise<{ commit: string; commits: HistoryCommit[] } | undefined> {
+async function loadBase(ctx: StoreContext, dir: string, head: string, modelsDir: string, corrupt: (file: string, reason: string) => void): Promise<{ commit: string; commits: HistoryCommit[] } | undefined> {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => n.endsWith('.history'));
@@ -191,7 +191,7 @@ async function loadBase(reg: Registry, dir: string, head: string, modelsDir: str
   candidates.sort((a, b) => (a.commit === head ? -1 : b.commit === head ? 1 : b.mtime - a.mtime));
   for (const c of candidates) {
     if (c.commit !== head) {
-      if (!(await reg.git.isAncestor(c.commit, head))) continue;
+      if (!(await ctx.git.isAncestor(c.commit, head))) continue;
     }
     try {
       const commits = decodeHistory(readCacheFile(c.file), { commit: c.commit, modelsDir });

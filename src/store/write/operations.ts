@@ -13,7 +13,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync }
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConflictError, storageError, UsageError } from '../../errors.js';
-import { operationIdProblem } from '../../domain/operation-id.js';
+import { OPERATION_WINDOW, operationIdProblem } from '../../domain/operation-id.js';
 import type { Git } from '../../git/git.js';
 import { cryptoLib } from '../../lazy.js';
 import { liveness, self, type LockHolder } from './lock.js';
@@ -22,8 +22,8 @@ import { cacheDisabled, modelgitDir } from '../cache/policy.js';
 
 export const OPERATION_TRAILER = 'Operation-Id';
 
-/** How many commits back from HEAD a token is looked for (one bounded `git log`). */
-export const OPERATION_WINDOW = 5000;
+// How many commits back from HEAD a token is looked for (domain/operation-id.ts: import reads it too).
+export { OPERATION_WINDOW };
 /** Entries of unacknowledged attempts older than this are forgotten. */
 const ENTRY_TTL_MS = 7 * 24 * 3600_000;
 

@@ -1,0 +1,105 @@
+// The history of a model file: the commits that changed it, and among them the one that recorded a
+// given result. `git log -- <path>` walks the whole history; the history index (cache/
+// history-index.ts) names the commits instead when HEAD's history is linear, and answers that only
+// depend on commits (which never change) are remembered in small memos under .git/modelgit/. Moved
+// here from registry/best.ts and history.ts so that those operations don't know a cache exists.
+// The report's history (every commit's model-file changes) is read here too, by cache/report-history.ts.
+import { recordingCommit } from '../domain/best-record.js';
+import type { TestResult } from '../domain/types.js';
+import type { LogEntry } from '../git/git.js';
+import type { StoreContext } from './context.js';
+import type { Snapshot } from './snapshot.js';
+import type { HistoryOptions, HistoryRead } from './cache/report-history.js';
+import { commitsChanging, historyIndexAt } from './cache/history-index.js';
+import { MemoFile } from './cache/memo-file.js';
+import { cacheDisabled, modelgitDir } from './cache/policy.js';
+
+/** Where HEAD is, and how many models it has (asked only when no history index exists: a big registry starts a background build). */
+export interface HeadAt {
+  head: string;
+  models: () => number | Promise<number>;
+}
+
+/** A result in a model file: the file, the result, and its place in the file's `testing` list. */
+export interface RecordedResult {
+  path: string;
+  resultIndex: number;
+  result: TestResult;
+}
+
+/**
+ * Walks the model file's history (up to `revision`) and reads every version in one cat-file
+ * batch; the oldest version that already holds the result is the commit that recorded it.
+ * The answer depends only on those commits (which never change), so it is remembered by them.
+ */
+export async function commitRecording(ctx: StoreContext, recorded: RecordedResult, revision: string, at: HeadAt): Promise<string | null> {
+  const { path, resultIndex, result } = recorded;
+  const commits = await commitsChanging({ root: ctx.root, gitDir: ctx.gitDir, head: at.head, models: at.models }, path, revision);
+  const memo = !cacheDisabled() && ctx.git.objectsAsStored() ? new MemoFile(modelgitDir(ctx.gitDir), 'recorded', 64) : undefined;
+  const key = JSON.stringify([path, resultIndex, result, commits]);
+  const known = memo?.get(key);
+  if (known !== undefined) return known || null;
+  const names = commits.map((c) => `${c}:${path}`);
+  const blobs = await ctx.git.readBlobs(names);
+  const versions = commits.map((commit, i) => ({ commit, text: blobs.get(names[i]!)?.toString('utf8') }));
+  const found = recordingCommit(versions, resultIndex, result) ?? null;
+  // Not remembered when a version was missing (a shallow or partial clone may fetch it later).
+  if (versions.every((v) => v.text !== undefined)) memo?.set(key, found ?? '');
+  return found;
+}
+
+/** Most commits named on one command line; more go the slow way (argv has a limit). */
+const MAX_NAMED_COMMITS = 2000;
+
+/**
+ * `git log --full-history -- <path>` from HEAD, for each path. In a history without merges (where
+ * the history index applies) that is exactly the commits that changed the path, so the index names
+ * them and git only reads those; otherwise git walks. --full-history: a side branch's commit counts
+ * even when a merge took the other side's file.
+ */
+export async function pathLogs(ctx: StoreContext, paths: string[], at?: HeadAt): Promise<LogEntry[][]> {
+  if (at) {
+    const idx = await historyIndexAt({ root: ctx.root, cacheDir: modelgitDir(ctx.gitDir), head: at.head, models: at.models });
+    const lists = idx ? paths.map((p) => idx.commitsChanging(p, at.head)) : [];
+    if (idx && lists.every((l) => l !== undefined)) {
+      // One git process reads every commit named, in the order given; each path gets its own.
+      const named = [...new Set(lists.flat() as string[])];
+      if (named.length <= MAX_NAMED_COMMITS) {
+        const byCommit = await commitEntries(ctx, named);
+        return lists.map((l) => l!.map((c) => byCommit.get(c)!));
+      }
+    }
+  }
+  return Promise.all(paths.map((p) => ctx.git.log(['--full-history', '--', p])));
+}
+
+/**
+ * The log entries of these commits, read by one `git log --no-walk`. A commit never changes, so the
+ * last few hundred read are remembered (memo-file.ts) and git is asked only about the others.
+ */
+async function commitEntries(ctx: StoreContext, commits: string[]): Promise<Map<string, LogEntry>> {
+  const memo = !cacheDisabled() && ctx.git.objectsAsStored() ? new MemoFile(modelgitDir(ctx.gitDir), 'commits', 256) : undefined;
+  const byCommit = new Map<string, LogEntry>();
+  for (const c of commits) {
+    const known = memo?.get(c);
+    if (known) byCommit.set(c, JSON.parse(known) as LogEntry);
+  }
+  const asked = commits.filter((c) => !byCommit.has(c));
+  if (asked.length) {
+    const entries = await ctx.git.log(['--no-walk=unsorted', ...asked]);
+    for (const e of entries) byCommit.set(e.commit, e);
+    memo?.setMany(entries.map((e) => [e.commit, JSON.stringify(e)]));
+  }
+  return byCommit;
+}
+
+export type { HistoryOptions, HistoryRead };
+
+/**
+ * Every commit reachable from the snapshot's commit, with its model-file changes, as the report
+ * reads it. Loaded on use: only `report` needs it.
+ */
+export async function modelFileHistory(ctx: StoreContext, snapshot: Snapshot, opts: HistoryOptions = {}): Promise<HistoryRead> {
+  const { reportHistory } = await import('./cache/report-history.js');
+  return reportHistory(ctx, snapshot, opts);
+}
