@@ -12,6 +12,7 @@ export { installHookAt as installHook, type HookInstallOptions, type HookInstall
 
 // queries
 export { best, type BestQuery, type BestAnswer, type BestOutcome } from './registry/best.js';
+export { recordBest, type RecordBestQuery } from './registry/record-best.js';
 export { list, type ListQuery, type ListAnswer } from './registry/list.js';
 export { compare, type CompareQuery } from './registry/compare.js';
 export type { Comparison, ComparisonRow, ComparisonCell, ComparisonColumn, Delta } from './domain/comparison.js';

@@ -107,45 +107,15 @@ const saysWhy: Check = (src) => {
   return opening.replace(/[/*\s]+/g, ' ').trim().length >= 40 ? [] : [at(src, 1, 'no opening paragraph saying why the file exists')];
 };
 
-/**
- * Imports that break a rule until the Registry façade (ARCHITECTURE §6.4 step 4) is merged, by
- * file. Each must still be found (take a fixed one off), and nothing else may appear.
- */
-const KNOWN: Record<string, Record<string, string[]>> = {
-  operationsThroughRegistry: {
-    'src/registry/best.ts': ['../store/cache/history-index.js', '../store/cache/memo-file.js', '../store/cache/policy.js', '../store/models.js'],
-    'src/registry/cleanup.ts': ['../store/write/tags.js', '../store/write/commit.js', '../store/models.js'],
-    'src/registry/compare.ts': ['../store/lookup.js'],
-    'src/registry/history.ts': ['../store/cache/history-index.js', '../store/cache/policy.js', '../store/cache/memo-file.js'],
-    'src/registry/import.ts': ['../store/write/operations.js', '../store/write/commit.js', '../store/write/engine.js'],
-    'src/registry/list.ts': ['../store/models.js'],
-    'src/registry/promote.ts': ['../git/branches.js', '../store/write/engine.js'],
-    'src/registry/record-best.ts': ['../store/write/tags.js', '../store/write/tag-push.js'],
-    'src/registry/record-test.ts': ['../store/lookup.js', '../store/write/operations.js', '../store/write/engine.js'],
-    'src/registry/register.ts': ['../store/lookup.js', '../store/write/operations.js', '../store/write/engine.js'],
-    'src/registry/registry.ts': ['../store/cache/yaml-cache.js', '../store/cache/policy.js', '../store/cache/memo-file.js'],
-    'src/registry/report.ts': ['../store/cache/report-history.js'],
-    'src/registry/show.ts': ['../store/cache/policy.js', '../store/lookup.js', '../store/models.js'],
-    'src/registry/sync-tags.ts': ['../git/branches.js', '../store/write/tags.js', '../store/write/tag-push.js'],
-    'src/registry/validate.ts': ['../store/cache/yaml-cache.js', '../store/cache/policy.js'],
-  },
-  cliStaysThin: {},
-};
-
 const CHECKS: Record<string, Check> = { startsProcesses, rawGitArgv, spellsModelgitDir, operationsThroughRegistry, cliStaysThin, domainIsPure, renderingIsPure, saysWhy };
 const ALL = sources();
 const violations = (name: string) => ALL.flatMap((s) => CHECKS[name]!(s));
-/** A violation as `file 'spec'`, without its line, so a known one survives edits above it. */
-const key = (v: string) => v.replace(/^([^:]+):\d+: [^:]*: /, '$1 ');
 
 describe('the layering rules hold (docs/contributing/architecture.md)', () => {
   it('reads the source', () => expect(ALL.length).toBeGreaterThan(100));
   for (const name of Object.keys(CHECKS)) {
     it(name, () => {
-      const found = violations(name);
-      const known = new Set(Object.entries(KNOWN[name] ?? {}).flatMap(([file, specs]) => specs.map((spec) => `${file} '${spec}'`)));
-      expect(found.filter((v) => !known.has(key(v))), `new violations of ${name}`).toEqual([]);
-      expect([...known].filter((k) => !found.some((v) => key(v) === k)), `fixed: take these off KNOWN.${name}`).toEqual([]);
+      expect(violations(name), `violations of ${name}`).toEqual([]);
     });
   }
 });

@@ -31,7 +31,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   Registry, init, installHook, register, recordTest, tagModel, untagModel, noteModel,
-  list, show, history, best, compare, checkGates, checkGatesSince, promote, demote, stages, diff,
+  list, show, history, best, recordBest, compare, checkGates, checkGatesSince, promote, demote, stages, diff,
   validate, cleanup, restore, planModel, loadPlan, resolveModel, verifyModel, report, syncTags,
   importRegistry, migrate, ModelgitError, NotFoundError, UsageError,
   type BestOutcome, type ModelMetadata, type ListAnswer,
@@ -68,6 +68,7 @@ out.show = await show(reg, 'm1');
 out.history = await history(reg, { id: 'm1' });
 const won: BestOutcome = await best(reg, { algorithm: 'mscn' });
 out.best = won.answer;
+out.record_best = (await recordBest(reg, { algorithm: 'mscn' })).answer;
 out.compare = await compare(reg, { ids: ['m1', 'm2'] });
 out.gates_pass = await checkGates(reg, { id: 'm2', stage: 'production' });
 out.promote = await promote(reg, { id: 'm2', stage: 'production' });
@@ -159,6 +160,8 @@ describe("import … from 'modelgit'", () => {
     expect(a.list).toEqual(['m2', 'm1', 'm3']);
     expect(a.show.metadata).toMatchObject({ model_id: 'm1', notes: 'from code', tags: [] });
     expect(a.history.map((e: { action: string }) => e.action)).toEqual(['note', 'untag', 'tag', 'test', 'register']);
+    expect(a.record_best).toMatchObject({ model_id: 'm2', value: 40 });
+    expect(a.record_best.current_tag).toMatch(/^best\//);
     expect(a.best).toMatchObject({ model_id: 'm2', metric: 'total_time', direction: 'min', value: 40, candidates: 3, runner_up: { model_id: 'm1', value: 50 } });
     expect(a.compare.rows.map((r: { model_id: string }) => r.model_id)).toEqual(['m1', 'm2']);
     expect(a.gates_pass).toMatchObject({ model_id: 'm2', stage: 'production', ok: true });
