@@ -1,9 +1,9 @@
 // diff: what a range of commits changed in the registry — the pull-request summary. Reads two
 // snapshots and two stage maps (one bulk read each) and hands them to the pure diff.
-import { NotFoundError } from '../errors.js';
 import { STAGES_FILE } from '../domain/config.js';
 import { diffRegistry, type OtherChange, type RegistryDiff } from '../domain/diff.js';
 import type { Registry } from './registry.js';
+import { resolveRevision } from './query-options.js';
 
 export interface DiffAnswer extends RegistryDiff {
   base: string;
@@ -13,14 +13,8 @@ export interface DiffAnswer extends RegistryDiff {
   stage: string | null;
 }
 
-export async function resolveRev(reg: Registry, rev: string, what: string): Promise<string> {
-  const commit = await reg.git.resolveCommit(rev);
-  if (!commit) throw new NotFoundError(`${what} ${JSON.stringify(rev)} is not a commit in this repository`, { hint: 'fetch it first (git fetch), or check the name: git log --oneline' });
-  return commit;
-}
-
 export async function registryDiff(reg: Registry, baseRev: string, headRev = 'HEAD'): Promise<DiffAnswer> {
-  const [base, head] = [await resolveRev(reg, baseRev, 'BASE'), await resolveRev(reg, headRev, 'HEAD')];
+  const [base, head] = [await resolveRevision(reg, baseRev, 'BASE'), await resolveRevision(reg, headRev, 'HEAD')];
   const [before, after, stagesBefore, stagesAfter] = await Promise.all([reg.snapshot(base), reg.snapshot(head), reg.stages(base), reg.stages(head)]);
   const d = diffRegistry({ before: before.models, after: after.models, stagesBefore, stagesAfter, config: reg.config });
   // Files outside the models directory and stages.yaml: the config, schemas, workflows…

@@ -8,7 +8,7 @@ import { checkPromotions, evaluateGates, forcedKey, type GateEvaluation, type Pr
 import { assertSafeName } from '../domain/names.js';
 import { locateStage } from '../domain/stages.js';
 import type { ModelMetadata } from '../domain/types.js';
-import { resolveRev } from './diff.js';
+import { resolveRevision } from './query-options.js';
 import type { Registry } from './registry.js';
 
 export interface GateCheckAnswer extends GateEvaluation {
@@ -40,8 +40,8 @@ export interface RangeGateAnswer {
 
 /** Every promotion between two revisions with its gates; a forced promotion is reported, not failed. */
 export async function checkGatesSince(reg: Registry, baseRev: string, headRev = 'HEAD'): Promise<RangeGateAnswer> {
-  const base = await resolveRev(reg, baseRev, '--since');
-  const head = await resolveRev(reg, headRev, 'HEAD');
+  const base = await resolveRevision(reg, baseRev, '--since');
+  const head = await resolveRevision(reg, headRev, 'HEAD');
   const [before, after, stagesBefore, stagesAfter] = await Promise.all([reg.snapshot(base), reg.snapshot(head), reg.stages(base), reg.stages(head)]);
   const forced = new Set<string>();
   for (const e of await reg.git.log([`${base}..${head}`, '--grep=^Model-Action: promote$'])) {

@@ -24,16 +24,20 @@ export function unknownDirection(metric: string): UsageError {
 }
 
 /**
- * The commit a user-given revision names, or NotFoundError. A revision that starts with "-" is
- * refused before git sees it, so `--at --output=x` can never be read as an option.
+ * THE revision resolver: the commit a user-given revision names (`--at`, `--since`, diff's BASE…),
+ * or NotFoundError saying which flag and which text. A revision that starts with "-" is refused
+ * before git sees it, so `--at --output=x` can never be read as an option.
  */
-export async function resolveRevision(reg: Registry, rev: string, flag = '--at'): Promise<string> {
+export async function resolveRevision(
+  reg: { git: Pick<Registry['git'], 'resolveCommit'> },
+  rev: string,
+  flag = '--at',
+  hint = 'a commit id, branch or tag: git log --oneline lists commits; fetch it first if it is only on the remote (git fetch)',
+): Promise<string> {
   if (typeof rev !== 'string' || rev.trim() === '') throw new UsageError(`${flag}: give a revision (a commit, branch or tag)`);
   if (rev.startsWith('-')) throw new NotFoundError(`${flag}: unknown revision ${JSON.stringify(rev)} (a revision can't start with "-")`);
   const commit = await reg.git.resolveCommit(rev);
-  if (!commit) {
-    throw new NotFoundError(`${flag}: unknown revision ${JSON.stringify(rev)}`, { hint: 'a commit id, branch or tag: git log --oneline lists commits' });
-  }
+  if (!commit) throw new NotFoundError(`${flag}: unknown revision ${JSON.stringify(rev)}: not a commit in this repository`, { hint });
   return commit;
 }
 

@@ -28,6 +28,7 @@ import { locateJsonPointer, locateYamlPointer, validatorForSchemaText, type Pars
 import { checkModelTextSync } from '../schema/model-checks.js';
 import { blobTexts, CommitVersion, EmptyVersion, IndexVersion, ObjectReader, WorkingTreeVersion, type RegistryVersion } from '../store/versions.js';
 import { checkedYaml } from '../store/config.js';
+import { resolveRevision } from './query-options.js';
 
 const REGULAR_MODES = new Set(['100644', '100755']);
 
@@ -68,13 +69,7 @@ async function comparisonFor(git: Git, reader: ObjectReader, head: string | unde
     case 'since': {
       const rev = opts.since ?? '';
       if (!head) throw new NotFoundError('--since: this repository has no commits yet, so there is nothing to compare');
-      // resolveCommit passes the user's text after --end-of-options as `rev^{commit}`: never an option.
-      const commit = await git.resolveCommit(rev);
-      if (!commit) {
-        throw new NotFoundError(`--since: ${JSON.stringify(rev)} is not a commit in this repository`, {
-          hint: 'give a commit, branch or tag; in CI fetch enough history (actions/checkout with fetch-depth: 0)',
-        });
-      }
+      const commit = await resolveRevision({ git }, rev, '--since', 'give a commit, branch or tag; in CI fetch enough history (actions/checkout with fetch-depth: 0)');
       return { after: new CommitVersion(git, reader, head, 'HEAD'), base: new CommitVersion(git, reader, commit), since: commit };
     }
   }

@@ -67,7 +67,7 @@ describe('diff', () => {
   });
 
   it.each([
-    [['diff', 'no-such-rev'], 1, /BASE "no-such-rev" is not a commit/],
+    [['diff', 'no-such-rev'], 1, /BASE: unknown revision "no-such-rev": not a commit/],
     [['diff', 'HEAD', '--output=/tmp/x'], 2, /unknown option/],
     [['diff', '--format', 'html', 'HEAD'], 2, /must be one of md, json/],
     [['diff'], 2, /missing required argument/],

@@ -417,7 +417,7 @@ describe('validate --since REV', () => {
     const before = repoState(r.dir);
     const res = await r.run('validate', '--since', 'no-such-branch');
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/--since: "no-such-branch" is not a commit in this repository/);
+    expect(res.stderr).toMatch(/--since: unknown revision "no-such-branch": not a commit in this repository/);
     const evil = join(r.dir, 'pwned');
     const res2 = await r.run('validate', `--since=--output=${evil}`);
     expect(res2.code).toBe(1);
