@@ -19,8 +19,8 @@
 // identity in HEAD's recent history (after the fetch, with --push) when the caller gave a token or
 // an earlier attempt never acknowledged; found, the command answers with that commit (pushing it
 // first if the remote lacks it) instead of writing again.
-import { ConflictError, LockedError, ModelgitError, PushError } from '../../errors.js';
-import type { Git } from '../../git/git.js';
+import { ConflictError, GitError, LockedError, ModelgitError, PushError, StorageError } from '../../errors.js';
+import { storageFailureLine, type Git } from '../../git/git.js';
 import { pushTarget } from '../../git/branches.js';
 import { beginWrite, endWrite, hasInterruptedWrite, recoverInterruptedWrite } from './journal.js';
 import { fetchRemote, integrate, moveBranch, pushRefs, retryBudget, retryDelay } from '../../git/remote.js';
@@ -244,15 +244,31 @@ export async function recoverNow(host: WriteHost): Promise<void> {
   });
 }
 
-function createTags(git: Git, commit: string, tags: TagSpec[]): Promise<string[]> {
-  return createDecisionTags(
-    git,
-    tags.map((t) => ({ ...t, commit })),
-    (t, gitWords) =>
-      new ModelgitError(`committed ${commit.slice(0, 10)}, but could not write the tag ${t.name}: ${gitWords}`, {
-        hint: 'modelgit sync-tags writes the missing stage tags',
-      }),
-  );
+/**
+ * The commit's tags; when git refuses one (a read-only refs directory, a killed `git tag`), the
+ * commit is undone too, so a decision is recorded whole or not at all and the branch is where it
+ * was. Only when that undo fails is the commit kept, and the message says so.
+ */
+async function createTags(git: Git, commit: string, tags: TagSpec[], base: string | undefined): Promise<string[]> {
+  let refusal: { name: string; words: string } | undefined;
+  try {
+    return await createDecisionTags(
+      git,
+      tags.map((t) => ({ ...t, commit })),
+      (t, words) => ((refusal = { name: t.name, words }), new Error(words)),
+    );
+  } catch (e) {
+    if (!refusal) throw e;
+  }
+  const { name, words } = refusal;
+  if (base && (await git.resetKeep(base)).code === 0) {
+    const storage = storageFailureLine(words);
+    const Kind = storage ? StorageError : GitError;
+    throw new Kind(`could not write the tag ${name}: ${storage ?? words}; the commit was undone, nothing was changed`, { hint: 'run the command again' });
+  }
+  throw new ModelgitError(`committed ${commit.slice(0, 10)}, but could not write the tag ${name}: ${words}`, {
+    hint: 'modelgit sync-tags writes the missing stage tags',
+  });
 }
 
 /** The commit, and where the branch was before it (`base`). */
@@ -267,7 +283,7 @@ async function makeCommit(host: WriteHost, p: CommitPlan, staged?: Promise<strin
     } finally {
       endWrite(gitDir);
     }
-    return { commit, commits: [commit], tags: await createTags(git, commit, p.tags ?? []), base: base.head };
+    return { commit, commits: [commit], tags: await createTags(git, commit, p.tags ?? [], base.head), base: base.head };
   }
   // A new branch for a pull request: switch, commit, switch back. The index must be clean first,
   // or the switch would carry someone's staged work onto the promotion branch.
@@ -410,11 +426,13 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
       }
       const where = `${target.remote}/${made.branch ?? target.branch}`;
       const refused = !pushed.retry || !!made.branch;
+      // A remote that rejected our refs refused the push; one never reached (a dropped connection) did not.
+      const failedHow = !pushed.ok && pushed.unreached ? `the push to ${where} failed` : `${where} refused the push`;
       if (made.series && (refused || !budget.allows(attempt))) {
         // All or nothing: the series goes (the catch below puts the branch back where it was).
         throw new PushError(
           refused
-            ? `${where} refused the push: ${pushed.detail}; the ${made.commits.length} commit(s) were undone, nothing was written`
+            ? `${failedHow}: ${pushed.detail}; the ${made.commits.length} commit(s) were undone, nothing was written`
             : `the remote kept moving: ${budget.spent(attempt)} to ${where} were rejected; the ${made.commits.length} commit(s) were undone, nothing was written`,
           {
             hint: refused
@@ -430,7 +448,7 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
         // Kept on purpose and said so: running the same command again pushes this commit (the
         // operation's identity finds it), it does not write a second one.
         keep = true;
-        throw new PushError(`committed ${made.commit.slice(0, 10)} locally, but ${where} refused the push: ${pushed.detail}`, {
+        throw new PushError(`committed ${made.commit.slice(0, 10)} locally, but ${failedHow}: ${pushed.detail}`, {
           hint: /protected|declined|hook/i.test(pushed.detail)
             ? 'the remote does not take direct pushes here: push the commit to a branch and open a pull request (promotions: modelgit promote … --branch --push)'
             : `the commit is kept on your branch, unpushed; run the same command again when the remote is reachable (it pushes this commit, it does not write a second one), or: git push ${target.remote} HEAD:${made.branch ?? target.branch}`,
