@@ -9,7 +9,7 @@ import type { CliResult } from '../../helpers.js';
 
 /** The error line of a failed command: exactly one, then at most a hint and warnings; never a stack trace. */
 export function oneErrorLine(res: CliResult): string {
-  expect(res.stderr).not.toMatch(/unexpected|\n\s+at .+:\d+:\d+/);
+  expect(res.stderr).not.toMatch(/error: unexpected|unexpected error|\n\s+at .+:\d+:\d+/);
   const lines = res.stderr.split('\n').filter(Boolean);
   const errors = lines.filter((l) => l.startsWith('modelgit: error: '));
   expect(errors, res.stderr).toHaveLength(1);
@@ -19,10 +19,10 @@ export function oneErrorLine(res: CliResult): string {
 
 /**
  * Temporary files a write may leave in `.git` when it stops half-way: git's locks and object temp
- * files, modelgit's kept index, write lock, crash note; [] when there are none.
+ * files, modelgit's kept index, write lock, crash note; [] when there are none. `bare`: `dir` is the git dir.
  */
-export function tempFiles(dir: string): string[] {
-  const git = join(dir, '.git');
+export function tempFiles(dir: string, opts: { bare?: boolean } = {}): string[] {
+  const git = opts.bare ? dir : join(dir, '.git');
   const found: string[] = [];
   const walk = (d: string, rel: string) => {
     let names: string[];
