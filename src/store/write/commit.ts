@@ -202,6 +202,12 @@ async function writeAndCommit(git: Git, spec: CommitSpec, existedInHead: Set<str
   }
 }
 
+/** Removes the link to the index a killed write kept (keepIndex): stale, and nothing else would remove it. */
+export function dropKeptIndex(git: Git): void {
+  const index = git.indexFile();
+  if (index) removeQuietly(`${index}.modelgit-before`);
+}
+
 function removeQuietly(file: string): void {
   try {
     rmSync(file, { force: true });

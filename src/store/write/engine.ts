@@ -276,14 +276,15 @@ async function makeCommit(host: WriteHost, p: CommitPlan, staged?: Promise<strin
   const { git, gitDir } = host;
   const paths = p.spec.changes.map((c) => c.path);
   if (!p.branch) {
-    const base = await beginWrite(git, gitDir, { paths, subject: p.spec.subject, staged });
-    let commit: string;
+    // The note names the tags too, and stays until they are written: a write killed between its
+    // commit and its tags gets them from the next command (journal.ts), never a commit without them.
+    const base = await beginWrite(git, gitDir, { paths, subject: p.spec.subject, staged, tags: p.tags });
     try {
-      commit = await commitChanges(git, p.spec, base);
+      const commit = await commitChanges(git, p.spec, base);
+      return { commit, commits: [commit], tags: await createTags(git, commit, p.tags ?? [], base.head), base: base.head };
     } finally {
       endWrite(gitDir);
     }
-    return { commit, commits: [commit], tags: await createTags(git, commit, p.tags ?? [], base.head), base: base.head };
   }
   // A new branch for a pull request: switch, commit, switch back. The index must be clean first,
   // or the switch would carry someone's staged work onto the promotion branch.

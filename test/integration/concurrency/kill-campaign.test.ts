@@ -186,6 +186,29 @@ async function campaign(dir: string, kind: Kind): Promise<void> {
   }
 }
 
+describe('kill -9 between a commit and its tag (a fixed point, whatever the seed)', () => {
+  it('promote and cleanup killed in their post-commit hook: the next command writes the missing tag; never a commit without it', { timeout: 90_000 }, async () => {
+    const r = await tempRegistry({ hook: true });
+    const reg = await r.open();
+    for (const [id, algo, t] of [['m1', 'mscn', 2], ['k1', 'lero', 1], ['k2', 'lero', 9]] as const) {
+      await register(reg, { algorithm: algo, id });
+      await recordTest(reg, { id, dataset: 'production', metrics: [`total_time=${t}`] });
+    }
+    for (const [args, tag] of [
+      [['promote', 'm1', '--stage', 'staging'], 'stage/mscn/staging/1'],
+      [['cleanup', '--algo', 'lero', '--keep', '1', '--dataset', 'production'], 'cleanup/lero/1'],
+    ] as const) {
+      expect(await killAt(r.dir, [...args], { hook: 'post-commit' })).toBe('killed');
+      expect(r.git('tag', '-l', tag).trim()).toBe(''); // the commit is there, its tag not yet
+      const again = await runCli(r.dir, ...args);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toContain(`was interrupted after its commit was made; it is kept, and its tag ${tag} was written now`);
+      expect(r.git('rev-parse', `${tag}^{commit}`).trim()).toBe(r.git('rev-parse', 'HEAD').trim());
+      whole(r.dir, args[0]);
+    }
+  });
+});
+
 describe(`kill -9 at a seeded random sample of points per write kind (seed ${SEED}, ${SAMPLE} per kind)`, () => {
   it('register, test, promote, cleanup', { timeout: 240_000 }, async () => {
     const r = await tempRegistry({ hook: true });
@@ -250,7 +273,7 @@ describe(`kill -9 at a seeded random sample of points per write kind (seed ${SEE
   it('import (a series of commits, all or nothing)', { timeout: 120_000 }, async () => {
     const r = await tempRegistry({ hook: true });
     const template = Object.values(olderModels())[0]!;
-    const ids = (i: number) => [`imp${i}_a`, `imp${i}_b`, `imp${i}_c`];
+    const ids = (i: number) => [`imp${i}_a`, `imp${i}_b`];
     const files = new Map<number, string>();
     await campaign(r.dir, {
       name: 'import',
