@@ -21,9 +21,9 @@
 // first if the remote lacks it) instead of writing again.
 import { ConflictError, GitError, LockedError, ModelgitError, PushError, StorageError } from '../../errors.js';
 import { storageFailureLine, type Git } from '../../git/git.js';
-import { pushTarget } from '../../git/branches.js';
+import { pushTarget, type PushTarget } from '../../git/branches.js';
 import { beginWrite, endWrite, hasInterruptedWrite, recoverInterruptedWrite } from './journal.js';
-import { fetchRemote, integrate, moveBranch, pushRefs, retryBudget, retryDelay } from '../../git/remote.js';
+import { DECISION_TAG_FAMILIES, fetchRemote, integrate, moveBranch, pushRefs, retryBudget, retryDelay } from '../../git/remote.js';
 import { createDecisionTags, deleteDecisionTags } from './tags.js';
 import { checkBeforeWrite } from './guards.js';
 import { envOperationId, findOperation, operationOf, OperationJournal, OPERATION_TRAILER, type CommittedOperation, type Operation } from './operations.js';
@@ -387,7 +387,13 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
       const p = await plan();
       // Nothing to do on the remote's state (someone did it meanwhile): our old attempt is moot.
       if ('nothing' in p) {
-        keep = true; // the branch is on the remote head: the state the answer describes
+        keep = true;
+        // The answer may rest on local commits the remote lacks (a promotion whose push was killed
+        // or failed, run again): a --push command publishes them, named, like any --push does.
+        if (!(await publishEarlier(host, target, remoteHead, lock, budget.allows(attempt)))) {
+          await sleep(retryDelay(attempt, Date.now() - began));
+          continue;
+        }
         return settle(host, journal, p.nothing);
       }
       const before = await git.head();
@@ -475,6 +481,34 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
     if (!keep && !lockLost) await backTo(host, started, unpushed, e);
     throw e;
   }
+}
+
+/**
+ * Pushes the branch's local commits the remote lacks, with the decision tags on them, when a
+ * --push command found nothing new to write; true when the remote has them now (or there were
+ * none), false when the remote moved and `mayRetry`. A refusal keeps them and says so.
+ */
+async function publishEarlier(host: WriteHost, target: PushTarget, remoteHead: string | undefined, lock: HeldLock, mayRetry: boolean): Promise<boolean> {
+  const { git } = host;
+  const head = await git.head();
+  if (!head || !remoteHead || head === remoteHead) return true;
+  const earlier = await earlierCommits(git, remoteHead, head);
+  if (!earlier.length) return true;
+  const theirs = new Set(earlier.map((c) => c.commit));
+  const tags = (await Promise.all(DECISION_TAG_FAMILIES.map((f) => git.refs(`refs/tags/${f}/`)))).flat().filter((t) => theirs.has(t.target));
+  lock.check();
+  const pushed = await pushRefs(git, target, [{ local: head, remote: `refs/heads/${target.branch}` }, ...tags.map((t) => ({ local: t.ref, remote: t.ref }))], true);
+  if (!pushed.ok && pushed.retry && mayRetry) return false;
+  if (!pushed.ok) {
+    throw new PushError(`nothing new to write, but ${earlier.length} local commit(s) that are not on ${target.remote}/${target.branch} yet could not be pushed: ${pushed.detail}`, {
+      hint: `they stay on your branch; run the command again when the remote is reachable, or: git push ${target.remote} HEAD:${target.branch}`,
+      data: { remote: target.remote, branch: target.branch, commits: earlier.map((c) => c.commit) },
+    });
+  }
+  await git.updateRef(target.trackingRef, head);
+  host.notify?.(`nothing new to write; pushed ${head.slice(0, 10)}${tags.length ? ` and ${tags.map((t) => t.ref.replace(/^refs\/tags\//, '')).join(', ')}` : ''} to ${target.remote}/${target.branch}${alongWith(earlier)}`);
+  host.clearCache();
+  return true;
 }
 
 /** Local commits the remote lacks, oldest first: `remoteHead..tip` (`belowTip`: without tip itself), less `except`. */

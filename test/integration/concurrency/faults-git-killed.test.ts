@@ -144,4 +144,26 @@ describe('a git child killed by SIGKILL during --push', () => {
       expect(remoteActions(bare).filter((x) => x.ids.includes(id)).map((x) => x.action)).toEqual(['register']);
     }
   });
+
+  it('promote --push whose push was killed: run again, it finds nothing new to write and publishes the kept commit with its stage tag', { timeout: 90_000 }, async () => {
+    const { bare, seed } = await registryRemote();
+    const reg = await seed.open();
+    await register(reg, { algorithm: 'mscn', id: 'm1' });
+    await recordTest(reg, { id: 'm1', dataset: 'production', metrics: ['total_time=5'] });
+    seed.git('push', '-q', 'origin', 'main');
+    const a = cloneOf(bare, 'alice');
+    const args = ['promote', 'm1', '--stage', 'staging', '--push'];
+    const res = await runKilling(a.dir, 'push:before', ...args);
+    expect(res.code).toBe(1);
+    expect(oneErrorLine(res)).toMatch(/^modelgit: error: committed [0-9a-f]{10} locally, but the push to origin\/main failed: git push was killed by SIGKILL$/);
+    const kept = a.git('rev-parse', 'HEAD').trim();
+    expect(git(bare, 'tag', '-l')).toBe('');
+
+    const again = await a.run(...args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/nothing new to write; pushed [0-9a-f]{10} and stage\/mscn\/staging\/1 to origin\/main, with 1 earlier local commit\(s\) that were not on the remote yet: [0-9a-f]{10} "promote m1 to mscn\/staging"/);
+    expect(git(bare, 'rev-parse', 'main').trim()).toBe(kept);
+    expect(git(bare, 'rev-parse', 'stage/mscn/staging/1^{commit}').trim()).toBe(kept);
+    expect(remoteActions(bare).filter((x) => x.action === 'promote')).toHaveLength(1);
+  });
 });

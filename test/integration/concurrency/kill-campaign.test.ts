@@ -1,5 +1,5 @@
 // The kill -9 campaign of issue #15, as a test: for each write kind (register, test, promote,
-// cleanup, import, and register/test with --push) a seeded random sample of kill points, the CLI
+// cleanup, import, and register/test/promote with --push) a seeded random sample of kill points, the CLI
 // killed with SIGKILL there, then the same command run again — which must recover: exit 0, exactly
 // one commit for the operation (none lost, none twice), `git fsck` clean, nothing staged or left
 // on disk, and with --push the remote holding the operation once.
@@ -17,6 +17,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, git, runCli, tempDir, tempRegistry } from '../../helpers.js';
+import { Registry } from '../../../src/registry/registry.js';
 import { register } from '../../../src/registry/register.js';
 import { recordTest } from '../../../src/registry/record-test.js';
 import { olderModels, writeJson } from '../../fixtures/legacy.js';
@@ -157,6 +158,10 @@ function whole(dir: string, what: string): void {
   expect(tempFiles(dir).filter((f) => !/\/tmp_obj_/.test(f)), what).toEqual([]);
 }
 
+function registryOf(dir: string): Promise<Registry> {
+  return Registry.open({ cwd: dir });
+}
+
 interface Kind {
   name: string;
   hooks: string[];
@@ -291,7 +296,7 @@ describe(`kill -9 at a seeded random sample of points per write kind (seed ${SEE
     });
   });
 
-  it('register --push and test --push', { timeout: 180_000 }, async () => {
+  it('register --push, test --push, promote --push', { timeout: 240_000 }, async () => {
     const { bare, seed } = await registryRemote();
     const reg = await seed.open();
     await register(reg, { algorithm: 'mscn', id: 'm0' });
@@ -307,6 +312,23 @@ describe(`kill -9 at a seeded random sample of points per write kind (seed ${SEE
     for (const kind of [
       { name: 'register --push', hooks, args: (i: number) => ['register', '--algo', 'mscn', '--id', `rp${i}`, '--push'], check: (i: number, what: string) => onBoth('register', `rp${i}`, what) },
       { name: 'test --push', hooks, args: (i: number) => ['test', 'm0', '--dataset', `dp${i}`, '--metric', 'total_time=4', '--push'], check: (i: number, what: string) => onBoth('test', 'm0', what, new RegExp(`^test m0 on dp${i}: `)) },
+      {
+        name: 'promote --push',
+        hooks,
+        prepare: async (i: number) => {
+          const reg = await registryOf(a.dir);
+          await register(reg, { algorithm: 'mscn', id: `pp${i}` });
+          await recordTest(reg, { id: `pp${i}`, dataset: 'production', metrics: ['total_time=2'] });
+          a.git('push', '-q', 'origin', 'main');
+        },
+        args: (i: number) => ['promote', `pp${i}`, '--stage', 'staging', '--push'],
+        check: (i: number, what: string) => {
+          onBoth('promote', `pp${i}`, what);
+          // Its stage tag went out with it: as many stage tags on the remote as promotions.
+          const promotions = git(bare, 'log', '--format=%(trailers:key=Model-Action,valueonly)', 'main').split('\n').filter((x) => x.trim() === 'promote').length;
+          expect(git(bare, 'tag', '-l', 'stage/mscn/staging/*').split('\n').filter(Boolean), what).toHaveLength(promotions);
+        },
+      },
     ]) {
       await campaign(a.dir, kind);
     }
