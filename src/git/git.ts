@@ -18,6 +18,8 @@ export interface RunResult {
   stdout: Buffer;
   stderr: string;
   code: number;
+  /** the signal that ended git (a killed child: SIGKILL, an OOM kill…); `code` is then 1 */
+  signal?: NodeJS.Signals;
   /** git's trace2 event stream (JSON lines), when the command was run with `trace` */
   trace?: string;
 }
@@ -106,7 +108,7 @@ export class Git {
   /** Runs git and returns stdout as text, throwing GitError with git's own words on failure. */
   async text(args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<string> {
     const r = await this.run(args, opts);
-    if (r.code !== 0) throw new GitError(`git ${args[0]} failed: ${r.stderr.trim() || `exit ${r.code}`}`, { data: { args } });
+    if (r.code !== 0) throw new GitError(`git ${args[0]} failed: ${r.signal ? `killed by ${r.signal}` : r.stderr.trim() || `exit ${r.code}`}`, { data: { args } });
     return r.stdout.toString('utf8');
   }
 
@@ -277,7 +279,7 @@ export class Git {
    */
   async createAnnotatedTag(name: string, commit: string, message: string): Promise<{ made: true } | { made: false; refusal: string }> {
     const r = await this.run(['tag', '-a', '--cleanup=verbatim', '-F', '-', name, commit], { input: message });
-    return r.code === 0 ? { made: true } : { made: false, refusal: r.stderr.trim() };
+    return r.code === 0 ? { made: true } : { made: false, refusal: r.signal ? `git tag was killed by ${r.signal}` : r.stderr.trim() };
   }
 
   /** Deletes local tags, all in one call (none: nothing to do). */
@@ -773,15 +775,20 @@ function spawnGit(cwd: string, args: string[], env: NodeJS.ProcessEnv, input?: s
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', (e) => reject(new GitError(`could not run git: ${e.message}`, { hint: 'install git and put it on PATH' })));
+    let signal: NodeJS.Signals | null = null;
     const done = (code: number | null) =>
       resolvePromise({
         stdout: Buffer.concat(out),
         stderr: Buffer.concat(err).toString('utf8'),
         code: code ?? 1,
+        ...(signal ? { signal } : {}),
         ...(trace ? { trace: Buffer.concat(events).toString('utf8') } : {}),
       });
     if (!trace) {
-      child.on('close', done);
+      child.on('close', (code, sig) => {
+        signal = sig;
+        done(code);
+      });
     } else {
       // A process git leaves running (a detached `gc --auto`) keeps the trace pipe open: wait for
       // git and its stdout/stderr, then only briefly for the rest of the events.
@@ -804,8 +811,9 @@ function spawnGit(cwd: string, args: string[], env: NodeJS.ProcessEnv, input?: s
           done(exitCode);
         });
       };
-      child.on('exit', (code) => {
+      child.on('exit', (code, sig) => {
         exitCode = code;
+        signal = sig;
         step();
       });
       child.stdout.on('close', step);

@@ -5,7 +5,8 @@ import type { Git } from './git.js';
 import type { PushTarget } from './branches.js';
 
 /** `upToDate`: refs the remote already had at exactly our value (see write.ts: an identical commit). */
-export type PushResult = { ok: true; upToDate: string[] } | { ok: false; retry: boolean; detail: string };
+/** `unreached`: no ref was rejected, the push failed before (no such remote, a dropped connection, a killed git). */
+export type PushResult = { ok: true; upToDate: string[] } | { ok: false; retry: boolean; detail: string; unreached?: true };
 
 // Reasons git prints when someone else updated the ref first: worth fetching and trying again.
 const MOVED = /fetch first|non-fast-forward|already exists|stale info|cannot lock ref|failed to update ref|incorrect old value|reference already exists|is at [0-9a-f]+ but expected|atomic transaction failed/i;
@@ -29,7 +30,7 @@ export function classifyPush(code: number, stdout: string, stderr: string): Push
     // (a pre-push hook's own words come first in stderr, so keep them all)
     const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('hint:'));
     const detail = lines.join('; ').slice(0, 600) || `git push exited ${code}`;
-    return { ok: false, retry: false, detail };
+    return { ok: false, retry: false, detail, unreached: true };
   }
   // With --atomic, the refs that were fine are rejected as "atomic push failed" (client side); the
   // others say why. A server whose ref transaction lost a race says "atomic transaction failed".
@@ -42,6 +43,7 @@ export function classifyPush(code: number, stdout: string, stderr: string): Push
 export async function pushRefs(git: Git, target: PushTarget, refs: { local: string; remote: string }[], atomic: boolean): Promise<PushResult> {
   const args = ['push', '--porcelain', ...(atomic && refs.length > 1 ? ['--atomic'] : []), target.remote, ...refs.map((r) => `${r.local}:${r.remote}`)];
   const r = await git.run(args);
+  if (r.signal) return { ok: false, retry: false, detail: `git push was killed by ${r.signal}`, unreached: true };
   return classifyPush(r.code, r.stdout.toString('utf8'), r.stderr);
 }
 
@@ -63,7 +65,7 @@ export async function fetchRemote(git: Git, target: PushTarget): Promise<string 
     r = await git.run(['fetch', '--no-tags', target.remote, ...tagSpecs]);
   }
   if (r.code !== 0) {
-    const lines = r.stderr.split('\n').filter((l) => /rejected|error|fatal/i.test(l)).join('; ') || r.stderr.trim();
+    const lines = r.signal ? `git fetch was killed by ${r.signal}` : r.stderr.split('\n').filter((l) => /rejected|error|fatal/i.test(l)).join('; ') || r.stderr.trim();
     const clobber = /clobber|rejected/i.test(r.stderr);
     throw new PushError(`could not fetch ${target.branch} from ${target.remote}: ${lines}`, {
       hint: clobber

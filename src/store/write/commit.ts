@@ -64,12 +64,24 @@ export function assertLockable(dir: string): void {
     mkdirSync(dir, { recursive: true });
     mkdirSync(probe);
   } catch (e) {
-    throw storageError(e, "modelgit's write lock", join(dir, 'write.lock')) ?? e;
+    // Node's recursive mkdir says ENOENT where the file system said EROFS: asked once more without it.
+    const real = storageCode(e) ? e : (plainMkdirError(dir) ?? e);
+    throw storageError(real, "modelgit's write lock", join(dir, 'write.lock')) ?? e;
   }
   try {
     rmdirSync(probe);
   } catch {
     /* an empty directory left in .git/modelgit costs nothing */
+  }
+}
+
+/** The error a plain (non-recursive) mkdir of `dir` gives, if any. */
+function plainMkdirError(dir: string): unknown {
+  try {
+    mkdirSync(dir);
+    return undefined;
+  } catch (e) {
+    return e;
   }
 }
 
@@ -171,7 +183,7 @@ async function writeAndCommit(git: Git, spec: CommitSpec, existedInHead: Set<str
     // hooks run, so a write killed in its pre-commit hook would leave the index locked.
     if (paths.length) {
       const r = await git.stageExactly(paths);
-      if (r.code !== 0) throw gitFailure(git, 'git update-index', r.stderr);
+      if (r.code !== 0) throw gitFailure(git, 'git update-index', r.stderr, r.signal);
     }
     // The real `git commit`, in the user's environment: hooks, signing and config all apply. Its
     // trace2 events say which hooks ran and how they exited (commitFailure).
@@ -188,6 +200,12 @@ async function writeAndCommit(git: Git, spec: CommitSpec, existedInHead: Set<str
   } finally {
     if (keptIndex) removeQuietly(keptIndex);
   }
+}
+
+/** Removes the link to the index a killed write kept (keepIndex): stale, and nothing else would remove it. */
+export function dropKeptIndex(git: Git): void {
+  const index = git.indexFile();
+  if (index) removeQuietly(`${index}.modelgit-before`);
 }
 
 function removeQuietly(file: string): void {
@@ -269,7 +287,9 @@ function writeFiles(git: Git, changes: FileChange[]): void {
 }
 
 /** A git write that failed: a StorageError when git says the disk refused it, a GitError otherwise. */
-function gitFailure(git: Git, what: string, output: string): WriteFailure {
+function gitFailure(git: Git, what: string, output: string, signal?: NodeJS.Signals): WriteFailure {
+  // A git killed by a signal (kill -9, the OOM killer) says nothing: the signal is what happened.
+  if (signal) return new WriteFailure((outcome) => new GitError(`${what} was killed by ${signal}; ${outcome}`, { hint: 'run the command again' }));
   const out = output.trim();
   const storage = storageFailureLine(out);
   if (storage) {
@@ -324,6 +344,7 @@ async function afterRollback(git: Git, e: unknown, paths: string[], existedInHea
 
 /** Turns git's refusal (its stdout, stderr and trace) into an error that says who refused and what to do. */
 async function commitFailure(git: Git, r: RunResult): Promise<WriteFailure> {
+  if (r.signal) return gitFailure(git, 'git commit', '', r.signal); // not a hook's refusal, whatever hooks exist
   const out = (r.stdout.toString('utf8') + r.stderr).trim();
   const hooks = failedHooks(r.trace);
   // Only a hook that ran and exited non-zero refused the commit; git's own failures are told apart.

@@ -19,11 +19,11 @@
 // identity in HEAD's recent history (after the fetch, with --push) when the caller gave a token or
 // an earlier attempt never acknowledged; found, the command answers with that commit (pushing it
 // first if the remote lacks it) instead of writing again.
-import { ConflictError, LockedError, ModelgitError, PushError } from '../../errors.js';
-import type { Git } from '../../git/git.js';
-import { pushTarget } from '../../git/branches.js';
+import { ConflictError, GitError, LockedError, ModelgitError, PushError, StorageError } from '../../errors.js';
+import { storageFailureLine, type Git } from '../../git/git.js';
+import { pushTarget, type PushTarget } from '../../git/branches.js';
 import { beginWrite, endWrite, hasInterruptedWrite, recoverInterruptedWrite } from './journal.js';
-import { fetchRemote, integrate, moveBranch, pushRefs, retryBudget, retryDelay } from '../../git/remote.js';
+import { DECISION_TAG_FAMILIES, fetchRemote, integrate, moveBranch, pushRefs, retryBudget, retryDelay } from '../../git/remote.js';
 import { createDecisionTags, deleteDecisionTags } from './tags.js';
 import { checkBeforeWrite } from './guards.js';
 import { envOperationId, findOperation, operationOf, OperationJournal, OPERATION_TRAILER, type CommittedOperation, type Operation } from './operations.js';
@@ -244,15 +244,31 @@ export async function recoverNow(host: WriteHost): Promise<void> {
   });
 }
 
-function createTags(git: Git, commit: string, tags: TagSpec[]): Promise<string[]> {
-  return createDecisionTags(
-    git,
-    tags.map((t) => ({ ...t, commit })),
-    (t, gitWords) =>
-      new ModelgitError(`committed ${commit.slice(0, 10)}, but could not write the tag ${t.name}: ${gitWords}`, {
-        hint: 'modelgit sync-tags writes the missing stage tags',
-      }),
-  );
+/**
+ * The commit's tags; when git refuses one (a read-only refs directory, a killed `git tag`), the
+ * commit is undone too, so a decision is recorded whole or not at all and the branch is where it
+ * was. Only when that undo fails is the commit kept, and the message says so.
+ */
+async function createTags(git: Git, commit: string, tags: TagSpec[], base: string | undefined): Promise<string[]> {
+  let refusal: { name: string; words: string } | undefined;
+  try {
+    return await createDecisionTags(
+      git,
+      tags.map((t) => ({ ...t, commit })),
+      (t, words) => ((refusal = { name: t.name, words }), new Error(words)),
+    );
+  } catch (e) {
+    if (!refusal) throw e;
+  }
+  const { name, words } = refusal;
+  if (base && (await git.resetKeep(base)).code === 0) {
+    const storage = storageFailureLine(words);
+    const Kind = storage ? StorageError : GitError;
+    throw new Kind(`could not write the tag ${name}: ${storage ?? words}; the commit was undone, nothing was changed`, { hint: 'run the command again' });
+  }
+  throw new ModelgitError(`committed ${commit.slice(0, 10)}, but could not write the tag ${name}: ${words}`, {
+    hint: 'modelgit sync-tags writes the missing stage tags',
+  });
 }
 
 /** The commit, and where the branch was before it (`base`). */
@@ -260,14 +276,15 @@ async function makeCommit(host: WriteHost, p: CommitPlan, staged?: Promise<strin
   const { git, gitDir } = host;
   const paths = p.spec.changes.map((c) => c.path);
   if (!p.branch) {
-    const base = await beginWrite(git, gitDir, { paths, subject: p.spec.subject, staged });
-    let commit: string;
+    // The note names the tags too, and stays until they are written: a write killed between its
+    // commit and its tags gets them from the next command (journal.ts), never a commit without them.
+    const base = await beginWrite(git, gitDir, { paths, subject: p.spec.subject, staged, tags: p.tags });
     try {
-      commit = await commitChanges(git, p.spec, base);
+      const commit = await commitChanges(git, p.spec, base);
+      return { commit, commits: [commit], tags: await createTags(git, commit, p.tags ?? [], base.head), base: base.head };
     } finally {
       endWrite(gitDir);
     }
-    return { commit, commits: [commit], tags: await createTags(git, commit, p.tags ?? []), base: base.head };
   }
   // A new branch for a pull request: switch, commit, switch back. The index must be clean first,
   // or the switch would carry someone's staged work onto the promotion branch.
@@ -370,7 +387,13 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
       const p = await plan();
       // Nothing to do on the remote's state (someone did it meanwhile): our old attempt is moot.
       if ('nothing' in p) {
-        keep = true; // the branch is on the remote head: the state the answer describes
+        keep = true;
+        // The answer may rest on local commits the remote lacks (a promotion whose push was killed
+        // or failed, run again): a --push command publishes them, named, like any --push does.
+        if (!(await publishEarlier(host, target, remoteHead, lock, budget.allows(attempt)))) {
+          await sleep(retryDelay(attempt, Date.now() - began));
+          continue;
+        }
         return settle(host, journal, p.nothing);
       }
       const before = await git.head();
@@ -410,11 +433,13 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
       }
       const where = `${target.remote}/${made.branch ?? target.branch}`;
       const refused = !pushed.retry || !!made.branch;
+      // A remote that rejected our refs refused the push; one never reached (a dropped connection) did not.
+      const failedHow = !pushed.ok && pushed.unreached ? `the push to ${where} failed` : `${where} refused the push`;
       if (made.series && (refused || !budget.allows(attempt))) {
         // All or nothing: the series goes (the catch below puts the branch back where it was).
         throw new PushError(
           refused
-            ? `${where} refused the push: ${pushed.detail}; the ${made.commits.length} commit(s) were undone, nothing was written`
+            ? `${failedHow}: ${pushed.detail}; the ${made.commits.length} commit(s) were undone, nothing was written`
             : `the remote kept moving: ${budget.spent(attempt)} to ${where} were rejected; the ${made.commits.length} commit(s) were undone, nothing was written`,
           {
             hint: refused
@@ -430,7 +455,7 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
         // Kept on purpose and said so: running the same command again pushes this commit (the
         // operation's identity finds it), it does not write a second one.
         keep = true;
-        throw new PushError(`committed ${made.commit.slice(0, 10)} locally, but ${where} refused the push: ${pushed.detail}`, {
+        throw new PushError(`committed ${made.commit.slice(0, 10)} locally, but ${failedHow}: ${pushed.detail}`, {
           hint: /protected|declined|hook/i.test(pushed.detail)
             ? 'the remote does not take direct pushes here: push the commit to a branch and open a pull request (promotions: modelgit promote … --branch --push)'
             : `the commit is kept on your branch, unpushed; run the same command again when the remote is reachable (it pushes this commit, it does not write a second one), or: git push ${target.remote} HEAD:${made.branch ?? target.branch}`,
@@ -456,6 +481,34 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
     if (!keep && !lockLost) await backTo(host, started, unpushed, e);
     throw e;
   }
+}
+
+/**
+ * Pushes the branch's local commits the remote lacks, with the decision tags on them, when a
+ * --push command found nothing new to write; true when the remote has them now (or there were
+ * none), false when the remote moved and `mayRetry`. A refusal keeps them and says so.
+ */
+async function publishEarlier(host: WriteHost, target: PushTarget, remoteHead: string | undefined, lock: HeldLock, mayRetry: boolean): Promise<boolean> {
+  const { git } = host;
+  const head = await git.head();
+  if (!head || !remoteHead || head === remoteHead) return true;
+  const earlier = await earlierCommits(git, remoteHead, head);
+  if (!earlier.length) return true;
+  const theirs = new Set(earlier.map((c) => c.commit));
+  const tags = (await Promise.all(DECISION_TAG_FAMILIES.map((f) => git.refs(`refs/tags/${f}/`)))).flat().filter((t) => theirs.has(t.target));
+  lock.check();
+  const pushed = await pushRefs(git, target, [{ local: head, remote: `refs/heads/${target.branch}` }, ...tags.map((t) => ({ local: t.ref, remote: t.ref }))], true);
+  if (!pushed.ok && pushed.retry && mayRetry) return false;
+  if (!pushed.ok) {
+    throw new PushError(`nothing new to write, but ${earlier.length} local commit(s) that are not on ${target.remote}/${target.branch} yet could not be pushed: ${pushed.detail}`, {
+      hint: `they stay on your branch; run the command again when the remote is reachable, or: git push ${target.remote} HEAD:${target.branch}`,
+      data: { remote: target.remote, branch: target.branch, commits: earlier.map((c) => c.commit) },
+    });
+  }
+  await git.updateRef(target.trackingRef, head);
+  host.notify?.(`nothing new to write; pushed ${head.slice(0, 10)}${tags.length ? ` and ${tags.map((t) => t.ref.replace(/^refs\/tags\//, '')).join(', ')}` : ''} to ${target.remote}/${target.branch}${alongWith(earlier)}`);
+  host.clearCache();
+  return true;
 }
 
 /** Local commits the remote lacks, oldest first: `remoteHead..tip` (`belowTip`: without tip itself), less `except`. */

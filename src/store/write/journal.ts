@@ -4,9 +4,10 @@
 // the command can simply be run again and lands exactly once. A series (import) killed between
 // two of its commits is undone as a whole: the commits it made go too.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { DirtyStateError, LockedError, storageError } from '../../errors.js';
+import { DirtyStateError, GitError, LockedError, storageError } from '../../errors.js';
+import { createDecisionTags, type DecisionTag } from './tags.js';
 import type { Git } from '../../git/git.js';
-import { rollback, writeBase, type WriteBase } from './commit.js';
+import { dropKeptIndex, rollback, writeBase, type WriteBase } from './commit.js';
 import { modelgitDir } from '../cache/policy.js';
 
 interface PendingWrite {
@@ -22,6 +23,8 @@ interface PendingWrite {
   returnTo?: string;
   /** a series: the subjects of its commits, in order */
   series?: string[];
+  /** annotated tags the commit gets once made (a promotion's stage tag) */
+  tags?: { name: string; message: string }[];
 }
 
 function file(gitDir: string): string {
@@ -32,12 +35,12 @@ function file(gitDir: string): string {
 export async function beginWrite(
   git: Git,
   gitDir: string,
-  w: { paths: string[]; subject: string; branch?: string; returnTo?: string; series?: string[]; staged?: Promise<string[]> },
+  w: { paths: string[]; subject: string; branch?: string; returnTo?: string; series?: string[]; staged?: Promise<string[]>; tags?: { name: string; message: string }[] },
 ): Promise<WriteBase> {
   const base = await writeBase(git, w.paths, w.series ? false : (w.staged ?? true));
   const head = base.head;
   const existed = [...base.existedInHead];
-  const note: PendingWrite = { pid: process.pid, started: new Date().toISOString(), head, paths: w.paths, existedInHead: existed, subject: w.subject, branch: w.branch, returnTo: w.returnTo, series: w.series };
+  const note: PendingWrite = { pid: process.pid, started: new Date().toISOString(), head, paths: w.paths, existedInHead: existed, subject: w.subject, branch: w.branch, returnTo: w.returnTo, series: w.series, ...(w.tags?.length ? { tags: w.tags } : {}) };
   try {
     mkdirSync(modelgitDir(gitDir), { recursive: true });
     writeFileSync(file(gitDir), JSON.stringify(note, null, 2) + '\n');
@@ -78,6 +81,7 @@ export async function recoverInterruptedWrite(git: Git, gitDir: string): Promise
       hint: `if no other git process is running, remove it: rm ${JSON.stringify(git.indexLockPath())} — the next modelgit command then finishes the clean-up`,
     });
   }
+  dropKeptIndex(git); // a write killed after its commit has no rollback to remove it
   const head = await git.head();
   if (note.series && note.head && head && head !== note.head) {
     const undone = await undoPartialSeries(git, note as PendingWrite & { series: string[]; head: string }, head);
@@ -92,10 +96,24 @@ export async function recoverInterruptedWrite(git: Git, gitDir: string): Promise
     await git.switchTo(note.returnTo);
     if (!landed) await git.deleteBranch(note.branch);
   }
+  const tagged = landed && head ? await finishTags(git, note, head) : [];
   endWrite(gitDir);
   return landed
-    ? `an earlier modelgit write ("${note.subject}") was interrupted after its commit was made; it is kept (register and test, or any command given --operation-id, run again answer with it instead of writing it twice)`
+    ? `an earlier modelgit write ("${note.subject}") was interrupted after its commit was made; it is kept${tagged.length ? `, and its tag ${tagged.join(', ')} was written now` : ''} (register and test, or any command given --operation-id, run again answer with it instead of writing it twice)`
     : `an earlier modelgit write ("${note.subject}") was interrupted before its commit; its partial changes were undone`;
+}
+
+/**
+ * The tags of a write killed after its commit, written now on that commit: only when HEAD is that
+ * very commit (on the note's base, with its subject), and only those not there yet.
+ */
+async function finishTags(git: Git, note: PendingWrite, head: string): Promise<string[]> {
+  if (!note.tags?.length || !note.head || (await git.resolveCommit(`${head}^`)) !== note.head) return [];
+  const subject = (await git.commitMessage(head))?.split('\n')[0];
+  if (subject !== note.subject.replace(/\n/g, ' ')) return [];
+  const missing: DecisionTag[] = [];
+  for (const t of note.tags) if ((await git.resolveCommit(`refs/tags/${t.name}`)) === undefined) missing.push({ ...t, commit: head });
+  return createDecisionTags(git, missing, (t, words) => new GitError(`an earlier modelgit write ("${note.subject}") was interrupted after its commit was made, and its tag ${t.name} could not be written now: ${words}`, { hint: 'modelgit sync-tags writes the missing stage tags' }));
 }
 
 /**

@@ -32,7 +32,9 @@ export async function createDecisionTags(git: Git, tags: DecisionTag[], refused:
   for (const t of tags) {
     const r = await git.createAnnotatedTag(t.name, t.commit, t.message);
     if (!r.made) {
-      await deleteDecisionTags(git, made).catch(() => {});
+      // A git killed after writing the tag reports a failure, yet the tag is there: on our commit, it is ours.
+      const written = (await git.resolveCommit(`refs/tags/${t.name}`)) === t.commit;
+      await deleteDecisionTags(git, written ? [...made, t.name] : made).catch(() => {});
       throw refused(t, r.refusal);
     }
     made.push(t.name);

@@ -1,0 +1,194 @@
+// A network that drops in the middle of a push (issue #15 "Faults"). A real `git daemon` with
+// receive-pack on loopback holds the remote; the clone talks to it through a tiny TCP proxy, also
+// on loopback, that cuts a push's connection at a chosen point of the protocol — never on a timer:
+// in the middle of the pack (the remote never gets the commit), or just as the remote answers
+// "unpack ok" (the remote did update its branch; the client never hears it). Either way the write
+// says in one line that the push to origin/main failed, exits 1, keeps its commit on the local
+// branch and says so (DESIGN §4b retries only a push rejected because the remote moved); the same
+// command run again once the network is back pushes that commit or finds it there — never a second
+// one. Both servers are started and stopped by this file.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname } from 'node:path';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { git } from '../../helpers.js';
+import { cloneOf, registryRemote, remoteActions, type Clone } from '../gitops-helpers.js';
+import { oneErrorLine, tempFiles } from './fault-helpers.js';
+
+type Cut = 'none' | 'mid-pack' | 'at-report';
+
+let daemon: ChildProcess | undefined;
+let proxy: Server | undefined;
+let cut: Cut = 'none';
+let cuts = 0;
+const sockets = new Set<Socket>();
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = createConnection({ port, host: '127.0.0.1' }, () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.on('error', () => resolve(false));
+  });
+}
+
+/** `git daemon` serving `base` read-write on a free loopback port; resolves with the port once it accepts. */
+async function startDaemon(base: string): Promise<number> {
+  for (let tries = 0; tries < 5; tries++) {
+    const port = await freePort();
+    const child = spawn('git', ['daemon', '--reuseaddr', '--listen=127.0.0.1', `--port=${port}`, `--base-path=${base}`, '--export-all', '--enable=receive-pack', '--informative-errors', base], { stdio: 'ignore', detached: true });
+    let exited = false;
+    child.on('exit', () => (exited = true));
+    // Startup only: a bounded wait for the daemon to listen (no test step races a timer).
+    for (let i = 0; i < 100 && !exited; i++) {
+      if (await accepts(port)) {
+        daemon = child;
+        return port;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    stop(child);
+  }
+  throw new Error('git daemon did not start on loopback');
+}
+
+/**
+ * A loopback proxy in front of `target` that cuts a receive-pack connection where `cut` says: after
+ * the first bytes of the pack the client sends, or instead of the remote's "unpack ok" report.
+ */
+function startProxy(target: number): Promise<number> {
+  proxy = createServer((client) => {
+    const server = createConnection({ port: target, host: '127.0.0.1' });
+    sockets.add(client).add(server);
+    let push = false;
+    const drop = () => {
+      cuts++;
+      client.destroy();
+      server.destroy();
+    };
+    client.on('data', (d: Buffer) => {
+      if (d.includes('git-receive-pack')) push = true;
+      const pack = d.indexOf('PACK');
+      if (push && cut === 'mid-pack' && pack >= 0) {
+        server.write(d.subarray(0, pack + 20), drop); // the header and a few bytes of the first object
+        return;
+      }
+      server.write(d);
+    });
+    server.on('data', (d: Buffer) => {
+      if (push && cut === 'at-report' && d.includes('unpack ok')) return drop();
+      client.write(d);
+    });
+    for (const [a, b] of [[client, server], [server, client]] as const) {
+      a.on('end', () => b.end());
+      a.on('error', () => b.destroy());
+      a.on('close', () => sockets.delete(a));
+    }
+  });
+  return new Promise((resolve) => proxy!.listen(0, '127.0.0.1', () => resolve((proxy!.address() as { port: number }).port)));
+}
+
+let url: (repo: string) => string;
+let bare: string;
+
+beforeAll(async () => {
+  ({ bare } = await registryRemote());
+  const port = await startProxy(await startDaemon(dirname(bare)));
+  url = (repo) => `git://127.0.0.1:${port}/${repo}`;
+}, 60_000);
+
+afterAll(async () => {
+  for (const s of sockets) s.destroy();
+  await new Promise<void>((r) => (proxy ? proxy.close(() => r()) : r()));
+  if (daemon) stop(daemon);
+});
+
+/** `git daemon` runs git-daemon as its child (and that forks one per connection): the whole group goes. */
+function stop(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
+
+function throughProxy(): Clone {
+  const c = cloneOf(bare, 'trainer');
+  c.git('remote', 'set-url', 'origin', url('registry.git'));
+  return c;
+}
+
+function errorLine(stderr: string): string {
+  return JSON.parse(stderr).error.message as string;
+}
+
+describe('a connection cut in the middle of a push (git daemon behind a loopback proxy)', () => {
+  for (const [where, landed] of [['mid-pack', false], ['at-report', true]] as const) {
+    it(`${where}: one line naming the push and the remote, exit 1, the commit kept and said so; run again: on the remote once`, { timeout: 120_000 }, async () => {
+      const a = throughProxy();
+      const id = `net-${where}`;
+      const args = ['register', '--algo', 'mscn', '--id', id, '--push', '--json'];
+      const remoteBefore = git(bare, 'rev-parse', 'main').trim();
+      cut = where;
+      const cutsBefore = cuts;
+      let res;
+      try {
+        res = await a.run(...args);
+      } finally {
+        cut = 'none';
+      }
+      expect(cuts, 'the proxy never cut the push').toBeGreaterThan(cutsBefore);
+      expect(res.code, res.stderr).toBe(1);
+      const line = errorLine(res.stderr);
+      expect(line).toMatch(/^committed [0-9a-f]{10} locally, but the push to origin\/main failed: /);
+      expect(line).not.toMatch(/\n/);
+      expect(line).toMatch(/hung up|disconnect|connection|early EOF|unexpected/i);
+      expect(res.stderr).not.toMatch(/\s+at .+:\d+:\d+/);
+      const kept = a.git('rev-parse', 'HEAD').trim();
+      expect(line).toContain(kept.slice(0, 10));
+      expect(git(bare, 'rev-parse', 'main').trim()).toBe(landed ? kept : remoteBefore);
+      expect(a.git('status', '--porcelain')).toBe('');
+      expect(tempFiles(a.dir)).toEqual([]);
+      expect(tempFiles(bare, { bare: true })).toEqual([]); // no quarantine or lock left on the remote either
+
+      // The network is back: the same command pushes the kept commit, or finds it already there.
+      const again = await a.run(...args);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.json()).toMatchObject({ model_id: id, replayed: true });
+      expect(git(bare, 'rev-parse', 'main').trim()).toBe(kept);
+      expect(remoteActions(bare).filter((x) => x.ids.includes(id)).map((x) => x.action)).toEqual(['register']);
+      // A later write from the same clone publishes nothing more of it.
+      const next = await a.run('tag', id, 'keep', '--push');
+      expect(next.code, next.stderr).toBe(0);
+      expect(next.stderr).not.toMatch(/earlier local commit/);
+      expect(remoteActions(bare).filter((x) => x.ids.includes(id)).map((x) => x.action)).toEqual(['register', 'tag']);
+      a.git('fsck', '--no-dangling'); // throws when fsck fails
+      git(bare, 'fsck', '--no-dangling');
+    });
+  }
+
+  it('a one-line error even without --json', { timeout: 60_000 }, async () => {
+    const a = throughProxy();
+    cut = 'mid-pack';
+    let res;
+    try {
+      res = await a.run('register', '--algo', 'mscn', '--id', 'net-text', '--push');
+    } finally {
+      cut = 'none';
+    }
+    expect(res.code).toBe(1);
+    expect(oneErrorLine(res)).toMatch(/^modelgit: error: committed [0-9a-f]{10} locally, but the push to origin\/main failed: /);
+  });
+});
