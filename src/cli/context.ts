@@ -5,11 +5,11 @@ import type { Registry } from '../registry/registry.js';
  * The registry for the current directory. Pass the command's options: a write command with
  * `--push` (see push.ts) gets a registry whose writes push; notes (a push, a recovered write) go to stderr.
  */
-export async function openRegistry(opts: { push?: boolean; operationId?: string } = {}): Promise<Registry> {
+export async function openRegistry(opts: { push?: boolean; queue?: boolean; operationId?: string } = {}): Promise<Registry> {
   // Loaded on use: commands that need no registry object (validate) skip its write path.
   const { Registry } = await import('../registry/registry.js');
   // A write counts as acknowledged once the process exits 0, its answer printed (operations.ts).
-  return Registry.open({ cwd: process.cwd(), push: !!opts.push, notify: (m) => writeErr(m), operationId: opts.operationId, acknowledgeOnExit: true });
+  return Registry.open({ cwd: process.cwd(), push: !!opts.push, queue: !!opts.queue, notify: (m) => writeErr(m), operationId: opts.operationId, acknowledgeOnExit: true });
 }
 
 export function writeOut(text: string): void {

@@ -5,7 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { ModelgitError, UsageError, ValidationError } from '../errors.js';
 import { addCommands } from './commands/index.js';
 import { configureHelp, decorateHelp } from './help.js';
-import { addOperationIdOption } from './push.js';
+import { addOperationIdOption, addQueueOption } from './push.js';
 import { VERSION } from '../version.js';
 
 /** The one prefix of every error line modelgit prints (warnings use `modelgit: warning: `). */
@@ -33,6 +33,7 @@ export async function buildProgram(argv?: string[]): Promise<Command> {
   });
   await addCommands(program, argv);
   addOperationIdOption(program);
+  addQueueOption(program);
   decorateHelp(program);
   // Subcommands (and theirs) inherit the override so a bad flag anywhere is a usage error (exit 2),
   // and the error carries the command it came from.

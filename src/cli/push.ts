@@ -33,3 +33,20 @@ function operationIdArg(value: string): string {
   if (problem) throw new InvalidArgumentError(problem);
   return value;
 }
+
+/** The write commands a queued write can come from: the operations `modelgit drain` re-applies. */
+const QUEUEABLE_COMMANDS = ['register', 'test', 'tag', 'untag', 'note'];
+
+/**
+ * `--queue` on the write commands drain can re-apply, added in one place (like --operation-id):
+ * the commit goes to a ref of its own on the remote, which never loses a race, and `modelgit
+ * drain` applies it to the branch later (store/write/queue.ts). Other commands don't have it, so
+ * `--queue` there is a usage error (exit 2).
+ */
+export function addQueueOption(program: Command): void {
+  for (const cmd of program.commands) {
+    if (QUEUEABLE_COMMANDS.includes(cmd.name()) && cmd.options.some((o) => o.long === '--push') && !cmd.options.some((o) => o.long === '--queue')) {
+      cmd.option('--queue', "send the write to the remote's write queue (a ref of its own: never rejected because others wrote); modelgit drain applies it to the branch");
+    }
+  }
+}

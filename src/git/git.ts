@@ -360,9 +360,11 @@ export class Git {
    * environment (`write`: hooks, signing and config apply), its trace2 events kept to tell a
    * hook's refusal (failedHooks). `date` sets author and committer date. See `code` and `stderr`.
    */
-  commit(message: string, opts: { allowEmpty?: boolean; date?: string } = {}): Promise<RunResult> {
+  commit(message: string, opts: { allowEmpty?: boolean; date?: string; author?: { name: string; email: string; date: string } } = {}): Promise<RunResult> {
     const args = ['commit', '-m', message, '--quiet', '--cleanup=verbatim', ...(opts.allowEmpty ? ['--allow-empty'] : [])];
-    const env = opts.date ? { GIT_AUTHOR_DATE: opts.date, GIT_COMMITTER_DATE: opts.date } : {};
+    const env: Record<string, string> = opts.date ? { GIT_AUTHOR_DATE: opts.date, GIT_COMMITTER_DATE: opts.date } : {};
+    // A drained write keeps its original author and time; the committer is whoever drains.
+    if (opts.author) Object.assign(env, { GIT_AUTHOR_NAME: opts.author.name, GIT_AUTHOR_EMAIL: opts.author.email, GIT_AUTHOR_DATE: opts.author.date });
     return this.write(args, { env, trace: true });
   }
 

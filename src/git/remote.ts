@@ -144,3 +144,52 @@ export function retryBudget(now: () => number = Date.now): RetryBudget {
     spent: (attempt) => `${attempt} push${attempt === 1 ? '' : 'es'} in ${Math.round((now() - began) / 1000)} s`,
   };
 }
+
+// the write queue
+//
+// A queued write (`--queue`) goes to a ref of its own on the remote, `refs/modelgit/queue/<name>`:
+// creating a new ref is never rejected because others wrote, so a fleet's writes never fail on
+// contention. `modelgit drain` later applies them onto the branch (store/write/queue.ts).
+
+/** Where queued writes live on the remote. */
+export const QUEUE_REFS = 'refs/modelgit/queue/';
+
+/** Where this clone keeps its copy of a remote's queue refs (pruned on each fetch). */
+export function queueCopyPrefix(remote: string): string {
+  return `refs/modelgit/queued/${remote}/`;
+}
+
+/** Pushes `commit` as the new queue ref `ref` (never forced: a name is used once). */
+export async function pushQueueRef(git: Git, target: PushTarget, commit: string, ref: string): Promise<PushResult> {
+  return pushRefs(git, target, [{ local: commit, remote: ref }], false);
+}
+
+/**
+ * Fetches the remote's queue refs into this clone's copy (queueCopyPrefix), dropping copies of the
+ * ones drained meanwhile; the caller lists them with `git.refs(queueCopyPrefix(remote))`.
+ */
+export async function fetchQueue(git: Git, remote: string): Promise<void> {
+  const r = await git.run(['fetch', '--no-tags', '--prune', remote, `+${QUEUE_REFS}*:${queueCopyPrefix(remote)}*`]);
+  if (r.code !== 0) {
+    const lines = r.signal ? `git fetch was killed by ${r.signal}` : r.stderr.split('\n').filter((l) => /error|fatal/i.test(l)).join('; ') || r.stderr.trim();
+    throw new PushError(`could not fetch the queued writes from ${remote}: ${lines}`, { hint: `check the remote: git fetch ${remote}` });
+  }
+}
+
+/**
+ * One atomic push for a drain: the branch at `head` and the deletion of every drained queue ref,
+ * each deletion leased on the value fetched. Two drains at once: the branch moves for one of them
+ * only (a fast-forward), and the other is rejected as a whole and starts over.
+ */
+export async function pushDrained(git: Git, target: PushTarget, head: string, drained: { ref: string; commit: string }[]): Promise<PushResult> {
+  const leases = drained.map((d) => `--force-with-lease=${d.ref}:${d.commit}`);
+  const specs = [`${head}:refs/heads/${target.branch}`, ...drained.map((d) => `:${d.ref}`)];
+  const r = await git.run(['push', '--porcelain', '--atomic', ...leases, target.remote, ...specs]);
+  if (r.signal) return { ok: false, retry: false, detail: `git push was killed by ${r.signal}`, unreached: true };
+  return classifyPush(r.code, r.stdout.toString('utf8'), r.stderr);
+}
+
+/** Deletes this clone's own copy of a queue ref (after a queued write, or once drained). */
+export function dropQueueCopy(git: Git, ref: string): Promise<unknown> {
+  return git.run(['update-ref', '-d', ref]);
+}

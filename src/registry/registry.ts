@@ -25,6 +25,7 @@ import type { CommitSpec } from '../store/write/commit.js';
 import type { Replayed, WriteOptions, WriteOutcome, WritePlan } from '../store/write/engine.js';
 import type { CommittedOperation, Operation, OperationJournal } from '../store/write/operations.js';
 import type { DecisionTag } from '../store/write/tags.js';
+import type { DrainOutcome, QueuedWrite, Reapplied } from '../store/write/queue.js';
 import type { RemoteState, TagAttempt, TagWriteOptions } from '../store/write/tag-push.js';
 
 // What operations name in their own signatures, from here rather than from store/.
@@ -32,6 +33,7 @@ export type { WriteOptions, WriteOutcome, WritePlan, TagSpec, PushInfo, Replayed
 export type { CommitSpec, FileChange } from '../store/write/commit.js';
 export type { Operation } from '../store/write/operations.js';
 export type { DecisionTag } from '../store/write/tags.js';
+export type { DrainOutcome, DrainedItem, QueuedWrite, QueuedInfo, Reapplied } from '../store/write/queue.js';
 export type { RemoteState, TagAttempt, TagsPushed } from '../store/write/tag-push.js';
 export type { PushTarget } from '../git/branches.js';
 export type { Snapshot } from '../store/snapshot.js';
@@ -59,6 +61,8 @@ export interface OpenOptions {
    * printed" an attempt a re-run recognises (operations.ts).
    */
   acknowledgeOnExit?: boolean;
+  /** every write goes to the remote's write queue (the CLI's --queue): see store/write/queue.ts */
+  queue?: boolean;
 }
 
 export class Registry implements StoreContext {
@@ -68,6 +72,7 @@ export class Registry implements StoreContext {
   readonly config: RegistryConfig;
   readonly now: () => Date;
   push = false;
+  queue = false;
   notify?: (message: string) => void;
   operationId?: string;
   settled?: (journal: OperationJournal) => void;
@@ -90,6 +95,7 @@ export class Registry implements StoreContext {
     const config = await loadConfig(gitDir, CONFIG_FILE, readFileSync(configFile, 'utf8'));
     const reg = new Registry(root, gitDir, config, opts.now ?? (() => new Date()));
     reg.push = opts.push ?? false;
+    reg.queue = opts.queue ?? false;
     reg.notify = opts.notify;
     reg.operationId = opts.operationId;
     if (opts.acknowledgeOnExit) {
@@ -254,7 +260,22 @@ export class Registry implements StoreContext {
    */
   async write<T>(plan: () => Promise<WritePlan<T>>, opts: WriteOptions<T> = {}): Promise<T> {
     const { runWrite } = await import('../store/write/engine.js');
-    return runWrite(this, plan, { ...opts, push: opts.push ?? this.push });
+    // modelgit.yaml's `queue: true` makes --push writes queue, for the operations drain re-applies.
+    const queue = opts.queue ?? (this.queue ? true : (opts.push ?? this.push) && this.config.queue === true ? 'if-supported' : undefined);
+    return runWrite(this, plan, { ...opts, push: opts.push ?? this.push, queue });
+  }
+
+  /** The writes queued on `remote` (default: the branch's upstream), oldest first, freshly fetched. */
+  async queuedWrites(remote?: string): Promise<{ remote: string; branch: string; writes: QueuedWrite[] }> {
+    const q = await import('../store/write/queue.js');
+    const target = await q.queueTarget(this.git, remote);
+    return { remote: target.remote, branch: target.branch, writes: await q.readQueue(this.git, target.remote) };
+  }
+
+  /** Applies the queued writes onto the remote branch, each as `apply` re-applies it (store/write/queue.ts). */
+  async drainQueue(apply: (q: QueuedWrite) => Promise<Reapplied>, opts: { remote?: string } = {}): Promise<DrainOutcome> {
+    await (await import('../store/write/guards.js')).checkBeforeWrite(this);
+    return (await import('../store/write/queue.js')).drainQueue(this, apply, opts);
   }
 
   /** Undoes an interrupted write now (every write does it first anyway, under its lock). */

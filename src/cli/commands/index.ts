@@ -23,6 +23,7 @@ const COMMANDS: [names: string[], load: () => Promise<Registrar>][] = [
   [['import', 'migrate'], async () => (await import('./import.js')).importCommands],
   [['report'], async () => (await import('./report.js')).reportCommand],
   [['validate'], async () => (await import('./validate.js')).validateCommand],
+  [['drain', 'status'], async () => (await import('./drain.js')).queueCommands],
 ];
 
 /** What argv asks for: a subcommand's name, the version (which needs no command), or everything. */

@@ -21,7 +21,7 @@ export function testCommand(program: Command): void {
     .action(async (id: string, o) => {
       const reg = await openRegistry(o);
       const answer = await recordTest(reg, { id, dataset: o.dataset, metrics: o.metric, times: o.times, from: o.from, numQueries: o.numQueries, notes: o.notes }, process.cwd());
-      if (o.json) writeJson({ model_id: answer.model_id, path: answer.path, commit: answer.commit, result: answer.result, ...(answer.replayed ? { replayed: true } : {}) });
+      if (o.json) writeJson({ model_id: answer.model_id, path: answer.path, commit: answer.commit, result: answer.result, ...(answer.replayed ? { replayed: true } : {}), ...('queued' in answer ? { queued: answer.queued } : {}) });
       else {
         writeOut(answer.commit);
         writeErr(`recorded ${Object.entries(answer.result.performance).map(([k, v]) => `${k}=${v}`).join(' ')} for ${answer.model_id} on ${o.dataset}`);

@@ -22,6 +22,8 @@ export interface CommitSpec {
   /** ISO date for author and committer (imports keep the experiment's timeline) */
   date?: string;
   allowEmpty?: boolean;
+  /** the original author of a queued write, kept when a drain applies it (queue.ts) */
+  author?: { name: string; email: string; date: string };
 }
 
 
@@ -187,7 +189,7 @@ async function writeAndCommit(git: Git, spec: CommitSpec, existedInHead: Set<str
     }
     // The real `git commit`, in the user's environment: hooks, signing and config all apply. Its
     // trace2 events say which hooks ran and how they exited (commitFailure).
-    const r = await git.commit(commitMessage(spec), { allowEmpty: spec.allowEmpty, date: spec.date });
+    const r = await git.commit(commitMessage(spec), { allowEmpty: spec.allowEmpty, date: spec.date, author: spec.author });
     if (r.code !== 0) {
       // git moves the branch before it writes its index: a commit that failed after that has landed.
       const landed = await landedOn(git, head, paths, commitMessage(spec));

@@ -19,7 +19,7 @@
 // identity in HEAD's recent history (after the fetch, with --push) when the caller gave a token or
 // an earlier attempt never acknowledged; found, the command answers with that commit (pushing it
 // first if the remote lacks it) instead of writing again.
-import { ConflictError, GitError, LockedError, ModelgitError, PushError, StorageError } from '../../errors.js';
+import { ConflictError, GitError, LockedError, ModelgitError, PushError, StorageError, UsageError } from '../../errors.js';
 import { storageFailureLine, type Git } from '../../git/git.js';
 import { pushTarget, type PushTarget } from '../../git/branches.js';
 import { beginWrite, endWrite, hasInterruptedWrite, recoverInterruptedWrite } from './journal.js';
@@ -92,6 +92,12 @@ export interface WriteOptions<T = unknown> {
    * would write again is refused (ConflictError), never written twice.
    */
   replay?: (found: Replayed) => T | Promise<T>;
+  /**
+   * Send the commit to a queue ref of its own on the remote instead of the branch (queue.ts):
+   * `true` (--queue) refuses an operation drain can't re-apply; `'if-supported'` (modelgit.yaml's
+   * `queue: true` with --push) pushes such an operation the usual way instead.
+   */
+  queue?: boolean | 'if-supported';
 }
 
 /** An operation an earlier attempt committed, as a re-run answers with it. */
@@ -125,6 +131,7 @@ export async function runWrite<T>(host: WriteHost, plan: () => Promise<WritePlan
       if (recovered) host.notify?.(recovered);
       const op = opts.operation ?? operationOf(host.operationId ?? envOperationId());
       const journal = op && new OperationJournal(host.gitDir, op);
+      if (opts.queue) return queueWrite(host, withOperation(plan, op), lock, journal, opts, op);
       if (opts.push) return pushLoop(host, withOperation(plan, op), lock, journal, opts.replay);
       host.clearCache(); // someone may have committed while we waited for the lock
       if (journal) {
@@ -480,6 +487,48 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
     const lockLost = e instanceof LockedError && e.data?.lock_lost === true;
     if (!keep && !lockLost) await backTo(host, started, unpushed, e);
     throw e;
+  }
+}
+
+// the write queue: --queue (queue.ts)
+async function queueWrite<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, lock: HeldLock, journal: OperationJournal | undefined, opts: WriteOptions<T>, op: Operation | undefined): Promise<T> {
+  const { git } = host;
+  const queue = await import('./queue.js');
+  const target = await pushTarget(git);
+  const started = await git.head();
+  let queued = false;
+  try {
+    await queue.onRemoteTip(git, target);
+    host.clearCache();
+    const found = journal?.lookFor ? await findOperation(git, journal.op.id, 'HEAD', journal.since, host.gitDir) : undefined;
+    if (found) {
+      const value = await replay(host, journal!.op, found, opts.replay, plan);
+      return settle(host, journal, value);
+    }
+    journal?.begin(started);
+    const p = await plan();
+    if ('nothing' in p) return settle(host, journal, p.nothing);
+    const action = 'spec' in p && !p.branch ? p.spec.trailers.find(([k]) => k === 'Model-Action')?.[1] : undefined;
+    if (!action || !queue.QUEUEABLE_ACTIONS.includes(action)) {
+      if (opts.queue === 'if-supported') {
+        if (started && (await git.head()) !== started) await moveBranch(git, started);
+        queued = true; // the push path owns the branch from here
+        return pushLoop(host, plan, lock, journal, opts.replay);
+      }
+      throw new UsageError(`--queue: ${action ?? 'this write'} can't be queued (drain re-applies ${queue.QUEUEABLE_ACTIONS.join(', ')}); nothing was written`, {
+        hint: 'run it with --push instead',
+      });
+    }
+    const made = await make(host, { ...(p as CommitPlan), tags: [] }, lock);
+    const info = await queue.sendToQueue(git, target, made.commit, op?.id, started, host.notify);
+    queued = true;
+    host.clearCache();
+    const value = await answer(p as CommitPlan as Extract<WritePlan<T>, { result: unknown }>, made);
+    if (value && typeof value === 'object') Object.assign(value as object, { queued: info });
+    return settle(host, journal, value);
+  } finally {
+    if (!queued && started && (await git.head()) !== started) await moveBranch(git, started).catch(() => {});
+    host.clearCache();
   }
 }
 

@@ -1,0 +1,225 @@
+// The write queue (issue #15): a fleet's writes that never fail on contention, and the drain that
+// applies them. A queued write makes its commit exactly as --push would (on the freshly fetched
+// branch tip, with its Operation-Id), but pushes it to a new ref of its own,
+// `refs/modelgit/queue/<utc time>-<operation id>`, which no other writer can make it lose a race
+// for, and puts the local branch back where it was. `drain` fetches the queue, re-applies each
+// queued *operation* (not its text diff: the caller's `apply` decides how, on today's tip) as one
+// commit with the original author and time, and publishes the branch and the deletion of the
+// drained refs in one atomic push. Exactly once: an operation whose Operation-Id is already on
+// the branch is skipped, and two drains at once can't both move the branch from the same tip, so
+// the loser fetches again and finds the winner's commits by their Operation-Ids.
+import { randomBytes } from 'node:crypto';
+import { PushError, UsageError } from '../../errors.js';
+import type { Git } from '../../git/git.js';
+import { pushTarget, remoteNames, type PushTarget } from '../../git/branches.js';
+import { dropQueueCopy, fetchQueue, fetchRemote, integrate, moveBranch, pushDrained, pushQueueRef, queueCopyPrefix, QUEUE_REFS, retryBudget, retryDelay } from '../../git/remote.js';
+import { recoverInterruptedWrite } from './journal.js';
+import { commitChanges, withWriteLock, type CommitSpec } from './commit.js';
+import { OPERATION_TRAILER } from './operations.js';
+import type { HeldLock } from './lock.js';
+import { OPERATION_WINDOW } from '../../domain/operation-id.js';
+
+/** Where a queued write went. */
+export interface QueuedInfo {
+  remote: string;
+  ref: string;
+  commit: string;
+}
+
+/** Actions a write may be queued for: those drain knows how to re-apply. */
+export const QUEUEABLE_ACTIONS = ['register', 'test', 'tag', 'untag', 'note'];
+
+/** A queue ref's name: sorts by the time it was queued, then by operation. */
+export function queueRefName(now: Date, operationId: string | undefined): string {
+  const time = now.toISOString().replace(/[-:]/g, '').replace('.', '');
+  const op = (operationId ?? randomBytes(8).toString('hex')).replace(/[^A-Za-z0-9._-]/g, '_').replace(/\.+/g, '.').slice(0, 120);
+  return `${QUEUE_REFS}${time}-${op}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * The queued write's commit goes out to its own ref; the branch goes back to `started` (the commit
+ * stays reachable from the queue ref and this clone's copy of it).
+ */
+export async function sendToQueue(git: Git, target: PushTarget, commit: string, operationId: string | undefined, started: string | undefined, notify?: (m: string) => void): Promise<QueuedInfo> {
+  const ref = queueRefName(new Date(), operationId);
+  const pushed = await pushQueueRef(git, target, commit, ref);
+  if (started) await moveBranch(git, started);
+  if (!pushed.ok) {
+    throw new PushError(`could not queue the write on ${target.remote}: ${pushed.detail}; nothing was written`, {
+      hint: 'run the same command again when the remote is reachable',
+      data: { remote: target.remote },
+    });
+  }
+  await git.updateRef(`${queueCopyPrefix(target.remote)}${ref.slice(QUEUE_REFS.length)}`, commit);
+  notify?.(`queued ${commit.slice(0, 10)} on ${target.remote} as ${ref}; modelgit drain applies it to ${target.branch}`);
+  return { remote: target.remote, ref, commit };
+}
+
+/** Fetches the branch tip and moves the local branch onto it, for a queued write's plan. */
+export async function onRemoteTip(git: Git, target: PushTarget): Promise<void> {
+  await integrate(git, await fetchRemote(git, target));
+}
+
+/** One queued write, as drain reads it. */
+export interface QueuedWrite {
+  /** the ref on the remote */
+  ref: string;
+  commit: string;
+  subject: string;
+  action: string;
+  modelIds: string[];
+  operationId?: string;
+  author: { name: string; email: string; date: string };
+  /** each file the queued commit changed, as it was in its parent and as the commit left it */
+  changes: { path: string; before?: string; after?: string }[];
+}
+
+/** What drain does with a queued write: a commit (applied, or a refusal recorded), or nothing. */
+export type Reapplied = { spec: CommitSpec; refused?: string } | { skip: string };
+
+export interface DrainedItem {
+  ref: string;
+  queued_commit: string;
+  operation_id: string | null;
+  action: string;
+  outcome: 'applied' | 'refused' | 'skipped';
+  commit: string | null;
+  model_ids: string[];
+  reason?: string;
+}
+
+export interface DrainOutcome {
+  remote: string;
+  branch: string;
+  items: DrainedItem[];
+  attempts: number;
+}
+
+export interface DrainHost {
+  git: Git;
+  gitDir: string;
+  clearCache(): void;
+  notify?: (message: string) => void;
+}
+
+/** The queued writes on the remote, oldest first, read from this clone's fresh copy of the queue. */
+export async function readQueue(git: Git, remote: string): Promise<QueuedWrite[]> {
+  await fetchQueue(git, remote);
+  const copies = await git.refs(queueCopyPrefix(remote));
+  const out: QueuedWrite[] = [];
+  for (const c of copies.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0))) {
+    const [e] = await git.log(['-1', '--no-walk', c.target], { paths: true });
+    if (!e) continue;
+    const parent = e.parents[0];
+    const changes = await Promise.all(
+      (e.paths ?? []).map(async (path) => ({
+        path,
+        before: parent ? await git.showFile(parent, path) : undefined,
+        after: await git.showFile(e.commit, path),
+      })),
+    );
+    out.push({
+      ref: `${QUEUE_REFS}${c.ref.slice(queueCopyPrefix(remote).length)}`,
+      commit: e.commit,
+      subject: e.subject,
+      action: e.trailers['Model-Action']?.[0] ?? '',
+      modelIds: e.trailers['Model-Id'] ?? [],
+      operationId: e.trailers[OPERATION_TRAILER]?.[0],
+      author: { name: e.author, email: e.authorEmail, date: e.date },
+      changes,
+    });
+  }
+  return out;
+}
+
+/** The remote a drain or status talks to: the one given, else the current branch's upstream (else origin). */
+export async function queueTarget(git: Git, remote?: string): Promise<PushTarget> {
+  const t = await pushTarget(git);
+  if (!remote || remote === t.remote) return t;
+  const known = await remoteNames(git);
+  if (!known.includes(remote)) throw new UsageError(`--remote: there is no remote named ${remote}`, { hint: 'git remote -v lists them' });
+  return { remote, branch: t.branch, trackingRef: `refs/remotes/${remote}/${t.branch}` };
+}
+
+/**
+ * Applies every queued write onto the remote branch, one commit each, and publishes them with the
+ * deletion of the drained refs in one atomic push; starts over when another writer or drain moved
+ * the branch first.
+ */
+export async function drainQueue(host: DrainHost, apply: (q: QueuedWrite) => Promise<Reapplied>, opts: { remote?: string } = {}): Promise<DrainOutcome> {
+  const { git } = host;
+  return withWriteLock(
+    host.gitDir,
+    async (lock: HeldLock) => {
+      const recovered = await recoverInterruptedWrite(git, host.gitDir);
+      if (recovered) host.notify?.(recovered);
+      const target = await queueTarget(git, opts.remote);
+      const started = await git.head();
+      const budget = retryBudget();
+      let drainedTo: string | undefined;
+      try {
+        for (let attempt = 1; ; attempt++) {
+          const began = Date.now();
+          const remoteHead = await fetchRemote(git, target);
+          const queue = await readQueue(git, target.remote);
+          if (remoteHead) await moveBranch(git, remoteHead);
+          host.clearCache();
+          if (!queue.length) return { remote: target.remote, branch: target.branch, items: [], attempts: attempt };
+          // Operations already on the branch (a drain that landed, or the same write queued twice).
+          const log = await git.trailerLog(['HEAD'], [OPERATION_TRAILER], { limit: OPERATION_WINDOW });
+          const done = new Set((log ?? []).flatMap((e) => e.trailers[OPERATION_TRAILER] ?? []));
+          const items: DrainedItem[] = [];
+          for (const q of queue) {
+            const base = { ref: q.ref, queued_commit: q.commit, operation_id: q.operationId ?? null, action: q.action };
+            if (q.operationId && done.has(q.operationId)) {
+              items.push({ ...base, outcome: 'skipped', commit: null, model_ids: q.modelIds, reason: 'already applied' });
+              continue;
+            }
+            const r = await apply(q);
+            if ('skip' in r) {
+              items.push({ ...base, outcome: 'skipped', commit: null, model_ids: q.modelIds, reason: r.skip });
+              continue;
+            }
+            const trailers = r.spec.trailers.filter(([k]) => k !== OPERATION_TRAILER);
+            if (q.operationId) trailers.push([OPERATION_TRAILER, q.operationId]);
+            lock.check();
+            const commit = await commitChanges(git, { ...r.spec, trailers, author: q.author });
+            host.clearCache();
+            if (q.operationId) done.add(q.operationId);
+            const ids = r.spec.trailers.filter(([k]) => k === 'Model-Id').map(([, v]) => v);
+            items.push({ ...base, outcome: r.refused ? 'refused' : 'applied', commit, model_ids: ids, ...(r.refused ? { reason: r.refused } : {}) });
+          }
+          const head = (await git.head())!;
+          lock.check();
+          const pushed = await pushDrained(git, target, head, queue.map((q) => ({ ref: q.ref, commit: q.commit })));
+          if (pushed.ok) {
+            await git.updateRef(target.trackingRef, head);
+            drainedTo = head;
+            for (const q of queue) await dropQueueCopy(git, `${queueCopyPrefix(target.remote)}${q.ref.slice(QUEUE_REFS.length)}`);
+            const applied = items.filter((i) => i.outcome !== 'skipped').length;
+            host.notify?.(`drained ${queue.length} queued write(s) from ${target.remote}: ${applied} commit(s) pushed to ${target.remote}/${target.branch}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+            return { remote: target.remote, branch: target.branch, items, attempts: attempt };
+          }
+          if (!pushed.retry || !budget.allows(attempt)) {
+            throw new PushError(`could not publish the drained writes to ${target.remote}/${target.branch}: ${pushed.detail}; nothing was drained`, {
+              hint: 'run modelgit drain again: what another drain applied meanwhile is skipped by its operation id',
+              data: { remote: target.remote, branch: target.branch },
+            });
+          }
+          await sleep(retryDelay(attempt, Date.now() - began));
+        }
+      } finally {
+        // The drain's commits live on the remote (or nowhere). A branch that was behind follows
+        // them (a fast-forward); one with commits of its own goes back to them.
+        const keep = drainedTo && (!started || (await git.isAncestor(started, drainedTo)));
+        if (!keep && started && (await git.head()) !== started) await moveBranch(git, started).catch(() => {});
+        host.clearCache();
+      }
+    },
+    { notify: host.notify },
+  );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
