@@ -19,6 +19,7 @@
 // identity in HEAD's recent history (after the fetch, with --push) when the caller gave a token or
 // an earlier attempt never acknowledged; found, the command answers with that commit (pushing it
 // first if the remote lacks it) instead of writing again.
+import { randomBytes } from 'node:crypto';
 import { ConflictError, GitError, LockedError, ModelgitError, PushError, StorageError, UsageError } from '../../errors.js';
 import { storageFailureLine, type Git } from '../../git/git.js';
 import { pushTarget, type PushTarget } from '../../git/branches.js';
@@ -131,7 +132,12 @@ export async function runWrite<T>(host: WriteHost, plan: () => Promise<WritePlan
       if (recovered) host.notify?.(recovered);
       const op = opts.operation ?? operationOf(host.operationId ?? envOperationId());
       const journal = op && new OperationJournal(host.gitDir, op);
-      if (opts.queue) return queueWrite(host, withOperation(plan, op), lock, journal, opts, op);
+      if (opts.queue) {
+        // A derived identity (no --operation-id) names what was asked, so two identical writes share
+        // it; drain skips an identity it has applied, so each queued write gets its own.
+        const queued = op && !op.explicit ? { id: `${op.id}-q${randomBytes(6).toString('hex')}`, explicit: false } : op;
+        return queueWrite(host, withOperation(withOperation(plan, op), queued), lock, journal, opts, queued);
+      }
       if (opts.push) return pushLoop(host, withOperation(plan, op), lock, journal, opts.replay);
       host.clearCache(); // someone may have committed while we waited for the lock
       if (journal) {
