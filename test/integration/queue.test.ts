@@ -2,7 +2,7 @@
 // operation exactly once, re-checked on today's branch, with its original author and time.
 import { describe, expect, it } from 'vitest';
 import { git, stderrText } from '../helpers.js';
-import { cloneOf, registryRemote, remoteActions, type Clone } from './gitops-helpers.js';
+import { cloneOf, registryRemote, remoteActions, runWithEnv, type Clone } from './gitops-helpers.js';
 
 const QUEUE = 'refs/modelgit/queue/';
 
@@ -42,7 +42,8 @@ describe('--queue and drain', () => {
     expect(a.git('status', '--porcelain')).toBe('');
     const authored = git(bare, 'log', '-1', '--format=%an <%ae> %aI', queued.ref).trim();
     await new Promise((r) => setTimeout(r, 1100)); // the drain's own clock is a later second
-    await ok(a, 'test', 'q1', '--dataset', 'production', '--metric', 'total_time=12', '--queue');
+    const t = await runWithEnv(a.dir, { GIT_AUTHOR_NAME: 'Alice Q', GIT_AUTHOR_EMAIL: 'alice.q@example.com' }, 'test', 'q1', '--dataset', 'production', '--metric', 'total_time=12', '--queue');
+    expect(t.code).toBe(0);
     expect(queueRefs(bare)).toHaveLength(2);
     const st = (await ok(b, 'status', '--json')).json();
     expect(st.queued.count).toBe(2);
@@ -52,7 +53,7 @@ describe('--queue and drain', () => {
     expect(d.json()).toMatchObject({ applied: 2, refused: 0, skipped: 0 });
     expect(remoteActions(bare).map((x) => [x.action, x.ids.join()])).toEqual([['init', ''], ['register', 'q1'], ['register', 'q2'], ['test', 'q1']]);
     expect(git(bare, 'log', '-1', '--skip=1', '--format=%an <%ae> %aI', 'main').trim()).toBe(authored);
-    expect(git(bare, 'log', '-1', '--format=%an', 'main').trim()).toBe('alice'); // drained by bob, written by alice
+    expect(git(bare, 'log', '-1', '--format=%an <%ae>', 'main').trim()).toBe('Alice Q <alice.q@example.com>'); // drained by bob
     expect(queueRefs(bare)).toEqual([]);
     const model = JSON.parse(git(bare, 'show', 'main:models/mscn/q1.json'));
     expect(model.testing.map((t: { performance: { total_time: number } }) => t.performance.total_time)).toEqual([12]);
