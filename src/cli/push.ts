@@ -35,7 +35,7 @@ function operationIdArg(value: string): string {
 }
 
 /** The write commands a queued write can come from: the operations `modelgit drain` re-applies. */
-const QUEUEABLE_COMMANDS = ['register', 'test', 'tag', 'untag', 'note'];
+const QUEUEABLE_COMMANDS = ['register', 'test', 'tag', 'untag', 'note', 'promote', 'demote'];
 
 /**
  * `--queue` on the write commands drain can re-apply, added in one place (like --operation-id):

@@ -177,13 +177,14 @@ export async function fetchQueue(git: Git, remote: string): Promise<void> {
 }
 
 /**
- * One atomic push for a drain: the branch at `head` and the deletion of every drained queue ref,
+ * One atomic push for a drain: the branch at `head`, the stage tags of the promotions it applied,
+ * and the deletion of every drained queue ref,
  * each deletion leased on the value fetched. Two drains at once: the branch moves for one of them
  * only (a fast-forward), and the other is rejected as a whole and starts over.
  */
-export async function pushDrained(git: Git, target: PushTarget, head: string, drained: { ref: string; commit: string }[]): Promise<PushResult> {
+export async function pushDrained(git: Git, target: PushTarget, head: string, drained: { ref: string; commit: string }[], tags: string[] = []): Promise<PushResult> {
   const leases = drained.map((d) => `--force-with-lease=${d.ref}:${d.commit}`);
-  const specs = [`${head}:refs/heads/${target.branch}`, ...drained.map((d) => `:${d.ref}`)];
+  const specs = [`${head}:refs/heads/${target.branch}`, ...tags.map((t) => `refs/tags/${t}:refs/tags/${t}`), ...drained.map((d) => `:${d.ref}`)];
   const r = await git.run(['push', '--porcelain', '--atomic', ...leases, target.remote, ...specs]);
   if (r.signal) return { ok: false, retry: false, detail: `git push was killed by ${r.signal}`, unreached: true };
   return classifyPush(r.code, r.stdout.toString('utf8'), r.stderr);

@@ -11,7 +11,7 @@
 // <why>" with `Model-Action: <action>-refused`, so `git log` and history show what happened.
 // The queue mechanics (fetch, order, original author, exactly once, one atomic push) are
 // store/write/queue.ts's.
-import { UsageError } from '../errors.js';
+import { LockedError, ModelgitError, UsageError } from '../errors.js';
 import { firstFreeId } from '../domain/ids.js';
 import { serializeMetadata } from '../domain/metadata.js';
 import type { ModelMetadata } from '../domain/types.js';
@@ -70,7 +70,30 @@ async function checked(reg: Registry, q: QueuedWrite, path: string, meta: ModelM
   return { spec: { ...spec, changes: [{ path, content: text }] } };
 }
 
+/**
+ * A queued promotion or demotion is run again on today's tip with the same plan promote and
+ * demote use: its gates are checked again (a forced one stays forced), its stage tag numbered on
+ * the tags there now. Refused by its gates, or no longer possible, it becomes a visible record.
+ */
+async function restage(reg: Registry, q: QueuedWrite): Promise<Reapplied> {
+  const id = q.modelIds[0];
+  const stage = q.trailers['Stage']?.[0];
+  if (!id || !stage) return refusal(q, 'its commit names no model or stage');
+  const { promotionPlan, demotionPlan } = await import('./promote.js');
+  let plan;
+  try {
+    plan = q.action === 'promote' ? await promotionPlan(reg, { id, stage, force: q.trailers['Forced']?.[0] === 'true' })() : await demotionPlan(reg, { id, stage })();
+  } catch (e) {
+    if (!(e instanceof ModelgitError) || e instanceof LockedError) throw e;
+    return refusal(q, e.message.split('\n').map((l) => l.trim()).filter(Boolean).join('; '));
+  }
+  if ('nothing' in plan) return { skip: q.action === 'promote' ? `${id} already holds ${stage}` : `${id} no longer holds ${stage}` };
+  if (!('spec' in plan)) return refusal(q, 'not a single commit');
+  return { spec: { ...plan.spec, subject: plan.spec.subject }, tags: plan.tags };
+}
+
 export async function reapply(reg: Registry, q: QueuedWrite): Promise<Reapplied> {
+  if (q.action === 'promote' || q.action === 'demote') return restage(reg, q);
   const change = modelChange(reg, q);
   const after = parseMeta(change?.after);
   if (!change || !after) return refusal(q, 'it does not change exactly one readable model file');

@@ -8,7 +8,7 @@ import { evaluateGates, gateTrailers, type GateResult } from '../domain/gates.js
 import { assertSafeName } from '../domain/names.js';
 import { nextStageTagNumber, STAGE_TAG_NAMESPACE, stageSubject, stageTagMessage, stageTagName } from '../domain/stage-tags.js';
 import { assignStage, unassignStage, type StageChange } from '../domain/stages.js';
-import type { PushInfo, Registry, TagSpec, WriteOutcome } from './registry.js';
+import type { PushInfo, Registry, TagSpec, WriteOutcome, WritePlan } from './registry.js';
 
 export interface PromoteOptions {
   id: string;
@@ -59,12 +59,17 @@ function answerFrom(base: Omit<StageAnswer, 'commit' | 'tag' | 'branch' | 'pushe
 }
 
 export async function promote(reg: Registry, opts: PromoteOptions): Promise<PromoteAnswer> {
+  return reg.write<PromoteAnswer>(promotionPlan(reg, opts));
+}
+
+/** The promotion's plan, run under the write lock (and by drain, for a queued promotion: gates re-checked). */
+export function promotionPlan(reg: Registry, opts: PromoteOptions): () => Promise<WritePlan<PromoteAnswer>> {
   const id = assertSafeName('model id', opts.id, 'ID');
   const stage = assertSafeName('stage', opts.stage, '--stage');
   if (!reg.config.stages.includes(stage)) {
     throw new UsageError(`--stage: ${stage} is not a stage of this registry (modelgit.yaml stages: ${reg.config.stages.join(', ') || 'none'})`);
   }
-  return reg.write<PromoteAnswer>(async () => {
+  return async () => {
     const model = await reg.model(id);
     const algorithm = model.metadata.algorithm;
     const assignments = (await reg.stages())[algorithm] ?? Object.create(null); // (no prototype: a stage may be called constructor)
@@ -108,7 +113,7 @@ export async function promote(reg: Registry, opts: PromoteOptions): Promise<Prom
       branch,
       result: (commit, outcome) => ({ ...answerFrom({ model_id: id, algorithm, stage, previous }, commit, outcome), gates: ev.results, forced }),
     };
-  });
+  };
 }
 
 export interface DemoteOptions {
@@ -118,9 +123,14 @@ export interface DemoteOptions {
 }
 
 export async function demote(reg: Registry, opts: DemoteOptions): Promise<StageAnswer> {
+  return reg.write<StageAnswer>(demotionPlan(reg, opts));
+}
+
+/** The demotion's plan (also drain's, for a queued demotion). */
+export function demotionPlan(reg: Registry, opts: DemoteOptions): () => Promise<WritePlan<StageAnswer>> {
   const id = assertSafeName('model id', opts.id, 'ID');
   const stage = assertSafeName('stage', opts.stage, '--stage');
-  return reg.write<StageAnswer>(async () => {
+  return async () => {
     const all = await reg.stages();
     const algorithm = Object.keys(all).sort().find((a) => all[a]?.[stage] === id);
     if (!algorithm) {
@@ -138,5 +148,5 @@ export async function demote(reg: Registry, opts: DemoteOptions): Promise<StageA
       branch,
       result: (commit, outcome) => answerFrom({ model_id: id, algorithm, stage, previous: id }, commit, outcome),
     };
-  });
+  };
 }

@@ -83,6 +83,31 @@ describe('--queue and drain', () => {
     fsckClean(bare);
   });
 
+  it('a queued promotion is re-checked at drain: the first lands with its stage tag, the second fails its gates and leaves a visible record', async () => {
+    const { bare } = await registryRemote();
+    const a = cloneOf(bare, 'alice');
+    const b = cloneOf(bare, 'bob');
+    for (const [id, t] of [['fast', 40], ['slow', 50]] as const) {
+      await ok(a, 'register', '--algo', 'mscn', '--id', id, '--push');
+      await ok(a, 'test', id, '--dataset', 'production', '--metric', `total_time=${t}`, '--push');
+    }
+    b.git('pull', '-q');
+    // both pass their gates when queued (nobody holds production yet)
+    await ok(a, 'promote', 'fast', '--stage', 'production', '--queue');
+    await ok(b, 'promote', 'slow', '--stage', 'production', '--queue');
+    expect(git(bare, 'tag', '-l', 'stage/*')).toBe('');
+    const d = (await ok(b, 'drain', '--json')).json();
+    expect(d).toMatchObject({ applied: 1, refused: 1 });
+    const actions = remoteActions(bare);
+    expect(actions.slice(-2).map((x) => [x.action, x.ids.join()])).toEqual([['promote', 'fast'], ['promote-refused', 'slow']]);
+    expect(actions.at(-1)!.subject).toMatch(/^queued promote of slow refused: .*must_beat_current/);
+    expect(git(bare, 'show', 'main:stages.yaml')).toMatch(/production: fast/);
+    expect(git(bare, 'tag', '-l', 'stage/*').trim()).toBe('stage/mscn/production/1');
+    expect(git(bare, 'rev-parse', 'stage/mscn/production/1^{commit}').trim()).toBe(git(bare, 'rev-parse', 'main~1').trim());
+    expect(queueRefs(bare)).toEqual([]);
+    fsckClean(bare);
+  });
+
   it('two drains at once apply each queued write exactly once', async () => {
     const { bare } = await registryRemote();
     const a = cloneOf(bare, 'alice');
@@ -132,7 +157,7 @@ describe('--queue and drain', () => {
     const a = cloneOf(bare, 'alice');
     await ok(a, 'register', '--algo', 'mscn', '--id', 'p1', '--push');
     const head = a.git('rev-parse', 'HEAD').trim();
-    const r = await a.run('promote', 'p1', '--stage', 'staging', '--queue');
+    const r = await a.run('cleanup', '--algo', 'mscn', '--keep', '1', '--queue');
     expect(r.code).toBe(2);
     expect(stderrText(r)).toMatch(/--queue/);
     expect(a.git('rev-parse', 'HEAD').trim()).toBe(head);

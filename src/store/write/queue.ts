@@ -16,6 +16,7 @@ import { dropQueueCopy, fetchQueue, fetchRemote, integrate, moveBranch, pushDrai
 import { recoverInterruptedWrite } from './journal.js';
 import { commitChanges, withWriteLock, type CommitSpec } from './commit.js';
 import { OPERATION_TRAILER } from './operations.js';
+import { createDecisionTags, deleteDecisionTags } from './tags.js';
 import type { HeldLock } from './lock.js';
 import { OPERATION_WINDOW } from '../../domain/operation-id.js';
 
@@ -27,7 +28,7 @@ export interface QueuedInfo {
 }
 
 /** Actions a write may be queued for: those drain knows how to re-apply. */
-export const QUEUEABLE_ACTIONS = ['register', 'test', 'tag', 'untag', 'note'];
+export const QUEUEABLE_ACTIONS = ['register', 'test', 'tag', 'untag', 'note', 'promote', 'demote'];
 
 /** A queue ref's name: sorts by the time it was queued, then by operation. */
 export function queueRefName(now: Date, operationId: string | undefined): string {
@@ -69,13 +70,15 @@ export interface QueuedWrite {
   action: string;
   modelIds: string[];
   operationId?: string;
+  /** every trailer of the queued commit (a promotion's Stage, Forced) */
+  trailers: Record<string, string[]>;
   author: { name: string; email: string; date: string };
   /** each file the queued commit changed, as it was in its parent and as the commit left it */
   changes: { path: string; before?: string; after?: string }[];
 }
 
 /** What drain does with a queued write: a commit (applied, or a refusal recorded), or nothing. */
-export type Reapplied = { spec: CommitSpec; refused?: string } | { skip: string };
+export type Reapplied = { spec: CommitSpec; refused?: string; tags?: { name: string; message: string }[] } | { skip: string };
 
 export interface DrainedItem {
   ref: string;
@@ -125,6 +128,7 @@ export async function readQueue(git: Git, remote: string): Promise<QueuedWrite[]
       action: e.trailers['Model-Action']?.[0] ?? '',
       modelIds: e.trailers['Model-Id'] ?? [],
       operationId: e.trailers[OPERATION_TRAILER]?.[0],
+      trailers: e.trailers,
       author: { name: e.author, email: e.authorEmail, date: e.date },
       changes,
     });
@@ -157,6 +161,7 @@ export async function drainQueue(host: DrainHost, apply: (q: QueuedWrite) => Pro
       const started = await git.head();
       const budget = retryBudget();
       let drainedTo: string | undefined;
+      const made: string[] = [];
       try {
         for (let attempt = 1; ; attempt++) {
           const began = Date.now();
@@ -169,6 +174,8 @@ export async function drainQueue(host: DrainHost, apply: (q: QueuedWrite) => Pro
           const log = await git.trailerLog(['HEAD'], [OPERATION_TRAILER], { limit: OPERATION_WINDOW });
           const done = new Set((log ?? []).flatMap((e) => e.trailers[OPERATION_TRAILER] ?? []));
           const items: DrainedItem[] = [];
+          // tags from a rejected attempt go first: the remote may hold tags of those names now
+          if (made.length) await deleteDecisionTags(git, made.splice(0));
           for (const q of queue) {
             const base = { ref: q.ref, queued_commit: q.commit, operation_id: q.operationId ?? null, action: q.action };
             if (q.operationId && done.has(q.operationId)) {
@@ -184,6 +191,8 @@ export async function drainQueue(host: DrainHost, apply: (q: QueuedWrite) => Pro
             if (q.operationId) trailers.push([OPERATION_TRAILER, q.operationId]);
             lock.check();
             const commit = await commitChanges(git, { ...r.spec, trailers, author: q.author });
+            // a promotion's stage tag, numbered on the fetched tags; pushed with the branch, atomically
+            if (r.tags?.length) made.push(...(await createDecisionTags(git, r.tags.map((t) => ({ ...t, commit })), (t, words) => new PushError(`could not write the tag ${t.name}: ${words}`))));
             host.clearCache();
             if (q.operationId) done.add(q.operationId);
             const ids = r.spec.trailers.filter(([k]) => k === 'Model-Id').map(([, v]) => v);
@@ -191,10 +200,11 @@ export async function drainQueue(host: DrainHost, apply: (q: QueuedWrite) => Pro
           }
           const head = (await git.head())!;
           lock.check();
-          const pushed = await pushDrained(git, target, head, queue.map((q) => ({ ref: q.ref, commit: q.commit })));
+          const pushed = await pushDrained(git, target, head, queue.map((q) => ({ ref: q.ref, commit: q.commit })), made);
           if (pushed.ok) {
             await git.updateRef(target.trackingRef, head);
             drainedTo = head;
+            made.length = 0;
             for (const q of queue) await dropQueueCopy(git, `${queueCopyPrefix(target.remote)}${q.ref.slice(QUEUE_REFS.length)}`);
             const applied = items.filter((i) => i.outcome !== 'skipped').length;
             host.notify?.(`drained ${queue.length} queued write(s) from ${target.remote}: ${applied} commit(s) pushed to ${target.remote}/${target.branch}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
@@ -209,6 +219,7 @@ export async function drainQueue(host: DrainHost, apply: (q: QueuedWrite) => Pro
           await sleep(retryDelay(attempt, Date.now() - began));
         }
       } finally {
+        if (made.length) await deleteDecisionTags(git, made).catch(() => {});
         // The drain's commits live on the remote (or nowhere). A branch that was behind follows
         // them (a fast-forward); one with commits of its own goes back to them.
         const keep = drainedTo && (!started || (await git.isAncestor(started, drainedTo)));
