@@ -6,6 +6,7 @@
 // one write. The server is started and stopped here, bound to 127.0.0.1 on a free port.
 //
 //   node bench/writers.mjs --writers 1,10,50,100 --protocol daemon   (after npm run build)
+//   node bench/writers.mjs --writers 100 --queue                     (writers queue, then one drain)
 //   npm run bench -- --writers 1,10,50                               (as a section of results.md)
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -103,8 +104,12 @@ const percentile = (xs, p) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
 
-/** One round: `writers` clones, each registers and records two results with --push, all at once. */
-async function round(writers, protocol, env) {
+/**
+ * One round: `writers` clones, each registers and records two results with --push, all at once.
+ * With `queue`: each queues a registration and two results (on a model seeded before the round:
+ * a queued write plans on the branch, where its own queued model is not yet), then one drain.
+ */
+async function round(writers, protocol, env, queue = false) {
   const base = mkdtempSync(join(tmpdir(), 'modelgit-writers-'));
   const server = { stop: async () => {} };
   try {
@@ -113,6 +118,7 @@ async function round(writers, protocol, env) {
     git(seed, 'init', '-q', '-b', 'main');
     for (const [k, v] of [['user.name', 'bench'], ['user.email', 'bench@example.com'], ['commit.gpgsign', 'false']]) git(seed, 'config', k, v);
     execFileSync(process.execPath, [CLI, 'init', '--no-hook'], { cwd: seed, stdio: 'ignore' });
+    if (queue) execFileSync(process.execPath, [CLI, 'register', '--algo', 'mscn', '--id', 'seeded'], { cwd: seed, stdio: 'ignore' });
     git(base, 'clone', '-q', '--bare', seed, 'registry.git');
     Object.assign(server, await serve(protocol, base));
     const clones = [];
@@ -129,7 +135,8 @@ async function round(writers, protocol, env) {
       failures.set(line, (failures.get(line) ?? 0) + 1);
     };
     const started = performance.now();
-    const ids = await Promise.all(
+    let drainMs = 0;
+    const ids = queue ? await queued() : await Promise.all(
       clones.map(async (dir, i) => {
         const reg = await run(dir, ['register', '--algo', 'mscn', '--param', `writer=${i}`, '--push', '--json'], env);
         latencies.push(reg.ms);
@@ -143,16 +150,37 @@ async function round(writers, protocol, env) {
         return id;
       }),
     );
+    async function queued() {
+      const out = await Promise.all(
+        clones.map(async (dir, i) => {
+          const reg = await run(dir, ['register', '--algo', 'mscn', '--param', `writer=${i}`, '--queue', '--json'], env);
+          latencies.push(reg.ms);
+          if (reg.code !== 0) return fail(reg), undefined;
+          for (const dataset of ['stats', 'job']) {
+            const t = await run(dir, ['test', 'seeded', '--dataset', `${dataset}_${i}`, '--metric', `total_time=${i + 1}`, '--queue', '--json'], env);
+            latencies.push(t.ms);
+            if (t.code !== 0) fail(t);
+          }
+          return JSON.parse(reg.out).model_id;
+        }),
+      );
+      const d = await run(clones[0], ['drain', '--json'], env);
+      drainMs = d.ms;
+      if (d.code !== 0) fail(d);
+      return out;
+    }
     const wall = (performance.now() - started) / 1000;
     const bare = join(base, 'registry.git');
     const log = git(bare, 'log', '--format=%(trailers:key=Model-Action,valueonly)%x1f%(trailers:key=Model-Id,valueonly)%x1e', 'main');
     const actions = log.split('\x1e').map((r) => r.trim()).filter(Boolean).map((r) => r.split('\x1f').map((x) => x.trim()));
-    const registered = actions.filter(([a]) => a === 'register').map(([, id]) => id);
-    const tested = actions.filter(([a]) => a === 'test').map(([, id]) => id);
+    const registered = actions.filter(([a]) => a === 'register').map(([, id]) => id).filter((id) => !(queue && id === 'seeded'));
+    const tested = queue
+      ? actions.filter(([a]) => a === 'test').map(() => 'seeded')
+      : actions.filter(([a]) => a === 'test').map(([, id]) => id);
     const wanted = ids.filter(Boolean);
     const testCounts = new Map();
     for (const id of tested) testCounts.set(id, (testCounts.get(id) ?? 0) + 1);
-    const duplicates = registered.length - new Set(registered).size + [...testCounts.values()].filter((n) => n > 2).length;
+    const duplicates = registered.length - new Set(registered).size + (queue ? Math.max(0, tested.length - writers * 2) : [...testCounts.values()].filter((n) => n > 2).length);
     let fsck = 'clean';
     try {
       const out = execFileSync('git', ['fsck', '--strict', '--no-dangling', '--no-progress'], { cwd: bare, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -173,6 +201,7 @@ async function round(writers, protocol, env) {
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       wall,
+      drainMs,
     };
   } finally {
     await server.stop();
@@ -180,19 +209,21 @@ async function round(writers, protocol, env) {
   }
 }
 
-export async function writersSection({ counts, protocol = 'daemon', env = process.env, log = (s) => process.stderr.write(s + '\n') }) {
+export async function writersSection({ counts, protocol = 'daemon', env = process.env, log = (s) => process.stderr.write(s + '\n'), queue = false }) {
   const rows = [];
   for (const n of counts) {
-    log(`writers: ${n} over ${protocol}…`);
-    const r = await round(n, protocol, env);
+    log(`writers: ${n} over ${protocol}${queue ? ' (--queue, then one drain)' : ''}…`);
+    const r = await round(n, protocol, env, queue);
     log(`  ${r.landed}; ${r.failed} failed; ${r.wall.toFixed(1)} s`);
     rows.push(r);
   }
   const load = loadavg().map((x) => x.toFixed(2)).join(' ');
   const lines = [
-    `## Concurrent writers (${protocol})`,
+    `## Concurrent writers (${protocol}${queue ? ', --queue' : ''})`,
     '',
-    `Each writer: its own clone of one remote served on 127.0.0.1 (${protocol}); \`register --push\` then two \`test --push\`, all writers started together. Load average at the end: ${load}.`,
+    queue
+      ? `Each writer: its own clone of one remote served on 127.0.0.1 (${protocol}); \`register --queue\` then two \`test --queue\` (on a seeded model), all writers started together; then one \`modelgit drain\` (${rows.map((r) => `${r.writers}: ${(r.drainMs / 1000).toFixed(1)} s`).join(', ')}; latencies below are the queued writes'). Load average at the end: ${load}.`
+      : `Each writer: its own clone of one remote served on 127.0.0.1 (${protocol}); \`register --push\` then two \`test --push\`, all writers started together. Load average at the end: ${load}.`,
     '',
     '| writers | landed | failed | duplicates | fsck | commits/s | p50 write | p99 write | wall |',
     '|---:|---|---:|---:|---|---:|---:|---:|---:|',
@@ -211,7 +242,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
   };
   const counts = opt('--writers', '1,10,50,100').split(',').map(Number);
-  const { markdown, rows } = await writersSection({ counts, protocol: opt('--protocol', 'daemon') });
+  const { markdown, rows } = await writersSection({ counts, protocol: opt('--protocol', 'daemon'), queue: args.includes('--queue') });
   process.stdout.write(markdown + '\n');
   process.exitCode = rows.every((r) => r.allLanded && r.duplicates === 0 && r.fsck === 'clean') ? 0 : 1;
 }
