@@ -1,5 +1,7 @@
 // The write queue (issue #15): --queue never fails on contention, and drain applies each queued
 // operation exactly once, re-checked on today's branch, with its original author and time.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { git, stderrText } from '../helpers.js';
 import { cloneOf, registryRemote, remoteActions, runWithEnv, type Clone } from './gitops-helpers.js';
@@ -151,6 +153,32 @@ describe('--queue and drain', () => {
     expect(queueRefs(bare)).toEqual([]);
     fsckClean(bare);
   }, 600_000);
+
+  it("modelgit.yaml's queue: true makes --push queue the writes drain re-applies, and only those; one --operation-id queued twice lands once", async () => {
+    const { bare, seed } = await registryRemote();
+    const cfg = join(seed.dir, 'modelgit.yaml');
+    writeFileSync(cfg, readFileSync(cfg, 'utf8') + '\nqueue: true\n');
+    seed.git('commit', '-qam', 'queue by default');
+    seed.git('push', '-q', 'origin', 'main');
+    const a = cloneOf(bare, 'alice');
+    const r = (await ok(a, 'register', '--algo', 'mscn', '--id', 'c1', '--push', '--json')).json();
+    expect(r.queued).toBeDefined();
+    expect(queueRefs(bare)).toHaveLength(1);
+    await ok(a, 'drain');
+    a.git('pull', '-q');
+    // a retry with the same token (the first answer was lost) queues again; drain applies it once
+    await ok(a, 'tag', 'c1', 'x', '--push', '--operation-id', 'retry-1');
+    await ok(a, 'tag', 'c1', 'x', '--push', '--operation-id', 'retry-1');
+    expect(queueRefs(bare)).toHaveLength(2);
+    const d = (await ok(a, 'drain', '--json')).json();
+    expect(d).toMatchObject({ applied: 1, skipped: 1 });
+    expect(operationIds(bare).filter((o) => o === 'retry-1')).toHaveLength(1);
+    // a write drain can't re-apply (a promotion for a pull request) pushes as usual
+    await ok(a, 'promote', 'c1', '--stage', 'staging', '--branch', '--push');
+    expect(git(bare, 'rev-parse', 'promote/c1-staging').trim()).toMatch(/^[0-9a-f]{40}$/);
+    expect(queueRefs(bare)).toEqual([]);
+    fsckClean(bare);
+  }, 120_000);
 
   it('bad input: --queue on a command drain cannot apply is a usage error; drain with no remote is one line, exit 1; nothing changes', async () => {
     const { bare } = await registryRemote();
