@@ -31,9 +31,11 @@ on:
   pull_request:
   push:
     branches: [${JSON.stringify(defaultBranch)}]
+  schedule:
+    - cron: "*/10 * * * *"   # apply queued writes (modelgit drain)
 
 permissions:
-  contents: write        # push stage tags after a merge
+  contents: write        # push stage tags after a merge, and drained queued writes
   pull-requests: write   # the registry diff comment
 
 jobs:

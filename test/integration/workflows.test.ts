@@ -359,6 +359,38 @@ describe('registry.yml: the default-branch job, step by step', () => {
   });
 });
 
+describe('registry.yml: the drain job, step by step', () => {
+  const wf = workflow(REGISTRY_WORKFLOW);
+  const job = wf.jobs['drain']!;
+  const step = job.steps.find((s) => s.name === 'Drain the write queue')!;
+
+  it('runs on pushes to the default branch and on the schedule, one at a time, allowed to push', () => {
+    expect(job.if).toMatch(/github.event_name == 'schedule'/);
+    expect(job.permissions).toEqual({ contents: 'write' });
+    expect((job as any).concurrency).toMatchObject({ 'cancel-in-progress': false });
+    expect(job.steps.filter((s) => s.run).map((s) => s.name)).toEqual(['Install modelgit', 'Drain the write queue']);
+    expect(wf.jobs['report']!.if).toBe("github.event_name != 'schedule'");
+  });
+
+  it('"Drain the write queue" applies a queued registration with its author, deletes the queue ref and summarises', async () => {
+    const { bare } = await registryRemote();
+    const fleet = cloneOf(bare, 'trainer');
+    expect((await fleet.run('register', '--algo', 'mscn', '--id', 'queued-1', '--queue')).code).toBe(0);
+    const ci = cloneOf(bare, 'runner');
+    ci.git('config', '--unset', 'user.name');
+    const env = githubEnv(ci.dir, { GITHUB_EVENT_NAME: 'schedule', GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main' });
+    const unset = ['GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL'];
+    const res = runStep(wf, step, { cwd: ci.dir, env, values: {}, unset });
+    expect(res, res.stderr).toMatchObject({ code: 0 });
+    expect(git(bare, 'log', '-1', '--format=%s|%cn', 'main').trim()).toBe('register queued-1|github-actions[bot]');
+    expect(git(bare, 'for-each-ref', 'refs/modelgit/')).toBe('');
+    expect(readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8')).toMatch(/^### modelgit queued writes\n\n```\napplied +[0-9a-f]{10} register queued-1\n```\n$/);
+    writeFileSync(env.GITHUB_STEP_SUMMARY!, '');
+    expect(runStep(wf, step, { cwd: ci.dir, env, values: {}, unset }).code).toBe(0);
+    expect(readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8')).toBe('### modelgit queued writes\n\nNothing queued.\n');
+  });
+});
+
 describe('registry.yml: the report job, step by step', () => {
   const wf = workflow(REGISTRY_WORKFLOW);
   const job = wf.jobs['report']!;
