@@ -11,6 +11,7 @@ export const COMMAND_GROUPS: [heading: string, commands: string[]][] = [
   ['Querying:', ['list', 'show', 'best', 'compare', 'history', 'report']],
   ['Lifecycle and promotion:', ['promote', 'demote', 'stages', 'cleanup', 'restore']],
   ['Checks and CI:', ['validate', 'gates', 'diff', 'sync-tags']],
+  ['Many writers:', ['status', 'drain']],
   ['Loading:', ['plan', 'resolve', 'verify']],
   ['Import:', ['import', 'migrate']],
 ];
@@ -42,6 +43,8 @@ export const EXAMPLES: Record<string, string[]> = {
   gates: ['modelgit gates mscn_20241019_103000 --stage production', 'modelgit gates --since origin/main'],
   diff: ['modelgit diff origin/main', 'modelgit diff v1 v2 --format json'],
   'sync-tags': ['modelgit sync-tags', 'modelgit sync-tags --push --json'],
+  status: ['modelgit status', 'modelgit status --json'],
+  drain: ['modelgit drain', 'modelgit drain --remote origin --json'],
   plan: ['modelgit plan critic_20241019_103000'],
   resolve: ['modelgit resolve --for critic-wmtp', 'modelgit resolve --for critic-wmtp --stage production --field model_path'],
   verify: ['modelgit verify critic_20241019_103000'],
