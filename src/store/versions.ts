@@ -2,7 +2,7 @@
 // same three questions, so `validate` checks "what would be committed" the same way whichever
 // version that is. Every question is answered by a path listing plus, for texts, one
 // `git cat-file --batch`; nothing here walks the whole registry unless asked for many ids at once.
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, type Stats } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { nameProblem } from '../domain/names.js';
 import type { Git, TreeEntry } from '../git/git.js';
@@ -191,23 +191,22 @@ export class WorkingTreeVersion implements RegistryVersion {
   }
 
   isFile(path: string): boolean {
-    const abs = this.abs(path);
-    if (!abs) return false;
-    try {
-      return lstatSync(abs).isFile();
-    } catch {
-      return false;
-    }
+    return this.lstat(path)?.isFile() ?? false;
   }
 
   /** Whether `path` is a symbolic link on disk (never followed: links are no model files). */
   isSymlink(path: string): boolean {
+    return this.lstat(path)?.isSymbolicLink() ?? false;
+  }
+
+  /** The path's own entry on disk (a link is not followed), or undefined: outside the tree or absent. */
+  private lstat(path: string): Stats | undefined {
     const abs = this.abs(path);
-    if (!abs) return false;
+    if (!abs) return undefined;
     try {
-      return lstatSync(abs).isSymbolicLink();
+      return lstatSync(abs);
     } catch {
-      return false;
+      return undefined;
     }
   }
 

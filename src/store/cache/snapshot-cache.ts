@@ -103,15 +103,20 @@ export class SnapshotCache {
     this.atomicWrite(join(this.dir, 'HEAD'), [Buffer.from(tree + '\n')]);
   }
 
-  private readFile(file: string, tree: string, kind: 'full' | 'delta'): CachedIndex | undefined {
-    let fd: number;
+  /** A cache file opened for reading, or undefined: missing, or damaged (then removed with a warning). */
+  private openOrDiscard(file: string): number | undefined {
     try {
       // Not followed if a link, never blocking, a regular file (safe-files.ts); else damage.
-      fd = openCacheFile(file).fd;
+      return openCacheFile(file).fd;
     } catch (e) {
       if (!isMissing(e)) this.discard(file, e);
       return undefined;
     }
+  }
+
+  private readFile(file: string, tree: string, kind: 'full' | 'delta'): CachedIndex | undefined {
+    const fd = this.openOrDiscard(file);
+    if (fd === undefined) return undefined;
     try {
       const index = decodeIndex(fd, tree, kind, this.modelsDir);
       index.files = [file];
@@ -275,13 +280,8 @@ export class SnapshotCache {
   /** One algorithm's summary section, or undefined (a damaged one is removed with a warning). */
   loadSection(algorithm: string, key: string): Section | undefined {
     const file = this.sectionFile(algorithm, key);
-    let fd: number;
-    try {
-      fd = openCacheFile(file).fd;
-    } catch (e) {
-      if (!isMissing(e)) this.discard(file, e);
-      return undefined;
-    }
+    const fd = this.openOrDiscard(file);
+    if (fd === undefined) return undefined;
     try {
       const size = fstatSync(fd).size;
       const texts = new FileTexts(fd, size);
