@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NotFoundError, UsageError, type ErrorLocation } from '../errors.js';
+import { NotFoundError, storageError, UsageError, type ErrorLocation } from '../errors.js';
 import { skippedFiles, type SkippedFile } from '../domain/invalid-files.js';
 import { checkInvalidFiles } from './query-options.js';
 import { parseModelPath } from '../domain/config.js';
@@ -57,12 +57,43 @@ function checkOut(out: string, root: string): void {
   if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
     throw new UsageError(`--out: ${out} is the registry or contains it; give a directory of its own (e.g. --out modelgit-report)`);
   }
-  if (!existsSync(out)) return;
+  // Where it will go is made now, before the build: a place that can't be written fails at once.
+  if (!existsSync(out)) return makeDirs(dirname(out));
   if (!statSync(out).isDirectory()) throw new UsageError(`--out: ${out} exists and is not a directory`);
   if (readdirSync(out).length > 0 && !existsSync(join(out, REPORT_MARKER))) {
     throw new UsageError(`--out: ${out} is not empty and is not an earlier modelgit report; refusing to write over it`, {
       hint: 'give a new directory, or an empty one',
     });
+  }
+}
+
+/**
+ * Creates `dir` and its missing parents one level at a time. Node's recursive mkdir loops forever
+ * under a pseudo file system that says ENOENT for every new name (`--out /proc/x` spun at 100% CPU);
+ * one level at a time fails at once, and the message names the directory and why.
+ */
+export function makeDirs(dir: string, shownAs?: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  if (existsSync(at) && !statSync(at).isDirectory()) throw new UsageError(`--out: ${at} is not a directory, so nothing can be created under it`);
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && statSync(d).isDirectory()) continue;
+      const storage = storageError(e, 'the report directory', shownAs ?? d);
+      if (storage) throw storage;
+      const code = (e as NodeJS.ErrnoException).code ?? 'error';
+      throw new UsageError(`--out: could not create ${shownAs ?? d}: ${code === 'ENOENT' ? `${dirname(d)} does not take new directories` : (e as Error).message}`, {
+        hint: 'give a directory on an ordinary, writable file system',
+      });
+    }
   }
 }
 
@@ -202,7 +233,7 @@ export async function buildReport(reg: Registry, opts: ReportOptions & HistoryOp
  */
 async function writeSite(out: string, pages: Iterable<SitePage>, writer: SiteWriter, marker: Record<string, unknown>): Promise<number> {
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
-  mkdirSync(join(tmp, 'assets'), { recursive: true });
+  makeDirs(join(tmp, 'assets'), out);
   try {
     let count = 0;
     for (const p of pages) {
@@ -217,7 +248,6 @@ async function writeSite(out: string, pages: Iterable<SitePage>, writer: SiteWri
     copyFileSync(join(uplot, '..', 'LICENSE'), join(tmp, 'assets', 'uPlot.LICENSE.txt'));
     for (const f of ['report.js', 'report.css']) copyFileSync(join(ASSETS, f), join(tmp, 'assets', f));
     writeFileSync(join(tmp, REPORT_MARKER), JSON.stringify(marker) + '\n');
-    mkdirSync(dirname(out), { recursive: true });
     // swap first, delete the old report after: the new one is in place as soon as it is complete
     const old = existsSync(out) ? `${out}.old-${process.pid}-${Date.now()}` : undefined;
     if (old) renameSync(out, old);

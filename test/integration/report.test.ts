@@ -186,6 +186,10 @@ describe('modelgit report', () => {
     [['--algo', 'nope', '--out', '/tmp/x-never-written'], 1, /no nope model/],
     [['--algo', 'Bad Name'], 2, /--algo: algorithm "Bad Name" is not a safe name/],
     [['--bogus'], 2, /unknown option/],
+    // A pseudo file system that says ENOENT to every new name: a one-line refusal, at once (it spun before).
+    [['--out', '/proc/modelgit-report'], 2, /^modelgit: error: --out: could not create \/proc\/modelgit-report: \/proc does not take new directories$/m],
+    [['--out', '/proc/modelgit/a/b'], 2, /^modelgit: error: --out: could not create \/proc\/modelgit: \/proc does not take new directories$/m],
+    [['--out', '/etc/passwd/site'], 2, /^modelgit: error: --out: \/etc\/passwd is not a directory, so nothing can be created under it$/m],
   ])('refuses %j', async (args, code, message) => {
     const before = repoState(rich.r.dir);
     const res = await rich.r.run('report', ...args);
