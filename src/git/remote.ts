@@ -58,11 +58,13 @@ export async function fetchRemote(git: Git, target: PushTarget): Promise<string 
   const branchSpec = `+refs/heads/${target.branch}:${target.trackingRef}`;
   // Decision tags are numbered from what exists; the remote's count is the one that matters.
   const tagSpecs = DECISION_TAG_FAMILIES.map((f) => `refs/tags/${f}/*:refs/tags/${f}/*`);
-  let r = await git.run(['fetch', '--no-tags', target.remote, branchSpec, ...tagSpecs]);
+  // No auto-maintenance here: it runs inside the window in which others can win the race to the
+  // remote, and the commit that follows runs it anyway.
+  let r = await git.run(['fetch', '--no-tags', '--no-auto-maintenance', target.remote, branchSpec, ...tagSpecs]);
   let hasBranch = true;
   if (r.code !== 0 && /couldn't find remote ref/i.test(r.stderr)) {
     hasBranch = false; // a new, empty remote: nothing to catch up with
-    r = await git.run(['fetch', '--no-tags', target.remote, ...tagSpecs]);
+    r = await git.run(['fetch', '--no-tags', '--no-auto-maintenance', target.remote, ...tagSpecs]);
   }
   if (r.code !== 0) {
     const lines = r.signal ? `git fetch was killed by ${r.signal}` : r.stderr.split('\n').filter((l) => /rejected|error|fatal/i.test(l)).join('; ') || r.stderr.trim();
@@ -110,7 +112,9 @@ export async function integrate(git: Git, remoteHead: string | undefined): Promi
 
 /**
  * Full jitter: a random wait up to a cap that doubles with each attempt, scaled by how long an
- * attempt takes here (a busy machine or a slow remote widens the spread), at most 8 s.
+ * attempt takes here (a busy machine or a slow remote widens the spread), at most 8 s. (A cap of a
+ * minute was tried for 50 writers on 2 cores: it did not land more of them, and 12 writers took
+ * minutes longer; see bench/results-writers.md.)
  */
 export function retryDelay(attempt: number, attemptMs = 0, random = Math.random): number {
   const unit = Math.max(80, attemptMs);

@@ -363,7 +363,12 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
       // Our tags from the rejected attempt go first: the remote may now hold tags of the same name.
       if (unpushed) await deleteDecisionTags(git, unpushed.tags);
       const remoteHead = await fetchRemote(git, target);
-      if (unpushed) await moveBranch(git, unpushed.base ?? `${unpushed.commit}~1`);
+      if (unpushed) {
+        // Our rejected attempt sat on the old remote head: when that is below the new one (the
+        // usual race), one move puts the branch on the remote head, instead of back and forward.
+        const base = unpushed.base ?? `${unpushed.commit}~1`;
+        await moveBranch(git, remoteHead && unpushed.base && (await git.isAncestor(unpushed.base, remoteHead)) ? remoteHead : base);
+      }
       await integrate(git, remoteHead);
       host.clearCache();
       // An earlier attempt of this operation (killed, or its push failed) may be on the branch now,
