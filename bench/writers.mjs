@@ -1,12 +1,14 @@
 // The fleet benchmark (issue #15, DESIGN §4b): N training jobs finish at once and each, in its own
-// clone of one remote, registers a model and records two results with --push. It serves the remote
+// clone of one remote, registers a model and records results with --push (or --queue): --writes W
+// writes per writer, one registration and W-1 results (default 3). It serves the remote
 // over a real protocol on loopback (git daemon, or git-http-backend behind Debian's lighttpd, or a
 // plain file path), starts the writers together, and reports per writer count: how many writes
 // landed, how many failed and with what, duplicates, fsck, commits per second and p50/p99 latency of
 // one write. The server is started and stopped here, bound to 127.0.0.1 on a free port.
 //
 //   node bench/writers.mjs --writers 1,10,50,100 --protocol daemon   (after npm run build)
-//   node bench/writers.mjs --writers 100 --queue                     (writers queue, then one drain)
+//   node bench/writers.mjs --writers 100 --queue                     (writers queue, then drain)
+//   node bench/writers.mjs --writers 100 --writes 10 --queue --protocol daemon   (1,000 queued writes)
 //   npm run bench -- --writers 1,10,50                               (as a section of results.md)
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -104,12 +106,28 @@ const percentile = (xs, p) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
 
+/** The datasets of one writer's results: `writes - 1` of them (stats and job first, as before). */
+function datasetsFor(writes) {
+  return Array.from({ length: Math.max(0, writes - 1) }, (_, k) => ['stats', 'job'][k] ?? `d${k + 1}`);
+}
+
+/** The queue refs left on the bare remote. */
+function queueLeft(bare) {
+  return git(bare, 'for-each-ref', '--format=%(refname)', 'refs/modelgit/queue/').split('\n').filter(Boolean).length;
+}
+
+/** How many drains at most until the queue is empty: one should do; more would be reported. */
+const MAX_DRAINS = 5;
+
 /**
- * One round: `writers` clones, each registers and records two results with --push, all at once.
- * With `queue`: each queues a registration and two results (on a model seeded before the round:
- * a queued write plans on the branch, where its own queued model is not yet), then one drain.
+ * One round: `writers` clones, each registers and records `writes - 1` results with --push, all at
+ * once. With `queue`: each queues a registration and its results (on a model seeded before the
+ * round: a queued write plans on the branch, where its own queued model is not yet); then drain,
+ * run again while queue refs are left (at most MAX_DRAINS times; the count is reported).
  */
-async function round(writers, protocol, env, queue = false) {
+async function round(writers, protocol, env, queue = false, writes = 3) {
+  const datasets = datasetsFor(writes);
+  const results = writers * datasets.length;
   const base = mkdtempSync(join(tmpdir(), 'modelgit-writers-'));
   const server = { stop: async () => {} };
   try {
@@ -136,13 +154,15 @@ async function round(writers, protocol, env, queue = false) {
     };
     const started = performance.now();
     let drainMs = 0;
+    let drains = 0;
+    let drainApplied = 0;
     const ids = queue ? await queued() : await Promise.all(
       clones.map(async (dir, i) => {
         const reg = await run(dir, ['register', '--algo', 'mscn', '--param', `writer=${i}`, '--push', '--json'], env);
         latencies.push(reg.ms);
         if (reg.code !== 0) return fail(reg), undefined;
         const id = JSON.parse(reg.out).model_id;
-        for (const dataset of ['stats', 'job']) {
+        for (const dataset of datasets) {
           const t = await run(dir, ['test', id, '--dataset', dataset, '--metric', `total_time=${i + 1}`, '--push', '--json'], env);
           latencies.push(t.ms);
           if (t.code !== 0) fail(t);
@@ -156,7 +176,7 @@ async function round(writers, protocol, env, queue = false) {
           const reg = await run(dir, ['register', '--algo', 'mscn', '--param', `writer=${i}`, '--queue', '--json'], env);
           latencies.push(reg.ms);
           if (reg.code !== 0) return fail(reg), undefined;
-          for (const dataset of ['stats', 'job']) {
+          for (const dataset of datasets) {
             const t = await run(dir, ['test', 'seeded', '--dataset', `${dataset}_${i}`, '--metric', `total_time=${i + 1}`, '--queue', '--json'], env);
             latencies.push(t.ms);
             if (t.code !== 0) fail(t);
@@ -164,9 +184,14 @@ async function round(writers, protocol, env, queue = false) {
           return JSON.parse(reg.out).model_id;
         }),
       );
-      const d = await run(clones[0], ['drain', '--json'], env);
-      drainMs = d.ms;
-      if (d.code !== 0) fail(d);
+      const bare = join(base, 'registry.git');
+      while (drains < MAX_DRAINS && (drains === 0 || queueLeft(bare) > 0)) {
+        const d = await run(clones[drains % clones.length], ['drain', '--json'], env);
+        drains++;
+        drainMs += d.ms;
+        if (d.code !== 0) fail(d);
+        else drainApplied += JSON.parse(d.out).applied;
+      }
       return out;
     }
     const wall = (performance.now() - started) / 1000;
@@ -177,10 +202,15 @@ async function round(writers, protocol, env, queue = false) {
     const tested = queue
       ? actions.filter(([a]) => a === 'test').map(() => 'seeded')
       : actions.filter(([a]) => a === 'test').map(([, id]) => id);
+    // queued: each result has its own dataset, so the seeded model's file holds each once or not at all
+    const seededResults = queue ? JSON.parse(git(bare, 'show', 'main:models/mscn/seeded.json')).testing.map((t) => t.dataset) : [];
+    const refusals = actions.filter(([a]) => /-refused$/.test(a)).length;
     const wanted = ids.filter(Boolean);
     const testCounts = new Map();
     for (const id of tested) testCounts.set(id, (testCounts.get(id) ?? 0) + 1);
-    const duplicates = registered.length - new Set(registered).size + (queue ? Math.max(0, tested.length - writers * 2) : [...testCounts.values()].filter((n) => n > 2).length);
+    const duplicates = registered.length - new Set(registered).size + (queue
+      ? Math.max(0, tested.length - results) + seededResults.length - new Set(seededResults).size
+      : [...testCounts.values()].filter((n) => n > datasets.length).length);
     let fsck = 'clean';
     try {
       const out = execFileSync('git', ['fsck', '--strict', '--no-dangling', '--no-progress'], { cwd: bare, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -191,8 +221,13 @@ async function round(writers, protocol, env, queue = false) {
     const commits = registered.length + tested.length;
     return {
       writers,
-      landed: `${new Set(registered).size}/${writers} registered, ${tested.length}/${writers * 2} results`,
-      allLanded: new Set(registered).size === writers && tested.length === writers * 2 && wanted.length === writers,
+      writes,
+      landed: `${new Set(registered).size}/${writers} registered, ${tested.length}/${results} results`,
+      allLanded: new Set(registered).size === writers && tested.length === results && wanted.length === writers && (!queue || new Set(seededResults).size === results),
+      queueLeft: queue ? queueLeft(bare) : 0,
+      refusals,
+      drains,
+      drainApplied,
       failed: [...failures.values()].reduce((a, b) => a + b, 0),
       failures: [...failures].map(([m, n]) => `${n} × ${m}`),
       duplicates,
@@ -209,21 +244,21 @@ async function round(writers, protocol, env, queue = false) {
   }
 }
 
-export async function writersSection({ counts, protocol = 'daemon', env = process.env, log = (s) => process.stderr.write(s + '\n'), queue = false }) {
+export async function writersSection({ counts, protocol = 'daemon', env = process.env, log = (s) => process.stderr.write(s + '\n'), queue = false, writes = 3 }) {
   const rows = [];
   for (const n of counts) {
-    log(`writers: ${n} over ${protocol}${queue ? ' (--queue, then one drain)' : ''}…`);
-    const r = await round(n, protocol, env, queue);
-    log(`  ${r.landed}; ${r.failed} failed; ${r.wall.toFixed(1)} s`);
+    log(`writers: ${n} × ${writes} writes over ${protocol}${queue ? ' (--queue, then drain until the queue is empty)' : ''}…`);
+    const r = await round(n, protocol, env, queue, writes);
+    log(`  ${r.landed}; ${r.failed} failed; ${r.wall.toFixed(1)} s${queue ? `; ${r.drains} drain(s), ${(r.drainMs / 1000).toFixed(1)} s; ${r.queueLeft} queue refs left` : ''}`);
     rows.push(r);
   }
   const load = loadavg().map((x) => x.toFixed(2)).join(' ');
   const lines = [
-    `## Concurrent writers (${protocol}${queue ? ', --queue' : ''})`,
+    `## Concurrent writers (${protocol}${queue ? ', --queue' : ''}${writes === 3 ? '' : `, ${writes} writes each`})`,
     '',
     queue
-      ? `Each writer: its own clone of one remote served on 127.0.0.1 (${protocol}); \`register --queue\` then two \`test --queue\` (on a seeded model), all writers started together; then one \`modelgit drain\` (${rows.map((r) => `${r.writers}: ${(r.drainMs / 1000).toFixed(1)} s`).join(', ')}; latencies below are the queued writes'). Load average at the end: ${load}.`
-      : `Each writer: its own clone of one remote served on 127.0.0.1 (${protocol}); \`register --push\` then two \`test --push\`, all writers started together. Load average at the end: ${load}.`,
+      ? `Each writer: its own clone of one remote served on 127.0.0.1 (${protocol}); \`register --queue\` then ${writes - 1} \`test --queue\` (on a seeded model), all writers started together; then \`modelgit drain\`, again while queue refs are left (${rows.map((r) => `${r.writers}: ${r.drains} drain(s) applying ${r.drainApplied} in ${(r.drainMs / 1000).toFixed(1)} s, ${r.queueLeft} queue refs left, ${r.refusals} refusal records`).join('; ')}; latencies below are the queued writes'). Load average at the end: ${load}.`
+      : `Each writer: its own clone of one remote served on 127.0.0.1 (${protocol}); \`register --push\` then ${writes - 1} \`test --push\`, all writers started together. Load average at the end: ${load}.`,
     '',
     '| writers | landed | failed | duplicates | fsck | commits/s | p50 write | p99 write | wall |',
     '|---:|---|---:|---:|---|---:|---:|---:|---:|',
@@ -241,8 +276,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const i = args.indexOf(name);
     return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
   };
+  // --writers-only is accepted (and means nothing more here): this script runs only the writers
+  // section, as `npm run bench -- --writers … --writers-only` does through bench/run.mjs.
   const counts = opt('--writers', '1,10,50,100').split(',').map(Number);
-  const { markdown, rows } = await writersSection({ counts, protocol: opt('--protocol', 'daemon'), queue: args.includes('--queue') });
+  const writes = Number(opt('--writes', '3'));
+  if (!Number.isInteger(writes) || writes < 1) throw new Error(`--writes: ${opt('--writes')} is not a whole number of writes per writer (1 or more)`);
+  const { markdown, rows } = await writersSection({ counts, protocol: opt('--protocol', 'daemon'), queue: args.includes('--queue'), writes });
   process.stdout.write(markdown + '\n');
-  process.exitCode = rows.every((r) => r.allLanded && r.duplicates === 0 && r.fsck === 'clean') ? 0 : 1;
+  process.exitCode = rows.every((r) => r.allLanded && r.duplicates === 0 && r.fsck === 'clean' && r.queueLeft === 0) ? 0 : 1;
 }
