@@ -299,9 +299,13 @@ function render(all, meta) {
 if (opt('--writers')) {
   const { writersSection } = await import('./writers.mjs');
   const counts = opt('--writers').split(',').map(Number);
-  var writers = await writersSection({ counts, protocol: opt('--protocol', 'daemon'), log });
+  var writers = await writersSection({ counts, protocol: opt('--protocol', 'daemon'), log, queue: args.includes('--queue'), writes: Number(opt('--writes', '3')) });
   if (args.includes('--writers-only')) {
-    writeFileSync(join(HERE, 'results-writers.md'), `# Writers benchmark\n\n${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`npm run bench -- ${args.join(' ')}\`\n\n${writers.markdown}\n`);
+    // Newest run first, earlier runs kept below it (they are the record the docs cite).
+    const file = join(HERE, 'results-writers.md');
+    const title = '# Writers benchmark\n\n';
+    const earlier = existsSync(file) ? readFileSync(file, 'utf8').replace(/^# Writers benchmark\s*/, '') : '';
+    writeFileSync(file, `${title}${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`npm run bench -- ${args.join(' ')}\`\n\n${writers.markdown}\n${earlier ? `\n${earlier}` : ''}`);
     process.stdout.write(writers.markdown + '\n');
     process.exit(writers.rows.every((r) => r.allLanded && r.duplicates === 0 && r.fsck === 'clean') ? 0 : 1);
   }
