@@ -39,13 +39,6 @@ const OBJ_BLOB = 3;
 const TREE_MODE = '40000';
 const SLASH = 0x2f;
 
-/** A tree entry as git stores it: the name as bytes (git doesn't require UTF-8), the id as raw bytes. */
-interface Entry {
-  mode: string;
-  name: Buffer;
-  oid: Buffer;
-}
-
 /** The edits below one directory: files set or deleted here, and the subdirectories with edits of their own. */
 interface DirEdit {
   path: string; // '' for the root, else 'models/mscn'
@@ -53,7 +46,7 @@ interface DirEdit {
   dirs: Map<string, DirEdit>;
   /** this directory's tree in the base, once known */
   baseOid?: string;
-  baseEntries?: Entry[];
+  base?: RawTree;
 }
 
 interface NewObject {
@@ -167,23 +160,24 @@ async function readBase(reader: ObjectReader, base: string): Promise<{ commit: s
 async function readTreesOnPaths(reader: ObjectReader, root: DirEdit): Promise<void> {
   for (let level = [root]; level.length; ) {
     const oids = [...new Set(level.map((d) => d.baseOid!))];
-    const got = await reader.objects(oids);
-    const trees = new Map<string, Entry[]>();
-    oids.forEach((oid, i) => {
-      const obj = got[i];
-      if (!obj || obj.type !== 'tree') throw new GitError(`git could not read tree ${oid}${obj ? ` (it is a ${obj.type})` : ''}`);
-      trees.set(oid, parseTree(obj.content, oid.length / 2));
+    const trees = new Map<string, RawTree>();
+    await reader.each(oids, (oid, type, content) => {
+      if (type !== 'tree') throw new GitError(`${oid} is a ${type}, not a tree`);
+      // (`content` is git's stream, valid only during this call; one plain copy of it is kept)
+      const kept = Buffer.allocUnsafe(content.length);
+      content.copy(kept);
+      trees.set(oid, new RawTree(kept, oid.length / 2));
     });
+    const missing = oids.find((oid) => !trees.has(oid));
+    if (missing) throw new GitError(`git could not read tree ${missing}`);
     const next: DirEdit[] = [];
     for (const dir of level) {
-      dir.baseEntries = trees.get(dir.baseOid!)!;
-      if (!dir.dirs.size) continue;
-      const byName = indexByName(dir.baseEntries);
+      const base = (dir.base = trees.get(dir.baseOid!)!);
       for (const [name, sub] of dir.dirs) {
-        const entry = byName.get(nameKey(name));
-        if (!entry) continue; // a new directory
-        if (isTree(entry)) {
-          sub.baseOid = entry.oid.toString('hex');
+        const at = base.find(Buffer.from(name, 'utf8'));
+        if (at < 0) continue; // a new directory
+        if (base.isTree(at)) {
+          sub.baseOid = base.oid(at).toString('hex');
           next.push(sub);
         } else if (dir.files.get(name) !== null) {
           // (null: the same request deletes the file, so the directory may take its place)
@@ -195,105 +189,196 @@ async function readTreesOnPaths(reader: ObjectReader, root: DirEdit): Promise<vo
   }
 }
 
-function parseTree(content: Buffer, idBytes: number): Entry[] {
-  const entries: Entry[] = [];
-  for (let pos = 0; pos < content.length; ) {
-    const space = content.indexOf(32, pos);
-    const nul = content.indexOf(0, space + 1);
-    if (space < 0 || nul < 0 || nul + 1 + idBytes > content.length) throw new GitError('git gave a tree object that does not parse');
-    entries.push({ mode: content.toString('latin1', pos, space), name: content.subarray(space + 1, nul), oid: content.subarray(nul + 1, nul + 1 + idBytes) });
-    pos = nul + 1 + idBytes;
+/**
+ * A tree object as git gave it, with where each entry starts: at 100,000 models one directory
+ * holds 50,000 entries, and an object per entry (or a map of their names) cost more than the rest
+ * of a commit together. Lookups are binary searches in git's order; the new tree is the old bytes
+ * copied in runs, with the few edited entries spliced in.
+ */
+class RawTree {
+  /** where entry i starts; one more element holds the end of the buffer */
+  private readonly starts: Int32Array;
+  /** where entry i's name ends (its NUL) */
+  private readonly nuls: Int32Array;
+
+  constructor(
+    readonly bytes: Buffer,
+    private readonly idBytes: number,
+  ) {
+    const starts: number[] = [];
+    const nuls: number[] = [];
+    // `<mode> <name>\0<id>`: a mode and a name hold no NUL, so each entry is found by its NUL.
+    for (let pos = 0; pos < bytes.length; ) {
+      const nul = bytes.indexOf(0, pos);
+      if (nul < 0 || nul + 1 + idBytes > bytes.length) throw new GitError('git gave a tree object that does not parse');
+      starts.push(pos);
+      nuls.push(nul);
+      pos = nul + 1 + idBytes;
+    }
+    starts.push(bytes.length);
+    this.starts = Int32Array.from(starts);
+    this.nuls = Int32Array.from(nuls);
   }
-  return entries;
+
+  get length(): number {
+    return this.nuls.length;
+  }
+
+  isTree(i: number): boolean {
+    return isTreeMode(this.mode(i));
+  }
+
+  mode(i: number): string {
+    const start = this.starts[i]!;
+    return this.bytes.toString('latin1', start, this.bytes.indexOf(32, start));
+  }
+
+  oid(i: number): Buffer {
+    return this.bytes.subarray(this.nuls[i]! + 1, this.nuls[i]! + 1 + this.idBytes);
+  }
+
+  /** The whole entry, as stored. */
+  entry(i: number): Buffer {
+    return this.bytes.subarray(this.starts[i]!, this.starts[i + 1]!);
+  }
+
+  /** Entries i..j-1 as stored, one slice. */
+  run(i: number, j: number): Buffer {
+    return this.bytes.subarray(this.starts[i]!, this.starts[j]!);
+  }
+
+  /** The entry named `name`, a file or a directory; -1 when there is none. */
+  find(name: Buffer): number {
+    // A file `n` sorts as `n`, a directory as `n/`: look where each would be.
+    for (const tree of [false, true]) {
+      const at = this.lowerBound(name, tree);
+      if (at < this.length && this.nameEquals(at, name)) return at;
+    }
+    return -1;
+  }
+
+  /** Where an entry `name` (a directory when `tree`) goes: the first entry not before it. */
+  lowerBound(name: Buffer, tree: boolean): number {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.compareTo(mid, name, tree) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private nameEquals(i: number, name: Buffer): boolean {
+    const from = this.bytes.indexOf(32, this.starts[i]!) + 1;
+    return this.nuls[i]! - from === name.length && this.bytes.compare(name, 0, name.length, from, this.nuls[i]!) === 0;
+  }
+
+  /** Entry i against `name` in git's order (see compareNames). */
+  private compareTo(i: number, name: Buffer, tree: boolean): number {
+    const space = this.bytes.indexOf(32, this.starts[i]!);
+    return compareNames(this.bytes, space + 1, this.nuls[i]!, this.isTree(i), name, 0, name.length, tree);
+  }
 }
 
 // ---- building the new trees, bottom-up
+
+/** An entry new in a tree: where it goes among the base's entries, and its bytes. */
+interface Insertion {
+  at: number;
+  name: Buffer;
+  tree: boolean;
+  bytes: Buffer;
+}
 
 /**
  * The new tree of `dir` (its id), recording every object that is new in `objects`; undefined when
  * the directory ends up empty. Entries the edits don't touch keep their bytes and their order.
  */
 function buildTree(dir: DirEdit, algo: HashAlgo, objects: Map<string, NewObject>): Buffer | undefined {
-  const base = dir.baseEntries ?? [];
-  const byName = indexByName(base);
-  const replaced = new Map<Entry, Entry | undefined>(); // base entry → its new version (undefined: removed)
-  const added: Entry[] = [];
+  const base = dir.base;
+  const removed = new Set<number>();
+  const replaced = new Map<number, Buffer>(); // same name, same kind: same place
+  const inserted: Insertion[] = [];
+  const insert = (name: Buffer, tree: boolean, bytes: Buffer) => inserted.push({ at: base ? base.lowerBound(name, tree) : 0, name, tree, bytes });
 
   for (const [name, content] of dir.files) {
-    const existing = byName.get(nameKey(name));
+    const nameBytes = Buffer.from(name, 'utf8');
+    const at = base ? base.find(nameBytes) : -1;
     const path = join(dir.path, name);
-    if (existing && isTree(existing)) throw new ConflictError(`${quote(path)} is a directory in the base commit; ${content === null ? 'only files are deleted' : "a file can't replace it"}`);
+    if (at >= 0 && base!.isTree(at)) throw new ConflictError(`${quote(path)} is a directory in the base commit; ${content === null ? 'only files are deleted' : "a file can't replace it"}`);
     if (content === null) {
-      if (existing) replaced.set(existing, undefined);
+      if (at >= 0) removed.add(at);
       continue;
     }
-    const oid = hashObject(algo, OBJ_BLOB, content, objects, existing?.oid.toString('hex'));
+    const oid = hashObject(algo, OBJ_BLOB, content, objects, at >= 0 ? base!.oid(at).toString('hex') : undefined);
     // An executable file stays executable, as `git add` of the edited file would keep it; a
     // symbolic link or submodule given content becomes a plain file.
-    const entry = { mode: existing?.mode === '100755' ? '100755' : '100644', name: Buffer.from(name, 'utf8'), oid };
-    if (existing) replaced.set(existing, entry);
-    else added.push(entry);
+    const bytes = entryBytes(at >= 0 && base!.mode(at) === '100755' ? '100755' : '100644', nameBytes, oid);
+    if (at >= 0) replaced.set(at, bytes);
+    else insert(nameBytes, false, bytes);
   }
 
   for (const [name, sub] of dir.dirs) {
-    const existing = byName.get(nameKey(name));
+    const nameBytes = Buffer.from(name, 'utf8');
+    const at = base ? base.find(nameBytes) : -1;
     const oid = buildTree(sub, algo, objects);
-    if (existing && isTree(existing)) replaced.set(existing, oid && { mode: TREE_MODE, name: existing.name, oid });
-    else if (oid) added.push({ mode: TREE_MODE, name: Buffer.from(name, 'utf8'), oid }); // (a file here was deleted above)
+    if (at >= 0 && base!.isTree(at)) {
+      if (oid) replaced.set(at, entryBytes(TREE_MODE, nameBytes, oid));
+      else removed.add(at);
+    } else if (oid) {
+      insert(nameBytes, true, entryBytes(TREE_MODE, nameBytes, oid)); // (a file here was deleted above)
+    }
   }
 
-  const kept: Entry[] = [];
-  for (const e of base) {
-    if (!replaced.has(e)) kept.push(e);
-    else if (replaced.get(e)) kept.push(replaced.get(e)!);
+  if (base && !removed.size && !replaced.size && !inserted.length) return Buffer.from(dir.baseOid!, 'hex');
+  const body = splice(base, removed, replaced, inserted);
+  if (!body.length) return undefined;
+  return hashObject(algo, OBJ_TREE, body, objects, dir.baseOid);
+}
+
+/** The base tree's bytes with the edits applied: untouched entries are copied in runs, in their order. */
+function splice(base: RawTree | undefined, removed: Set<number>, replaced: Map<number, Buffer>, inserted: Insertion[]): Buffer {
+  inserted.sort((a, b) => a.at - b.at || compareNames(a.name, 0, a.name.length, a.tree, b.name, 0, b.name.length, b.tree));
+  const parts: Buffer[] = [];
+  const n = base?.length ?? 0;
+  let next = 0; // the next insertion
+  let runFrom = 0; // the start of the run of untouched entries being gathered
+  for (let i = 0; i <= n; i++) {
+    const touched = i === n || removed.has(i) || replaced.has(i) || inserted[next]?.at === i;
+    if (!touched) continue;
+    if (runFrom < i) parts.push(base!.run(runFrom, i));
+    while (inserted[next]?.at === i) parts.push(inserted[next++]!.bytes);
+    if (i < n && replaced.has(i)) parts.push(replaced.get(i)!);
+    else if (i < n && !removed.has(i)) parts.push(base!.entry(i));
+    runFrom = i + 1;
   }
-  if (dir.baseOid && !added.length && !replaced.size) return Buffer.from(dir.baseOid, 'hex');
-  const entries = mergeSorted(kept, added.sort(compareEntries));
-  if (!entries.length) return undefined;
-  return hashObject(algo, OBJ_TREE, encodeTree(entries), objects, dir.baseOid);
+  return Buffer.concat(parts);
 }
 
 /**
  * git's order of tree entries (base_name_compare): names as bytes, a directory compared as if its
  * name ended in '/'. So `a.b` < `a/` (a directory) < `a0`, and a file `a` < `a-b` < `a.b`.
  */
-function compareEntries(a: Entry, b: Entry): number {
-  const n = Math.min(a.name.length, b.name.length);
-  const c = a.name.compare(b.name, 0, n, 0, n);
+function compareNames(a: Buffer, aFrom: number, aTo: number, aTree: boolean, b: Buffer, bFrom: number, bTo: number, bTree: boolean): number {
+  const aLen = aTo - aFrom;
+  const bLen = bTo - bFrom;
+  const n = Math.min(aLen, bLen);
+  const c = a.compare(b, bFrom, bFrom + n, aFrom, aFrom + n);
   if (c) return c;
-  const next = (e: Entry) => (e.name.length > n ? e.name[n]! : isTree(e) ? SLASH : 0);
-  return next(a) - next(b);
+  const aNext = aLen > n ? a[aFrom + n]! : aTree ? SLASH : 0;
+  const bNext = bLen > n ? b[bFrom + n]! : bTree ? SLASH : 0;
+  return aNext - bNext;
 }
 
-/** `kept` is in git's order already (the base tree's, edited in place): merging beats re-sorting 30,000 entries. */
-function mergeSorted(kept: Entry[], added: Entry[]): Entry[] {
-  if (!added.length) return kept;
-  const out: Entry[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < kept.length && j < added.length) out.push(compareEntries(kept[i]!, added[j]!) <= 0 ? kept[i++]! : added[j++]!);
-  while (i < kept.length) out.push(kept[i++]!);
-  while (j < added.length) out.push(added[j++]!);
-  return out;
+function entryBytes(mode: string, name: Buffer, oid: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${mode} `, 'latin1'), name, Buffer.of(0), oid]);
 }
 
-function encodeTree(entries: Entry[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const e of entries) parts.push(Buffer.from(`${e.mode} `, 'latin1'), e.name, Buffer.of(0), e.oid);
-  return Buffer.concat(parts);
-}
-
-const isTree = (e: Entry) => e.mode === TREE_MODE;
-// Names are compared as git stores them, byte for byte; latin1 maps each byte to one char.
-const nameKey = (name: string) => Buffer.from(name, 'utf8').toString('latin1');
+// (an old git wrote directories as `040000`; fsck only warns, so such trees still exist)
+const isTreeMode = (mode: string) => mode === TREE_MODE || mode === '040000';
 const join = (dir: string, name: string) => (dir ? `${dir}/${name}` : name);
 const quote = (path: string) => JSON.stringify(path);
-
-function indexByName(entries: Entry[]): Map<string, Entry> {
-  const byName = new Map<string, Entry>();
-  for (const e of entries) byName.set(e.name.toString('latin1'), e);
-  return byName;
-}
 
 function firstPathUnder(dir: DirEdit): string {
   const file = dir.files.keys().next();
@@ -323,10 +408,12 @@ function hashObject(algo: HashAlgo, type: NewObject['type'], body: Buffer, objec
  */
 async function writeObjects(git: Git, objects: NewObject[], algo: HashAlgo): Promise<void> {
   const parts: Buffer[] = [Buffer.from('PACK'), u32(2), u32(objects.length)];
-  for (const o of objects) parts.push(packObjectHeader(o.type, o.body.length), deflateSync(o.body, { level: 0 }));
-  const body = Buffer.concat(parts);
-  const pack = Buffer.concat([body, createHash(algo).update(body).digest()]);
-  const r = await git.run(['unpack-objects', '-q'], { input: pack });
+  // (one output chunk: a 3 MB directory tree is otherwise gathered from 16 kB pieces)
+  for (const o of objects) parts.push(packObjectHeader(o.type, o.body.length), deflateSync(o.body, { level: 0, chunkSize: Math.max(o.body.length + 1024, 16_384) }));
+  const checksum = createHash(algo);
+  for (const part of parts) checksum.update(part);
+  parts.push(checksum.digest());
+  const r = await git.run(['unpack-objects', '-q'], { input: Buffer.concat(parts) });
   if (r.code !== 0) throw failure('could not write the new objects (git unpack-objects)', r);
 }
 
@@ -367,8 +454,21 @@ async function makeCommit(git: Git, tree: string, parents: string[], req: Commit
   return r.stdout.toString('utf8').trim();
 }
 
+// Asked once per Git: a drain or an import makes many commits in one process, and each answer
+// costs a git process while the config doesn't change under a running command.
+const signingOf = new WeakMap<Git, Promise<boolean>>();
+
 /** Whether the user's config asks for signed commits (`commit.gpgSign`, read as git reads a boolean). */
-async function signsCommits(git: Git): Promise<boolean> {
+function signsCommits(git: Git): Promise<boolean> {
+  let answer = signingOf.get(git);
+  if (!answer) {
+    signingOf.set(git, (answer = readSigning(git)));
+    answer.catch(() => signingOf.delete(git)); // a failure is reported, not remembered
+  }
+  return answer;
+}
+
+async function readSigning(git: Git): Promise<boolean> {
   const r = await git.run(['config', '--type=bool', '--get', 'commit.gpgsign']);
   if (r.code === 1) return false; // not set
   if (r.code !== 0) throw failure('could not read commit.gpgSign', r);

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } fro
 import { dirname, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ConflictError, UnsafeFileError } from '../../src/errors.js';
-import { Git } from '../../src/git/git.js';
+import { Git, type ObjectReader } from '../../src/git/git.js';
 import { commitTree, type FileChange } from '../../src/git/tree-edit.js';
 import { git, tempDir, tempRepo } from '../helpers.js';
 
@@ -120,6 +120,45 @@ describe('commitTree makes the tree git add + git commit would', () => {
     expect(ours).toBe(theirs);
   });
 
+  it('splices into a base that already holds a.b, a/, a-b and a0 (binary search in git order)', async () => {
+    const dir = repoWith({ 's/a.b': '1', 's/a/x': '2', 's/a-b': '3', 's/a0': '4', 's/a/y/z': '5', 'f/a': '6', 'f/a-b': '7', 'f/a.b': '8' });
+    const changes: FileChange[] = [
+      { path: 's/a.a', content: 'n' },
+      { path: 's/a+', content: 'n' },
+      { path: 's/a.c', content: 'n' },
+      { path: 's/a/w', content: 'n' },
+      { path: 's/a/y/z', content: null },
+      { path: 's/a1', content: 'n' },
+      { path: 's/a0', content: 'changed' },
+      // the file f/a becomes a directory: it now sorts after a-b and a.b
+      { path: 'f/a', content: null },
+      { path: 'f/a/now-a-dir', content: 'n' },
+      { path: 'f/a.a', content: 'n' },
+    ];
+    const { ours, theirs } = await bothWays(dir, changes);
+    expect(ours).toBe(theirs);
+  });
+
+  it('a directory of 400 entries with 60 scattered edits', async () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const names = (i: number) => [`m${i}.json`, `m${i}`, `m-${i}.json`, `m.${i}`, `M${i}`][i % 5]!;
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 400; i++) files[`d/${names(i)}${i % 7 === 0 ? '/inner.json' : ''}`] = `v${i}\n`;
+    const dir = repoWith(files);
+    const changes: FileChange[] = [];
+    const used = new Set<string>();
+    for (let k = 0; k < 60; k++) {
+      const i = Math.floor(random() * 600);
+      const path = `d/${names(i)}${i % 7 === 0 ? '/inner.json' : ''}`;
+      if (used.has(path)) continue;
+      used.add(path);
+      changes.push({ path, content: i < 400 && random() < 0.4 ? null : `edit ${k}\n` });
+    }
+    const { ours, theirs } = await bothWays(dir, changes);
+    expect(ours).toBe(theirs);
+  });
+
   it('keeps an executable file executable', async () => {
     const dir = tempRepo();
     writeFileSync(join(dir, 'run.sh'), 'echo 1\n');
@@ -199,6 +238,16 @@ describe('commitTree, the commit', () => {
   });
 });
 
+/** Every request made of the reader, in order (it still answers: the spy only listens). */
+function requestsOf(reader: ObjectReader): string[][] {
+  const asked: string[][] = [];
+  const objects = reader.objects.bind(reader);
+  const each = reader.each.bind(reader);
+  vi.spyOn(reader, 'objects').mockImplementation((names) => (asked.push(names), objects(names)));
+  vi.spyOn(reader, 'each').mockImplementation((names, fn) => (asked.push(names), each(names, fn)));
+  return asked;
+}
+
 describe('commitTree reads only the trees on the changed paths', () => {
   it('one round per depth: the base commit, then the root, models and models/mscn trees', async () => {
     const files: Record<string, string> = { 'docs/readme.md': 'x\n' };
@@ -206,26 +255,26 @@ describe('commitTree reads only the trees on the changed paths', () => {
     const dir = repoWith(files);
     const g = new Git(dir);
     const reader = g.objectReader();
-    const asked = vi.spyOn(reader, 'objects');
+    const asked = requestsOf(reader);
     try {
       await commitTree(g, { base: 'HEAD', changes: [{ path: 'models/mscn/new.json', content: 'n\n' }, { path: 'models/mscn/3.json', content: null }], message: 'm', reader });
     } finally {
       reader.close();
     }
-    expect(asked.mock.calls.map(([names]) => names)).toEqual([['HEAD^{commit}'], [rev(dir, 'HEAD^{tree}')], [rev(dir, 'HEAD:models')], [rev(dir, 'HEAD:models/mscn')]]);
+    expect(asked).toEqual([['HEAD^{commit}'], [rev(dir, 'HEAD^{tree}')], [rev(dir, 'HEAD:models')], [rev(dir, 'HEAD:models/mscn')]]);
   });
 
   it('a new directory has nothing below it to read', async () => {
     const dir = repoWith(REGISTRY);
     const g = new Git(dir);
     const reader = g.objectReader();
-    const asked = vi.spyOn(reader, 'objects');
+    const asked = requestsOf(reader);
     try {
       await commitTree(g, { base: 'HEAD', changes: [{ path: 'models/new-algo/a/b.json', content: 'n\n' }], message: 'm', reader });
     } finally {
       reader.close();
     }
-    expect(asked.mock.calls.map(([names]) => names)).toEqual([['HEAD^{commit}'], [rev(dir, 'HEAD^{tree}')], [rev(dir, 'HEAD:models')]]);
+    expect(asked).toEqual([['HEAD^{commit}'], [rev(dir, 'HEAD^{tree}')], [rev(dir, 'HEAD:models')]]);
   });
 });
 
