@@ -3,11 +3,13 @@
 // models. A real `git commit` can't: it needs an index and a work tree, and refreshing an index of
 // 100,000 files is git's own floor. Here the new commit is built from the base commit's trees
 // alone: only the trees along the changed paths are read (one `cat-file --batch` process, one round
-// per depth), edited in memory, hashed here, and written with every new blob in one `git
+// per depth), edited as bytes, hashed here, and written with every new blob in one `git
 // unpack-objects` (a pack made in memory, so two new blobs and three new trees cost one process,
 // not five); then `git commit-tree` makes the commit in the user's environment (identity, dates,
 // signing as `git commit` would). No index, no work tree, no ref is touched: moving a branch to
-// the result, and validating it, is the caller's job.
+// the result, and validating it, is the caller's job. What is left growing is the size of the
+// directories on the path: git stores a directory as one object, so models/<algo>/ is read and
+// written whole (2.4 MB at 50,000 models of one algorithm).
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import { ConflictError, GitError, NotFoundError, StorageError, UnsafeFileError } from '../errors.js';
