@@ -60,11 +60,11 @@ export async function fetchRemote(git: Git, target: PushTarget): Promise<string 
   const tagSpecs = DECISION_TAG_FAMILIES.map((f) => `refs/tags/${f}/*:refs/tags/${f}/*`);
   // No auto-maintenance here: it runs inside the window in which others can win the race to the
   // remote, and the commit that follows runs it anyway.
-  let r = await git.run(['fetch', '--no-tags', '--no-auto-maintenance', target.remote, branchSpec, ...tagSpecs]);
+  let r = await git.run(['-c', 'maintenance.auto=false', 'fetch', '--no-tags', target.remote, branchSpec, ...tagSpecs]);
   let hasBranch = true;
   if (r.code !== 0 && /couldn't find remote ref/i.test(r.stderr)) {
     hasBranch = false; // a new, empty remote: nothing to catch up with
-    r = await git.run(['fetch', '--no-tags', '--no-auto-maintenance', target.remote, ...tagSpecs]);
+    r = await git.run(['-c', 'maintenance.auto=false', 'fetch', '--no-tags', target.remote, ...tagSpecs]);
   }
   if (r.code !== 0) {
     const lines = r.signal ? `git fetch was killed by ${r.signal}` : r.stderr.split('\n').filter((l) => /rejected|error|fatal/i.test(l)).join('; ') || r.stderr.trim();
@@ -112,13 +112,17 @@ export async function integrate(git: Git, remoteHead: string | undefined): Promi
 
 /**
  * Full jitter: a random wait up to a cap that doubles with each attempt, scaled by how long an
- * attempt takes here (a busy machine or a slow remote widens the spread), at most 8 s. (A cap of a
- * minute was tried for 50 writers on 2 cores: it did not land more of them, and 12 writers took
- * minutes longer; see bench/results-writers.md.)
+ * attempt takes here (a busy machine or a slow remote widens the spread), at most 30 s. The
+ * remote takes one write per attempt-length at best, so a burst of N writers must spread its
+ * tries over about N attempt-lengths; with at most 8 s, 50 writers on 2 cores kept colliding
+ * (27 of 50 registrations and 53 of 100 results by the deadline, 0.2 commits/s), with 30 s they
+ * landed 49 and 98 (0.5 commits/s); 12 writers take about as long either way.
  */
+export const MAX_RETRY_DELAY_MS = 30_000;
+
 export function retryDelay(attempt: number, attemptMs = 0, random = Math.random): number {
   const unit = Math.max(80, attemptMs);
-  const cap = Math.min(8000, unit * 2 ** Math.min(attempt - 1, 10));
+  const cap = Math.min(MAX_RETRY_DELAY_MS, unit * 2 ** Math.min(attempt - 1, 12));
   return Math.round(random() * cap);
 }
 
@@ -126,7 +130,7 @@ export function retryDelay(attempt: number, attemptMs = 0, random = Math.random)
  * How long a write keeps retrying a push the remote rejected because it moved. Bounded by time,
  * not by a count: under a burst of writers every attempt can lose a few races, and a fixed count
  * of retries let most of a fleet fail (12 of 50 landed). `MODELGIT_PUSH_DEADLINE` (seconds,
- * default 300) sets the time; `MODELGIT_PUSH_RETRIES=n` adds a cap on the count (for scripts that
+ * default 600) sets the time; `MODELGIT_PUSH_RETRIES=n` adds a cap on the count (for scripts that
  * would rather fail fast).
  */
 export interface RetryBudget {
@@ -139,7 +143,7 @@ export interface RetryBudget {
 export function retryBudget(now: () => number = Date.now): RetryBudget {
   const began = now();
   const secs = Number(process.env.MODELGIT_PUSH_DEADLINE);
-  const deadlineMs = (Number.isFinite(secs) && secs >= 0 ? secs : 300) * 1000;
+  const deadlineMs = (Number.isFinite(secs) && secs >= 0 ? secs : 600) * 1000;
   const raw = process.env.MODELGIT_PUSH_RETRIES;
   const n = raw === undefined ? NaN : Number(raw);
   const maxAttempts = Number.isInteger(n) && n >= 0 ? n + 1 : Infinity;

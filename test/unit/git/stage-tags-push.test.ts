@@ -44,12 +44,13 @@ describe('classifyPush', () => {
     expect(classifyPush(0, 'To /r\n=\tabc:refs/heads/main\t[up to date]\n*\trefs/tags/t:refs/tags/t\t[new tag]\nDone\n', '')).toEqual({ ok: true, upToDate: ['refs/heads/main'] });
   });
 
-  it('waits a random time under a cap that doubles per attempt, scaled by the attempt time, at most 8 s', () => {
+  it('waits a random time under a cap that doubles per attempt, scaled by the attempt time, at most 30 s', () => {
     expect(retryDelay(1, 0, () => 1)).toBe(80);
     expect(retryDelay(3, 0, () => 1)).toBe(320);
     expect(retryDelay(2, 1000, () => 1)).toBe(2000);
     expect(retryDelay(2, 1000, () => 0.25)).toBe(500);
-    expect(retryDelay(30, 0, () => 1)).toBe(8000);
+    expect(retryDelay(30, 0, () => 1)).toBe(30_000);
+    expect(retryDelay(6, 500, () => 1)).toBe(16_000);
     expect(retryDelay(5, 3000, () => 0)).toBe(0);
   });
 });
