@@ -2,7 +2,8 @@
 // commit is re-applied as the *operation* it was, on today's tip, never as its text diff:
 //   register   its metadata; when the id is taken on the branch meanwhile, the next free id by
 //              register's own rule (firstFreeId: `<id>_2`, `<id>_3`, …)
-//   test       the result(s) it appended, appended to the model's current file
+//   test       the result(s) it appended, appended to the model's current file (a write made on
+//              a registration that was queued too goes where that registration landed)
 //   tag/untag  the labels it added or removed, on the model's current labels
 //   note       its notes
 // Each is checked again with the hook's in-process checks (schema/model-checks.ts). One that can't
@@ -123,8 +124,18 @@ export async function reapply(reg: Registry, q: QueuedWrite): Promise<Reapplied>
   }
   if (!['test', 'tag', 'untag', 'note'].includes(q.action)) return refusal(q, `drain does not apply "${q.action}" writes`);
   if (!before) return refusal(q, `${id} was not registered when the write was queued`);
-  const current = (await reg.lookup([id])).found.get(id);
-  if (!current) return refusal(q, `there is no model ${id} on the branch any more`);
+  // Made on a registration that was itself queued: the write belongs to wherever that registration
+  // landed (drained just before it, perhaps under a fresh id), never to another model of that name.
+  let target = id;
+  if (q.basedOn && !(await reg.git.isAncestor(q.basedOn.commit, 'HEAD'))) {
+    const landed = q.basedOn.operationId ? await reg.committedOperation(q.basedOn.operationId) : undefined;
+    if (!landed || landed.action !== 'register' || !landed.modelIds[0]) {
+      return refusal(q, `its model ${id} was queued for registration (${q.basedOn.commit.slice(0, 10)}) and that registration is not on the branch (refused, or not drained)`);
+    }
+    target = landed.modelIds[0];
+  }
+  const current = (await reg.lookup([target])).found.get(target);
+  if (!current) return refusal(q, `there is no model ${target} on the branch any more`);
   const meta = structuredClone(current.metadata);
   if (q.action === 'test') {
     const added = after.testing.slice(before.testing.length);
@@ -142,10 +153,11 @@ export async function reapply(reg: Registry, q: QueuedWrite): Promise<Reapplied>
     meta.tags = [...tags];
   }
   if (serializeMetadata(meta) === serializeMetadata(current.metadata)) return { skip: 'nothing left to change on the branch' };
-  const subjectTrailers = [['Model-Action', q.action], ['Model-Id', id]] as [string, string][];
+  const subjectTrailers = [['Model-Action', q.action], ['Model-Id', target]] as [string, string][];
   // test keeps its Dataset trailer, so history reads a drained result like any other
   if (q.action === 'test') for (const r of after.testing.slice(before.testing.length)) subjectTrailers.push(['Dataset', r.dataset]);
-  return checked(reg, q, current.path, meta, { subject: q.subject, trailers: subjectTrailers });
+  const subject = target === id ? q.subject : `${q.subject.replace(` ${id}`, ` ${target}`)} (queued for ${id}, registered as ${target})`;
+  return checked(reg, q, current.path, meta, { subject, trailers: subjectTrailers });
 }
 
 /** Drain's own refusals of its input (the CLI's --remote), before anything is fetched. */

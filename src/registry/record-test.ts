@@ -171,5 +171,13 @@ export async function recordTest(reg: Registry, opts: RecordTestOptions, cwd = r
       },
       result: (commit: string) => ({ model_id: opts.id, path: model.path, commit, result }),
     };
-  }, { operation, replay });
+  }, {
+    operation,
+    replay,
+    // Queued, of a model not on the branch: made on this clone's queued registration of it, if any.
+    queueOnto: async () => {
+      const l = await reg.lookup([opts.id]);
+      return l.found.has(opts.id) || l.invalid.has(opts.id) ? undefined : reg.queuedRegistration(opts.id);
+    },
+  });
 }

@@ -272,6 +272,13 @@ export class Registry implements StoreContext {
     return { remote: target.remote, branch: target.branch, writes: await q.readQueue(this.git, target.remote) };
   }
 
+  /** The newest registration of `id` this clone queued and no drain has applied yet (its queued commit), if any. */
+  async queuedRegistration(id: string): Promise<string | undefined> {
+    const q = await import('../store/write/queue.js');
+    const target = await q.queueTarget(this.git);
+    return q.queuedRegistration(this.git, target.remote, id);
+  }
+
   /** Applies the queued writes onto the remote branch, each as `apply` re-applies it (store/write/queue.ts). */
   async drainQueue(apply: (q: QueuedWrite) => Promise<Reapplied>, opts: { remote?: string } = {}): Promise<DrainOutcome> {
     await (await import('../store/write/guards.js')).checkBeforeWrite(this);

@@ -85,6 +85,51 @@ describe('--queue and drain', () => {
     fsckClean(bare);
   });
 
+  it('a queued test of a model whose registration is itself still queued lands where that registration lands, even under a fresh id', async () => {
+    const { bare } = await registryRemote();
+    const a = cloneOf(bare, 'alice');
+    const b = cloneOf(bare, 'bob');
+    const before = a.git('rev-parse', 'HEAD').trim();
+    await ok(a, 'register', '--algo', 'mscn', '--id', 'q1', '--queue');
+    const t1 = await ok(a, 'test', 'q1', '--dataset', 'd1', '--metric', 'total_time=5', '--queue', '--json');
+    expect(t1.json().queued).toMatchObject({ remote: 'origin' });
+    await ok(a, 'register', '--algo', 'mscn', '--id', 'q9', '--queue');
+    await ok(a, 'test', 'q9', '--dataset', 'd2', '--metric', 'total_time=7', '--queue');
+    // the queuing clone is where it was: nothing of the queued writes on its branch or work tree
+    expect(a.git('rev-parse', 'HEAD').trim()).toBe(before);
+    expect(a.git('status', '--porcelain')).toBe('');
+    await ok(b, 'register', '--algo', 'mscn', '--id', 'q1', '--push'); // bob takes the id q1 first
+    const d = (await ok(b, 'drain', '--json')).json();
+    expect(d).toMatchObject({ applied: 4, refused: 0, skipped: 0 });
+    const actions = remoteActions(bare);
+    expect(actions.slice(-4).map((x) => [x.action, x.ids.join()])).toEqual([['register', 'q1_2'], ['test', 'q1_2'], ['register', 'q9'], ['test', 'q9']]);
+    expect(actions.at(-3)!.subject).toMatch(/^test q1_2 on d1: total_time=5 \(queued for q1, registered as q1_2\)$/);
+    const show = (id: string) => JSON.parse(git(bare, 'show', `main:models/mscn/${id}.json`));
+    expect(show('q1').testing).toEqual([]); // bob's model never gets alice's result
+    expect(show('q1_2').testing.map((t: { dataset: string }) => t.dataset)).toEqual(['d1']);
+    expect(show('q9').testing.map((t: { dataset: string }) => t.dataset)).toEqual(['d2']);
+    expect(queueRefs(bare)).toEqual([]);
+    fsckClean(bare);
+  });
+
+  it('a queued test whose queued registration never lands is refused visibly, not written to another model', async () => {
+    const { bare } = await registryRemote();
+    const a = cloneOf(bare, 'alice');
+    const b = cloneOf(bare, 'bob');
+    const reg = (await ok(a, 'register', '--algo', 'mscn', '--id', 'lost', '--queue', '--json')).json();
+    await ok(a, 'test', 'lost', '--dataset', 'd1', '--metric', 'total_time=5', '--queue');
+    git(bare, 'update-ref', '-d', reg.queued.ref); // the queued registration is gone from the queue
+    await ok(b, 'register', '--algo', 'mscn', '--id', 'lost', '--push'); // and someone else's model has its name
+    const d = (await ok(b, 'drain', '--json')).json();
+    expect(d).toMatchObject({ applied: 0, refused: 1 });
+    const last = remoteActions(bare).at(-1)!;
+    expect([last.action, last.ids.join()]).toEqual(['test-refused', 'lost']);
+    expect(last.subject).toMatch(/^queued test of lost refused: its model lost was queued for registration \([0-9a-f]{10}\) and that registration is not on the branch/);
+    expect(JSON.parse(git(bare, 'show', 'main:models/mscn/lost.json')).testing).toEqual([]);
+    expect(queueRefs(bare)).toEqual([]);
+    fsckClean(bare);
+  });
+
   it('a queued promotion is re-checked at drain: the first lands with its stage tag, the second fails its gates and leaves a visible record', async () => {
     const { bare } = await registryRemote();
     const a = cloneOf(bare, 'alice');

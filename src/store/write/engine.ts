@@ -99,6 +99,12 @@ export interface WriteOptions<T = unknown> {
    * `queue: true` with --push) pushes such an operation the usual way instead.
    */
   queue?: boolean | 'if-supported';
+  /**
+   * For a queued write: a commit to plan it on instead of the branch tip, asked once the tip is
+   * fetched (a `test --queue` of a model whose registration is itself still queued is made on top
+   * of that queued registration; drain re-applies it where the registration landed).
+   */
+  queueOnto?: () => Promise<string | undefined>;
 }
 
 /** An operation an earlier attempt committed, as a re-run answers with it. */
@@ -517,12 +523,19 @@ async function queueWrite<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>,
       return settle(host, journal, value);
     }
     journal?.begin(started);
+    const onto = await opts.queueOnto?.();
+    if (onto) {
+      // Planned on the queued registration; the branch goes back to `started` like any queued write.
+      await moveBranch(git, onto);
+      host.clearCache();
+    }
     const p = await plan();
     if ('nothing' in p) return settle(host, journal, p.nothing);
     const action = 'spec' in p && !p.branch ? p.spec.trailers.find(([k]) => k === 'Model-Action')?.[1] : undefined;
     if (!action || !queue.QUEUEABLE_ACTIONS.includes(action)) {
       if (opts.queue === 'if-supported') {
         if (started && (await git.head()) !== started) await moveBranch(git, started);
+        host.clearCache();
         queued = true; // the push path owns the branch from here
         return pushLoop(host, plan, lock, journal, opts.replay);
       }

@@ -10,7 +10,7 @@
 // the loser fetches again and finds the winner's commits by their Operation-Ids.
 import { randomBytes } from 'node:crypto';
 import { PushError, UsageError } from '../../errors.js';
-import type { Git } from '../../git/git.js';
+import type { Git, LogEntry } from '../../git/git.js';
 import { pushTarget, remoteNames, type PushTarget } from '../../git/branches.js';
 import { dropQueueCopy, fetchQueue, fetchRemote, integrate, moveBranch, pushDrained, pushQueueRef, queueCopyPrefix, QUEUE_REFS, retryBudget, retryDelay } from '../../git/remote.js';
 import { recoverInterruptedWrite } from './journal.js';
@@ -75,6 +75,12 @@ export interface QueuedWrite {
   author: { name: string; email: string; date: string };
   /** each file the queued commit changed, as it was in its parent and as the commit left it */
   changes: { path: string; before?: string; after?: string }[];
+  /**
+   * The registration the write was made on top of, when its parent commit is one (a `test
+   * --queue` of a model whose own registration was queued too: drain finds where that
+   * registration landed, by its operation id, since it may have got a fresh id)
+   */
+  basedOn?: { commit: string; operationId?: string; modelIds: string[] };
 }
 
 /** What drain does with a queued write: a commit (applied, or a refusal recorded), or nothing. */
@@ -110,10 +116,21 @@ export async function readQueue(git: Git, remote: string): Promise<QueuedWrite[]
   await fetchQueue(git, remote);
   const copies = await git.refs(queueCopyPrefix(remote));
   const out: QueuedWrite[] = [];
+  const entries = new Map<string, LogEntry>();
   for (const c of copies.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0))) {
     const [e] = await git.log(['-1', '--no-walk', c.target], { paths: true });
+    if (e) entries.set(c.ref, e);
+  }
+  // The parents of the writes that change a model, read in one go: a registration among them
+  // (basedOn) is what a queued test of a queued model rests on.
+  const parents = [...new Set([...entries.values()].filter((e) => e.trailers['Model-Action']?.[0] !== 'register' && e.parents[0]).map((e) => e.parents[0]!))];
+  const parentEntries = new Map((parents.length ? await git.log(['--no-walk', ...parents]) : []).map((e) => [e.commit, e]));
+  for (const c of copies.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0))) {
+    const e = entries.get(c.ref);
     if (!e) continue;
     const parent = e.parents[0];
+    const p = parent ? parentEntries.get(parent) : undefined;
+    const basedOn = p && p.trailers['Model-Action']?.[0] === 'register' ? { commit: p.commit, operationId: p.trailers[OPERATION_TRAILER]?.[0], modelIds: p.trailers['Model-Id'] ?? [] } : undefined;
     const changes = await Promise.all(
       (e.paths ?? []).map(async (path) => ({
         path,
@@ -131,9 +148,25 @@ export async function readQueue(git: Git, remote: string): Promise<QueuedWrite[]
       trailers: e.trailers,
       author: { name: e.author, email: e.authorEmail, date: e.date },
       changes,
+      ...(basedOn ? { basedOn } : {}),
     });
   }
   return out;
+}
+
+/**
+ * The newest registration of `id` this clone queued on `remote` that is still waiting (its copy of
+ * the queue ref is there until a drain or a fetch of the queue removes it), or undefined. A queued
+ * write of that model is made on top of it (see engine.ts, queueWrite).
+ */
+export async function queuedRegistration(git: Git, remote: string, id: string): Promise<string | undefined> {
+  const copies = await git.refs(queueCopyPrefix(remote));
+  if (!copies.length) return undefined;
+  const entries = await git.log(['--no-walk', ...new Set(copies.map((c) => c.target))]);
+  const order = new Map(copies.map((c) => [c.target, c.ref]));
+  return entries
+    .filter((e) => e.trailers['Model-Action']?.[0] === 'register' && (e.trailers['Model-Id'] ?? []).includes(id))
+    .sort((a, b) => ((order.get(a.commit) ?? '') < (order.get(b.commit) ?? '') ? 1 : -1))[0]?.commit;
 }
 
 /** The remote a drain or status talks to: the one given, else the current branch's upstream (else origin). */
