@@ -32,7 +32,7 @@ async function editModel(
       },
       result: (commit: string) => ({ model_id: id, path: model.path, commit, changed: true }),
     };
-  });
+  }, { queueOnto: reg.ontoQueuedRegistration(id) }); // queued, of a model whose registration is queued too
 }
 
 export function tagModel(reg: Registry, id: string, tags: string[]) {

@@ -175,9 +175,6 @@ export async function recordTest(reg: Registry, opts: RecordTestOptions, cwd = r
     operation,
     replay,
     // Queued, of a model not on the branch: made on this clone's queued registration of it, if any.
-    queueOnto: async () => {
-      const l = await reg.lookup([opts.id]);
-      return l.found.has(opts.id) || l.invalid.has(opts.id) ? undefined : reg.queuedRegistration(opts.id);
-    },
+    queueOnto: reg.ontoQueuedRegistration(opts.id),
   });
 }

@@ -279,6 +279,18 @@ export class Registry implements StoreContext {
     return q.queuedRegistration(this.git, target.remote, id);
   }
 
+  /**
+   * For a queued write to model `id` (WriteOptions.queueOnto): when `id` is not on the fetched tip,
+   * the registration of it this clone queued, to plan the write on; drain re-applies the write
+   * where that registration landed.
+   */
+  ontoQueuedRegistration(id: string): () => Promise<string | undefined> {
+    return async () => {
+      const l = await this.lookup([id]);
+      return l.found.has(id) || l.invalid.has(id) ? undefined : this.queuedRegistration(id);
+    };
+  }
+
   /** Applies the queued writes onto the remote branch, each as `apply` re-applies it (store/write/queue.ts). */
   async drainQueue(apply: (q: QueuedWrite) => Promise<Reapplied>, opts: { remote?: string } = {}): Promise<DrainOutcome> {
     await (await import('../store/write/guards.js')).checkBeforeWrite(this);

@@ -85,7 +85,7 @@ describe('--queue and drain', () => {
     fsckClean(bare);
   });
 
-  it('a queued test of a model whose registration is itself still queued lands where that registration lands, even under a fresh id', async () => {
+  it('a queued test (or tag) of a model whose registration is itself still queued lands where that registration lands, even under a fresh id', async () => {
     const { bare } = await registryRemote();
     const a = cloneOf(bare, 'alice');
     const b = cloneOf(bare, 'bob');
@@ -93,6 +93,7 @@ describe('--queue and drain', () => {
     await ok(a, 'register', '--algo', 'mscn', '--id', 'q1', '--queue');
     const t1 = await ok(a, 'test', 'q1', '--dataset', 'd1', '--metric', 'total_time=5', '--queue', '--json');
     expect(t1.json().queued).toMatchObject({ remote: 'origin' });
+    await ok(a, 'tag', 'q1', 'candidate', '--queue');
     await ok(a, 'register', '--algo', 'mscn', '--id', 'q9', '--queue');
     await ok(a, 'test', 'q9', '--dataset', 'd2', '--metric', 'total_time=7', '--queue');
     // the queuing clone is where it was: nothing of the queued writes on its branch or work tree
@@ -100,12 +101,14 @@ describe('--queue and drain', () => {
     expect(a.git('status', '--porcelain')).toBe('');
     await ok(b, 'register', '--algo', 'mscn', '--id', 'q1', '--push'); // bob takes the id q1 first
     const d = (await ok(b, 'drain', '--json')).json();
-    expect(d).toMatchObject({ applied: 4, refused: 0, skipped: 0 });
+    expect(d).toMatchObject({ applied: 5, refused: 0, skipped: 0 });
     const actions = remoteActions(bare);
-    expect(actions.slice(-4).map((x) => [x.action, x.ids.join()])).toEqual([['register', 'q1_2'], ['test', 'q1_2'], ['register', 'q9'], ['test', 'q9']]);
-    expect(actions.at(-3)!.subject).toMatch(/^test q1_2 on d1: total_time=5 \(queued for q1, registered as q1_2\)$/);
+    expect(actions.slice(-5).map((x) => [x.action, x.ids.join()])).toEqual([['register', 'q1_2'], ['test', 'q1_2'], ['tag', 'q1_2'], ['register', 'q9'], ['test', 'q9']]);
+    expect(actions.at(-4)!.subject).toMatch(/^test q1_2 on d1: total_time=5 \(queued for q1, registered as q1_2\)$/);
     const show = (id: string) => JSON.parse(git(bare, 'show', `main:models/mscn/${id}.json`));
-    expect(show('q1').testing).toEqual([]); // bob's model never gets alice's result
+    expect(show('q1').testing).toEqual([]); // bob's model never gets alice's result or tag
+    expect(show('q1').tags).toEqual([]);
+    expect(show('q1_2').tags).toEqual(['candidate']);
     expect(show('q1_2').testing.map((t: { dataset: string }) => t.dataset)).toEqual(['d1']);
     expect(show('q9').testing.map((t: { dataset: string }) => t.dataset)).toEqual(['d2']);
     expect(queueRefs(bare)).toEqual([]);
