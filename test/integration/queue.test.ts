@@ -21,6 +21,18 @@ function operationIds(bare: string): string[] {
   return git(bare, 'log', '--format=%(trailers:key=Operation-Id,valueonly)', 'main').split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
+/** A registry remote and two clones of it, alice's and bob's. */
+async function aliceAndBob(): Promise<{ bare: string; a: Clone; b: Clone }> {
+  const { bare } = await registryRemote();
+  return { bare, a: cloneOf(bare, 'alice'), b: cloneOf(bare, 'bob') };
+}
+
+/** After a drain: no queue ref left on the remote, and its repository whole. */
+function drainedClean(bare: string): void {
+  expect(queueRefs(bare)).toEqual([]);
+  fsckClean(bare);
+}
+
 async function ok(c: Clone, ...args: string[]) {
   const r = await c.run(...args);
   if (r.code !== 0) throw new Error(`${args.join(' ')} exited ${r.code}: ${stderrText(r)}`);
@@ -29,9 +41,7 @@ async function ok(c: Clone, ...args: string[]) {
 
 describe('--queue and drain', () => {
   it('queued register and test land after drain, in order, with their original author and time; the queue refs go', async () => {
-    const { bare } = await registryRemote();
-    const a = cloneOf(bare, 'alice');
-    const b = cloneOf(bare, 'bob');
+    const { bare, a, b } = await aliceAndBob();
     await ok(b, 'register', '--algo', 'mscn', '--id', 'q1', '--push');
     a.git('pull', '-q');
     const before = a.git('rev-parse', 'HEAD').trim();
@@ -65,9 +75,7 @@ describe('--queue and drain', () => {
   });
 
   it('a queued registration whose id was taken meanwhile gets the next free id; a test of a removed model leaves a visible refusal', async () => {
-    const { bare } = await registryRemote();
-    const a = cloneOf(bare, 'alice');
-    const b = cloneOf(bare, 'bob');
+    const { bare, a, b } = await aliceAndBob();
     await ok(b, 'register', '--algo', 'mscn', '--id', 'gone', '--push');
     await ok(a, 'register', '--algo', 'mscn', '--id', 'dup', '--queue');
     await ok(a, 'test', 'gone', '--dataset', 'production', '--metric', 'total_time=3', '--queue');
@@ -81,14 +89,11 @@ describe('--queue and drain', () => {
     expect(actions.slice(-2).map((x) => [x.action, x.ids.join()])).toEqual([['register', 'dup_2'], ['test-refused', 'gone']]);
     expect(actions.at(-1)!.subject).toMatch(/^queued test of gone refused: there is no model gone/);
     expect(JSON.parse(git(bare, 'show', 'main:models/mscn/dup_2.json')).model_id).toBe('dup_2');
-    expect(queueRefs(bare)).toEqual([]);
-    fsckClean(bare);
+    drainedClean(bare);
   });
 
   it('a queued test (or tag) of a model whose registration is itself still queued lands where that registration lands, even under a fresh id', async () => {
-    const { bare } = await registryRemote();
-    const a = cloneOf(bare, 'alice');
-    const b = cloneOf(bare, 'bob');
+    const { bare, a, b } = await aliceAndBob();
     const before = a.git('rev-parse', 'HEAD').trim();
     await ok(a, 'register', '--algo', 'mscn', '--id', 'q1', '--queue');
     const t1 = await ok(a, 'test', 'q1', '--dataset', 'd1', '--metric', 'total_time=5', '--queue', '--json');
@@ -111,14 +116,11 @@ describe('--queue and drain', () => {
     expect(show('q1_2').tags).toEqual(['candidate']);
     expect(show('q1_2').testing.map((t: { dataset: string }) => t.dataset)).toEqual(['d1']);
     expect(show('q9').testing.map((t: { dataset: string }) => t.dataset)).toEqual(['d2']);
-    expect(queueRefs(bare)).toEqual([]);
-    fsckClean(bare);
+    drainedClean(bare);
   });
 
   it('a queued test whose queued registration never lands is refused visibly, not written to another model', async () => {
-    const { bare } = await registryRemote();
-    const a = cloneOf(bare, 'alice');
-    const b = cloneOf(bare, 'bob');
+    const { bare, a, b } = await aliceAndBob();
     const reg = (await ok(a, 'register', '--algo', 'mscn', '--id', 'lost', '--queue', '--json')).json();
     await ok(a, 'test', 'lost', '--dataset', 'd1', '--metric', 'total_time=5', '--queue');
     git(bare, 'update-ref', '-d', reg.queued.ref); // the queued registration is gone from the queue
@@ -129,14 +131,11 @@ describe('--queue and drain', () => {
     expect([last.action, last.ids.join()]).toEqual(['test-refused', 'lost']);
     expect(last.subject).toMatch(/^queued test of lost refused: its model lost was queued for registration \([0-9a-f]{10}\) and that registration is not on the branch/);
     expect(JSON.parse(git(bare, 'show', 'main:models/mscn/lost.json')).testing).toEqual([]);
-    expect(queueRefs(bare)).toEqual([]);
-    fsckClean(bare);
+    drainedClean(bare);
   });
 
   it('a queued promotion is re-checked at drain: the first lands with its stage tag, the second fails its gates and leaves a visible record', async () => {
-    const { bare } = await registryRemote();
-    const a = cloneOf(bare, 'alice');
-    const b = cloneOf(bare, 'bob');
+    const { bare, a, b } = await aliceAndBob();
     for (const [id, t] of [['fast', 40], ['slow', 50]] as const) {
       await ok(a, 'register', '--algo', 'mscn', '--id', id, '--push');
       await ok(a, 'test', id, '--dataset', 'production', '--metric', `total_time=${t}`, '--push');
@@ -154,14 +153,11 @@ describe('--queue and drain', () => {
     expect(git(bare, 'show', 'main:stages.yaml')).toMatch(/production: fast/);
     expect(git(bare, 'tag', '-l', 'stage/*').trim()).toBe('stage/mscn/production/1');
     expect(git(bare, 'rev-parse', 'stage/mscn/production/1^{commit}').trim()).toBe(git(bare, 'rev-parse', 'main~1').trim());
-    expect(queueRefs(bare)).toEqual([]);
-    fsckClean(bare);
+    drainedClean(bare);
   });
 
   it('two drains at once apply each queued write exactly once', async () => {
-    const { bare } = await registryRemote();
-    const a = cloneOf(bare, 'alice');
-    const b = cloneOf(bare, 'bob');
+    const { bare, a, b } = await aliceAndBob();
     const c = cloneOf(bare, 'carol');
     for (let i = 0; i < 8; i++) await ok(a, 'register', '--algo', 'mscn', '--id', `m${i}`, '--queue');
     const [x, y] = await Promise.all([b.run('drain', '--json'), c.run('drain', '--json')]);
@@ -172,8 +168,7 @@ describe('--queue and drain', () => {
     expect(ids).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']);
     const ops = operationIds(bare);
     expect(new Set(ops).size).toBe(ops.length);
-    expect(queueRefs(bare)).toEqual([]);
-    fsckClean(bare);
+    drainedClean(bare);
   });
 
   it('100 queued writes from 20 processes at once: none fails, one drain applies all 100 exactly once', async () => {
@@ -198,8 +193,7 @@ describe('--queue and drain', () => {
     expect(files).toHaveLength(100);
     const tags = files.flatMap((f) => JSON.parse(git(bare, 'show', `main:${f}`)).tags as string[]);
     expect(new Set(tags).size).toBe(100);
-    expect(queueRefs(bare)).toEqual([]);
-    fsckClean(bare);
+    drainedClean(bare);
   }, 600_000);
 
   it("modelgit.yaml's queue: true makes --push queue the writes drain re-applies, and only those; one --operation-id queued twice lands once", async () => {
@@ -224,8 +218,7 @@ describe('--queue and drain', () => {
     // a write drain can't re-apply (a promotion for a pull request) pushes as usual
     await ok(a, 'promote', 'c1', '--stage', 'staging', '--branch', '--push');
     expect(git(bare, 'rev-parse', 'promote/c1-staging').trim()).toMatch(/^[0-9a-f]{40}$/);
-    expect(queueRefs(bare)).toEqual([]);
-    fsckClean(bare);
+    drainedClean(bare);
   }, 120_000);
 
   it('bad input: --queue on a command drain cannot apply is a usage error; drain with no remote is one line, exit 1; nothing changes', async () => {

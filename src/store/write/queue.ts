@@ -10,7 +10,7 @@
 // the loser fetches again and finds the winner's commits by their Operation-Ids.
 import { randomBytes } from 'node:crypto';
 import { PushError, UsageError } from '../../errors.js';
-import type { Git, LogEntry } from '../../git/git.js';
+import type { Git } from '../../git/git.js';
 import { pushTarget, remoteNames, type PushTarget } from '../../git/branches.js';
 import { dropQueueCopy, fetchQueue, fetchRemote, integrate, moveBranch, pushDrained, pushQueueRef, queueCopyPrefix, QUEUE_REFS, retryBudget, retryDelay } from '../../git/remote.js';
 import { recoverInterruptedWrite } from './journal.js';
@@ -114,30 +114,34 @@ export interface DrainHost {
 /** The queued writes on the remote, oldest first, read from this clone's fresh copy of the queue. */
 export async function readQueue(git: Git, remote: string): Promise<QueuedWrite[]> {
   await fetchQueue(git, remote);
-  const copies = await git.refs(queueCopyPrefix(remote));
-  const out: QueuedWrite[] = [];
-  const entries = new Map<string, LogEntry>();
-  for (const c of copies.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0))) {
-    const [e] = await git.log(['-1', '--no-walk', c.target], { paths: true });
-    if (e) entries.set(c.ref, e);
-  }
-  // The parents of the writes that change a model, read in one go: a registration among them
-  // (basedOn) is what a queued test of a queued model rests on.
+  const copies = (await git.refs(queueCopyPrefix(remote))).sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
+  if (!copies.length) return [];
+  // The queued commits in one `git log`, their parents in another (a registration among them is
+  // what a queued test of a queued model rests on: basedOn), and the files before and after
+  // through one object reader: a few processes for the whole queue, not a few per write.
+  const entries = new Map((await git.log(['--no-walk', ...new Set(copies.map((c) => c.target))], { paths: true })).map((e) => [e.commit, e]));
   const parents = [...new Set([...entries.values()].filter((e) => e.trailers['Model-Action']?.[0] !== 'register' && e.parents[0]).map((e) => e.parents[0]!))];
   const parentEntries = new Map((parents.length ? await git.log(['--no-walk', ...parents]) : []).map((e) => [e.commit, e]));
-  for (const c of copies.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0))) {
-    const e = entries.get(c.ref);
+  const names = [...entries.values()].flatMap((e) => (e.paths ?? []).flatMap((path) => [`${e.commit}:${path}`, ...(e.parents[0] ? [`${e.parents[0]}:${path}`] : [])]));
+  const reader = git.objectReader();
+  let files: Map<string, { type: string; data: Buffer }>;
+  try {
+    files = await reader.read(names);
+  } finally {
+    reader.close();
+  }
+  const text = (name: string) => {
+    const f = files.get(name);
+    return f?.type === 'blob' ? f.data.toString('utf8') : undefined;
+  };
+  const out: QueuedWrite[] = [];
+  for (const c of copies) {
+    const e = entries.get(c.target);
     if (!e) continue;
     const parent = e.parents[0];
     const p = parent ? parentEntries.get(parent) : undefined;
     const basedOn = p && p.trailers['Model-Action']?.[0] === 'register' ? { commit: p.commit, operationId: p.trailers[OPERATION_TRAILER]?.[0], modelIds: p.trailers['Model-Id'] ?? [] } : undefined;
-    const changes = await Promise.all(
-      (e.paths ?? []).map(async (path) => ({
-        path,
-        before: parent ? await git.showFile(parent, path) : undefined,
-        after: await git.showFile(e.commit, path),
-      })),
-    );
+    const changes = (e.paths ?? []).map((path) => ({ path, before: parent ? text(`${parent}:${path}`) : undefined, after: text(`${e.commit}:${path}`) }));
     out.push({
       ref: `${QUEUE_REFS}${c.ref.slice(queueCopyPrefix(remote).length)}`,
       commit: e.commit,

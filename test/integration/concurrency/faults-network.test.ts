@@ -7,62 +7,21 @@
 // branch and says so (DESIGN §4b retries only a push rejected because the remote moved); the same
 // command run again once the network is back pushes that commit or finds it there — never a second
 // one. Both servers are started and stopped by this file.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname } from 'node:path';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git } from '../../helpers.js';
 import { cloneOf, registryRemote, remoteActions, type Clone } from '../gitops-helpers.js';
 import { oneErrorLine, tempFiles } from './fault-helpers.js';
+import { startGitDaemon, type GitDaemon } from './git-daemon.js';
 
 type Cut = 'none' | 'mid-pack' | 'at-report';
 
-let daemon: ChildProcess | undefined;
+let daemon: GitDaemon | undefined;
 let proxy: Server | undefined;
 let cut: Cut = 'none';
 let cuts = 0;
 const sockets = new Set<Socket>();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = createConnection({ port, host: '127.0.0.1' }, () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.on('error', () => resolve(false));
-  });
-}
-
-/** `git daemon` serving `base` read-write on a free loopback port; resolves with the port once it accepts. */
-async function startDaemon(base: string): Promise<number> {
-  for (let tries = 0; tries < 5; tries++) {
-    const port = await freePort();
-    const child = spawn('git', ['daemon', '--reuseaddr', '--listen=127.0.0.1', `--port=${port}`, `--base-path=${base}`, '--export-all', '--enable=receive-pack', '--informative-errors', base], { stdio: 'ignore', detached: true });
-    let exited = false;
-    child.on('exit', () => (exited = true));
-    // Startup only: a bounded wait for the daemon to listen (no test step races a timer).
-    for (let i = 0; i < 100 && !exited; i++) {
-      if (await accepts(port)) {
-        daemon = child;
-        return port;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    stop(child);
-  }
-  throw new Error('git daemon did not start on loopback');
-}
 
 /**
  * A loopback proxy in front of `target` that cuts a receive-pack connection where `cut` says: after
@@ -105,24 +64,16 @@ let bare: string;
 
 beforeAll(async () => {
   ({ bare } = await registryRemote());
-  const port = await startProxy(await startDaemon(dirname(bare)));
+  daemon = await startGitDaemon(dirname(bare));
+  const port = await startProxy(daemon.port);
   url = (repo) => `git://127.0.0.1:${port}/${repo}`;
 }, 60_000);
 
 afterAll(async () => {
   for (const s of sockets) s.destroy();
   await new Promise<void>((r) => (proxy ? proxy.close(() => r()) : r()));
-  if (daemon) stop(daemon);
+  daemon?.stop();
 });
-
-/** `git daemon` runs git-daemon as its child (and that forks one per connection): the whole group goes. */
-function stop(child: ChildProcess): void {
-  try {
-    process.kill(-child.pid!, 'SIGKILL');
-  } catch {
-    /* already gone */
-  }
-}
 
 function throughProxy(): Clone {
   const c = cloneOf(bare, 'trainer');

@@ -6,69 +6,18 @@
 // remote's main exactly once (its Operation-Id once, its trailers once, the seeded model's results
 // once each), no queue ref is left, fsck is clean, and status sees nothing queued. Nothing here
 // races a timer: the daemon's start is awaited by a bounded loop, and every step awaits processes.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git, stderrText } from '../../helpers.js';
 import { cloneOf, registryRemote, remoteActions, type Clone } from '../gitops-helpers.js';
+import { startGitDaemon, type GitDaemon } from './git-daemon.js';
 
 const WRITERS = 8;
 const QUEUE = 'refs/modelgit/queue/';
 
-let daemon: ChildProcess | undefined;
+let daemon: GitDaemon | undefined;
 let bare: string;
 let url: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = createConnection({ port, host: '127.0.0.1' }, () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.on('error', () => resolve(false));
-  });
-}
-
-/** `git daemon` runs git-daemon as its child (and that forks one per connection): the whole group goes. */
-function stop(child: ChildProcess): void {
-  try {
-    process.kill(-child.pid!, 'SIGKILL');
-  } catch {
-    /* already gone */
-  }
-}
-
-/** `git daemon` serving `base` read-write on a free loopback port; resolves with the port once it accepts. */
-async function startDaemon(base: string): Promise<number> {
-  for (let tries = 0; tries < 5; tries++) {
-    const port = await freePort();
-    const child = spawn('git', ['daemon', '--reuseaddr', '--listen=127.0.0.1', `--port=${port}`, `--base-path=${base}`, '--export-all', '--enable=receive-pack', '--informative-errors', base], { stdio: 'ignore', detached: true });
-    let exited = false;
-    child.on('exit', () => (exited = true));
-    // Startup only: a bounded wait for the daemon to listen (another process may have taken the port).
-    for (let i = 0; i < 100 && !exited; i++) {
-      if (await accepts(port)) {
-        daemon = child;
-        return port;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    stop(child);
-  }
-  throw new Error('git daemon did not start on loopback');
-}
 
 /** A clone of the registry whose origin is the daemon (its own identity, signing off). */
 function overDaemon(name: string): Clone {
@@ -103,11 +52,12 @@ beforeAll(async () => {
   // a queued test plans on the branch: the model it tests is there before the fleet starts
   const r = await seed.run('register', '--algo', 'mscn', '--id', 'seeded', '--push');
   if (r.code !== 0) throw new Error(`seeding the remote failed: ${stderrText(r)}`);
-  url = `git://127.0.0.1:${await startDaemon(dirname(bare))}/registry.git`;
+  daemon = await startGitDaemon(dirname(bare));
+  url = daemon.url('registry.git');
 }, 60_000);
 
 afterAll(() => {
-  if (daemon) stop(daemon);
+  daemon?.stop();
 });
 
 describe('--queue and drain over git daemon', () => {
