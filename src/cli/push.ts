@@ -4,6 +4,7 @@
 // when the push is rejected because the remote moved (src/registry/write.ts).
 import { InvalidArgumentError, type Command } from 'commander';
 import { operationIdProblem } from '../domain/operation-id.js';
+import { QUEUEABLE_ACTIONS } from '../domain/trailers.js';
 
 export const PUSH_OPTION = [
   '--push',
@@ -34,8 +35,8 @@ function operationIdArg(value: string): string {
   return value;
 }
 
-/** The write commands a queued write can come from: the operations `modelgit drain` re-applies. */
-const QUEUEABLE_COMMANDS = ['register', 'test', 'tag', 'untag', 'note', 'promote', 'demote'];
+/** The write commands a queued write can come from: the operations `modelgit drain` re-applies (one name each). */
+const QUEUEABLE_COMMANDS = QUEUEABLE_ACTIONS;
 
 /**
  * `--queue` on the write commands drain can re-apply, added in one place (like --operation-id):

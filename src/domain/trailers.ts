@@ -12,3 +12,10 @@ export function parseTrailers(body: string): Record<string, string[]> {
   }
   return out;
 }
+
+/**
+ * The Model-Action values a write may be queued for (--queue): those `modelgit drain` knows how to
+ * re-apply. Here, in plain data, so the CLI offers --queue on exactly these commands and the write
+ * path refuses the others, from one list.
+ */
+export const QUEUEABLE_ACTIONS: readonly string[] = ['register', 'test', 'tag', 'untag', 'note', 'promote', 'demote'];

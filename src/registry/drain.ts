@@ -13,10 +13,10 @@
 // The queue mechanics (fetch, order, original author, exactly once, one atomic push) are
 // store/write/queue.ts's.
 import { LockedError, ModelgitError, UsageError } from '../errors.js';
-import { firstFreeId } from '../domain/ids.js';
 import { serializeMetadata } from '../domain/metadata.js';
 import type { ModelMetadata } from '../domain/types.js';
 import { checkModelText } from '../schema/model-checks.js';
+import { freeId } from './register.js';
 import type { CommitSpec, DrainOutcome, QueuedWrite, Reapplied, Registry } from './registry.js';
 
 export interface DrainOptions {
@@ -103,18 +103,13 @@ export async function reapply(reg: Registry, q: QueuedWrite): Promise<Reapplied>
   if (q.action === 'register') {
     if (before) return refusal(q, 'a queued registration must add a new model file');
     const algorithm = after.algorithm;
-    // register's rule (firstFreeId): the id itself when free on today's tip, else `<id>_2`, `<id>_3`, …
-    const takenAtTip = async (c: string) => {
-      const l = await reg.lookup([c]);
-      return l.found.has(c) || l.invalid.has(c) || (await reg.git.showFile('HEAD', reg.modelFile(algorithm, c))) !== undefined;
-    };
-    const taken = new Set<string>();
-    for (let n = 1; ; n++) {
-      const c = n === 1 ? id : `${id}_${n}`;
-      if (!(await takenAtTip(c))) break;
-      taken.add(c);
-    }
-    const fresh = firstFreeId(id, (c) => taken.has(c));
+    // register's own rule and search (freeId): the id itself when free on today's tip, else `<id>_2`, `<id>_3`, …
+    const fresh = await freeId(id, async (candidates) => {
+      const l = await reg.lookup(candidates);
+      const files = await Promise.all(candidates.map(async (c) => [c, (await reg.git.showFile('HEAD', reg.modelFile(algorithm, c))) !== undefined] as const));
+      const onTip = new Map(files);
+      return (c) => l.found.has(c) || l.invalid.has(c) || onTip.get(c) === true;
+    });
     const meta = { ...after, model_id: fresh };
     if (typeof meta.model_path === 'string' && fresh !== id) meta.model_path = meta.model_path.split(id).join(fresh);
     return checked(reg, q, reg.modelFile(algorithm, fresh), meta, {

@@ -2,8 +2,7 @@
 // upstream, the writes queued on the remote that no drain has applied yet (oldest first: the order
 // drain applies them), and whether the pre-commit hook is installed. Queued writes are on no
 // branch, so neither `history` nor `list` can show them; this is where they are seen.
-import { existsSync, readFileSync } from 'node:fs';
-import { isModelgitHook } from '../install/hooks.js';
+import { hookInstalledIn } from '../install/hooks.js';
 import type { Registry } from './registry.js';
 
 export interface QueuedEntry {
@@ -53,10 +52,9 @@ export async function status(reg: Registry, opts: { remote?: string } = {}): Pro
     queueError = (e as Error).message;
   }
   if (upstream && (await git.resolveCommit(`refs/remotes/${upstream}`))) {
-    ahead = ((await git.commitSubjects(`refs/remotes/${upstream}..HEAD`)) ?? []).length;
-    behind = ((await git.commitSubjects(`HEAD..refs/remotes/${upstream}`)) ?? []).length;
+    [ahead, behind] = await Promise.all([git.commitCount(`refs/remotes/${upstream}..HEAD`), git.commitCount(`HEAD..refs/remotes/${upstream}`)]);
   }
-  const hookFile = await git.gitPath('hooks/pre-commit');
-  const hook = existsSync(hookFile) && isModelgitHook(readFileSync(hookFile, 'utf8'));
+  // The same test every write's missing-hook warning uses (core.hooksPath, the pre-commit framework).
+  const hook = hookInstalledIn(await git.gitPath('hooks'), reg.root);
   return { branch, upstream, ahead, behind, queued, ...(queueError ? { queue_error: queueError } : {}), hook_installed: hook };
 }

@@ -28,7 +28,7 @@ export interface QueuedInfo {
 }
 
 /** Actions a write may be queued for: those drain knows how to re-apply. */
-export const QUEUEABLE_ACTIONS = ['register', 'test', 'tag', 'untag', 'note', 'promote', 'demote'];
+export { QUEUEABLE_ACTIONS } from '../../domain/trailers.js';
 
 /** A queue ref's name: sorts by the time it was queued, then by operation. */
 export function queueRefName(now: Date, operationId: string | undefined): string {
