@@ -131,13 +131,8 @@ export class Registry implements StoreContext {
    * made without a work tree and pushed (store/write/remote-write.ts).
    */
   static async openRemote(remote: RemoteOptions, opts: Omit<OpenOptions, 'cwd'>): Promise<Registry> {
-    const { openRemoteCache, fetchTip } = await import('../git/remote-cache.js');
-    const cache = await openRemoteCache(remote.url, remote.branch);
     // A cache made just now is at the tip; an older one is brought there (writes fetch again under the lock).
-    if (!cache.fresh) {
-      await fetchTip(cache);
-      cache.fresh = true;
-    }
+    const cache = await (await import('../store/remote-store.js')).openRemoteStore(remote.url, remote.branch);
     const reg = new Registry(cache.dir, cache.dir, DEFAULT_CONFIG, opts.now ?? (() => new Date()));
     reg.remote = cache;
     await reg.readRemoteConfig();

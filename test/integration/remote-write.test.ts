@@ -75,8 +75,10 @@ describe('modelgit --remote URL (no checkout)', () => {
   it('re-plans on the remote moving: concurrent nodes all land, each registration once with its own id', async () => {
     const { bare } = await remoteAndNode();
     git(bare, 'config', 'uploadpack.allowFilter', 'true');
+    // Four machines, the last with three jobs sharing its cache.
+    const shared = tempDir('modelgit-shared-');
     const nodes = Array.from({ length: 6 }, (_, i) => {
-      const home = tempDir(`modelgit-node${i}-`);
+      const home = i < 3 ? tempDir(`modelgit-node${i}-`) : shared;
       return (...args: string[]) => runCliWithEnv(home, { XDG_CACHE_HOME: join(home, 'cache') }, ...args);
     });
     const answers = await Promise.all(nodes.map((n, i) => ok(n('--remote', bare, 'register', '--algo', 'lero', '--name', 'lero', '--param', `seed=${i}`, '--json'))));
