@@ -409,6 +409,20 @@ export class Git {
       });
   }
 
+  /**
+   * The newest commit on `rev`'s first-parent line committed at or before `instant` (ISO 8601),
+   * and the oldest commit of that line with its date (to say when the history begins).
+   */
+  async commitAsOf(rev: string, instant: string): Promise<{ commit?: string; first?: { commit: string; date: string } }> {
+    const [at, roots] = await Promise.all([
+      this.run(['rev-list', '-1', '--first-parent', `--before=${instant}`, '--end-of-options', rev]),
+      this.run(['log', '--first-parent', '--max-parents=0', '--format=%H %cI', '--end-of-options', rev]),
+    ]);
+    const commit = at.code === 0 ? at.stdout.toString('utf8').trim() || undefined : undefined;
+    const [root, date] = roots.code === 0 ? roots.stdout.toString('utf8').trim().split('\n').pop()!.split(' ') : [];
+    return { commit, ...(root && date ? { first: { commit: root, date } } : {}) };
+  }
+
   /** The subjects of the first-parent line of `range` (`a..b`), oldest first; GitError when git refuses. */
   async firstParentSubjects(range: string): Promise<string[]> {
     return (await this.text(['log', '--first-parent', '--reverse', '--format=%s', range])).split('\n').filter(Boolean);
