@@ -332,7 +332,7 @@ export class Registry implements StoreContext {
       const { validateCommit } = await import('./validate.js');
       const cache = this.remote;
       return runRemoteWrite(
-        { git: this.git, gitDir: this.gitDir, cache, clearCache: () => this.clearCache(), refreshConfig: () => this.readRemoteConfig(), notify: this.notify, operationId: this.operationId, acknowledgeOnExit: this.acknowledgeOnExit, check: (base, commit) => validateCommit(this, base, commit) },
+        { git: this.git, gitDir: this.gitDir, cache, clearCache: () => this.clearCache(), refreshConfig: () => this.readRemoteConfig(), schemaFiles: () => Object.values(this.config.schemas), notify: this.notify, operationId: this.operationId, acknowledgeOnExit: this.acknowledgeOnExit, check: (base, commit) => validateCommit(this, base, commit) },
         plan,
         { ...opts, queue: opts.queue ?? (this.queue || (this.config.queue === true ? 'if-supported' : undefined)) },
       );
