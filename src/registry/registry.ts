@@ -176,6 +176,11 @@ export class Registry implements StoreContext {
     return (await this.git.lsTree('HEAD', [path])).length > 0;
   }
 
+  /** The per-algorithm schema files modelgit.yaml names (the write engine's fast retry watches them). */
+  schemaFiles(): string[] {
+    return Object.values(this.config.schemas);
+  }
+
   /** Forgets snapshots read so far (after a commit, a fetch, or a wait for the lock). */
   clearCache(): void {
     this.snapshots.clear();
@@ -332,7 +337,7 @@ export class Registry implements StoreContext {
       const { validateCommit } = await import('./validate.js');
       const cache = this.remote;
       return runRemoteWrite(
-        { git: this.git, gitDir: this.gitDir, cache, clearCache: () => this.clearCache(), refreshConfig: () => this.readRemoteConfig(), schemaFiles: () => Object.values(this.config.schemas), notify: this.notify, operationId: this.operationId, acknowledgeOnExit: this.acknowledgeOnExit, check: (base, commit) => validateCommit(this, base, commit) },
+        { git: this.git, gitDir: this.gitDir, cache, clearCache: () => this.clearCache(), refreshConfig: () => this.readRemoteConfig(), schemaFiles: () => this.schemaFiles(), notify: this.notify, operationId: this.operationId, acknowledgeOnExit: this.acknowledgeOnExit, check: (base, commit) => validateCommit(this, base, commit) },
         plan,
         { ...opts, queue: opts.queue ?? (this.queue || (this.config.queue === true ? 'if-supported' : undefined)) },
       );
