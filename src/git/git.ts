@@ -525,6 +525,11 @@ export class Git {
     return out;
   }
 
+  /** A config value as git reads it here (repository, global, system), a path expanded (`~/…`); undefined when unset. */
+  async configPath(key: string): Promise<string | undefined> {
+    return answer(await this.run(['config', '--type=path', '--get', key]));
+  }
+
   /** The short name `ref` points at (`refs/remotes/origin/HEAD` → `origin/main`), or undefined. */
   async symbolicRefTarget(ref: string): Promise<string | undefined> {
     return answer(await this.run(['symbolic-ref', '--quiet', '--short', ref]));
