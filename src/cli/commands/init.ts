@@ -2,7 +2,7 @@
 // They run outside a registry, so no Registry is opened here.
 import type { Command } from 'commander';
 import { init } from '../../registry/init.js';
-import { installHookAt } from '../../install/hooks.js';
+import { installHookAt, installServerHookAt } from '../../install/hooks.js';
 import { writeErr, writeJson, writeOut } from '../context.js';
 import { CI_KINDS } from '../../install/ci.js';
 import { choiceArg } from '../options.js';
@@ -25,17 +25,19 @@ export function initCommands(program: Command): void {
       if (answer.hook) writeErr(`pre-commit hook ${answer.hook.action}: ${answer.hook.path}`);
       for (const n of answer.notes ?? []) writeErr(`note: ${n}`);
     });
-  const hooks = program.command('hooks').description('manage the pre-commit hook');
+  const hooks = program.command('hooks').description('manage the pre-commit hook (and, with --server, the pre-receive hook of a bare repository)');
   hooks
     .command('install')
-    .description('install the pre-commit hook that validates staged metadata')
-    .option('--chain', 'keep an existing pre-commit hook and run it before the modelgit check')
-    .option('--force', 'replace an existing pre-commit hook (kept as pre-commit.backup)')
+    .description('install the pre-commit hook that validates staged metadata (--server: the pre-receive hook that checks every push, in a bare repository)')
+    .option('--server', "in the server's bare repository: install the pre-receive hook that refuses pushes breaking the registry's rules")
+    .option('--chain', 'keep an existing hook and run it before the modelgit check')
+    .option('--force', 'replace an existing hook (kept as <hook>.backup)')
     .option('--json', 'machine-readable output')
     .action(async (o) => {
-      const answer = await installHookAt(process.cwd(), { chain: o.chain, force: o.force });
+      const install = o.server ? installServerHookAt : installHookAt;
+      const answer = await install(process.cwd(), { chain: o.chain, force: o.force });
       if (o.json) return writeJson(answer);
       writeOut(answer.path);
-      writeErr(`pre-commit hook ${answer.action}${answer.backup ? ` (the previous hook is at ${answer.backup})` : ''}`);
+      writeErr(`${o.server ? 'pre-receive' : 'pre-commit'} hook ${answer.action}${answer.backup ? ` (the previous hook is at ${answer.backup})` : ''}`);
     });
 }
