@@ -37,20 +37,23 @@ export function parseRefUpdates(input: string): RefUpdate[] {
  * - `accept`: nothing to check (a deletion that is allowed, an ordinary tag, a ref modelgit does not know);
  * - `range`: a branch update: `old` must be an ancestor of `new` (no history rewrite), then old..new is validated;
  * - `new-branch`: a branch created: validated from where it leaves the default branch;
- * - `queued`: a queued write (`refs/modelgit/queue/*`): one commit, validated against its parent.
+ * - `queued`: a queued write (`refs/modelgit/queue/*`): one commit, validated against its parent;
+ * - `decision-tag`: a decision tag created: it must point at a commit of the registry's branches
+ *   (as they are after the push), so no decision is recorded on a commit no branch checked.
  */
 export type RefCheck =
   | { kind: 'refuse'; rule: string; message: string }
   | { kind: 'accept' }
   | { kind: 'range'; old: string; new: string }
   | { kind: 'new-branch'; new: string }
-  | { kind: 'queued'; new: string };
+  | { kind: 'queued'; new: string }
+  | { kind: 'decision-tag'; new: string };
 
 export function refCheckOf(u: RefUpdate, defaultBranch: string | undefined): RefCheck {
   const created = ZERO.test(u.old);
   const deleted = ZERO.test(u.new);
   if (DECISION_TAG_PREFIXES.some((p) => u.ref.startsWith(p))) {
-    if (created) return { kind: 'accept' };
+    if (created) return { kind: 'decision-tag', new: u.new };
     return deleted
       ? { kind: 'refuse', rule: 'decision-tag', message: `a decision tag is never deleted (${u.ref.slice('refs/tags/'.length)} records a decision; a newer tag supersedes it)` }
       : { kind: 'refuse', rule: 'decision-tag', message: `a decision tag is never moved (${u.ref.slice('refs/tags/'.length)} records a decision; a newer tag supersedes it)` };
@@ -65,6 +68,28 @@ export function refCheckOf(u: RefUpdate, defaultBranch: string | undefined): Ref
     return created ? { kind: 'new-branch', new: u.new } : { kind: 'range', old: u.old, new: u.new };
   }
   return { kind: 'accept' };
+}
+
+/** The branch tips once `updates` are applied to the branches there were (`existing`: ref → commit). */
+export function branchTipsAfter(existing: { ref: string; target: string }[], updates: RefUpdate[]): string[] {
+  const tips = new Map(existing.filter((e) => e.ref.startsWith('refs/heads/')).map((e) => [e.ref, e.target]));
+  for (const u of updates) {
+    if (!u.ref.startsWith('refs/heads/')) continue;
+    if (ZERO.test(u.new)) tips.delete(u.ref);
+    else tips.set(u.ref, u.new);
+  }
+  return [...new Set(tips.values())];
+}
+
+/** The refusal of a decision tag whose commit no branch holds. */
+export function strayDecisionTagProblem(u: RefUpdate, commit: string | undefined): { rule: string; message: string } {
+  const name = u.ref.slice('refs/tags/'.length);
+  return {
+    rule: 'decision-tag',
+    message: commit
+      ? `${name} points at ${commit.slice(0, 10)}, which is on no branch of the registry: a decision is recorded on a commit of its history`
+      : `${name} does not point at a commit`,
+  };
 }
 
 /** The refusal of a branch update that is not a fast-forward. */

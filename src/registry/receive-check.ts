@@ -9,18 +9,20 @@
 import { NotARegistryError, ValidationError } from '../errors.js';
 import { CONFIG_FILE, STAGES_FILE } from '../domain/config.js';
 import {
+  branchTipsAfter,
   disallowedForcing,
   historyRewriteProblem,
   parseRefUpdates,
   refCheckOf,
   refusalLine,
   removedByCommit,
+  strayDecisionTagProblem,
   unauthorisedRemovals,
   type RefUpdate,
 } from '../domain/receive-rules.js';
 import { locateStage } from '../domain/stages.js';
 import { Git } from '../git/git.js';
-import { checkGatesSince } from './gates.js';
+import { checkGatesSince, promotionGateErrors } from './gates.js';
 import type { Registry } from './registry.js';
 import { validateCommit } from './validate.js';
 
@@ -44,9 +46,13 @@ export async function receiveCheck(opts: { gitDir: string; input: string }): Pro
   process.env.MODELGIT_NO_CACHE = '1';
   const git = new Git(opts.gitDir);
   const defaultBranch = await serverDefaultBranch(opts.gitDir, git);
+  const updates = parseRefUpdates(opts.input);
+  // (read once, and only when a decision tag is created)
+  let tips: Promise<string[]> | undefined;
+  const push = { gitDir: opts.gitDir, git, defaultBranch, branchTips: () => (tips ??= git.refs('refs/heads/').then((refs) => branchTipsAfter(refs, updates))) };
   const problems: string[] = [];
-  for (const u of parseRefUpdates(opts.input)) {
-    for (const p of await checkUpdate(opts.gitDir, git, u, defaultBranch)) problems.push(refusalLine(u.ref, p));
+  for (const u of updates) {
+    for (const p of await checkUpdate(push, u)) problems.push(refusalLine(u.ref, p));
   }
   return { ok: problems.length === 0, problems };
 }
@@ -63,7 +69,16 @@ async function serverDefaultBranch(gitDir: string, git: Git): Promise<string | u
   return (await openBare(gitDir, 'HEAD')).defaultBranch();
 }
 
-async function checkUpdate(gitDir: string, git: Git, u: RefUpdate, defaultBranch: string | undefined): Promise<Problem[]> {
+/** What every ref update of one push is checked with. */
+interface Push {
+  gitDir: string;
+  git: Git;
+  defaultBranch: string | undefined;
+  /** the branch tips as they will be if the push is taken */
+  branchTips: () => Promise<string[]>;
+}
+
+async function checkUpdate({ gitDir, git, defaultBranch, branchTips }: Push, u: RefUpdate): Promise<Problem[]> {
   const check = refCheckOf(u, defaultBranch);
   switch (check.kind) {
     case 'accept':
@@ -85,6 +100,11 @@ async function checkUpdate(gitDir: string, git: Git, u: RefUpdate, defaultBranch
       const roots = (await git.trailerLog([check.new, '--max-parents=0'], [], { strict: true })) ?? [];
       if (roots.length !== 1) return roots.length ? [{ rule: 'unrelated-history', message: `${check.new.slice(0, 10)} has ${roots.length} root commits; push a registry's history with one root` }] : [];
       return checkRange(gitDir, git, roots[0]!.commit, check.new);
+    }
+    case 'decision-tag': {
+      const commit = await git.resolveCommit(check.new);
+      if (commit) for (const tip of await branchTips()) if (await git.isAncestor(commit, tip)) return [];
+      return [strayDecisionTagProblem(u, commit)];
     }
     case 'queued': {
       const [entry] = (await git.trailerLog([check.new], [], { limit: 1, parents: true, strict: true })) ?? [];
@@ -109,9 +129,21 @@ async function checkRange(gitDir: string, git: Git, base: string, tip: string): 
   }
   const problems: Problem[] = [...report.errors];
   problems.push(...(await removals(reg, base, tip)));
-  if (!report.errors.some((e) => e.file === STAGES_FILE || e.file === CONFIG_FILE)) problems.push(...(await forcing(reg, base, tip)));
+  if (report.errors.some((e) => e.file === STAGES_FILE || e.file === CONFIG_FILE)) return problems;
+  problems.push(...(await forcing(reg, base, tip)));
+  // A push that changes modelgit.yaml is judged by the config it replaces as well: it can't loosen
+  // the gates (or allow the force) its own promotions need. A stage the old config lacks is the
+  // new config's to add, so only failed gates and forbidden force count here.
+  const before = await openBare(gitDir, base);
+  if ((await git.showFile(base, CONFIG_FILE)) !== undefined && JSON.stringify(before.config) !== JSON.stringify(reg.config)) {
+    const seen = new Set(problems.map(problemKey));
+    const old = [...(await promotionGateErrors(before, base, tip)), ...(await forcing(before, base, tip))].filter((p) => p.rule !== 'promotion-target');
+    for (const p of old) if (!seen.has(problemKey(p))) problems.push({ ...p, message: `${p.message} (under the ${CONFIG_FILE} this push replaces)` });
+  }
   return problems;
 }
+
+const problemKey = (p: Problem) => [p.file, p.pointer, p.rule].join('\0');
 
 /** Model files removed by commits of `base..tip` that are not cleanups naming them. */
 async function removals(reg: Registry, base: string, tip: string): Promise<Problem[]> {

@@ -128,6 +128,10 @@ describe('refused at the remote', () => {
     c.git('tag', '-f', '-a', '-m', 'moved', tag, 'HEAD~1');
     expect(refusedPush(c, '--force', 'origin', `refs/tags/${tag}`)).toEqual([expect.stringMatching(/^modelgit: refused refs\/tags\/stage\/mscn\/production\/1: a decision tag is never moved .*\[decision-tag\]$/)]);
     expect(refusedPush(c, 'origin', `:refs/tags/${tag}`)).toEqual([expect.stringMatching(/a decision tag is never deleted .*\[decision-tag\]$/)]);
+    // a new decision tag on a commit no branch holds
+    c.git('commit', '-q', '--allow-empty', '-m', 'off the record');
+    c.git('tag', '-a', '-m', 'made up', 'stage/mscn/production/9');
+    expect(refusedPush(c, 'origin', 'refs/tags/stage/mscn/production/9')).toEqual([expect.stringMatching(/^modelgit: refused refs\/tags\/stage\/mscn\/production\/9: stage\/mscn\/production\/9 points at \w+, which is on no branch .*\[decision-tag\]$/)]);
   });
 
   it('a hand-edited stages.yaml that skips a gate', () => {
@@ -138,6 +142,17 @@ describe('refused at the remote', () => {
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((l) => l.startsWith('modelgit: refused refs/heads/main: stages.yaml:'))).toBe(true);
     expect(lines.join('\n')).toMatch(/\[gate:require_tested_on\]/);
+  });
+
+  it('a push that loosens the gates in modelgit.yaml and promotes past them', () => {
+    const c = overDaemon('loosener');
+    writeFileSync(join(c.dir, 'modelgit.yaml'), c.read('modelgit.yaml').replace(/^promotion:\n(?:[ \t]+.*\n)*/m, 'promotion: {}\n'));
+    expect(c.read('modelgit.yaml')).toMatch(/^promotion: \{\}$/m);
+    writeFileSync(join(c.dir, 'stages.yaml'), c.read('stages.yaml').replace('production: slow', 'production: untested'));
+    c.git('commit', '-qam', 'no more gates', '--no-verify');
+    const lines = refusedPush(c, 'origin', 'main');
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => /^modelgit: refused refs\/heads\/main: stages\.yaml:.*\(under the modelgit\.yaml this push replaces\) \[gate:\w+\]$/.test(l)), lines.join('\n')).toBe(true);
   });
 
   it('a model file removed by hand, not by cleanup', () => {

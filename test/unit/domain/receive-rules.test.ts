@@ -3,7 +3,7 @@
 // promotion is refused, and how a refusal reads.
 import { describe, expect, it } from 'vitest';
 import type { PromotionCheck } from '../../../src/domain/gates.js';
-import { disallowedForcing, parseRefUpdates, refCheckOf, refusalLine, removedByCommit, unauthorisedRemovals } from '../../../src/domain/receive-rules.js';
+import { branchTipsAfter, disallowedForcing, parseRefUpdates, refCheckOf, refusalLine, removedByCommit, strayDecisionTagProblem, unauthorisedRemovals } from '../../../src/domain/receive-rules.js';
 
 const Z = '0'.repeat(40);
 const A = 'a'.repeat(40);
@@ -21,9 +21,9 @@ describe('parseRefUpdates', () => {
 
 describe('refCheckOf', () => {
   const check = (old: string, nu: string, ref: string, def: string | undefined = 'main') => refCheckOf({ old, new: nu, ref }, def);
-  it('creates decision tags but never moves or deletes them', () => {
+  it('creates decision tags (on a branch\'s commit) but never moves or deletes them', () => {
     for (const family of ['stage/mscn/production/1', 'best/mscn/3', 'cleanup/mscn/2']) {
-      expect(check(Z, A, `refs/tags/${family}`)).toEqual({ kind: 'accept' });
+      expect(check(Z, A, `refs/tags/${family}`)).toEqual({ kind: 'decision-tag', new: A });
       expect(check(A, B, `refs/tags/${family}`)).toMatchObject({ kind: 'refuse', rule: 'decision-tag', message: expect.stringMatching(/never moved/) });
       expect(check(A, Z, `refs/tags/${family}`)).toMatchObject({ kind: 'refuse', rule: 'decision-tag', message: expect.stringMatching(/never deleted/) });
     }
@@ -45,6 +45,28 @@ describe('refCheckOf', () => {
   });
   it('leaves refs modelgit does not know alone', () => {
     expect(check(A, B, 'refs/notes/commits')).toEqual({ kind: 'accept' });
+  });
+});
+
+describe('decision tags on branches', () => {
+  it('branchTipsAfter applies the push to the branches there were', () => {
+    const C = 'c'.repeat(40);
+    const existing = [
+      { ref: 'refs/heads/main', target: A },
+      { ref: 'refs/heads/old', target: C },
+      { ref: 'refs/tags/x', target: C },
+    ];
+    const updates = [
+      { old: A, new: B, ref: 'refs/heads/main' },
+      { old: C, new: Z, ref: 'refs/heads/old' },
+      { old: Z, new: C, ref: 'refs/heads/promote/x' },
+      { old: Z, new: A, ref: 'refs/tags/stage/m/p/1' },
+    ];
+    expect(branchTipsAfter(existing, updates)).toEqual([B, C]);
+  });
+  it('strayDecisionTagProblem says which commit no branch holds', () => {
+    expect(strayDecisionTagProblem({ old: Z, new: A, ref: 'refs/tags/best/mscn/2' }, B)).toEqual({ rule: 'decision-tag', message: expect.stringMatching(/^best\/mscn\/2 points at bbbbbbbbbb, which is on no branch/) });
+    expect(strayDecisionTagProblem({ old: Z, new: A, ref: 'refs/tags/best/mscn/2' }, undefined).message).toMatch(/does not point at a commit/);
   });
 });
 
