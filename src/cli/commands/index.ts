@@ -24,7 +24,6 @@ const COMMANDS: [names: string[], load: () => Promise<Registrar>][] = [
   [['report'], async () => (await import('./report.js')).reportCommand],
   [['validate'], async () => (await import('./validate.js')).validateCommand],
   [['drain', 'status'], async () => (await import('./drain.js')).queueCommands],
-  [['receive-check'], async () => (await import('./receive-check.js')).receiveCheckCommand],
 ];
 
 /** What argv asks for: a subcommand's name, the version (which needs no command), or everything. */

@@ -1,5 +1,7 @@
 // init and hooks install: parse → create the registry or install the hook → print what was done.
-// They run outside a registry, so no Registry is opened here.
+// They run outside a registry, so no Registry is opened here. `hooks receive-check` is the plumbing
+// the server's pre-receive hook runs (hidden from help: not a command people type).
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { init } from '../../registry/init.js';
 import { installHookAt, installServerHookAt } from '../../install/hooks.js';
@@ -40,4 +42,21 @@ export function initCommands(program: Command): void {
       writeOut(answer.path);
       writeErr(`${o.server ? 'pre-receive' : 'pre-commit'} hook ${answer.action}${answer.backup ? ` (the previous hook is at ${answer.backup})` : ''}`);
     });
+  hooks
+    .command('receive-check', { hidden: true })
+    .description("plumbing for the server's pre-receive hook: check the pushed ref updates (`old new ref` lines on stdin); one line per problem on stderr, exit 1 to refuse")
+    .action(async () => {
+      const { receiveCheck } = await import('../../registry/receive-check.js');
+      // git runs a bare repository's hooks in it, with GIT_DIR set ("." there); git prints what
+      // the hook writes to stderr to the pusher as `remote:` lines.
+      const answer = await receiveCheck({ gitDir: resolve(process.env.GIT_DIR ?? '.'), input: await readStdin() });
+      for (const line of answer.problems) writeErr(line);
+      if (!answer.ok) process.exitCode = 1;
+    });
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
