@@ -164,10 +164,12 @@ describe('refused at the remote', () => {
 
   it('a forced promotion where promotion.<stage>.allow_force is false', async () => {
     const c = overDaemon('forcer');
-    const promoted = (await ok(c, 'promote', 'untested', '--stage', 'production', '--force', '--json')).json();
-    expect(promoted).toMatchObject({ forced: true, tag: 'stage/mscn/production/2' });
-    const lines = refusedPush(c, 'origin', 'main', 'refs/tags/stage/mscn/production/2');
-    expect(lines).toEqual([expect.stringMatching(/^modelgit: refused refs\/heads\/main: stages\.yaml:\d+:\d+: \/mscn\/production: promoting untested to mscn\/production was forced past require_tested_on .*allow_force is false \[allow-force\]$/)]);
+    const before = remoteState();
+    // through modelgit's own --push: its error carries the server's lines
+    const r = await c.run('promote', 'untested', '--stage', 'production', '--force', '--push');
+    expect(r.code).toBe(1);
+    expect(refusals(r.stderr)).toEqual([expect.stringMatching(/^modelgit: refused refs\/heads\/main: stages\.yaml:\d+:\d+: \/mscn\/production: promoting untested to mscn\/production was forced past require_tested_on .*allow_force is false \[allow-force\]$/)]);
+    expect(remoteState()).toEqual(before);
   });
 });
 
