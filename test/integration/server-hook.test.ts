@@ -6,10 +6,10 @@
 // refused with one line per problem, leaving the remote (refs and objects) as it was. Ordinary
 // modelgit writes with --push from several clones at once, a cleanup, and --queue with drain still land.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { git, runCli, stderrText } from '../helpers.js';
+import { git, runCli, stderrText, tempDir } from '../helpers.js';
 import { startGitDaemon, type GitDaemon } from './concurrency/git-daemon.js';
 import { cloneOf, registryRemote, remoteActions, type Clone } from './gitops-helpers.js';
 
@@ -101,6 +101,45 @@ describe('hooks install --server', () => {
     expect(inClone.code).toBe(2);
     expect(inClone.stderr).toMatch(/bare repository/);
     expect(existsSync(join(c.dir, '.git', 'hooks', 'pre-receive'))).toBe(false);
+  });
+});
+
+describe('hooks install --server beside another hook, and where it does not belong', () => {
+  it('chains a foreign pre-receive hook (it gets the same input, first), refuses without --chain or --force', async () => {
+    const { bare: other } = await registryRemote();
+    const log = join(other, 'foreign.log');
+    writeFileSync(join(other, 'hooks', 'pre-receive'), `#!/bin/sh\ncat >> '${log}'\n`);
+    chmodSync(join(other, 'hooks', 'pre-receive'), 0o755);
+    const refused = await runCli(other, 'hooks', 'install', '--server');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/another tool's pre-receive hook; modelgit will not clobber it[\s\S]*hooks install --server --chain/);
+    expect((await runCli(other, 'hooks', 'install', '--server', '--chain', '--json')).json()).toEqual({ path: join(other, 'hooks', 'pre-receive'), action: 'chained', backup: join(other, 'hooks', 'pre-receive.local') });
+    const c = cloneOf(other, 'chained');
+    writeFileSync(join(c.dir, 'models', 'stray.json'), '{}\n');
+    c.git('add', 'models/stray.json');
+    c.git('commit', '-qm', 'a stray file', '--no-verify');
+    const r = gitTry(c.dir, 'push', 'origin', 'main');
+    expect(r.code).not.toBe(0);
+    expect(refusals(r.out)).toEqual([expect.stringMatching(/^modelgit: refused refs\/heads\/main: models\/stray\.json:1:1: a model file belongs at .*\[model-path\]$/)]);
+    expect(readFileSync(log, 'utf8')).toMatch(/^[0-9a-f]{40} [0-9a-f]{40} refs\/heads\/main\n$/);
+  });
+
+  it('refuses a repository with a work tree, and a bare one whose HEAD is no registry', async () => {
+    const plain = join(tempDir(), 'plain.git');
+    git(tempDir(), 'init', '-q', '--bare', '-b', 'main', plain);
+    const work = cloneOf(plain, 'not-a-registry');
+    writeFileSync(join(work.dir, 'README.md'), 'hello\n');
+    work.git('add', 'README.md');
+    work.git('commit', '-qm', 'not a registry');
+    work.git('push', '-q', 'origin', 'main');
+    const notRegistry = await runCli(plain, 'hooks', 'install', '--server', '--json');
+    expect(notRegistry.code).toBe(1);
+    expect(notRegistry.stderr).toMatch(/no modelgit\.yaml/);
+    expect(existsSync(join(plain, 'hooks', 'pre-receive'))).toBe(false);
+    // an empty bare repository takes the hook: its first push becomes the registry
+    const empty = join(tempDir(), 'empty.git');
+    git(tempDir(), 'init', '-q', '--bare', '-b', 'main', empty);
+    expect((await runCli(empty, 'hooks', 'install', '--server', '--json')).json()).toMatchObject({ action: 'installed' });
   });
 });
 
