@@ -153,10 +153,12 @@ export async function installServerHookAt(cwd: string, opts: HookInstallOptions 
       hint: 'run it there (cd /srv/git/registry.git && modelgit hooks install --server); in a clone, modelgit hooks install installs the pre-commit hook',
     });
   }
-  const git = new Git(cwd);
+  // (from anywhere inside it: git's hooks path is then relative to the repository, not to cwd)
+  const { gitDir } = await Git.rootAndGitDir(cwd);
+  const git = new Git(gitDir || cwd);
   const head = await git.head();
   if (head && (await git.showFile(head, CONFIG_FILE)) === undefined) {
-    throw new NotARegistryError(`${cwd} is a git repository but its HEAD has no ${CONFIG_FILE}; the hook would judge pushes to something that is not a registry`, {
+    throw new NotARegistryError(`${gitDir || cwd} is a git repository but its HEAD has no ${CONFIG_FILE}; the hook would judge pushes to something that is not a registry`, {
       hint: 'push a registry to it first (modelgit init, then git push), or point HEAD at the registry branch',
     });
   }
