@@ -384,6 +384,11 @@ export class Git {
     return r.code === 0;
   }
 
+  /** The best common ancestor of two commits (`git merge-base`), or undefined when they share no history. */
+  async mergeBase(a: string, b: string): Promise<string | undefined> {
+    return answer(await this.run(['merge-base', a, b]));
+  }
+
   /**
    * Stages exactly `paths` as they are on disk (a deleted file leaves the index), as the user's
    * git would (`write`). Not `git add`: that reads each path's whole directory (20,000 entries at

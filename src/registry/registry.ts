@@ -7,7 +7,7 @@
 // import), so a read such as `best` or `list` never loads them.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NotARegistryError, NotFoundError, type ErrorLocation, type ValidationError } from '../errors.js';
+import { NotARegistryError, NotFoundError, ValidationError, type ErrorLocation } from '../errors.js';
 import { CONFIG_FILE, DEFAULT_CONFIG, modelPath } from '../domain/config.js';
 import { problemOfId } from '../domain/invalid-files.js';
 import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js';
@@ -141,6 +141,27 @@ export class Registry implements StoreContext {
     reg.notify = opts.notify;
     reg.operationId = opts.operationId;
     reg.acknowledgeOnExit = opts.acknowledgeOnExit ?? false;
+    return reg;
+  }
+
+  /**
+   * The registry in a bare repository (a server's, in its pre-receive hook) as of `commit`: its
+   * modelgit.yaml is read from that commit; when it is missing or does not validate there, from
+   * `fallback` (the commit it replaces: validate reports the broken config itself), else the
+   * defaults. Nothing is written: it is opened to check pushes, never to write.
+   */
+  static async openBare(gitDir: string, commit: string, opts: { fallback?: string } = {}): Promise<Registry> {
+    const reg = new Registry(gitDir, gitDir, DEFAULT_CONFIG, () => new Date());
+    for (const at of [commit, opts.fallback]) {
+      const text = at === undefined ? undefined : await reg.git.showFile(at, CONFIG_FILE);
+      if (text === undefined) continue;
+      try {
+        reg.config = await loadConfig(gitDir, CONFIG_FILE, text);
+        break;
+      } catch (e) {
+        if (!(e instanceof ValidationError)) throw e;
+      }
+    }
     return reg;
   }
 
