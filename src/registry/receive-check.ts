@@ -15,9 +15,7 @@ import {
   parseRefUpdates,
   refCheckOf,
   refusalLine,
-  removedByCommit,
   strayDecisionTagProblem,
-  unauthorisedRemovals,
   type RefUpdate,
 } from '../domain/receive-rules.js';
 import { locateStage } from '../domain/stages.js';
@@ -127,10 +125,9 @@ async function checkRange(gitDir: string, git: Git, base: string, tip: string): 
     if (e instanceof NotARegistryError) return [];
     throw e;
   }
+  // validate --since judges the removals and the forcing too (gates.ts), as CI does.
   const problems: Problem[] = [...report.errors];
-  problems.push(...(await removals(reg, base, tip)));
   if (report.errors.some((e) => e.file === STAGES_FILE || e.file === CONFIG_FILE)) return problems;
-  problems.push(...(await forcing(reg, base, tip)));
   // A push that changes modelgit.yaml is judged by the config it replaces as well: it can't loosen
   // the gates (or allow the force) its own promotions need. A stage the old config lacks is the
   // new config's to add, so only failed gates and forbidden force count here.
@@ -144,25 +141,6 @@ async function checkRange(gitDir: string, git: Git, base: string, tip: string): 
 }
 
 const problemKey = (p: Problem) => [p.file, p.pointer, p.rule].join('\0');
-
-/** Model files removed by commits of `base..tip` that are not cleanups naming them. */
-async function removals(reg: Registry, base: string, tip: string): Promise<Problem[]> {
-  // Only commits that delete something (a merge once per parent it deletes against: -m).
-  const deleting = (await reg.git.trailerLog([tip, `^${base}`, '-m', '--diff-filter=D'], ['Model-Action', 'Model-Id'], { parents: true, strict: true })) ?? [];
-  const seen = new Set<string>();
-  const out: Problem[] = [];
-  for (const c of deleting.reverse()) {
-    if (seen.has(c.commit) || c.parents.length === 0) continue;
-    seen.add(c.commit);
-    const dir = [reg.config.models_dir];
-    const perParent = await Promise.all(c.parents.map((p) => reg.git.changedFiles(p, c.commit, dir)));
-    const removed = removedByCommit(perParent.map((changes) => changes.filter((x) => x.status === 'D').map((x) => x.path)));
-    if (removed.length === 0) continue;
-    const added = perParent[0]!.filter((x) => x.status === 'A').map((x) => x.path);
-    out.push(...unauthorisedRemovals({ commit: c.commit, action: c.trailers['Model-Action']?.[0], modelIds: c.trailers['Model-Id'] ?? [], removed, added }, reg.config));
-  }
-  return out;
-}
 
 /** Forced promotions where `promotion.<stage>.allow_force: false`, located in stages.yaml. */
 async function forcing(reg: Registry, base: string, tip: string): Promise<Problem[]> {

@@ -526,7 +526,9 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
         // operation's identity finds it), it does not write a second one.
         keep = true;
         throw new PushError(`committed ${made.commit.slice(0, 10)} locally, but ${failedHow}: ${pushed.detail}`, {
-          hint: /protected|declined|hook/i.test(pushed.detail)
+          hint: /modelgit: refused/.test(pushed.detail)
+            ? `the registry's server hook refused it for the reasons above; fix them (the commit is kept on your branch: git reset --keep HEAD~1 drops it), then run the command again`
+            : /protected|declined|hook/i.test(pushed.detail)
             ? 'the remote does not take direct pushes here: push the commit to a branch and open a pull request (promotions: modelgit promote … --branch --push)'
             : `the commit is kept on your branch, unpushed; run the same command again when the remote is reachable (it pushes this commit, it does not write a second one), or: git push ${target.remote} HEAD:${made.branch ?? target.branch}`,
           data: { commit: made.commit, tags: made.tags, remote: target.remote, branch: made.branch ?? target.branch },
