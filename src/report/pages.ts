@@ -70,12 +70,15 @@ function eventsTable(events: HistoryEvent[], link: Linker, showModels = true): s
   return table(head, rows, 'events');
 }
 
+/** A promotion forced past failed gates: an override the reader must see (issue #16). */
+const FORCED_BADGE = '<span class="badge forced" title="promoted with --force past failed gates (modelgit audit ID lists them)">forced</span>';
+
 function timelineList(events: PromotionEvent[], link: Linker, showAlgorithm: boolean): string {
   if (events.length === 0) return emptyNote('No promotions yet.', 'modelgit promote ID --stage S records one as a commit and a stage tag.');
   const items = [...events].reverse().map((e) => {
     const what =
       e.action === 'promote'
-        ? `${link(e.model_id)} → <b>${esc(e.stage)}</b>${e.previous ? ` <span class="muted">(replacing ${link(e.previous)})</span>` : ''}`
+        ? `${link(e.model_id)} → <b>${esc(e.stage)}</b>${e.forced ? ` ${FORCED_BADGE}` : ''}${e.previous ? ` <span class="muted">(replacing ${link(e.previous)})</span>` : ''}`
         : `${link(e.model_id)} left <b>${esc(e.stage)}</b>`;
     return `<li class="tl-${esc(e.action)}"><time datetime="${esc(e.date)}">${esc(fmtDate(e.date))}</time>
 <div>${showAlgorithm && e.algorithm ? `<span class="algo">${esc(e.algorithm)}</span> ` : ''}${what}
@@ -250,7 +253,7 @@ function modelPage(site: SiteData, meta: ModelMetadata, link: Linker): SitePage 
   const stages = tenures.length
     ? table(
         ['Algorithm', 'Stage', 'From', 'Until', 'Tag'],
-        tenures.map((t) => [esc(t.algorithm), `<span class="stage">${esc(t.stage)}</span>`, t.from ? esc(fmtDate(t.from)) : '<span class="muted">unknown</span>', t.current ? '<b>now</b>' : t.to ? esc(fmtDate(t.to)) : '<span class="muted">unknown</span>', t.tag ? `<code>${esc(t.tag)}</code>` : '']),
+        tenures.map((t) => [esc(t.algorithm), `<span class="stage">${esc(t.stage)}</span>${t.forced ? ` ${FORCED_BADGE}` : ''}`, t.from ? esc(fmtDate(t.from)) : '<span class="muted">unknown</span>', t.current ? '<b>now</b>' : t.to ? esc(fmtDate(t.to)) : '<span class="muted">unknown</span>', t.tag ? `<code>${esc(t.tag)}</code>` : '']),
         'tenures',
       )
     : emptyNote('Never held a stage.');

@@ -48,6 +48,8 @@ export interface PromotionEvent {
   n: number | null;
   /** first line of the tag message or the commit subject */
   summary: string;
+  /** promoted with --force past failed gates (`Forced: true` on the commit or its tag) */
+  forced: boolean;
 }
 
 const STAGE_TAG_RE = /^refs\/tags\/stage\/([^/]+)\/([^/]+)\/(\d+)$/;
@@ -75,6 +77,7 @@ export function parseStageTag(t: StageTag): PromotionEvent | undefined {
     tag: t.ref.slice('refs/tags/'.length),
     n: Number(m[3]),
     summary: t.contents.split('\n')[0] ?? '',
+    forced: trailers['Forced']?.[0] === 'true',
   };
 }
 
@@ -106,6 +109,7 @@ export function promotionTimeline(commits: Pick<ScannedCommit, 'commit' | 'trail
       tag: tag?.tag ?? null,
       n: tag?.n ?? null,
       summary: c.subject,
+      forced: c.trailers['Forced']?.[0] === 'true' || !!tag?.forced,
     });
   }
   events.push(...unclaimed);
@@ -120,6 +124,8 @@ export interface Tenure {
   /** holds it now according to stages.yaml at HEAD */
   current: boolean;
   tag: string | null;
+  /** the promotion that began it was forced past failed gates */
+  forced?: boolean;
 }
 
 /**
@@ -143,7 +149,7 @@ export function stageTenures(timeline: PromotionEvent[], current: StageAssignmen
       open.delete(key);
     }
     if (e.action === 'promote' && e.model_id) {
-      const tenure: Tenure = { algorithm: e.algorithm, stage: e.stage, from: e.date, to: null, current: false, tag: e.tag };
+      const tenure: Tenure = { algorithm: e.algorithm, stage: e.stage, from: e.date, to: null, current: false, tag: e.tag, ...(e.forced ? { forced: true } : {}) };
       add(e.model_id, tenure);
       open.set(key, { model: e.model_id, tenure });
     }

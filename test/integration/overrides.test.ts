@@ -6,7 +6,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stderrText, tempRegistry } from '../helpers.js';
+import { stderrText, tempDir, tempRegistry } from '../helpers.js';
 
 async function withModels() {
   const reg = await tempRegistry();
@@ -85,5 +85,18 @@ describe('overrides are visible', () => {
     const lines = gh.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^::error file=stages\.yaml,/);
     expect(lines.find((l) => l.startsWith('::notice'))).toMatch(/more errors/);
+  });
+});
+
+describe('the report shows a forced promotion', () => {
+  it('with a badge in the timeline and on the model page', async () => {
+    const { reg, ok } = await withModels();
+    await ok('promote', 'a', '--stage', 'staging');
+    await ok('promote', 'a', '--stage', 'production', '--force');
+    const out = join(tempDir('modelgit-site-'), 'site');
+    await ok('report', '--out', out);
+    const overview = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(overview.match(/class="badge forced"/g)).toHaveLength(1);
+    expect(readFileSync(join(out, 'm', 'mscn', 'a.html'), 'utf8')).toMatch(/<span class="stage">production<\/span> <span class="badge forced"/);
   });
 });
