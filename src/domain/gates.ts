@@ -8,7 +8,7 @@ import type { ModelMetadata, RegistryConfig, StageAssignments, StagePromotionCon
 
 export type { StageChange };
 
-export type GateName = 'require_tested_on' | 'must_beat_current' | 'require_tags' | 'from_stage';
+export type GateName = 'branches' | 'require_tested_on' | 'must_beat_current' | 'require_tags' | 'from_stage' | 'require_verified_artifact' | 'require_signed';
 
 export interface GateResult {
   gate: GateName;
@@ -37,9 +37,27 @@ export interface GateInput {
   /** the candidate algorithm's assignments before this promotion (for from_stage) */
   assignments: Record<string, string>;
   config: Pick<RegistryConfig, 'metrics'>;
+  /** what the gates about where and how a promotion is made need to know (absent: not known, and those gates fail) */
+  context?: PromotionContext;
 }
 
-const ORDER: GateName[] = ['from_stage', 'require_tags', 'require_tested_on', 'must_beat_current'];
+/**
+ * Facts about how a promotion is made rather than about the model: the branch it lands on, whether
+ * the artifact was verified, whether the promotion is signed. `promote` establishes them before it
+ * commits; a range check (validate --since, the server hook) reads them from the promotion commit.
+ */
+export interface PromotionContext {
+  branch?: string;
+  artifactVerified?: { ok: boolean; detail: string };
+  signed?: { ok: boolean; detail: string };
+}
+
+const ORDER: GateName[] = ['branches', 'from_stage', 'require_tags', 'require_tested_on', 'must_beat_current', 'require_verified_artifact', 'require_signed'];
+
+/** Whether any gate of `rule` needs a PromotionContext (so callers gather it only then). */
+export function needsContext(rule: StagePromotionConfig | undefined): boolean {
+  return !!(rule?.branches?.length || rule?.require_verified_artifact || rule?.require_signed);
+}
 
 function fmt(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(6)));
@@ -92,7 +110,24 @@ function mustBeatCurrent(input: GateInput, metric: string): GateResult {
 export function evaluateGates(input: GateInput): GateEvaluation {
   const { candidate, rule } = input;
   const results: GateResult[] = [];
+  const ctx = input.context ?? {};
   for (const name of ORDER) {
+    if (name === 'branches' && rule?.branches?.length) {
+      const allowed = rule.branches.join(', ');
+      results.push(
+        ctx.branch === undefined
+          ? { gate: name, ok: false, detail: `${input.stage} may only be assigned on ${allowed}, and the branch can't be told here` }
+          : rule.branches.includes(ctx.branch)
+            ? { gate: name, ok: true, detail: `on ${ctx.branch}` }
+            : { gate: name, ok: false, detail: `${input.stage} may only be assigned on ${allowed}, not on ${ctx.branch}` },
+      );
+    }
+    if (name === 'require_verified_artifact' && rule?.require_verified_artifact) {
+      results.push({ gate: name, ...(ctx.artifactVerified ?? { ok: false, detail: 'the artifact was not verified at promotion' }) });
+    }
+    if (name === 'require_signed' && rule?.require_signed) {
+      results.push({ gate: name, ...(ctx.signed ?? { ok: false, detail: 'no signature to check' }) });
+    }
     if (name === 'from_stage' && rule?.from_stage) {
       const holder = input.assignments[rule.from_stage];
       results.push(
@@ -140,6 +175,8 @@ export interface PromotionCheckInput {
   config: Pick<RegistryConfig, 'metrics' | 'promotion' | 'stages'>;
   /** `algorithm/stage/model_id` keys of promotions whose commit says `Forced:` */
   forced?: Set<string>;
+  /** how each promotion was made (branch, verified artifact, signature), for the gates that ask */
+  contextOf?: (change: StageChange) => PromotionContext | undefined;
 }
 
 export function forcedKey(algorithm: string, stage: string, modelId: string): string {
@@ -182,6 +219,7 @@ export function checkPromotions(input: PromotionCheckInput): PromotionCheck[] {
       currentId: change.previous ?? undefined,
       assignments: input.before?.[change.algorithm] ?? Object.create(null),
       config: input.config,
+      context: input.contextOf?.(change),
     });
     checks.push({ change, evaluation, forced });
   }

@@ -93,8 +93,14 @@ export interface StagePromotionConfig {
   must_beat_current?: string;
   require_tags?: string[];
   from_stage?: string;
-  /** false: a forced promotion (Forced: true) past a failed gate is refused (the server hook) */
+  /** false: a forced promotion (Forced: true) past a failed gate is refused (promote, validate --since, the server hook) */
   allow_force?: boolean;
+  /** the stage may only be assigned on these branches */
+  branches?: string[];
+  /** the artifact exists and matches its recorded checksums at promotion */
+  require_verified_artifact?: boolean;
+  /** the promotion commit is signed by an allowed signer */
+  require_signed?: boolean;
 }
 
 export interface RegistryConfig {

@@ -272,6 +272,12 @@ export class Git {
   }
 
   // signatures (audit)
+  /** Whether git here signs what it makes: commit.gpgSign and tag.gpgSign (require_signed asks before promoting). */
+  async signing(): Promise<{ commits: boolean; tags: boolean }> {
+    const [c, t] = await Promise.all(['commit.gpgsign', 'tag.gpgsign'].map((k) => this.run(['config', '--type=bool', '--get', k])));
+    return { commits: c!.stdout.toString('utf8').trim() === 'true', tags: t!.stdout.toString('utf8').trim() === 'true' };
+  }
+
   /**
    * Each commit's signature as git judges it (`%G?`: G good, U good but of unknown validity, B bad,
    * N none, E can't be checked, X/Y expired, R revoked key) with the signer and key; SSH

@@ -4,7 +4,9 @@
 import type { ErrorLocation } from '../errors.js';
 import { UsageError, ValidationError } from '../errors.js';
 import { STAGES_FILE } from '../domain/config.js';
-import { checkPromotions, evaluateGates, forcedKey, type GateEvaluation, type PromotionCheck } from '../domain/gates.js';
+import { checkPromotions, evaluateGates, forcedKey, needsContext, type GateEvaluation, type PromotionCheck, type PromotionContext, type StageChange } from '../domain/gates.js';
+import type { LogEntry } from '../git/git.js';
+import { existsSync } from 'node:fs';
 import { assertSafeName } from '../domain/names.js';
 import { locateStage } from '../domain/stages.js';
 import { disallowedForcing, removedByCommit, unauthorisedRemovals } from '../domain/receive-rules.js';
@@ -40,7 +42,8 @@ export interface RangeGateAnswer {
 }
 
 /** Every promotion between two revisions with its gates; a forced promotion is reported, not failed. */
-export async function checkGatesSince(reg: Registry, baseRev: string, headRev = 'HEAD'): Promise<RangeGateAnswer> {
+/** `branch`: the branch the range lands on (for the `branches` gate); unknown when absent. */
+export async function checkGatesSince(reg: Registry, baseRev: string, headRev = 'HEAD', opts: { branch?: string } = {}): Promise<RangeGateAnswer> {
   const base = await resolveRevision(reg, baseRev, '--since');
   const head = await resolveRevision(reg, headRev, 'HEAD');
   const [stagesBefore, stagesAfter] = await Promise.all([reg.stages(base), reg.stages(head)]);
@@ -49,21 +52,59 @@ export async function checkGatesSince(reg: Registry, baseRev: string, headRev = 
   if (JSON.stringify(stagesBefore) === JSON.stringify(stagesAfter)) return { base, head, ok: true, checks: [] };
   const [before, after] = await Promise.all([reg.snapshot(base), reg.snapshot(head)]);
   const forced = new Set<string>();
+  // The promotion commits of the range, newest first: the first for a stage change is the one that made it.
+  const made = new Map<string, LogEntry>();
   for (const e of await reg.git.log([`${base}..${head}`, '--grep=^Model-Action: promote$'])) {
     const [id, stage, algorithm] = [e.trailers['Model-Id']?.[0], e.trailers['Stage']?.[0], e.trailers['Algorithm']?.[0]];
-    if (e.trailers['Forced']?.[0] === 'true' && id && stage && algorithm) forced.add(forcedKey(algorithm, stage, id));
+    if (!id || !stage || !algorithm) continue;
+    if (e.trailers['Forced']?.[0] === 'true') forced.add(forcedKey(algorithm, stage, id));
+    if (!made.has(forcedKey(algorithm, stage, id))) made.set(forcedKey(algorithm, stage, id), e);
   }
   const byId = (models: { metadata: ModelMetadata }[]) => new Map(models.map((m) => [m.metadata.model_id, m.metadata]));
-  const checks = checkPromotions({ before: stagesBefore, after: stagesAfter, models: byId(after.models), modelsBefore: byId(before.models), config: reg.config, forced });
+  const contextOf = await rangeContexts(reg, made, opts.branch);
+  const checks = checkPromotions({ before: stagesBefore, after: stagesAfter, models: byId(after.models), modelsBefore: byId(before.models), config: reg.config, forced, contextOf });
   return { base, head, ok: checks.every((c) => c.forced || (!c.problem && (c.evaluation?.ok ?? true))), checks };
+}
+
+/**
+ * How each promotion of a range was made, read from the commit that made it (gates about where and
+ * how: `branches`, `require_verified_artifact`, `require_signed`): the branch the range lands on,
+ * the `Gate: require_verified_artifact pass` trailer promote wrote after verifying the artifact, and
+ * the commit's signature as git judges it (against gpg.ssh.allowedSignersFile). A stage change no
+ * promotion commit made (a hand edit of stages.yaml) has neither.
+ */
+async function rangeContexts(reg: Registry, made: Map<string, LogEntry>, branch: string | undefined): Promise<(c: StageChange) => PromotionContext> {
+  const wanted = Object.values(reg.config.promotion ?? {}).some((r) => needsContext(r));
+  if (!wanted) return () => ({});
+  // Where the range lands: the caller says (the server hook: the ref pushed; --remote: its branch),
+  // else a pull request's base in CI, else the branch checked out.
+  branch ??= process.env.GITHUB_BASE_REF || (process.env.GITHUB_ACTIONS ? process.env.GITHUB_REF_NAME : undefined) || (await reg.git.currentBranch());
+  const configured = await reg.git.configPath('gpg.ssh.allowedSignersFile');
+  const signers = configured !== undefined && existsSync(configured) ? configured : '/dev/null';
+  const sigs = await reg.git.commitSignatures([...made.values()].map((e) => e.commit), signers);
+  return (c) => {
+    const e = c.model_id ? made.get(forcedKey(c.algorithm, c.stage, c.model_id)) : undefined;
+    const none = 'no promotion commit made this stage change (a hand edit of stages.yaml)';
+    const verified = e?.trailers['Gate']?.some((g) => g.startsWith('require_verified_artifact pass'));
+    const sig = e ? sigs.get(e.commit) : undefined;
+    return {
+      ...(branch ? { branch } : {}),
+      artifactVerified: !e ? { ok: false, detail: none } : verified ? { ok: true, detail: `verified when promoted (${e.commit.slice(0, 10)})` } : { ok: false, detail: `the promotion commit ${e.commit.slice(0, 10)} does not record a verified artifact` },
+      signed: !e
+        ? { ok: false, detail: none }
+        : sig && (sig.status === 'G' || (sig.status === 'U' && sig.signer))
+          ? { ok: true, detail: `${e.commit.slice(0, 10)} signed by ${sig.signer || sig.key}` }
+          : { ok: false, detail: `the promotion commit ${e.commit.slice(0, 10)} ${!sig || sig.status === 'N' ? 'is not signed' : signers === '/dev/null' ? 'is signed, but there is no allowed signers file to check it against (gpg.ssh.allowedSignersFile)' : 'is not signed by an allowed signer'}` },
+    };
+  };
 }
 
 /**
  * The promotion gates as validation errors located in stages.yaml — for `validate --since REV`:
  * `errors.push(...(await promotionGateErrors(reg, rev)))`.
  */
-export async function promotionGateErrors(reg: Registry, baseRev: string, headRev = 'HEAD'): Promise<ErrorLocation[]> {
-  return (await promotionGateFindings(reg, baseRev, headRev)).errors;
+export async function promotionGateErrors(reg: Registry, baseRev: string, headRev = 'HEAD', opts: { branch?: string } = {}): Promise<ErrorLocation[]> {
+  return (await promotionGateFindings(reg, baseRev, headRev, opts)).errors;
 }
 
 /**
@@ -71,10 +112,10 @@ export async function promotionGateErrors(reg: Registry, baseRev: string, headRe
  * promotion forced past failed gates is a warning that names them (an override must be seen in
  * review), or an error where `promotion.<stage>.allow_force: false` (receive-rules.ts).
  */
-export async function promotionGateFindings(reg: Registry, baseRev: string, headRev = 'HEAD'): Promise<{ errors: ErrorLocation[]; warnings: ErrorLocation[] }> {
+export async function promotionGateFindings(reg: Registry, baseRev: string, headRev = 'HEAD', opts: { branch?: string } = {}): Promise<{ errors: ErrorLocation[]; warnings: ErrorLocation[] }> {
   let range: RangeGateAnswer;
   try {
-    range = await checkGatesSince(reg, baseRev, headRev);
+    range = await checkGatesSince(reg, baseRev, headRev, opts);
   } catch (e) {
     // A stages.yaml that does not parse at either end is validate's own error to report.
     if (e instanceof ValidationError) return { errors: [], warnings: [] };

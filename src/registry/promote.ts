@@ -4,8 +4,9 @@
 // writes it once the pull request is merged).
 import { GateError, NotFoundError, UsageError } from '../errors.js';
 import { DEFAULT_STAGES_TEXT, STAGES_FILE } from '../domain/config.js';
-import { evaluateGates, gateTrailers, type GateResult } from '../domain/gates.js';
+import { evaluateGates, gateTrailers, needsContext, type GateResult, type PromotionContext } from '../domain/gates.js';
 import { assertSafeName } from '../domain/names.js';
+import type { ModelMetadata } from '../domain/types.js';
 import { nextStageTagNumber, STAGE_TAG_NAMESPACE, stageSubject, stageTagMessage, stageTagName } from '../domain/stage-tags.js';
 import { assignStage, unassignStage, type StageChange } from '../domain/stages.js';
 import type { PushInfo, Registry, TagSpec, WriteOutcome, WritePlan } from './registry.js';
@@ -58,6 +59,30 @@ function answerFrom(base: Omit<StageAnswer, 'commit' | 'tag' | 'branch' | 'pushe
   return { ...base, commit, tag: outcome.tags[0] ?? null, branch: outcome.branch ?? null, changed: true, pushed: outcome.pushed ?? null };
 }
 
+/**
+ * How this promotion is made, for the gates that ask (domain/gates.ts): the branch it lands on (a
+ * pull-request branch lands on the default branch), whether the artifact is here and matches its
+ * recorded checksums, and whether git will sign the promotion commit. A range check later reads the
+ * same facts from the commit: its Gate trailers and its signature.
+ */
+async function promotionContext(reg: Registry, meta: ModelMetadata, onNewBranch: boolean): Promise<PromotionContext> {
+  const [branch, signing] = await Promise.all([onNewBranch ? reg.defaultBranch() : reg.git.currentBranch(), reg.git.signing()]);
+  const { verifyMetadata } = await import('./verify.js');
+  const v = await verifyMetadata(meta, reg.root);
+  const relevant = v.checks.filter((c) => c.name === 'artifact-present' || c.name === 'checksum' || /^(size|sha256|file):/.test(c.name));
+  const hashed = relevant.some((c) => c.name.startsWith('sha256:'));
+  const bad = relevant.filter((c) => !c.ok);
+  const artifactVerified = bad.length
+    ? { ok: false, detail: bad.map((c) => `${c.name}: ${c.detail}`).join('; ') }
+    : hashed
+      ? { ok: true, detail: `${relevant.filter((c) => c.name.startsWith('sha256:')).length} file(s) match their recorded sha256` }
+      : { ok: false, detail: 'no checksum is recorded to verify against (register --model-path P --checksum records one)' };
+  const signed = signing.commits
+    ? { ok: true, detail: 'the promotion commit is signed (commit.gpgSign)' }
+    : { ok: false, detail: 'git is not set to sign commits here (git config commit.gpgSign true, with user.signingKey)' };
+  return { ...(branch ? { branch } : {}), artifactVerified, signed };
+}
+
 export async function promote(reg: Registry, opts: PromoteOptions): Promise<PromoteAnswer> {
   return reg.write<PromoteAnswer>(promotionPlan(reg, opts));
 }
@@ -79,14 +104,16 @@ export function promotionPlan(reg: Registry, opts: PromoteOptions): () => Promis
       return { nothing: { model_id: id, algorithm, stage, previous, commit: head, tag: null, branch: null, changed: false, pushed: null, gates: [], forced: false } };
     }
     const current = previous ? (await reg.snapshot()).byId.get(previous)?.metadata : undefined;
+    const rule = reg.config.promotion?.[stage];
     const ev = evaluateGates({
       candidate: model.metadata,
       stage,
-      rule: reg.config.promotion?.[stage],
+      rule,
       current,
       currentId: previous ?? undefined,
       assignments,
       config: reg.config,
+      context: needsContext(rule) ? await promotionContext(reg, model.metadata, !!opts.branch) : undefined,
     });
     const forced = !ev.ok && !!opts.force;
     if (forced && reg.config.promotion?.[stage]?.allow_force === false) {

@@ -78,6 +78,8 @@ interface Push {
 
 async function checkUpdate({ gitDir, git, defaultBranch, branchTips }: Push, u: RefUpdate): Promise<Problem[]> {
   const check = refCheckOf(u, defaultBranch);
+  // The branch a range lands on (the `branches` gate): the ref pushed; a queued write lands where drain applies it.
+  const onto = u.ref.startsWith('refs/heads/') ? u.ref.slice('refs/heads/'.length) : defaultBranch;
   switch (check.kind) {
     case 'accept':
       return [];
@@ -85,19 +87,19 @@ async function checkUpdate({ gitDir, git, defaultBranch, branchTips }: Push, u: 
       return [check];
     case 'range': {
       // A branch that never held a registry (a published site, say) is not the registry's history.
-      if ((await git.showFile(check.old, CONFIG_FILE)) === undefined) return checkRange(gitDir, git, check.old, check.new);
+      if ((await git.showFile(check.old, CONFIG_FILE)) === undefined) return checkRange(gitDir, git, check.old, check.new, onto);
       if (!(await git.isAncestor(check.old, check.new))) return [historyRewriteProblem(u)];
-      return checkRange(gitDir, git, check.old, check.new);
+      return checkRange(gitDir, git, check.old, check.new, onto);
     }
     case 'new-branch': {
       const tip = defaultBranch === undefined ? undefined : await git.resolveCommit(`refs/heads/${defaultBranch}`);
       const base = tip === undefined ? undefined : await git.mergeBase(tip, check.new);
-      if (base !== undefined) return checkRange(gitDir, git, base, check.new);
+      if (base !== undefined) return checkRange(gitDir, git, base, check.new, onto);
       // No history shared with the default branch (the first push of a registry, or an orphan
       // branch): its root is taken as its starting point and everything after it is checked.
       const roots = (await git.trailerLog([check.new, '--max-parents=0'], [], { strict: true })) ?? [];
       if (roots.length !== 1) return roots.length ? [{ rule: 'unrelated-history', message: `${check.new.slice(0, 10)} has ${roots.length} root commits; push a registry's history with one root` }] : [];
-      return checkRange(gitDir, git, roots[0]!.commit, check.new);
+      return checkRange(gitDir, git, roots[0]!.commit, check.new, onto);
     }
     case 'decision-tag': {
       const commit = await git.resolveCommit(check.new);
@@ -108,18 +110,18 @@ async function checkUpdate({ gitDir, git, defaultBranch, branchTips }: Push, u: 
       const [entry] = (await git.trailerLog([check.new], [], { limit: 1, parents: true, strict: true })) ?? [];
       const parents = entry?.parents ?? [];
       if (parents.length !== 1) return [{ rule: 'queued-write', message: `a queued write is one commit on the branch's tip; ${check.new.slice(0, 10)} has ${parents.length} parents` }];
-      return checkRange(gitDir, git, parents[0]!, check.new);
+      return checkRange(gitDir, git, parents[0]!, check.new, onto);
     }
   }
 }
 
 /** Everything `base..tip` would store: validate --since's checks on the tip, then each commit's removals, then forcing. */
-async function checkRange(gitDir: string, git: Git, base: string, tip: string): Promise<Problem[]> {
+async function checkRange(gitDir: string, git: Git, base: string, tip: string, onto: string | undefined): Promise<Problem[]> {
   if (base === tip) return [];
   const reg = await openBare(gitDir, tip, { fallback: base });
   let report;
   try {
-    report = await validateCommit(reg, base, tip);
+    report = await validateCommit(reg, base, tip, { branch: onto });
   } catch (e) {
     // Neither end has a modelgit.yaml: this branch is not a registry's, and not ours to judge.
     if (e instanceof NotARegistryError) return [];
@@ -134,7 +136,7 @@ async function checkRange(gitDir: string, git: Git, base: string, tip: string): 
   const before = await openBare(gitDir, base);
   if ((await git.showFile(base, CONFIG_FILE)) !== undefined && JSON.stringify(before.config) !== JSON.stringify(reg.config)) {
     const seen = new Set(problems.map(problemKey));
-    const old = [...(await promotionGateErrors(before, base, tip)), ...(await forcing(before, base, tip))].filter((p) => p.rule !== 'promotion-target');
+    const old = [...(await promotionGateErrors(before, base, tip, { branch: onto })), ...(await forcing(before, base, tip))].filter((p) => p.rule !== 'promotion-target');
     for (const p of old) if (!seen.has(problemKey(p))) problems.push({ ...p, message: `${p.message} (under the ${CONFIG_FILE} this push replaces)` });
   }
   return problems;

@@ -38,6 +38,8 @@ export interface ValidateOptions {
   mode: ValidateMode;
   /** the revision for mode `since` */
   since?: string;
+  /** mode `since`: the branch the range lands on (the `branches` gate); default: CI's base branch, else the current one */
+  branch?: string;
 }
 
 /** The two versions a mode compares: what would be committed (`after`) and what it replaces (`base`). */
@@ -210,11 +212,11 @@ export async function validate(opts: ValidateOptions): Promise<ValidationReport>
  * own repository, which may be a bare cache with no work tree: what a write without a checkout
  * (`--remote`) checks in-process before it pushes, where no pre-commit hook runs.
  */
-export async function validateCommit(reg: Registry, base: string, commit: string): Promise<ValidationReport> {
+export async function validateCommit(reg: Registry, base: string, commit: string, opts: { branch?: string } = {}): Promise<ValidationReport> {
   const reader = new ObjectReader(reg.root);
   reader.start();
   try {
-    return await validateWith({ cwd: reg.root, mode: 'since', since: base }, reg.git, reader, reg.gitDir, commit, async () => reg);
+    return await validateWith({ cwd: reg.root, mode: 'since', since: base, branch: opts.branch }, reg.git, reader, reg.gitDir, commit, async () => reg);
   } finally {
     reader.close();
   }
@@ -285,7 +287,7 @@ async function validateWith(
     // Loaded here only: the registry and gate code is most of a hook run's startup otherwise.
     const { promotionGateFindings, unauthorisedRemovalErrors } = await import('./gates.js');
     const reg = await registry();
-    const found = await promotionGateFindings(reg, cmp.since!, head);
+    const found = await promotionGateFindings(reg, cmp.since!, head, { branch: opts.branch });
     run.errors.push(...found.errors, ...(await unauthorisedRemovalErrors(reg, cmp.since!, head!)));
     warnings.push(...found.warnings);
   } else if (opts.mode === 'since') {

@@ -203,12 +203,14 @@ describe('refused at the remote', () => {
 
   it('a forced promotion where promotion.<stage>.allow_force is false', async () => {
     const c = overDaemon('forcer');
-    const before = remoteState();
-    // through modelgit's own --push: its error carries the server's lines
+    // modelgit's own promote --force refuses first, on the client.
     const r = await c.run('promote', 'untested', '--stage', 'production', '--force', '--push');
     expect(r.code).toBe(1);
-    expect(refusals(r.stderr)).toEqual([expect.stringMatching(/^modelgit: refused refs\/heads\/main: stages\.yaml:\d+:\d+: \/mscn\/production: promoting untested to mscn\/production was forced past require_tested_on .*allow_force is false \[allow-force\]$/)]);
-    expect(remoteState()).toEqual(before);
+    expect(stderrText(r)).toMatch(/--force is not allowed there \(promotion\.production\.allow_force: false\)/);
+    // A client that writes the forced promotion itself meets the server.
+    writeFileSync(join(c.dir, 'stages.yaml'), c.read('stages.yaml').replace('production: slow', 'production: untested'));
+    c.git('commit', '-qam', 'promote untested to mscn/production\n\nModel-Action: promote\nModel-Id: untested\nAlgorithm: mscn\nStage: production\nForced: true', '--no-verify');
+    expect(refusedPush(c, 'origin', 'main')).toEqual([expect.stringMatching(/^modelgit: refused refs\/heads\/main: stages\.yaml:\d+:\d+: \/mscn\/production: promoting untested to mscn\/production was forced past require_tested_on .*allow_force is false \[allow-force\]$/)]);
   });
 });
 
