@@ -398,6 +398,11 @@ function render(results, { runs, protocol, loadStart, loadEnd }) {
   return lines.join('\n');
 }
 
+/** Every timed command succeeded, every register landed, and the remotes are sound. */
+export function remoteWritesOk(results) {
+  return results.every((r) => r.failures.length === 0 && r.check.fsck === 'clean' && r.check.added === r.check.registered);
+}
+
 /** Writes bench/results-remote.md: this run first, earlier runs kept below (the record the docs cite). */
 export function writeResults(markdown, commandLine) {
   const earlier = existsSync(RESULTS_FILE) ? readFileSync(RESULTS_FILE, 'utf8').replace(TITLE, '').trim() : '';
@@ -417,5 +422,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { markdown, results } = await remoteWritesSection({ sizes, runs, keep: args.includes('--keep'), protocol: opt('--protocol', 'file') });
   writeResults(markdown, `node bench/remote-writes.mjs${args.length ? ` ${args.join(' ')}` : ''}`);
   process.stdout.write(markdown + '\n');
-  process.exitCode = results.every((r) => r.failures.length === 0 && r.check.fsck === 'clean' && r.check.added === r.check.registered) ? 0 : 1;
+  process.exitCode = remoteWritesOk(results) ? 0 : 1;
 }
