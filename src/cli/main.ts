@@ -6,6 +6,7 @@
 import { CommanderError } from 'commander';
 import { ModelgitError, storageError } from '../errors.js';
 import { buildProgram, errorJson, formatError, usageErrorOf, wantsJson } from './program.js';
+import { remoteAfterCommand } from './remote.js';
 
 /**
  * With --json, a program reads stderr too: whatever a command would print there (notes, warnings,
@@ -32,8 +33,9 @@ export async function main(argv: string[]): Promise<number> {
   let failure: ModelgitError | undefined;
   let code: number;
   try {
-    const program = await buildProgram(argv);
-    await program.parseAsync(argv, { from: 'user' });
+    const args = remoteAfterCommand(argv);
+    const program = await buildProgram(args);
+    await program.parseAsync(args, { from: 'user' });
     code = process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (caught) {
     // A full or read-only disk met somewhere no caller anticipated is still one line, not a stack.

@@ -6,6 +6,7 @@ import { ModelgitError, UsageError, ValidationError } from '../errors.js';
 import { addCommands } from './commands/index.js';
 import { configureHelp, decorateHelp } from './help.js';
 import { addOperationIdOption, addQueueOption } from './push.js';
+import { addRemoteOption } from './remote.js';
 import { VERSION } from '../version.js';
 
 /** The one prefix of every error line modelgit prints (warnings use `modelgit: warning: `). */
@@ -34,6 +35,7 @@ export async function buildProgram(argv?: string[]): Promise<Command> {
   await addCommands(program, argv);
   addOperationIdOption(program);
   addQueueOption(program);
+  addRemoteOption(program);
   decorateHelp(program);
   // Subcommands (and theirs) inherit the override so a bad flag anywhere is a usage error (exit 2),
   // and the error carries the command it came from.

@@ -42,7 +42,11 @@ export interface RangeGateAnswer {
 export async function checkGatesSince(reg: Registry, baseRev: string, headRev = 'HEAD'): Promise<RangeGateAnswer> {
   const base = await resolveRevision(reg, baseRev, '--since');
   const head = await resolveRevision(reg, headRev, 'HEAD');
-  const [before, after, stagesBefore, stagesAfter] = await Promise.all([reg.snapshot(base), reg.snapshot(head), reg.stages(base), reg.stages(head)]);
+  const [stagesBefore, stagesAfter] = await Promise.all([reg.stages(base), reg.stages(head)]);
+  // No stage assignment changed: no promotion to check, and no model needs reading (a range of
+  // results and registrations, as every write without a checkout checks, stays cheap).
+  if (JSON.stringify(stagesBefore) === JSON.stringify(stagesAfter)) return { base, head, ok: true, checks: [] };
+  const [before, after] = await Promise.all([reg.snapshot(base), reg.snapshot(head)]);
   const forced = new Set<string>();
   for (const e of await reg.git.log([`${base}..${head}`, '--grep=^Model-Action: promote$'])) {
     const [id, stage, algorithm] = [e.trailers['Model-Id']?.[0], e.trailers['Stage']?.[0], e.trailers['Algorithm']?.[0]];

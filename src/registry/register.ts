@@ -1,6 +1,5 @@
 // register: a new model file with a generated id, one commit.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { ConflictError, UsageError, ValidationError } from '../errors.js';
 import { absoluteArtifactPath, artifactTemplateProblem, expandArtifactTemplate } from '../domain/artifacts.js';
 import { firstFreeId, isoSeconds, timestampId } from '../domain/ids.js';
@@ -139,6 +138,12 @@ export async function freeId(base: string, takenAmong: (candidates: string[]) =>
   }
 }
 
+/** Where the weights go on this machine; none without a checkout (a relative model_path names a place in a clone). */
+function artifactPathOf(reg: Registry, modelPath: string | null): string | null {
+  if (reg.remote && modelPath !== null && !isAbsolute(modelPath) && !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(modelPath)) return null;
+  return absoluteArtifactPath(modelPath, reg.root);
+}
+
 /** modelgit.yaml's `artifacts` template, checked, or undefined when the registry has none. */
 function artifactsTemplate(reg: Registry): string | undefined {
   const t = reg.config.artifacts;
@@ -187,7 +192,7 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
   // Hashing a large artifact takes a while: do it before taking the lock.
   if (opts.checksum) {
     const known = opts.modelPath ?? (typeof fileFields.model_path === 'string' ? fileFields.model_path : wanted !== undefined ? templated(wanted) : undefined);
-    opts = { ...opts, fields: { ...opts.fields, artifact: await checksumOf(known, reg.root) } };
+    opts = { ...opts, fields: { ...opts.fields, artifact: await checksumOf(known, reg.remote ? cwd : reg.root) } };
   }
 
   // The operation's identity: the caller's token, or what was asked (never the clock or the id it generates).
@@ -205,7 +210,7 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
     } catch {
       /* not plain JSON at that commit: answer without the path */
     }
-    return { model_id: id, path, commit: found.commit, replayed: true, model_path: modelPath, artifact_path: absoluteArtifactPath(modelPath, reg.root) };
+    return { model_id: id, path, commit: found.commit, replayed: true, model_path: modelPath, artifact_path: artifactPathOf(reg, modelPath) };
   };
   return reg.write(async () => {
     // One reading of the clock: the id and created_at must name the same second.
@@ -231,7 +236,7 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
       }
       // A file that doesn't parse isn't in the snapshot, but it is still someone's model.
       const existing = reg.modelFile(algorithm, wanted);
-      if (existsSync(join(reg.root, existing))) {
+      if (await reg.hasFile(existing)) {
         throw new ConflictError(`${wantedBy}: ${existing} already exists (it is not a readable model: modelgit validate --all says why); ids are never overwritten`, {
           hint: `fix or remove that file, or ${freshHint}`,
         });
@@ -240,7 +245,9 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
     } else {
       id = await freeId(base!, async (candidates) => {
         const models = await lookup(candidates);
-        return (c) => models.get(c) !== undefined || existsSync(join(reg.root, reg.modelFile(algorithm, c)));
+        const files = new Set<string>();
+        for (const c of candidates) if (models.get(c) === undefined && (await reg.hasFile(reg.modelFile(algorithm, c)))) files.add(c);
+        return (c) => models.get(c) !== undefined || files.has(c);
       });
     }
     if (opts.parent !== undefined && !named.get(opts.parent)) {
@@ -254,7 +261,7 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
     const modelPath = typeof meta.model_path === 'string' ? meta.model_path : null;
     return {
       spec: { subject: `register ${id}`, trailers: [['Model-Action', 'register'], ['Model-Id', id]], changes: [{ path, content: text }] },
-      result: (commit: string) => ({ model_id: id, path, commit, model_path: modelPath, artifact_path: absoluteArtifactPath(modelPath, reg.root) }),
+      result: (commit: string) => ({ model_id: id, path, commit, model_path: modelPath, artifact_path: artifactPathOf(reg, modelPath) }),
     };
   }, { operation, replay });
 }

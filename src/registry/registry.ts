@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotARegistryError, NotFoundError, type ErrorLocation, type ValidationError } from '../errors.js';
-import { CONFIG_FILE, modelPath } from '../domain/config.js';
+import { CONFIG_FILE, DEFAULT_CONFIG, modelPath } from '../domain/config.js';
 import { problemOfId } from '../domain/invalid-files.js';
 import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js';
 import { Git, type LogEntry, type RefEntry } from '../git/git.js';
@@ -27,6 +27,7 @@ import type { CommittedOperation, Operation, OperationJournal } from '../store/w
 import type { DecisionTag } from '../store/write/tags.js';
 import type { DrainOutcome, QueuedWrite, Reapplied } from '../store/write/queue.js';
 import type { RemoteState, TagAttempt, TagWriteOptions } from '../store/write/tag-push.js';
+import type { RemoteCache } from '../git/remote-cache.js';
 
 // What operations name in their own signatures, from here rather than from store/.
 export type { WriteOptions, WriteOutcome, WritePlan, TagSpec, PushInfo, Replayed } from '../store/write/engine.js';
@@ -65,17 +66,33 @@ export interface OpenOptions {
   queue?: boolean;
 }
 
+/** Where a registry opened without a checkout lives (the CLI's --remote URL [--remote-branch B]). */
+export interface RemoteOptions {
+  url: string;
+  branch?: string;
+}
+
 export class Registry implements StoreContext {
   readonly root: string;
   readonly gitDir: string;
   readonly git: Git;
-  readonly config: RegistryConfig;
+  /** modelgit.yaml as read at open (a registry without a checkout reads it again after each fetch) */
+  config: RegistryConfig;
   readonly now: () => Date;
   push = false;
   queue = false;
   notify?: (message: string) => void;
   operationId?: string;
   settled?: (journal: OperationJournal) => void;
+  /**
+   * Set when the registry was opened on a remote without a checkout (openRemote): `root` is then
+   * the bare cache, there is no work tree, and every write is built and pushed without one.
+   */
+  remote?: RemoteCache;
+  /** (without a checkout) a derived operation's attempt is forgotten when the process exits 0 */
+  private acknowledgeOnExit = false;
+  /** Without a work tree, the per-algorithm schemas are read from the branch tip (CheckContext). */
+  schemaText?: (rel: string) => string | undefined;
   private snapshots = new Map<string, Promise<Snapshot>>();
 
   private constructor(root: string, gitDir: string, config: RegistryConfig, now: () => Date) {
@@ -106,6 +123,62 @@ export class Registry implements StoreContext {
       });
     }
     return reg;
+  }
+
+  /**
+   * The registry on a remote, with no checkout (a training node): a bare partial clone of it is
+   * kept in the user's cache directory (git/remote-cache.ts) and read at its branch tip; writes are
+   * made without a work tree and pushed (store/write/remote-write.ts).
+   */
+  static async openRemote(remote: RemoteOptions, opts: Omit<OpenOptions, 'cwd'>): Promise<Registry> {
+    const { openRemoteCache, fetchTip } = await import('../git/remote-cache.js');
+    const cache = await openRemoteCache(remote.url, remote.branch);
+    // A cache made just now is at the tip; an older one is brought there (writes fetch again under the lock).
+    if (!cache.fresh) {
+      await fetchTip(cache);
+      cache.fresh = true;
+    }
+    const reg = new Registry(cache.dir, cache.dir, DEFAULT_CONFIG, opts.now ?? (() => new Date()));
+    reg.remote = cache;
+    await reg.readRemoteConfig();
+    reg.push = true;
+    reg.queue = opts.queue ?? false;
+    reg.notify = opts.notify;
+    reg.operationId = opts.operationId;
+    reg.acknowledgeOnExit = opts.acknowledgeOnExit ?? false;
+    return reg;
+  }
+
+  /**
+   * modelgit.yaml and the per-algorithm schemas as the fetched tip has them (a registry without a
+   * checkout reads its config from the branch, and again after each fetch).
+   */
+  async readRemoteConfig(): Promise<void> {
+    const cache = this.remote!;
+    const tip = await this.git.resolveCommit(cache.target.trackingRef);
+    const where = `${cache.url} (branch ${cache.target.branch})`;
+    if (!tip) throw new NotARegistryError(`--remote ${where} has no commit yet`, { hint: 'create the registry first: modelgit init, commit, git push' });
+    const text = await this.git.showFile(tip, CONFIG_FILE);
+    if (text === undefined) {
+      throw new NotARegistryError(`--remote ${where} is a git repository but not a modelgit registry (no ${CONFIG_FILE} at its tip)`, { hint: 'check the URL and the branch (--remote-branch)' });
+    }
+    const config = await loadConfig(this.gitDir, CONFIG_FILE, text);
+    const schemas = new Map<string, string>();
+    const rels = [...new Set(Object.values(config.schemas))];
+    const texts = await Promise.all(rels.map((rel) => this.git.showFile(tip, rel).catch(() => undefined)));
+    rels.forEach((rel, i) => texts[i] !== undefined && schemas.set(rel, texts[i]!));
+    this.config = config;
+    this.schemaText = (rel) => schemas.get(rel);
+    this.clearCache();
+  }
+
+  /**
+   * Whether a file is at `path` in the work tree (or, without one, at the branch tip): a model file
+   * that does not parse is still someone's model, so its id is taken.
+   */
+  async hasFile(path: string): Promise<boolean> {
+    if (!this.remote) return existsSync(join(this.root, path));
+    return (await this.git.lsTree('HEAD', [path])).length > 0;
   }
 
   /** Forgets snapshots read so far (after a commit, a fetch, or a wait for the lock). */
@@ -259,6 +332,16 @@ export class Registry implements StoreContext {
    * new head whenever the push is rejected because the remote moved — see write.ts.
    */
   async write<T>(plan: () => Promise<WritePlan<T>>, opts: WriteOptions<T> = {}): Promise<T> {
+    if (this.remote) {
+      const { runRemoteWrite } = await import('../store/write/remote-write.js');
+      const { validateCommit } = await import('./validate.js');
+      const cache = this.remote;
+      return runRemoteWrite(
+        { git: this.git, gitDir: this.gitDir, cache, clearCache: () => this.clearCache(), refreshConfig: () => this.readRemoteConfig(), notify: this.notify, operationId: this.operationId, acknowledgeOnExit: this.acknowledgeOnExit, check: (base, commit) => validateCommit(this, base, commit) },
+        plan,
+        { ...opts, queue: opts.queue ?? (this.queue || (this.config.queue === true ? 'if-supported' : undefined)) },
+      );
+    }
     const { runWrite } = await import('../store/write/engine.js');
     // modelgit.yaml's `queue: true` makes --push writes queue, for the operations drain re-applies.
     const queue = opts.queue ?? (this.queue ? true : (opts.push ?? this.push) && this.config.queue === true ? 'if-supported' : undefined);

@@ -29,6 +29,7 @@ import { checkModelTextSync } from '../schema/model-checks.js';
 import { blobTexts, CommitVersion, EmptyVersion, IndexVersion, ObjectReader, WorkingTreeVersion, type RegistryVersion } from '../store/versions.js';
 import { checkedYaml } from '../store/config.js';
 import { resolveRevision } from './query-options.js';
+import type { Registry } from './registry.js';
 
 const REGULAR_MODES = new Set(['100644', '100755']);
 
@@ -204,7 +205,29 @@ export async function validate(opts: ValidateOptions): Promise<ValidationReport>
   }
 }
 
-async function validateWith(opts: ValidateOptions, git: Git, reader: ObjectReader, gitDir: string, head: string | undefined): Promise<ValidationReport> {
+/**
+ * The checks `validate --since BASE` makes, on `commit` (not HEAD) against `base`, in the registry's
+ * own repository, which may be a bare cache with no work tree: what a write without a checkout
+ * (`--remote`) checks in-process before it pushes, where no pre-commit hook runs.
+ */
+export async function validateCommit(reg: Registry, base: string, commit: string): Promise<ValidationReport> {
+  const reader = new ObjectReader(reg.root);
+  reader.start();
+  try {
+    return await validateWith({ cwd: reg.root, mode: 'since', since: base }, reg.git, reader, reg.gitDir, commit, async () => reg);
+  } finally {
+    reader.close();
+  }
+}
+
+async function validateWith(
+  opts: ValidateOptions,
+  git: Git,
+  reader: ObjectReader,
+  gitDir: string,
+  head: string | undefined,
+  registry: () => Promise<Registry> = async () => (await import('./registry.js')).Registry.open({ cwd: opts.cwd }),
+): Promise<ValidationReport> {
   const cmp = await comparisonFor(git, reader, head, opts);
   const diff = await diffChanges(git, head, opts, cmp);
   const { config, afterText: configText, afterErrors: configErrors } = await readConfigs({ reader, cmp, gitDir }, diff);
@@ -259,8 +282,8 @@ async function validateWith(opts: ValidateOptions, git: Git, reader: ObjectReade
   // The promotion gates of every stage change in the range (DESIGN §3), once the files are sound.
   if (opts.mode === 'since' && !run.errors.some((e) => e.file === STAGES_FILE || e.file === CONFIG_FILE)) {
     // Loaded here only: the registry and gate code is most of a hook run's startup otherwise.
-    const [{ Registry }, { promotionGateErrors }] = await Promise.all([import('./registry.js'), import('./gates.js')]);
-    run.errors.push(...(await promotionGateErrors(await Registry.open({ cwd: opts.cwd }), cmp.since!)));
+    const { promotionGateErrors } = await import('./gates.js');
+    run.errors.push(...(await promotionGateErrors(await registry(), cmp.since!, head)));
   }
   return finishReport(opts.mode, run.checked, run.errors, cmp.since);
 }

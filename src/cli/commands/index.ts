@@ -30,7 +30,7 @@ const COMMANDS: [names: string[], load: () => Promise<Registrar>][] = [
 export function requestedCommand(argv: string[]): { command?: string; version?: boolean } {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '-C' || a === '--cwd') {
+    if (a === '-C' || a === '--cwd' || a === '--remote' || a === '--remote-branch') {
       i++; // its value
       continue;
     }

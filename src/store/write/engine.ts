@@ -170,7 +170,7 @@ function settle<T>(host: WriteHost, journal: OperationJournal | undefined, value
 }
 
 /** The plan, with the operation's identity on every commit it makes and in the trailers of its tags. */
-function withOperation<T>(plan: () => Promise<WritePlan<T>>, op: Operation | undefined): () => Promise<WritePlan<T>> {
+export function withOperation<T>(plan: () => Promise<WritePlan<T>>, op: Operation | undefined): () => Promise<WritePlan<T>> {
   if (!op) return plan;
   const mark = (spec: CommitSpec): CommitSpec => ({ ...spec, trailers: [...spec.trailers.filter(([k]) => k !== OPERATION_TRAILER), [OPERATION_TRAILER, op.id]] });
   return async () => {
@@ -194,7 +194,7 @@ function withTrailer(message: string, id: string): string {
  * for a command idempotent by itself (tag, promote, cleanup…) — its plan on today's state, which
  * must find nothing left to do; anything it would write again is refused.
  */
-async function replay<T>(
+export async function replay<T>(
   host: WriteHost,
   op: Operation,
   found: CommittedOperation,

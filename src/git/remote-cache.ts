@@ -1,0 +1,118 @@
+// A registry's remote, kept as a small bare cache on a machine that has no clone of it (issue #15:
+// a training node writing with `modelgit --remote URL …`). The cache is a partial, shallow clone:
+// the branch tip and its trees, never the history or the blobs it does not read (a blob is fetched
+// by git the first time something reads it, and kept). It lives under
+// $XDG_CACHE_HOME/modelgit/remotes/, one directory per remote URL and branch, so every command on
+// the machine shares it; writes into it are serialized by the registry's write lock. The cache is
+// only a copy: its branch ref is set to the remote's tip on every fetch, so nothing in it is ever
+// the only record of anything.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { NotARegistryError, PushError, StorageError, UsageError } from '../errors.js';
+import { Git, runGit, storageFailureLine } from './git.js';
+import type { PushTarget } from './branches.js';
+
+export interface RemoteCache {
+  /** the URL as the user gave it */
+  url: string;
+  /** the bare cache directory (its git dir) */
+  dir: string;
+  git: Git;
+  /** where writes go: `origin` in the cache, the branch on the remote, fetched into refs/heads/<branch> */
+  target: PushTarget;
+  /** whether the tip in the cache was fetched by this process a moment ago (a write's first attempt needs no fetch) */
+  fresh: boolean;
+}
+
+/** Where the caches live: $MODELGIT_CACHE_DIR, else $XDG_CACHE_HOME/modelgit, else ~/.cache/modelgit. */
+export function remoteCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MODELGIT_CACHE_DIR) return join(env.MODELGIT_CACHE_DIR, 'remotes');
+  const xdg = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  return join(xdg, 'modelgit', 'remotes');
+}
+
+function cacheDirOf(url: string, branch: string | undefined): string {
+  const hash = createHash('sha256').update(branch === undefined ? url : `${url}#${branch}`).digest('hex').slice(0, 20);
+  // The URL's last word keeps a listing of the directory readable; the hash keeps it unique.
+  const word = (url.replace(/\/+$/, '').split(/[/:]/).pop() ?? 'remote').replace(/\.git$/, '').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40) || 'remote';
+  return join(remoteCacheRoot(), `${word}-${hash}.git`);
+}
+
+/** One line of git's stderr worth showing (its fatal/error lines, credentials never included). */
+function gitProblem(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => /^(fatal|error):/i.test(l));
+  return (lines.join('; ') || stderr.trim().split('\n').pop() || 'git failed').replace(/^(fatal|error):\s*/i, '');
+}
+
+/**
+ * The cache of `url` (its `branch`, default: the remote's default branch), made on first use by a
+ * partial, shallow bare clone. Two processes making it at once both succeed: each clones into a
+ * directory of its own and the first rename wins.
+ */
+export async function openRemoteCache(url: string, branch?: string): Promise<RemoteCache> {
+  if (url.trim() === '' || url.startsWith('-')) throw new UsageError(`--remote ${JSON.stringify(url)}: not a remote URL`, { hint: 'give the URL you would git clone, e.g. --remote git@github.com:team/registry.git' });
+  if (branch !== undefined && (branch === '' || branch.startsWith('-') || (await runGit('/', ['check-ref-format', '--branch', branch])).code !== 0)) {
+    throw new UsageError(`--remote-branch ${JSON.stringify(branch)}: not a branch name`);
+  }
+  const dir = cacheDirOf(url, branch);
+  let fresh = false;
+  if (!existsSync(join(dir, 'HEAD'))) {
+    const parent = join(dir, '..');
+    try {
+      mkdirSync(parent, { recursive: true });
+    } catch (e) {
+      throw new StorageError(`could not create the remote cache directory ${parent}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+        hint: 'set MODELGIT_CACHE_DIR (or XDG_CACHE_HOME) to a writable directory',
+      });
+    }
+    const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+    const r = await runGit(parent, [
+      // The cache's own config: no background maintenance (a lazy fetch would start it after every blob).
+      'clone', '-c', 'maintenance.auto=false', '-c', 'gc.auto=0', '-c', 'fetch.writeCommitGraph=false', '--bare', '--quiet', '--no-local', '--no-tags', '--single-branch', '--depth=1', '--filter=blob:none',
+      ...(branch ? ['--branch', branch] : []), '--', url, tmp,
+    ]);
+    if (r.code !== 0) {
+      rmSync(tmp, { recursive: true, force: true });
+      const storage = storageFailureLine(r.stderr);
+      if (storage) throw new StorageError(`could not make the cache of ${url} in ${parent}: ${storage}`, { hint: 'free some space, or set MODELGIT_CACHE_DIR to another directory' });
+      throw new PushError(`--remote ${url}: could not reach the registry: ${gitProblem(r.stderr)}`, {
+        hint: branch ? `check the URL and that the branch ${branch} exists: git ls-remote ${url}` : `check the URL: git ls-remote ${url}`,
+      });
+    }
+    try {
+      renameSync(tmp, dir);
+      fresh = true;
+    } catch {
+      rmSync(tmp, { recursive: true, force: true }); // another process made it first
+    }
+  }
+  const git = new Git(dir);
+  const head = (await git.run(['symbolic-ref', '--quiet', 'HEAD'])).stdout.toString('utf8').trim();
+  const name = branch ?? head.replace(/^refs\/heads\//, '');
+  if (!name) throw new NotARegistryError(`--remote ${url}: the remote has no branch to write to (an empty repository?)`, { hint: 'create the registry first: modelgit init, commit, git push' });
+  return { url, dir, git, target: { remote: 'origin', branch: name, trackingRef: `refs/heads/${name}` }, fresh };
+}
+
+/**
+ * Fetches the remote branch's tip (its commit and trees; blobs on demand) into the cache's branch,
+ * and returns it; undefined when the branch has no commit on the remote. `since`: also fetch the
+ * history back to that time (to find an earlier attempt of an operation).
+ */
+export async function fetchTip(cache: RemoteCache, opts: { since?: Date } = {}): Promise<string | undefined> {
+  const { git, target } = cache;
+  const depth = opts.since ? [`--shallow-since=${Math.floor(opts.since.getTime() / 1000)}`] : ['--depth=1'];
+  const r = await git.run(['-c', 'maintenance.auto=false', 'fetch', '--quiet', '--no-tags', ...depth, 'origin', `+refs/heads/${target.branch}:${target.trackingRef}`]);
+  if (r.code !== 0) {
+    if (/couldn't find remote ref/i.test(r.stderr)) return undefined;
+    // --shallow-since before the first commit: git refuses ("no commits selected"); the whole history is what was asked.
+    if (opts.since && /no commits selected|shallow/i.test(r.stderr)) return fetchTip(cache, {});
+    const storage = storageFailureLine(r.stderr);
+    if (storage) throw new StorageError(`could not update the cache of ${cache.url} (${cache.dir}): ${storage}`, { hint: 'free some space and run the command again' });
+    throw new PushError(`could not fetch ${target.branch} from ${cache.url}: ${r.signal ? `git fetch was killed by ${r.signal}` : gitProblem(r.stderr)}`, {
+      hint: `check the remote: git ls-remote ${cache.url}`,
+    });
+  }
+  return git.resolveCommit(target.trackingRef);
+}
