@@ -332,6 +332,7 @@ export async function remoteWritesSection({ sizes = [1000, 10000, 100000], runs 
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
   const base = mkdtempSync(join(tmpdir(), 'modelgit-remote-writes-'));
   const env = { ...process.env, ...GIT_ENV, XDG_CACHE_HOME: join(base, 'xdg-cache') };
+  delete env.MODELGIT_CACHE_DIR; // it would take the caches out of the temporary XDG_CACHE_HOME
   mkdirSync(env.XDG_CACHE_HOME);
   const loadStart = load();
   const server = protocol === 'daemon' ? await serveDaemon(base, env) : { url: (name) => pathToFileURL(join(base, name)).href, stop: async () => {} };
