@@ -13,7 +13,10 @@
 // one commit: only the tip's trees matter to a tip-only partial clone). The register-like
 // commands run round-robin (a, c, d, a, c, d …) so each fetch finds the others' commits, as a
 // writer in a fleet does, and a busy moment on the shared machine slows all three alike; the
-// test-like ones the same, each on a model of its own (so nobody re-fetches another's blob).
+// test-like ones the same, each on a model of its own (so nobody re-fetches another's blob). Then
+// (a) and (c) again back to back, as one training node registers and then tests: each fetch then
+// finds the writer's own last commit, which `git fetch --depth=1` checks by walking the whole tip
+// tree (its objects are not in a promisor pack), a cost the round-robin rows never see.
 //
 //   npm run build && node bench/remote-writes.mjs [--sizes 1000,10000,100000] [--runs 7] [--keep]
 //                                                 [--protocol file|daemon]
@@ -291,6 +294,14 @@ async function benchSize(models, { runs, base, env, url, log }) {
   record('c', samples.c);
   record('d', samples.d);
 
+  // Back to back: the same cache writes again with nobody writing between (a training node's
+  // register, then its test), so the tip it fetches is the commit it made itself last time.
+  log(`  ${models}: register × ${runs} back to back (--remote, then the floor)`);
+  once('a', remoteRegister); // its fetch still finds (d)'s commit
+  record('a seq', Array.from({ length: runs }, () => once('a seq', remoteRegister)));
+  once('c', () => floor('register'));
+  record('c seq', Array.from({ length: runs }, () => once('c seq', () => floor('register'))));
+
   log(`  ${models}: test × ${runs} (round-robin: --remote, floor, checkout)`);
   single('b first', once('b first', remoteTest)); // reads a blob the cache does not have yet
   once('c test', () => floor('test'));
@@ -318,10 +329,12 @@ const ROWS = [
   ['node -e 0', '`node -e 0` (startup floor)'],
   ['a cold', '(a) `--remote` register, cold cache (first run: makes the partial clone)'],
   ['a', '(a) `--remote` register, warm cache'],
+  ['a seq', "(a) `--remote` register, back to back (the tip is this cache's own last commit)"],
   ['b first', '(b) `--remote` test, first on this model (fetches its blob)'],
   ['b', '(b) `--remote` test, warm'],
   ['c cold', '(c) floor, cold: `git clone --bare --filter=blob:none --depth=1`'],
   ['c', '(c) floor: register (fetch + hash-object + 3 mktree + commit-tree + push)'],
+  ['c seq', '(c) floor: register, back to back'],
   ['c test', '(c) floor: test (the same + cat-file of the model)'],
   ['d', '(d) full checkout: `register --push`'],
   ['d test', '(d) full checkout: `test --push`'],
@@ -366,7 +379,8 @@ function render(results, { runs, protocol, loadStart, loadEnd }) {
     '',
     `Whole-process wall time, median of ${runs} runs after one untimed warm-up; "cold" and "first" rows are one run. ` +
       'The register rows (a, c, d) run round-robin, so each fetch finds the other two\'s new commits, as in a fleet; the test rows likewise, ' +
-      'each on a model of its own. (c) is git alone doing the same write in a warm bare tip-only blob:none clone: what any writer without a checkout pays at least.',
+      'each on a model of its own. "Back to back" rows: the same writer again with nobody writing between, so its fetch finds its own last commit. ' +
+      '(c) is git alone doing the same write in a warm bare tip-only blob:none clone: what any writer without a checkout pays at least.',
     '',
     `| command | ${results.map((r) => `${head(r)} models`).join(' | ')} |${ratioHead}`,
     `|---|${results.map(() => '---:').join('|')}|${results.length > 1 ? '---:|' : ''}`,
