@@ -12,8 +12,9 @@
 // init commit and every model file as bench/generate.mjs makes them (its history, collapsed into
 // one commit: only the tip's trees matter to a tip-only partial clone). The register-like
 // commands run round-robin (a, c, d, a, c, d …) so each fetch finds the others' commits, as a
-// writer in a fleet does, and a busy moment on the shared machine slows all three alike; the
-// test-like ones the same, each on a model of its own (so nobody re-fetches another's blob). Then
+// writer in a fleet does; the test-like ones the same, each on a model of its own (so nobody
+// re-fetches another's blob); and every round goes over all sizes, so a busy moment on the shared
+// machine slows every column alike and the ratio between sizes holds. Then
 // (a) and (c) again back to back, as one training node registers and then tests: each fetch then
 // finds the writer's own last commit, which `git fetch --depth=1` checks by walking the whole tip
 // tree (its objects are not in a promisor pack), a cost the round-robin rows never see.
@@ -192,8 +193,12 @@ function waitForBackground(dir) {
   return (Date.now() - t0) / 1000;
 }
 
-/** One size: build the remote, then time every row. */
-async function benchSize(models, { runs, base, env, url, log }) {
+/**
+ * One size, made ready to time: its remote, the (c) floor's partial clone and the (d) checkout, the
+ * one-off cold runs, and a warm-up of each writer. Returns its writers (each one whole process,
+ * timed) for the timed phases, which go round all sizes at once (remoteWritesSection).
+ */
+async function prepareSize(models, { runs, base, env, url, log }) {
   const name = `remote-${models}.git`;
   const remoteDir = join(base, name);
   log(`remote writes: building a ${models.toLocaleString('en-US')}-model remote …`);
@@ -274,7 +279,6 @@ async function benchSize(models, { runs, base, env, url, log }) {
   };
 
   log(`  ${models}: cold runs and warm-ups`);
-  single('node -e 0', { ms: median(Array.from({ length: runs }, () => timeOnce(process.execPath, ['-e', '0'], work, env).ms)), code: 0 });
   single('a cold', once('a cold', remoteRegister));
   single('c cold', floorClone);
   once('a', remoteRegister); // the first warm run may still finish what the cold one began
@@ -283,46 +287,60 @@ async function benchSize(models, { runs, base, env, url, log }) {
   waitForBackground(join(checkout, '.git'));
   waitForBackground(join(env.XDG_CACHE_HOME, 'modelgit'));
 
-  log(`  ${models}: register × ${runs} (round-robin: --remote, floor, checkout)`);
-  const samples = { a: [], c: [], d: [] };
-  for (let i = 0; i < runs; i++) {
-    samples.a.push(once('a', remoteRegister));
-    samples.c.push(once('c', () => floor('register')));
-    samples.d.push(once('d', checkoutRegister));
-  }
-  record('a', samples.a);
-  record('c', samples.c);
-  record('d', samples.d);
+  const samples = {};
+  /** The sample lists recorded at the end: each row's runs, from the phases. */
+  const run = (row, fn) => (samples[row] ??= []).push(once(row, fn));
+  /** Nothing lost, nothing broken: every successful register is a model file at the remote's tip. */
+  const finish = () => {
+    for (const [row, list] of Object.entries(samples)) record(row, list);
+    const git = (...a) => execFileSync('git', a, { cwd: remoteDir, env, encoding: 'utf8', maxBuffer: 1 << 30 });
+    const atTip = git('ls-tree', '-r', '--name-only', 'main', 'models').split('\n').filter((f) => f.endsWith('.json')).length;
+    const fsck = spawnSync('git', ['fsck', '--connectivity-only', '--no-dangling'], { cwd: remoteDir, env, encoding: 'utf8' });
+    const check = { added: atTip - fixture.models, registered, fsck: fsck.status === 0 ? 'clean' : `exit ${fsck.status}: ${fsck.stderr.trim().split('\n')[0]}` };
+    log(`  ${models}: ${check.added} models added at the tip for ${registered} successful registers; fsck ${check.fsck}`);
+    return { models, fixture, cell, failures, check };
+  };
+  return {
+    models,
+    run,
+    once,
+    single,
+    finish,
+    startup: () => timeOnce(process.execPath, ['-e', '0'], work, env),
+    remoteRegister,
+    remoteTest,
+    floorRegister: () => floor('register'),
+    floorTest: () => floor('test'),
+    checkoutRegister,
+    checkoutTest,
+  };
+}
 
+/**
+ * The timed runs, each round going over every size in turn, so a busy moment on the shared machine
+ * falls on all sizes alike and the ratio between sizes stays meaningful.
+ */
+function timedPhases(sizes, runs, log) {
+  const rounds = (what, steps) => {
+    log(`remote writes: ${what} × ${runs}, round-robin over ${sizes.map((s) => s.models).join(', ')} models`);
+    for (let i = 0; i < runs; i++) for (const s of sizes) for (const [row, fn] of steps(s)) s.run(row, fn);
+  };
+  rounds('startup', (s) => [['node -e 0', s.startup]]);
+  // Round-robin writers on one remote: each fetch finds the other two's new commits, as in a fleet.
+  rounds('register (--remote, floor, checkout)', (s) => [['a', s.remoteRegister], ['c', s.floorRegister], ['d', s.checkoutRegister]]);
   // Back to back: the same cache writes again with nobody writing between (a training node's
   // register, then its test), so the tip it fetches is the commit it made itself last time.
-  log(`  ${models}: register × ${runs} back to back (--remote, then the floor)`);
-  once('a', remoteRegister); // its fetch still finds (d)'s commit
-  record('a seq', Array.from({ length: runs }, () => once('a seq', remoteRegister)));
-  once('c', () => floor('register'));
-  record('c seq', Array.from({ length: runs }, () => once('c seq', () => floor('register'))));
-
-  log(`  ${models}: test × ${runs} (round-robin: --remote, floor, checkout)`);
-  single('b first', once('b first', remoteTest)); // reads a blob the cache does not have yet
-  once('c test', () => floor('test'));
-  once('d test', checkoutTest);
-  const tests = { b: [], c: [], d: [] };
-  for (let i = 0; i < runs; i++) {
-    tests.b.push(once('b', remoteTest));
-    tests.c.push(once('c test', () => floor('test')));
-    tests.d.push(once('d test', checkoutTest));
+  for (const s of sizes) s.once('a', s.remoteRegister); // its fetch still finds (d)'s commit
+  rounds('register back to back (--remote)', (s) => [['a seq', s.remoteRegister]]);
+  for (const s of sizes) s.once('c', s.floorRegister);
+  rounds('register back to back (floor)', (s) => [['c seq', s.floorRegister]]);
+  for (const s of sizes) {
+    s.single('b first', s.once('b first', s.remoteTest)); // reads a blob the cache does not have yet
+    s.once('c test', s.floorTest);
+    s.once('d test', s.checkoutTest);
   }
-  record('b', tests.b);
-  record('c test', tests.c);
-  record('d test', tests.d);
-
-  // Nothing lost, nothing broken: every successful register is a model file at the remote's tip.
-  const git = (...a) => execFileSync('git', a, { cwd: remoteDir, env, encoding: 'utf8', maxBuffer: 1 << 30 });
-  const atTip = git('ls-tree', '-r', '--name-only', 'main', 'models').split('\n').filter((f) => f.endsWith('.json')).length;
-  const fsck = spawnSync('git', ['fsck', '--connectivity-only', '--no-dangling'], { cwd: remoteDir, env, encoding: 'utf8' });
-  const check = { added: atTip - fixture.models, registered, fsck: fsck.status === 0 ? 'clean' : `exit ${fsck.status}: ${fsck.stderr.trim().split('\n')[0]}` };
-  log(`  ${models}: ${check.added} models added at the tip for ${registered} successful registers; fsck ${check.fsck}`);
-  return { models, fixture, cell, failures, check };
+  rounds('test (--remote, floor, checkout)', (s) => [['b', s.remoteTest], ['c test', s.floorTest], ['d test', s.checkoutTest]]);
+  return sizes.map((s) => s.finish());
 }
 
 const ROWS = [
@@ -351,7 +369,9 @@ export async function remoteWritesSection({ sizes = [1000, 10000, 100000], runs 
   const server = protocol === 'daemon' ? await serveDaemon(base, env) : { url: (name) => pathToFileURL(join(base, name)).href, stop: async () => {} };
   const results = [];
   try {
-    for (const models of sizes) results.push(await benchSize(models, { runs, base, env, url: server.url, log }));
+    const prepared = [];
+    for (const models of sizes) prepared.push(await prepareSize(models, { runs, base, env, url: server.url, log }));
+    results.push(...timedPhases(prepared, runs, log));
   } finally {
     await server.stop();
     if (keep) log(`kept ${base}`);
@@ -377,7 +397,7 @@ function render(results, { runs, protocol, loadStart, loadEnd }) {
     `Machine: ${cpus().length}× ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB RAM; Node ${process.version}; ${execFileSync('git', ['--version'], { encoding: 'utf8' }).trim()}. ` +
       `Load average at start ${loadStart}, at end ${loadEnd} (the machine is shared).`,
     '',
-    `Whole-process wall time, median of ${runs} runs after one untimed warm-up; "cold" and "first" rows are one run. ` +
+    `Whole-process wall time, median of ${runs} runs after one untimed warm-up; "cold" and "first" rows are one run. Each round of runs goes over every size in turn, so load on the shared machine falls on all columns alike. ` +
       'The register rows (a, c, d) run round-robin, so each fetch finds the other two\'s new commits, as in a fleet; the test rows likewise, ' +
       'each on a model of its own. "Back to back" rows: the same writer again with nobody writing between, so its fetch finds its own last commit. ' +
       '(c) is git alone doing the same write in a warm bare tip-only blob:none clone: what any writer without a checkout pays at least.',
