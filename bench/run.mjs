@@ -300,7 +300,7 @@ function render(all, meta) {
 if (opt('--writers')) {
   const { writersSection } = await import('./writers.mjs');
   const counts = opt('--writers').split(',').map(Number);
-  var writers = await writersSection({ counts, protocol: opt('--protocol', 'daemon'), log, queue: args.includes('--queue'), writes: Number(opt('--writes', '3')) });
+  var writers = await writersSection({ counts, protocol: opt('--protocol', 'daemon'), log, queue: args.includes('--queue'), writes: Number(opt('--writes', '3')), noCheckout: args.includes('--no-checkout') });
   if (args.includes('--writers-only')) {
     // Newest run first, earlier runs kept below it (they are the record the docs cite).
     const file = join(HERE, 'results-writers.md');

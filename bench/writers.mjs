@@ -9,6 +9,7 @@
 //   node bench/writers.mjs --writers 1,10,50,100 --protocol daemon   (after npm run build)
 //   node bench/writers.mjs --writers 100 --queue                     (writers queue, then drain)
 //   node bench/writers.mjs --writers 100 --writes 10 --queue --protocol daemon   (1,000 queued writes)
+//   node bench/writers.mjs --writers 100 --no-checkout               (writers with no clone: --remote URL)
 //   npm run bench -- --writers 1,10,50                               (as a section of results.md)
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -125,7 +126,7 @@ const MAX_DRAINS = 5;
  * round: a queued write plans on the branch, where its own queued model is not yet); then drain,
  * run again while queue refs are left (at most MAX_DRAINS times; the count is reported).
  */
-async function round(writers, protocol, env, queue = false, writes = 3) {
+async function round(writers, protocol, env, queue = false, writes = 3, noCheckout = false) {
   const datasets = datasetsFor(writes);
   const results = writers * datasets.length;
   const base = mkdtempSync(join(tmpdir(), 'modelgit-writers-'));
@@ -140,10 +141,19 @@ async function round(writers, protocol, env, queue = false, writes = 3) {
     git(base, 'clone', '-q', '--bare', seed, 'registry.git');
     Object.assign(server, await serve(protocol, base));
     const clones = [];
+    // Without a checkout (--remote URL): each writer is an empty directory with a cache of its own,
+    // as on separate training nodes; the identity comes from the environment.
+    if (noCheckout) git(join(base, 'registry.git'), 'config', 'uploadpack.allowFilter', 'true');
+    const envOf = (i) => (noCheckout ? { ...env, XDG_CACHE_HOME: join(base, `w${i}`, 'cache'), GIT_AUTHOR_NAME: `writer ${i}`, GIT_AUTHOR_EMAIL: `w${i}@example.com`, GIT_COMMITTER_NAME: `writer ${i}`, GIT_COMMITTER_EMAIL: `w${i}@example.com` } : env);
+    const how = (i) => (noCheckout ? ['--remote', server.url] : []);
+    const push = noCheckout ? [] : ['--push'];
     for (let i = 0; i < writers; i++) {
       const dir = join(base, `w${i}`);
-      git(base, 'clone', '-q', server.url, dir);
-      for (const [k, v] of [['user.name', `writer ${i}`], ['user.email', `w${i}@example.com`], ['commit.gpgsign', 'false']]) git(dir, 'config', k, v);
+      if (noCheckout) mkdirSync(dir);
+      else {
+        git(base, 'clone', '-q', server.url, dir);
+        for (const [k, v] of [['user.name', `writer ${i}`], ['user.email', `w${i}@example.com`], ['commit.gpgsign', 'false']]) git(dir, 'config', k, v);
+      }
       clones.push(dir);
     }
     const latencies = [];
@@ -158,12 +168,12 @@ async function round(writers, protocol, env, queue = false, writes = 3) {
     let drainApplied = 0;
     const ids = queue ? await queued() : await Promise.all(
       clones.map(async (dir, i) => {
-        const reg = await run(dir, ['register', '--algo', 'mscn', '--param', `writer=${i}`, '--push', '--json'], env);
+        const reg = await run(dir, [...how(i), 'register', '--algo', 'mscn', '--param', `writer=${i}`, ...push, '--json'], envOf(i));
         latencies.push(reg.ms);
         if (reg.code !== 0) return fail(reg), undefined;
         const id = JSON.parse(reg.out).model_id;
         for (const dataset of datasets) {
-          const t = await run(dir, ['test', id, '--dataset', dataset, '--metric', `total_time=${i + 1}`, '--push', '--json'], env);
+          const t = await run(dir, [...how(i), 'test', id, '--dataset', dataset, '--metric', `total_time=${i + 1}`, ...push, '--json'], envOf(i));
           latencies.push(t.ms);
           if (t.code !== 0) fail(t);
         }
@@ -244,21 +254,23 @@ async function round(writers, protocol, env, queue = false, writes = 3) {
   }
 }
 
-export async function writersSection({ counts, protocol = 'daemon', env = process.env, log = (s) => process.stderr.write(s + '\n'), queue = false, writes = 3 }) {
+export async function writersSection({ counts, protocol = 'daemon', env = process.env, log = (s) => process.stderr.write(s + '\n'), queue = false, writes = 3, noCheckout = false }) {
   const rows = [];
   for (const n of counts) {
     log(`writers: ${n} × ${writes} writes over ${protocol}${queue ? ' (--queue, then drain until the queue is empty)' : ''}…`);
-    const r = await round(n, protocol, env, queue, writes);
+    const r = await round(n, protocol, env, queue, writes, noCheckout);
     log(`  ${r.landed}; ${r.failed} failed; ${r.wall.toFixed(1)} s${queue ? `; ${r.drains} drain(s), ${(r.drainMs / 1000).toFixed(1)} s; ${r.queueLeft} queue refs left` : ''}`);
     rows.push(r);
   }
   const load = loadavg().map((x) => x.toFixed(2)).join(' ');
   const lines = [
-    `## Concurrent writers (${protocol}${queue ? ', --queue' : ''}${writes === 3 ? '' : `, ${writes} writes each`})`,
+    `## Concurrent writers (${protocol}${queue ? ', --queue' : ''}${noCheckout ? ', no checkout: --remote URL' : ''}${writes === 3 ? '' : `, ${writes} writes each`})`,
     '',
     queue
       ? `Each writer: its own clone of one remote served on 127.0.0.1 (${protocol}); \`register --queue\` then ${writes - 1} \`test --queue\` (on a seeded model), all writers started together; then \`modelgit drain\`, again while queue refs are left (${rows.map((r) => `${r.writers}: ${r.drains} drain(s) applying ${r.drainApplied} in ${(r.drainMs / 1000).toFixed(1)} s, ${r.queueLeft} queue refs left, ${r.refusals} refusal records`).join('; ')}; latencies below are the queued writes'). Load average at the end: ${load}.`
-      : `Each writer: its own clone of one remote served on 127.0.0.1 (${protocol}); \`register --push\` then ${writes - 1} \`test --push\`, all writers started together. Load average at the end: ${load}.`,
+      : noCheckout
+        ? `Each writer: no clone, an empty directory and a cache of its own; \`modelgit --remote URL register\` then ${writes - 1} \`--remote URL test\` against one remote served on 127.0.0.1 (${protocol}), all writers started together. Load average at the end: ${load}.`
+        : `Each writer: its own clone of one remote served on 127.0.0.1 (${protocol}); \`register --push\` then ${writes - 1} \`test --push\`, all writers started together. Load average at the end: ${load}.`,
     '',
     '| writers | landed | failed | duplicates | fsck | commits/s | p50 write | p99 write | wall |',
     '|---:|---|---:|---:|---|---:|---:|---:|---:|',
@@ -281,7 +293,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const counts = opt('--writers', '1,10,50,100').split(',').map(Number);
   const writes = Number(opt('--writes', '3'));
   if (!Number.isInteger(writes) || writes < 1) throw new Error(`--writes: ${opt('--writes')} is not a whole number of writes per writer (1 or more)`);
-  const { markdown, rows } = await writersSection({ counts, protocol: opt('--protocol', 'daemon'), queue: args.includes('--queue'), writes });
+  const { markdown, rows } = await writersSection({ counts, protocol: opt('--protocol', 'daemon'), queue: args.includes('--queue'), writes, noCheckout: args.includes('--no-checkout') });
   process.stdout.write(markdown + '\n');
   process.exitCode = rows.every((r) => r.allLanded && r.duplicates === 0 && r.fsck === 'clean' && r.queueLeft === 0) ? 0 : 1;
 }

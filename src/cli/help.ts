@@ -10,19 +10,20 @@ export const COMMAND_GROUPS: [heading: string, commands: string[]][] = [
   ['Registering and testing:', ['register', 'test', 'tag', 'untag', 'note']],
   ['Querying:', ['list', 'show', 'best', 'compare', 'history', 'report']],
   ['Lifecycle and promotion:', ['promote', 'demote', 'stages', 'cleanup', 'restore']],
-  ['Checks and CI:', ['validate', 'gates', 'diff', 'sync-tags']],
+  ['Checks and CI:', ['validate', 'gates', 'diff', 'sync-tags', 'audit']],
   ['Many writers:', ['status', 'drain']],
-  ['Loading:', ['plan', 'resolve', 'verify']],
+  ['Loading:', ['plan', 'resolve', 'verify', 'attest']],
   ['Import:', ['import', 'migrate']],
 ];
 
 /** One or two runnable examples per command, shown after its options. */
 export const EXAMPLES: Record<string, string[]> = {
   init: ['modelgit init my-registry', 'modelgit init . --ci github'],
-  hooks: ['modelgit hooks install', 'modelgit hooks install --chain'],
+  hooks: ['modelgit hooks install', 'modelgit hooks install --server   # in a bare repository: the pre-receive hook'],
   register: [
     'modelgit register --algo mscn --dataset imdb --param lr=0.001 --param epochs=10 --model-path weights/mscn.pt',
     'modelgit register --from metadata.json --json',
+    'modelgit --remote git@github.com:team/registry.git register --algo mscn --param lr=0.001',
   ],
   test: ['modelgit test mscn_20241019_103000 --dataset stats --metric q_error=1.8', 'modelgit test mscn_20241019_103000 --dataset job --times times.txt'],
   tag: ['modelgit tag mscn_20241019_103000 baseline keep'],
@@ -36,7 +37,7 @@ export const EXAMPLES: Record<string, string[]> = {
   report: ['modelgit report --out site', 'modelgit report --algo mscn --json'],
   promote: ['modelgit promote mscn_20241019_103000 --stage production', 'modelgit promote mscn_20241019_103000 --stage production --branch --push'],
   demote: ['modelgit demote mscn_20241019_103000 --stage production'],
-  stages: ['modelgit stages', 'modelgit stages --algo mscn --json'],
+  stages: ['modelgit stages', 'modelgit stages --algo mscn --at 2025-03-14 --json'],
   cleanup: ['modelgit cleanup --algo mscn --keep 5 --dry-run', 'modelgit cleanup --algo mscn --keep 5 --metric total_time --dataset production'],
   restore: ['modelgit restore mscn_20241019_103000'],
   validate: ['modelgit validate --all', 'modelgit validate --since origin/main --format github'],
@@ -47,7 +48,9 @@ export const EXAMPLES: Record<string, string[]> = {
   drain: ['modelgit drain', 'modelgit drain --remote origin --json'],
   plan: ['modelgit plan critic_20241019_103000'],
   resolve: ['modelgit resolve --for critic-wmtp', 'modelgit resolve --for critic-wmtp --stage production --field model_path'],
-  verify: ['modelgit verify critic_20241019_103000'],
+  verify: ['modelgit verify critic_20241019_103000', 'modelgit verify critic_20241019_103000 --allowed-signers ~/.config/git/allowed_signers'],
+  attest: ['modelgit attest critic_20241019_103000 --key ~/.ssh/modelgit', 'modelgit attest critic_20241019_103000 --key ~/.ssh/modelgit --push --json'],
+  audit: ['modelgit audit mscn_20241019_103000', 'modelgit audit --algo mscn --json'],
   import: ['modelgit import ../old/model_registry.json', 'modelgit import ../algorithm_examples/ExampleData --algo mscn --single-commit'],
   migrate: ['modelgit migrate'],
 };

@@ -60,3 +60,6 @@ export function keyValueProblem(flag: string, example: string, raw: string, prev
   if (earlier !== undefined) return { message: `${flag} ${key} is given twice (${earlier} and ${raw})`, hint: `give each ${flag} key once` };
   return undefined;
 }
+
+/** The help line of every `--at`: a revision, or a date (the registry as it was then). */
+export const AT_HELP = 'as of this commit, branch or tag, or a date (2025-03-14: the end of that day, UTC; 2025-03-14T09:30Z)';

@@ -93,6 +93,8 @@ export interface StagePromotionConfig {
   must_beat_current?: string;
   require_tags?: string[];
   from_stage?: string;
+  /** false: a forced promotion (Forced: true) past a failed gate is refused (the server hook) */
+  allow_force?: boolean;
 }
 
 export interface RegistryConfig {

@@ -182,6 +182,8 @@ export interface ValidationReport {
   ok: boolean;
   checked: number;
   errors: ErrorLocation[];
+  /** what passes but must be seen (a promotion forced past its gates): never fails the check */
+  warnings?: ErrorLocation[];
   mode: ValidateMode;
   /** the commit --since compared against */
   since?: string;
@@ -189,7 +191,7 @@ export interface ValidationReport {
 }
 
 /** Errors in file order, then line and column; one copy of each (a missing per-algorithm schema is found once per file). */
-export function finishReport(mode: ValidateMode, files: string[], errors: ErrorLocation[], since?: string): ValidationReport {
+export function finishReport(mode: ValidateMode, files: string[], errors: ErrorLocation[], since?: string, warnings: ErrorLocation[] = []): ValidationReport {
   const seen = new Set<string>();
   const unique = errors.filter((e) => {
     const key = [e.file, e.line, e.column, e.pointer, e.rule, e.message].join('\0');
@@ -199,7 +201,7 @@ export function finishReport(mode: ValidateMode, files: string[], errors: ErrorL
   });
   unique.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
   const sorted = [...new Set(files)].sort();
-  return { ok: unique.length === 0, checked: sorted.length, errors: unique, mode, ...(since ? { since } : {}), files: sorted };
+  return { ok: unique.length === 0, checked: sorted.length, errors: unique, ...(warnings.length ? { warnings } : {}), mode, ...(since ? { since } : {}), files: sorted };
 }
 
 export function plural(n: number, word: string): string {

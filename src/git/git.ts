@@ -271,6 +271,44 @@ export class Git {
     return refs;
   }
 
+  // signatures (audit)
+  /**
+   * Each commit's signature as git judges it (`%G?`: G good, U good but of unknown validity, B bad,
+   * N none, E can't be checked, X/Y expired, R revoked key) with the signer and key; SSH
+   * signatures are checked against gpg.ssh.allowedSignersFile, as `git verify-commit` does.
+   */
+  async commitSignatures(commits: string[], allowedSigners?: string): Promise<Map<string, { status: string; signer: string; key: string }>> {
+    const out = new Map<string, { status: string; signer: string; key: string }>();
+    if (!commits.length) return out;
+    const text = await this.text([...signersConfig(allowedSigners), 'log', '--no-walk=unsorted', `--format=%H${FIELD}%G?${FIELD}%GS${FIELD}%GK${RECORD}`, ...commits]);
+    for (const rec of text.split(RECORD)) {
+      const [commit, status, signer, key] = rec.replace(/^\n/, '').split(FIELD);
+      if (commit) out.set(commit, { status: status ?? 'N', signer: signer ?? '', key: key ?? '' });
+    }
+    return out;
+  }
+
+  /** An annotated tag's signature: `git verify-tag` in git's words (good with its signer, none, or why not). */
+  async tagSignature(name: string, allowedSigners?: string): Promise<{ status: 'good' | 'none' | 'bad'; detail: string }> {
+    const r = await this.run([...signersConfig(allowedSigners), 'verify-tag', '--end-of-options', name]);
+    const said = r.stderr.trim();
+    if (r.code === 0) return { status: 'good', detail: /Good "[^"]*" signature for (\S+)/.exec(said)?.[1] ?? (said.split('\n')[0] || 'good') };
+    if (/no signature found/i.test(said)) return { status: 'none', detail: 'unsigned' };
+    return { status: 'bad', detail: said.split('\n').filter(Boolean).pop() ?? `git verify-tag exited ${r.code}` };
+  }
+
+  /**
+   * The merge on HEAD's first-parent line that brought `commit` in (a pull request's merge), or
+   * undefined when `commit` is on that line itself (pushed or fast-forwarded there) or not below HEAD.
+   */
+  async mergeThatBrought(commit: string, head = 'HEAD'): Promise<string | undefined> {
+    const line = (await this.run(['rev-list', '--first-parent', '--ancestry-path', '--reverse', `${commit}..${head}`])).stdout.toString('utf8').split('\n').filter(Boolean);
+    const first = line[0];
+    if (!first) return undefined;
+    const parents = (await this.text(['rev-list', '--no-walk', '--parents', first])).trim().split(' ').slice(1);
+    return parents[0] !== commit && parents.length > 1 ? first : undefined;
+  }
+
   // decision tags
   /**
    * Creates the annotated tag `name` on `commit` holding `message` exactly as given (no cleanup:
@@ -346,6 +384,11 @@ export class Git {
     return r.code === 0;
   }
 
+  /** The best common ancestor of two commits (`git merge-base`), or undefined when they share no history. */
+  async mergeBase(a: string, b: string): Promise<string | undefined> {
+    return answer(await this.run(['merge-base', a, b]));
+  }
+
   /**
    * Stages exactly `paths` as they are on disk (a deleted file leaves the index), as the user's
    * git would (`write`). Not `git add`: that reads each path's whole directory (20,000 entries at
@@ -407,6 +450,20 @@ export class Git {
         const [commit, subject] = l.split(FIELD);
         return { commit: commit!, subject: subject ?? '' };
       });
+  }
+
+  /**
+   * The newest commit on `rev`'s first-parent line committed at or before `instant` (ISO 8601),
+   * and the oldest commit of that line with its date (to say when the history begins).
+   */
+  async commitAsOf(rev: string, instant: string): Promise<{ commit?: string; first?: { commit: string; date: string } }> {
+    const [at, roots] = await Promise.all([
+      this.run(['rev-list', '-1', '--first-parent', `--before=${instant}`, '--end-of-options', rev]),
+      this.run(['log', '--first-parent', '--max-parents=0', '--format=%H %cI', '--end-of-options', rev]),
+    ]);
+    const commit = at.code === 0 ? at.stdout.toString('utf8').trim() || undefined : undefined;
+    const [root, date] = roots.code === 0 ? roots.stdout.toString('utf8').trim().split('\n').pop()!.split(' ') : [];
+    return { commit, ...(root && date ? { first: { commit: root, date } } : {}) };
   }
 
   /** The subjects of the first-parent line of `range` (`a..b`), oldest first; GitError when git refuses. */
@@ -509,6 +566,11 @@ export class Git {
     const out: { status: string; path: string }[] = [];
     for (let i = 0; i + 1 < parts.length; i += 2) out.push({ path: parts[i + 1]!, status: parts[i]! });
     return out;
+  }
+
+  /** A config value as git reads it here (repository, global, system), a path expanded (`~/…`); undefined when unset. */
+  async configPath(key: string): Promise<string | undefined> {
+    return answer(await this.run(['config', '--type=path', '--get', key]));
   }
 
   /** The short name `ref` points at (`refs/remotes/origin/HEAD` → `origin/main`), or undefined. */
@@ -672,6 +734,11 @@ export class Git {
     const gitDir = (await runGit(dir, ['rev-parse', '--absolute-git-dir'])).stdout.toString('utf8').trim();
     return { root, gitDir };
   }
+}
+
+/** `-c gpg.ssh.allowedSignersFile=…` when the caller names the file (signature checks), else nothing. */
+function signersConfig(allowedSigners: string | undefined): string[] {
+  return allowedSigners === undefined ? [] : ['-c', `gpg.ssh.allowedSignersFile=${allowedSigners}`];
 }
 
 /** Trimmed stdout of a git that succeeded and said something, else undefined. */

@@ -3,12 +3,11 @@
 // the branch tip and its trees, never the history or the blobs it does not read (a blob is fetched
 // by git the first time something reads it, and kept). It lives under
 // $XDG_CACHE_HOME/modelgit/remotes/, one directory per remote URL and branch, so every command on
-// the machine shares it; writes into it are serialized by the registry's write lock. The cache is
+// the machine shares it (store/cache/policy.ts says where); writes into it are serialized by the registry's write lock. The cache is
 // only a copy: its branch ref is set to the remote's tip on every fetch, so nothing in it is ever
 // the only record of anything.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { NotARegistryError, PushError, StorageError, UsageError } from '../errors.js';
 import { Git, runGit, storageFailureLine } from './git.js';
@@ -26,18 +25,11 @@ export interface RemoteCache {
   fresh: boolean;
 }
 
-/** Where the caches live: $MODELGIT_CACHE_DIR, else $XDG_CACHE_HOME/modelgit, else ~/.cache/modelgit. */
-export function remoteCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.MODELGIT_CACHE_DIR) return join(env.MODELGIT_CACHE_DIR, 'remotes');
-  const xdg = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
-  return join(xdg, 'modelgit', 'remotes');
-}
-
-function cacheDirOf(url: string, branch: string | undefined): string {
+function cacheDirOf(root: string, url: string, branch: string | undefined): string {
   const hash = createHash('sha256').update(branch === undefined ? url : `${url}#${branch}`).digest('hex').slice(0, 20);
   // The URL's last word keeps a listing of the directory readable; the hash keeps it unique.
   const word = (url.replace(/\/+$/, '').split(/[/:]/).pop() ?? 'remote').replace(/\.git$/, '').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40) || 'remote';
-  return join(remoteCacheRoot(), `${word}-${hash}.git`);
+  return join(root, `${word}-${hash}.git`);
 }
 
 /** One line of git's stderr worth showing (its fatal/error lines, credentials never included). */
@@ -47,16 +39,16 @@ function gitProblem(stderr: string): string {
 }
 
 /**
- * The cache of `url` (its `branch`, default: the remote's default branch), made on first use by a
+ * The cache of `url` in `root` (its `branch`, default: the remote's default branch), made on first use by a
  * partial, shallow bare clone. Two processes making it at once both succeed: each clones into a
  * directory of its own and the first rename wins.
  */
-export async function openRemoteCache(url: string, branch?: string): Promise<RemoteCache> {
+export async function openRemoteCache(root: string, url: string, branch?: string): Promise<RemoteCache> {
   if (url.trim() === '' || url.startsWith('-')) throw new UsageError(`--remote ${JSON.stringify(url)}: not a remote URL`, { hint: 'give the URL you would git clone, e.g. --remote git@github.com:team/registry.git' });
   if (branch !== undefined && (branch === '' || branch.startsWith('-') || (await runGit('/', ['check-ref-format', '--branch', branch])).code !== 0)) {
     throw new UsageError(`--remote-branch ${JSON.stringify(branch)}: not a branch name`);
   }
-  const dir = cacheDirOf(url, branch);
+  const dir = cacheDirOf(root, url, branch);
   let fresh = false;
   if (!existsSync(join(dir, 'HEAD'))) {
     const parent = join(dir, '..');

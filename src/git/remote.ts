@@ -37,7 +37,9 @@ export function classifyPush(code: number, stdout: string, stderr: string): Push
   const real = rejected.filter((r) => !/atomic push failed/.test(r.summary));
   const detail = (real.length ? real : rejected).map((r) => `${r.ref} ${r.summary}`).join('; ');
   const retry = real.length > 0 && real.every((r) => MOVED.test(r.summary));
-  return { ok: false, retry, detail };
+  // A registry server's hook (hooks install --server) says why, one `remote: modelgit: refused …` line per problem.
+  const why = stderr.split('\n').flatMap((l) => (/^remote: modelgit: refused /.test(l) ? [l.slice('remote: '.length).trim()] : []));
+  return { ok: false, retry, detail: why.length ? `${detail}:\n${why.join('\n')}` : detail };
 }
 
 export async function pushRefs(git: Git, target: PushTarget, refs: { local: string; remote: string }[], atomic: boolean): Promise<PushResult> {

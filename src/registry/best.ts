@@ -10,7 +10,7 @@ import { summaryOf } from '../domain/summary.js';
 import { scoreOf, selectBest, type Selection } from '../domain/selection.js';
 import type { Aggregate, Direction, ModelMetadata } from '../domain/types.js';
 import type { Registry } from './registry.js';
-import { assertAggregate, assertDirection, checkInvalidFiles, headRevision, resolveRevision, unknownDirection } from './query-options.js';
+import { assertAggregate, assertDirection, checkInvalidFiles, headRevision, resolveAt, unknownDirection } from './query-options.js';
 import { skippedFiles, type SkippedFile } from '../domain/invalid-files.js';
 
 /** The flags of `modelgit best`; record-best.ts takes the same. */
@@ -91,7 +91,7 @@ export function checkQuery(reg: Registry, q: BestQuery, record = false): Resolve
 
 export async function best(reg: Registry, q: BestQuery): Promise<BestOutcome> {
   const r = checkQuery(reg, q);
-  return answerAt(reg, r, q.at === undefined ? await headRevision(reg) : await resolveRevision(reg, q.at), q.at);
+  return answerAt(reg, r, q.at === undefined ? await headRevision(reg) : await resolveAt(reg, q.at), q.at);
 }
 
 /** The best as of `revision` (`atLabel`: the --at the user typed, for messages). */

@@ -7,6 +7,7 @@ import { STAGES_FILE } from '../domain/config.js';
 import { checkPromotions, evaluateGates, forcedKey, type GateEvaluation, type PromotionCheck } from '../domain/gates.js';
 import { assertSafeName } from '../domain/names.js';
 import { locateStage } from '../domain/stages.js';
+import { disallowedForcing, removedByCommit, unauthorisedRemovals } from '../domain/receive-rules.js';
 import type { ModelMetadata } from '../domain/types.js';
 import { resolveRevision } from './query-options.js';
 import type { Registry } from './registry.js';
@@ -62,25 +63,68 @@ export async function checkGatesSince(reg: Registry, baseRev: string, headRev = 
  * `errors.push(...(await promotionGateErrors(reg, rev)))`.
  */
 export async function promotionGateErrors(reg: Registry, baseRev: string, headRev = 'HEAD'): Promise<ErrorLocation[]> {
+  return (await promotionGateFindings(reg, baseRev, headRev)).errors;
+}
+
+/**
+ * Every promotion of the range judged, located on its stages.yaml line: failed gates are errors; a
+ * promotion forced past failed gates is a warning that names them (an override must be seen in
+ * review), or an error where `promotion.<stage>.allow_force: false` (receive-rules.ts).
+ */
+export async function promotionGateFindings(reg: Registry, baseRev: string, headRev = 'HEAD'): Promise<{ errors: ErrorLocation[]; warnings: ErrorLocation[] }> {
   let range: RangeGateAnswer;
   try {
     range = await checkGatesSince(reg, baseRev, headRev);
   } catch (e) {
     // A stages.yaml that does not parse at either end is validate's own error to report.
-    if (e instanceof ValidationError) return [];
+    if (e instanceof ValidationError) return { errors: [], warnings: [] };
     throw e;
   }
   const { head, checks } = range;
+  if (!checks.length) return { errors: [], warnings: [] };
   const text = (await reg.git.showFile(head, STAGES_FILE)) ?? '';
   const errors: ErrorLocation[] = [];
+  const warnings: ErrorLocation[] = [];
+  const at = (algorithm: string, stage: string) => ({ file: STAGES_FILE, ...locateStage(text, algorithm, stage), pointer: `/${algorithm}/${stage}` });
+  const refused = disallowedForcing(checks, reg.config);
+  for (const f of refused) errors.push({ ...at(f.algorithm, f.stage), rule: f.rule, message: f.message });
   for (const c of checks) {
-    if (c.forced || c.change.action === 'demote') continue;
-    const pos = locateStage(text, c.change.algorithm, c.change.stage);
-    const pointer = `/${c.change.algorithm}/${c.change.stage}`;
-    if (c.problem) errors.push({ file: STAGES_FILE, ...pos, pointer, rule: 'promotion-target', message: c.problem });
+    if (c.change.action === 'demote') continue;
+    const { algorithm, stage, model_id } = c.change;
+    if (c.forced) {
+      const failed = c.evaluation?.failed ?? [];
+      if (failed.length && !refused.some((f) => f.algorithm === algorithm && f.stage === stage)) {
+        warnings.push({ ...at(algorithm, stage), rule: 'forced-promotion', message: `${model_id} was promoted to ${algorithm}/${stage} with --force, past ${failed.length === 1 ? 'a failed gate' : `${failed.length} failed gates`}: ${failed.map((g) => `${g.gate} (${g.detail})`).join('; ')}` });
+      }
+      continue;
+    }
+    if (c.problem) errors.push({ ...at(algorithm, stage), rule: 'promotion-target', message: c.problem });
     for (const g of c.evaluation?.failed ?? []) {
-      errors.push({ file: STAGES_FILE, ...pos, pointer, rule: `gate:${g.gate}`, message: `promoting ${c.change.model_id} to ${c.change.algorithm}/${c.change.stage}: ${g.detail}` });
+      errors.push({ ...at(algorithm, stage), rule: `gate:${g.gate}`, message: `promoting ${model_id} to ${algorithm}/${stage}: ${g.detail}` });
     }
   }
-  return errors;
+  return { errors, warnings };
+}
+
+/**
+ * Model files removed in `base..tip` by commits that are not cleanups naming them (receive-rules.ts):
+ * a removal is recoverable from history, but it must be a decision on the record, never a stray
+ * `git rm`. Checked by validate --since (CI), and so by the server hook.
+ */
+export async function unauthorisedRemovalErrors(reg: Registry, base: string, tip: string): Promise<ErrorLocation[]> {
+  // Only commits that delete something (a merge once per parent it deletes against: -m).
+  const deleting = (await reg.git.trailerLog([tip, `^${base}`, '-m', '--diff-filter=D'], ['Model-Action', 'Model-Id'], { parents: true, strict: true })) ?? [];
+  const seen = new Set<string>();
+  const out: ErrorLocation[] = [];
+  for (const c of deleting.reverse()) {
+    if (seen.has(c.commit) || c.parents.length === 0) continue;
+    seen.add(c.commit);
+    const dir = [reg.config.models_dir];
+    const perParent = await Promise.all(c.parents.map((p) => reg.git.changedFiles(p, c.commit, dir)));
+    const removed = removedByCommit(perParent.map((changes) => changes.filter((x) => x.status === 'D').map((x) => x.path)));
+    if (removed.length === 0) continue;
+    const added = perParent[0]!.filter((x) => x.status === 'A').map((x) => x.path);
+    out.push(...unauthorisedRemovals({ commit: c.commit, action: c.trailers['Model-Action']?.[0], modelIds: c.trailers['Model-Id'] ?? [], removed, added }, reg.config));
+  }
+  return out;
 }

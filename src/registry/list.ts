@@ -9,7 +9,7 @@ import { assertSafeName } from '../domain/names.js';
 import type { Aggregate, Direction } from '../domain/types.js';
 import { summaryOf } from '../domain/summary.js';
 import type { Registry } from './registry.js';
-import { assertAggregate, assertDirection, checkInvalidFiles, unknownDirection } from './query-options.js';
+import { assertAggregate, assertDirection, checkInvalidFiles, resolveAt, unknownDirection } from './query-options.js';
 
 export const DATE_SORT = 'trained_at';
 
@@ -33,6 +33,8 @@ export interface ListQuery {
   /** answer without model files that can't be read (else they fail the query) */
   skipInvalid?: boolean;
   limit?: number;
+  /** list the registry as of this revision or date (resolveAt) instead of HEAD */
+  at?: string;
 }
 
 export interface ListAnswer {
@@ -73,7 +75,7 @@ export async function list(reg: Registry, q: ListQuery = {}): Promise<ListAnswer
   }
   if (q.limit !== undefined && (!Number.isSafeInteger(q.limit) || q.limit < 1)) throw new UsageError(`--limit must be a whole number of at least 1 (got ${q.limit})`);
 
-  const view = await reg.models(q.algorithm);
+  const view = q.at === undefined ? await reg.models(q.algorithm) : await reg.models(q.algorithm, await resolveAt(reg, q.at));
   // Any listed model could be one of the unreadable files (a filter can't tell): the listing refuses.
   const skipped = checkInvalidFiles(view.problems, reg.config, q.algorithm !== undefined ? { kind: 'algorithm', algorithm: q.algorithm } : { kind: 'all' }, q.skipInvalid);
   const models = filterModels(view.models, { algorithm: q.algorithm, dataset: q.dataset, tags: q.tags });

@@ -89,6 +89,12 @@ export function promotionPlan(reg: Registry, opts: PromoteOptions): () => Promis
       config: reg.config,
     });
     const forced = !ev.ok && !!opts.force;
+    if (forced && reg.config.promotion?.[stage]?.allow_force === false) {
+      throw new GateError(`${id} may not be promoted to ${algorithm}/${stage}, and --force is not allowed there (promotion.${stage}.allow_force: false); ${ev.failed.length} gate${ev.failed.length > 1 ? 's' : ''} failed:\n${ev.failed.map((g) => `  ${g.gate}: ${g.detail}`).join('\n')}`, {
+        hint: 'meet the gates (modelgit gates ID --stage S says what is missing), or change modelgit.yaml through a reviewed pull request',
+        data: { gates: ev.results },
+      });
+    }
     if (!ev.ok && !opts.force) {
       throw new GateError(`${id} may not be promoted to ${algorithm}/${stage}; ${ev.failed.length} gate${ev.failed.length > 1 ? 's' : ''} failed:\n${ev.failed.map((g) => `  ${g.gate}: ${g.detail}`).join('\n')}`, {
         hint: '--force promotes anyway and records it in the commit (Forced: true)',

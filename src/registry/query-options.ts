@@ -41,6 +41,50 @@ export async function resolveRevision(
   return commit;
 }
 
+/** A date, or a date and time, as --at takes them: 2025-03-14, 2025-03-14T09:30, 2025-03-14T09:30:00Z, +01:00… */
+const AT_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * The instant a --at date names, as ISO 8601 UTC: a plain date is the end of that day in UTC (the
+ * state "on 2025-03-14" includes what was done that day); a time without a zone is UTC. Undefined
+ * when `text` is not a date.
+ */
+export function atInstant(text: string): string | undefined {
+  const m = AT_DATE.exec(text.trim());
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, sec, zone] = m;
+  const iso = h === undefined ? `${y}-${mo}-${d}T23:59:59Z` : `${y}-${mo}-${d}T${h}:${mi}:${sec ?? '00'}${zone ?? 'Z'}`;
+  const t = Date.parse(iso);
+  // Date.parse rolls 2025-02-30 over to March: a date must be the one written.
+  if (Number.isNaN(t) || new Date(Date.UTC(+y!, +mo! - 1, +d!)).getUTCDate() !== +d!) return undefined;
+  return new Date(t).toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * What --at names: a revision (commit, branch, tag), else a date — the registry as it was then:
+ * the newest commit of HEAD's first-parent line made at or before it. A date before the first
+ * commit is NotFoundError saying when the registry began.
+ */
+export async function resolveAt(reg: Pick<Registry, 'git'>, at: string, flag = '--at'): Promise<string> {
+  if (typeof at === 'string' && at.trim() !== '' && !at.startsWith('-')) {
+    const commit = await reg.git.resolveCommit(at);
+    if (commit) return commit;
+  }
+  const instant = typeof at === 'string' ? atInstant(at) : undefined;
+  if (instant === undefined && typeof at === 'string' && /^\d{4}-\d{2}-\d{2}\b/.test(at.trim())) {
+    throw new UsageError(`${flag} ${at}: not a date (a day that exists, optionally with a time: 2025-03-14, 2025-03-14T09:30Z)`);
+  }
+  if (instant === undefined) {
+    return resolveRevision(reg, at, flag, 'a commit id, branch or tag, or a date (2025-03-14, 2025-03-14T09:30Z; UTC unless a zone is given)');
+  }
+  const found = await reg.git.commitAsOf('HEAD', instant);
+  if (found.commit) return found.commit;
+  if (!found.first) throw new NotFoundError('the registry has no commits yet');
+  throw new NotFoundError(`${flag} ${at}: the registry did not exist yet (its first commit, ${found.first.commit.slice(0, 10)}, is from ${found.first.date})`, {
+    hint: 'give a later date, or a revision',
+  });
+}
+
 /** HEAD's commit, or NotFoundError for a repository without commits. */
 export async function headRevision(reg: Registry): Promise<string> {
   // From HEAD's files when the layout is plain (no process), else from git: the same answer.

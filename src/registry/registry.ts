@@ -7,7 +7,7 @@
 // import), so a read such as `best` or `list` never loads them.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NotARegistryError, NotFoundError, type ErrorLocation, type ValidationError } from '../errors.js';
+import { NotARegistryError, NotFoundError, ValidationError, type ErrorLocation } from '../errors.js';
 import { CONFIG_FILE, DEFAULT_CONFIG, modelPath } from '../domain/config.js';
 import { problemOfId } from '../domain/invalid-files.js';
 import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js';
@@ -131,13 +131,8 @@ export class Registry implements StoreContext {
    * made without a work tree and pushed (store/write/remote-write.ts).
    */
   static async openRemote(remote: RemoteOptions, opts: Omit<OpenOptions, 'cwd'>): Promise<Registry> {
-    const { openRemoteCache, fetchTip } = await import('../git/remote-cache.js');
-    const cache = await openRemoteCache(remote.url, remote.branch);
     // A cache made just now is at the tip; an older one is brought there (writes fetch again under the lock).
-    if (!cache.fresh) {
-      await fetchTip(cache);
-      cache.fresh = true;
-    }
+    const cache = await (await import('../store/remote-store.js')).openRemoteStore(remote.url, remote.branch);
     const reg = new Registry(cache.dir, cache.dir, DEFAULT_CONFIG, opts.now ?? (() => new Date()));
     reg.remote = cache;
     await reg.readRemoteConfig();
@@ -146,6 +141,27 @@ export class Registry implements StoreContext {
     reg.notify = opts.notify;
     reg.operationId = opts.operationId;
     reg.acknowledgeOnExit = opts.acknowledgeOnExit ?? false;
+    return reg;
+  }
+
+  /**
+   * The registry in a bare repository (a server's, in its pre-receive hook) as of `commit`: its
+   * modelgit.yaml is read from that commit; when it is missing or does not validate there, from
+   * `fallback` (the commit it replaces: validate reports the broken config itself), else the
+   * defaults. Nothing is written: it is opened to check pushes, never to write.
+   */
+  static async openBare(gitDir: string, commit: string, opts: { fallback?: string } = {}): Promise<Registry> {
+    const reg = new Registry(gitDir, gitDir, DEFAULT_CONFIG, () => new Date());
+    for (const at of [commit, opts.fallback]) {
+      const text = at === undefined ? undefined : await reg.git.showFile(at, CONFIG_FILE);
+      if (text === undefined) continue;
+      try {
+        reg.config = await loadConfig(gitDir, CONFIG_FILE, text);
+        break;
+      } catch (e) {
+        if (!(e instanceof ValidationError)) throw e;
+      }
+    }
     return reg;
   }
 
@@ -179,6 +195,11 @@ export class Registry implements StoreContext {
   async hasFile(path: string): Promise<boolean> {
     if (!this.remote) return existsSync(join(this.root, path));
     return (await this.git.lsTree('HEAD', [path])).length > 0;
+  }
+
+  /** The per-algorithm schema files modelgit.yaml names (the write engine's fast retry watches them). */
+  schemaFiles(): string[] {
+    return Object.values(this.config.schemas);
   }
 
   /** Forgets snapshots read so far (after a commit, a fetch, or a wait for the lock). */
@@ -337,7 +358,7 @@ export class Registry implements StoreContext {
       const { validateCommit } = await import('./validate.js');
       const cache = this.remote;
       return runRemoteWrite(
-        { git: this.git, gitDir: this.gitDir, cache, clearCache: () => this.clearCache(), refreshConfig: () => this.readRemoteConfig(), notify: this.notify, operationId: this.operationId, acknowledgeOnExit: this.acknowledgeOnExit, check: (base, commit) => validateCommit(this, base, commit) },
+        { git: this.git, gitDir: this.gitDir, cache, clearCache: () => this.clearCache(), refreshConfig: () => this.readRemoteConfig(), schemaFiles: () => this.schemaFiles(), notify: this.notify, operationId: this.operationId, acknowledgeOnExit: this.acknowledgeOnExit, check: (base, commit) => validateCommit(this, base, commit) },
         plan,
         { ...opts, queue: opts.queue ?? (this.queue || (this.config.queue === true ? 'if-supported' : undefined)) },
       );

@@ -5,6 +5,7 @@ import { assertSafeName } from '../domain/names.js';
 import type { ModelMetadata } from '../domain/types.js';
 import { modelHistory, type HistoryEntry } from './history.js';
 import type { Registry } from './registry.js';
+import { resolveAt } from './query-options.js';
 import { findRemoval } from './restore.js';
 
 export interface ShowAnswer {
@@ -17,9 +18,10 @@ export interface ShowAnswer {
   artifact_path: string | null;
 }
 
-export async function show(reg: Registry, id: string): Promise<ShowAnswer> {
+/** `at`: the model as it was at this revision or date (its metadata, stages and history up to then). */
+export async function show(reg: Registry, id: string, opts: { at?: string } = {}): Promise<ShowAnswer> {
   assertSafeName('model id', id, 'ID');
-  const head = await reg.git.headNow();
+  const head = opts.at === undefined ? await reg.git.headNow() : await resolveAt(reg, opts.at);
   // Stage assignments are read beside the lookup (their own git process); only awaited once found.
   const assignments = reg.stages(head ?? 'HEAD');
   assignments.catch(() => {});
@@ -32,6 +34,7 @@ export async function show(reg: Registry, id: string): Promise<ShowAnswer> {
     // A file that is there but can't be read is not a missing model.
     const invalid = reg.invalidModel(id, lookup?.invalid.get(id));
     if (invalid) throw invalid;
+    if (opts.at !== undefined) throw new NotFoundError(`no model ${JSON.stringify(id)} in the registry at ${opts.at} (${head!.slice(0, 10)})`, { hint: 'it may have been registered later: modelgit show ID without --at' });
     const removal = await findRemoval(reg, id);
     if (removal) {
       throw new NotFoundError(

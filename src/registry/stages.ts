@@ -6,6 +6,7 @@ import { assertSafeName } from '../domain/names.js';
 import { parseStageTag, STAGE_TAG_NAMESPACE } from '../domain/stage-tags.js';
 import type { StageAssignments } from '../domain/types.js';
 import { parseTrailers, type LogEntry } from '../git/git.js';
+import { resolveAt } from './query-options.js';
 import type { Registry } from './registry.js';
 
 export interface StageRow {
@@ -28,9 +29,11 @@ function parseStages(text: string | undefined): StageAssignments {
   return v && typeof v === 'object' ? v : {};
 }
 
-export async function listStages(reg: Registry, opts: { algorithm?: string } = {}): Promise<StageRow[]> {
+/** `at`: the stages as of this revision or date (who held what then, and who had put them there). */
+export async function listStages(reg: Registry, opts: { algorithm?: string; at?: string } = {}): Promise<StageRow[]> {
   if (opts.algorithm !== undefined) assertSafeName('algorithm', opts.algorithm, '--algo');
-  const current = await reg.stages();
+  const rev = opts.at === undefined ? 'HEAD' : await resolveAt(reg, opts.at);
+  const current = await reg.stages(rev);
   const order = (s: string) => {
     const i = reg.config.stages.indexOf(s);
     return i < 0 ? reg.config.stages.length : i;
@@ -44,7 +47,7 @@ export async function listStages(reg: Registry, opts: { algorithm?: string } = {
   if (rows.length === 0) return [];
 
   // Newest first, one version of stages.yaml per commit, read in one batch.
-  const history = await reg.git.log(['HEAD', '--', STAGES_FILE]);
+  const history = await reg.git.log([rev, '--', STAGES_FILE]);
   const blobs = await reg.git.readBlobs(history.map((h) => `${h.commit}:${STAGES_FILE}`));
   const versions = history.map((h) => ({ entry: h, stages: parseStages(blobs.get(`${h.commit}:${STAGES_FILE}`)?.toString('utf8')) }));
   const tags = await reg.git.refs(STAGE_TAG_NAMESPACE);

@@ -279,13 +279,20 @@ async function validateWith(
   else if (added.length) await checkNewIds(run, added, afterTexts);
   // Deleting a model is allowed (cleanup), unless a stage still points at it.
   if (checkStages || deletedModels) await checkStagesFile(run);
+  const warnings: ErrorLocation[] = [];
   // The promotion gates of every stage change in the range (DESIGN §3), once the files are sound.
   if (opts.mode === 'since' && !run.errors.some((e) => e.file === STAGES_FILE || e.file === CONFIG_FILE)) {
     // Loaded here only: the registry and gate code is most of a hook run's startup otherwise.
-    const { promotionGateErrors } = await import('./gates.js');
-    run.errors.push(...(await promotionGateErrors(await registry(), cmp.since!, head)));
+    const { promotionGateFindings, unauthorisedRemovalErrors } = await import('./gates.js');
+    const reg = await registry();
+    const found = await promotionGateFindings(reg, cmp.since!, head);
+    run.errors.push(...found.errors, ...(await unauthorisedRemovalErrors(reg, cmp.since!, head!)));
+    warnings.push(...found.warnings);
+  } else if (opts.mode === 'since') {
+    const { unauthorisedRemovalErrors } = await import('./gates.js');
+    run.errors.push(...(await unauthorisedRemovalErrors(await registry(), cmp.since!, head!)));
   }
-  return finishReport(opts.mode, run.checked, run.errors, cmp.since);
+  return finishReport(opts.mode, run.checked, run.errors, cmp.since, warnings);
 }
 
 /** modelgit.yaml against its schema; each per-algorithm schema inside the repository, present, compiling. */

@@ -191,9 +191,15 @@ export async function verifyMetadata(meta: ModelMetadata, root: string): Promise
   return answer();
 }
 
-export async function verifyModel(reg: Registry, id: string): Promise<VerifyAnswer> {
+/** `allowedSigners`: the file an attestation's signer must be listed in (default: git's gpg.ssh.allowedSignersFile). */
+export async function verifyModel(reg: Registry, id: string, opts: { allowedSigners?: string } = {}): Promise<VerifyAnswer> {
   assertSafeName('model id', id, 'ID');
   const model = await reg.model(id);
   await useRegistryLoaders(reg);
-  return verifyMetadata(model.metadata, reg.root);
+  const answer = await verifyMetadata(model.metadata, reg.root);
+  // A signed attestation, when there is one, is checked too (attest.ts).
+  const { attestationChecks, artifactSubjects } = await import('./attest.js');
+  const extra = await attestationChecks(reg, id, model.metadata.algorithm, () => artifactSubjects(model.metadata.model_path, reg.root), opts.allowedSigners);
+  const checks = [...answer.checks, ...extra];
+  return { ...answer, ok: checks.every((c) => c.ok), checks };
 }

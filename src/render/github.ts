@@ -18,6 +18,12 @@ export function errorAnnotation(e: ErrorLocation): string {
   return `::error ${props.join(',')}::${escapeData(e.message)}`;
 }
 
+/** `::warning file=F,line=L,col=C,title=…::MESSAGE` — shown on the line without failing the step (a forced promotion). */
+export function warningAnnotation(e: ErrorLocation): string {
+  const props = [`file=${escapeProperty(e.file)}`, `line=${e.line}`, `col=${e.column}`, `title=${escapeProperty(e.rule === 'forced-promotion' ? 'forced promotion' : e.rule)}`];
+  return `::warning ${props.join(',')}::${escapeData(e.message)}`;
+}
+
 /** Text for a Markdown table cell: no row or column breaks, no raw HTML. */
 export function markdownCell(s: string): string {
   return s

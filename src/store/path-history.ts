@@ -52,7 +52,7 @@ export async function commitRecording(ctx: StoreContext, recorded: RecordedResul
 const MAX_NAMED_COMMITS = 2000;
 
 /**
- * `git log --full-history -- <path>` from HEAD, for each path. In a history without merges (where
+ * `git log --full-history -- <path>` from HEAD (or `at.head`), for each path. In a history without merges (where
  * the history index applies) that is exactly the commits that changed the path, so the index names
  * them and git only reads those; otherwise git walks. --full-history: a side branch's commit counts
  * even when a merge took the other side's file.
@@ -70,7 +70,7 @@ export async function pathLogs(ctx: StoreContext, paths: string[], at?: HeadAt):
       }
     }
   }
-  return Promise.all(paths.map((p) => ctx.git.log(['--full-history', '--', p])));
+  return Promise.all(paths.map((p) => ctx.git.log([...(at ? [at.head] : []), '--full-history', '--', p])));
 }
 
 /**

@@ -60,7 +60,7 @@ describe('diff', () => {
     expect(md.stdout).toContain('| mscn | production | a → **b** |');
     expect(md.stdout).toContain('| `b` | production | 40 | −10 (−20%) vs a (50) ✅ better |');
     expect(md.stdout).toContain('| `a` | job | 3 | — |');
-    expect(md.stdout).toContain('- `old` (mscn)');
+    expect(md.stdout).toContain('- **mscn** (1): `old`');
     expect(md.stdout).toContain('- `models/mscn/a.json`: notes');
     const none = await r.run('diff', 'HEAD', 'HEAD', '--format', 'md');
     expect(none.stdout).toMatch(/No registry changes\.\n$/);

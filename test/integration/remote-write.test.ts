@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { git, runCliWithEnv, stderrText, tempDir } from '../helpers.js';
+import { CLI, git, runCliWithEnv, stderrText, tempDir } from '../helpers.js';
 import { cloneOf, registryRemote, remoteActions } from './gitops-helpers.js';
 import { startGitDaemon } from './concurrency/git-daemon.js';
 import { Registry } from '../../src/registry/registry.js';
@@ -75,8 +75,10 @@ describe('modelgit --remote URL (no checkout)', () => {
   it('re-plans on the remote moving: concurrent nodes all land, each registration once with its own id', async () => {
     const { bare } = await remoteAndNode();
     git(bare, 'config', 'uploadpack.allowFilter', 'true');
+    // Four machines, the last with three jobs sharing its cache.
+    const shared = tempDir('modelgit-shared-');
     const nodes = Array.from({ length: 6 }, (_, i) => {
-      const home = tempDir(`modelgit-node${i}-`);
+      const home = i < 3 ? tempDir(`modelgit-node${i}-`) : shared;
       return (...args: string[]) => runCliWithEnv(home, { XDG_CACHE_HOME: join(home, 'cache') }, ...args);
     });
     const answers = await Promise.all(nodes.map((n, i) => ok(n('--remote', bare, 'register', '--algo', 'lero', '--name', 'lero', '--param', `seed=${i}`, '--json'))));
@@ -194,4 +196,42 @@ describe('modelgit --remote URL (no checkout)', () => {
     expect(stderrText(notRegistry)).toMatch(/not a modelgit registry/);
     expect(git(bare, 'rev-parse', 'main').trim()).toBe(before);
   });
+});
+
+describe('--remote: the fast retry', () => {
+  /** A pre-push hook in the node's cache that, the first time, lets another clone push first. */
+  function raceOnce(cacheRepo: string, other: string, args: string[]): void {
+    const mark = join(tempDir('modelgit-mark-'), 'moved');
+    const quoted = args.map((a) => `'${a}'`).join(' ');
+    const hook = `#!/bin/sh\n[ -e '${mark}' ] && exit 0\ntouch '${mark}'\nunset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE\ncd '${other}' && '${process.execPath}' '${CLI}' ${quoted} >/dev/null 2>&1 || exit 1\nexit 0\n`;
+    writeFileSync(join(cacheRepo, 'hooks', 'pre-push'), hook, { mode: 0o755 });
+  }
+
+  it('rebuilds only the commit when the others changed other files, and plans again when they changed its file', async () => {
+    const { bare, cache, env } = await remoteAndNode();
+    const home = tempDir('modelgit-racer-');
+    const node = (...args: string[]) => runCliWithEnv(home, { ...env, MODELGIT_CACHE_TRACE: '1' }, ...args);
+    await ok(node('--remote', bare, 'register', '--algo', 'mscn', '--id', 'm1'));
+    const other = cloneOf(bare, 'other');
+    raceOnce(cacheDir(cache), other.dir, ['register', '--algo', 'lero', '--id', 'l1', '--push']);
+    const fast = await ok(node('--remote', bare, 'test', 'm1', '--dataset', 'job', '--metric', 'total_time=5'));
+    expect(fast.stderr).toMatch(/modelgit-remote: the same write on \w+ \(1 other file\(s\) changed\)/);
+    expect(fast.stderr).toMatch(/attempt 2: the remote had moved/);
+    other.git('pull', '-q');
+    raceOnce(cacheDir(cache), other.dir, ['test', 'm1', '--dataset', 'stats', '--metric', 'total_time=7', '--push']);
+    const replanned = await ok(node('--remote', bare, 'test', 'm1', '--dataset', 'job', '--metric', 'total_time=6'));
+    expect(replanned.stderr).toMatch(/modelgit-remote: planning again on \w+: models\/mscn\/m1.json changed/);
+    const reader = cloneOf(bare, 'reader');
+    expect((await reader.run('validate', '--all')).code).toBe(0);
+    const results = (await reader.run('show', 'm1', '--json')).json().metadata.testing.map((t: { dataset: string; performance: { total_time: number } }) => [t.dataset, t.performance.total_time]);
+    expect(results).toEqual([['job', 5], ['stats', 7], ['job', 6]]);
+    expect(remoteActions(bare).map((a) => a.subject).slice(1)).toEqual([
+      'register m1',
+      'register l1',
+      'test m1 on job: total_time=5',
+      'test m1 on stats: total_time=7',
+      'test m1 on job: total_time=6',
+    ]);
+    fsckClean(bare);
+  }, 60_000);
 });

@@ -215,7 +215,7 @@ describe('registry.yml: the pull-request job, step by step', () => {
     expect(job.if).toBe("github.event_name == 'pull_request'");
     expect(job.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
     const notRun = job.steps.filter((s) => !s.run).map((s) => s.uses!.split('@')[0]);
-    expect(notRun).toEqual(['actions/checkout', 'actions/setup-node']);
+    expect(notRun).toEqual(['actions/checkout', 'actions/setup-node', 'actions/upload-artifact']);
     expect(job.steps.find((s) => s.uses?.startsWith('actions/checkout@'))).toMatchObject({ with: { 'fetch-depth': 0, 'persist-credentials': false } });
     // A push to the pull request cancels the review of the commit before it: an older run never
     // overwrites the newer comment.
@@ -232,6 +232,9 @@ describe('registry.yml: the pull-request job, step by step', () => {
     expect(summary).toContain('| mscn | production | a → **b** |');
     expect(summary).toContain('| `b` | production | 40 | −10 (−20%) vs a (50) ✅ better |');
     expect(readFileSync(join(env.RUNNER_TEMP!, 'modelgit-diff.md'), 'utf8')).toBe(summary);
+    // The whole diff as JSON beside it, uploaded as the registry-diff artifact.
+    expect(JSON.parse(readFileSync(join(env.RUNNER_TEMP!, 'modelgit-diff.json'), 'utf8'))).toMatchObject({ base });
+    expect(step('Upload the registry diff')).toMatchObject({ with: { name: 'registry-diff' } });
   });
 
   it.skipIf(!HAS_JQ)('"Comment on the pull request" posts the diff once, then updates that comment in place', async () => {

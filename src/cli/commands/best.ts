@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { best } from '../../registry/best.js';
 import { bestField, bestText } from '../../render/best.js';
-import { choiceArg } from '../options.js';
+import { AT_HELP, choiceArg } from '../options.js';
 import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
 import { problemsText } from '../../render/problems.js';
 
@@ -18,7 +18,7 @@ export function bestCommand(program: Command): void {
     .option('--direction <dir>', 'min or max, when modelgit.yaml and the metric name do not tell', choiceArg(['min', 'max'] as const))
     .option('--aggregate <how>', "latest, best or mean of a model's results on the dataset (default: metrics.<m>.aggregate in modelgit.yaml, else latest)", choiceArg(['latest', 'best', 'mean'] as const))
     .option('--skip-invalid', "answer without the algorithm's model files that cannot be read (named on stderr, and in --json as \"skipped\") instead of failing")
-    .option('--at <rev>', 'answer as of this commit, branch or tag')
+    .option('--at <rev|date>', AT_HELP)
     .option('--record', 'write an annotated tag best/<algo>/<dataset>/<metric>/<n> if the best changed')
     .option('--push', 'with --record: push the tag (numbered after the remote\'s; renumbered if another machine took the number first)')
     .option('--field <path>', 'print just this value (e.g. model_path, value, training.hyperparams.lr)')

@@ -19,11 +19,12 @@ const COMMANDS: [names: string[], load: () => Promise<Registrar>][] = [
   [['best'], async () => (await import('./best.js')).bestCommand],
   [['compare'], async () => (await import('./compare.js')).compareCommand],
   [['show', 'history', 'cleanup', 'restore'], async () => (await import('./lifecycle.js')).lifecycleCommands],
-  [['plan', 'resolve', 'verify'], async () => (await import('./loading.js')).loadingCommands],
+  [['plan', 'resolve', 'verify', 'attest'], async () => (await import('./loading.js')).loadingCommands],
   [['import', 'migrate'], async () => (await import('./import.js')).importCommands],
   [['report'], async () => (await import('./report.js')).reportCommand],
   [['validate'], async () => (await import('./validate.js')).validateCommand],
   [['drain', 'status'], async () => (await import('./drain.js')).queueCommands],
+  [['audit'], async () => (await import('./audit.js')).auditCommand],
 ];
 
 /** What argv asks for: a subcommand's name, the version (which needs no command), or everything. */

@@ -1,8 +1,10 @@
 // init and hooks install: parse → create the registry or install the hook → print what was done.
-// They run outside a registry, so no Registry is opened here.
+// They run outside a registry, so no Registry is opened here. `hooks receive-check` is the plumbing
+// the server's pre-receive hook runs (hidden from help: not a command people type).
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { init } from '../../registry/init.js';
-import { installHookAt } from '../../install/hooks.js';
+import { installHookAt, installServerHookAt } from '../../install/hooks.js';
 import { writeErr, writeJson, writeOut } from '../context.js';
 import { CI_KINDS } from '../../install/ci.js';
 import { choiceArg } from '../options.js';
@@ -25,17 +27,36 @@ export function initCommands(program: Command): void {
       if (answer.hook) writeErr(`pre-commit hook ${answer.hook.action}: ${answer.hook.path}`);
       for (const n of answer.notes ?? []) writeErr(`note: ${n}`);
     });
-  const hooks = program.command('hooks').description('manage the pre-commit hook');
+  const hooks = program.command('hooks').description('manage the pre-commit hook (and, with --server, the pre-receive hook of a bare repository)');
   hooks
     .command('install')
-    .description('install the pre-commit hook that validates staged metadata')
-    .option('--chain', 'keep an existing pre-commit hook and run it before the modelgit check')
-    .option('--force', 'replace an existing pre-commit hook (kept as pre-commit.backup)')
+    .description('install the pre-commit hook that validates staged metadata (--server: the pre-receive hook that checks every push, in a bare repository)')
+    .option('--server', "in the server's bare repository: install the pre-receive hook that refuses pushes breaking the registry's rules")
+    .option('--chain', 'keep an existing hook and run it before the modelgit check')
+    .option('--force', 'replace an existing hook (kept as <hook>.backup)')
     .option('--json', 'machine-readable output')
     .action(async (o) => {
-      const answer = await installHookAt(process.cwd(), { chain: o.chain, force: o.force });
+      const install = o.server ? installServerHookAt : installHookAt;
+      const answer = await install(process.cwd(), { chain: o.chain, force: o.force });
       if (o.json) return writeJson(answer);
       writeOut(answer.path);
-      writeErr(`pre-commit hook ${answer.action}${answer.backup ? ` (the previous hook is at ${answer.backup})` : ''}`);
+      writeErr(`${o.server ? 'pre-receive' : 'pre-commit'} hook ${answer.action}${answer.backup ? ` (the previous hook is at ${answer.backup})` : ''}`);
     });
+  hooks
+    .command('receive-check', { hidden: true })
+    .description("plumbing for the server's pre-receive hook: check the pushed ref updates (`old new ref` lines on stdin); one line per problem on stderr, exit 1 to refuse")
+    .action(async () => {
+      const { receiveCheck } = await import('../../registry/receive-check.js');
+      // git runs a bare repository's hooks in it, with GIT_DIR set ("." there); git prints what
+      // the hook writes to stderr to the pusher as `remote:` lines.
+      const answer = await receiveCheck({ gitDir: resolve(process.env.GIT_DIR ?? '.'), input: await readStdin() });
+      for (const line of answer.problems) writeErr(line);
+      if (!answer.ok) process.exitCode = 1;
+    });
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }

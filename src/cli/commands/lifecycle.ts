@@ -6,7 +6,7 @@ import { history } from '../../registry/history.js';
 import { restore } from '../../registry/restore.js';
 import { show } from '../../registry/show.js';
 import { renderCleanup, renderHistory, renderShow } from '../../render/lifecycle.js';
-import { choiceArg, positiveIntArg } from '../options.js';
+import { AT_HELP, choiceArg, positiveIntArg } from '../options.js';
 import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
 import { problemsText } from '../../render/problems.js';
 
@@ -15,9 +15,10 @@ export function lifecycleCommands(program: Command): void {
     .command('show')
     .description('a model: metadata, the stages it holds, and its history from git log')
     .argument('<id>', 'model id')
+    .option('--at <rev|date>', AT_HELP)
     .option('--json', 'machine-readable output: {metadata, stages, history}')
     .action(async (id: string, o) => {
-      const answer = await show(await openRegistry(), id);
+      const answer = await show(await openRegistry(), id, { at: o.at });
       if (o.json) writeJson(answer);
       else writeOut(renderShow(answer));
     });

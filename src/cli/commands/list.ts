@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { list } from '../../registry/list.js';
 import { listingJson, listingSummary, listingTable } from '../../render/listing.js';
-import { choiceArg, collect, positiveIntArg } from '../options.js';
+import { AT_HELP, choiceArg, collect, positiveIntArg } from '../options.js';
 import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
 import { problemsText } from '../../render/problems.js';
 
@@ -21,11 +21,12 @@ export function listCommand(program: Command): void {
     .option('--aggregate <how>', "latest, best or mean of a model's results on a dataset (default: metrics.<m>.aggregate in modelgit.yaml, else latest)", choiceArg(['latest', 'best', 'mean'] as const))
     .option('--skip-invalid', 'list without model files that cannot be read (named on stderr) instead of failing')
     .option('--limit <n>', 'show at most n models', positiveIntArg)
+    .option('--at <rev|date>', AT_HELP)
     .option('--json', 'machine-readable output: an array of metadata objects (with --sort METRIC each gains "score", with --results "scores")')
     .action(async (o) => {
       const answer = await list(await openRegistry(), {
         algorithm: o.algo, dataset: o.dataset, tags: o.tag, sort: o.sort, on: o.on, direction: o.direction, limit: o.limit,
-        results: !!o.results, metric: o.metric, aggregate: o.aggregate, skipInvalid: !!o.skipInvalid,
+        results: !!o.results, metric: o.metric, aggregate: o.aggregate, skipInvalid: !!o.skipInvalid, at: o.at,
       });
       if (answer.problems.length) writeErr(problemsText(answer.problems));
       for (const n of answer.notes) writeErr(`modelgit: ${n}`);

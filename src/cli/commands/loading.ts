@@ -1,11 +1,13 @@
-// plan, resolve, verify: the commands about loading a model's artifact; parse → call the
-// registry → render.
+// plan, resolve, verify, attest: the commands about a model's artifact (loading it, proving its
+// bytes); parse → call the registry → render.
 import type { Command } from 'commander';
 import { getPath } from '../../domain/metadata.js';
 import { UsageError } from '../../errors.js';
 import { planModel } from '../../registry/load-plan.js';
 import { resolveModel } from '../../registry/resolve.js';
 import { verifyModel } from '../../registry/verify.js';
+import { attest } from '../../registry/attest.js';
+import { PUSH_OPTION } from '../push.js';
 import { renderPlan, renderResolve, renderVerify } from '../../render/loading.js';
 import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
 import { choiceArg } from '../options.js';
@@ -49,11 +51,12 @@ export function loadingCommands(program: Command): void {
 
   program
     .command('verify')
-    .description("check a model's artifact: present where model_path says, required files, sha256 and size, safetensors headers")
+    .description("check a model's artifact: present where model_path says, required files, sha256 and size, safetensors headers, and its signed attestation if it has one")
     .argument('<id>', 'model id')
+    .option('--allowed-signers <file>', "whose signatures count on an attestation (default: git's gpg.ssh.allowedSignersFile)")
     .option('--json', 'machine-readable output')
     .action(async (id: string, o) => {
-      const answer = await verifyModel(await openRegistry(), id);
+      const answer = await verifyModel(await openRegistry(), id, { allowedSigners: o.allowedSigners });
       if (o.json) writeJson(answer);
       else if (answer.ok) writeOut(renderVerify(answer));
       else {
@@ -61,5 +64,18 @@ export function loadingCommands(program: Command): void {
         writeErr(`modelgit: error: ${id} failed verification`);
       }
       if (!answer.ok) process.exitCode = 1;
+    });
+
+  program
+    .command('attest')
+    .description("sign a statement of the model's artifact files (sha256) and metadata with your SSH key: an in-toto attestation committed beside the models, checked by verify")
+    .argument('<id>', 'model id')
+    .requiredOption('--key <file>', 'the SSH private key to sign with (an Ed25519 key: ssh-keygen -t ed25519 -f FILE)')
+    .option(...PUSH_OPTION)
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o) => {
+      const answer = await attest(await openRegistry(o), id, { key: o.key });
+      if (o.json) return writeJson(answer);
+      writeOut(`attested ${answer.subjects.length} file(s) of ${id} in ${answer.path} (${answer.commit.slice(0, 10)}), signed by ${answer.keyid}`);
     });
 }

@@ -6,6 +6,7 @@ import { listStages } from '../../registry/stages.js';
 import { columns } from '../../render/columns.js';
 import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
 import { PUSH_OPTION } from '../push.js';
+import { AT_HELP } from '../options.js';
 
 function report(a: StageAnswer | PromoteAnswer, json: boolean): void {
   if (json) return writeJson(a);
@@ -50,9 +51,10 @@ export function promoteCommands(program: Command): void {
     .command('stages')
     .description('who holds which stage, and who promoted them when')
     .option('--algo <algorithm>', 'only this algorithm')
+    .option('--at <rev|date>', AT_HELP)
     .option('--json', 'machine-readable output')
     .action(async (o) => {
-      const rows = await listStages(await openRegistry(), { algorithm: o.algo });
+      const rows = await listStages(await openRegistry(), { algorithm: o.algo, at: o.at });
       if (o.json) return writeJson(rows);
       if (rows.length === 0) return writeErr(o.algo ? `no stage is assigned for ${o.algo}` : 'no stage is assigned (modelgit promote ID --stage S)');
       writeOut(

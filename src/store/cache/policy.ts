@@ -2,7 +2,8 @@
 // derived data may be used at all. Everything under `.git/modelgit/` (caches, the write lock, the
 // crash journal, operation notes) is found through modelgitDir(), so the layout can be read — and
 // changed — in one file; cacheDisabled() is the single switch the uncached reference reader uses.
-import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 
 /** `.git/modelgit` (or a path inside it) for a repository's git dir. */
 export function modelgitDir(gitDir: string, ...inside: string[]): string {
@@ -20,4 +21,15 @@ export function tracer(prefix: string): (message: string) => void {
   return (message) => {
     if (process.env.MODELGIT_CACHE_TRACE) process.stderr.write(`${prefix}: ${message}\n`);
   };
+}
+
+/**
+ * Where the caches of remotes written without a checkout live (git/remote-cache.ts): one per user,
+ * shared by every command on the machine. $MODELGIT_CACHE_DIR, else $XDG_CACHE_HOME/modelgit, else
+ * ~/.cache/modelgit; `remotes/` inside.
+ */
+export function remoteCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MODELGIT_CACHE_DIR) return join(env.MODELGIT_CACHE_DIR, 'remotes');
+  const xdg = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  return join(xdg, 'modelgit', 'remotes');
 }

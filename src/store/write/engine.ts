@@ -6,7 +6,10 @@
 // --push rebuilds the *operation*, not the text diff (DESIGN §4b). When the remote moved, the
 // engine fetches, moves the branch onto the remote head, runs `plan` again — so register picks a
 // fresh id, test appends to the model's current file, promote re-checks its gates and renumbers
-// its tag — commits and pushes again, with bounded jittered retries. Crash safety: the local
+// its tag — commits and pushes again, with bounded jittered retries. The fast retry skips the
+// re-plan when what the others committed meanwhile can't change the write (domain/replay-safety.ts):
+// the same commit is rebuilt on their head with plumbing (no index refresh, no hook run again) and
+// the branch moved onto it. Crash safety: the local
 // commit of a rejected attempt is only ever a *local* copy of an operation that never reached the
 // remote, so dropping it before the re-run can't lose anything the user was told had happened.
 // When the re-run fails or the retries run out, the branch goes back to where it was before the
@@ -28,8 +31,12 @@ import { DECISION_TAG_FAMILIES, fetchRemote, integrate, moveBranch, pushRefs, re
 import { createDecisionTags, deleteDecisionTags } from './tags.js';
 import { checkBeforeWrite } from './guards.js';
 import { envOperationId, findOperation, operationOf, OperationJournal, OPERATION_TRAILER, type CommittedOperation, type Operation } from './operations.js';
-import { assertCommittable, commitChanges, commitSeries, readStaged, withWriteLock, type CommitSpec } from './commit.js';
+import { assertCommittable, commitChanges, commitMessage, commitSeries, readStaged, withWriteLock, type CommitSpec } from './commit.js';
+import { replanReason } from '../../domain/replay-safety.js';
+import { tracer } from '../cache/policy.js';
 import type { HeldLock } from './lock.js';
+
+const trace = tracer('modelgit-push');
 
 /** An annotated tag a write creates on its commit (stage tags). */
 export interface TagSpec {
@@ -127,6 +134,8 @@ export interface WriteHost {
    * the attempt unacknowledged and a re-run answers with its commit.
    */
   settled?: (journal: OperationJournal) => void;
+  /** the per-algorithm schema files of modelgit.yaml (a change to one re-plans a retried write) */
+  schemaFiles?: () => string[];
 }
 
 export async function runWrite<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, opts: WriteOptions<T> = {}): Promise<T> {
@@ -363,12 +372,49 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
   let keep = false;
   // Our commit(s) and tags from a rejected attempt: a local copy of an operation the remote never got.
   let unpushed: Made | undefined;
+  // The plan of that attempt (for the fast retry: the same write, rebuilt on the new remote head).
+  let unpushedPlan: CommitPlan | undefined;
   try {
     for (let attempt = 1; ; attempt++) {
       const began = Date.now();
       // Our tags from the rejected attempt go first: the remote may now hold tags of the same name.
       if (unpushed) await deleteDecisionTags(git, unpushed.tags);
       const remoteHead = await fetchRemote(git, target);
+      // The fast retry: the others changed nothing this write read, wrote or was checked by, so the
+      // same commit is rebuilt on their head (git plumbing, no index) instead of planned again.
+      const again = unpushed && unpushedPlan && remoteHead ? await sameCommitOn(host, unpushed, unpushedPlan, remoteHead) : undefined;
+      if (again) {
+        const p = unpushedPlan!;
+        await moveBranch(git, again);
+        host.clearCache();
+        const made: Made = { commit: again, commits: [again], tags: [], base: remoteHead, series: false };
+        lock.check();
+        const pushed = await pushRefs(git, target, [{ local: again, remote: `refs/heads/${target.branch}` }], true);
+        if (pushed.ok && !pushed.upToDate.includes(`refs/heads/${target.branch}`)) {
+          keep = true;
+          await git.updateRef(target.trackingRef, again);
+          host.notify?.(`pushed ${again.slice(0, 10)} to ${target.remote}/${target.branch} (attempt ${attempt}: the remote had moved)`);
+          return settle(host, journal, (await answer(p, { ...made, pushed: { remote: target.remote, branch: target.branch, attempts: attempt } })) as T);
+        }
+        if (!pushed.ok && !pushed.retry) {
+          // Refused outright: kept and said so, as below (running the command again pushes it).
+          keep = true;
+          throw new PushError(`committed ${again.slice(0, 10)} locally, but ${target.remote}/${target.branch} refused the push: ${pushed.detail}`, {
+            hint: `the commit is kept on your branch, unpushed; run the same command again when the remote takes it, or: git push ${target.remote} HEAD:${target.branch}`,
+            data: { commit: again, tags: [], remote: target.remote, branch: target.branch },
+          });
+        }
+        unpushed = made;
+        if (!budget.allows(attempt)) {
+          throw new PushError(`the remote kept moving: ${budget.spent(attempt)} to ${target.remote}/${target.branch} were rejected; the local commit was undone, nothing was written`, {
+            hint: 'run the same command again later: it writes the operation once (MODELGIT_PUSH_DEADLINE=seconds allows longer; MODELGIT_PUSH_RETRIES caps the tries)',
+            data: { remote: target.remote, branch: target.branch },
+          });
+        }
+        await sleep(retryDelay(attempt, Date.now() - began));
+        continue;
+      }
+      unpushedPlan = undefined;
       if (unpushed) {
         // Our rejected attempt sat on the old remote head: when that is below the new one (the
         // usual race), one move puts the branch on the remote head, instead of back and forward.
@@ -480,7 +526,9 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
         // operation's identity finds it), it does not write a second one.
         keep = true;
         throw new PushError(`committed ${made.commit.slice(0, 10)} locally, but ${failedHow}: ${pushed.detail}`, {
-          hint: /protected|declined|hook/i.test(pushed.detail)
+          hint: /modelgit: refused/.test(pushed.detail)
+            ? `the registry's server hook refused it for the reasons above; fix them (the commit is kept on your branch: git reset --keep HEAD~1 drops it), then run the command again`
+            : /protected|declined|hook/i.test(pushed.detail)
             ? 'the remote does not take direct pushes here: push the commit to a branch and open a pull request (promotions: modelgit promote … --branch --push)'
             : `the commit is kept on your branch, unpushed; run the same command again when the remote is reachable (it pushes this commit, it does not write a second one), or: git push ${target.remote} HEAD:${made.branch ?? target.branch}`,
           data: { commit: made.commit, tags: made.tags, remote: target.remote, branch: made.branch ?? target.branch },
@@ -497,6 +545,7 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
         });
       }
       unpushed = made;
+      unpushedPlan = 'spec' in p && !made.series ? (p as CommitPlan) : undefined;
       await sleep(retryDelay(attempt, Date.now() - began));
     }
   } catch (e) {
@@ -505,6 +554,23 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
     if (!keep && !lockLost) await backTo(host, started, unpushed, e);
     throw e;
   }
+}
+
+/**
+ * The rejected write's commit rebuilt on `remoteHead`, when nothing the others committed since its
+ * base can change it (domain/replay-safety.ts): one commit, no tags, no new branch, and none of its
+ * files, file names or rules touched. Undefined: plan it again.
+ */
+async function sameCommitOn(host: WriteHost, made: Made, p: CommitPlan, remoteHead: string): Promise<string | undefined> {
+  if (made.series || made.branch || made.tags.length || p.tags?.length || !made.base || made.base === remoteHead) return undefined;
+  const { git } = host;
+  if (!(await git.isAncestor(made.base, remoteHead))) return undefined;
+  const theirs = (await git.changedFiles(made.base, remoteHead, [])).map((c) => c.path);
+  const reason = replanReason({ ours: p.spec.changes.map((c) => c.path), theirs, schemaFiles: host.schemaFiles?.() ?? [] });
+  trace(reason ? `planning again on ${remoteHead.slice(0, 10)}: ${reason}` : `the same write on ${remoteHead.slice(0, 10)} (${theirs.length} other file(s) changed)`);
+  if (reason) return undefined;
+  const { commitTree } = await import('../../git/tree-edit.js');
+  return commitTree(git, { base: remoteHead, changes: p.spec.changes, message: commitMessage(p.spec), author: p.spec.author });
 }
 
 // the write queue: --queue (queue.ts)

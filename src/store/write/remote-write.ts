@@ -24,7 +24,8 @@ import { pushRefs, retryBudget, retryDelay } from '../../git/remote.js';
 import { commitTree } from '../../git/tree-edit.js';
 import type { ValidationReport } from '../../domain/validation.js';
 import { QUEUEABLE_ACTIONS } from '../../domain/trailers.js';
-import { modelgitDir } from '../cache/policy.js';
+import { replanReason } from '../../domain/replay-safety.js';
+import { modelgitDir, tracer } from '../cache/policy.js';
 import { commitMessage, withWriteLock, type CommitSpec } from './commit.js';
 import { replay, withOperation, type PushInfo, type WriteOptions, type WritePlan } from './engine.js';
 import { envOperationId, findOperation, operationOf, type Operation } from './operations.js';
@@ -37,6 +38,8 @@ export interface RemoteWriteHost {
   clearCache(): void;
   /** reads modelgit.yaml (and the schemas) again from the fetched tip */
   refreshConfig(): Promise<void>;
+  /** the per-algorithm schema files of modelgit.yaml, as read */
+  schemaFiles(): string[];
   /** the checks of `validate --since base` on `commit` */
   check(base: string, commit: string): Promise<ValidationReport>;
   notify?: (message: string) => void;
@@ -53,6 +56,8 @@ interface Attempt {
   began: string;
   state: 'pushing' | 'pushed';
 }
+
+const trace = tracer('modelgit-remote');
 
 /** How far before an unfinished attempt began to fetch history when looking for it (clocks differ). */
 const LOOKBACK_MS = 10 * 60_000;
@@ -91,11 +96,18 @@ export async function runRemoteWrite<T>(host: RemoteWriteHost, plan: () => Promi
       const budget = retryBudget();
       const earlier = ident ? readAttempt(host.gitDir, ident.id) : undefined;
 
-      /** One attempt on `base` (the tip, or a queued registration): its answer, or `retry` when the remote moved. */
-      const attemptOn = async (base: string, attempt: number, began: number): Promise<{ value: T } | { retry: true }> => {
-        const p = await marked();
+      /** The planned write of an attempt the remote rejected, and the tip it was planned on. */
+      type Planned = { p: Exclude<WritePlan<T>, { nothing: T }>; specs: CommitSpec[]; base: string };
+      let lost: Planned | undefined;
+
+      /**
+       * One attempt on `base` (the tip, or a queued registration): its answer, or `retry` when the
+       * remote moved. `again`: the write of the rejected attempt, put on `base` as it is (replay-safety.ts).
+       */
+      const attemptOn = async (base: string, attempt: number, began: number, again?: Planned): Promise<{ value: T } | { retry: true }> => {
+        const p = again?.p ?? (await marked());
         if ('nothing' in p) return { value: p.nothing };
-        const specs = 'spec' in p ? [p.spec] : p.specs;
+        const specs = again?.specs ?? ('spec' in p ? [p.spec] : p.specs);
         if ('spec' in p && (p.branch || p.tags?.length)) {
           throw new UsageError(`--remote: ${p.branch ? 'a write on a new branch' : 'a write that makes decision tags (a promotion)'} needs a clone; nothing was written`, {
             hint: `clone the registry (git clone ${cache.url}) and run the command there`,
@@ -110,8 +122,9 @@ export async function runRemoteWrite<T>(host: RemoteWriteHost, plan: () => Promi
         lock.check();
         const commits = await buildCommits(git, base, specs);
         const commit = commits[commits.length - 1]!;
-        const report = await host.check(base, commit);
-        if (!report.ok) {
+        // Checked when planned; a write put on a new tip unchanged was checked against the same files and rules.
+        const report = again ? undefined : await host.check(base, commit);
+        if (report && !report.ok) {
           throw new ValidationError(`the new commit fails the registry's checks (the rules of its pre-commit hook); nothing was pushed`, report.errors, {
             hint: 'modelgit validate --since names the same problems in a clone',
           });
@@ -138,7 +151,10 @@ export async function runRemoteWrite<T>(host: RemoteWriteHost, plan: () => Promi
         // Not taken: this attempt never reached the branch, so it is no longer one to look for.
         if (ident) rmSync(attemptFile(host.gitDir, ident.id), { force: true });
         // An identical commit already there is another writer's same operation in the same second: ours is made again on top.
-        if (pushed.ok || pushed.retry) return { retry: true };
+        if (pushed.ok || pushed.retry) {
+          lost = pushed.ok ? undefined : { p, specs, base };
+          return { retry: true };
+        }
         const failedHow = pushed.unreached ? `the push to ${cache.url} failed` : `${cache.url} refused the push`;
         throw new PushError(`${failedHow}: ${pushed.detail}; nothing was written`, {
           hint: /protected|declined|hook/i.test(pushed.detail)
@@ -146,6 +162,16 @@ export async function runRemoteWrite<T>(host: RemoteWriteHost, plan: () => Promi
             : 'run the same command again when the remote is reachable',
           data: { remote: cache.url, branch: target.branch },
         });
+      };
+
+      /** The rejected write, when it can go on `tip` unchanged (replay-safety.ts). */
+      const sameWriteOn = async (planned: Planned, tip: string): Promise<Planned | undefined> => {
+        if (planned.specs.length !== 1 || planned.base === tip) return undefined;
+        const theirs = (await git.changedFiles(planned.base, tip, [])).map((c) => c.path);
+        const ours = planned.specs[0]!.changes.map((c) => c.path);
+        const reason = replanReason({ ours, theirs, schemaFiles: host.schemaFiles() });
+        trace(reason ? `planning again on ${tip.slice(0, 10)}: ${reason}` : `the same write on ${tip.slice(0, 10)} (${theirs.length} other file(s) changed)`);
+        return reason ? undefined : planned;
       };
 
       for (let attempt = 1; ; attempt++) {
@@ -156,7 +182,10 @@ export async function runRemoteWrite<T>(host: RemoteWriteHost, plan: () => Promi
         const fetched = attempt === 1 && cache.fresh && !unsure ? await git.resolveCommit(target.trackingRef) : undefined;
         const tip = fetched ?? (await fetchTip(cache, unsure ? { since: new Date(Date.parse(earlier!.began) - LOOKBACK_MS) } : {}));
         if (!tip) throw new PushError(`${cache.url} has no branch ${target.branch} to write to`, { hint: 'create the registry first: modelgit init, commit, git push' });
-        if (!fetched) await host.refreshConfig();
+        // The fast retry: when what the others wrote meanwhile can't change this write, only its commit is rebuilt.
+        const again = lost && !fetched ? await sameWriteOn(lost, tip) : undefined;
+        lost = undefined;
+        if (!fetched && !again) await host.refreshConfig();
         host.clearCache();
         if (attempt === 1 && ident && earlier) {
           const found = earlier.state === 'pushed' ? await foundCommit(git, earlier.commit) : unsure ? await findOperation(git, ident.id, 'HEAD') : undefined;
@@ -176,7 +205,7 @@ export async function runRemoteWrite<T>(host: RemoteWriteHost, plan: () => Promi
             host.clearCache();
           }
         }
-        const outcome = await attemptOn(tip, attempt, began);
+        const outcome = await attemptOn(tip, attempt, began, again);
         if ('value' in outcome) return outcome.value;
         if (!budget.allows(attempt)) {
           throw new PushError(`the remote kept moving: ${budget.spent(attempt)} to ${cache.url} (${target.branch}) were rejected; nothing was written`, {

@@ -65,6 +65,21 @@ describe('--push', () => {
     expect(tests.map((x) => x.subject)).toEqual(['test mid on production: total_time=50', 'test mid on job: total_time=7', 'test mid on stats: total_time=8']);
   });
 
+  it('the fast retry: a result that lost the race to a write of another file is rebuilt on the new head, not planned again', async () => {
+    const { bare, a, b } = await seededModel();
+    moveRemoteDuringPush(b, a, ['register', '--algo', 'lero', '--id', 'l1', '--push']);
+    const res = await runWithEnv(b.dir, { MODELGIT_CACHE_TRACE: '1' }, 'test', 'mid', '--dataset', 'stats', '--metric', 'total_time=8', '--push', '--json');
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/modelgit-push: the same write on \w+ \(1 other file\(s\) changed\)/);
+    expect(res.stderr).toMatch(/attempt 2: the remote had moved/);
+    expect(git(bare, 'rev-parse', 'main').trim()).toBe(res.json().commit);
+    expect(b.git('rev-parse', 'HEAD').trim()).toBe(res.json().commit);
+    expect(b.git('status', '--porcelain')).toBe('');
+    expect(remoteActions(bare).slice(-2).map((x) => x.subject)).toEqual(['register l1', 'test mid on stats: total_time=8']);
+    expect((await b.run('validate', '--all')).code).toBe(0);
+    expect(git(bare, 'fsck', '--strict', '--no-dangling', '--no-progress')).toBe('');
+  });
+
   it('promote re-checks its gates and renumbers its tag on the new remote head', async () => {
     const { bare, a, b } = await seededModel();
     moveRemoteDuringPush(b, a, ['promote', 'mid', '--stage', 'production', '--push']);

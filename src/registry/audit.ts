@@ -1,0 +1,125 @@
+// audit: a model's chain of custody, from git alone and offline (issue #16). Who registered it,
+// each result and who recorded it, each promotion with the gates it was judged by (re-evaluated
+// at its commit, so a forced one shows what it overrode), the pull-request merge that brought it
+// onto the branch, the stage tag that records it, and whether each commit and tag carries a
+// signature git accepts (SSH signatures against gpg.ssh.allowedSignersFile, GPG against the
+// keyring, as `git verify-commit` and `git verify-tag` judge them). `--algo A` gives the same for
+// every stage change of an algorithm.
+import { existsSync } from 'node:fs';
+import { NotFoundError, UsageError } from '../errors.js';
+import { STAGES_FILE } from '../domain/config.js';
+import { assertSafeName } from '../domain/names.js';
+import { parseStageTag, STAGE_TAG_NAMESPACE } from '../domain/stage-tags.js';
+import { parseTrailers, type LogEntry } from '../git/git.js';
+import { checkGatesSince } from './gates.js';
+import { modelHistory, toHistoryEntry, type HistoryEntry } from './history.js';
+import type { Registry } from './registry.js';
+
+/** A signature as git judged it: good (with the signer), unsigned, or not accepted (why). */
+export interface SignatureVerdict {
+  status: 'good' | 'unsigned' | 'bad' | 'unverifiable';
+  detail: string;
+}
+
+export interface AuditEvent extends HistoryEntry {
+  signature: SignatureVerdict;
+  /** promotions: the gates as they stood at this commit */
+  gates?: { ok: boolean; forced: boolean; failed: { gate: string; detail: string }[]; problem?: string };
+  /** the merge on the branch's first-parent line that brought this commit in (a reviewed pull request) */
+  merged_by?: { commit: string; subject: string; author: string; date: string; signature: SignatureVerdict };
+  /** the stage tag recording this promotion */
+  tag?: { name: string; signature: SignatureVerdict };
+}
+
+export interface AuditAnswer {
+  model_id?: string;
+  algorithm?: string;
+  /** oldest first */
+  events: AuditEvent[];
+  /** how many commits and tags: signed and accepted, unsigned, or bad */
+  signatures: { good: number; unsigned: number; bad: number; unverifiable: number };
+}
+
+const VERDICTS: Record<string, SignatureVerdict['status']> = { G: 'good', U: 'good', N: 'unsigned', B: 'bad', X: 'bad', Y: 'bad', R: 'bad', E: 'unverifiable' };
+
+/** `checkable`: there is an allowed-signers file to check SSH signatures against. */
+function verdictOf(sig: { status: string; signer: string; key: string } | undefined, checkable: boolean): SignatureVerdict {
+  if (!sig) return { status: 'unsigned', detail: 'unsigned' };
+  // U: a sound signature by a key nobody vouched for — no allowed signer lists it (SSH), or an untrusted GPG key.
+  if (sig.status === 'U' && !sig.signer) {
+    return checkable
+      ? { status: 'bad', detail: `signed with ${sig.key || 'a key'} that the allowed signers do not list (an unknown signer)` }
+      : { status: 'unverifiable', detail: `signed with ${sig.key || 'a key'}; there is no allowed signers file to check it against (gpg.ssh.allowedSignersFile, or --allowed-signers FILE)` };
+  }
+  const status = VERDICTS[sig.status] ?? 'unverifiable';
+  const who = sig.signer || sig.key;
+  const detail =
+    status === 'good'
+      ? `signed by ${who}${sig.status === 'U' ? ' (validity unknown)' : ''}`
+      : status === 'unsigned'
+        ? 'unsigned'
+        : status === 'unverifiable'
+          ? `signed${sig.key ? ` with ${sig.key}` : ''}, but it can't be checked here (set gpg.ssh.allowedSignersFile, or import the GPG key)`
+          : `the signature is not accepted (${{ B: 'bad signature', X: 'expired signature', Y: 'expired key', R: 'revoked key' }[sig.status] ?? sig.status})${who ? `: ${who}` : ''}`;
+  return { status, detail };
+}
+
+/** `allowedSigners`: whose SSH signatures count (default: git's gpg.ssh.allowedSignersFile). */
+export async function audit(reg: Registry, opts: { id?: string; algorithm?: string; allowedSigners?: string }): Promise<AuditAnswer> {
+  if ((opts.id === undefined) === (opts.algorithm === undefined)) throw new UsageError('audit takes a model id or --algo A (one of them)');
+  if (opts.allowedSigners !== undefined && !existsSync(opts.allowedSigners)) throw new UsageError(`--allowed-signers ${opts.allowedSigners}: no such file`);
+  // Without a file git reports an SSH-signed commit as unsigned; an empty list makes it "unknown key" instead.
+  const configured = opts.allowedSigners ?? (await reg.git.configPath('gpg.ssh.allowedSignersFile'));
+  const signers = configured !== undefined && existsSync(configured) ? configured : '/dev/null';
+  const checkable = signers !== '/dev/null';
+  let entries: HistoryEntry[];
+  if (opts.id !== undefined) {
+    assertSafeName('model id', opts.id, 'ID');
+    const head = (await reg.git.head())!;
+    const model = await reg.model(opts.id);
+    entries = await modelHistory(reg, opts.id, model.path, { head, models: async () => (await reg.snapshot(head)).models.length });
+  } else {
+    assertSafeName('algorithm', opts.algorithm!, '--algo');
+    const log: LogEntry[] = await reg.git.log(['HEAD', '--', STAGES_FILE]);
+    entries = log.filter((e) => ['promote', 'demote'].includes(e.trailers['Model-Action']?.[0] ?? '') && (e.trailers['Algorithm']?.[0] ?? algorithmOfStage(e)) === opts.algorithm).map(toHistoryEntry);
+    if (!entries.length) throw new NotFoundError(`no stage change of ${opts.algorithm} in the registry's history`, { hint: 'modelgit stages lists who holds what' });
+  }
+  entries = [...entries].reverse();
+  const [sigs, tags] = await Promise.all([reg.git.commitSignatures(entries.map((e) => e.commit), signers), reg.git.refs(STAGE_TAG_NAMESPACE)]);
+  const events: AuditEvent[] = [];
+  for (const e of entries) {
+    const event: AuditEvent = { ...e, signature: verdictOf(sigs.get(e.commit), checkable) };
+    if (e.action === 'promote' || e.action === 'demote') {
+      const parent = (await reg.git.log(['-1', e.commit]))[0]?.parents[0];
+      if (parent && e.action === 'promote') {
+        const range = await checkGatesSince(reg, parent, e.commit);
+        const c = range.checks.find((x) => x.change.model_id === e.model_ids[0]) ?? range.checks[0];
+        if (c) event.gates = { ok: !c.problem && (c.evaluation?.ok ?? true), forced: c.forced, failed: (c.evaluation?.failed ?? []).map((g) => ({ gate: g.gate, detail: g.detail })), ...(c.problem ? { problem: c.problem } : {}) };
+      }
+      const merge = await reg.git.mergeThatBrought(e.commit);
+      if (merge) {
+        const [m] = await reg.git.log(['-1', merge]);
+        const msig = (await reg.git.commitSignatures([merge], signers)).get(merge);
+        if (m) event.merged_by = { commit: merge, subject: m.subject, author: m.author, date: m.date, signature: verdictOf(msig, checkable) };
+      }
+      const tag = tags.find((t) => t.target === e.commit && parseStageTag(t.ref) && parseTrailers(t.contents)['Model-Id']?.[0] === e.model_ids[0]);
+      if (tag) {
+        const name = tag.ref.replace(/^refs\/tags\//, '');
+        const v = await reg.git.tagSignature(name, signers);
+        event.tag = {
+          name,
+          signature: v.status === 'good' ? { status: 'good', detail: `signed by ${v.detail}` } : v.status === 'none' ? { status: 'unsigned', detail: 'unsigned' } : { status: checkable ? 'bad' : 'unverifiable', detail: v.detail },
+        };
+      }
+    }
+    events.push(event);
+  }
+  const signatures = { good: 0, unsigned: 0, bad: 0, unverifiable: 0 };
+  for (const ev of events) for (const s of [ev.signature, ev.merged_by?.signature, ev.tag?.signature]) if (s) signatures[s.status]++;
+  return { ...(opts.id !== undefined ? { model_id: opts.id } : { algorithm: opts.algorithm }), events, signatures };
+}
+
+/** A stage commit without an Algorithm trailer (older ones): the algorithm from its subject "promote ID to A/S". */
+function algorithmOfStage(e: LogEntry): string | undefined {
+  return / to ([^/\s]+)\//.exec(e.subject)?.[1];
+}
