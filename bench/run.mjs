@@ -7,6 +7,7 @@
 //   node bench/run.mjs --sizes 1000 --only best,list   (after npm run build)
 //   npm run bench -- --sizes 10000 --python-only          # just the Python client's overhead
 //   npm run bench -- --writers 1,10,50,100 --writers-only  # concurrent writers (bench/writers.mjs)
+//   npm run bench -- --remote-writes 1000,10000 --remote-writes-only   # --remote writes (bench/remote-writes.mjs)
 //
 // The Python client's cost over the CLI (register and record_test through `Registry`, target: the
 // CLI call plus ~20 ms) is measured by python/bench/bench_client.py at the largest size up to 10,000
@@ -311,6 +312,19 @@ if (opt('--writers')) {
   }
 }
 
+// Writes without a checkout (bench/remote-writes.mjs, issue #15): `--remote-writes 1000,10000`
+// adds its section; `--remote-writes-only` runs just it into bench/results-remote.md.
+if (opt('--remote-writes')) {
+  const { remoteWritesSection, remoteWritesOk, writeResults } = await import('./remote-writes.mjs');
+  const remoteSizes = opt('--remote-writes').split(',').map(Number);
+  var remoteWrites = await remoteWritesSection({ sizes: remoteSizes, runs: Number(opt('--runs', '7')), protocol: opt('--protocol', 'file'), keep: args.includes('--keep'), log });
+  if (args.includes('--remote-writes-only')) {
+    writeResults(remoteWrites.markdown, `npm run bench -- ${args.join(' ')}`);
+    process.stdout.write(remoteWrites.markdown + '\n');
+    process.exit(remoteWritesOk(remoteWrites.results) ? 0 : 1);
+  }
+}
+
 const loadStart = loadavg().map((x) => x.toFixed(1)).join(' ');
 const all = [];
 const pythonOnly = args.includes('--python-only');
@@ -341,7 +355,7 @@ const md = render(all, {
   loadStart,
   loadEnd: loadavg().map((x) => x.toFixed(1)).join(' '),
 });
-const full = md + '\n' + pythonSection() + (writers ? '\n' + writers.markdown : '');
+const full = md + '\n' + pythonSection() + (writers ? '\n' + writers.markdown : '') + (remoteWrites ? '\n' + remoteWrites.markdown : '');
 writeFileSync(out, full + '\n');
 process.stdout.write(full + '\n');
 log(`wrote ${out}`);
