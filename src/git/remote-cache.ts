@@ -7,7 +7,7 @@
 // only a copy: its branch ref is set to the remote's tip on every fetch, so nothing in it is ever
 // the only record of anything.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotARegistryError, PushError, StorageError, UsageError } from '../errors.js';
 import { Git, runGit, storageFailureLine } from './git.js';
@@ -23,6 +23,29 @@ export interface RemoteCache {
   target: PushTarget;
   /** whether the tip in the cache was fetched by this process a moment ago (a write's first attempt needs no fetch) */
   fresh: boolean;
+  /** the last commit this cache pushed to the branch (noted in the cache: recordPushed) */
+  pushed?: string;
+  /** the branch tip as this process last fetched or pushed it */
+  tip?: string;
+}
+
+/** Notes that the cache pushed `commit` as the branch tip (its next fetch asks first whether that is still the tip). */
+export function recordPushed(cache: RemoteCache, commit: string): void {
+  cache.pushed = commit;
+  cache.tip = commit;
+  try {
+    writeFileSync(join(cache.dir, 'modelgit-pushed'), commit + '\n');
+  } catch {
+    /* only an optimisation */
+  }
+}
+
+function readPushed(dir: string): string | undefined {
+  try {
+    return readFileSync(join(dir, 'modelgit-pushed'), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function cacheDirOf(root: string, url: string, branch: string | undefined): string {
@@ -84,7 +107,7 @@ export async function openRemoteCache(root: string, url: string, branch?: string
   const head = (await git.run(['symbolic-ref', '--quiet', 'HEAD'])).stdout.toString('utf8').trim();
   const name = branch ?? head.replace(/^refs\/heads\//, '');
   if (!name) throw new NotARegistryError(`--remote ${url}: the remote has no branch to write to (an empty repository?)`, { hint: 'create the registry first: modelgit init, commit, git push' });
-  return { url, dir, git, target: { remote: 'origin', branch: name, trackingRef: `refs/heads/${name}` }, fresh };
+  return { url, dir, git, target: { remote: 'origin', branch: name, trackingRef: `refs/heads/${name}` }, fresh, pushed: readPushed(dir) };
 }
 
 /**
@@ -94,6 +117,16 @@ export async function openRemoteCache(root: string, url: string, branch?: string
  */
 export async function fetchTip(cache: RemoteCache, opts: { since?: Date } = {}): Promise<string | undefined> {
   const { git, target } = cache;
+  // When the cache's tip is the commit this cache pushed last, asking the remote for its tip first
+  // is far cheaper than a fetch that finds nothing new: git's fetch then checks the whole tip tree
+  // the cache built itself (0.5 s at 100,000 models), where ls-remote is one ref advertisement.
+  if (!opts.since && cache.pushed) {
+    const local = await git.resolveCommit(target.trackingRef);
+    if (local === cache.pushed) {
+      const r = await git.run(['ls-remote', '--refs', 'origin', `refs/heads/${target.branch}`]);
+      if (r.code === 0 && r.stdout.toString('utf8').split(/\s/)[0] === local) return (cache.tip = local);
+    }
+  }
   const depth = opts.since ? [`--shallow-since=${Math.floor(opts.since.getTime() / 1000)}`] : ['--depth=1'];
   const r = await git.run(['-c', 'maintenance.auto=false', 'fetch', '--quiet', '--no-tags', ...depth, 'origin', `+refs/heads/${target.branch}:${target.trackingRef}`]);
   if (r.code !== 0) {
@@ -106,5 +139,5 @@ export async function fetchTip(cache: RemoteCache, opts: { since?: Date } = {}):
       hint: `check the remote: git ls-remote ${cache.url}`,
     });
   }
-  return git.resolveCommit(target.trackingRef);
+  return (cache.tip = await git.resolveCommit(target.trackingRef));
 }

@@ -218,12 +218,17 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
     // The ids this needs, looked up by path (lookup.ts), not in a snapshot of every model; each
     // id is asked once. The first ask holds all that are known now (the generated id too).
     const known = new Map<string, Model | undefined>();
+    // Ids whose file is there but does not parse: taken all the same (someone's model).
+    const unreadable = new Set<string>();
     const lookup = async (ids: string[]) => {
       const ask = ids.filter((x) => !known.has(x));
-      const found = (await reg.lookup(ask)).found;
+      const { found, invalid } = await reg.lookup(ask);
       for (const x of ask) known.set(x, found.get(x));
+      for (const x of invalid.keys()) unreadable.add(x);
       return known;
     };
+    // A file at the id's path: in a work tree (committed or not) on disk; without one, in the tip's tree, as the lookup saw it.
+    const fileAt = async (id: string) => (reg.remote ? unreadable.has(id) : reg.hasFile(reg.modelFile(algorithm, id)));
     const base = wanted === undefined ? timestampId(name, now) : undefined;
     const first = lookup([wanted, opts.parent, base].filter((x): x is string => x !== undefined));
     validatorFor('model'); // loads the metadata validator (checkModelText's) while git answers
@@ -236,7 +241,7 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
       }
       // A file that doesn't parse isn't in the snapshot, but it is still someone's model.
       const existing = reg.modelFile(algorithm, wanted);
-      if (await reg.hasFile(existing)) {
+      if (await fileAt(wanted)) {
         throw new ConflictError(`${wantedBy}: ${existing} already exists (it is not a readable model: modelgit validate --all says why); ids are never overwritten`, {
           hint: `fix or remove that file, or ${freshHint}`,
         });
@@ -246,7 +251,7 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
       id = await freeId(base!, async (candidates) => {
         const models = await lookup(candidates);
         const files = new Set<string>();
-        for (const c of candidates) if (models.get(c) === undefined && (await reg.hasFile(reg.modelFile(algorithm, c)))) files.add(c);
+        for (const c of candidates) if (models.get(c) === undefined && (await fileAt(c))) files.add(c);
         return (c) => models.get(c) !== undefined || files.has(c);
       });
     }

@@ -171,7 +171,7 @@ export class Registry implements StoreContext {
    */
   async readRemoteConfig(): Promise<void> {
     const cache = this.remote!;
-    const tip = await this.git.resolveCommit(cache.target.trackingRef);
+    const tip = cache.tip ?? (await this.git.resolveCommit(cache.target.trackingRef));
     const where = `${cache.url} (branch ${cache.target.branch})`;
     if (!tip) throw new NotARegistryError(`--remote ${where} has no commit yet`, { hint: 'create the registry first: modelgit init, commit, git push' });
     const text = await this.git.showFile(tip, CONFIG_FILE);

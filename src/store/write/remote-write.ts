@@ -19,7 +19,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { PushError, UsageError, ValidationError } from '../../errors.js';
 import type { Git } from '../../git/git.js';
-import { fetchTip, type RemoteCache } from '../../git/remote-cache.js';
+import { fetchTip, recordPushed, type RemoteCache } from '../../git/remote-cache.js';
 import { pushRefs, retryBudget, retryDelay } from '../../git/remote.js';
 import { commitTree } from '../../git/tree-edit.js';
 import type { ValidationReport } from '../../domain/validation.js';
@@ -143,6 +143,7 @@ export async function runRemoteWrite<T>(host: RemoteWriteHost, plan: () => Promi
         if (pushed.ok && !pushed.upToDate.includes(`refs/heads/${target.branch}`)) {
           note('pushed');
           await git.updateRef(target.trackingRef, commit);
+          recordPushed(cache, commit);
           host.clearCache();
           const info: PushInfo = { remote: cache.url, branch: target.branch, attempts: attempt };
           host.notify?.(`pushed ${commit.slice(0, 10)} to ${cache.url} (${target.branch})${attempt > 1 ? ` (attempt ${attempt}: the remote had moved)` : ''}`);
@@ -179,7 +180,7 @@ export async function runRemoteWrite<T>(host: RemoteWriteHost, plan: () => Promi
         // An attempt whose push may have landed: fetch the history since it began, to look for it.
         const unsure = attempt === 1 && earlier?.state === 'pushing';
         // The tip that opening the registry fetched a moment ago serves the first attempt.
-        const fetched = attempt === 1 && cache.fresh && !unsure ? await git.resolveCommit(target.trackingRef) : undefined;
+        const fetched = attempt === 1 && cache.fresh && !unsure ? (cache.tip ?? (await git.resolveCommit(target.trackingRef))) : undefined;
         const tip = fetched ?? (await fetchTip(cache, unsure ? { since: new Date(Date.parse(earlier!.began) - LOOKBACK_MS) } : {}));
         if (!tip) throw new PushError(`${cache.url} has no branch ${target.branch} to write to`, { hint: 'create the registry first: modelgit init, commit, git push' });
         // The fast retry: when what the others wrote meanwhile can't change this write, only its commit is rebuilt.
