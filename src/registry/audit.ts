@@ -38,6 +38,8 @@ export interface AuditAnswer {
   events: AuditEvent[];
   /** how many commits and tags: signed and accepted, unsigned, or bad */
   signatures: { good: number; unsigned: number; bad: number; unverifiable: number };
+  /** stage tags that say they record a promotion of this model (or algorithm) but point at a commit that is not that promotion */
+  misplaced_tags: { tag: string; target: string; detail: string }[];
 }
 
 const VERDICTS: Record<string, SignatureVerdict['status']> = { G: 'good', U: 'good', N: 'unsigned', B: 'bad', X: 'bad', Y: 'bad', R: 'bad', E: 'unverifiable' };
@@ -114,9 +116,25 @@ export async function audit(reg: Registry, opts: { id?: string; algorithm?: stri
     }
     events.push(event);
   }
+  // A stage tag naming this model (or algorithm) must point at the promotion commit it records: one
+  // that points elsewhere was moved or made by hand, and the record no longer holds.
+  const misplaced_tags: AuditAnswer['misplaced_tags'] = [];
+  for (const t of tags) {
+    const p = parseStageTag(t.ref);
+    if (!p) continue;
+    const tr = parseTrailers(t.contents);
+    const model = tr['Model-Id']?.[0];
+    const action = tr['Model-Action']?.[0];
+    if (opts.id !== undefined ? model !== opts.id : p.algorithm !== opts.algorithm) continue;
+    const ok = events.some((e) => e.commit === t.target && e.action === action && e.trailers['Stage']?.[0] === p.stage && (model === undefined || e.model_ids.includes(model)));
+    if (!ok) {
+      const name = t.ref.replace(/^refs\/tags\//, '');
+      misplaced_tags.push({ tag: name, target: t.target, detail: `${name} records ${action ?? 'a decision'} of ${model ?? '?'} to ${p.algorithm}/${p.stage} but points at ${t.target.slice(0, 10)}, which is not that ${action ?? 'decision'}'s commit on this branch` });
+    }
+  }
   const signatures = { good: 0, unsigned: 0, bad: 0, unverifiable: 0 };
   for (const ev of events) for (const s of [ev.signature, ev.merged_by?.signature, ev.tag?.signature]) if (s) signatures[s.status]++;
-  return { ...(opts.id !== undefined ? { model_id: opts.id } : { algorithm: opts.algorithm }), events, signatures };
+  return { ...(opts.id !== undefined ? { model_id: opts.id } : { algorithm: opts.algorithm }), events, signatures, misplaced_tags };
 }
 
 /** A stage commit without an Algorithm trailer (older ones): the algorithm from its subject "promote ID to A/S". */

@@ -73,6 +73,18 @@ describe('audit', () => {
     expect(withFile.json().events[0].signature.status).toBe('good');
   }, 90_000);
 
+  it('a stage tag pointing elsewhere than the promotion it records fails the audit', async () => {
+    const { reg, allowed } = await signedHistory();
+    expect((await reg.run('audit', 'm1', '--allowed-signers', allowed)).code).toBe(1); // mallory's note, as above
+    reg.git('reset', '-q', '--hard', 'HEAD~1'); // without the unknown signer's commit
+    expect((await reg.run('audit', 'm1')).code).toBe(0);
+    reg.git('-c', 'tag.gpgsign=false', 'tag', '-f', '-a', 'stage/mscn/staging/1', '-m', reg.git('tag', '-l', '--format=%(contents)', 'stage/mscn/staging/1'), 'HEAD~2');
+    const r = await reg.run('audit', 'm1', '--json');
+    expect(r.code).toBe(1);
+    expect(r.json().misplaced_tags).toEqual([expect.objectContaining({ tag: 'stage/mscn/staging/1' })]);
+    expect(stderrText(r)).toMatch(/stage\/mscn\/staging\/1 records promote of m1 to mscn\/staging but points at \w+, which is not that promote's commit/);
+  }, 90_000);
+
   it('bad input: one line and the right exit code', async () => {
     const reg = await tempRegistry();
     await reg.run('register', '--algo', 'mscn', '--id', 'm1');

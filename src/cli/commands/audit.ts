@@ -1,6 +1,7 @@
 // audit: parse → the chain of custody (registry/audit.ts) → one line per event, its signature,
 // and for promotions the gates, the merge that approved it and its tag. Exit 1 when a signature is
-// there but not accepted (bad, expired, revoked): that is a failed check, not information.
+// there but not accepted (bad, expired, revoked), or a stage tag points elsewhere than the promotion
+// it records: those are failed checks, not information.
 import type { Command } from 'commander';
 import { audit, type AuditEvent, type SignatureVerdict } from '../../registry/audit.js';
 import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
@@ -41,9 +42,8 @@ export function auditCommand(program: Command): void {
         const s = answer.signatures;
         writeOut(`\n${answer.events.length} event(s); signatures: ${s.good} accepted, ${s.unsigned} unsigned, ${s.unverifiable} not checkable here, ${s.bad} bad`);
       }
-      if (answer.signatures.bad > 0) {
-        writeErr(`modelgit: error: ${answer.signatures.bad} signature(s) are not accepted`);
-        process.exitCode = 1;
-      }
+      for (const m of answer.misplaced_tags) writeErr(`modelgit: error: ${m.detail}`);
+      if (answer.signatures.bad > 0) writeErr(`modelgit: error: ${answer.signatures.bad} signature(s) are not accepted`);
+      if (answer.signatures.bad > 0 || answer.misplaced_tags.length > 0) process.exitCode = 1;
     });
 }
