@@ -164,3 +164,10 @@ export function stderrText(res: Pick<CliResult, 'stderr'>): string {
   if (v.error) lines.push(`modelgit: error: ${v.error.message}`, ...(v.error.hint ? [`  hint: ${v.error.hint}`] : []));
   return lines.map((l) => `${l}\n`).join('');
 }
+
+/** An Ed25519 SSH key pair made by ssh-keygen in `dir` (no passphrase), for the signing tests. */
+export function sshKey(dir: string, name: string): { key: string; pub: string } {
+  const key = join(dir, name);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', key]);
+  return { key, pub: readFileSync(`${key}.pub`, 'utf8').trim() };
+}

@@ -102,11 +102,9 @@ export async function attestationChecks(reg: Registry, id: string, algorithm: st
   const read = readEnvelope(text);
   if (!read.ok) return [{ name: 'attestation', ok: false, detail: `${path}: ${read.problem}` }];
   const checks: VerifyCheck[] = [];
-  const signers = allowedSigners ?? (await reg.git.configPath('gpg.ssh.allowedSignersFile'));
-  if (!signers) {
+  const { file: signers, checkable } = await reg.allowedSigners(allowedSigners);
+  if (!checkable) {
     checks.push({ name: 'attestation-signature', ok: false, detail: 'no allowed signers to check it against: set gpg.ssh.allowedSignersFile (as for git\'s SSH signatures) or pass --allowed-signers FILE' });
-  } else if (!existsSync(signers)) {
-    checks.push({ name: 'attestation-signature', ok: false, detail: `the allowed signers file ${signers} does not exist` });
   } else {
     const v = await sshVerify(pae(read.envelope.payloadType, read.payload), read.signature, signers, SIGNATURE_NAMESPACE);
     checks.push(v.ok ? { name: 'attestation-signature', ok: true, detail: `signed by ${v.principal} (${read.envelope.signatures[0]!.keyid})` } : { name: 'attestation-signature', ok: false, detail: v.detail });

@@ -5,21 +5,17 @@
 // signature git accepts (SSH signatures against gpg.ssh.allowedSignersFile, GPG against the
 // keyring, as `git verify-commit` and `git verify-tag` judge them). `--algo A` gives the same for
 // every stage change of an algorithm.
-import { existsSync } from 'node:fs';
 import { NotFoundError, UsageError } from '../errors.js';
 import { STAGES_FILE } from '../domain/config.js';
 import { assertSafeName } from '../domain/names.js';
 import { parseStageTag, STAGE_TAG_NAMESPACE } from '../domain/stage-tags.js';
 import { parseTrailers, type LogEntry } from '../git/git.js';
+import { signatureVerdict, type SignatureVerdict } from '../domain/signatures.js';
 import { checkGatesSince } from './gates.js';
 import { modelHistory, toHistoryEntry, type HistoryEntry } from './history.js';
 import type { Registry } from './registry.js';
 
-/** A signature as git judged it: good (with the signer), unsigned, or not accepted (why). */
-export interface SignatureVerdict {
-  status: 'good' | 'unsigned' | 'bad' | 'unverifiable';
-  detail: string;
-}
+export type { SignatureVerdict };
 
 export interface AuditEvent extends HistoryEntry {
   signature: SignatureVerdict;
@@ -42,38 +38,10 @@ export interface AuditAnswer {
   misplaced_tags: { tag: string; target: string; detail: string }[];
 }
 
-const VERDICTS: Record<string, SignatureVerdict['status']> = { G: 'good', U: 'good', N: 'unsigned', B: 'bad', X: 'bad', Y: 'bad', R: 'bad', E: 'unverifiable' };
-
-/** `checkable`: there is an allowed-signers file to check SSH signatures against. */
-function verdictOf(sig: { status: string; signer: string; key: string } | undefined, checkable: boolean): SignatureVerdict {
-  if (!sig) return { status: 'unsigned', detail: 'unsigned' };
-  // U: a sound signature by a key nobody vouched for — no allowed signer lists it (SSH), or an untrusted GPG key.
-  if (sig.status === 'U' && !sig.signer) {
-    return checkable
-      ? { status: 'bad', detail: `signed with ${sig.key || 'a key'} that the allowed signers do not list (an unknown signer)` }
-      : { status: 'unverifiable', detail: `signed with ${sig.key || 'a key'}; there is no allowed signers file to check it against (gpg.ssh.allowedSignersFile, or --allowed-signers FILE)` };
-  }
-  const status = VERDICTS[sig.status] ?? 'unverifiable';
-  const who = sig.signer || sig.key;
-  const detail =
-    status === 'good'
-      ? `signed by ${who}${sig.status === 'U' ? ' (validity unknown)' : ''}`
-      : status === 'unsigned'
-        ? 'unsigned'
-        : status === 'unverifiable'
-          ? `signed${sig.key ? ` with ${sig.key}` : ''}, but it can't be checked here (set gpg.ssh.allowedSignersFile, or import the GPG key)`
-          : `the signature is not accepted (${{ B: 'bad signature', X: 'expired signature', Y: 'expired key', R: 'revoked key' }[sig.status] ?? sig.status})${who ? `: ${who}` : ''}`;
-  return { status, detail };
-}
-
 /** `allowedSigners`: whose SSH signatures count (default: git's gpg.ssh.allowedSignersFile). */
 export async function audit(reg: Registry, opts: { id?: string; algorithm?: string; allowedSigners?: string }): Promise<AuditAnswer> {
   if ((opts.id === undefined) === (opts.algorithm === undefined)) throw new UsageError('audit takes a model id or --algo A (one of them)');
-  if (opts.allowedSigners !== undefined && !existsSync(opts.allowedSigners)) throw new UsageError(`--allowed-signers ${opts.allowedSigners}: no such file`);
-  // Without a file git reports an SSH-signed commit as unsigned; an empty list makes it "unknown key" instead.
-  const configured = opts.allowedSigners ?? (await reg.git.configPath('gpg.ssh.allowedSignersFile'));
-  const signers = configured !== undefined && existsSync(configured) ? configured : '/dev/null';
-  const checkable = signers !== '/dev/null';
+  const { file: signers, checkable } = await reg.allowedSigners(opts.allowedSigners);
   let entries: HistoryEntry[];
   if (opts.id !== undefined) {
     assertSafeName('model id', opts.id, 'ID');
@@ -90,7 +58,7 @@ export async function audit(reg: Registry, opts: { id?: string; algorithm?: stri
   const [sigs, tags] = await Promise.all([reg.git.commitSignatures(entries.map((e) => e.commit), signers), reg.git.refs(STAGE_TAG_NAMESPACE)]);
   const events: AuditEvent[] = [];
   for (const e of entries) {
-    const event: AuditEvent = { ...e, signature: verdictOf(sigs.get(e.commit), checkable) };
+    const event: AuditEvent = { ...e, signature: signatureVerdict(sigs.get(e.commit), checkable) };
     if (e.action === 'promote' || e.action === 'demote') {
       const parent = (await reg.git.log(['-1', e.commit]))[0]?.parents[0];
       if (parent && e.action === 'promote') {
@@ -102,7 +70,7 @@ export async function audit(reg: Registry, opts: { id?: string; algorithm?: stri
       if (merge) {
         const [m] = await reg.git.log(['-1', merge]);
         const msig = (await reg.git.commitSignatures([merge], signers)).get(merge);
-        if (m) event.merged_by = { commit: merge, subject: m.subject, author: m.author, date: m.date, signature: verdictOf(msig, checkable) };
+        if (m) event.merged_by = { commit: merge, subject: m.subject, author: m.author, date: m.date, signature: signatureVerdict(msig, checkable) };
       }
       const tag = tags.find((t) => t.target === e.commit && parseStageTag(t.ref) && parseTrailers(t.contents)['Model-Id']?.[0] === e.model_ids[0]);
       if (tag) {

@@ -6,7 +6,7 @@ import { UsageError, ValidationError } from '../errors.js';
 import { STAGES_FILE } from '../domain/config.js';
 import { checkPromotions, evaluateGates, forcedKey, needsContext, type GateEvaluation, type PromotionCheck, type PromotionContext, type StageChange } from '../domain/gates.js';
 import type { LogEntry } from '../git/git.js';
-import { existsSync } from 'node:fs';
+import { signatureVerdict } from '../domain/signatures.js';
 import { assertSafeName } from '../domain/names.js';
 import { locateStage } from '../domain/stages.js';
 import { disallowedForcing, removedByCommit, unauthorisedRemovals } from '../domain/receive-rules.js';
@@ -79,22 +79,17 @@ async function rangeContexts(reg: Registry, made: Map<string, LogEntry>, branch:
   // Where the range lands: the caller says (the server hook: the ref pushed; --remote: its branch),
   // else a pull request's base in CI, else the branch checked out.
   branch ??= process.env.GITHUB_BASE_REF || (process.env.GITHUB_ACTIONS ? process.env.GITHUB_REF_NAME : undefined) || (await reg.git.currentBranch());
-  const configured = await reg.git.configPath('gpg.ssh.allowedSignersFile');
-  const signers = configured !== undefined && existsSync(configured) ? configured : '/dev/null';
+  const { file: signers, checkable } = await reg.allowedSigners();
   const sigs = await reg.git.commitSignatures([...made.values()].map((e) => e.commit), signers);
   return (c) => {
     const e = c.model_id ? made.get(forcedKey(c.algorithm, c.stage, c.model_id)) : undefined;
     const none = 'no promotion commit made this stage change (a hand edit of stages.yaml)';
     const verified = e?.trailers['Gate']?.some((g) => g.startsWith('require_verified_artifact pass'));
-    const sig = e ? sigs.get(e.commit) : undefined;
+    const verdict = e ? signatureVerdict(sigs.get(e.commit), checkable) : undefined;
     return {
       ...(branch ? { branch } : {}),
       artifactVerified: !e ? { ok: false, detail: none } : verified ? { ok: true, detail: `verified when promoted (${e.commit.slice(0, 10)})` } : { ok: false, detail: `the promotion commit ${e.commit.slice(0, 10)} does not record a verified artifact` },
-      signed: !e
-        ? { ok: false, detail: none }
-        : sig && (sig.status === 'G' || (sig.status === 'U' && sig.signer))
-          ? { ok: true, detail: `${e.commit.slice(0, 10)} signed by ${sig.signer || sig.key}` }
-          : { ok: false, detail: `the promotion commit ${e.commit.slice(0, 10)} ${!sig || sig.status === 'N' ? 'is not signed' : signers === '/dev/null' ? 'is signed, but there is no allowed signers file to check it against (gpg.ssh.allowedSignersFile)' : 'is not signed by an allowed signer'}` },
+      signed: !e || !verdict ? { ok: false, detail: none } : { ok: verdict.status === 'good', detail: `the promotion commit ${e.commit.slice(0, 10)}: ${verdict.detail}` },
     };
   };
 }

@@ -7,7 +7,7 @@
 // import), so a read such as `best` or `list` never loads them.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NotARegistryError, NotFoundError, ValidationError, type ErrorLocation } from '../errors.js';
+import { NotARegistryError, NotFoundError, UsageError, ValidationError, type ErrorLocation } from '../errors.js';
 import { CONFIG_FILE, DEFAULT_CONFIG, modelPath } from '../domain/config.js';
 import { problemOfId } from '../domain/invalid-files.js';
 import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js';
@@ -195,6 +195,17 @@ export class Registry implements StoreContext {
   async hasFile(path: string): Promise<boolean> {
     if (!this.remote) return existsSync(join(this.root, path));
     return (await this.git.lsTree('HEAD', [path])).length > 0;
+  }
+
+  /**
+   * The allowed-signers file SSH signatures are checked against: `explicit` (--allowed-signers,
+   * refused when missing), else git's gpg.ssh.allowedSignersFile. Without one, /dev/null: git then
+   * calls an SSH-signed commit "unknown key" instead of unsigned, and `checkable` says why.
+   */
+  async allowedSigners(explicit?: string): Promise<{ file: string; checkable: boolean }> {
+    if (explicit !== undefined && !existsSync(explicit)) throw new UsageError(`--allowed-signers ${explicit}: no such file`);
+    const file = explicit ?? (await this.git.configPath('gpg.ssh.allowedSignersFile'));
+    return file !== undefined && existsSync(file) ? { file, checkable: true } : { file: '/dev/null', checkable: false };
   }
 
   /** The per-algorithm schema files modelgit.yaml names (the write engine's fast retry watches them). */

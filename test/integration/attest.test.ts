@@ -6,14 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stderrText, tempDir, tempRegistry } from '../helpers.js';
+import { sshKey, stderrText, tempDir, tempRegistry } from '../helpers.js';
 import { pae, PAYLOAD_TYPE, SIGNATURE_NAMESPACE } from '../../src/domain/attestation.js';
 
-function sshKey(dir: string, name: string): { key: string; pub: string } {
-  const key = join(dir, name);
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', key]);
-  return { key, pub: readFileSync(`${key}.pub`, 'utf8').trim() };
-}
 
 async function attestedModel() {
   const reg = await tempRegistry();

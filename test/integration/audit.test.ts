@@ -2,17 +2,11 @@
 // commit's signature as git judges it (SSH keys made here with ssh-keygen, checked against an
 // allowed-signers file), the gates of each promotion at its commit (a forced one shows what it
 // overrode), the merge of the pull request that brought it in, and the stage tag with its signature.
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stderrText, tempDir, tempRegistry } from '../helpers.js';
+import { sshKey, stderrText, tempDir, tempRegistry } from '../helpers.js';
 
-function sshKey(dir: string, name: string): { key: string; pub: string } {
-  const key = join(dir, name);
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', key]);
-  return { key, pub: readFileSync(`${key}.pub`, 'utf8').trim() };
-}
 
 async function signedHistory() {
   const reg = await tempRegistry();

@@ -3,11 +3,10 @@
 // promoted) and `require_signed` (the promotion commit is signed by an allowed signer). promote
 // checks them before committing; validate --since checks them again from the promotion commit, so
 // a hand edit of stages.yaml can't pass them.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCliWithEnv, stderrText, tempDir, tempRegistry } from '../helpers.js';
+import { runCliWithEnv, sshKey, stderrText, tempDir, tempRegistry } from '../helpers.js';
 
 async function registryWith(rule: string) {
   const reg = await tempRegistry();
@@ -71,7 +70,7 @@ describe('gates: branches, require_verified_artifact, require_signed', () => {
     expect(unsigned.code).toBe(1);
     expect(stderrText(unsigned)).toMatch(/require_signed: git is not set to sign commits/);
     const keys = tempDir('modelgit-gate-keys-');
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice', '-f', join(keys, 'alice')]);
+    sshKey(keys, 'alice');
     for (const [k, v] of [['gpg.format', 'ssh'], ['user.signingkey', join(keys, 'alice')], ['commit.gpgsign', 'true']]) reg.git('config', k!, v!);
     await ok('promote', 'a', '--stage', 'production');
     // No allowed signers yet: the signature can't be accepted.

@@ -557,6 +557,18 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
 }
 
 /**
+ * Whether a write planned on `base` has the same outcome on `tip` (domain/replay-safety.ts: what
+ * the others committed between them touched none of its files, names or rules); says which way
+ * it went on `trace` (MODELGIT_CACHE_TRACE). Shared by --push and --remote's fast retry.
+ */
+export async function sameOutcomeOn(git: Git, base: string, tip: string, spec: CommitSpec, schemaFiles: string[], say: (m: string) => void): Promise<boolean> {
+  const theirs = (await git.changedFiles(base, tip, [])).map((c) => c.path);
+  const reason = replanReason({ ours: spec.changes.map((c) => c.path), theirs, schemaFiles });
+  say(reason ? `planning again on ${tip.slice(0, 10)}: ${reason}` : `the same write on ${tip.slice(0, 10)} (${theirs.length} other file(s) changed)`);
+  return !reason;
+}
+
+/**
  * The rejected write's commit rebuilt on `remoteHead`, when nothing the others committed since its
  * base can change it (domain/replay-safety.ts): one commit, no tags, no new branch, and none of its
  * files, file names or rules touched. Undefined: plan it again.
@@ -565,10 +577,7 @@ async function sameCommitOn(host: WriteHost, made: Made, p: CommitPlan, remoteHe
   if (made.series || made.branch || made.tags.length || p.tags?.length || !made.base || made.base === remoteHead) return undefined;
   const { git } = host;
   if (!(await git.isAncestor(made.base, remoteHead))) return undefined;
-  const theirs = (await git.changedFiles(made.base, remoteHead, [])).map((c) => c.path);
-  const reason = replanReason({ ours: p.spec.changes.map((c) => c.path), theirs, schemaFiles: host.schemaFiles?.() ?? [] });
-  trace(reason ? `planning again on ${remoteHead.slice(0, 10)}: ${reason}` : `the same write on ${remoteHead.slice(0, 10)} (${theirs.length} other file(s) changed)`);
-  if (reason) return undefined;
+  if (!(await sameOutcomeOn(git, made.base, remoteHead, p.spec, host.schemaFiles?.() ?? [], trace))) return undefined;
   const { commitTree } = await import('../../git/tree-edit.js');
   return commitTree(git, { base: remoteHead, changes: p.spec.changes, message: commitMessage(p.spec), author: p.spec.author });
 }

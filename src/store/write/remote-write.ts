@@ -24,10 +24,9 @@ import { pushRefs, retryBudget, retryDelay } from '../../git/remote.js';
 import { commitTree } from '../../git/tree-edit.js';
 import type { ValidationReport } from '../../domain/validation.js';
 import { QUEUEABLE_ACTIONS } from '../../domain/trailers.js';
-import { replanReason } from '../../domain/replay-safety.js';
 import { modelgitDir, tracer } from '../cache/policy.js';
 import { commitMessage, withWriteLock, type CommitSpec } from './commit.js';
-import { replay, withOperation, type PushInfo, type WriteOptions, type WritePlan } from './engine.js';
+import { replay, sameOutcomeOn, withOperation, type PushInfo, type WriteOptions, type WritePlan } from './engine.js';
 import { envOperationId, findOperation, operationOf, type Operation } from './operations.js';
 
 /** What a write without a checkout needs from the registry opened on the cache. */
@@ -168,11 +167,7 @@ export async function runRemoteWrite<T>(host: RemoteWriteHost, plan: () => Promi
       /** The rejected write, when it can go on `tip` unchanged (replay-safety.ts). */
       const sameWriteOn = async (planned: Planned, tip: string): Promise<Planned | undefined> => {
         if (planned.specs.length !== 1 || planned.base === tip) return undefined;
-        const theirs = (await git.changedFiles(planned.base, tip, [])).map((c) => c.path);
-        const ours = planned.specs[0]!.changes.map((c) => c.path);
-        const reason = replanReason({ ours, theirs, schemaFiles: host.schemaFiles() });
-        trace(reason ? `planning again on ${tip.slice(0, 10)}: ${reason}` : `the same write on ${tip.slice(0, 10)} (${theirs.length} other file(s) changed)`);
-        return reason ? undefined : planned;
+        return (await sameOutcomeOn(git, planned.base, tip, planned.specs[0]!, host.schemaFiles(), trace)) ? planned : undefined;
       };
 
       for (let attempt = 1; ; attempt++) {
