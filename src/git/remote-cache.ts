@@ -55,10 +55,33 @@ function cacheDirOf(root: string, url: string, branch: string | undefined): stri
   return join(root, `${word}-${hash}.git`);
 }
 
+/**
+ * Whether git's words say the network failed on the way (a reset or refused connection, a timeout,
+ * a hang-up) rather than the remote answering no: such a failure is worth another try.
+ */
+export function transientNetworkFailure(words: string): boolean {
+  return /connection reset|unable to connect|connection refused|timed out|early EOF|remote end hung up|unexpected disconnect|could not read from remote|broken pipe|temporarily unavailable/i.test(words);
+}
+
+/** A PushError for a network failure on the way, marked so a write's loop tries again within its deadline. */
+function networkError(message: string, words: string, hint: string): PushError {
+  return new PushError(message, { hint, data: transientNetworkFailure(words) ? { transient: true } : undefined });
+}
+
 /** One line of git's stderr worth showing (its fatal/error lines, credentials never included). */
 function gitProblem(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => /^(fatal|error):/i.test(l));
   return (lines.join('; ') || stderr.trim().split('\n').pop() || 'git failed').replace(/^(fatal|error):\s*/i, '');
+}
+
+const CLONE_TRIES = 5;
+
+function cloneInto(parent: string, tmp: string, url: string, branch: string | undefined) {
+  return runGit(parent, [
+    // The cache's own config: no background maintenance (a lazy fetch would start it after every blob).
+    'clone', '-c', 'maintenance.auto=false', '-c', 'gc.auto=0', '-c', 'fetch.writeCommitGraph=false', '--bare', '--quiet', '--no-local', '--no-tags', '--single-branch', '--depth=1', '--filter=blob:none',
+    ...(branch ? ['--branch', branch] : []), '--', url, tmp,
+  ]);
 }
 
 /**
@@ -83,11 +106,13 @@ export async function openRemoteCache(root: string, url: string, branch?: string
       });
     }
     const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
-    const r = await runGit(parent, [
-      // The cache's own config: no background maintenance (a lazy fetch would start it after every blob).
-      'clone', '-c', 'maintenance.auto=false', '-c', 'gc.auto=0', '-c', 'fetch.writeCommitGraph=false', '--bare', '--quiet', '--no-local', '--no-tags', '--single-branch', '--depth=1', '--filter=blob:none',
-      ...(branch ? ['--branch', branch] : []), '--', url, tmp,
-    ]);
+    // A network that drops the first connection (a busy server) gets a few more tries, spread out.
+    let r = await cloneInto(parent, tmp, url, branch);
+    for (let attempt = 1; r.code !== 0 && attempt < CLONE_TRIES && transientNetworkFailure(r.stderr); attempt++) {
+      rmSync(tmp, { recursive: true, force: true });
+      await new Promise((res) => setTimeout(res, 500 * 2 ** attempt * Math.random() + 250));
+      r = await cloneInto(parent, tmp, url, branch);
+    }
     if (r.code !== 0) {
       rmSync(tmp, { recursive: true, force: true });
       const storage = storageFailureLine(r.stderr);
@@ -135,9 +160,7 @@ export async function fetchTip(cache: RemoteCache, opts: { since?: Date } = {}):
     if (opts.since && /no commits selected|shallow/i.test(r.stderr)) return fetchTip(cache, {});
     const storage = storageFailureLine(r.stderr);
     if (storage) throw new StorageError(`could not update the cache of ${cache.url} (${cache.dir}): ${storage}`, { hint: 'free some space and run the command again' });
-    throw new PushError(`could not fetch ${target.branch} from ${cache.url}: ${r.signal ? `git fetch was killed by ${r.signal}` : gitProblem(r.stderr)}`, {
-      hint: `check the remote: git ls-remote ${cache.url}`,
-    });
+    throw networkError(`could not fetch ${target.branch} from ${cache.url}: ${r.signal ? `git fetch was killed by ${r.signal}` : gitProblem(r.stderr)}`, r.stderr, `check the remote: git ls-remote ${cache.url}`);
   }
   return (cache.tip = await git.resolveCommit(target.trackingRef));
 }

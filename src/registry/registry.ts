@@ -7,7 +7,7 @@
 // import), so a read such as `best` or `list` never loads them.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NotARegistryError, NotFoundError, UsageError, ValidationError, type ErrorLocation } from '../errors.js';
+import { NotARegistryError, NotFoundError, PushError, UsageError, ValidationError, type ErrorLocation } from '../errors.js';
 import { CONFIG_FILE, DEFAULT_CONFIG, modelPath } from '../domain/config.js';
 import { problemOfId } from '../domain/invalid-files.js';
 import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js';
@@ -174,9 +174,13 @@ export class Registry implements StoreContext {
     const tip = cache.tip ?? (await this.git.resolveCommit(cache.target.trackingRef));
     const where = `${cache.url} (branch ${cache.target.branch})`;
     if (!tip) throw new NotARegistryError(`--remote ${where} has no commit yet`, { hint: 'create the registry first: modelgit init, commit, git push' });
+    // The tree is in the cache: whether the file is there is known without the network; its text may need a fetch.
+    if ((await this.git.lsTree(tip, [CONFIG_FILE])).length === 0) {
+      throw new NotARegistryError(`--remote ${where} is a git repository but not a modelgit registry (no ${CONFIG_FILE} at its tip)`, { hint: 'check the URL and the branch (--remote-branch)' });
+    }
     const text = await this.git.showFile(tip, CONFIG_FILE);
     if (text === undefined) {
-      throw new NotARegistryError(`--remote ${where} is a git repository but not a modelgit registry (no ${CONFIG_FILE} at its tip)`, { hint: 'check the URL and the branch (--remote-branch)' });
+      throw new PushError(`--remote ${where}: could not fetch ${CONFIG_FILE} from the remote`, { hint: `check the remote: git ls-remote ${cache.url}`, data: { transient: true } });
     }
     const config = await loadConfig(this.gitDir, CONFIG_FILE, text);
     const schemas = new Map<string, string>();

@@ -14,7 +14,9 @@ export async function openRemoteStore(url: string, branch?: string): Promise<Rem
     } catch (e) {
       // Another command on this machine is fetching into the cache right now: the write fetches
       // again under the write lock, so the tip read meanwhile only has to be a recent one.
-      if (!/\block\b|\.lock'/i.test((e as Error).message)) throw e;
+      // So is a network that dropped this one connection: the write's fetch tries again.
+      const transient = (e as { data?: { transient?: boolean } }).data?.transient === true;
+      if (!transient && !/\block\b|\.lock'/i.test((e as Error).message)) throw e;
     }
   }
   return cache;

@@ -19,7 +19,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { PushError, UsageError, ValidationError } from '../../errors.js';
 import type { Git } from '../../git/git.js';
-import { fetchTip, recordPushed, type RemoteCache } from '../../git/remote-cache.js';
+import { fetchTip, recordPushed, transientNetworkFailure, type RemoteCache } from '../../git/remote-cache.js';
 import { pushRefs, retryBudget, retryDelay } from '../../git/remote.js';
 import { commitTree } from '../../git/tree-edit.js';
 import type { ValidationReport } from '../../domain/validation.js';
@@ -98,6 +98,8 @@ export async function runRemoteWrite<T>(host: RemoteWriteHost, plan: () => Promi
       /** The planned write of an attempt the remote rejected, and the tip it was planned on. */
       type Planned = { p: Exclude<WritePlan<T>, { nothing: T }>; specs: CommitSpec[]; base: string };
       let lost: Planned | undefined;
+      // A push the network cut: it may have landed (the remote updated its branch, we never heard).
+      let cutPush: { commit: string; commits: string[]; p: Planned['p']; began: number } | undefined;
 
       /**
        * One attempt on `base` (the tip, or a queued registration): its answer, or `retry` when the
@@ -148,11 +150,18 @@ export async function runRemoteWrite<T>(host: RemoteWriteHost, plan: () => Promi
           host.notify?.(`pushed ${commit.slice(0, 10)} to ${cache.url} (${target.branch})${attempt > 1 ? ` (attempt ${attempt}: the remote had moved)` : ''}`);
           return { value: settle(host, ident, await p.result(commit, { commit, commits, tags: [], pushed: info })) };
         }
-        // Not taken: this attempt never reached the branch, so it is no longer one to look for.
-        if (ident) rmSync(attemptFile(host.gitDir, ident.id), { force: true });
+        // Not taken: this attempt never reached the branch, so it is no longer one to look for
+        // (a push the network cut stays noted: it is looked for below).
+        if (ident && (pushed.ok || !pushed.unreached)) rmSync(attemptFile(host.gitDir, ident.id), { force: true });
         // An identical commit already there is another writer's same operation in the same second: ours is made again on top.
         if (pushed.ok || pushed.retry) {
           lost = pushed.ok ? undefined : { p, specs, base };
+          return { retry: true };
+        }
+        // The network dropped the push (it never reached the remote's refs): tried again within the deadline.
+        if (pushed.unreached && transientNetworkFailure(pushed.detail) && budget.allows(attempt)) {
+          lost = { p, specs, base };
+          cutPush = { commit, commits, p, began };
           return { retry: true };
         }
         const failedHow = pushed.unreached ? `the push to ${cache.url} failed` : `${cache.url} refused the push`;
@@ -176,12 +185,30 @@ export async function runRemoteWrite<T>(host: RemoteWriteHost, plan: () => Promi
         const unsure = attempt === 1 && earlier?.state === 'pushing';
         // The tip that opening the registry fetched a moment ago serves the first attempt.
         const fetched = attempt === 1 && cache.fresh && !unsure ? (cache.tip ?? (await git.resolveCommit(target.trackingRef))) : undefined;
-        const tip = fetched ?? (await fetchTip(cache, unsure ? { since: new Date(Date.parse(earlier!.began) - LOOKBACK_MS) } : {}));
-        if (!tip) throw new PushError(`${cache.url} has no branch ${target.branch} to write to`, { hint: 'create the registry first: modelgit init, commit, git push' });
-        // The fast retry: when what the others wrote meanwhile can't change this write, only its commit is rebuilt.
-        const again = lost && !fetched ? await sameWriteOn(lost, tip) : undefined;
+        let tip: string | undefined;
+        let again: Planned | undefined;
+        try {
+          const since = unsure ? Date.parse(earlier!.began) : cutPush?.began;
+          tip = fetched ?? (await fetchTip(cache, since !== undefined ? { since: new Date(since - LOOKBACK_MS) } : {}));
+          if (!tip) throw new PushError(`${cache.url} has no branch ${target.branch} to write to`, { hint: 'create the registry first: modelgit init, commit, git push' });
+          // The push the network cut landed after all: that is the answer, never a second write.
+          if (cutPush && ident && (await findOperation(git, ident.id, 'HEAD'))?.commit === cutPush.commit) {
+            const landed = cutPush;
+            noteAttempt(host.gitDir, { id: ident.id, explicit: ident.explicit, commit: landed.commit, began: new Date(landed.began).toISOString(), state: 'pushed' });
+            host.notify?.(`pushed ${landed.commit.slice(0, 10)} to ${cache.url} (${target.branch}): the connection dropped as the remote took it`);
+            return settle(host, ident, await landed.p.result(landed.commit, { commit: landed.commit, commits: landed.commits, tags: [], pushed: { remote: cache.url, branch: target.branch, attempts: attempt - 1 } }));
+          }
+          cutPush = undefined;
+          // The fast retry: when what the others wrote meanwhile can't change this write, only its commit is rebuilt.
+          again = lost && !fetched ? await sameWriteOn(lost, tip) : undefined;
+          if (!fetched && !again) await host.refreshConfig();
+        } catch (e) {
+          // A connection the network dropped (a busy server) is tried again within the deadline.
+          if (!(e instanceof PushError && e.data?.transient === true && budget.allows(attempt))) throw e;
+          await new Promise((r) => setTimeout(r, retryDelay(attempt, Date.now() - began)));
+          continue;
+        }
         lost = undefined;
-        if (!fetched && !again) await host.refreshConfig();
         host.clearCache();
         if (attempt === 1 && ident && earlier) {
           const found = earlier.state === 'pushed' ? await foundCommit(git, earlier.commit) : unsure ? await findOperation(git, ident.id, 'HEAD') : undefined;

@@ -7,10 +7,10 @@
 // branch and says so (DESIGN §4b retries only a push rejected because the remote moved); the same
 // command run again once the network is back pushes that commit or finds it there — never a second
 // one. Both servers are started and stopped by this file.
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { git } from '../../helpers.js';
+import { git, runCliWithEnv, tempDir } from '../../helpers.js';
 import { cloneOf, registryRemote, remoteActions, type Clone } from '../gitops-helpers.js';
 import { oneErrorLine, tempFiles } from './fault-helpers.js';
 import { startGitDaemon, type GitDaemon } from './git-daemon.js';
@@ -21,6 +21,8 @@ let daemon: GitDaemon | undefined;
 let proxy: Server | undefined;
 let cut: Cut = 'none';
 let cuts = 0;
+/** cut only the next push, then let the network be */
+let once = false;
 const sockets = new Set<Socket>();
 
 /**
@@ -34,6 +36,7 @@ function startProxy(target: number): Promise<number> {
     let push = false;
     const drop = () => {
       cuts++;
+      if (once) cut = 'none';
       client.destroy();
       server.destroy();
     };
@@ -142,4 +145,28 @@ describe('a connection cut in the middle of a push (git daemon behind a loopback
     expect(res.code).toBe(1);
     expect(oneErrorLine(res)).toMatch(/^modelgit: error: committed [0-9a-f]{10} locally, but the push to origin\/main failed: /);
   });
+});
+
+describe('--remote (no checkout): a connection cut is tried again within the deadline, never written twice', () => {
+  for (const where of ['mid-pack', 'at-report'] as const) {
+    it(`${where}: exit 0, on the remote once`, { timeout: 120_000 }, async () => {
+      git(bare, 'config', 'uploadpack.allowFilter', 'true');
+      const home = tempDir('modelgit-node-');
+      const id = `net_${where.replace('-', '_')}`;
+      const before = cuts;
+      cut = where;
+      once = true;
+      try {
+        const r = await runCliWithEnv(home, { XDG_CACHE_HOME: join(home, 'cache') }, '--remote', url('registry.git'), 'register', '--algo', 'mscn', '--id', id, '--json');
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.json().model_id).toBe(id);
+      } finally {
+        cut = 'none';
+        once = false;
+      }
+      expect(cuts).toBe(before + 1);
+      expect(remoteActions(bare).filter((a) => a.ids.includes(id))).toHaveLength(1);
+      expect(git(bare, 'fsck', '--strict', '--no-dangling', '--no-progress')).toBe('');
+    });
+  }
 });
