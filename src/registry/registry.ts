@@ -135,7 +135,16 @@ export class Registry implements StoreContext {
     const cache = await (await import('../store/remote-store.js')).openRemoteStore(remote.url, remote.branch);
     const reg = new Registry(cache.dir, cache.dir, DEFAULT_CONFIG, opts.now ?? (() => new Date()));
     reg.remote = cache;
-    await reg.readRemoteConfig();
+    // The config's blob may need the network (a lazy fetch); a busy server that drops it gets a few more tries.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await reg.readRemoteConfig();
+        break;
+      } catch (e) {
+        if (!(e instanceof PushError && e.data?.transient === true) || attempt >= 5) throw e;
+        await new Promise((r) => setTimeout(r, 250 + 500 * 2 ** attempt * Math.random()));
+      }
+    }
     reg.push = true;
     reg.queue = opts.queue ?? false;
     reg.notify = opts.notify;
