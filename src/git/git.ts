@@ -271,6 +271,14 @@ export class Git {
     return refs;
   }
 
+  /**
+   * The commits of `head` that touch `paths`, children before parents (`--topo-order`): an order
+   * that never puts a commit before its ancestor, which date order can when two share a second.
+   */
+  async topoOrder(head: string, paths: string[]): Promise<string[]> {
+    return (await this.text(['rev-list', '--topo-order', '--full-history', head, '--', ...paths])).split('\n').filter(Boolean);
+  }
+
   // signatures (audit)
   /** Whether git here signs what it makes: commit.gpgSign and tag.gpgSign (require_signed asks before promoting). */
   async signing(): Promise<{ commits: boolean; tags: boolean }> {

@@ -54,7 +54,11 @@ export async function audit(reg: Registry, opts: { id?: string; algorithm?: stri
     entries = log.filter((e) => ['promote', 'demote'].includes(e.trailers['Model-Action']?.[0] ?? '') && (e.trailers['Algorithm']?.[0] ?? algorithmOfStage(e)) === opts.algorithm).map(toHistoryEntry);
     if (!entries.length) throw new NotFoundError(`no stage change of ${opts.algorithm} in the registry's history`, { hint: 'modelgit stages lists who holds what' });
   }
-  entries = [...entries].reverse();
+  // Oldest first, and never a commit before its ancestor (commits made in the same second can come
+  // out of git log in either order: a promotion on a pull-request branch and the one before it).
+  const paths = opts.id !== undefined ? [...new Set([(await reg.model(opts.id)).path, STAGES_FILE])] : [STAGES_FILE];
+  const position = new Map((await reg.git.topoOrder('HEAD', paths)).map((c, i) => [c, i]));
+  entries = [...entries].reverse().sort((a, b) => (position.get(b.commit) ?? -1) - (position.get(a.commit) ?? -1));
   const [sigs, tags] = await Promise.all([reg.git.commitSignatures(entries.map((e) => e.commit), signers), reg.git.refs(STAGE_TAG_NAMESPACE)]);
   const events: AuditEvent[] = [];
   for (const e of entries) {

@@ -20,6 +20,18 @@ async function signedHistory() {
     const r = await reg.run(...args);
     if (r.code !== 0) throw new Error(`${args.join(' ')}: ${stderrText(r)}`);
   };
+  // Every commit in the same second: git log's date order can't tell them apart, audit's order must.
+  process.env.GIT_COMMITTER_DATE = process.env.GIT_AUTHOR_DATE = '2026-01-02T03:04:05Z';
+  try {
+    await history(reg, ok, mallory.key, alice.key);
+  } finally {
+    delete process.env.GIT_COMMITTER_DATE;
+    delete process.env.GIT_AUTHOR_DATE;
+  }
+  return { reg, allowed };
+}
+
+async function history(reg: Awaited<ReturnType<typeof tempRegistry>>, ok: (...args: string[]) => Promise<void>, mallory: string, alice: string) {
   await ok('register', '--algo', 'mscn', '--id', 'm1');
   await ok('test', 'm1', '--dataset', 'job', '--metric', 'total_time=4');
   await ok('promote', 'm1', '--stage', 'staging');
@@ -29,10 +41,9 @@ async function signedHistory() {
   reg.git('switch', '-q', 'main');
   reg.git('merge', '-q', '--no-ff', 'promote-m1', '-m', 'Merge pull request #7 from team/promote-m1');
   // Someone whose key nobody vouched for.
-  reg.git('config', 'user.signingkey', mallory.key);
+  reg.git('config', 'user.signingkey', mallory);
   await ok('note', 'm1', 'looks fine');
-  reg.git('config', 'user.signingkey', alice.key);
-  return { reg, allowed };
+  reg.git('config', 'user.signingkey', alice);
 }
 
 describe('audit', () => {
