@@ -24,6 +24,7 @@
 //   npm run bench -- --remote-writes 1000,10000 --remote-writes-only   (the same, through bench/run.mjs)
 //
 // The standalone run writes bench/results-remote.md (newest run first, earlier ones kept below).
+import { BENCH_GIT_ENV } from './git-env.mjs';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,15 +44,7 @@ const OBJ_COMMIT = 1;
 const OBJ_TREE = 2;
 const TITLE = '# Writes without a checkout (--remote) benchmark';
 
-// Nothing from the user's own git config (hooks, signing, fsmonitor) may colour the timings.
-const GIT_ENV = {
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-};
+const GIT_ENV = BENCH_GIT_ENV;
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -6,6 +6,7 @@
 // spread as modelgit writes them: models/<algo>/<id>.json over three algorithms of unequal size.
 //
 //   npm run build && node bench/tree-edit.mjs [--sizes 1000,10000,100000] [--runs 9] [--keep]
+import { BENCH_GIT_ENV } from './git-env.mjs';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,16 +25,8 @@ const KEEP = process.argv.includes('--keep');
 // Busy algorithms and a rarer one, as a real registry has them.
 const ALGOS = [['mscn', 0.5], ['lero', 0.3], ['bao', 0.2]];
 
-// Nothing from the user's own git config (hooks, signing, fsmonitor) may colour the timings.
-const ENV = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-};
+// Nothing from the user's own git config may colour the timings (git-env.mjs).
+const ENV = { ...process.env, ...BENCH_GIT_ENV };
 Object.assign(process.env, ENV);
 const git = (dir, ...args) => execFileSync('git', args, { cwd: dir, env: ENV, encoding: 'utf8', maxBuffer: 1 << 28 });
 

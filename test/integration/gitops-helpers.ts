@@ -25,10 +25,12 @@ export async function registryRemote(): Promise<{ bare: string; seed: TempRegist
   return { bare, seed };
 }
 
-export function cloneOf(bare: string, name = 'writer'): Clone {
+/** A clone of `bare` with its own identity; `origin`: the URL its pushes go to instead (a server in front of `bare`). */
+export function cloneOf(bare: string, name = 'writer', origin?: string): Clone {
   const dir = join(tempDir(`modelgit-${name}-`), 'clone');
   git(process.cwd(), 'clone', '-q', bare, dir);
   for (const [k, v] of [['user.name', name], ['user.email', `${name}@example.com`], ['commit.gpgsign', 'false'], ['tag.gpgsign', 'false']]) git(dir, 'config', k!, v!);
+  if (origin !== undefined) git(dir, 'remote', 'set-url', 'origin', origin);
   return asClone(dir);
 }
 

@@ -19,9 +19,7 @@ let url: string;
 
 /** A clone whose origin is the daemon (its own identity, no pre-commit hook). */
 function overDaemon(name: string): Clone {
-  const c = cloneOf(bare, name);
-  c.git('remote', 'set-url', 'origin', url);
-  return c;
+  return cloneOf(bare, name, url);
 }
 
 function gitTry(dir: string, ...args: string[]): { code: number; out: string } {

@@ -79,9 +79,7 @@ afterAll(async () => {
 });
 
 function throughProxy(): Clone {
-  const c = cloneOf(bare, 'trainer');
-  c.git('remote', 'set-url', 'origin', url('registry.git'));
-  return c;
+  return cloneOf(bare, 'trainer', url('registry.git'));
 }
 
 function errorLine(stderr: string): string {

@@ -21,9 +21,7 @@ let url: string;
 
 /** A clone of the registry whose origin is the daemon (its own identity, signing off). */
 function overDaemon(name: string): Clone {
-  const c = cloneOf(bare, name);
-  c.git('remote', 'set-url', 'origin', url);
-  return c;
+  return cloneOf(bare, name, url);
 }
 
 async function ok(c: Clone, ...args: string[]) {
