@@ -194,6 +194,8 @@ export async function verifyMetadata(meta: ModelMetadata, root: string): Promise
 /** `allowedSigners`: the file an attestation's signer must be listed in (default: git's gpg.ssh.allowedSignersFile). */
 export async function verifyModel(reg: Registry, id: string, opts: { allowedSigners?: string } = {}): Promise<VerifyAnswer> {
   assertSafeName('model id', id, 'ID');
+  // A file named on the command line must be there, attestation or not (Registry.allowedSigners says so).
+  if (opts.allowedSigners !== undefined) await reg.allowedSigners(opts.allowedSigners);
   const model = await reg.model(id);
   await useRegistryLoaders(reg);
   const answer = await verifyMetadata(model.metadata, reg.root);
