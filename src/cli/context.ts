@@ -1,6 +1,7 @@
 // What every command needs from the process: the registry for the current directory, and output.
 import { UsageError } from '../errors.js';
 import type { Registry } from '../registry/registry.js';
+import { detectOutput, type Output } from '../render/terminal.js';
 
 /**
  * The registry for the current directory. Pass the command's options: a write command with
@@ -30,4 +31,11 @@ export function writeErr(text: string): void {
 
 export function writeJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+let decided: Output | undefined;
+
+/** What stdout is (a terminal of some width, with or without colour, or a pipe), decided once per process. */
+export function output(): Output {
+  return (decided ??= detectOutput({ isTTY: process.stdout.isTTY, columns: process.stdout.columns, env: process.env }));
 }

@@ -23,12 +23,14 @@ export async function buildProgram(argv?: string[]): Promise<Command> {
     .description('A model registry kept in a git repository: no server, no database, just git.')
     .version(VERSION)
     .option('-C, --cwd <dir>', 'run as if started in <dir>')
+    .option('--no-color', 'no colour in output (also NO_COLOR=1; pipes never get colour)')
     .option('--allow-detached', 'let a write commit on a detached HEAD (the commit is on no branch; same as MODELGIT_ALLOW_DETACHED=1)')
     // Errors are printed by main() (one prefix, a hint, or JSON), never by commander itself.
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => {} });
   configureHelp(program);
   program.hook('preAction', (thisCommand) => {
-    const { cwd: dir, allowDetached } = thisCommand.opts() as { cwd?: string; allowDetached?: boolean };
+    const { cwd: dir, allowDetached, color } = thisCommand.opts() as { cwd?: string; allowDetached?: boolean; color?: boolean };
+    if (color === false) process.env.NO_COLOR = '1'; // read once by output() (cli/context.ts)
     if (dir) enterDirectory(dir);
     if (allowDetached) process.env.MODELGIT_ALLOW_DETACHED = '1'; // read by the write engine (registry/write-guards.ts)
   });

@@ -2,6 +2,8 @@
 // Drawn here rather than by cli-table3, whose layout is quadratic in the number of rows (28 s for
 // `list` of 22,000 models): one pass for the column widths, one to pad each line.
 
+import { stripColor, type Output } from './terminal.js';
+
 export type Align = 'left' | 'right';
 
 export interface TableSpec {
@@ -14,7 +16,8 @@ export interface TableSpec {
 const SURROGATE = /[\ud800-\udbff]/;
 
 /** Columns a string takes in a terminal: one per code point (ids, names and numbers are narrow). */
-function width(s: string): number {
+export function width(s: string): number {
+  s = stripColor(s);
   if (!SURROGATE.test(s)) return s.length;
   let n = s.length;
   for (let i = 0; i < s.length - 1; i++) {
@@ -31,7 +34,12 @@ function width(s: string): number {
   return n;
 }
 
-export function renderTable(spec: TableSpec): string {
+/**
+ * The table for `out`. Without `out`: the box table at its natural width (the layout before terminals
+ * were told apart).
+ */
+export function renderTable(spec: TableSpec, output?: Output): string {
+  void output;
   let ncols = spec.head.length;
   for (const r of spec.rows) if (r.length > ncols) ncols = r.length;
   const rows = [spec.head, ...spec.rows];
@@ -68,6 +76,18 @@ export function renderTable(spec: TableSpec): string {
   }
   out.push(rule(widths, '└', '┴', '┘'));
   return out.join('\n') + '\n';
+}
+
+/** Columns the box table of `spec` takes at its natural width (a layout choice: does it fit?). */
+export function tableWidth(spec: TableSpec): number {
+  const ncols = Math.max(spec.head.length, ...spec.rows.map((r) => r.length));
+  let total = 1;
+  for (let i = 0; i < ncols; i++) {
+    let w = width(spec.head[i] ?? '');
+    for (const r of spec.rows) for (const line of String(r[i] ?? '').split('\n')) w = Math.max(w, width(line));
+    total += w + 3;
+  }
+  return total;
 }
 
 function rule(widths: number[], l: string, m: string, r: string): string {
