@@ -9,6 +9,8 @@ export interface ErrorLocation {
   pointer: string;
   rule: string;
   message: string;
+  /** a short sentence naming the field and its value, for a GitHub annotation's title (schema errors) */
+  title?: string;
 }
 
 export class ModelgitError extends Error {

@@ -283,12 +283,16 @@ async function validateWith(
   if (checkStages || deletedModels) await checkStagesFile(run);
   const warnings: ErrorLocation[] = [];
   // The promotion gates of every stage change in the range (DESIGN §3), once the files are sound.
-  if (opts.mode === 'since' && !run.errors.some((e) => e.file === STAGES_FILE || e.file === CONFIG_FILE)) {
+  // Gates are judged whatever else is wrong in the range (a reviewer needs every reason at once), unless
+  // the files they are read from are unreadable: the config, or a stages.yaml that does not parse.
+  if (opts.mode === 'since' && !run.errors.some((e) => e.file === CONFIG_FILE || (e.file === STAGES_FILE && e.rule !== 'stage-model-exists'))) {
     // Loaded here only: the registry and gate code is most of a hook run's startup otherwise.
     const { promotionGateFindings, unauthorisedRemovalErrors } = await import('./gates.js');
     const reg = await registry();
     const found = await promotionGateFindings(reg, cmp.since!, head, { branch: opts.branch });
-    run.errors.push(...found.errors, ...(await unauthorisedRemovalErrors(reg, cmp.since!, head!)));
+    // a stage pointing at a model that is not there is already said once, by its stages.yaml line
+    const dangling = new Set(run.errors.filter((e) => e.rule === 'stage-model-exists').map((e) => e.pointer));
+    run.errors.push(...found.errors.filter((e) => !(e.rule === 'promotion-target' && dangling.has(e.pointer))), ...(await unauthorisedRemovalErrors(reg, cmp.since!, head!)));
     warnings.push(...found.warnings);
   } else if (opts.mode === 'since') {
     const { unauthorisedRemovalErrors } = await import('./gates.js');

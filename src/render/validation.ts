@@ -2,7 +2,7 @@
 // for CI, a Markdown job summary, and the JSON shape of DESIGN §5b.
 import type { ErrorLocation } from '../errors.js';
 import { plural, summaryLine, type ValidationReport } from '../domain/validation.js';
-import { errorAnnotation, escapeData, escapeProperty, markdownCell, warningAnnotation } from './github.js';
+import { annotationMessage, annotationTitle, errorAnnotation, escapeData, escapeProperty, markdownCell, warningAnnotation } from './github.js';
 
 /** `file:line:col: pointer: message [rule]` — the form editors and terminals make clickable. */
 export function errorLine(e: ErrorLocation): string {
@@ -69,9 +69,9 @@ export function validationStepSummary(r: ValidationReport): string {
   } else {
     const files = new Set(r.errors.map((e) => e.file)).size;
     lines.push(`:x: ${plural(r.errors.length, 'error')} in ${plural(files, 'file')} (${plural(r.checked, 'file')} checked).`, '');
-    lines.push('| File | Line | Column | Rule | Message |', '| --- | ---: | ---: | --- | --- |');
+    lines.push('| File | Line | Column | Problem | Details |', '| --- | ---: | ---: | --- | --- |');
     for (const e of r.errors) {
-      lines.push(`| ${markdownCell(e.file)} | ${e.line} | ${e.column} | ${markdownCell(e.rule)} | ${markdownCell(e.message)} |`);
+      lines.push(`| ${markdownCell(e.file)} | ${e.line} | ${e.column} | ${markdownCell(annotationTitle(e))} | ${markdownCell(annotationMessage(e))} |`);
     }
   }
   return lines.join('\n') + '\n\n';

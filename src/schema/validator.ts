@@ -16,6 +16,7 @@ import { jsonLimitError, MAX_MODEL_FILE_BYTES, positionOf as limitsPositionOf, t
 import { parseYamlText } from './yaml-input.js';
 import { encodingProblem } from './encoding.js';
 import { packageUrl } from '../package-root.js';
+import { schemaErrorTitle } from './titles.js';
 
 export { encodingProblem } from './encoding.js';
 
@@ -193,7 +194,17 @@ function concreteErrors(errors: ErrorObject[]): ErrorObject[] {
   return concrete.filter((e) => !(isNullBranch(e) && concrete.some((o) => o !== e && !isNullBranch(o) && o.instancePath.startsWith(e.instancePath) && o.instancePath !== e.instancePath)));
 }
 
-function ajvLocations(file: string, errors: ErrorObject[], locate: (pointer: string, atKey: boolean) => Position): ErrorLocation[] {
+/** The value at an instance path of `root` (undefined when the path leads nowhere). */
+function valueAt(root: unknown, pointer: string): unknown {
+  let v = root;
+  for (const s of pointerSegments(pointer)) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[s];
+  }
+  return v;
+}
+
+function ajvLocations(file: string, errors: ErrorObject[], locate: (pointer: string, atKey: boolean) => Position, root: unknown): ErrorLocation[] {
   const out: ErrorLocation[] = [];
   const seen = new Set<string>();
   for (const e of concreteErrors(errors)) {
@@ -202,7 +213,7 @@ function ajvLocations(file: string, errors: ErrorObject[], locate: (pointer: str
     const key = `${pointer}|${e.keyword}|${message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ file, ...locate(pointer, atKey), pointer, rule, message });
+    out.push({ file, ...locate(pointer, atKey), pointer, rule, message, title: schemaErrorTitle(e, valueAt(root, e.instancePath)) });
   }
   return out;
 }
@@ -339,7 +350,7 @@ export function validateJsonText<T>(file: string, text: string, validate: Valida
   const locate = (pointer: string, atKey: boolean) => positionOf(text, jsonOffset((root ??= jsonc().parseTree(text)), pointer, atKey));
   const errors: ErrorLocation[] = [];
   for (const fn of [validate, ...extra]) {
-    if (!fn(parsed.value)) errors.push(...ajvLocations(file, fn.errors ?? [], locate));
+    if (!fn(parsed.value)) errors.push(...ajvLocations(file, fn.errors ?? [], locate, parsed.value));
   }
   return errors.length ? { value: parsed.value, errors } : { value: parsed.value, errors: [] };
 }
@@ -385,7 +396,7 @@ export function validateYamlText<T>(file: string, text: string, validate: Valida
     const pos = lineCounter.linePos(offset);
     return { line: pos.line, column: pos.col };
   };
-  return { value, errors: ajvLocations(file, validate.errors ?? [], locate) };
+  return { value, errors: ajvLocations(file, validate.errors ?? [], locate, value ?? null) };
 }
 
 /** Position of a JSON pointer inside YAML text (for integrity errors found after parsing); nearest parent when absent. */

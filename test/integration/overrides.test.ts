@@ -78,13 +78,28 @@ describe('overrides are visible', () => {
       writeFileSync(f, readFileSync(f, 'utf8').replace('"model_id": "m' + i + '"', '"model_id": "wrong' + i + '"'));
     }
     const stages = join(reg.dir, 'stages.yaml');
-    writeFileSync(stages, readFileSync(stages, 'utf8') + 'mscn:\n  production: a\n');
+    writeFileSync(stages, 'mscn:\n  production: a\n');
     reg.git('commit', '-qam', 'hand edits');
     const gh = await reg.run('validate', '--since', base, '--format', 'github');
     expect(gh.code).toBe(1);
     const lines = gh.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^::error file=stages\.yaml,/);
+    expect(lines[0]).toMatch(/^::error file=stages\.yaml,.*title=promotion gate /);
     expect(lines.find((l) => l.startsWith('::notice'))).toMatch(/more errors/);
+    expect(lines.filter((l) => l.startsWith('::error')).every((l) => !/title=[^:]*\(#\//.test(l))).toBe(true);
+  });
+
+  it('gates are judged even when stages.yaml names a model that is not there', async () => {
+    const { reg, base } = await withModels();
+    const stages = join(reg.dir, 'stages.yaml');
+    writeFileSync(stages, 'mscn:\n  production: a\n  staging: ghost\n');
+    reg.git('commit', '-qam', 'hand edits');
+    const v = await reg.run('validate', '--since', base, '--json');
+    expect(v.code).toBe(1);
+    const rules = v.json().errors.map((e: { rule: string }) => e.rule);
+    expect(rules).toContain('stage-model-exists');
+    expect(rules.some((r: string) => r.startsWith('gate:'))).toBe(true);
+    // the missing model is said once, not again as a promotion target
+    expect(rules).not.toContain('promotion-target');
   });
 });
 

@@ -444,12 +444,12 @@ describe('validate --format github', () => {
     const res = await r.run('validate', '--format', 'github');
     expect(res.code).toBe(1);
     const lines = res.stdout.trimEnd().split('\n');
-    expect(lines).toContain('::error file=models/mscn/new.json,line=8,col=12,title=type (#/properties/notes/type)::/notes must be string');
-    expect(lines.some((l) => l.startsWith('::error file=models/mscn/x%2Cy.json,line=1,col=1,title=model-path::'))).toBe(true);
+    expect(lines).toContain('::error file=models/mscn/new.json,line=8,col=12,title=notes must be a string::must be string (schema rule type (#/properties/notes/type))');
+    expect(lines.some((l) => l.startsWith('::error file=models/mscn/x%2Cy.json,line=1,col=1,title=model path::'))).toBe(true);
     expect(lines[lines.length - 1]).toMatch(/^modelgit validate: \d+ errors in 2 files/);
     const md = readFileSync(summary, 'utf8');
     expect(md.startsWith('## earlier step\n### modelgit validate')).toBe(true);
-    expect(md).toContain('| models/mscn/new.json | 8 | 12 | type (#/properties/notes/type) | /notes must be string |');
+    expect(md).toContain('| models/mscn/new.json | 8 | 12 | notes must be a string | must be string (schema rule type (#/properties/notes/type)) |');
   });
 
   it('writes a passing summary when all is well', async () => {

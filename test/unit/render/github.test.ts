@@ -47,13 +47,13 @@ describe('validation report rendering', () => {
   });
 
   it('github: annotations then the summary line', () => {
-    expect(validationGithub(bad)).toBe('::error file=models/a/x.json,line=2,col=3,title=append-only::changed\nmodelgit validate: 1 error in 1 file (1 file checked, staged)\n');
+    expect(validationGithub(bad)).toBe('::error file=models/a/x.json,line=2,col=3,title=a recorded test result was changed or removed::changed\nmodelgit validate: 1 error in 1 file (1 file checked, staged)\n');
   });
 
   it('step summary: a verdict and a table row per error', () => {
     const md = validationStepSummary(bad);
     expect(md).toContain(':x: 1 error in 1 file (1 file checked).');
-    expect(md).toContain('| models/a/x.json | 2 | 3 | append-only | changed |');
+    expect(md).toContain('| models/a/x.json | 2 | 3 | a recorded test result was changed or removed | changed |');
     expect(validationStepSummary(good)).toContain(':white_check_mark: 2 files checked, no errors.');
     expect(validationStepSummary(good)).not.toContain('|');
   });
