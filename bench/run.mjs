@@ -6,6 +6,7 @@
 //   npm run bench -- --sizes 10000 --runs 7
 //   node bench/run.mjs --sizes 1000 --only best,list   (after npm run build)
 //   npm run bench -- --sizes 10000 --python-only          # just the Python client's overhead
+//   npm run bench -- --sizes 1000,10000 --no-beside       # without the reads beside the Python registry
 //   npm run bench -- --writers 1,10,50,100 --writers-only  # concurrent writers (bench/writers.mjs)
 //   npm run bench -- --remote-writes 1000,10000 --remote-writes-only   # --remote writes (bench/remote-writes.mjs)
 //
@@ -122,7 +123,8 @@ let cliCommands;
 function hasCommand(name) {
   if (!cliCommands) {
     const help = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' }).stdout ?? '';
-    const section = help.split(/^Commands:$/m)[1] ?? '';
+    // Commands are listed in groups ("Setting up:", …) after the options; options start with "-".
+    const section = help.split(/^Options:$/m)[1] ?? help;
     cliCommands = new Set([...section.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]));
   }
   return cliCommands.has(name);
@@ -220,9 +222,84 @@ function benchSize(size) {
     reset();
     removeHook();
   }
+  const beside = args.includes('--no-beside') ? [] : besideRows(dir, f, results);
   const models = Number(git(dir, 'ls-files', '--', 'models').split('\n').filter((p) => p.endsWith('.json')).length);
   const commits = Number(git(dir, 'rev-list', '--count', 'HEAD').trim());
-  return { size, models, commits, results, graphSeconds };
+  return { size, models, commits, results, graphSeconds, beside };
+}
+
+/**
+ * The reads beside what they replace (issue #18): the seed's single-file Python registry on the same
+ * models (bench/seed_registry.py over one model_registry.json), plain files read from the working
+ * tree (the filesystem floor), and Node's own startup; plus the first answer on a fresh clone.
+ */
+function besideRows(dir, f, results) {
+  const py = '/usr/bin/python3';
+  const seedFile = seedRegistryFile(dir);
+  const seedPy = join(HERE, 'seed_registry.py');
+  const nodeMs = results.find((r) => r.label === 'startup (--version)')?.floorMs ?? measure({ cmd: process.execPath, argv: ['-e', ''] }, dir).ms;
+  const cat = (paths) => sh(`cat ${paths.join(' ')} >/dev/null`);
+  const catAlgo = sh('find models/mscn -name "*.json" -print0 | xargs -0 cat >/dev/null');
+  const compareFiles = f.compareIds.map((id) => `models/mscn/${id}.json`);
+  const specs = [
+    { name: 'best', run: node('best', '--algo', 'mscn', '--dataset', 'production'), python: ['best', 'mscn', 'production', 'total_time'], fs: catAlgo },
+    { name: 'list --limit 20', run: node('list', '--algo', 'mscn', '--limit', '20'), python: ['list', 'mscn'], fs: catAlgo },
+    { name: 'list --json', run: node('list', '--algo', 'mscn', '--json'), python: ['list', 'mscn'], fs: catAlgo },
+    { name: 'show', run: node('show', f.showId), python: ['show', f.showId], fs: cat([f.showPath]) },
+    { name: 'history --limit 20', run: node('history', '--limit', '20') },
+    { name: 'compare (5 models)', run: node('compare', ...f.compareIds), python: ['compare', ...f.compareIds], fs: cat(compareFiles) },
+    { name: 'resolve', run: node('resolve', f.showId) },
+  ];
+  const rows = [];
+  for (const spec of specs) {
+    if (only && !only.has(spec.name.split(' ')[0])) continue;
+    log(`  beside: ${spec.name}`);
+    const mg = measure({ cmd: spec.run[0], argv: spec.run[1], allowFail: true }, dir, spec.python && existsSync(py) ? { cmd: py, argv: [seedPy, seedFile, ...spec.python] } : undefined);
+    const fs = spec.fs ? measure({ cmd: spec.fs[0], argv: spec.fs[1] }, dir) : undefined;
+    rows.push({ name: spec.name, ms: mg.ms, error: mg.error, pythonMs: mg.floorMs, fsMs: fs?.ms, nodeMs });
+  }
+  for (const kind of ['best', 'show']) {
+    if (only && !only.has(kind)) continue;
+    log(`  beside: ${kind} on a fresh clone`);
+    rows.push({ name: `${kind}, fresh clone (first answer)`, ...freshClone(dir, kind === 'best' ? ['best', '--algo', 'mscn', '--dataset', 'production'] : ['show', f.showId]), nodeMs, pythonMs: kind === 'best' ? rows.find((r) => r.name === 'best')?.pythonMs : rows.find((r) => r.name === 'show')?.pythonMs });
+  }
+  return rows;
+}
+
+/** `model_registry.json` of the seed's registry with the same models (built once per generated registry). */
+function seedRegistryFile(dir) {
+  const file = `${dir}.seed-registry.json`;
+  if (existsSync(file)) return file;
+  const registry = {};
+  for (const p of git(dir, 'ls-files', '--', 'models').split('\n')) {
+    if (!p.endsWith('.json')) continue;
+    const meta = JSON.parse(readFileSync(join(dir, p), 'utf8'));
+    registry[meta.model_id] = meta;
+  }
+  writeFileSync(file, JSON.stringify(registry, null, 2));
+  return file;
+}
+
+/**
+ * The first answer on a fresh clone: each run clones `dir` (untimed; git's local clone, without the
+ * commit-graph a fresh clone from a server would not have either), times one command, then waits for
+ * the background work it started and removes the clone.
+ */
+function freshClone(dir, argv) {
+  const samples = [];
+  for (let i = 0; i < Math.max(3, Math.min(runs, 5)); i++) {
+    const clone = join(HERE, '.work', `fresh-${process.pid}`);
+    rmSync(clone, { recursive: true, force: true });
+    execFileSync('git', ['clone', '-q', dir, clone], { stdio: 'ignore' });
+    rmSync(join(clone, '.git', 'objects', 'info', 'commit-graph'), { force: true });
+    rmSync(join(clone, '.git', 'objects', 'info', 'commit-graphs'), { recursive: true, force: true });
+    const r = timeOnce(process.execPath, [CLI, ...argv], clone);
+    waitForBackground(clone);
+    rmSync(clone, { recursive: true, force: true });
+    if (r.code !== 0) return { error: `exit ${r.code}: ${r.stderr.trim().split('\n').pop()}` };
+    samples.push(r.ms);
+  }
+  return { ms: median(samples) };
 }
 
 /** Waits for modelgit's background work in `dir` (commit-graph, history index); returns the seconds waited. */
@@ -291,6 +368,27 @@ function render(all, meta) {
       lines.push(`| ${r.label} | ${fmtMs(r.ms)} | ${r.single ? '' : fmtMs(r.min)} | ${mb(r.rssMb)} | ${mb(r.treeMb)} | ${r.floorName} | ${fmtMs(r.floorMs)} | ${ratio} | ${verdict(s.size, r, bySize)} |`);
     }
     lines.push('');
+    if (s.beside?.length) {
+      lines.push(
+        `### Reads at ${s.size.toLocaleString('en-US')} models beside what they replace`,
+        '',
+        'The seed\'s single-file Python registry on the same models (`bench/seed_registry.py`, its runs alternating with modelgit\'s), the plain files read from the working tree, and `node -e ""`.',
+        '',
+        '| read | modelgit | Python single-file registry | modelgit ÷ Python | plain files | ÷ node startup | 1k → this size |',
+        '|---|---:|---:|---:|---:|---:|---:|',
+      );
+      const small = bySize.get(Math.min(...bySize.keys()));
+      for (const r of s.beside) {
+        if (r.error) {
+          lines.push(`| ${r.name} | error | | | | | ${r.error.replaceAll('|', '\\|')} |`);
+          continue;
+        }
+        const at1k = small && small !== s ? small.beside?.find((x) => x.name === r.name)?.ms : undefined;
+        const x = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '');
+        lines.push(`| ${r.name} | ${fmtMs(r.ms)} | ${fmtMs(r.pythonMs)} | ${x(r.ms, r.pythonMs)} | ${fmtMs(r.fsMs)} | ${x(r.ms, r.nodeMs)} | ${x(r.ms, at1k)} |`);
+      }
+      lines.push('');
+    }
   }
   return lines.join('\n');
 }
