@@ -243,6 +243,15 @@ export class Registry implements StoreContext {
     return s;
   }
 
+  /**
+   * How many files the models directory holds at `rev`, from the tree alone (no model is read): what
+   * decides on a background build, where building the snapshot of every model just to count them
+   * would be most of a fresh clone's first `show`.
+   */
+  async modelFileCount(rev = 'HEAD'): Promise<number> {
+    return (await this.git.lsTree(rev, [this.config.models_dir])).length;
+  }
+
   /** A model at a revision, or NotFoundError naming the id. */
   async model(id: string, rev = 'HEAD'): Promise<Model> {
     const snap = await this.snapshot(rev);

@@ -45,8 +45,9 @@ export async function show(reg: Registry, id: string, opts: { at?: string } = {}
     throw new NotFoundError(`no model ${JSON.stringify(id)} in the registry, and none was ever removed`, { hint: 'modelgit list shows the ids' });
   }
   const meta = model.metadata;
-  // The model count decides on a background history-index build; needed only when there is no index.
-  const count = async () => (await reg.snapshot(head)).models.length;
+  // The model count decides on a background history-index build; needed only when there is no index
+  // (a fresh clone), when the snapshot of every model is not built yet either: count the tree's files.
+  const count = () => reg.modelFileCount(head!);
   const [byAlgorithm, entries] = await Promise.all([assignments, modelHistory(reg, id, model.path, { head: head!, models: count })]);
   const byStage = byAlgorithm[meta.algorithm] ?? Object.create(null);
   const stages = Object.keys(byStage).filter((s) => byStage[s] === id);
