@@ -7,6 +7,7 @@ import { CommanderError } from 'commander';
 import { ModelgitError, storageError } from '../errors.js';
 import { buildProgram, errorJson, formatError, usageErrorOf, wantsJson } from './program.js';
 import { remoteAfterCommand } from './remote.js';
+import { deferDetachedStarts, startDeferred } from '../registry/background.js';
 
 /**
  * With --json, a program reads stderr too: whatever a command would print there (notes, warnings,
@@ -75,9 +76,12 @@ for (const s of [process.stdout, process.stderr]) {
     if (e.code !== 'EPIPE') throw e;
   });
 }
+// Background builds a read starts (commit-graph, history index) wait until its answer is out.
+deferDetachedStarts();
 const code = await main(process.argv.slice(2));
 // Output to a pipe is written asynchronously: exiting at once would cut off whatever is still
 // queued (a JSON listing past 64 KB, read by a slow consumer). An empty write's callback runs once
 // everything written before it has gone out; then exit, without waiting on anything else.
 await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((done) => (s.writableEnded || s.destroyed ? done() : s.write('', () => done())))));
+startDeferred();
 process.exit(code);

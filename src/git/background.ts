@@ -9,6 +9,25 @@ import { dirname } from 'node:path';
  * builder's lock is taken over once that old). The process removes the lock when done. Returns
  * whether it started; never throws (a read-only repository just goes without).
  */
+let deferred: (() => void)[] | undefined;
+
+/**
+ * From now on a detached build claims its lock at once but starts only at `startDeferred()`: the CLI
+ * calls that once its answer is out. On a fresh clone the first read starts the commit-graph and
+ * history-index builds, and on two cores they would slow the very read that started them (a
+ * `git log -- path` running beside a commit-graph write took 9 s instead of under one).
+ */
+export function deferDetachedStarts(): void {
+  deferred ??= [];
+}
+
+/** Starts the builds deferred so far (the CLI, just before it exits). */
+export function startDeferred(): void {
+  const starts = deferred ?? [];
+  deferred = undefined;
+  for (const start of starts) start();
+}
+
 export function startDetachedOnce(opts: { lock: string; staleMs: number; args: string[]; cwd: string }): boolean {
   const { lock } = opts;
   try {
@@ -21,15 +40,17 @@ export function startDetachedOnce(opts: { lock: string; staleMs: number; args: s
       unlinkSync(lock);
       closeSync(openSync(lock, 'wx'));
     }
-    const child = spawn(process.execPath, opts.args, { cwd: opts.cwd, detached: true, stdio: 'ignore' });
-    child.on('error', () => {
+    const start = () => {
       try {
-        unlinkSync(lock);
+        const child = spawn(process.execPath, opts.args, { cwd: opts.cwd, detached: true, stdio: 'ignore' });
+        child.on('error', () => release(lock));
+        child.unref();
       } catch {
-        // gone already
+        release(lock);
       }
-    });
-    child.unref();
+    };
+    if (deferred) deferred.push(start);
+    else start();
     return true;
   } catch {
     return false;
@@ -43,5 +64,13 @@ export function lockHeld(lock: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+function release(lock: string): void {
+  try {
+    unlinkSync(lock);
+  } catch {
+    // gone already
   }
 }
