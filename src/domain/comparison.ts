@@ -25,11 +25,16 @@ export interface Delta {
   percent: number | null;
 }
 
+/** What a delta means for the metric: its direction says which way is better. */
+export type Verdict = 'better' | 'worse' | 'same';
+
 export interface ComparisonCell {
   value?: number;
   best: boolean;
   /** against the first model; only on later rows where both have a value */
   delta?: Delta;
+  /** with the delta, when the column has a direction */
+  verdict?: Verdict;
 }
 
 export interface ComparisonRow {
@@ -42,13 +47,24 @@ export interface ComparisonRow {
   cells: ComparisonCell[];
 }
 
+/**
+ * Training fields a comparison can show, named as the table heads them (the names --keep/--drop match).
+ * `algorithm` is shown by the table and markdown only when the models' algorithms differ.
+ */
+export const TRAINING_FIELDS = ['algorithm', 'trained on', 'training_time'] as const;
+export type TrainingField = (typeof TRAINING_FIELDS)[number];
+
 export interface Comparison {
+  /** the training fields shown (all of them unless a filter hid some) */
+  fields: TrainingField[];
   columns: ComparisonColumn[];
   rows: ComparisonRow[];
   /** hyperparameters whose values differ between the models (all of them for one model) */
   hyperparams: string[];
   /** hyperparameters every model has with the same value */
   shared_hyperparams: Record<string, unknown>;
+  /** with --only-changed: training fields and results hidden because every model has the same value */
+  same_for_all?: Record<string, unknown>;
   /** things the reader should know: unmarked columns, requested metrics nobody has */
   notes: string[];
   /** the --aggregate override, else the one aggregate every column uses; null when they differ */
@@ -74,6 +90,13 @@ export function tidy(n: number): number {
 
 export function deltaOf(value: number, base: number): Delta {
   return { absolute: tidy(value - base), percent: base === 0 ? null : tidy(((value - base) / Math.abs(base)) * 100) };
+}
+
+/** Whether `delta` is an improvement on a metric whose better way is `direction`. */
+export function verdictOf(delta: Delta, direction: Direction | undefined): Verdict | undefined {
+  if (!direction) return undefined;
+  if (delta.absolute === 0) return 'same';
+  return (delta.absolute < 0) === (direction === 'min') ? 'better' : 'worse';
 }
 
 function recordedPairs(models: Model[]): Map<string, Set<string>> {
@@ -162,7 +185,11 @@ export function buildComparison(models: Model[], opts: ComparisonOptions = {}): 
       if (value !== undefined) {
         cell.value = value;
         (row.results[col.dataset] ??= {})[col.metric] = value;
-        if (i > 0 && base !== undefined) cell.delta = deltaOf(value, base);
+        if (i > 0 && base !== undefined) {
+          cell.delta = deltaOf(value, base);
+          const verdict = verdictOf(cell.delta, col.direction);
+          if (verdict) cell.verdict = verdict;
+        }
       }
       row.cells.push(cell);
     });
@@ -175,7 +202,7 @@ export function buildComparison(models: Model[], opts: ComparisonOptions = {}): 
   const { differing, shared } = hyperparamSplit(models);
   const used = [...new Set(columns.map((c) => c.aggregate))];
   const aggregate = opts.aggregate ?? (used.length <= 1 ? (used[0] ?? 'latest') : null);
-  return { columns, rows, hyperparams: differing, shared_hyperparams: shared, notes, aggregate };
+  return { fields: [...TRAINING_FIELDS], columns, rows, hyperparams: differing, shared_hyperparams: shared, notes, aggregate };
 }
 
 /** What a cell's value is, per metric: "values: latest result" or "total_time: best result; …". */
@@ -185,4 +212,138 @@ export function aggregateNote(c: Comparison): string | undefined {
   const kinds = new Set(byMetric.values());
   if (kinds.size === 1) return `each value: a model's ${aggregateText([...kinds][0]!)} on the dataset`;
   return `each value: a model's ${[...byMetric].map(([m, a]) => `${m}: ${aggregateText(a)}`).join('; ')} on the dataset`;
+}
+
+// --- Choosing what to show: --only-changed, --keep, --drop ---------------------------------------
+// Applied to the Comparison itself, before any format renders, so the table, md, csv and json all
+// show the same rows. The patterns are globs (`*` any run of characters, `?` one), matched against a
+// whole name, because the names they match (`lr`, `q_error`, `job-light`, `q_error on job-light`)
+// are full of `.`, `-` and `_` that a regex would need escaped; DVC's `exp show --keep/--drop` takes
+// regexes, but its meaning is kept: --keep wins over --drop and --only-changed.
+
+export interface ComparisonFilter {
+  /** hide training fields and results whose value is the same for every model */
+  onlyChanged?: boolean;
+  /** globs: rows shown even when --drop or --only-changed would hide them; alone, the only rows shown */
+  keep?: string[];
+  /** globs: rows hidden */
+  drop?: string[];
+}
+
+export interface UnmatchedPattern {
+  flag: '--keep' | '--drop';
+  pattern: string;
+}
+
+export interface FilteredComparison {
+  comparison: Comparison;
+  /** patterns that named no row: most likely a typo, which would otherwise silently show everything */
+  unmatched: UnmatchedPattern[];
+  /** the names rows answer to (fields, hyperparameters, metrics, datasets), for the message about an unmatched pattern */
+  names: string[];
+}
+
+/** `*` and `?` as in a shell; everything else literal; the whole name must match. */
+export function globRegExp(glob: string): RegExp {
+  let re = '';
+  for (const ch of glob) re += ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
+  return new RegExp(`^${re}$`, 's');
+}
+
+/** The names a result column answers to: its metric, its dataset, and both together. */
+export function columnNames(col: Pick<ComparisonColumn, 'dataset' | 'metric'>): string[] {
+  return [`${col.metric} on ${col.dataset}`, col.metric, col.dataset, `${col.dataset}/${col.metric}`];
+}
+
+function fieldNames(field: TrainingField): string[] {
+  return field === 'trained on' ? [field, 'training_dataset'] : [field];
+}
+
+function hyperparamNames(key: string): string[] {
+  return [key, `hyperparams.${key}`];
+}
+
+function fieldValue(row: ComparisonRow, field: TrainingField): unknown {
+  if (field === 'algorithm') return row.algorithm;
+  return field === 'trained on' ? row.training?.dataset : row.training?.training_time;
+}
+
+/**
+ * The comparison with only the rows the filter asks for. Without --drop or --only-changed, --keep
+ * alone shows only the rows it names (DVC's --keep alone would do nothing, which helps nobody).
+ * A shared hyperparameter is never a row (it is summarised in one line); --drop and a lone --keep
+ * take it out of that line too.
+ */
+export function filterComparison(c: Comparison, f: ComparisonFilter): FilteredComparison {
+  type Pattern = UnmatchedPattern & { re: RegExp; hits: number };
+  const patterns = (flag: UnmatchedPattern['flag'], list: string[] | undefined): Pattern[] => (list ?? []).map((p) => ({ flag, pattern: p, re: globRegExp(p), hits: 0 }));
+  const keep = patterns('--keep', f.keep);
+  const drop = patterns('--drop', f.drop);
+  const keepOnly = keep.length > 0 && drop.length === 0 && !f.onlyChanged;
+  // With one model nothing is compared, so nothing is "the same for all".
+  const onlyChanged = !!f.onlyChanged && c.rows.length > 1;
+  const matches = (pats: Pattern[], names: string[]): boolean => {
+    let any = false;
+    for (const p of pats) {
+      if (names.some((n) => p.re.test(n))) {
+        p.hits++;
+        any = true;
+      }
+    }
+    return any;
+  };
+  /** shown, hidden, or hidden as the same for every model */
+  const decide = (names: string[], unchanged: boolean): 'show' | 'drop' | 'same' => {
+    const kept = matches(keep, names);
+    const dropped = matches(drop, names);
+    if (keepOnly) return kept ? 'show' : 'drop';
+    if (kept) return 'show';
+    if (dropped) return 'drop';
+    return onlyChanged && unchanged ? 'same' : 'show';
+  };
+  const same: Record<string, unknown> = {};
+  const names: string[] = [];
+
+  const fields = c.fields.filter((field) => {
+    names.push(field);
+    const values = c.rows.map((r) => JSON.stringify(fieldValue(r, field)));
+    const verdict = decide(fieldNames(field), values.every((v) => v === values[0]));
+    if (verdict === 'same') same[field] = fieldValue(c.rows[0]!, field);
+    return verdict === 'show';
+  });
+  const hyperparams = c.hyperparams.filter((k) => (names.push(k), decide(hyperparamNames(k), false) === 'show'));
+  const shared_hyperparams: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(c.shared_hyperparams)) {
+    names.push(k);
+    // Already summarised as shared, so --only-changed has nothing more to do with it.
+    if (decide(hyperparamNames(k), false) !== 'drop') shared_hyperparams[k] = v;
+  }
+  const keptColumns: number[] = [];
+  c.columns.forEach((col, i) => {
+    names.push(col.metric, col.dataset);
+    const values = c.rows.map((r) => r.cells[i]?.value);
+    const verdict = decide(columnNames(col), values.every((v) => v === values[0]));
+    if (verdict === 'same') same[columnNames(col)[0]!] = values[0];
+    if (verdict === 'show') keptColumns.push(i);
+  });
+
+  const columns = keptColumns.map((i) => c.columns[i]!);
+  const rows = c.rows.map((row) => {
+    const cells = keptColumns.map((i) => row.cells[i]!);
+    const results: Record<string, Record<string, number>> = {};
+    columns.forEach((col, j) => {
+      const v = cells[j]!.value;
+      if (v !== undefined) (results[col.dataset] ??= {})[col.metric] = v;
+    });
+    return { ...row, cells, results };
+  });
+  // A note about a metric no longer shown would puzzle the reader.
+  const shownMetrics = new Set(columns.map((col) => col.metric));
+  const hiddenMetrics = c.columns.map((col) => col.metric).filter((m) => !shownMetrics.has(m));
+  const notes = c.notes.filter((n) => !hiddenMetrics.some((m) => n.startsWith(`no best marked for ${m}:`) || n.startsWith(`${m}: `)));
+
+  const comparison: Comparison = { ...c, fields, columns, rows, hyperparams, shared_hyperparams, notes };
+  if (Object.keys(same).length) comparison.same_for_all = { ...c.same_for_all, ...same };
+  const unmatched = [...keep, ...drop].filter((p) => p.hits === 0).map(({ flag, pattern }) => ({ flag, pattern }));
+  return { comparison, unmatched, names: [...new Set(names)] };
 }

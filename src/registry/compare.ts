@@ -1,7 +1,7 @@
 // compare: models side by side on their scores (each metric's aggregate of its results), best per
 // column marked, deltas against the first.
 import { NotFoundError, UsageError, ValidationError } from '../errors.js';
-import { buildComparison, type Comparison } from '../domain/comparison.js';
+import { buildComparison, filterComparison, type Comparison } from '../domain/comparison.js';
 import { problemOfId, skippedFiles } from '../domain/invalid-files.js';
 import { assertSafeName } from '../domain/names.js';
 import type { Aggregate, Model } from '../domain/types.js';
@@ -18,6 +18,12 @@ export interface CompareQuery {
   aggregate?: Aggregate;
   /** compare even when a file that could hold one of the ids can't be read (another file has the id) */
   skipInvalid?: boolean;
+  /** hide training fields and results whose value is the same for every model */
+  onlyChanged?: boolean;
+  /** globs naming rows to show even when --drop or --only-changed would hide them (alone: only these) */
+  keep?: string[];
+  /** globs naming rows to hide: a hyperparameter, a metric, a dataset, `metric on dataset` */
+  drop?: string[];
 }
 
 export async function compare(reg: Registry, q: CompareQuery): Promise<Comparison> {
@@ -28,6 +34,9 @@ export async function compare(reg: Registry, q: CompareQuery): Promise<Compariso
   const ids = [...new Set(q.ids)];
   const metrics = q.metrics && q.metrics.length ? [...new Set(q.metrics)] : undefined;
   if (q.aggregate !== undefined) assertAggregate(q.aggregate);
+  for (const [flag, patterns] of [['--keep', q.keep], ['--drop', q.drop]] as const) {
+    for (const p of patterns ?? []) if (p.trim() === '') throw new UsageError(`${flag} needs a pattern (a glob such as 'q_error*'); got an empty one`);
+  }
 
   const snap = await reg.snapshot();
   const missing = ids.filter((id) => !snap.byId.has(id));
@@ -49,6 +58,14 @@ export async function compare(reg: Registry, q: CompareQuery): Promise<Compariso
   }
   const models: Model[] = ids.map((id) => snap.byId.get(id)!);
   const comparison = buildComparison(models, { datasets: q.dataset ? [q.dataset] : undefined, metrics, config: reg.config, aggregate: q.aggregate });
-  if (q.skipInvalid) comparison.skipped = skippedFiles(skipped);
-  return comparison;
+  const filtered = filterComparison(comparison, { onlyChanged: q.onlyChanged, keep: q.keep, drop: q.drop });
+  // A pattern that names nothing is most likely a typo; --drop would silently show everything.
+  if (filtered.unmatched.length) {
+    const [first, ...more] = filtered.unmatched;
+    throw new UsageError(`${first!.flag} ${JSON.stringify(first!.pattern)} matches no row of this comparison${more.length ? ` (nor ${more.map((u) => `${u.flag} ${JSON.stringify(u.pattern)}`).join(', ')})` : ''}`, {
+      hint: `patterns are globs (* and ?) matched against a whole name; here: ${filtered.names.join(', ')}, or 'METRIC on DATASET'`,
+    });
+  }
+  if (q.skipInvalid) filtered.comparison.skipped = skippedFiles(skipped);
+  return filtered.comparison;
 }

@@ -350,9 +350,13 @@ describe('compare', () => {
     expect(md.stdout).toMatch(/^\| model \| trained on \| training_time \| num_epoch \| accuracy on production \| total_time on production \|\n\| --- \| --- \| ---: \|/);
     expect(md.stdout).toContain(`| ${s.b} | production | 3600 | 200 | **0.93** (+0.02, +2.2%) | **41.7** (-3.53, -7.8%) |`);
     expect(md.stdout).toContain('- same for all: learning_rate=0.001');
+    // Through a pipe this table is wider than a log shows (PIPE_WIDTH), so it is drawn a column per model.
     const table = await s.r.run('compare', s.a, s.b, '--dataset', 'production');
-    expect(table.stdout).toMatch(/41\.7 \* \(-3\.53, -7\.8%\) │/);
-    expect(table.stdout).toContain('* best in column (accuracy: higher is better; total_time: lower is better)');
+    expect(table.stdout).toMatch(/ total_time[ │]+45\.23[ │]+41\.7 \* \(-3\.53, -7\.8%, better\)/);
+    expect(table.stdout).toContain('* best in row (accuracy: higher is better; total_time: lower is better)');
+    const wide = await s.r.run('compare', s.a, s.b, '--dataset', 'production', '--layout', 'wide');
+    expect(wide.stdout).toMatch(/41\.7 \* \(-3\.53, -7\.8%, better\)\s*│?\n/);
+    expect(wide.stdout).toContain('* best in column (accuracy: higher is better; total_time: lower is better)');
   });
 
   it('footnotes a column it cannot mark', async () => {
