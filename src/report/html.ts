@@ -104,7 +104,7 @@ ${o.scripts ? `<link rel="stylesheet" href="${o.base}assets/uPlot.min.css">\n` :
 <main>
 ${o.body}
 </main>
-<footer>Generated ${esc(o.generated)} by modelgit from the registry's git history. Static files: no server, no network.</footer>
+<footer>Generated ${esc(fmtDate(o.generated))} UTC by modelgit from the registry's git history. Static files: no server, no network.</footer>
 ${scripts}
 </body>
 </html>
@@ -116,8 +116,30 @@ export function emptyNote(text: string, hint?: string): string {
   return `<p class="empty">${esc(text)}${hint ? ` <span class="hint">${esc(hint)}</span>` : ''}</p>`;
 }
 
-export function table(head: string[], rows: string[][], cls = ''): string {
-  return `<table class="${esc(cls)}"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
+/**
+ * A server-rendered table, inside a box that scrolls sideways on its own: a wide table must not
+ * widen the page (on a phone the whole page scrolled sideways). `numeric` lists the columns whose
+ * cells are numbers, right-aligned so their digits line up.
+ */
+export function table(head: string[], rows: string[][], cls = '', numeric: ReadonlySet<number> = NO_COLUMNS): string {
+  const th = (h: string, i: number) => (numeric.has(i) ? `<th class="num">${h}</th>` : `<th>${h}</th>`);
+  const td = (c: string, i: number) => (numeric.has(i) ? `<td class="num">${c}</td>` : `<td>${c}</td>`);
+  return `<div class="scroll"><table class="${esc(cls)}"><thead><tr>${head.map(th).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map(td).join('')}</tr>`)
+    .join('')}</tbody></table></div>`;
+}
+
+const NO_COLUMNS: ReadonlySet<number> = new Set();
+
+/** "1.5 MB" for a byte count (powers of 1000, as disks and downloads count them). */
+export function fmtBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '';
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let v = n;
+  let u = 0;
+  while (Math.abs(v) >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return u === 0 ? `${n} bytes` : `${Number(v.toPrecision(3))} ${units[u]}`;
 }
