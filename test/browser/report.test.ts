@@ -117,6 +117,14 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
       await visit(p, site, relative(site, f));
       expect(problems, f).toEqual([]);
       expect(await p.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss), f).toBeUndefined();
+      // every control a keyboard or a screen reader reaches has a name (axe-core is not a
+      // dependency here; this is the check of its that the new controls could fail)
+      const unnamed = await p.evaluate(() =>
+        [...document.querySelectorAll('input, select, button, textarea')]
+          .filter((e: any) => !((e.getAttribute('aria-label') || '').trim() || (e.labels && [...e.labels].some((l: any) => l.textContent.trim())) || (e.tagName === 'BUTTON' && e.textContent.trim())))
+          .map((e: any) => e.outerHTML.slice(0, 100)),
+      );
+      expect(unnamed, f).toEqual([]);
       // every link, including the ones the scripts drew, leads to a page that exists
       const hrefs = await p.locator('a[href]').evaluateAll((as) => as.map((a) => (a as unknown as { href: string }).href));
       for (const h of hrefs) expect(existsSync(fileURLToPath(h.split('#')[0]!)), `${f} links to ${h}`).toBe(true);

@@ -868,9 +868,12 @@
           var best = null;
           // a best is only worth marking among two or more values
           if (dir && values.filter(isNum).length > 1) values.forEach(function (v) { if (isNum(v) && (best === null || isBetter(v, best, dir))) best = v; });
+          // one header cell per row, kept in view while the models scroll sideways (a phone)
           var tr = el('tr', { 'data-row': d + '/' + metric }, [
-            el('th', { scope: 'row' }, [el('a', { href: data.datasetBase + encodeURIComponent(slug(d)) + '.html', text: d })]),
-            el('td', { title: dirWord(dir) }, [metric + (dir === 'min' ? ' ↓' : dir === 'max' ? ' ↑' : '')]),
+            el('th', { scope: 'row', class: 'sticky' }, [
+              el('a', { href: data.datasetBase + encodeURIComponent(slug(d)) + '.html', text: d }),
+              el('div', { class: 'metric-name', title: dirWord(dir), text: metric + (dir === 'min' ? ' ↓' : dir === 'max' ? ' ↑' : '') }),
+            ]),
           ]);
           values.forEach(function (v, i) {
             var td = el('td', { class: 'num' + (best !== null && v === best ? ' best' : '') }, [fmt(v)]);
@@ -885,7 +888,7 @@
           });
           body.appendChild(tr);
         });
-        var head = el('tr', null, [el('th', { scope: 'col', text: 'Dataset' }), el('th', { scope: 'col', text: 'Metric' })].concat(headCells(models)));
+        var head = el('tr', null, [el('th', { scope: 'col', class: 'sticky', text: 'Dataset, metric' })].concat(headCells(models)));
         out.appendChild(el('div', { class: 'scroll' }, [el('table', { class: 'compare-results' }, [el('thead', null, [head]), body])]));
       }
       // training and hyperparameters: rows that differ are marked
@@ -906,12 +909,12 @@
         var texts = models.map(f[1]);
         var differs = texts.some(function (t) { return t !== texts[0]; });
         var tr = el('tr', { class: differs ? 'differs' : '', 'data-field': f[0] }, [
-          el('th', { scope: 'row' }, [f[0], f[2] ? el('span', { class: 'muted small', text: ' hyperparameter' }) : null, differs ? el('span', { class: 'badge', text: 'differs' }) : null]),
+          el('th', { scope: 'row', class: 'sticky' }, [f[0], f[2] ? el('div', { class: 'muted small', text: 'hyperparameter' }) : null, differs ? el('span', { class: 'badge', text: 'differs' }) : null]),
         ]);
         texts.forEach(function (t) { tr.appendChild(el('td', { class: f[2] || /time/.test(f[0]) ? 'num' : '', text: t })); });
         pbody.appendChild(tr);
       });
-      var phead = el('tr', null, [el('th', { scope: 'col', text: 'Field' })].concat(headCells(models)));
+      var phead = el('tr', null, [el('th', { scope: 'col', class: 'sticky', text: 'Field' })].concat(headCells(models)));
       out.appendChild(el('div', { class: 'scroll' }, [el('table', { class: 'compare-params' }, [el('thead', null, [phead]), pbody])]));
     }
 
