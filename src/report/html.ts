@@ -16,6 +16,18 @@ export function esc(value: unknown): string {
   return s.replace(/[&<>"']/g, (ch) => ESC[ch]!);
 }
 
+const TEXT_SPECIAL = /[&<>]/;
+
+/**
+ * Escapes text that goes between tags, never into an attribute: there only &, < and > mean
+ * anything, so quotes stay as they are (pretty-printed metadata has ~90 of them a model page,
+ * which `&quot;` made 450 characters longer).
+ */
+export function escText(value: string): string {
+  if (!TEXT_SPECIAL.test(value)) return value;
+  return value.replace(/[&<>]/g, (ch) => ESC[ch]!);
+}
+
 /** JSON that is safe inside <script type="application/json">: no '<', and no U+2028/2029 surprises. */
 export function safeJson(data: unknown): string {
   let json = JSON.stringify(data);
@@ -122,11 +134,16 @@ export function emptyNote(text: string, hint?: string): string {
  * cells are numbers, right-aligned so their digits line up.
  */
 export function table(head: string[], rows: string[][], cls = '', numeric: ReadonlySet<number> = NO_COLUMNS): string {
-  const th = (h: string, i: number) => (numeric.has(i) ? `<th class="num">${h}</th>` : `<th>${h}</th>`);
-  const td = (c: string, i: number) => (numeric.has(i) ? `<td class="num">${c}</td>` : `<td>${c}</td>`);
-  return `<div class="scroll"><table class="${esc(cls)}"><thead><tr>${head.map(th).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map(td).join('')}</tr>`)
-    .join('')}</tbody></table></div>`;
+  // one concatenation per cell: this runs for every table of every model page
+  let out = `<div class="scroll"><table class="${esc(cls)}"><thead><tr>`;
+  for (let i = 0; i < head.length; i++) out += numeric.has(i) ? `<th class="num">${head[i]}</th>` : `<th>${head[i]}</th>`;
+  out += '</tr></thead><tbody>';
+  for (const r of rows) {
+    out += '<tr>';
+    for (let i = 0; i < r.length; i++) out += numeric.has(i) ? `<td class="num">${r[i]}</td>` : `<td>${r[i]}</td>`;
+    out += '</tr>';
+  }
+  return out + '</tbody></table></div>';
 }
 
 const NO_COLUMNS: ReadonlySet<number> = new Set();

@@ -202,17 +202,34 @@ export interface CompareData {
   models: CompareModel[];
 }
 
-/** What the compare view needs of every model of an algorithm: scores per dataset, and params. */
-export function compareData(models: Model[], algorithm: string, stages: StageAssignments, config: Pick<RegistryConfig, 'metrics' | 'default_metric'>): CompareData {
+/**
+ * What the compare view needs of every model of an algorithm: scores per dataset, and params.
+ * `boards`, the algorithm's leaderboards when the caller has them, already hold every score (the
+ * same definition), so nothing is scored twice.
+ */
+export function compareData(models: Model[], algorithm: string, stages: StageAssignments, config: Pick<RegistryConfig, 'metrics' | 'default_metric'>, boards?: Leaderboard[]): CompareData {
   const own = models.filter((m) => m.metadata.algorithm === algorithm);
   const held = new Map<string, string[]>();
   for (const [stage, id] of Object.entries(stages[algorithm] ?? {})) held.set(id, [...(held.get(id) ?? []), stage]);
   const names = new Set<string>();
   const datasets = new Set<string>();
+  let scored: Map<string, Record<string, Record<string, number>>> | undefined;
+  if (boards) {
+    scored = new Map();
+    for (const lb of boards) {
+      for (const row of lb.rows) {
+        let r = scored.get(row.id);
+        if (!r) scored.set(row.id, (r = {}));
+        r[lb.dataset] = row.v;
+        for (const m in row.v) names.add(m);
+        datasets.add(lb.dataset);
+      }
+    }
+  }
   const out: CompareModel[] = own.map(({ metadata: meta }) => {
-    const r: Record<string, Record<string, number>> = {};
+    const r: Record<string, Record<string, number>> = scored ? (scored.get(meta.model_id) ?? {}) : {};
     const pairs = new Set<string>();
-    for (const t of meta.testing ?? []) for (const m of Object.keys(t.performance ?? {})) pairs.add(`${t.dataset}\0${m}`);
+    if (!scored) for (const t of meta.testing ?? []) for (const m of Object.keys(t.performance ?? {})) pairs.add(`${t.dataset}\0${m}`);
     for (const pair of pairs) {
       const [dataset, metric] = pair.split('\0') as [string, string];
       const direction = metricDirection(config, metric);

@@ -517,7 +517,7 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
     const { m2, m3, m4 } = rich.ids;
     const { page, problems } = await open(site, `m/mscn/${m3}.html`);
     const standing = await page.locator('table.standing tbody tr').evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
-    expect(standing).toEqual([['production', 'total_time lower is better', '38', '2 of 4', 'compare with the best']]);
+    expect(standing).toEqual([['production', 'total_time ↓', '38', '2 of 4', 'compare with the best']]);
     expect(await page.locator('table.standing a.compare-link').getAttribute('href')).toBe(`../../a/mscn/compare.html#ids=${m3},${m4}`);
     expect(await page.locator('ul.compare-links a.compare-link').allTextContents()).toEqual(['compare with the production holder', 'compare with the staging holder']);
     expect(await page.locator('ul.compare-links a.compare-link').evaluateAll((as) => as.map((a) => a.getAttribute('href')))).toEqual([`../../a/mscn/compare.html#ids=${m3},${m4}`, `../../a/mscn/compare.html#ids=${m3},${m2}`]);
