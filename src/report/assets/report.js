@@ -38,6 +38,17 @@
     return typeof v === 'number' && isFinite(v);
   }
 
+  // [min, max] by a loop: Math.min.apply overflows the stack on a few hundred thousand values
+  function extent(values) {
+    var lo = Infinity;
+    var hi = -Infinity;
+    for (var i = 0; i < values.length; i++) {
+      if (values[i] < lo) lo = values[i];
+      if (values[i] > hi) hi = values[i];
+    }
+    return [lo, hi];
+  }
+
   function fmt(n) {
     if (!isNum(n)) return '—';
     if (Number.isInteger(n)) return String(n);
@@ -679,7 +690,7 @@
     setRankMetric(data.defaultMetric);
     var sortKey = data.defaultMetric || 'id';
     var first = data.metrics.filter(function (m) { return m.name === sortKey; })[0];
-    var example = (data.defaultMetric ? data.defaultMetric + '<=' + fmt(data.rows.map(function (r) { return r.v[data.defaultMetric]; }).filter(isNum).sort(function (a, b) { return a - b; })[Math.floor(data.rows.length / 2)] || 0) : 'rank<=10') + (data.params.length ? ', ' + data.params[0] + '=' + paramText(data.rows[0].hp[data.params[0]]) : '');
+    var example = (data.defaultMetric ? data.defaultMetric + '<=' + fmt(data.rows.map(function (r) { return r.v[data.defaultMetric]; }).filter(isNum).sort(function (a, b) { return a - b; })[Math.floor(data.rows.length / 2)] || 0) : 'rank<=10') + (data.params.length ? ', ' + data.params[0] + '=' + paramText(data.rows.filter(function (r) { return r.hp[data.params[0]] !== undefined; })[0].hp[data.params[0]]) : '');
     table = new DataTable(root, {
       columns: columnsFor(data.defaultMetric),
       rows: data.rows,
@@ -1012,10 +1023,12 @@
     var all = ys.filter(isNum).concat(points.map(function (p) { return p[1]; }));
     var log = logBox(logSel, all, metric);
     if (log) box.setAttribute('data-log', 'true');
-    var ymin = Math.min.apply(null, all);
-    var ymax = Math.max.apply(null, all);
-    var xmin = Math.min.apply(null, xs.concat(points.map(function (p) { return p[0]; })));
-    var xmax = Math.max.apply(null, xs.concat(points.map(function (p) { return p[0]; })));
+    var ye = extent(all);
+    var ymin = ye[0];
+    var ymax = ye[1];
+    var xe = extent(xs.concat(points.map(function (p) { return p[0]; })));
+    var xmin = xe[0];
+    var xmax = xe[1];
     var cap = caption(box);
     function describe(i) {
       var p = steps[Math.min(i, steps.length - 1)];
@@ -1163,8 +1176,10 @@
     }
     var xs = pts.map(xOf);
     var ys = pts.map(function (r) { return r.v[metric]; });
-    var xmin = Math.min.apply(null, xs), xmax = Math.max.apply(null, xs);
-    var ymin = Math.min.apply(null, ys), ymax = Math.max.apply(null, ys);
+    var xe = extent(xs);
+    var ye = extent(ys);
+    var xmin = xe[0], xmax = xe[1];
+    var ymin = ye[0], ymax = ye[1];
     // positions in CSS pixels within the plot, from the last draw: hover looks them up
     var pos = [];
     var hovered = null;
