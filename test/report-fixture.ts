@@ -92,7 +92,7 @@ export async function richRegistry(): Promise<RichRegistry> {
       bulk.push(id);
       const meta = {
         schema_version: 2, model_id: id, algorithm: 'bulk', created_at: `2024-10-01T00:00:${String(i).padStart(2, '0')}Z`,
-        training: { dataset: i % 2 ? 'odd' : 'even', training_time: i * 10, hyperparams: { width: i } },
+        training: { dataset: i % 2 ? 'odd' : 'even', training_time: i * 10, hyperparams: { width: i, lr: i % 2 ? 0.01 : 0.001 } },
         testing: [{ dataset: 'production', tested_at: '2024-10-02T00:00:00Z', performance: { total_time: 100 - i } }],
         tags: i % 3 === 0 ? ['third'] : [],
       };

@@ -16,6 +16,18 @@ export function esc(value: unknown): string {
   return s.replace(/[&<>"']/g, (ch) => ESC[ch]!);
 }
 
+const TEXT_SPECIAL = /[&<>]/;
+
+/**
+ * Escapes text that goes between tags, never into an attribute: there only &, < and > mean
+ * anything, so quotes stay as they are (pretty-printed metadata has ~90 of them a model page,
+ * which `&quot;` made 450 characters longer).
+ */
+export function escText(value: string): string {
+  if (!TEXT_SPECIAL.test(value)) return value;
+  return value.replace(/[&<>]/g, (ch) => ESC[ch]!);
+}
+
 /** JSON that is safe inside <script type="application/json">: no '<', and no U+2028/2029 surprises. */
 export function safeJson(data: unknown): string {
   let json = JSON.stringify(data);
@@ -104,7 +116,7 @@ ${o.scripts ? `<link rel="stylesheet" href="${o.base}assets/uPlot.min.css">\n` :
 <main>
 ${o.body}
 </main>
-<footer>Generated ${esc(o.generated)} by modelgit from the registry's git history. Static files: no server, no network.</footer>
+<footer>Generated ${esc(fmtDate(o.generated))} UTC by modelgit from the registry's git history. Static files: no server, no network.</footer>
 ${scripts}
 </body>
 </html>
@@ -116,8 +128,35 @@ export function emptyNote(text: string, hint?: string): string {
   return `<p class="empty">${esc(text)}${hint ? ` <span class="hint">${esc(hint)}</span>` : ''}</p>`;
 }
 
-export function table(head: string[], rows: string[][], cls = ''): string {
-  return `<table class="${esc(cls)}"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
+/**
+ * A server-rendered table, inside a box that scrolls sideways on its own: a wide table must not
+ * widen the page (on a phone the whole page scrolled sideways). `numeric` lists the columns whose
+ * cells are numbers, right-aligned so their digits line up.
+ */
+export function table(head: string[], rows: string[][], cls = '', numeric: ReadonlySet<number> = NO_COLUMNS): string {
+  // one concatenation per cell: this runs for every table of every model page
+  let out = `<div class="scroll"><table class="${esc(cls)}"><thead><tr>`;
+  for (let i = 0; i < head.length; i++) out += numeric.has(i) ? `<th class="num">${head[i]}</th>` : `<th>${head[i]}</th>`;
+  out += '</tr></thead><tbody>';
+  for (const r of rows) {
+    out += '<tr>';
+    for (let i = 0; i < r.length; i++) out += numeric.has(i) ? `<td class="num">${r[i]}</td>` : `<td>${r[i]}</td>`;
+    out += '</tr>';
+  }
+  return out + '</tbody></table></div>';
+}
+
+const NO_COLUMNS: ReadonlySet<number> = new Set();
+
+/** "1.5 MB" for a byte count (powers of 1000, as disks and downloads count them). */
+export function fmtBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '';
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let v = n;
+  let u = 0;
+  while (Math.abs(v) >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return u === 0 ? `${n} bytes` : `${Number(v.toPrecision(3))} ${units[u]}`;
 }

@@ -3,9 +3,9 @@
 // everything else is rendered here so it reads without scripts.
 import type { Direction, Model, ModelMetadata, RegistryConfig, StageAssignments } from '../domain/types.js';
 import type { BestOverTime, BestSeries } from './best-over-time.js';
-import { emptyNote, esc, fileSlug, fmtDate, fmtNum, jsonScript, page, shortCommit, table } from './html.js';
+import { emptyNote, esc, escText, fileSlug, fmtBytes, fmtDate, fmtNum, jsonScript, page, shortCommit, table } from './html.js';
 import { loadPlanSection } from './load-plan.js';
-import { algorithmSummary, leaderboard, modelList, type AlgorithmSummary } from './tables.js';
+import { algorithmSummary, compareData, leaderboard, modelList, standings, type AlgorithmSummary, type Leaderboard, type Standing } from './tables.js';
 import type { HistoryEvent, PromotionEvent, Tenure } from './timeline.js';
 
 export interface SiteData {
@@ -39,7 +39,14 @@ export const paths = {
   algorithm: (a: string) => `a/${a}/index.html`,
   dataset: (a: string, d: string) => `a/${a}/d/${fileSlug(d)}.html`,
   model: (a: string, id: string) => `m/${a}/${id}.html`,
+  /** the compare view; the models to compare go in the fragment: compare.html#ids=a,b */
+  compare: (a: string) => `a/${a}/compare.html`,
 };
+
+/** A link to the compare view of these models (the first is the one the others are measured against). */
+export function compareHref(base: string, algorithm: string, ids: string[]): string {
+  return `${base}${paths.compare(algorithm)}#ids=${ids.map(encodeURIComponent).join(',')}`;
+}
 
 const BASE = { overview: '', algorithm: '../../', dataset: '../../../', model: '../../' };
 
@@ -58,7 +65,7 @@ const dirLabel = (d: Direction | null | undefined) => (d === 'min' ? 'lower is b
 
 function eventsTable(events: HistoryEvent[], link: Linker, showModels = true): string {
   if (events.length === 0) return emptyNote('No history yet.');
-  const head = ['When', 'Action', ...(showModels ? ['Models'] : []), 'Subject', 'Commit', 'Author'];
+  const head = ['When (UTC)', 'Action', ...(showModels ? ['Models'] : []), 'Subject', 'Commit', 'Author'];
   const rows = events.map((e) => [
     `<time datetime="${esc(e.date)}">${esc(fmtDate(e.date))}</time>`,
     e.action ? `<span class="action action-${esc(e.action)}">${esc(e.action)}</span>` : '<span class="muted">commit</span>',
@@ -68,6 +75,16 @@ function eventsTable(events: HistoryEvent[], link: Linker, showModels = true): s
     esc(e.author),
   ]);
   return table(head, rows, 'events');
+}
+
+/** "1 h 23 min (4980 s)" for a training time in seconds; the seconds stay, for exactness. */
+function fmtDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return String(seconds);
+  const s = `${fmtNum(seconds)} s`;
+  if (seconds < 90) return s;
+  const m = Math.round(seconds / 60);
+  const human = m < 90 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+  return `${human} (${fmtNum(seconds)} s)`;
 }
 
 /** A promotion forced past failed gates: an override the reader must see (issue #16). */
@@ -80,7 +97,7 @@ function timelineList(events: PromotionEvent[], link: Linker, showAlgorithm: boo
       e.action === 'promote'
         ? `${link(e.model_id)} → <b>${esc(e.stage)}</b>${e.forced ? ` ${FORCED_BADGE}` : ''}${e.previous ? ` <span class="muted">(replacing ${link(e.previous)})</span>` : ''}`
         : `${link(e.model_id)} left <b>${esc(e.stage)}</b>`;
-    return `<li class="tl-${esc(e.action)}"><time datetime="${esc(e.date)}">${esc(fmtDate(e.date))}</time>
+    return `<li class="tl-${esc(e.action)}"><time datetime="${esc(e.date)}">${esc(fmtDate(e.date))} UTC</time>
 <div>${showAlgorithm && e.algorithm ? `<span class="algo">${esc(e.algorithm)}</span> ` : ''}${what}
 <div class="muted small">${e.tag ? `tag <code>${esc(e.tag)}</code> ` : ''}${e.commit ? `commit ${commitCell(e.commit)}` : ''}</div></div></li>`;
   });
@@ -122,6 +139,7 @@ function overviewPage(site: SiteData, summaries: AlgorithmSummary[], link: Linke
         stageHolders(s.stages, link),
       ]),
       'algorithms',
+      new Set([1, 2]),
     );
   }
   const holders: string[][] = [];
@@ -136,7 +154,7 @@ function overviewPage(site: SiteData, summaries: AlgorithmSummary[], link: Linke
 <p class="muted">At ${site.head ? `commit ${commitCell(site.head)}` : 'an empty history'}.</p>
 <section class="cards">${cards}</section>
 <section><h2>Algorithms</h2>${algos}</section>
-<section><h2>Who holds each stage</h2>${holders.length ? table(['Algorithm', 'Stage', 'Model', 'Since'], holders, 'holders') : emptyNote('No stage is held.', 'modelgit promote ID --stage production assigns one.')}</section>
+<section><h2>Who holds each stage</h2>${holders.length ? table(['Algorithm', 'Stage', 'Model', 'Since (UTC)'], holders, 'holders') : emptyNote('No stage is held.', 'modelgit promote ID --stage production assigns one.')}</section>
 <section><h2>Latest events</h2>${eventsTable(latest, link)}</section>
 <section><h2>Promotion timeline</h2>${timelineList(site.timeline.slice(-50), link, true)}</section>`;
   return { path: paths.overview(), html: page({ title: 'Registry overview', base, body, generated: site.generated }) };
@@ -156,6 +174,7 @@ function algorithmPage(site: SiteData, s: AlgorithmSummary, link: Linker): SiteP
           d.best ? esc(fmtNum(d.best.value)) : '—',
         ]),
         'datasets',
+        new Set([1, 4]),
       )
     : emptyNote(s.models ? `No test results for ${a} yet, so there is nothing to rank.` : `No ${a} model at HEAD.`, `Record one with: modelgit test ID --dataset D --metric total_time=12.3`);
   const list = modelList(site.models, a, site.stages);
@@ -166,13 +185,13 @@ function algorithmPage(site: SiteData, s: AlgorithmSummary, link: Linker): SiteP
 <section class="cards"><div class="card"><div class="num">${esc(s.models)}</div><div class="label">models</div></div><div class="card"><div class="num">${esc(s.tested)}</div><div class="label">tested</div></div><div class="card"><div class="num">${esc(s.models - s.tested)}</div><div class="label">without results</div></div><div class="card wide"><div class="label">stages</div><div>${stageHolders(s.stages, link)}</div></div></section>
 <section><h2>Datasets</h2>${datasets}</section>
 <section><h2>Promotion timeline</h2>${timelineList(site.timeline.filter((e) => e.algorithm === a), link, false)}</section>
-<section><h2>Models</h2>${models}</section>`;
+<section><h2>Models</h2>${list.length ? `<p><a href="${base}${esc(paths.compare(a))}">Compare models side by side</a> <span class="muted small">(or tick models on a dataset's leaderboard)</span></p>` : ''}${models}</section>`;
   return { path: paths.algorithm(a), html: page({ title: a, base, crumbs: [[a, null]], body, scripts: list.length > 0, generated: site.generated }) };
 }
 
-function datasetPage(site: SiteData, a: string, dataset: string, seriesIndex: Map<string, BestSeries>): SitePage {
+function datasetPage(site: SiteData, lb: Leaderboard, seriesIndex: Map<string, BestSeries>): SitePage {
   const base = BASE.dataset;
-  const lb = leaderboard(site.models, a, dataset, site.config);
+  const { algorithm: a, dataset } = lb;
   const series: Record<string, { direction: Direction; steps: BestSeries['steps'] }> = {};
   for (const m of lb.metrics) {
     const s = seriesIndex.get(`${a}\0${dataset}\0${m.name}`);
@@ -183,26 +202,43 @@ function datasetPage(site: SiteData, a: string, dataset: string, seriesIndex: Ma
     dataset,
     base,
     modelBase: `${base}m/${a}/`,
+    compare: `${base}${paths.compare(a)}`,
     defaultMetric: lb.defaultMetric,
     metrics: lb.metrics,
     hyperparams: lb.hyperparams,
+    params: lb.params,
+    stages: site.stages[a] ?? {},
     rows: lb.rows,
+    points: lb.points,
     series,
     endTime: site.endTime,
   };
   const options = lb.metrics.map((m) => `<option value="${esc(m.name)}"${m.name === lb.defaultMetric ? ' selected' : ''}>${esc(m.name)} (${esc(dirLabel(m.direction))})</option>`).join('');
   const partial = lb.metrics.filter((m) => m.models < lb.rows.length);
   const body = `<h1>${esc(a)} on ${esc(dataset)}</h1>
-<p class="muted">${esc(lb.rows.length)} model${lb.rows.length === 1 ? '' : 's'} with results on ${esc(dataset)}. A model's score is its latest result here, as <code>modelgit best</code> computes it.</p>
-<div class="controls"><label>Metric <select id="metric">${options}</select></label></div>
+<p class="muted">${esc(lb.rows.length)} model${lb.rows.length === 1 ? '' : 's'} with results on ${esc(dataset)}. A model's score is its latest result here, as <code>modelgit best</code> computes it; <b>#</b> is its rank by the chosen metric. Dates are UTC.</p>
+<div class="controls"><label>Rank by <select id="metric">${options}</select></label></div>
 ${partial.length ? `<p class="note">${partial.map((m) => `${esc(m.name)} is recorded for ${esc(m.models)} of ${esc(lb.rows.length)} models`).join('; ')}; the others show —.</p>` : ''}
 <section><h2>Leaderboard</h2><div class="datatable" data-table="leaderboard" data-source="report-data"></div></section>
-<section><h2>Best over time</h2><p class="muted small">The answer <code>modelgit best --at C</code> gives at each commit C that changed it.</p><div id="best-chart" class="chart"></div><div id="best-steps"></div></section>
-<section><h2>Scatter</h2><div class="controls"><label>Against <select id="scatter-x"><option value="training_time">training time (s)</option>${lb.hyperparams.map((h) => `<option value="hp:${esc(h)}">${esc(h)}</option>`).join('')}</select></label></div><div id="scatter-chart" class="chart"></div></section>
+<section><h2>Best over time</h2><p class="muted small">The answer <code>modelgit best --at C</code> gives at each commit C that changed it (the line), and every individual result (the dots behind it). Times are UTC.</p><div class="controls"><label><input type="checkbox" id="best-log"> log scale</label></div><div id="best-chart" class="chart"></div><div id="best-steps"></div></section>
+<section><h2>Scatter</h2><div class="controls"><label>Against <select id="scatter-x"><option value="training_time">training time (s)</option>${lb.hyperparams.map((h) => `<option value="hp:${esc(h)}">${esc(h)}</option>`).join('')}</select></label><label>Colour by <select id="scatter-colour"><option value="">nothing</option><option value="trained_on">training dataset</option><option value="tag">tag</option></select></label><label><input type="checkbox" id="scatter-logx"> log x</label><label><input type="checkbox" id="scatter-logy"> log y</label></div><p class="muted small">Point at a model to name it; click to open it.</p><div id="scatter-chart" class="chart"></div></section>
 ${jsonScript('report-data', data)}`;
   return {
     path: paths.dataset(a, dataset),
     html: page({ title: `${a} on ${dataset}`, base, crumbs: [[a, `${base}${paths.algorithm(a)}`], [dataset, null]], body, scripts: true, generated: site.generated }),
+  };
+}
+
+function comparePage(site: SiteData, a: string, boards: Leaderboard[]): SitePage {
+  const base = BASE.algorithm;
+  const data = { ...compareData(site.models, a, site.stages, site.config, boards), base, modelBase: `${base}m/${a}/`, datasetBase: `${base}a/${a}/d/` };
+  const body = `<h1>Compare ${esc(a)} models</h1>
+<p class="muted">Side by side, as <code>modelgit compare</code> shows them: each model's score per dataset and metric, the best of each row marked, and the change against the first model (better or worse by the metric's direction). Tick models on a dataset's leaderboard to compare them, or add them here.</p>
+<div id="compare" class="compare"></div>
+${jsonScript('compare-data', data)}`;
+  return {
+    path: paths.compare(a),
+    html: page({ title: `Compare ${a} models`, base, crumbs: [[a, `${base}${paths.algorithm(a)}`], ['compare', null]], body, scripts: true, generated: site.generated }),
   };
 }
 
@@ -219,27 +255,56 @@ function resultsSection(meta: ModelMetadata, base: string): string {
       ...metrics.map((m) => esc(fmtNum(r.performance?.[m]))),
       esc(r.notes ?? ''),
     ]);
-    parts.push(`<h3><a href="${base}${esc(paths.dataset(meta.algorithm, dataset))}">${esc(dataset)}</a></h3>${table(['Tested', 'Queries', ...metrics.map(esc), 'Notes'], rows, 'results')}`);
+    const numeric = new Set(metrics.map((_, i) => i + 2).concat(1));
+    parts.push(`<h3><a href="${base}${esc(paths.dataset(meta.algorithm, dataset))}">${esc(dataset)}</a></h3>${table(['Tested (UTC)', 'Queries', ...metrics.map(esc), 'Notes'], rows, 'results', numeric)}`);
   }
   return parts.join('\n');
 }
 
-function modelPage(site: SiteData, meta: ModelMetadata, link: Linker): SitePage {
+/**
+ * Where the model ranks on each dataset, and links to compare it with the models a reader weighs it
+ * against: the best (or, for the best, the runner-up) and the holder of each stage.
+ */
+function standingSection(meta: ModelMetadata, ranks: Standing[], holders: Record<string, string>, base: string, link: Linker): string {
+  const id = meta.model_id;
+  const a = meta.algorithm;
+  const cmp = (other: string, label: string) => `<a class="compare-link" href="${esc(compareHref(base, a, [id, other]))}">${esc(label)}</a>`;
+  const stageLinks = Object.entries(holders)
+    .filter(([, holder]) => holder !== id)
+    .map(([stage, holder]) => `<li>${cmp(holder, `compare with the ${stage} holder`)} (${link(holder)})</li>`);
+  const links = stageLinks.length ? `<ul class="compare-links">${stageLinks.join('')}</ul>` : '';
+  if (ranks.length === 0) return `${emptyNote('Not ranked on any dataset.', 'A model is ranked once it has a result on a metric whose direction is known.')}${links}`;
+  const rows = ranks.map((r) => [
+    `<a href="${base}${esc(paths.dataset(a, r.dataset))}">${esc(r.dataset)}</a>`,
+    `<span title="${esc(dirLabel(r.direction))}">${esc(r.metric)} ${r.direction === 'min' ? '↓' : '↑'}</span>`,
+    esc(fmtNum(r.value)),
+    `<b>${esc(r.rank)}</b> of ${esc(r.of)}`,
+    r.best !== id ? cmp(r.best, 'compare with the best') : r.runnerUp ? cmp(r.runnerUp, 'compare with the runner-up') : '<span class="muted">the only one</span>',
+  ]);
+  return table(['Dataset', 'Metric', 'Score', 'Rank', 'Compare'], rows, 'standing', new Set([2, 3])) + links;
+}
+
+function modelPage(site: SiteData, meta: ModelMetadata, link: Linker, ranks: Standing[]): SitePage {
   const base = BASE.model;
   const id = meta.model_id;
   const tr = meta.training;
   const kv: [string, string][] = [
     ['algorithm', `<a href="${base}${esc(paths.algorithm(meta.algorithm))}">${esc(meta.algorithm)}</a>`],
-    ['created', esc(fmtDate(meta.created_at))],
+    ['created', `${esc(fmtDate(meta.created_at))} UTC`],
     ['model path', meta.model_path ? `<code>${esc(meta.model_path)}</code>` : '<span class="muted">none</span>'],
   ];
   if (meta.parent) kv.push(['parent', link(meta.parent)]);
-  if (meta.artifact?.sha256) kv.push(['artifact', `<code>sha256:${esc(meta.artifact.sha256.slice(0, 16))}…</code> ${esc(meta.artifact.size_bytes ?? '')} bytes`]);
+  if (meta.artifact?.sha256) {
+    const size = meta.artifact.size_bytes;
+    // (a regex, not toLocaleString, which costs three times as much through ICU)
+    const bytes = typeof size === 'number' && size >= 1000 ? ` <span class="muted">(${esc(String(size).replace(/\B(?=(\d{3})+(?!\d))/g, ','))} bytes)</span>` : '';
+    kv.push(['artifact', `<code>sha256:${esc(meta.artifact.sha256.slice(0, 16))}…</code> ${esc(typeof size === 'number' ? fmtBytes(size) : (size ?? ''))}${bytes}`]);
+  }
   if (meta.artifact?.files?.length) kv.push(['artifact files', esc(meta.artifact.files.length)]);
   if (tr) {
     if (tr.dataset) kv.push(['trained on', esc(tr.dataset)]);
-    if (tr.trained_at) kv.push(['trained at', esc(fmtDate(tr.trained_at))]);
-    if (tr.training_time !== undefined) kv.push(['training time', `${esc(fmtNum(tr.training_time))} s`]);
+    if (tr.trained_at) kv.push(['trained at', `${esc(fmtDate(tr.trained_at))} UTC`]);
+    if (tr.training_time !== undefined) kv.push(['training time', esc(fmtDuration(tr.training_time))]);
     if (tr.num_queries !== undefined) kv.push(['training queries', esc(tr.num_queries)]);
     const hp = Object.entries(tr.hyperparams ?? {});
     if (hp.length) kv.push(['hyperparameters', hp.map(([k, v]) => `<code>${esc(k)}=${esc(typeof v === 'string' ? v : JSON.stringify(v))}</code>`).join(' ')]);
@@ -252,18 +317,19 @@ function modelPage(site: SiteData, meta: ModelMetadata, link: Linker): SitePage 
   const now = tenures.filter((t) => t.current);
   const stages = tenures.length
     ? table(
-        ['Algorithm', 'Stage', 'From', 'Until', 'Tag'],
+        ['Algorithm', 'Stage', 'From (UTC)', 'Until (UTC)', 'Tag'],
         tenures.map((t) => [esc(t.algorithm), `<span class="stage">${esc(t.stage)}</span>${t.forced ? ` ${FORCED_BADGE}` : ''}`, t.from ? esc(fmtDate(t.from)) : '<span class="muted">unknown</span>', t.current ? '<b>now</b>' : t.to ? esc(fmtDate(t.to)) : '<span class="muted">unknown</span>', t.tag ? `<code>${esc(t.tag)}</code>` : '']),
         'tenures',
       )
     : emptyNote('Never held a stage.');
   const body = `<h1>${esc(id)} ${now.map((t) => `<span class="stage big">${esc(t.stage)}</span>`).join(' ')}</h1>
 <section><h2>Metadata</h2><dl class="kv">${kv.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl></section>
+<section><h2>Standing</h2>${standingSection(meta, ranks, site.stages[meta.algorithm] ?? {}, base, link)}</section>
 <section><h2>Results</h2>${resultsSection(meta, base)}</section>
 <section><h2>Stages held</h2>${stages}</section>
 <section><h2>History</h2>${eventsTable(site.modelHistory.get(id) ?? [], link, false)}</section>
 <section><h2>Load plan</h2>${loadPlanSection(meta)}</section>
-<section><details><summary>Raw metadata</summary><pre>${esc(JSON.stringify(meta, null, 2))}</pre></details></section>`;
+<section><details><summary>Raw metadata</summary><pre>${escText(JSON.stringify(meta, null, 2))}</pre></details></section>`;
   return {
     path: paths.model(meta.algorithm, id),
     html: page({ title: id, base, crumbs: [[meta.algorithm, `${base}${paths.algorithm(meta.algorithm)}`], [id, null]], body, generated: site.generated }),
@@ -277,11 +343,22 @@ export function* renderPages(site: SiteData): Generator<SitePage> {
   const seriesIndex = new Map(site.best.series.map((s) => [`${s.algorithm}\0${s.dataset}\0${s.metric}`, s]));
   yield overviewPage(site, summaries, modelLinker(metas, BASE.overview));
   const algoLink = modelLinker(metas, BASE.algorithm);
+  // each model's standing per dataset, gathered while the leaderboards are made
+  const ranks = new Map<string, Standing[]>();
   for (const s of summaries) {
     yield algorithmPage(site, s, algoLink);
-    for (const d of s.datasets) yield datasetPage(site, s.algorithm, d.dataset, seriesIndex);
+    const boards = s.datasets.map((d) => leaderboard(site.models, s.algorithm, d.dataset, site.config));
+    if (s.models > 0) yield comparePage(site, s.algorithm, boards);
+    for (const lb of boards) {
+      for (const [id, st] of standings(lb)) {
+        const list = ranks.get(id);
+        if (list) list.push(st);
+        else ranks.set(id, [st]);
+      }
+      yield datasetPage(site, lb, seriesIndex);
+    }
   }
   const modelLink = modelLinker(metas, BASE.model);
-  for (const m of site.models) yield modelPage(site, m.metadata, modelLink);
+  for (const m of site.models) yield modelPage(site, m.metadata, modelLink, ranks.get(m.metadata.model_id) ?? []);
 }
 

@@ -21,13 +21,16 @@ export interface LeaderboardRow {
   tags: string[];
   training_time: number | null;
   trained_at: string;
-  /** numeric hyperparameters only (they are what a scatter can plot) */
-  hp: Record<string, number>;
+  /** every scalar hyperparameter (columns and filters); the numeric ones are what a scatter plots */
+  hp: Record<string, Param>;
   /** metric → score (the latest result on this dataset) */
   v: Record<string, number>;
   tested_at: string | null;
   results: number;
 }
+
+/** A hyperparameter as the report shows it: a scalar, or a list/object as its JSON text. */
+export type Param = number | string | boolean;
 
 export interface Leaderboard {
   algorithm: string;
@@ -35,7 +38,15 @@ export interface Leaderboard {
   metrics: MetricColumn[];
   defaultMetric: string | null;
   rows: LeaderboardRow[];
+  /** numeric hyperparameters (what the scatter can plot against) */
   hyperparams: string[];
+  /** every hyperparameter any row has (leaderboard columns and filters) */
+  params: string[];
+  /**
+   * every individual result on the dataset, per metric: [unix seconds tested, value, row index];
+   * best over time draws them behind its step line
+   */
+  points: Record<string, [number, number, number][]>;
 }
 
 /**
@@ -62,9 +73,15 @@ export function bestOf(models: Model[], q: ScoreQuery): { model: Model; value: n
   return best && { model: best.model, value: best.value };
 }
 
-function numericParams(meta: ModelMetadata): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(meta.training?.hyperparams ?? {})) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+/** The hyperparameters as the report shows them (lists and objects as JSON text). */
+export function paramsOf(meta: ModelMetadata): Record<string, Param> {
+  const out: Record<string, Param> = {};
+  for (const [k, v] of Object.entries(meta.training?.hyperparams ?? {})) {
+    if (typeof v === 'number') {
+      if (Number.isFinite(v)) out[k] = v;
+    } else if (typeof v === 'string' || typeof v === 'boolean') out[k] = v;
+    else if (v !== null && v !== undefined) out[k] = JSON.stringify(v);
+  }
   return out;
 }
 
@@ -89,9 +106,16 @@ export function leaderboard(models: Model[], algorithm: string, dataset: string,
   });
   const rows: LeaderboardRow[] = [];
   const hyper = new Set<string>();
+  const params = new Set<string>();
+  const points: Record<string, [number, number, number][]> = {};
   for (const { metadata: meta } of own) {
     const on = (meta.testing ?? []).filter((r) => r.dataset === dataset);
     if (on.length === 0) continue;
+    for (const r of on) {
+      const t = r.tested_at ? Date.parse(r.tested_at) / 1000 : NaN;
+      if (!Number.isFinite(t)) continue;
+      for (const [m, value] of Object.entries(r.performance ?? {})) if (typeof value === 'number' && Number.isFinite(value)) (points[m] ??= []).push([t, value, rows.length]);
+    }
     const v: Record<string, number> = {};
     metrics.forEach((col) => {
       // (best of several results only with a known direction; else the latest)
@@ -102,8 +126,11 @@ export function leaderboard(models: Model[], algorithm: string, dataset: string,
         col.models++;
       }
     });
-    const hp = numericParams(meta);
-    for (const k of Object.keys(hp)) hyper.add(k);
+    const hp = paramsOf(meta);
+    for (const [k, p] of Object.entries(hp)) {
+      params.add(k);
+      if (typeof p === 'number') hyper.add(k);
+    }
     const t = meta.training?.training_time;
     rows.push({
       id: meta.model_id,
@@ -117,7 +144,120 @@ export function leaderboard(models: Model[], algorithm: string, dataset: string,
       results: on.length,
     });
   }
-  return { algorithm, dataset, metrics, defaultMetric: defaultMetricOf(metrics, config), rows, hyperparams: [...hyper].sort() };
+  return { algorithm, dataset, metrics, defaultMetric: defaultMetricOf(metrics, config), rows, hyperparams: [...hyper].sort(), params: [...params].sort(), points };
+}
+
+/** A model's place on one dataset's leaderboard, by the metric the page opens on. */
+export interface Standing {
+  dataset: string;
+  metric: string;
+  direction: Direction;
+  value: number;
+  /** 1 is the best, as `best` ranks */
+  rank: number;
+  of: number;
+  /** the model ranked first, and second (null when alone) */
+  best: string;
+  runnerUp: string | null;
+}
+
+/**
+ * Every ranked model's standing on a leaderboard: ordered as `best` orders (better value, trained
+ * first, smaller id). Empty when the default metric has no direction (nobody is better).
+ */
+export function standings(lb: Leaderboard): Map<string, Standing> {
+  const out = new Map<string, Standing>();
+  const metric = lb.defaultMetric;
+  const direction = lb.metrics.find((m) => m.name === metric)?.direction;
+  if (!metric || !direction) return out;
+  const ranked = lb.rows.filter((r) => r.v[metric] !== undefined);
+  ranked.sort((a, b) => {
+    const x = a.v[metric]!;
+    const y = b.v[metric]!;
+    if (x !== y) return isBetter(x, y, direction) ? -1 : 1;
+    return a.trained_at.localeCompare(b.trained_at) || a.id.localeCompare(b.id);
+  });
+  const best = ranked[0]?.id;
+  const runnerUp = ranked[1]?.id ?? null;
+  ranked.forEach((r, i) => out.set(r.id, { dataset: lb.dataset, metric, direction, value: r.v[metric]!, rank: i + 1, of: ranked.length, best: best!, runnerUp }));
+  return out;
+}
+
+export interface CompareModel {
+  id: string;
+  trained_on: string | null;
+  trained_at: string;
+  training_time: number | null;
+  tags: string[];
+  hp: Record<string, Param>;
+  /** dataset → metric → score (the metric's aggregate of the results there, as leaderboards show) */
+  r: Record<string, Record<string, number>>;
+  stages: string[];
+}
+
+export interface CompareData {
+  algorithm: string;
+  metrics: { name: string; direction: Direction | null }[];
+  datasets: string[];
+  models: CompareModel[];
+}
+
+/**
+ * What the compare view needs of every model of an algorithm: scores per dataset, and params.
+ * `boards`, the algorithm's leaderboards when the caller has them, already hold every score (the
+ * same definition), so nothing is scored twice.
+ */
+export function compareData(models: Model[], algorithm: string, stages: StageAssignments, config: Pick<RegistryConfig, 'metrics' | 'default_metric'>, boards?: Leaderboard[]): CompareData {
+  const own = models.filter((m) => m.metadata.algorithm === algorithm);
+  const held = new Map<string, string[]>();
+  for (const [stage, id] of Object.entries(stages[algorithm] ?? {})) held.set(id, [...(held.get(id) ?? []), stage]);
+  const names = new Set<string>();
+  const datasets = new Set<string>();
+  let scored: Map<string, Record<string, Record<string, number>>> | undefined;
+  if (boards) {
+    scored = new Map();
+    for (const lb of boards) {
+      for (const row of lb.rows) {
+        let r = scored.get(row.id);
+        if (!r) scored.set(row.id, (r = {}));
+        r[lb.dataset] = row.v;
+        for (const m in row.v) names.add(m);
+        datasets.add(lb.dataset);
+      }
+    }
+  }
+  const out: CompareModel[] = own.map(({ metadata: meta }) => {
+    const r: Record<string, Record<string, number>> = scored ? (scored.get(meta.model_id) ?? {}) : {};
+    const pairs = new Set<string>();
+    if (!scored) for (const t of meta.testing ?? []) for (const m of Object.keys(t.performance ?? {})) pairs.add(`${t.dataset}\0${m}`);
+    for (const pair of pairs) {
+      const [dataset, metric] = pair.split('\0') as [string, string];
+      const direction = metricDirection(config, metric);
+      const agg = metricAggregate(config, metric);
+      const s = scoreOf(meta, { dataset, metric, direction: direction ?? 'min', aggregate: agg === 'best' && !direction ? 'latest' : agg });
+      if (!s) continue;
+      (r[dataset] ??= {})[metric] = s.value;
+      names.add(metric);
+      datasets.add(dataset);
+    }
+    const t = meta.training?.training_time;
+    return {
+      id: meta.model_id,
+      trained_on: typeof meta.training?.dataset === 'string' ? meta.training.dataset : null,
+      trained_at: trainedAt(meta),
+      training_time: typeof t === 'number' && Number.isFinite(t) ? t : null,
+      tags: meta.tags ?? [],
+      hp: paramsOf(meta),
+      r,
+      stages: held.get(meta.model_id) ?? [],
+    };
+  });
+  return {
+    algorithm,
+    metrics: [...names].sort().map((name) => ({ name, direction: metricDirection(config, name) ?? null })),
+    datasets: [...datasets].sort(),
+    models: out,
+  };
 }
 
 export interface DatasetSummary {

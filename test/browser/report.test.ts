@@ -11,6 +11,12 @@ import { buildReport } from '../../src/registry/report.js';
 import { tempDir, tempRegistry } from '../helpers.js';
 import { richRegistry, type RichRegistry } from '../report-fixture.js';
 
+// The page functions below run in the browser; the test's TypeScript has no DOM library.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const document: any;
+declare const location: any;
+declare function getComputedStyle(e: unknown): { textAlign: string };
+
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`SKIPPED browser tests: ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it when missing)`);
@@ -67,7 +73,9 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
   }
 
   async function visit(page: Page, root: string, path: string): Promise<void> {
-    await page.goto(pathToFileURL(join(root, path)).href);
+    // a fragment (compare.html#ids=…) is not part of the file's path
+    const [file, fragment] = path.split('#') as [string, string | undefined];
+    await page.goto(pathToFileURL(join(root, file)).href + (fragment === undefined ? '' : `#${fragment}`));
     if (await page.locator('script[src$="report.js"]').count()) await page.waitForSelector('html[data-ready="true"]');
   }
 
@@ -81,17 +89,42 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
     await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   }
 
+  /** A page at a given viewport (1400×900 desktop, 390×844 phone). */
+  async function openAt(root: string, path: string, width: number, height: number): Promise<{ page: Page; problems: string[] }> {
+    const w = await watchedPage();
+    await w.page.setViewportSize({ width, height });
+    await visit(w.page, root, path);
+    return w;
+  }
+
+  const headKeys = (page: Page) => page.locator('[data-table="leaderboard"] thead th').evaluateAll((ths) => ths.map((th) => th.getAttribute('data-key')));
+  const column = (page: Page, key: string) =>
+    page.evaluate((k) => {
+      const ths = [...document.querySelectorAll('[data-table="leaderboard"] thead th')];
+      const i = ths.findIndex((th) => th.getAttribute('data-key') === k);
+      return [...document.querySelectorAll('[data-table="leaderboard"] tbody tr')].map((tr) => tr.children[i]!.textContent);
+    }, key);
+  const hash = (page: Page) => page.evaluate(() => decodeURIComponent(location.hash));
+
   const leaderboardIds = (page: Page) => page.locator('[data-table="leaderboard"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
   const sortButton = (page: Page, label: string) => page.locator('[data-table="leaderboard"] th button.sort', { hasText: label });
 
   it('renders every page with no console error, no script error, no network request; saves screenshots', async () => {
     const files = htmlFiles(site);
-    expect(files.length).toBe(42);
+    expect(files.length).toBe(45);
     const { page: p, problems } = await watchedPage();
     for (const f of files) {
       await visit(p, site, relative(site, f));
       expect(problems, f).toEqual([]);
       expect(await p.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss), f).toBeUndefined();
+      // every control a keyboard or a screen reader reaches has a name (axe-core is not a
+      // dependency here; this is the check of its that the new controls could fail)
+      const unnamed = await p.evaluate(() =>
+        [...document.querySelectorAll('input, select, button, textarea')]
+          .filter((e: any) => !((e.getAttribute('aria-label') || '').trim() || (e.labels && [...e.labels].some((l: any) => l.textContent.trim())) || (e.tagName === 'BUTTON' && e.textContent.trim())))
+          .map((e: any) => e.outerHTML.slice(0, 100)),
+      );
+      expect(unnamed, f).toEqual([]);
       // every link, including the ones the scripts drew, leads to a page that exists
       const hrefs = await p.locator('a[href]').evaluateAll((as) => as.map((a) => (a as unknown as { href: string }).href));
       for (const h of hrefs) expect(existsSync(fileURLToPath(h.split('#')[0]!)), `${f} links to ${h}`).toBe(true);
@@ -113,6 +146,8 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
     await dark.emulateMedia({ colorScheme: 'dark' });
     await visit(dark, site, 'a/mscn/d/production.html');
     await shot(dark, 'leaderboard-mscn-production-dark');
+    await visit(dark, site, `a/mscn/compare.html#ids=${rich.ids.m4},${rich.ids.m3}`);
+    await shot(dark, 'compare-mscn-dark');
     expect(darkProblems).toEqual([]);
     await dark.close();
     console.log(`report screenshots: ${SHOTS}`);
@@ -259,6 +294,243 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
     await expect(page.locator('.empty').first().textContent()).resolves.toMatch(/No test results for lero yet/);
     expect(await page.locator('[data-table="models"] tbody tr').count()).toBe(1);
     await shot(page, 'untested-algorithm');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('the leaderboard puts the ranking metric next to the model, # is the rank, columns can be chosen', async () => {
+    const { page, problems } = await openAt(site, 'a/mscn/d/production.html', 1400, 900);
+    const { m1, m2, m3, m4 } = rich.ids;
+    const keys = await headKeys(page);
+    expect(keys.slice(0, 4)).toEqual([null, '#', 'id', 'total_time']); // the first is the compare tick box
+    expect(keys).toContain('tested_at');
+    expect(keys).not.toContain('hp:lr'); // hyperparameters only when chosen
+    expect(await column(page, '#')).toEqual(['1', '2', '3', '4']);
+    // the ranking column is on screen at 1400 px
+    const box = await page.locator('[data-table="leaderboard"] th[data-key="total_time"]').boundingBox();
+    expect(box!.x + box!.width).toBeLessThanOrEqual(1400);
+    // sorting by another column keeps # as the rank by total_time
+    await sortButton(page, 'Model').click();
+    expect(await leaderboardIds(page)).toEqual([m1, m2, m3, m4]);
+    expect(await column(page, '#')).toEqual(['4', '3', '2', '1']);
+    // ranking by accuracy moves it next to the model; models without it have no rank
+    await page.selectOption('#metric', 'accuracy');
+    expect((await headKeys(page)).slice(0, 4)).toEqual([null, '#', 'id', 'accuracy']);
+    expect((await leaderboardIds(page)).slice(0, 2)).toEqual([m3, m1]);
+    expect((await column(page, '#')).slice(0, 3)).toEqual(['1', '2', '—']);
+    // choose columns: a hyperparameter in, tags out
+    await page.click('[data-table="leaderboard"] details.columns summary');
+    await page.check('[data-table="leaderboard"] input[data-column="hp:lr"]');
+    await page.uncheck('[data-table="leaderboard"] input[data-column="tags"]');
+    const chosen = await headKeys(page);
+    expect(chosen).toContain('hp:lr');
+    expect(chosen).not.toContain('tags');
+    expect(await column(page, 'hp:lr')).toEqual(['0.005', '0.01', '0.001', '—']);
+    await shot(page, 'leaderboard-columns-1400');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('on a 390 px phone no page scrolls sideways; wide tables scroll in their own box and the score is in view', async () => {
+    const { m3, m4 } = rich.ids;
+    const kinds: [string, string][] = [
+      ['overview', 'index.html'],
+      ['algorithm', 'a/mscn/index.html'],
+      ['leaderboard', 'a/mscn/d/production.html'],
+      ['leaderboard-bulk', 'a/bulk/d/production.html'],
+      ['model', `m/mscn/${m3}.html`],
+      ['model-lero', `m/lero/${rich.ids.l1}.html`],
+      ['compare', `a/mscn/compare.html#ids=${m4},${m3}`],
+      ['compare-empty', 'a/mscn/compare.html'],
+    ];
+    for (const [name, path] of kinds) {
+      for (const [w, h] of [[390, 844], [1400, 900]] as const) {
+        const { page, problems } = await openAt(site, path, w, h);
+        const width = await page.evaluate(() => document.scrollingElement!.scrollWidth);
+        expect(width, `${path} at ${w} px`).toBeLessThanOrEqual(w);
+        await shot(page, `${name}-${w}x${h}`);
+        expect(problems).toEqual([]);
+        if (name === 'leaderboard' && w === 390) {
+          // the score is visible without scrolling the table
+          const cell = await page.locator('[data-table="leaderboard"] tbody tr').first().locator('td.best').boundingBox();
+          expect(cell!.x + cell!.width).toBeLessThanOrEqual(390);
+        }
+        await page.close();
+      }
+    }
+  });
+
+  it('models ticked on the leaderboard open side by side in the compare view, with deltas against the first', async () => {
+    const { page, problems } = await open(site, 'a/mscn/d/production.html');
+    const { m2, m3, m4 } = rich.ids;
+    await page.check(`[data-table="leaderboard"] tr[data-id="${m4}"] td.pick input`);
+    await page.check(`[data-table="leaderboard"] tr[data-id="${m3}"] td.pick input`);
+    await expect(page.locator('.selection a.compare-selected').textContent()).resolves.toBe('Compare 2 selected');
+    expect(await hash(page)).toContain(`sel=${m4},${m3}`);
+    // the selection survives paging and sorting
+    await sortButton(page, 'Model').click();
+    expect(await page.locator('td.pick input:checked').count()).toBe(2);
+    await page.click('.selection a.compare-selected');
+    await page.waitForSelector('#compare[data-models="2"]');
+    expect(await page.locator('table.compare-results thead th[data-id]').evaluateAll((ths) => ths.map((t) => t.getAttribute('data-id')))).toEqual([m4, m3]);
+    const row = page.locator('table.compare-results tr[data-row="production/total_time"]');
+    expect(await row.locator('td.num').allTextContents()).toEqual(['35', '38+3 (+8.57%) worse']);
+    await expect(row.locator('td.best').textContent()).resolves.toBe('35');
+    await expect(page.locator('table.compare-params tr[data-field="lr"]').getAttribute('class')).resolves.toBe('differs');
+    await expect(page.locator('table.compare-params tr[data-field="trained on"] td').allTextContents()).resolves.toEqual(['stats', 'production']);
+    // measure against the other model: the delta turns round
+    await page.click(`table.compare-results th[data-id="${m3}"] button.baseline`);
+    expect(await page.locator('table.compare-results tr[data-row="production/total_time"] td.num').allTextContents()).toEqual(['38', '35-3 (-7.89%) better']);
+    // add one by id; back undoes it
+    await page.fill('input[data-compare="add"]', m2);
+    await page.click('#compare button:text("Add")');
+    await page.waitForSelector('#compare[data-models="3"]');
+    await page.goBack();
+    await page.waitForSelector('#compare[data-models="2"]');
+    await shot(page, 'compare-view');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('sort, filters (thresholds, hyperparameters), page, columns and selection live in the URL; a link restores them; back/forward work', async () => {
+    const { page, problems } = await open(site, 'a/mscn/d/production.html');
+    const { m1, m2, m3, m4 } = rich.ids;
+    await page.fill('[data-table="leaderboard"] input[data-filter="where"]', 'total_time<=40');
+    expect(await leaderboardIds(page)).toEqual([m4, m3, m2]);
+    await page.fill('[data-table="leaderboard"] input[data-filter="where"]', 'total_time<=40, lr=0.005');
+    expect(await leaderboardIds(page)).toEqual([m3]);
+    await page.fill('[data-table="leaderboard"] input[data-filter="where"]', 'lr>=0.005');
+    expect(await leaderboardIds(page)).toEqual([m3, m1]);
+    await page.fill('[data-table="leaderboard"] input[data-filter="where"]', 'nonsense<3');
+    await expect(page.locator('[data-table="leaderboard"] .where-error').textContent()).resolves.toMatch(/unknown column nonsense/);
+    await page.fill('[data-table="leaderboard"] input[data-filter="where"]', 'total_time<45');
+    await page.check(`[data-table="leaderboard"] tr[data-id="${m2}"] td.pick input`);
+    await page.selectOption('#metric', 'accuracy');
+    await sortButton(page, 'Model').click();
+    const url = page.url();
+    expect(await hash(page)).toMatch(/metric=accuracy/);
+    expect(await hash(page)).toMatch(/where=total_time<45/);
+    expect(await hash(page)).toMatch(/sort=id/);
+    expect(await hash(page)).toMatch(new RegExp(`sel=${m2}`));
+    const rows = await leaderboardIds(page);
+    expect(rows).toEqual([m2, m3, m4]);
+
+    // the link, opened afresh, shows the same view
+    const { page: again } = await watchedPage();
+    await again.goto(url);
+    await again.waitForSelector('html[data-ready="true"]');
+    expect(await leaderboardIds(again)).toEqual(rows);
+    expect(await again.inputValue('#metric')).toBe('accuracy');
+    expect(await again.inputValue('[data-table="leaderboard"] input[data-filter="where"]')).toBe('total_time<45');
+    expect(await again.locator('td.pick input:checked').count()).toBe(1);
+    await again.close();
+
+    // back: the sort before the last click; forward: again
+    await page.goBack();
+    expect(await hash(page)).not.toMatch(/sort=id/);
+    expect((await leaderboardIds(page)).slice(0, 1)).toEqual([m3]); // by accuracy again
+    await page.goForward();
+    expect(await leaderboardIds(page)).toEqual(rows);
+
+    // the page number, on a long table
+    const { page: bulk } = await open(site, 'a/bulk/d/production.html');
+    await bulk.click('[data-table="leaderboard"] button[data-page="next"]');
+    expect(await hash(bulk)).toMatch(/page=2/);
+    const second = await leaderboardIds(bulk);
+    await bulk.reload();
+    await bulk.waitForSelector('html[data-ready="true"]');
+    expect(await leaderboardIds(bulk)).toEqual(second);
+    await expect(bulk.locator('[data-table="leaderboard"] .page-info').textContent()).resolves.toBe('page 2 of 2');
+    await bulk.goBack();
+    await expect(bulk.locator('[data-table="leaderboard"] .page-info').textContent()).resolves.toBe('page 1 of 2');
+    await bulk.close();
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('best over time: a log-scale toggle, every result drawn behind the line, times in UTC', async () => {
+    const { page, problems } = await open(site, 'a/mscn/d/production.html');
+    // every total_time result on production: m1 50 and 45, m2 40, m3 30 and 38, m4 35
+    expect(await page.getAttribute('#best-chart', 'data-results')).toBe('6');
+    const distr = () => page.evaluate(() => (globalThis as unknown as { modelgitCharts: { best: { scales: { y: { distr: number } } } } }).modelgitCharts.best.scales.y.distr);
+    expect(await distr()).toBe(1);
+    await page.check('#best-log');
+    expect(await page.getAttribute('#best-chart', 'data-log')).toBe('true');
+    expect(await distr()).toBe(3);
+    expect(await hash(page)).toMatch(/log=1/);
+    await expect(page.locator('#best-chart').textContent()).resolves.toContain('commit time (UTC)');
+    expect(await page.locator('#best-steps thead th').allTextContents()).toContain('Since (UTC)');
+    await expect(page.locator('#best-chart .chart-caption').textContent()).resolves.toMatch(/ UTC$/);
+    await shot(page, 'best-over-time-log');
+    await page.goBack();
+    expect(await distr()).toBe(1);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('scatter: hover names the point nearest in x and y, click opens it, log axes, colour groups, best and stage holder marked', async () => {
+    const { page, problems } = await open(site, 'a/bulk/d/production.html');
+    await page.selectOption('#scatter-x', 'hp:lr');
+    expect(await page.getAttribute('#scatter-chart', 'data-points')).toBe('30');
+    // 15 models share lr=0.01: only a nearest-in-both-axes hover can tell them apart
+    const at = (id: string) =>
+      page.evaluate((want) => {
+        type U = { valToPos: (v: number, s: string) => number; over: { getBoundingClientRect: () => { left: number; top: number } } };
+        const u = (globalThis as unknown as { modelgitCharts: { scatter: U } }).modelgitCharts.scatter;
+        const data = JSON.parse(document.getElementById('report-data')!.textContent!) as { rows: { id: string; hp: Record<string, number>; v: Record<string, number> }[] };
+        const r = data.rows.find((x) => x.id === want)!;
+        const rect = u.over.getBoundingClientRect();
+        return { x: rect.left + u.valToPos(r.hp.lr!, 'x'), y: rect.top + u.valToPos(r.v.total_time!, 'y') };
+      }, id);
+    await page.locator('#scatter-chart').scrollIntoViewIfNeeded();
+    for (const id of ['bulk_07', 'bulk_21', 'bulk_08']) {
+      const p = await at(id);
+      await page.mouse.move(p.x + 2, p.y - 2);
+      expect(await page.getAttribute('#scatter-chart', 'data-hover')).toBe(id);
+    }
+    await expect(page.locator('#scatter-chart .chart-caption').textContent()).resolves.toMatch(/^bulk_08: lr 0\.001, total_time 92/);
+    // log x, colour by training dataset
+    await page.check('#scatter-logx');
+    expect(await page.evaluate(() => (globalThis as unknown as { modelgitCharts: { scatter: { scales: { x: { distr: number } } } } }).modelgitCharts.scatter.scales.x.distr)).toBe(3);
+    await page.selectOption('#scatter-colour', 'trained_on');
+    expect(await page.locator('#scatter-chart ul.scatter-legend li').allTextContents()).toEqual(['even', 'odd', 'best total_time: bulk_30']);
+    expect(await hash(page)).toMatch(/colour=trained_on/);
+    await shot(page, 'scatter-bulk-lr-log-colour');
+    await page.locator('#scatter-chart').scrollIntoViewIfNeeded();
+    const p = await at('bulk_21');
+    await page.mouse.move(p.x, p.y);
+    await page.mouse.down();
+    await page.mouse.up();
+    await page.waitForURL(/\/m\/bulk\/bulk_21\.html$/);
+    expect(problems).toEqual([]);
+    await page.close();
+
+    // the best and the production holder are named in the legend on mscn
+    const { page: mscn } = await open(site, 'a/mscn/d/production.html');
+    expect(await mscn.locator('#scatter-chart ul.scatter-legend li').allTextContents()).toEqual([`best total_time: ${rich.ids.m4}`, `production: ${rich.ids.m4}`, `staging: ${rich.ids.m2}`]);
+    await mscn.selectOption('#scatter-colour', 'tag');
+    expect(await mscn.locator('#scatter-chart ul.scatter-legend li').allTextContents()).toContain('experiment');
+    await mscn.close();
+  });
+
+  it('the model page: rank per dataset, compare links to the best, runner-up and stage holders, human sizes, numbers right-aligned', async () => {
+    const { m2, m3, m4 } = rich.ids;
+    const { page, problems } = await open(site, `m/mscn/${m3}.html`);
+    const standing = await page.locator('table.standing tbody tr').evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+    expect(standing).toEqual([['production', 'total_time ↓', '38', '2 of 4', 'compare with the best']]);
+    expect(await page.locator('table.standing a.compare-link').getAttribute('href')).toBe(`../../a/mscn/compare.html#ids=${m3},${m4}`);
+    expect(await page.locator('ul.compare-links a.compare-link').allTextContents()).toEqual(['compare with the production holder', 'compare with the staging holder']);
+    expect(await page.locator('ul.compare-links a.compare-link').evaluateAll((as) => as.map((a) => a.getAttribute('href')))).toEqual([`../../a/mscn/compare.html#ids=${m3},${m4}`, `../../a/mscn/compare.html#ids=${m3},${m2}`]);
+    const align = await page.locator('table.results td.num').first().evaluate((td) => getComputedStyle(td).textAlign);
+    expect(align).toBe('right');
+    await expect(page.locator('dl.kv').first().textContent()).resolves.toMatch(/training time3 min \(200 s\)/);
+    await page.click('table.standing a.compare-link');
+    await page.waitForSelector('#compare[data-models="2"]');
+    // the best's page offers the runner-up
+    await page.goto(pathToFileURL(join(site, `m/mscn/${m4}.html`)).href);
+    await expect(page.locator('table.standing a.compare-link').textContent()).resolves.toBe('compare with the runner-up');
+    expect(await page.locator('table.standing a.compare-link').getAttribute('href')).toBe(`../../a/mscn/compare.html#ids=${m4},${m3}`);
+    await shot(page, 'model-m4-standing');
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -133,7 +133,7 @@ describe('modelgit report', () => {
     expect(res.code).toBe(0);
     const a = res.json();
     expect(a).toMatchObject({ out, index: join(out, 'index.html'), algorithms: ['bulk', 'lero', 'mscn'], models: 35, problems: 0 });
-    expect(a.pages).toBe(1 + 3 + 3 + 35); // overview, 3 algorithms, 3 datasets (bulk/production, mscn/production, mscn/JOB), 35 models
+    expect(a.pages).toBe(1 + 3 + 3 + 3 + 35); // overview, 3 algorithms, their 3 compare views, 3 datasets (bulk/production, mscn/production, mscn/JOB), 35 models
     expect(repoState(rich.r.dir)).toBe(before);
     for (const f of ['index.html', 'assets/uPlot.iife.min.js', 'assets/uPlot.min.css', 'assets/report.js', 'assets/report.css', 'a/mscn/d/production.html', 'a/mscn/d/~j~o~b.html', `m/mscn/${rich.ids.m3}.html`]) {
       expect(existsSync(join(out, f)), f).toBe(true);

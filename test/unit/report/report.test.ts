@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { firstParentLine, parseRawLog, RAW_LOG_ARGS } from '../../../src/git/raw-log.js';
 import { metricDirection } from '../../../src/domain/metrics.js';
-import { selectBest } from '../../../src/domain/selection.js';
+import { rankModels, selectBest } from '../../../src/domain/selection.js';
 import type { Model, ModelMetadata } from '../../../src/domain/types.js';
 import { bestOverTime, type StateCommit } from '../../../src/report/best-over-time.js';
-import { esc, fileSlug, fmtNum, safeJson } from '../../../src/report/html.js';
-import { leaderboard } from '../../../src/report/tables.js';
+import { esc, fileSlug, fmtBytes, fmtNum, safeJson, table } from '../../../src/report/html.js';
+import { compareData, leaderboard, standings } from '../../../src/report/tables.js';
 import { promotionTimeline, stageTenures, type StageTag } from '../../../src/report/timeline.js';
 import type { ScannedCommit } from '../../../src/git/raw-log.js';
 
@@ -188,10 +188,56 @@ describe('leaderboard', () => {
     expect(lb.defaultMetric).toBe('total_time');
     expect(lb.rows[0]).toMatchObject({ trained_on: 'stats', training_time: 10, hp: { lr: 0.1 }, tags: ['x'] });
     expect(lb.hyperparams).toEqual(['lr']);
+    expect(lb.params).toEqual(['lr', 'opt']);
+    expect(lb.rows[0]!.hp).toEqual({ lr: 0.1, opt: 'adam' });
+  });
+
+  it('keeps every individual result for best over time, and ranks as best does', () => {
+    const models: Model[] = [
+      meta('a01', [['p', { total_time: 5 }], ['p', { total_time: 9 }]]),
+      meta('b02', [['p', { total_time: 7 }]]),
+      meta('c03', [['p', { total_time: 7 }]]),
+      meta('d04', [['p', { accuracy: 0.5 }]]),
+    ].map((m, i) => {
+      m.testing.forEach((r, k) => (r.tested_at = `2024-10-0${i + 1}T00:0${k}:00Z`));
+      return { path: '', metadata: m };
+    });
+    const lb = leaderboard(models, 'mscn', 'p', config);
+    expect(lb.points.total_time).toEqual([
+      [Date.parse('2024-10-01T00:00:00Z') / 1000, 5, 0],
+      [Date.parse('2024-10-01T00:01:00Z') / 1000, 9, 0],
+      [Date.parse('2024-10-02T00:00:00Z') / 1000, 7, 1],
+      [Date.parse('2024-10-03T00:00:00Z') / 1000, 7, 2],
+    ]);
+    const st = standings(lb);
+    // a tie goes to the model created first, as rankModels orders; d04 has no total_time
+    expect([...st].map(([id, s]) => [id, s.rank, s.of])).toEqual([['b02', 1, 3], ['c03', 2, 3], ['a01', 3, 3]]);
+    expect(st.get('a01')).toMatchObject({ best: 'b02', runnerUp: 'c03', value: 9, metric: 'total_time', direction: 'min' });
+    expect(rankModels(models, { dataset: 'p', metric: 'total_time', direction: 'min' }).ranked.map((r) => r.model.metadata.model_id)).toEqual(['b02', 'c03', 'a01']);
+  });
+
+  it('compare data: every model of the algorithm with its scores per dataset and its params', () => {
+    const models: Model[] = [
+      meta('a01', [['p', { total_time: 5 }], ['q', { total_time: 3, accuracy: 0.9 }]], { training: { dataset: 'stats', hyperparams: { lr: 0.1, layers: [64, 32] } } }),
+      meta('b02', []),
+      meta('d04', [['p', { total_time: 1 }]], { algorithm: 'lero' }),
+    ].map((m) => ({ path: '', metadata: m }));
+    const data = compareData(models, 'mscn', { mscn: { production: 'b02' } }, config);
+    expect(data.datasets).toEqual(['p', 'q']);
+    expect(data.metrics).toEqual([{ name: 'accuracy', direction: 'max' }, { name: 'total_time', direction: 'min' }]);
+    expect(data.models.map((m) => [m.id, m.r, m.hp, m.stages])).toEqual([
+      ['a01', { p: { total_time: 5 }, q: { total_time: 3, accuracy: 0.9 } }, { lr: 0.1, layers: '[64,32]' }, []],
+      ['b02', {}, {}, ['production']],
+    ]);
   });
 });
 
 describe('html', () => {
+  it('sizes in human units; tables scroll in their own box with numbers right-aligned', () => {
+    expect([fmtBytes(512), fmtBytes(5_645_033), fmtBytes(1_000), fmtBytes(2.5e12), fmtBytes(undefined)]).toEqual(['512 bytes', '5.65 MB', '1 kB', '2.5 TB', '']);
+    expect(table(['a', 'n'], [['x', '1']], 't', new Set([1]))).toBe('<div class="scroll"><table class="t"><thead><tr><th>a</th><th class="num">n</th></tr></thead><tbody><tr><td>x</td><td class="num">1</td></tr></tbody></table></div>');
+  });
+
   it('escapes markup and keeps embedded JSON from closing its script', () => {
     expect(esc(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
     const hostile = { s: '</script><script>alert(1)</script><!--', u: '\u2028' };
