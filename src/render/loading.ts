@@ -4,6 +4,9 @@ import type { MigrateAnswer } from '../registry/migrate.js';
 import type { ResolveAnswer } from '../registry/resolve.js';
 import type { VerifyAnswer } from '../registry/verify.js';
 import type { LoadPlan } from '../loading/plan.js';
+import { formatDateUtc } from './format.js';
+import { verdict } from './gates.js';
+import type { Output } from './terminal.js';
 
 const SAMPLE_KEYS = 5;
 
@@ -57,9 +60,9 @@ export function renderPlan(plan: LoadPlan): string {
   return lines.join('\n') + '\n';
 }
 
-export function renderVerify(v: VerifyAnswer): string {
+export function renderVerify(v: VerifyAnswer, out?: Output): string {
   const width = Math.max(...v.checks.map((c) => c.name.length));
-  const lines = v.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(width)}  ${c.detail}`);
+  const lines = v.checks.map((c) => `${c.ok ? verdict('ok', out) + '  ' : verdict('FAIL', out)} ${c.name.padEnd(width)}  ${c.detail}`);
   const failed = v.checks.filter((c) => !c.ok).length;
   lines.push(failed ? `${v.model_id}: ${failed} of ${v.checks.length} checks failed` : `${v.model_id}: verified (${v.checks.length} checks)`);
   return lines.join('\n') + '\n';
@@ -86,9 +89,9 @@ export function renderResolve(r: ResolveAnswer): string {
 }
 
 export function renderImport(a: ImportAnswer): string {
-  return a.imported.map((m) => `${m.model_id}  ${m.created_at}  ${m.commit.slice(0, 12)}`).join('\n') + (a.imported.length ? '\n' : '');
+  return a.imported.map((m) => `${m.model_id}  ${formatDateUtc(m.created_at)}  ${m.commit.slice(0, 12)}`).join('\n') + (a.imported.length ? '\n' : '');
 }
 
 export function renderMigrate(a: MigrateAnswer): string {
-  return a.migrated.map((m) => `${m.model_id}  created_at ${m.created_at} (from ${m.from})`).join('\n') + (a.migrated.length ? '\n' : '');
+  return a.migrated.map((m) => `${m.model_id}  created_at ${formatDateUtc(m.created_at)} (from ${m.from})`).join('\n') + (a.migrated.length ? '\n' : '');
 }
