@@ -28,7 +28,7 @@ export function columns(rows: string[][], indent = '', out?: Output, opts: { pri
   if (!out?.tty || out.width === undefined || total <= out.width) return rows.map((r) => line(r, widths, () => true)).join('\n');
   const fit = fitColumns(widths, out.width, widths.map((_, i) => priority?.[i] ?? i), widths.map((_, i) => minWidth?.[i] ?? 10), { key, edge: indent.length - 2, gap: 2 });
   const text = rows.map((r) => line(r, fit.widths, (i) => !fit.hidden.includes(i))).join('\n');
-  return fit.hidden.length ? `${text}\n${indent}${hiddenNote(fit.hidden.map((i) => names?.[i] ?? `column ${i + 1}`), out.width)}` : text;
+  return fit.hidden.length ? `${text}\n${hiddenNote(fit.hidden.map((i) => names?.[i] ?? `column ${i + 1}`), out.width, indent)}` : text;
 }
 
 /** `key  value` lines; at a terminal a long value wraps under itself rather than being cut. */

@@ -253,8 +253,10 @@ function renderFitted(spec: TableSpec, total: number): string {
 }
 
 /** The line after a table that left columns out: which, and what to do about it. */
-export function hiddenNote(names: string[], total: number): string {
-  return `(${names.length} column${names.length === 1 ? '' : 's'} hidden to fit ${total} columns: ${names.join(', ')} — widen the terminal, or use --json)`;
+export function hiddenNote(names: string[], total: number, indent = ''): string {
+  const note = `(${names.length} column${names.length === 1 ? '' : 's'} hidden to fit ${total} columns: ${names.join(', ')} — widen the terminal, or use --json)`;
+  // The note is held to the width it talks about.
+  return wrap(note, Math.max(20, total - indent.length)).map((l) => indent + l).join('\n');
 }
 
 /**
