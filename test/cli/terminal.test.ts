@@ -210,3 +210,43 @@ describe('a real terminal', () => {
     expect(widest(table.join('\n'))).toBeLessThanOrEqual(80);
   });
 });
+
+describe('gates', () => {
+  it('a failed gate is red and a passed one green at a terminal; plain words through a pipe', async () => {
+    const res = await tty(80, 'gates', ids[1]!, '--stage', 'production');
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/\x1b\[32mpass\x1b\[39m require_tested_on/);
+    expect(res.stdout).toMatch(/\x1b\[1;31mFAIL\x1b\[22;39m must_beat_current/);
+    const plain = await pipe('gates', ids[1]!, '--stage', 'production');
+    expect(plain.stdout).toMatch(/^pass require_tested_on/m);
+    expect(plain.stdout).toMatch(/^FAIL must_beat_current/m);
+    expect(plain.stdout).not.toMatch(ANSI);
+  });
+});
+
+describe('list at a terminal', () => {
+  it('shows the first 50 models when --limit is not given, and says how to see more', async () => {
+    const many = await tempRegistry();
+    // One registered model, copied 52 times in one commit: 53 registers take 40 s on a busy machine.
+    await register(await many.open(steppingClock('2024-10-19T10:30:00Z')), { algorithm: 'mscn', id: 'm00' });
+    const first = JSON.parse(many.read('models/mscn/m00.json'));
+    for (let i = 1; i < 53; i++) {
+      const id = `m${String(i).padStart(2, '0')}`;
+      const at = new Date(Date.parse('2024-10-19T10:30:00Z') + i * 60_000).toISOString().replace('.000', '');
+      many.write(`models/mscn/${id}.json`, JSON.stringify({ ...first, model_id: id, created_at: at, training: { ...first.training, trained_at: at } }, null, 2) + '\n');
+    }
+    many.git('add', '-A');
+    many.git('commit', '-qm', 'more models');
+    const run = (env: Record<string, string>, ...args: string[]) => runCliWithEnv(many.dir, { NO_COLOR: '', ...env }, ...args);
+    const rows = (s: string) => s.split('\n').filter((l) => /^│ m\d\d /.test(l) || /^m\d\d /.test(l));
+    const shown = await run({ MODELGIT_FORCE_TTY: '120' }, 'list');
+    expect(rows(shown.stdout)).toHaveLength(50);
+    expect(shown.stdout).toContain('m52'); // newest first
+    expect(shown.stderr).toMatch(/showing 50 of 53 models, newest first; --limit N or --all for more/);
+    expect(rows((await run({ MODELGIT_FORCE_TTY: '120' }, 'list', '--all')).stdout)).toHaveLength(53);
+    expect(rows((await run({ MODELGIT_FORCE_TTY: '120' }, 'list', '--limit', '3')).stdout)).toHaveLength(3);
+    const piped = await run({ MODELGIT_FORCE_TTY: '' }, 'list');
+    expect(rows(piped.stdout)).toHaveLength(53);
+    expect(piped.stderr).toMatch(/^53 models, newest first$/m);
+  }, 60_000);
+});
