@@ -128,6 +128,17 @@ describe('renderTable for an Output', () => {
     expect(keyed).toContain('model_id_that_is_long');
   });
 
+  it('draws 30,000 rows in linear time through a pipe and at a narrow terminal', () => {
+    const rows = Array.from({ length: 30_000 }, (_, i) => [`m_${i}`, 'mscn', '2023-01-02 08:06', 'production', i % 7 ? '' : 'best, keep', String(i / 3)]);
+    const head = ['id', 'algorithm', 'trained', 'training dataset', 'tags', 'total_time'];
+    for (const out of [PLAIN_OUTPUT, terminalOutput(40)]) {
+      const t = performance.now();
+      const text = renderTable({ head, rows }, out);
+      expect(performance.now() - t).toBeLessThan(3000);
+      expect(text.split('\n').length).toBeGreaterThan(30_000);
+    }
+  });
+
   it('multi-line cells are cut line by line', () => {
     const out = renderTable({ head: ['id', 'notes'], rows: [['m', 'first line is long enough\nsecond']] }, terminalOutput(20));
     expect(widest(out)).toBeLessThanOrEqual(20);
