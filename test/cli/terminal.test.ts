@@ -129,6 +129,10 @@ describe('colour', () => {
   it('marks the best score at a terminal', async () => {
     expect((await tty(80, ...args)).stdout).toMatch(/\x1b\[1;32m41\.5\x1b\[22;39m/);
     expect((await tty(200, 'list', '--sort', 'total_time', '--on', 'production')).stdout).toMatch(/\x1b\[1;32m41\.5\x1b\[22;39m/);
+    // --results: each dataset's best (lower total_time), and only that one
+    const results = (await tty(200, 'list', '--results', '--metric', 'total_time')).stdout;
+    expect(results).toMatch(/\x1b\[1;32m41\.5\x1b\[22;39m/);
+    expect(results).not.toMatch(/\x1b\[1;32m4[23]\.5/);
   });
   it('is off with NO_COLOR, --no-color and TERM=dumb', async () => {
     for (const env of [{ NO_COLOR: '1' }, { TERM: 'dumb' }]) {

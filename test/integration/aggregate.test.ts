@@ -123,7 +123,7 @@ describe('list --results', () => {
     expect(lines.find((l) => l.startsWith(`${s.a} `))).toMatch(/ +7 +60$/);
     expect(lines.find((l) => l.startsWith(`${s.b} `))).toMatch(/:\d\d {6,}54$/);
     // At a terminal: the box, one cell per column.
-    const boxed = await runCliWithEnv(s.r.dir, { MODELGIT_FORCE_TTY: '200' }, 'list', '--algo', 'mscn', '--results');
+    const boxed = await runCliWithEnv(s.r.dir, { MODELGIT_FORCE_TTY: '200', NO_COLOR: '1' }, 'list', '--algo', 'mscn', '--results');
     const cells = boxed.stdout.split('\n').filter((l) => l.includes('│')).map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
     const [head, ...rows] = cells;
     expect(head).toEqual(['id', 'algorithm', 'trained (UTC)', 'job', 'production']);
