@@ -7,6 +7,7 @@ import type { LoadPlan } from '../loading/plan.js';
 import { formatDateUtc } from './format.js';
 import { verdict } from './gates.js';
 import type { Output } from './terminal.js';
+import { wrap } from './table.js';
 
 const SAMPLE_KEYS = 5;
 
@@ -32,9 +33,16 @@ function mappingSummary(plan: LoadPlan): string {
   return parts.length ? parts.join(', ') : 'none';
 }
 
-export function renderPlan(plan: LoadPlan): string {
+/** `  key        value` at a terminal: a value too long for the line wraps under itself (13 columns in). */
+function fieldRow(lines: string[], k: string, v: string, out?: Output): void {
+  const room = out?.tty && out.width !== undefined && out.width - 13 >= 20 ? out.width - 13 : undefined;
+  const parts = room !== undefined ? wrap(v, room) : [v];
+  lines.push(`  ${k.padEnd(10)} ${parts[0]}`, ...parts.slice(1).map((p) => ' '.repeat(13) + p));
+}
+
+export function renderPlan(plan: LoadPlan, out?: Output): string {
   const lines = [`${plan.model_id}  (${plan.algorithm}) loader ${plan.loader_type}: ${plan.description}`];
-  const row = (k: string, v: string) => lines.push(`  ${k.padEnd(10)} ${v}`);
+  const row = (k: string, v: string) => fieldRow(lines, k, v, out);
   if (plan.role) row('role', plan.role);
   if (plan.algorithm_compatibility.length) row('recipes', plan.algorithm_compatibility.join(', '));
   row('directory', `${plan.directory}${plan.location === 'remote' ? ' (remote)' : ''}`);
@@ -68,9 +76,10 @@ export function renderVerify(v: VerifyAnswer, out?: Output): string {
   return lines.join('\n') + '\n';
 }
 
-export function renderResolve(r: ResolveAnswer): string {
-  const lines = [`${r.model_id}`, `  reason     ${r.reason}`];
-  const row = (k: string, v: string | null | undefined) => v && lines.push(`  ${k.padEnd(10)} ${v}`);
+export function renderResolve(r: ResolveAnswer, out?: Output): string {
+  const lines = [`${r.model_id}`];
+  const row = (k: string, v: string | null | undefined) => v && fieldRow(lines, k, v, out);
+  row('reason', r.reason);
   row('algorithm', r.algorithm);
   row('stage', r.stage);
   row('role', r.role);

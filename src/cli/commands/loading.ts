@@ -22,7 +22,7 @@ export function loadingCommands(program: Command): void {
     .action(async (id: string, o) => {
       const plan = await planModel(await openRegistry(), id);
       if (o.json) writeJson(plan);
-      else writeOut(renderPlan(plan));
+      else writeOut(renderPlan(plan, output()));
     });
 
   program
@@ -46,7 +46,7 @@ export function loadingCommands(program: Command): void {
         if (v === undefined) throw new UsageError(`--field: the answer has no ${o.field}`);
         writeOut(typeof v === 'string' ? v : JSON.stringify(v));
       } else if (o.json) writeJson(answer);
-      else writeOut(renderResolve(answer));
+      else writeOut(renderResolve(answer, output()));
     });
 
   program
