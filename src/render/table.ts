@@ -51,8 +51,9 @@ export function width(s: string): number {
 }
 
 /**
- * The table for `out`. Without `out`: the box table at its natural width (the layout before terminals
- * were told apart).
+ * The table for `output`: a pipe gets plain columns (renderPlain), a terminal the box, cut to its
+ * width when it is wider (renderFitted). Without `output`: the box at its natural width (the layout
+ * before terminals were told apart; callers that do not say where the text goes).
  */
 export function renderTable(spec: TableSpec, output?: Output): string {
   if (output && !output.tty) return renderPlain(spec);
