@@ -39,3 +39,10 @@ let decided: Output | undefined;
 export function output(): Output {
   return (decided ??= detectOutput({ isTTY: process.stdout.isTTY, columns: process.stdout.columns, env: process.env }));
 }
+
+let decidedErr: Output | undefined;
+
+/** The same for stderr (promote's gate lines, notes): coloured only when stderr is a terminal. */
+export function errorOutput(): Output {
+  return (decidedErr ??= detectOutput({ isTTY: process.stderr.isTTY, columns: process.stderr.columns, env: process.env }));
+}

@@ -4,6 +4,10 @@ import type { MigrateAnswer } from '../registry/migrate.js';
 import type { ResolveAnswer } from '../registry/resolve.js';
 import type { VerifyAnswer } from '../registry/verify.js';
 import type { LoadPlan } from '../loading/plan.js';
+import { formatDateUtc } from './format.js';
+import { verdict } from './gates.js';
+import type { Output } from './terminal.js';
+import { wrap } from './table.js';
 
 const SAMPLE_KEYS = 5;
 
@@ -29,9 +33,16 @@ function mappingSummary(plan: LoadPlan): string {
   return parts.length ? parts.join(', ') : 'none';
 }
 
-export function renderPlan(plan: LoadPlan): string {
+/** `  key        value` at a terminal: a value too long for the line wraps under itself (13 columns in). */
+function fieldRow(lines: string[], k: string, v: string, out?: Output): void {
+  const room = out?.tty && out.width !== undefined && out.width - 13 >= 20 ? out.width - 13 : undefined;
+  const parts = room !== undefined ? wrap(v, room) : [v];
+  lines.push(`  ${k.padEnd(10)} ${parts[0]}`, ...parts.slice(1).map((p) => ' '.repeat(13) + p));
+}
+
+export function renderPlan(plan: LoadPlan, out?: Output): string {
   const lines = [`${plan.model_id}  (${plan.algorithm}) loader ${plan.loader_type}: ${plan.description}`];
-  const row = (k: string, v: string) => lines.push(`  ${k.padEnd(10)} ${v}`);
+  const row = (k: string, v: string) => fieldRow(lines, k, v, out);
   if (plan.role) row('role', plan.role);
   if (plan.algorithm_compatibility.length) row('recipes', plan.algorithm_compatibility.join(', '));
   row('directory', `${plan.directory}${plan.location === 'remote' ? ' (remote)' : ''}`);
@@ -57,17 +68,18 @@ export function renderPlan(plan: LoadPlan): string {
   return lines.join('\n') + '\n';
 }
 
-export function renderVerify(v: VerifyAnswer): string {
+export function renderVerify(v: VerifyAnswer, out?: Output): string {
   const width = Math.max(...v.checks.map((c) => c.name.length));
-  const lines = v.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(width)}  ${c.detail}`);
+  const lines = v.checks.map((c) => `${c.ok ? verdict('ok', out) + '  ' : verdict('FAIL', out)} ${c.name.padEnd(width)}  ${c.detail}`);
   const failed = v.checks.filter((c) => !c.ok).length;
   lines.push(failed ? `${v.model_id}: ${failed} of ${v.checks.length} checks failed` : `${v.model_id}: verified (${v.checks.length} checks)`);
   return lines.join('\n') + '\n';
 }
 
-export function renderResolve(r: ResolveAnswer): string {
-  const lines = [`${r.model_id}`, `  reason     ${r.reason}`];
-  const row = (k: string, v: string | null | undefined) => v && lines.push(`  ${k.padEnd(10)} ${v}`);
+export function renderResolve(r: ResolveAnswer, out?: Output): string {
+  const lines = [`${r.model_id}`];
+  const row = (k: string, v: string | null | undefined) => v && fieldRow(lines, k, v, out);
+  row('reason', r.reason);
   row('algorithm', r.algorithm);
   row('stage', r.stage);
   row('role', r.role);
@@ -86,9 +98,9 @@ export function renderResolve(r: ResolveAnswer): string {
 }
 
 export function renderImport(a: ImportAnswer): string {
-  return a.imported.map((m) => `${m.model_id}  ${m.created_at}  ${m.commit.slice(0, 12)}`).join('\n') + (a.imported.length ? '\n' : '');
+  return a.imported.map((m) => `${m.model_id}  ${formatDateUtc(m.created_at)}  ${m.commit.slice(0, 12)}`).join('\n') + (a.imported.length ? '\n' : '');
 }
 
 export function renderMigrate(a: MigrateAnswer): string {
-  return a.migrated.map((m) => `${m.model_id}  created_at ${m.created_at} (from ${m.from})`).join('\n') + (a.migrated.length ? '\n' : '');
+  return a.migrated.map((m) => `${m.model_id}  created_at ${formatDateUtc(m.created_at)} (from ${m.from})`).join('\n') + (a.migrated.length ? '\n' : '');
 }

@@ -10,7 +10,7 @@ import { list } from '../../src/registry/list.js';
 import { recordTest } from '../../src/registry/record-test.js';
 import { register } from '../../src/registry/register.js';
 import { Registry } from '../../src/registry/registry.js';
-import { steppingClock, tempRegistry, type TempRegistry } from '../helpers.js';
+import { runCliWithEnv, steppingClock, tempRegistry, type TempRegistry } from '../helpers.js';
 
 interface Setup {
   r: TempRegistry;
@@ -117,9 +117,16 @@ describe('list --results', () => {
     expect(ans.results).toEqual({ metric: 'total_time', aggregate: 'latest', direction: 'min', datasets: ['job', 'production'] });
     const res = await s.r.run('list', '--algo', 'mscn', '--results');
     expect(res.code).toBe(0);
-    const cells = res.stdout.split('\n').filter((l) => l.includes('│')).map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
+    // Through a pipe: plain columns, numbers right-aligned (an empty cell is blank space).
+    const lines = res.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^id +algorithm +trained \(UTC\) +job +production$/);
+    expect(lines.find((l) => l.startsWith(`${s.a} `))).toMatch(/ +7 +60$/);
+    expect(lines.find((l) => l.startsWith(`${s.b} `))).toMatch(/:\d\d {6,}54$/);
+    // At a terminal: the box, one cell per column.
+    const boxed = await runCliWithEnv(s.r.dir, { MODELGIT_FORCE_TTY: '200', NO_COLOR: '1' }, 'list', '--algo', 'mscn', '--results');
+    const cells = boxed.stdout.split('\n').filter((l) => l.includes('│')).map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
     const [head, ...rows] = cells;
-    expect(head).toEqual(['id', 'algorithm', 'trained', 'job', 'production']);
+    expect(head).toEqual(['id', 'algorithm', 'trained (UTC)', 'job', 'production']);
     expect(rows.find((r) => r[0] === s.a)!.slice(3)).toEqual(['7', '60']);
     expect(rows.find((r) => r[0] === s.b)!.slice(3)).toEqual(['', '54']);
     expect(res.stderr).toMatch(/total_time per dataset, latest result of each model \(lower is better\)/);

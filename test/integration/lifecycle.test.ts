@@ -350,9 +350,10 @@ describe('history', () => {
     const res = await r.run('history', 'm2');
     expect(res.code).toBe(0);
     const lines = res.stdout.trim().split('\n');
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^[0-9a-f]{7}  \d{4}-\d\d-\d\d \d\d:\d\d  test\s+m2\s+test m2 on production: total_time=10$/);
-    expect(lines[1]).toMatch(/register\s+m2\s+register m2$/);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^commit +date \(UTC\) +action +models +subject$/);
+    expect(lines[1]).toMatch(/^[0-9a-f]{7}  \d{4}-\d\d-\d\d \d\d:\d\d  test\s+m2\s+test m2 on production: total_time=10$/);
+    expect(lines[2]).toMatch(/register\s+m2\s+register m2$/);
   });
 
   it.each([
@@ -417,7 +418,7 @@ describe('show', () => {
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^m1\n/);
     expect(res.stdout).toMatch(/tags\s+best/);
-    expect(res.stdout).toMatch(/results\n  production \(1 result\)\n    tested_at\s+queries\s+total_time\n\s+\S+\s+-\s+50\n/);
+    expect(res.stdout).toMatch(/results\n  production \(1 result\)\n    tested \(UTC\)\s+queries\s+total_time\n\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+-\s+50\n/);
     expect(res.stdout).toMatch(/history \(3\)\n/);
   });
 

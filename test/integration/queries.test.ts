@@ -117,10 +117,10 @@ describe('list', () => {
     const res = await s.r.run('list', '--algo', 'mscn', '--sort', 'total_time', '--on', 'production');
     expect(res.code).toBe(0);
     const lines = res.stdout.split('\n');
-    expect(lines[1]).toMatch(/│ id +│ algorithm │ trained +│ training dataset │ tags +│ total_time \(production\) │/);
+    expect(lines[0]).toMatch(/^id +algorithm +trained \(UTC\) +training dataset +tags +total_time \(production\)$/);
     const order = [s.b, s.a, s.c].map((id) => res.stdout.indexOf(id));
     expect(order).toEqual([...order].sort((x, y) => x - y));
-    expect(res.stdout).toMatch(new RegExp(`${s.b} .*experiment, keep.*41\\.7 │`));
+    expect(res.stdout).toMatch(new RegExp(`${s.b} .*experiment, keep +41\\.7\n`));
     expect(res.stderr).toMatch(/3 models, best total_time on production first \(lower is better\), untested last/);
   });
 });

@@ -4,25 +4,32 @@
 // it records: those are failed checks, not information.
 import type { Command } from 'commander';
 import { audit, type AuditEvent, type SignatureVerdict } from '../../registry/audit.js';
-import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
+import { openRegistry, output, writeErr, writeJson, writeOut } from '../context.js';
+import { formatDate, formatDateUtc } from '../../render/format.js';
+import { paint, type Output } from '../../render/terminal.js';
 
 const MARK: Record<SignatureVerdict['status'], string> = { good: 'signed', unsigned: 'unsigned', bad: 'BAD SIGNATURE', unverifiable: 'signature unchecked' };
+const TONE = { good: 'passed', unsigned: 'muted', bad: 'failed', unverifiable: 'muted' } as const;
 
-function eventLines(e: AuditEvent): string[] {
-  const lines = [`${e.date.slice(0, 19).replace('T', ' ')}Z  ${e.commit.slice(0, 10)}  ${e.subject}`, `    by ${e.author} <${e.author_email}>; ${MARK[e.signature.status]}: ${e.signature.detail}`];
+function mark(status: SignatureVerdict['status'], out: Output): string {
+  return paint(out, TONE[status], MARK[status]);
+}
+
+function eventLines(e: AuditEvent, out: Output): string[] {
+  const lines = [`${formatDateUtc(e.date)}  ${e.commit.slice(0, 10)}  ${e.subject}`, `    by ${e.author} <${e.author_email}>; ${mark(e.signature.status, out)}: ${e.signature.detail}`];
   if (e.gates) {
     const g = e.gates;
     lines.push(
       g.problem
-        ? `    gates: not evaluable: ${g.problem}`
+        ? `    gates: ${paint(out, 'failed', 'not evaluable')}: ${g.problem}`
         : g.failed.length
-          ? `    gates: ${g.failed.length} failed${g.forced ? ', FORCED past them' : ''}: ${g.failed.map((f) => `${f.gate}: ${f.detail}`).join('; ')}`
-          : '    gates: passed',
+          ? `    gates: ${paint(out, 'failed', `${g.failed.length} failed${g.forced ? ', FORCED past them' : ''}`)}: ${g.failed.map((f) => `${f.gate}: ${f.detail}`).join('; ')}`
+          : `    gates: ${paint(out, 'passed', 'passed')}`,
     );
   }
-  if (e.merged_by) lines.push(`    approved by merge ${e.merged_by.commit.slice(0, 10)} "${e.merged_by.subject}" (${e.merged_by.author}, ${e.merged_by.date.slice(0, 10)}); ${MARK[e.merged_by.signature.status]}`);
+  if (e.merged_by) lines.push(`    approved by merge ${e.merged_by.commit.slice(0, 10)} "${e.merged_by.subject}" (${e.merged_by.author}, ${formatDate(e.merged_by.date).slice(0, 10)}); ${mark(e.merged_by.signature.status, out)}`);
   else if (e.action === 'promote' || e.action === 'demote') lines.push('    not through a merge: committed on the branch directly');
-  if (e.tag) lines.push(`    tag ${e.tag.name}: ${MARK[e.tag.signature.status]}${e.tag.signature.status === 'good' ? ` (${e.tag.signature.detail})` : ''}`);
+  if (e.tag) lines.push(`    tag ${e.tag.name}: ${mark(e.tag.signature.status, out)}${e.tag.signature.status === 'good' ? ` (${e.tag.signature.detail})` : ''}`);
   return lines;
 }
 
@@ -38,7 +45,7 @@ export function auditCommand(program: Command): void {
       const answer = await audit(await openRegistry(), { id, algorithm: o.algo, allowedSigners: o.allowedSigners });
       if (o.json) writeJson(answer);
       else {
-        writeOut(answer.events.flatMap(eventLines).join('\n'));
+        writeOut(answer.events.flatMap((e) => eventLines(e, output())).join('\n'));
         const s = answer.signatures;
         writeOut(`\n${answer.events.length} event(s); signatures: ${s.good} accepted, ${s.unsigned} unsigned, ${s.unverifiable} not checkable here, ${s.bad} bad`);
       }

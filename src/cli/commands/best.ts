@@ -5,7 +5,7 @@ import { UsageError } from '../../errors.js';
 import { best } from '../../registry/best.js';
 import { bestField, bestText } from '../../render/best.js';
 import { AT_HELP, choiceArg } from '../options.js';
-import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
+import { openRegistry, output, writeErr, writeJson, writeOut } from '../context.js';
 import { problemsText } from '../../render/problems.js';
 
 export function bestCommand(program: Command): void {
@@ -37,6 +37,6 @@ export function bestCommand(program: Command): void {
       }
       if (o.field !== undefined) writeOut(bestField(outcome, o.field));
       else if (o.json) writeJson(a);
-      else writeOut(bestText(outcome));
+      else writeOut(bestText(outcome, output()));
     });
 }

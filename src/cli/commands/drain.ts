@@ -2,6 +2,7 @@
 // queued with --queue onto the branch (registry/drain.ts); `status` shows what is queued.
 import type { Command } from 'commander';
 import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
+import { formatDateUtc } from '../../render/format.js';
 
 export function queueCommands(program: Command): void {
   program
@@ -33,7 +34,7 @@ export function queueCommands(program: Command): void {
       writeOut(`branch ${s.branch ?? '(detached)'}${where}`);
       if (s.queued) {
         writeOut(`${s.queued.count} queued write(s) on ${s.queued.remote}${s.queued.count ? ' (oldest first; modelgit drain applies them):' : ''}`);
-        for (const w of s.queued.writes) writeOut(`  ${w.commit.slice(0, 10)} ${w.subject}  ${w.author} ${w.date}  ${w.ref}`);
+        for (const w of s.queued.writes) writeOut(`  ${w.commit.slice(0, 10)} ${w.subject}  ${w.author} ${formatDateUtc(w.date)}  ${w.ref}`);
       } else writeOut(`queue: not read${s.queue_error ? `: ${s.queue_error}` : ''}`);
       writeOut(`pre-commit hook: ${s.hook_installed ? 'installed' : 'not installed (modelgit hooks install)'}`);
     });

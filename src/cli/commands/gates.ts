@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { checkGates, checkGatesSince } from '../../registry/gates.js';
-import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
+import { openRegistry, output, writeErr, writeJson, writeOut } from '../context.js';
+import { gateLine, verdict } from '../../render/gates.js';
 
 export function gatesCommand(program: Command): void {
   program
@@ -15,6 +16,7 @@ export function gatesCommand(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (id: string | undefined, o) => {
       const reg = await openRegistry();
+      const out = output();
       if (o.since !== undefined) {
         if (id !== undefined || o.stage !== undefined) throw new UsageError('use either ID --stage S or --since REV, not both');
         const a = await checkGatesSince(reg, o.since);
@@ -24,10 +26,10 @@ export function gatesCommand(program: Command): void {
         for (const c of a.checks) {
           const ch = c.change;
           const head = ch.action === 'demote' ? `demote ${ch.previous} from ${ch.algorithm}/${ch.stage}` : `promote ${ch.model_id} to ${ch.algorithm}/${ch.stage}`;
-          const verdict = c.problem || !(c.evaluation?.ok ?? true) ? (c.forced ? 'FORCED' : 'FAIL') : 'ok';
-          writeOut(`${verdict} ${head}`);
+          const word = c.problem || !(c.evaluation?.ok ?? true) ? (c.forced ? 'FORCED' : 'FAIL') : 'ok';
+          writeOut(`${verdict(word, out)} ${head}`);
           if (c.problem) writeOut(`  ${c.problem}`);
-          for (const g of c.evaluation?.results ?? []) writeOut(`  ${g.ok ? 'pass' : 'FAIL'} ${g.gate}: ${g.detail}`);
+          for (const g of c.evaluation?.results ?? []) writeOut(`  ${gateLine(g, out)}`);
         }
         return;
       }
@@ -36,6 +38,6 @@ export function gatesCommand(program: Command): void {
       if (!a.ok) process.exitCode = 1;
       if (o.json) return writeJson(a);
       if (a.results.length === 0) writeOut(`ok: ${a.stage} has no gates in modelgit.yaml`);
-      for (const g of a.results) writeOut(`${g.ok ? 'pass' : 'FAIL'} ${g.gate}: ${g.detail}`);
+      for (const g of a.results) writeOut(gateLine(g, out));
     });
 }

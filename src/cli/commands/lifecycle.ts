@@ -5,9 +5,13 @@ import { PUSH_OPTION } from '../push.js';
 import { history } from '../../registry/history.js';
 import { restore } from '../../registry/restore.js';
 import { show } from '../../registry/show.js';
-import { renderCleanup, renderHistory, renderShow } from '../../render/lifecycle.js';
+import { historyLimitNote, renderCleanup, renderHistory, renderShow } from '../../render/lifecycle.js';
+import { UsageError } from '../../errors.js';
+
+/** Entries a terminal shows when --limit is not given (the newest); a pipe gets every one. */
+export const HISTORY_TERMINAL_LIMIT = 30;
 import { AT_HELP, choiceArg, positiveIntArg } from '../options.js';
-import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
+import { openRegistry, output, writeErr, writeJson, writeOut } from '../context.js';
 import { problemsText } from '../../render/problems.js';
 
 export function lifecycleCommands(program: Command): void {
@@ -20,7 +24,7 @@ export function lifecycleCommands(program: Command): void {
     .action(async (id: string, o) => {
       const answer = await show(await openRegistry(), id, { at: o.at });
       if (o.json) writeJson(answer);
-      else writeOut(renderShow(answer));
+      else writeOut(renderShow(answer, output()));
     });
 
   program
@@ -30,13 +34,22 @@ export function lifecycleCommands(program: Command): void {
     .option('--algo <algorithm>', "only this algorithm's models (and its promotions)")
     .option('--action <action>', 'only this action (register, test, tag, promote, cleanup, …); several: a,b')
     .option('--since <date|rev>', 'only after a date (2024-10-01, "2 weeks ago") or a revision')
-    .option('--limit <n>', 'at most n entries', positiveIntArg)
+    .option('--limit <n>', `at most n entries (at a terminal the default is ${HISTORY_TERMINAL_LIMIT}; through a pipe, all)`, positiveIntArg)
+    .option('--all', 'every entry, also at a terminal')
     .option('--json', 'machine-readable output: [{commit, action, model_ids, author, date, subject}]')
     .action(async (id: string | undefined, o) => {
-      const entries = await history(await openRegistry(), { id, algorithm: o.algo, action: o.action, since: o.since, limit: o.limit });
+      if (o.all && o.limit !== undefined) throw new UsageError('use --limit N or --all, not both');
+      const out = output();
+      // A person at a terminal gets the newest screenful. One entry more than shown tells whether
+      // there are more without walking the whole log (a count would read all 6,000 entries).
+      const defaultLimit = o.limit === undefined && !o.all && !o.json && out.tty ? HISTORY_TERMINAL_LIMIT : undefined;
+      const found = await history(await openRegistry(), { id, algorithm: o.algo, action: o.action, since: o.since, limit: o.limit ?? (defaultLimit && defaultLimit + 1) });
+      const entries = defaultLimit !== undefined ? found.slice(0, defaultLimit) : found;
       if (o.json) writeJson(entries);
-      else if (entries.length) writeOut(renderHistory(entries));
-      else writeErr('no modelgit commits match');
+      else if (entries.length) {
+        writeOut(renderHistory(entries, out));
+        if (defaultLimit !== undefined && found.length > defaultLimit) writeErr(historyLimitNote(entries.length, true));
+      } else writeErr('no modelgit commits match');
     });
 
   program
@@ -60,7 +73,7 @@ export function lifecycleCommands(program: Command): void {
       });
       if (answer.skipped?.length) writeErr(problemsText(answer.skipped.map((f) => ({ ...f, pointer: '' }))));
       if (o.json) writeJson(answer);
-      else writeOut(renderCleanup(answer));
+      else writeOut(renderCleanup(answer, output()));
       if (answer.dry_run) writeErr('dry run: nothing was written');
       else if (answer.commit) writeErr(`committed ${answer.commit.slice(0, 7)} and tagged ${answer.tag}; bring a model back with: modelgit restore ID`);
       else writeErr('nothing to remove; no commit made');

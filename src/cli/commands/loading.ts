@@ -9,7 +9,7 @@ import { verifyModel } from '../../registry/verify.js';
 import { attest } from '../../registry/attest.js';
 import { PUSH_OPTION } from '../push.js';
 import { renderPlan, renderResolve, renderVerify } from '../../render/loading.js';
-import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
+import { openRegistry, output, writeErr, writeJson, writeOut } from '../context.js';
 import { choiceArg } from '../options.js';
 import { problemsText } from '../../render/problems.js';
 
@@ -22,7 +22,7 @@ export function loadingCommands(program: Command): void {
     .action(async (id: string, o) => {
       const plan = await planModel(await openRegistry(), id);
       if (o.json) writeJson(plan);
-      else writeOut(renderPlan(plan));
+      else writeOut(renderPlan(plan, output()));
     });
 
   program
@@ -46,7 +46,7 @@ export function loadingCommands(program: Command): void {
         if (v === undefined) throw new UsageError(`--field: the answer has no ${o.field}`);
         writeOut(typeof v === 'string' ? v : JSON.stringify(v));
       } else if (o.json) writeJson(answer);
-      else writeOut(renderResolve(answer));
+      else writeOut(renderResolve(answer, output()));
     });
 
   program
@@ -58,9 +58,9 @@ export function loadingCommands(program: Command): void {
     .action(async (id: string, o) => {
       const answer = await verifyModel(await openRegistry(), id, { allowedSigners: o.allowedSigners });
       if (o.json) writeJson(answer);
-      else if (answer.ok) writeOut(renderVerify(answer));
+      else if (answer.ok) writeOut(renderVerify(answer, output()));
       else {
-        writeOut(renderVerify(answer));
+        writeOut(renderVerify(answer, output()));
         writeErr(`modelgit: error: ${id} failed verification`);
       }
       if (!answer.ok) process.exitCode = 1;

@@ -3,8 +3,9 @@
 import type { Command } from 'commander';
 import { demote, promote, type PromoteAnswer, type StageAnswer } from '../../registry/promote.js';
 import { listStages } from '../../registry/stages.js';
-import { columns } from '../../render/columns.js';
-import { openRegistry, writeErr, writeJson, writeOut } from '../context.js';
+import { renderStages } from '../../render/lifecycle.js';
+import { gateLine } from '../../render/gates.js';
+import { errorOutput, openRegistry, output, writeErr, writeJson, writeOut } from '../context.js';
 import { PUSH_OPTION } from '../push.js';
 import { AT_HELP } from '../options.js';
 
@@ -15,7 +16,7 @@ function report(a: StageAnswer | PromoteAnswer, json: boolean): void {
   const verb = 'gates' in a ? `promoted ${a.model_id} to ${a.algorithm}/${a.stage}${a.previous ? ` (replacing ${a.previous})` : ''}` : `demoted ${a.model_id} from ${a.algorithm}/${a.stage}`;
   writeErr(`${verb}${a.branch ? ` on the new branch ${a.branch}` : ''}${a.tag ? `; tag ${a.tag}` : ''}`);
   if ('gates' in a) {
-    for (const g of a.gates) writeErr(`  ${g.ok ? 'pass' : 'FAIL'} ${g.gate}: ${g.detail}`);
+    for (const g of a.gates) writeErr(`  ${gateLine(g, errorOutput())}`);
     if (a.forced) writeErr('  forced past the failed gates (recorded in the commit)');
   }
   if (a.branch && !a.pushed) writeErr(`push it and open a pull request: git push -u origin ${a.branch}`);
@@ -57,11 +58,6 @@ export function promoteCommands(program: Command): void {
       const rows = await listStages(await openRegistry(), { algorithm: o.algo, at: o.at });
       if (o.json) return writeJson(rows);
       if (rows.length === 0) return writeErr(o.algo ? `no stage is assigned for ${o.algo}` : 'no stage is assigned (modelgit promote ID --stage S)');
-      writeOut(
-        columns(
-          ['algorithm', 'stage', 'model', 'since', 'by', 'tag'],
-          rows.map((r) => [r.algorithm, r.stage, r.model_id, r.promoted_at ?? '?', (r.promoted_by ?? '?') + (r.forced ? ' (forced)' : ''), r.tag ?? '-']),
-        ),
-      );
+      writeOut(renderStages(rows, output()));
     });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { csvField, renderCsv } from '../../../src/render/csv.js';
 import { fieldText, lookupPath } from '../../../src/render/field.js';
-import { formatDate, formatNumber, formatPercent, formatSigned } from '../../../src/render/format.js';
+import { formatDate, formatDateUtc, formatNumber, formatPercent, formatSigned } from '../../../src/render/format.js';
 import { markdownCell, renderMarkdownTable } from '../../../src/render/markdown.js';
 import { renderFields, renderTable } from '../../../src/render/table.js';
 import { NotFoundError, UsageError } from '../../../src/errors.js';
@@ -66,6 +66,15 @@ describe('format', () => {
     expect(formatPercent(null)).toBe('n/a');
     expect(formatDate('2024-10-19T10:30:00Z')).toBe('2024-10-19 10:30');
     expect(formatDate('yesterday')).toBe('yesterday');
+    // one format, in UTC, whatever the offset written
+    expect(formatDate('2024-10-19T12:30:00+02:00')).toBe('2024-10-19 10:30');
+    expect(formatDate('2024-10-19T00:30:00.123+0200')).toBe('2024-10-18 22:30');
+    expect(formatDate('2024-10-19T22:30:00-05:30')).toBe('2024-10-20 04:00');
+    expect(formatDate('2024-10-19T10:30:00')).toBe('2024-10-19 10:30');
+    expect(formatDate('2024-10-19')).toBe('2024-10-19');
+    expect(formatDateUtc('2024-10-19T12:30:00+02:00')).toBe('2024-10-19 10:30 UTC');
+    expect(formatDateUtc('not a date')).toBe('not a date');
+    expect(formatDateUtc(undefined)).toBe('');
   });
 });
 
