@@ -11,7 +11,7 @@ import { renderCsv } from './csv.js';
 import { formatNumber, formatPercent, formatSigned, formatValue } from './format.js';
 import { renderMarkdownTable } from './markdown.js';
 import { renderJson } from './json.js';
-import { renderTable, tableWidth, type Align, type TableSpec } from './table.js';
+import { renderTable, tableWidth, wrap, type Align, type TableSpec } from './table.js';
 import { paint, PLAIN_OUTPUT, type Output } from './terminal.js';
 
 export const COMPARE_FORMATS = ['table', 'md', 'csv', 'json'] as const;
@@ -157,7 +157,11 @@ function grid(c: Comparison, style: CellStyle): TableSpec & { align: Align[] } {
     ...c.hyperparams.map((hp) => formatValue(row.training?.hyperparams?.[hp])),
     ...row.cells.map((cell) => cellText(cell, style)),
   ]);
-  return { head, rows, align };
+  // Cut to a narrow terminal, the results go last: they are what a comparison is for; the
+  // hyperparameters first, then the training fields.
+  const n = c.columns.length;
+  const priority = [0, ...fields.map((_, i) => n + 1 + i), ...c.hyperparams.map((_, i) => n + 1 + fields.length + i), ...c.columns.map((_, i) => 1 + i)];
+  return { head, rows, align, priority };
 }
 
 /** `mscn_20241019_103000` → `mscn_20241019_` over `103000`: the break nearest the middle. */
@@ -199,18 +203,11 @@ function tallGrid(c: Comparison, style: CellStyle, choice: LayoutChoice): TableS
 }
 
 /** Lines of at most `width` columns, broken at spaces (a word longer than that stays whole). */
-function wrap(line: string, width: number | undefined): string[] {
-  if (width === undefined || line.length <= width) return [line];
-  const out: string[] = [];
-  let cur = '';
-  for (const word of line.split(' ')) {
-    if (cur && cur.length + 1 + word.length > width) {
-      out.push(cur);
-      cur = `  ${word}`;
-    } else cur = cur ? `${cur} ${word}` : word;
-  }
-  if (cur) out.push(cur);
-  return out;
+/** A footnote in lines of the terminal's width, continuation lines indented (table.ts wraps). */
+function wrapNote(line: string, width: number | undefined): string[] {
+  if (width === undefined) return [line];
+  const [first, ...rest] = wrap(line, width);
+  return [first!, ...(rest.length ? wrap(rest.join(' '), width - 2).map((l) => `  ${l}`) : [])];
 }
 
 function footnotes(c: Comparison, markName: string, how: { deltas: CellStyle['deltas']; layout: CompareLayout }): string[] {
@@ -234,14 +231,6 @@ function footnotes(c: Comparison, markName: string, how: { deltas: CellStyle['de
   return [...lines, ...c.notes];
 }
 
-/**
- * Columns the box table takes. tableWidth (table.ts) measures each line of a body cell but takes a
- * head cell whole, and a split id is a head of two lines: so the head is measured as a body row.
- */
-function measure(spec: TableSpec): number {
-  return tableWidth({ head: [], rows: [spec.head, ...spec.rows] });
-}
-
 export interface TableOptions {
   /** where the table goes (default: a pipe: plain, whole, uncoloured) */
   out?: Output;
@@ -254,14 +243,14 @@ export function comparisonTable(c: Comparison, opts: TableOptions = {}): string 
   const out = opts.out ?? PLAIN_OUTPUT;
   const styleOf = (deltas: LayoutChoice['deltas']): CellStyle => ({ out, deltas, mark: (s) => paint(out, 'best', `${s} *`) });
   const specOf = (choice: LayoutChoice) => (choice.layout === 'wide' ? grid(c, styleOf(choice.deltas)) : tallGrid(c, styleOf(choice.deltas), choice));
-  const choice = chooseLayout({ out, models: c.rows.length, forced: opts.layout, measure: (ch) => measure(specOf(ch)) });
+  const choice = chooseLayout({ out, models: c.rows.length, forced: opts.layout, measure: (ch) => tableWidth(specOf(ch)) });
   const lines = footnotes(c, '*', { deltas: choice.deltas, layout: choice.layout });
   const hidden = c.rows.slice(choice.models).map((r) => r.model_id);
   if (hidden.length) {
     lines.unshift(`${hidden.length} more model${hidden.length > 1 ? 's' : ''} not shown at ${out.width} columns: ${hidden.join(', ')} (a wider terminal, fewer ids or a pipe shows ${hidden.length > 1 ? 'them' : 'it'})`);
   }
   const width = out.tty ? out.width : undefined;
-  return renderTable(specOf(choice), out) + lines.flatMap((l) => wrap(l, width)).map((l) => `${l}\n`).join('');
+  return renderTable(specOf(choice), out) + lines.flatMap((l) => wrapNote(l, width)).map((l) => `${l}\n`).join('');
 }
 
 export function comparisonMarkdown(c: Comparison): string {

@@ -102,11 +102,14 @@ function renderBox(spec: TableSpec): string {
 
 /** Columns the box table of `spec` takes at its natural width (a layout choice: does it fit?). */
 export function tableWidth(spec: TableSpec): number {
-  const ncols = Math.max(spec.head.length, ...spec.rows.map((r) => r.length));
+  // (no spread over the rows: a listing of 100,000 models would overflow the call stack)
+  let ncols = spec.head.length;
+  for (const r of spec.rows) if (r.length > ncols) ncols = r.length;
   let total = 1;
   for (let i = 0; i < ncols; i++) {
-    let w = width(spec.head[i] ?? '');
-    for (const r of spec.rows) for (const line of String(r[i] ?? '').split('\n')) w = Math.max(w, width(line));
+    let w = 0;
+    // a header may take two lines (compare splits long ids), as a cell may
+    for (const cell of [spec.head[i] ?? '', ...spec.rows.map((r) => String(r[i] ?? ''))]) for (const line of cell.split('\n')) w = Math.max(w, width(line));
     total += w + 3;
   }
   return total;

@@ -125,7 +125,10 @@ describe('comparisonTable', () => {
   });
   it('--layout wide at 80 columns: the wide table, left to the table to fit', () => {
     const t = comparisonTable(cmp, { out: terminalOutput(80), layout: 'wide' });
-    expect(t).toMatch(/model .* trained on .* training_time/);
+    // a row per model, within 80 columns; the results stay, the hyperparameters go first
+    expect(t).toMatch(/│ model +│/);
+    expect(Math.max(...t.trimEnd().split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
+    expect(t).toMatch(/hidden to fit 80 columns: (.*, )?lr/);
   });
   it('markdown keeps its one layout and its deltas without words', () => {
     const md = comparisonMarkdown(buildComparison(models.slice(0, 2), { config: DEFAULT_CONFIG, datasets: ['production'] }));
