@@ -52,7 +52,8 @@ function idList(ids: string[], max = 3): string {
 export const HISTORY_HEAD = ['commit', 'date (UTC)', 'action', 'models', 'subject'];
 /** At a narrow terminal the subject is cut first, then the date goes; commit, action and models stay. */
 const HISTORY_PRIORITY = [0, 3, 1, 2, 4];
-const HISTORY_MIN = [7, 16, 8, 12, 16];
+// a timestamp id (`mscn_20241019_103000`) whole: cut, the models column says too little
+const HISTORY_MIN = [7, 16, 8, 20, 16];
 
 export function historyRows(entries: HistoryEntry[]): string[][] {
   return entries.map((e) => [e.commit.slice(0, 7), formatDate(e.date), e.action, idList(e.model_ids), e.subject]);
