@@ -214,9 +214,13 @@ function footnotes(c: Comparison, markName: string, how: { deltas: CellStyle['de
   const lines: string[] = [];
   const marked = c.columns.filter((col) => col.direction);
   if (marked.length) {
-    const dirs = [...new Map(marked.map((col) => [col.metric, col.direction!])).entries()]
-      .map(([metric, d]) => `${metric}: ${d === 'min' ? 'lower' : 'higher'} is better`)
-      .join('; ');
+    // one clause per direction: five timing metrics read "lower is better: a, b, c, d, e"
+    const byDirection = new Map<string, string[]>();
+    for (const [metric, d] of new Map(marked.map((col) => [col.metric, col.direction!]))) {
+      const key = d === 'min' ? 'lower' : 'higher';
+      byDirection.set(key, [...(byDirection.get(key) ?? []), metric]);
+    }
+    const dirs = [...byDirection].map(([key, metrics]) => `${key} is better: ${metrics.join(', ')}`).join('; ');
     lines.push(`${markName} best in ${how.layout === 'tall' ? 'row' : 'column'} (${dirs})`);
   }
   const what = aggregateNote(c);

@@ -32,12 +32,14 @@ export interface OutputEnvironment {
 }
 
 /**
- * What stdout is. MODELGIT_FORCE_TTY=N behaves as a terminal of N columns (as gh's GH_FORCE_TTY): for
+ * What stdout is. MODELGIT_FORCE_TTY=N (N ≥ 20) behaves as a terminal of N columns (as gh's GH_FORCE_TTY), and
+ * any other value but 0 as a terminal of COLUMNS (else 80) columns: for
  * tests and for `watch`/`less -R`. COLUMNS overrides the width a terminal reports.
  */
 export function detectOutput(e: OutputEnvironment): Output {
   const forced = e.env.MODELGIT_FORCE_TTY;
-  const forcedWidth = forced !== undefined && /^\d+$/.test(forced.trim()) ? Number(forced) : undefined;
+  // a number of columns (as gh's GH_FORCE_TTY), or any other value ("1", "true") for a terminal of COLUMNS or 80
+  const forcedWidth = forced !== undefined && /^\d+$/.test(forced.trim()) && Number(forced) >= 20 ? Number(forced) : undefined;
   const tty = forced !== undefined && forced !== '' && forced !== '0' ? true : !!e.isTTY;
   if (!tty) return PLAIN_OUTPUT;
   const fromEnv = e.env.COLUMNS !== undefined && /^\d+$/.test(e.env.COLUMNS.trim()) ? Number(e.env.COLUMNS) : undefined;

@@ -353,10 +353,10 @@ describe('compare', () => {
     // Through a pipe this table is wider than a log shows (PIPE_WIDTH), so it is drawn a column per model.
     const table = await s.r.run('compare', s.a, s.b, '--dataset', 'production');
     expect(table.stdout).toMatch(/ total_time[ │]+45\.23[ │]+41\.7 \* \(-3\.53, -7\.8%, better\)/);
-    expect(table.stdout).toContain('* best in row (accuracy: higher is better; total_time: lower is better)');
+    expect(table.stdout).toContain('* best in row (higher is better: accuracy; lower is better: total_time)');
     const wide = await s.r.run('compare', s.a, s.b, '--dataset', 'production', '--layout', 'wide');
     expect(wide.stdout).toMatch(/41\.7 \* \(-3\.53, -7\.8%, better\)\s*│?\n/);
-    expect(wide.stdout).toContain('* best in column (accuracy: higher is better; total_time: lower is better)');
+    expect(wide.stdout).toContain('* best in column (higher is better: accuracy; lower is better: total_time)');
   });
 
   it('footnotes a column it cannot mark', async () => {
