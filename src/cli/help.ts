@@ -32,7 +32,11 @@ export const EXAMPLES: Record<string, string[]> = {
   list: ['modelgit list --algo mscn --limit 10', 'modelgit list --algo mscn --sort total_time --on production --json'],
   show: ['modelgit show mscn_20241019_103000', 'modelgit show mscn_20241019_103000 --json'],
   best: ['modelgit best --algo mscn --dataset production --metric total_time', 'modelgit best --algo mscn --field model_path'],
-  compare: ['modelgit compare mscn_20241019_103000 mscn_20241020_090000', 'modelgit compare mscn_20241019_103000 mscn_20241020_090000 --format md'],
+  compare: [
+    'modelgit compare mscn_20241019_103000 mscn_20241020_090000',
+    "modelgit compare mscn_20241019_103000 mscn_20241020_090000 mscn_20241021_120000 --only-changed --drop 'p95_*'",
+    'modelgit compare mscn_20241019_103000 mscn_20241020_090000 --format md',
+  ],
   history: ['modelgit history mscn_20241019_103000', 'modelgit history --algo mscn --action promote --since "2 weeks ago"'],
   report: ['modelgit report --out site', 'modelgit report --algo mscn --json'],
   promote: ['modelgit promote mscn_20241019_103000 --stage production', 'modelgit promote mscn_20241019_103000 --stage production --branch --push'],
