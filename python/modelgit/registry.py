@@ -502,7 +502,10 @@ class Registry:
                     model_path=d.get("model_path"), artifact_path=artifact_path_of(d.get("model_path"), self.root),
                     candidates=d.get("candidates", 0), commit=d.get("commit"), tag=d.get("tag"), raw=dict(d))
 
-    def compare(self, ids: Sequence[str], *, dataset: Optional[str] = None, metrics: Iterable[str] = ()) -> Comparison:
+    def compare(self, ids: Sequence[str], *, dataset: Optional[str] = None, metrics: Iterable[str] = (),
+                only_changed: bool = False, keep: Iterable[str] = (), drop: Iterable[str] = ()) -> Comparison:
+        """``modelgit compare``; ``only_changed``, ``keep`` and ``drop`` (globs on a row's name, e.g.
+        ``"lr"``, ``"p95_*"``, ``"total_time on job"``) filter the comparison as the CLI's flags do."""
         if isinstance(ids, str):
             ids = [ids]
         args = [*ids]
@@ -510,6 +513,11 @@ class Registry:
             args += ["--dataset", dataset]
         for m in metrics:
             args += ["--metric", m]
+        if only_changed:
+            args.append("--only-changed")
+        for flag, patterns in (("--keep", keep), ("--drop", drop)):
+            for pattern in [patterns] if isinstance(patterns, str) else patterns:
+                args += [flag, pattern]
         d = self.run("compare", *args)
         return Comparison(metric_columns=list(d.get("metric_columns") or []), rows=list(d.get("rows") or []), raw=dict(d))
 

@@ -10,6 +10,7 @@ import modelgit
 from modelgit import cli as cli_mod
 from modelgit.cli import last_json_object
 from modelgit.registry import _OPERATION_ID_SUPPORT
+from modelgit import UsageError
 
 
 def test_register_test_best_show_list(registry, tmp_path):
@@ -86,6 +87,11 @@ def test_compare_promote_cleanup(registry):
     c = registry.compare(["m_0", "m_1"])
     assert [r["model_id"] for r in c.rows] == ["m_0", "m_1"]
     assert c.rows[1]["results"]["production"]["total_time"] == 1.0
+    kept = registry.compare(["m_0", "m_1"], keep="total_time")
+    assert [col["metric"] for col in kept.metric_columns] == ["total_time"]
+    assert registry.compare(["m_0", "m_1"], drop=["total_time"]).metric_columns == []
+    with pytest.raises(UsageError):
+        registry.compare(["m_0", "m_1"], keep=["no_such_row"])
     p = registry.promote("m_1", "production")
     assert (p.model_id, p.stage, p.previous) == ("m_1", "production", None) and p.commit and p.tag
     dry = registry.cleanup("mscn", 1, dry_run=True)
