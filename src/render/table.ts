@@ -177,7 +177,6 @@ function renderPlain(spec: TableSpec): string {
   return out.join('\n') + '\n';
 }
 
-/** Which columns a terminal of `total` columns shows, and how wide each is (natural widths given). */
 /**
  * Which columns a line of `total` columns shows, and how wide each is, given their natural widths.
  * `frame`: what a line adds besides the cells — a box adds 3 per column and 1 (`│ a │ b │`), plain
