@@ -65,7 +65,7 @@ export function transientNetworkFailure(words: string): boolean {
 
 /** A PushError for a network failure on the way, marked so a write's loop tries again within its deadline. */
 function networkError(message: string, words: string, hint: string): PushError {
-  return new PushError(message, { hint, data: transientNetworkFailure(words) ? { transient: true } : undefined });
+  return new PushError(message, { hint, data: transientNetworkFailure(words) || localContention(words) ? { transient: true } : undefined });
 }
 
 /** One line of git's stderr worth showing (its fatal/error lines, credentials never included). */
@@ -135,6 +135,13 @@ export async function openRemoteCache(root: string, url: string, branch?: string
   return { url, dir, git, target: { remote: 'origin', branch: name, trackingRef: `refs/heads/${name}` }, fresh, pushed: readPushed(dir) };
 }
 
+const FETCH_TRIES = 8;
+
+/** Whether git's words say another process on this machine was updating the same cache at the same moment. */
+export function localContention(words: string): boolean {
+  return /shallow file has changed since we read it|cannot lock ref|unable to create '[^']*\.lock'|\.lock': File exists/i.test(words);
+}
+
 /**
  * Fetches the remote branch's tip (its commit and trees; blobs on demand) into the cache's branch,
  * and returns it; undefined when the branch has no commit on the remote. `since`: also fetch the
@@ -153,7 +160,14 @@ export async function fetchTip(cache: RemoteCache, opts: { since?: Date } = {}):
     }
   }
   const depth = opts.since ? [`--shallow-since=${Math.floor(opts.since.getTime() / 1000)}`] : ['--depth=1'];
-  const r = await git.run(['-c', 'maintenance.auto=false', 'fetch', '--quiet', '--no-tags', ...depth, 'origin', `+refs/heads/${target.branch}:${target.trackingRef}`]);
+  const fetch = () => git.run(['-c', 'maintenance.auto=false', 'fetch', '--quiet', '--no-tags', ...depth, 'origin', `+refs/heads/${target.branch}:${target.trackingRef}`]);
+  let r = await fetch();
+  // Another command on this machine fetched into the same cache meanwhile (its shallow file or a
+  // ref lock moved under this one): the cache is fine, this fetch just has to run again.
+  for (let attempt = 1; r.code !== 0 && attempt < FETCH_TRIES && localContention(r.stderr); attempt++) {
+    await new Promise((res) => setTimeout(res, 50 * 2 ** attempt * Math.random() + 25));
+    r = await fetch();
+  }
   if (r.code !== 0) {
     if (/couldn't find remote ref/i.test(r.stderr)) return undefined;
     // --shallow-since before the first commit: git refuses ("no commits selected"); the whole history is what was asked.

@@ -2,7 +2,7 @@
 // a directory that is no repository, as a training node runs it. The commit is built from the
 // remote's tip with plumbing, checked in-process with the hook's rules, and pushed; the remote moving
 // meanwhile re-plans the operation; the cache holds the tip's trees, not every model's blob.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, git, runCliWithEnv, stderrText, tempDir } from '../helpers.js';
@@ -88,6 +88,21 @@ describe('modelgit --remote URL (no checkout)', () => {
     expect(registered.sort()).toEqual([...ids].sort());
     fsckClean(bare);
   }, 120_000);
+
+  it('waits out another command fetching into the same cache (its shallow.lock), rather than failing', async () => {
+    const { bare, node, cache } = await remoteAndNode();
+    await ok(node('--remote', bare, 'register', '--algo', 'mscn', '--id', 'first'));
+    const seed = cloneOf(bare, 'seed');
+    await ok(seed.run('register', '--algo', 'mscn', '--id', 'moved', '--push'));
+    // As git holds it while another fetch rewrites the shallow file; let go 400 ms later.
+    const lock = join(cacheDir(cache), 'shallow.lock');
+    writeFileSync(lock, '');
+    const release = new Promise<void>((res) => setTimeout(() => { rmSync(lock, { force: true }); res(); }, 400));
+    const r = await ok(node('--remote', bare, 'test', 'first', '--dataset', 'job', '--metric', 'total_time=3', '--json'));
+    await release;
+    expect(r.json().result).toMatchObject({ dataset: 'job' });
+    expect(remoteActions(bare).map((a) => a.action).slice(-3)).toEqual(['register', 'register', 'test']);
+  });
 
   it('applies the per-algorithm schema of the remote tip, and refuses in one message with nothing pushed', async () => {
     const { bare, node } = await remoteAndNode();
