@@ -10,6 +10,7 @@ import { summaryOf } from '../domain/summary.js';
 import { scoreOf, selectBest, type Selection } from '../domain/selection.js';
 import type { Aggregate, Direction, ModelMetadata } from '../domain/types.js';
 import type { Registry } from './registry.js';
+import type { RecordedResult } from '../store/path-history.js';
 import { assertAggregate, assertDirection, checkInvalidFiles, headRevision, resolveAt, unknownDirection } from './query-options.js';
 import { skippedFiles, type SkippedFile } from '../domain/invalid-files.js';
 
@@ -94,8 +95,39 @@ export async function best(reg: Registry, q: BestQuery): Promise<BestOutcome> {
   return answerAt(reg, r, q.at === undefined ? await headRevision(reg) : await resolveAt(reg, q.at), q.at);
 }
 
-/** The best as of `revision` (`atLabel`: the --at the user typed, for messages). */
+/** What the answer shelf keeps for a best: the outcome and the result whose recording commit it names. */
+interface KeptBest {
+  outcome: BestOutcome;
+  recorded: RecordedResult;
+  /** how many models the algorithm has (a big one starts the history index's background build) */
+  models: number;
+}
+
+/**
+ * The best as of `revision` (`atLabel`: the --at the user typed, for messages). Kept on the answer
+ * shelf by the models tree, so the same question asked again reads one small file; at another commit
+ * with the same models tree only the recording commit is looked up again.
+ */
 export async function answerAt(reg: Registry, r: Resolved, revision: string, atLabel?: string): Promise<BestOutcome> {
+  const question = [r.algorithm, r.dataset ?? null, r.metric, r.direction ?? null, r.aggregate, r.skipInvalid];
+  const shelf = await reg.answerShelf<KeptBest>(revision, 'best', question);
+  const kept = shelf?.kept();
+  if (kept) {
+    const { outcome, recorded, models } = kept.value;
+    outcome.answer.artifact_path = absoluteArtifactPath(outcome.metadata.model_path, reg.root);
+    if (kept.commit !== revision) {
+      const head = atLabel === undefined ? revision : await headRevision(reg);
+      outcome.answer.commit = await reg.recordingCommit(recorded, revision, { head, models: () => models });
+      outcome.answer.revision = revision;
+    }
+    return outcome;
+  }
+  const made = await computeAnswer(reg, r, revision, atLabel);
+  shelf?.keep(made);
+  return made.outcome;
+}
+
+async function computeAnswer(reg: Registry, r: Resolved, revision: string, atLabel?: string): Promise<KeptBest> {
   const view = await reg.models(r.algorithm, revision);
   // A model file of this algorithm that can't be read could be the best: no answer without it, unless asked.
   const skipped = checkInvalidFiles(view.problems, reg.config, { kind: 'algorithm', algorithm: r.algorithm }, r.skipInvalid);
@@ -130,10 +162,11 @@ export async function answerAt(reg: Registry, r: Resolved, revision: string, atL
   // (the history index's background build is started for algorithms of 1,000 models or more)
   const { resultIndex, result } = pick.best.score;
   const head = atLabel === undefined ? revision : await headRevision(reg);
-  const recorded = await reg.recordingCommit({ path: pick.best.model.path, resultIndex, result }, revision, { head, models: () => models.length });
-  const answer = buildAnswer(r, dataset, direction, pick, revision, recorded, reg.root);
+  const recorded: RecordedResult = { path: pick.best.model.path, resultIndex, result };
+  const commit = await reg.recordingCommit(recorded, revision, { head, models: () => models.length });
+  const answer = buildAnswer(r, dataset, direction, pick, revision, commit, reg.root);
   if (r.skipInvalid) answer.skipped = skippedFiles(skipped);
-  return { answer, metadata: pick.best.model.metadata, problems: skipped };
+  return { outcome: { answer, metadata: pick.best.model.metadata, problems: skipped }, recorded, models: models.length };
 }
 
 function buildAnswer(r: Resolved, dataset: string, direction: Direction, pick: Selection, revision: string, commit: string | null, root: string): BestAnswer {

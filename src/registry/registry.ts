@@ -17,6 +17,7 @@ import { locateRepo } from '../store/locate.js';
 import { loadConfig } from '../store/config.js';
 import type { Snapshot } from '../store/snapshot.js';
 import { registryModelById, registryModels, registrySnapshot, type ModelsView } from '../store/models.js';
+import { answerShelf, type AnswerShelf } from '../store/answers.js';
 import { invalidModelError, lookupAtHead, type HeadLookup } from '../store/lookup.js';
 import { stagesAt } from '../store/stages.js';
 import { commitRecording, modelFileHistory, pathLogs, type HeadAt, type HistoryOptions, type HistoryRead, type RecordedResult } from '../store/path-history.js';
@@ -277,6 +278,14 @@ export class Registry implements StoreContext {
    */
   models(algorithm: string | undefined, rev = 'HEAD'): Promise<ModelsView> {
     return registryModels(this, algorithm, rev);
+  }
+
+  /**
+   * Where an answer to `question` (of `kind`) at `rev` is kept for the next time the same models tree
+   * is asked it (store/answers.ts); undefined when answers can't be kept there.
+   */
+  answerShelf<T>(rev: string, kind: string, question: unknown): Promise<AnswerShelf<T> | undefined> {
+    return answerShelf<T>(this, rev, kind, question);
   }
 
   /**

@@ -193,6 +193,17 @@ export function cachedModelById(git: Git, config: Pick<RegistryConfig, 'models_d
   return undefined;
 }
 
+/**
+ * The commit `rev` names and the id of its models tree, when answers may be kept for it (the cache
+ * is allowed and git reads objects as stored); undefined otherwise. From the memo of commit trees,
+ * so for HEAD or a commit id already seen no git process starts.
+ */
+export async function cachedModelsTree(ctx: StoreContext, rev: string): Promise<{ commit: string; tree: string } | undefined> {
+  if (cacheDisabled() || !cacheableModelsDir(ctx.config.models_dir) || !ctx.git.objectsAsStored()) return undefined;
+  const where = await resolveModelsTree(ctx.git, rev, ctx.config.models_dir, modelgitDir(ctx.gitDir));
+  return where.uncached || !where.commit || !where.tree ? undefined : { commit: where.commit, tree: where.tree };
+}
+
 // The same three for an open registry (StoreContext), through its cache directory: what the
 // Registry's snapshot, models and cachedModel answer with.
 

@@ -384,6 +384,49 @@ describe('snapshot cache', () => {
     expect((await same()).stderr).toBe('');
   });
 
+  it('keeps a best answer by the models tree: asked again it is read from the shelf, and always as without a cache', async () => {
+    const shelf = join(dir, '.git', 'modelgit', 'answers');
+    const best = ['best', '--algo', 'lero', '--dataset', 'production', '--json'];
+    const same = async (args = best) => {
+      const cached = await runCliTraced(dir, ...args);
+      const plain = await runCliEnv(dir, { MODELGIT_NO_CACHE: '1' }, ...args);
+      expect({ code: cached.code, stdout: cached.stdout }, args.join(' ')).toEqual({ code: plain.code, stdout: plain.stdout });
+      return { hit: /modelgit-cache: answer-hit best/.test(cached.stderr), answer: cached.code === 0 && args.includes('--json') ? JSON.parse(cached.stdout) : undefined };
+    };
+    await same();
+    expect((await same()).hit).toBe(true);
+    // Another question is another shelf entry; the text is the same as without a cache.
+    expect((await same(['best', '--algo', 'lero', '--dataset', 'production', '--aggregate', 'mean', '--json'])).hit).toBe(false);
+    expect((await same(['best', '--algo', 'lero', '--dataset', 'production'])).hit).toBe(true);
+    // A commit that leaves the models tree alone: the answer is kept, its revision follows HEAD.
+    git(dir, 'commit', '-q', '--allow-empty', '-m', 'nothing about models');
+    const moved = await same();
+    expect(moved.hit).toBe(true);
+    expect(moved.answer.revision).toBe(git(dir, 'rev-parse', 'HEAD').trim());
+    // A write to a model: a new tree, a new answer (this one wins).
+    const winner = someId('lero', 4);
+    ok(await run('test', winner, '--dataset', 'production', '--metric', 'total_time=0.00001'));
+    const after = await same();
+    expect(after.hit).toBe(false);
+    expect(after.answer.model_id).toBe(winner);
+    // Earlier revisions, and the config deciding the direction: each answered as git would.
+    expect((await same([...best, '--at', 'HEAD~2'])).answer.model_id).not.toBe(winner);
+    const cfg = join(dir, 'modelgit.yaml');
+    const before = readFileSync(cfg, 'utf8');
+    writeFileSync(cfg, before.replace('total_time: { direction: min', 'total_time: { direction: max'));
+    git(dir, 'commit', '-qam', 'bigger is better');
+    expect((await same()).answer.model_id).not.toBe(winner);
+    writeFileSync(cfg, before);
+    git(dir, 'commit', '-qam', 'smaller is better again');
+    expect((await same()).answer.model_id).toBe(winner);
+    // A damaged shelf: one warning, the answer as git gives it, a clean shelf after.
+    writeFileSync(shelf, readFileSync(shelf, 'utf8').replace(/"model_id\\":\\"[^\\]+/, '"model_id\\":\\"someone_else'));
+    const damaged = await runCliTraced(dir, ...best);
+    expect(damaged.stderr).toMatch(/answers is damaged; asking git again/);
+    expect(JSON.parse(damaged.stdout).model_id).toBe(winner);
+    expect((await same()).hit).toBe(true);
+  });
+
   it('is skipped entirely with MODELGIT_NO_CACHE=1', async () => {
     const fresh = tempDir('modelgit-nocache-');
     await generateInto(fresh, { models: 20, seed: 3 });
