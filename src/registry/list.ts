@@ -75,7 +75,22 @@ export async function list(reg: Registry, q: ListQuery = {}): Promise<ListAnswer
   }
   if (q.limit !== undefined && (!Number.isSafeInteger(q.limit) || q.limit < 1)) throw new UsageError(`--limit must be a whole number of at least 1 (got ${q.limit})`);
 
-  const view = q.at === undefined ? await reg.models(q.algorithm) : await reg.models(q.algorithm, await resolveAt(reg, q.at));
+  const revision = q.at === undefined ? 'HEAD' : await resolveAt(reg, q.at);
+  // A short listing is kept by the models tree (store/answers.ts): asked again, no summary is read.
+  const shelf = q.limit !== undefined && q.limit <= MAX_KEPT ? await reg.answerShelf<ListAnswer>(revision, 'list', [q.algorithm ?? null, q.dataset ?? null, q.tags ?? [], sortKey, q.on ?? null, q.direction ?? null, q.aggregate ?? null, !!q.results, q.metric ?? null, !!q.skipInvalid, q.limit]) : undefined;
+  const kept = shelf?.kept();
+  if (kept) return kept.value;
+  const answer = await listAt(reg, q, revision, sortKey);
+  shelf?.keep(answer);
+  return answer;
+}
+
+/** The longest listing kept on the answer shelf (a terminal's default is 50). */
+const MAX_KEPT = 100;
+
+async function listAt(reg: Registry, q: ListQuery, revision: string, sortKey: string): Promise<ListAnswer> {
+  const byMetric = sortKey !== DATE_SORT;
+  const view = await reg.models(q.algorithm, revision);
   // Any listed model could be one of the unreadable files (a filter can't tell): the listing refuses.
   const skipped = checkInvalidFiles(view.problems, reg.config, q.algorithm !== undefined ? { kind: 'algorithm', algorithm: q.algorithm } : { kind: 'all' }, q.skipInvalid);
   const models = filterModels(view.models, { algorithm: q.algorithm, dataset: q.dataset, tags: q.tags });

@@ -1,6 +1,6 @@
 // Answers kept ready (issue #18): a read whose answer depends only on the models tree and the
-// question (best of one algorithm on one dataset, metric and aggregate) is remembered under
-// .git/modelgit/answers, keyed by that tree, the question and the registry's config, so asking it
+// question (best of one algorithm on one dataset, metric and aggregate; a listing of a few models) is remembered under
+// .git/modelgit/answers-<kind>, keyed by that tree, the question and the registry's config, so asking it
 // again at 100,000 models reads one small file instead of the algorithm's summaries. A commit that
 // leaves the models tree alone (a stage change, a note elsewhere) keeps the answer; the caller
 // refreshes what depends on the commit itself. The answer is the same with or without the shelf:
@@ -13,8 +13,10 @@ import { cachedModelsTree } from './models.js';
 
 const trace = tracer('modelgit-cache');
 
-/** Enough for a few questions asked at HEAD and at the commit before it. */
-const KEEP = 48;
+/** Enough for a few questions asked at HEAD and at the commit before it; one file per kind of question. */
+const KEEP = 32;
+/** A bigger answer (a long listing) is not kept: reading the shelf must stay cheaper than answering. */
+const MAX_ANSWER_BYTES = 128 << 10;
 
 export interface AnswerShelf<T> {
   /** the commit the question is asked at */
@@ -31,7 +33,7 @@ export interface AnswerShelf<T> {
 export async function answerShelf<T>(ctx: StoreContext, rev: string, kind: string, question: unknown): Promise<AnswerShelf<T> | undefined> {
   const at = await cachedModelsTree(ctx, rev);
   if (!at) return undefined;
-  const memo = new MemoFile(modelgitDir(ctx.gitDir), 'answers', KEEP);
+  const memo = new MemoFile(modelgitDir(ctx.gitDir), `answers-${kind}`, KEEP);
   // The config decides defaults, directions and which files count: part of the question.
   const key = createHash('sha256').update(JSON.stringify([kind, at.tree, ctx.config.models_dir, question, ctx.config])).digest('hex');
   return {
@@ -49,7 +51,8 @@ export async function answerShelf<T>(ctx: StoreContext, rev: string, kind: strin
       }
     },
     keep(value: T) {
-      memo.set(key, JSON.stringify({ value, commit: at.commit }));
+      const text = JSON.stringify({ value, commit: at.commit });
+      if (text.length <= MAX_ANSWER_BYTES) memo.set(key, text);
     },
   };
 }

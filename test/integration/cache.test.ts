@@ -385,7 +385,7 @@ describe('snapshot cache', () => {
   });
 
   it('keeps a best answer by the models tree: asked again it is read from the shelf, and always as without a cache', async () => {
-    const shelf = join(dir, '.git', 'modelgit', 'answers');
+    const shelf = join(dir, '.git', 'modelgit', 'answers-best');
     const best = ['best', '--algo', 'lero', '--dataset', 'production', '--json'];
     const same = async (args = best) => {
       const cached = await runCliTraced(dir, ...args);
@@ -419,10 +419,27 @@ describe('snapshot cache', () => {
     writeFileSync(cfg, before);
     git(dir, 'commit', '-qam', 'smaller is better again');
     expect((await same()).answer.model_id).toBe(winner);
+    // Short listings are kept the same way, each exactly as without a cache.
+    const listings = [
+      ['list', '--algo', 'lero', '--limit', '5'],
+      ['list', '--algo', 'lero', '--limit', '5', '--json'],
+      ['list', '--limit', '7', '--sort', 'total_time', '--on', 'production', '--results', '--json'],
+      ['list', '--algo', 'mscn', '--tag', 'best', '--limit', '3'],
+    ];
+    for (const l of listings) {
+      await same(l);
+      const again = await runCliTraced(dir, ...l);
+      expect(again.stderr, l.join(' ')).toMatch(/answer-hit list/);
+      expect(again.stdout).toBe((await runCliEnv(dir, { MODELGIT_NO_CACHE: '1' }, ...l)).stdout);
+    }
+    ok(await run('tag', someId('lero', 2), 'fresh-label'));
+    // (the first two are one question: the output format is not part of it)
+    for (const l of listings.filter((_, i) => i !== 1)) expect((await runCliTraced(dir, ...l)).stderr, l.join(' ')).not.toMatch(/answer-hit/);
+    for (const l of listings) await same(l);
     // A damaged shelf: one warning, the answer as git gives it, a clean shelf after.
     writeFileSync(shelf, readFileSync(shelf, 'utf8').replace(/"model_id\\":\\"[^\\]+/, '"model_id\\":\\"someone_else'));
     const damaged = await runCliTraced(dir, ...best);
-    expect(damaged.stderr).toMatch(/answers is damaged; asking git again/);
+    expect(damaged.stderr).toMatch(/answers-best is damaged; asking git again/);
     expect(JSON.parse(damaged.stdout).model_id).toBe(winner);
     expect((await same()).hit).toBe(true);
   });
