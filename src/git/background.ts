@@ -1,14 +1,10 @@
 // Derived data git or modelgit can build in the background (commit-graph Bloom filters, the history
 // index) is built by a detached process that no command waits for, at most one per lock file.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 
-/**
- * Starts `node <args>` detached unless `lock` exists and is younger than `staleMs` (a killed
- * builder's lock is taken over once that old). The process removes the lock when done. Returns
- * whether it started; never throws (a read-only repository just goes without).
- */
 let deferred: (() => void)[] | undefined;
 
 /**
@@ -28,6 +24,33 @@ export function startDeferred(): void {
   for (const start of starts) start();
 }
 
+/** How long a lock claimed but not yet naming its builder (the CLI still printing its answer) is honoured. */
+const CLAIM_MS = 120_000;
+
+/**
+ * Whether `lock` is left over: older than `staleMs`, or naming a builder on this machine that is no
+ * longer running (killed, or the machine restarted), or claimed long ago by a command that never
+ * started its builder. A builder on another machine sharing the directory is trusted until `staleMs`.
+ */
+export function staleLock(lock: string, staleMs: number): boolean {
+  const age = Date.now() - statSync(lock).mtimeMs;
+  if (age >= staleMs) return true;
+  const [pid, host] = readFileSync(lock, 'utf8').trim().split(' ');
+  if (!pid) return age >= CLAIM_MS;
+  if (host !== hostname() || !/^\d+$/.test(pid)) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Starts `node <args>` detached unless `lock` is held by a builder still at work (staleLock says when
+ * it is not). The lock names the builder's pid and host; the builder removes it when done. Returns
+ * whether it started; never throws (a read-only repository just goes without).
+ */
 export function startDetachedOnce(opts: { lock: string; staleMs: number; args: string[]; cwd: string }): boolean {
   const { lock } = opts;
   try {
@@ -35,8 +58,8 @@ export function startDetachedOnce(opts: { lock: string; staleMs: number; args: s
     try {
       closeSync(openSync(lock, 'wx'));
     } catch {
-      // Another build is running, or one was killed: take over only a lock that old.
-      if (Date.now() - statSync(lock).mtimeMs < opts.staleMs) return false;
+      // Another build is running, or one was killed: take over only a lock left over.
+      if (!staleLock(lock, opts.staleMs)) return false;
       unlinkSync(lock);
       closeSync(openSync(lock, 'wx'));
     }
@@ -45,6 +68,12 @@ export function startDetachedOnce(opts: { lock: string; staleMs: number; args: s
         const child = spawn(process.execPath, opts.args, { cwd: opts.cwd, detached: true, stdio: 'ignore' });
         child.on('error', () => release(lock));
         child.unref();
+        // r+: a builder already done (its lock removed) is not given a new one.
+        try {
+          if (child.pid) writeFileSync(lock, `${child.pid} ${hostname()}\n`, { flag: 'r+' });
+        } catch {
+          // done already, or the directory went read-only: the age rule still applies
+        }
       } catch {
         release(lock);
       }
