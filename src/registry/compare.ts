@@ -38,10 +38,15 @@ export async function compare(reg: Registry, q: CompareQuery): Promise<Compariso
     for (const p of patterns ?? []) if (p.trim() === '') throw new UsageError(`${flag} needs a pattern (a glob such as 'q_error*'); got an empty one`);
   }
 
-  const snap = await reg.snapshot();
-  const missing = ids.filter((id) => !snap.byId.has(id));
+  // A few models need not load every model: their files by path (lookup.ts, the snapshot's own
+  // answer) and the problems from the cached manifest; without a cache, the snapshot.
+  const known = await reg.cachedProblems();
+  const snap = known ? undefined : await reg.snapshot();
+  const found = known ? (await reg.lookup(ids, known.commit)).found : snap!.byId;
+  const problems = known ? known.problems : snap!.problems;
+  const missing = ids.filter((id) => !found.has(id));
   // A compared model whose file can't be read: said as such, --skip-invalid or not (nothing else holds it).
-  const invalid = missing.map((id) => [id, problemOfId(snap.problems, reg.config.models_dir, id)] as const).filter(([, p]) => p !== undefined);
+  const invalid = missing.map((id) => [id, problemOfId(problems, reg.config.models_dir, id)] as const).filter(([, p]) => p !== undefined);
   if (invalid.length === 1) throw reg.invalidModel(invalid[0]![0], invalid[0]![1])!;
   if (invalid.length > 1) {
     throw new ValidationError(`models ${invalid.map(([id]) => JSON.stringify(id)).join(', ')} exist but their files are invalid, so they cannot be read`, invalid.map(([, p]) => p!), {
@@ -49,14 +54,14 @@ export async function compare(reg: Registry, q: CompareQuery): Promise<Compariso
     });
   }
   // Only a file named after a compared id could change the comparison.
-  const skipped = checkInvalidFiles(snap.problems, reg.config, { kind: 'ids', ids }, q.skipInvalid);
+  const skipped = checkInvalidFiles(problems, reg.config, { kind: 'ids', ids }, q.skipInvalid);
   if (missing.length) {
     throw new NotFoundError(`no model ${missing.map((id) => JSON.stringify(id)).join(', ')} in the registry`, {
       hint: 'modelgit list shows the ids; a removed model comes back with modelgit restore ID',
       data: { missing },
     });
   }
-  const models: Model[] = ids.map((id) => snap.byId.get(id)!);
+  const models: Model[] = ids.map((id) => found.get(id)!);
   const comparison = buildComparison(models, { datasets: q.dataset ? [q.dataset] : undefined, metrics, config: reg.config, aggregate: q.aggregate });
   const filtered = filterComparison(comparison, { onlyChanged: q.onlyChanged, keep: q.keep, drop: q.drop });
   // A pattern that names nothing is most likely a typo; --drop would silently show everything.

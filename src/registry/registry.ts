@@ -16,7 +16,7 @@ import type { StoreContext } from '../store/context.js';
 import { locateRepo } from '../store/locate.js';
 import { loadConfig } from '../store/config.js';
 import type { Snapshot } from '../store/snapshot.js';
-import { registryModelById, registryModels, registrySnapshot, type ModelsView } from '../store/models.js';
+import { cachedProblems, registryModelById, registryModels, registrySnapshot, type ModelsView } from '../store/models.js';
 import { answerShelf, type AnswerShelf } from '../store/answers.js';
 import { invalidModelError, lookupAtHead, type HeadLookup } from '../store/lookup.js';
 import { stagesAt } from '../store/stages.js';
@@ -278,6 +278,14 @@ export class Registry implements StoreContext {
    */
   models(algorithm: string | undefined, rev = 'HEAD'): Promise<ModelsView> {
     return registryModels(this, algorithm, rev);
+  }
+
+  /**
+   * Every unreadable model file at `rev` (the snapshot's problems) when the cache holds them without
+   * building anything, with the commit they are of; undefined otherwise (ask `snapshot`).
+   */
+  cachedProblems(rev = 'HEAD'): Promise<{ commit: string; problems: ErrorLocation[] } | undefined> {
+    return cachedProblems(this, rev);
   }
 
   /**

@@ -204,6 +204,17 @@ export async function cachedModelsTree(ctx: StoreContext, rev: string): Promise<
   return where.uncached || !where.commit || !where.tree ? undefined : { commit: where.commit, tree: where.tree };
 }
 
+/**
+ * The snapshot's problems at `rev` (every unreadable model file), from the tree's summary manifest
+ * when the cache already holds it; undefined when it doesn't (then read the snapshot). Builds nothing.
+ */
+export async function cachedProblems(ctx: StoreContext, rev: string): Promise<{ commit: string; problems: ErrorLocation[] } | undefined> {
+  const at = await cachedModelsTree(ctx, rev);
+  if (!at) return undefined;
+  const manifest = new SnapshotCache(`${modelgitDir(ctx.gitDir)}/snapshots`, ctx.config.models_dir).loadManifest(at.tree);
+  return manifest ? { commit: at.commit, problems: manifest.problems } : undefined;
+}
+
 // The same three for an open registry (StoreContext), through its cache directory: what the
 // Registry's snapshot, models and cachedModel answer with.
 

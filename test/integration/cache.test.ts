@@ -200,6 +200,12 @@ describe('snapshot cache', () => {
     expect(bad.snap.problems.map((p) => p.rule).sort()).toEqual(['id-matches-path', 'json-syntax', 'unique-id']);
     // The duplicate sorts first (models/aaa), so it is the lero file that is reported.
     expect(bad.snap.byId.get(a)!.path).toBe(`models/aaa/${a}.json`);
+    // compare reads its few models by path and the problems from the cached manifest: as the snapshot answers.
+    for (const c of [['compare', a, someId('lero', 2)], ['compare', a, someId('lero', 2), '--skip-invalid', '--json'], ['compare', 'broken', a], ['compare', 'wrong_name', 'other'], ['compare', someId('mscn', 0), someId('mscn', 1), '--json']]) {
+      const cached = await runCli(dir, ...c);
+      const plain = await runCliEnv(dir, { MODELGIT_NO_CACHE: '1' }, ...c);
+      expect({ code: cached.code, stdout: cached.stdout, stderr: cached.stderr }, c.join(' ')).toEqual({ code: plain.code, stdout: plain.stdout, stderr: plain.stderr });
+    }
 
     // Values a summary can't carry through JSON (-0, an overflow) and odd shapes it must read the same.
     const odd = { ...meta, model_id: 'lero_odd', testing: [null, { dataset: 'job', performance: { total_time: -0, accuracy: 1e400 } }, { dataset: 'job' }], training: 'by hand', tags: ['x', 3] };
@@ -321,6 +327,9 @@ describe('snapshot cache', () => {
       ['best', '--algo', 'no-such-algo'],
       ['cleanup', '--algo', 'mscn', '--dataset', 'production', '--keep', '3', '--dry-run', '--json'],
       ['cleanup', '--algo', 'nope', '--keep', '3', '--dry-run'],
+      ['compare', someId('mscn', 1), someId('mscn', 2), someId('lero', 0), '--json'],
+      ['compare', someId('mscn', 1), 'no-such-model'],
+      ['compare', someId('bao', 0), someId('bao', 1), '--dataset', 'job'],
     ];
     for (const c of commands) {
       const cached = await run(...c);
