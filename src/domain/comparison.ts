@@ -5,6 +5,7 @@ import type { SkippedFile } from './invalid-files.js';
 import { aggregateText, metricAggregate, metricDirection } from './metrics.js';
 import { rankModels, scoreOf } from './selection.js';
 import type { Aggregate, Direction, Model, RegistryConfig, Training } from './types.js';
+import { onlyResults } from './types.js';
 
 export interface ComparisonColumn {
   dataset: string;
@@ -102,7 +103,7 @@ export function verdictOf(delta: Delta, direction: Direction | undefined): Verdi
 function recordedPairs(models: Model[]): Map<string, Set<string>> {
   const pairs = new Map<string, Set<string>>();
   for (const m of models) {
-    for (const r of m.metadata.testing ?? []) {
+    for (const r of onlyResults(m.metadata.testing)) {
       for (const [k, v] of Object.entries(r.performance ?? {})) {
         if (typeof v !== 'number' || !Number.isFinite(v)) continue;
         let s = pairs.get(r.dataset);

@@ -7,6 +7,7 @@ export function datasetsWithMetric(models: Model[], metric: string): string[] {
   const s = new Set<string>();
   for (const m of models) {
     for (const r of summaryOf(m).testing ?? []) {
+      if (r === null || typeof r !== 'object' || typeof r.dataset !== 'string') continue; // see resultsIn
       const v = r.performance?.[metric];
       if (typeof v === 'number' && Number.isFinite(v)) s.add(r.dataset);
     }

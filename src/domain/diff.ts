@@ -5,6 +5,7 @@ import { isBetter, metricDirection } from './metrics.js';
 import { scoreOf } from './selection.js';
 import { stageChanges, type StageChange } from './stages.js';
 import type { Direction, Model, Performance, RegistryConfig, StageAssignments } from './types.js';
+import { resultsIn } from './types.js';
 
 export interface ModelRef {
   model_id: string;
@@ -104,7 +105,7 @@ export function diffRegistry(input: DiffInput): RegistryDiff {
   };
 
   const addResults = (m: Model, from: number) => {
-    for (const r of (m.metadata.testing ?? []).slice(from)) {
+    for (const [r] of resultsIn(m.metadata.testing).filter(([, i]) => i >= from)) {
       const v = r.performance?.[metric];
       const value = typeof v === 'number' && Number.isFinite(v) ? v : null;
       out.results.push({

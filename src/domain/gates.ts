@@ -5,6 +5,7 @@ import { isBetter, metricDirection, metricAggregate } from './metrics.js';
 import { scoreOf } from './selection.js';
 import { stageChanges, type StageChange } from './stages.js';
 import type { ModelMetadata, RegistryConfig, StageAssignments, StagePromotionConfig } from './types.js';
+import { onlyResults } from './types.js';
 
 export type { StageChange };
 
@@ -64,7 +65,7 @@ function fmt(n: number): string {
 }
 
 function requireTestedOn(candidate: ModelMetadata, datasets: string[]): GateResult {
-  const tested = new Set((candidate.testing ?? []).map((r) => r.dataset));
+  const tested = new Set(onlyResults(candidate.testing).map((r) => r.dataset));
   const missing = datasets.filter((d) => !tested.has(d));
   return missing.length
     ? { gate: 'require_tested_on', ok: false, detail: `no test result on ${missing.join(', ')} (required: ${datasets.join(', ')})` }
@@ -83,7 +84,7 @@ function mustBeatCurrent(input: GateInput, metric: string): GateResult {
     return { gate, ok: false, detail: `cannot compare on ${metric}: its direction is unknown (set metrics.${metric}.direction in modelgit.yaml)` };
   }
   // The datasets the stage cares about when it names them, else every dataset both were tested on.
-  const datasetsOf = (m: ModelMetadata) => new Set((m.testing ?? []).filter((r) => typeof r.performance?.[metric] === 'number').map((r) => r.dataset));
+  const datasetsOf = (m: ModelMetadata) => new Set(onlyResults(m.testing).filter((r) => typeof r.performance?.[metric] === 'number').map((r) => r.dataset));
   const mine = datasetsOf(candidate);
   const theirs = datasetsOf(current);
   const wanted = rule?.require_tested_on?.length ? rule.require_tested_on : [...mine].sort();

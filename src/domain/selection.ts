@@ -4,6 +4,7 @@ import { isBetter } from './metrics.js';
 import { algorithmOf } from './metadata.js';
 import { summaryOf, type ModelSummary, type SummaryResult } from './summary.js';
 import type { Aggregate, Direction, Model, TestResult } from './types.js';
+import { onlyResults } from './types.js';
 
 export interface ScoreQuery {
   dataset: string;
@@ -30,6 +31,7 @@ export interface Score {
 export function scoreOf(meta: ModelSummary, q: ScoreQuery): Score | undefined {
   const hits: { r: TestResult; i: number; v: number }[] = [];
   const hit = (r: SummaryResult, i: number) => {
+    if (r === null || typeof r !== 'object') return; // a hand-committed null in `testing` (resultsIn)
     const v = r.dataset === q.dataset ? r.performance?.[q.metric] : undefined;
     if (typeof v === 'number' && Number.isFinite(v)) hits.push({ r: r as TestResult, i, v });
   };
@@ -196,14 +198,14 @@ export function selectBest(models: Model[], q: ScoreQuery): Selection | undefine
 /** Every dataset any of the models was tested on, sorted. */
 export function datasetsOf(models: Model[]): string[] {
   const s = new Set<string>();
-  for (const m of models) for (const r of summaryOf(m).testing ?? []) s.add(r.dataset);
+  for (const m of models) for (const r of onlyResults(summaryOf(m).testing)) s.add(r.dataset);
   return [...s].sort();
 }
 
 /** Every metric recorded on `dataset` (or on any dataset), sorted. */
 export function metricsOf(models: Model[], dataset?: string): string[] {
   const s = new Set<string>();
-  for (const m of models) for (const r of summaryOf(m).testing ?? []) if (!dataset || r.dataset === dataset) for (const k of Object.keys(r.performance ?? {})) s.add(k);
+  for (const m of models) for (const r of onlyResults(summaryOf(m).testing)) if (!dataset || r.dataset === dataset) for (const k of Object.keys(r.performance ?? {})) s.add(k);
   return [...s].sort();
 }
 

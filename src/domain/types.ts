@@ -6,6 +6,25 @@ export type Aggregate = 'latest' | 'best' | 'mean';
 /** metric name → number */
 export type Performance = Record<string, number>;
 
+/**
+ * The results of a `testing` list that are results at all, with their place in it: a file committed
+ * past the checks (`--no-verify`, a hand merge) can hold a null, a number or a result without a
+ * dataset there, which every reader skips rather than fails on (validate names the file and the rule).
+ */
+export function resultsIn(testing: unknown): [TestResult, number][] {
+  if (!Array.isArray(testing)) return [];
+  const out: [TestResult, number][] = [];
+  testing.forEach((r, i) => {
+    if (r !== null && typeof r === 'object' && typeof (r as { dataset?: unknown }).dataset === 'string') out.push([r as TestResult, i]);
+  });
+  return out;
+}
+
+/** `resultsIn` without the places. */
+export function onlyResults(testing: unknown): TestResult[] {
+  return resultsIn(testing).map(([r]) => r);
+}
+
 export interface TestResult {
   dataset: string;
   num_queries?: number;

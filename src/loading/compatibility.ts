@@ -6,6 +6,7 @@
 import { trainedAt } from '../domain/metadata.js';
 import { rankModels } from '../domain/selection.js';
 import type { Aggregate, Direction, Model, ModelMetadata, StageAssignments } from '../domain/types.js';
+import { onlyResults } from '../domain/types.js';
 
 export interface RecipeQuery {
   recipe: string;
@@ -61,7 +62,7 @@ export function mostTestedDataset(models: Model[], metric: string): string | und
   const counts = new Map<string, number>();
   for (const m of models) {
     const seen = new Set<string>();
-    for (const r of m.metadata.testing ?? []) {
+    for (const r of onlyResults(m.metadata.testing)) {
       if (typeof r.performance?.[metric] === 'number' && !seen.has(r.dataset)) {
         seen.add(r.dataset);
         counts.set(r.dataset, (counts.get(r.dataset) ?? 0) + 1);

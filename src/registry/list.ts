@@ -7,6 +7,7 @@ import { filterModels, resultsView, sortListing, type ListEntry, type ListSort, 
 import { metricAggregate, metricDirection } from '../domain/metrics.js';
 import { assertSafeName } from '../domain/names.js';
 import type { Aggregate, Direction } from '../domain/types.js';
+import { onlyResults } from '../domain/types.js';
 import { summaryOf } from '../domain/summary.js';
 import type { Registry } from './registry.js';
 import { assertAggregate, assertDirection, checkInvalidFiles, resolveAt, unknownDirection } from './query-options.js';
@@ -106,7 +107,7 @@ async function listAt(reg: Registry, q: ListQuery, revision: string, sortKey: st
     }
     const dataset = choice.kind === 'none' ? undefined : choice.dataset;
     sort = { by: 'metric', metric, dataset, direction, aggregate: metricAggregate(reg.config, metric, q.aggregate) };
-    if (models.length > 0 && (!dataset || !models.some((m) => summaryOf(m).testing.some((r) => r.dataset === dataset && typeof r.performance?.[metric] === 'number')))) {
+    if (models.length > 0 && (!dataset || !models.some((m) => onlyResults(summaryOf(m).testing).some((r) => r.dataset === dataset && typeof r.performance?.[metric] === 'number')))) {
       notes.push(`no listed model has a ${metric} result${dataset ? ` on ${dataset}` : ''}; sorted by date`);
     }
   }

@@ -7,6 +7,7 @@ import type { StageRow } from '../registry/stages.js';
 import { formatDate, formatDateUtc } from './format.js';
 import { fitColumns, hiddenNote, renderTable, truncate, width, wrap } from './table.js';
 import { paint, type Output } from './terminal.js';
+import { onlyResults } from '../domain/types.js';
 
 /**
  * Left-aligned columns separated by two spaces; the last column is not padded. At a terminal
@@ -92,7 +93,7 @@ function fmt(v: unknown): string {
 
 function resultsByDataset(testing: TestResult[]): Map<string, TestResult[]> {
   const by = new Map<string, TestResult[]>();
-  for (const r of testing) by.set(r.dataset, [...(by.get(r.dataset) ?? []), r]);
+  for (const r of onlyResults(testing)) by.set(r.dataset, [...(by.get(r.dataset) ?? []), r]);
   return by;
 }
 

@@ -6,6 +6,7 @@ import { isBetter } from '../domain/metrics.js';
 import { trainedAt } from '../domain/metadata.js';
 import { scoreOf } from '../domain/selection.js';
 import type { Direction, ModelMetadata } from '../domain/types.js';
+import { onlyResults } from '../domain/types.js';
 
 /** What best over time needs of one version of a model file: its id, age and scores. */
 export interface ScoreSummary {
@@ -84,7 +85,7 @@ export function entryBeats(a: Entry, b: Entry, direction: Direction): boolean {
 /** The (dataset, metric) pairs a model has results for, with its score on each (latest result). */
 function scoresOf(meta: ModelMetadata): ScoreSummary['scores'] {
   const pairs = new Set<string>();
-  for (const r of meta.testing ?? []) for (const m of Object.keys(r.performance ?? {})) pairs.add(`${r.dataset}\0${m}`);
+  for (const r of onlyResults(meta.testing)) for (const m of Object.keys(r.performance ?? {})) pairs.add(`${r.dataset}\0${m}`);
   const out: ScoreSummary['scores'] = [];
   for (const p of pairs) {
     const [dataset, metric] = p.split('\0') as [string, string];

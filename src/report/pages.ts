@@ -7,6 +7,7 @@ import { emptyNote, esc, escText, fileSlug, fmtBytes, fmtDate, fmtNum, jsonScrip
 import { loadPlanSection } from './load-plan.js';
 import { algorithmSummary, compareData, leaderboard, modelList, standings, type AlgorithmSummary, type Leaderboard, type Standing } from './tables.js';
 import type { HistoryEvent, PromotionEvent, Tenure } from './timeline.js';
+import { resultsIn } from '../domain/types.js';
 
 export interface SiteData {
   generated: string;
@@ -245,7 +246,7 @@ ${jsonScript('compare-data', data)}`;
 function resultsSection(meta: ModelMetadata, base: string): string {
   if (meta.testing.length === 0) return emptyNote('No test results yet.', `modelgit test ${meta.model_id} --dataset D --metric total_time=12.3 records one.`);
   const byDataset = new Map<string, { r: ModelMetadata['testing'][number]; i: number }[]>();
-  meta.testing.forEach((r, i) => byDataset.set(r.dataset, [...(byDataset.get(r.dataset) ?? []), { r, i }]));
+  resultsIn(meta.testing).forEach(([r, i]) => byDataset.set(r.dataset, [...(byDataset.get(r.dataset) ?? []), { r, i }]));
   const parts: string[] = [];
   for (const [dataset, results] of [...byDataset].sort((x, y) => x[0].localeCompare(y[0]))) {
     const metrics = [...new Set(results.flatMap(({ r }) => Object.keys(r.performance ?? {})))].sort();

@@ -5,6 +5,7 @@ import { trainedAt } from '../domain/metadata.js';
 import { isBetter } from '../domain/metrics.js';
 import { datasetsOf, metricsOf, scoreOf, type ScoreQuery } from '../domain/selection.js';
 import type { Direction, Model, ModelMetadata, RegistryConfig, StageAssignments } from '../domain/types.js';
+import { onlyResults } from '../domain/types.js';
 
 export interface MetricColumn {
   name: string;
@@ -109,7 +110,7 @@ export function leaderboard(models: Model[], algorithm: string, dataset: string,
   const params = new Set<string>();
   const points: Record<string, [number, number, number][]> = {};
   for (const { metadata: meta } of own) {
-    const on = (meta.testing ?? []).filter((r) => r.dataset === dataset);
+    const on = onlyResults(meta.testing).filter((r) => r.dataset === dataset);
     if (on.length === 0) continue;
     for (const r of on) {
       const t = r.tested_at ? Date.parse(r.tested_at) / 1000 : NaN;
@@ -229,7 +230,7 @@ export function compareData(models: Model[], algorithm: string, stages: StageAss
   const out: CompareModel[] = own.map(({ metadata: meta }) => {
     const r: Record<string, Record<string, number>> = scored ? (scored.get(meta.model_id) ?? {}) : {};
     const pairs = new Set<string>();
-    if (!scored) for (const t of meta.testing ?? []) for (const m of Object.keys(t.performance ?? {})) pairs.add(`${t.dataset}\0${m}`);
+    if (!scored) for (const t of onlyResults(meta.testing)) for (const m of Object.keys(t.performance ?? {})) pairs.add(`${t.dataset}\0${m}`);
     for (const pair of pairs) {
       const [dataset, metric] = pair.split('\0') as [string, string];
       const direction = metricDirection(config, metric);
@@ -285,7 +286,7 @@ export function algorithmSummary(models: Model[], algorithm: string, stages: Sta
     const pick = metric && direction ? bestOf(own, { dataset, metric, direction, aggregate: metricAggregate(config, metric) }) : undefined;
     return {
       dataset,
-      models: own.filter((m) => m.metadata.testing.some((r) => r.dataset === dataset)).length,
+      models: own.filter((m) => onlyResults(m.metadata.testing).some((r) => r.dataset === dataset)).length,
       metric,
       direction,
       best: pick ? { model_id: pick.model.metadata.model_id, value: pick.value } : null,
@@ -329,7 +330,7 @@ export function modelList(models: Model[], algorithm: string, stages: StageAssig
       trained_on: typeof meta.training?.dataset === 'string' ? meta.training.dataset : null,
       tags: meta.tags ?? [],
       results: meta.testing.length,
-      datasets: [...new Set(meta.testing.map((r) => r.dataset))],
+      datasets: [...new Set(onlyResults(meta.testing).map((r) => r.dataset))],
       stages: held.get(meta.model_id) ?? [],
     }));
 }

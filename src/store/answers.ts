@@ -10,6 +10,7 @@ import type { StoreContext } from './context.js';
 import { MemoFile } from './cache/memo-file.js';
 import { modelgitDir, tracer } from './cache/policy.js';
 import { cachedModelsTree } from './models.js';
+import { roundTrips } from './model-file.js';
 
 const trace = tracer('modelgit-cache');
 
@@ -51,6 +52,8 @@ export async function answerShelf<T>(ctx: StoreContext, rev: string, kind: strin
       }
     },
     keep(value: T) {
+      // A -0 or an overflowed number in a model file would come back as 0 or null: not kept.
+      if (!roundTrips(value)) return;
       const text = JSON.stringify({ value, commit: at.commit });
       if (text.length <= MAX_ANSWER_BYTES) memo.set(key, text);
     },

@@ -216,6 +216,15 @@ describe('snapshot cache', () => {
     git(dir, 'commit', '-qm', 'odd files');
     const oddRead = await expectSame(dir);
     expect(oddRead.snap.byId.get('lero_odd')!.metadata.testing[1]!.performance.total_time).toBe(-0);
+    // A -0 that wins is not kept on the answer shelf (JSON would bring it back as 0): asked twice, as git answers.
+    for (const c of [['best', '--algo', 'lero', '--dataset', 'job', '--skip-invalid'], ['best', '--algo', 'lero', '--dataset', 'job', '--skip-invalid', '--field', 'value'], ['list', '--algo', 'lero', '--limit', '3', '--sort', 'total_time', '--on', 'job', '--skip-invalid']]) {
+      for (let i = 0; i < 2; i++) {
+        const cached = await runCli(dir, ...c);
+        const plain = await runCliEnv(dir, { MODELGIT_NO_CACHE: '1' }, ...c);
+        expect({ code: cached.code, stdout: cached.stdout }, c.join(' ')).toEqual({ code: plain.code, stdout: plain.stdout });
+        expect(cached.code, `${c.join(' ')}: ${cached.stderr}`).toBe(0);
+      }
+    }
 
     git(dir, 'rm', '-q', 'models/lero/broken.json', 'models/bao/wrong_name.json', `models/aaa/${a}.json`, 'models/lero/lero_odd.json', 'models/lero/lero_odd2.json');
     git(dir, 'commit', '-qm', 'clean up');

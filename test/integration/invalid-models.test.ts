@@ -183,3 +183,37 @@ describe('a model file invalid in HEAD', () => {
     await refused(s.r, new RegExp(`${path}:${line}:3: /model_id: .* \\[id-matches-path\\]`), 'best', '--algo', 'mscn', '--dataset', 'production');
   });
 });
+
+describe('a testing list with entries that are no results (committed past the checks)', () => {
+  it('every reader skips them: no command fails with "unexpected", and validate names the entry', async () => {
+    const r = await tempRegistry();
+    const ok = async (...args: string[]) => {
+      const res = await r.run(...args);
+      expect(res.stderr, args.join(' ')).not.toMatch(/unexpected/);
+      expect(res.code, `${args.join(' ')}: ${res.stderr}`).toBe(0);
+      return res;
+    };
+    await ok('register', '--algo', 'lero', '--id', 'lero_a');
+    await ok('test', 'lero_a', '--dataset', 'job', '--metric', 'total_time=3');
+    const meta = JSON.parse(r.read('models/lero/lero_a.json'));
+    r.write('models/lero/lero_b.json', JSON.stringify({ ...meta, model_id: 'lero_b', testing: [null, 7, ['job'], { dataset: 'job', performance: { total_time: 1 } }] }, null, 2) + '\n');
+    r.git('add', '-A');
+    r.git('commit', '-qm', 'by hand, past the hook', '--no-verify');
+    expect(JSON.parse((await ok('best', '--algo', 'lero', '--json')).stdout)).toMatchObject({ model_id: 'lero_b', value: 1 });
+    await ok('best', '--algo', 'lero', '--dataset', 'job', '--aggregate', 'mean');
+    await ok('compare', 'lero_a', 'lero_b');
+    await ok('compare', 'lero_b', 'lero_a', '--json');
+    expect((await ok('show', 'lero_b')).stdout).toMatch(/total_time/);
+    await ok('list', '--results');
+    await ok('list', '--sort', 'total_time', '--limit', '5');
+    await ok('cleanup', '--algo', 'lero', '--keep', '1', '--dry-run');
+    await ok('diff', 'HEAD~1', '--json');
+    await ok('report', '--out', tempDir('modelgit-report-'));
+    const gates = await r.run('gates', 'lero_b', '--stage', 'production');
+    expect(gates.stderr).not.toMatch(/unexpected/);
+    expect(gates.stdout).toMatch(/require_tested_on/);
+    const v = await r.run('validate', '--all');
+    expect(v.code).toBe(1);
+    expect(v.stdout + v.stderr).toMatch(/models\/lero\/lero_b\.json:\d+:\d+: \/testing\/0/);
+  });
+});
