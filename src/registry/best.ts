@@ -9,8 +9,7 @@ import { assertSafeName } from '../domain/names.js';
 import { summaryOf } from '../domain/summary.js';
 import { scoreOf, selectBest, type Selection } from '../domain/selection.js';
 import type { Aggregate, Direction, ModelMetadata } from '../domain/types.js';
-import type { Registry } from './registry.js';
-import type { RecordedResult } from '../store/path-history.js';
+import type { RecordedResult, Registry } from './registry.js';
 import { assertAggregate, assertDirection, checkInvalidFiles, headRevision, resolveAt, unknownDirection } from './query-options.js';
 import { skippedFiles, type SkippedFile } from '../domain/invalid-files.js';
 

@@ -1,7 +1,7 @@
 // The history index must never change an answer: after every kind of write, a reset, another branch,
 // a merge and a damaged index file, what it says equals `git log -- <path>`, and best/show answer the
 // same as with every cache off.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateInto } from '../../bench/generate.mjs';
@@ -174,6 +174,8 @@ describe('history index', () => {
     await fullBuild(dir);
     const best = ['best', '--algo', 'mscn', '--dataset', 'job', '--json'];
     const id = JSON.parse(ok(await runCli(dir, ...best)).stdout).model_id as string;
+    // (the answer shelf would answer the repeated question without the history index)
+    rmSync(join(cacheDir(dir), 'answers-best'), { force: true });
     const traced = ok(await runCliWithEnv(dir, { MODELGIT_CACHE_TRACE: '1' }, ...best));
     expect(traced.stderr).toMatch(/modelgit-history: hit/);
     const off = { MODELGIT_NO_CACHE: '1' };
@@ -221,6 +223,7 @@ describe('history index in the background', () => {
     expect(second.stdout).toBe(first.stdout);
     const off = { MODELGIT_NO_CACHE: '1' };
     expect(second.stdout).toBe(ok(await runCliWithEnv(dir, off, ...show)).stdout);
+    rmSync(join(cacheDir(dir), 'answers-best'), { force: true });
     const bestHit = ok(await runCliWithEnv(dir, { MODELGIT_CACHE_TRACE: '1' }, ...best));
     expect(bestHit.stderr).toMatch(/modelgit-history: hit/);
     expect(bestHit.stdout).toBe(ok(await runCliWithEnv(dir, off, ...best)).stdout);
