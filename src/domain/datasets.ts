@@ -1,13 +1,13 @@
 // Which dataset a query means when the user didn't say. Pure.
 import { summaryOf } from './summary.js';
-import type { Model } from './types.js';
+import { isResult, type Model } from './types.js';
 
 /** Datasets on which at least one of `models` has a numeric `metric` result, sorted. */
 export function datasetsWithMetric(models: Model[], metric: string): string[] {
   const s = new Set<string>();
   for (const m of models) {
     for (const r of summaryOf(m).testing ?? []) {
-      if (r === null || typeof r !== 'object' || typeof r.dataset !== 'string') continue; // see resultsIn
+      if (!isResult(r)) continue;
       const v = r.performance?.[metric];
       if (typeof v === 'number' && Number.isFinite(v)) s.add(r.dataset);
     }

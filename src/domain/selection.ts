@@ -4,7 +4,7 @@ import { isBetter } from './metrics.js';
 import { algorithmOf } from './metadata.js';
 import { summaryOf, type ModelSummary, type SummaryResult } from './summary.js';
 import type { Aggregate, Direction, Model, TestResult } from './types.js';
-import { onlyResults } from './types.js';
+import { isResult, onlyResults } from './types.js';
 
 export interface ScoreQuery {
   dataset: string;
@@ -31,7 +31,7 @@ export interface Score {
 export function scoreOf(meta: ModelSummary, q: ScoreQuery): Score | undefined {
   const hits: { r: TestResult; i: number; v: number }[] = [];
   const hit = (r: SummaryResult, i: number) => {
-    if (r === null || typeof r !== 'object') return; // a hand-committed null in `testing` (resultsIn)
+    if (!isResult(r)) return;
     const v = r.dataset === q.dataset ? r.performance?.[q.metric] : undefined;
     if (typeof v === 'number' && Number.isFinite(v)) hits.push({ r: r as TestResult, i, v });
   };

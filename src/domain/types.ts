@@ -15,9 +15,14 @@ export function resultsIn(testing: unknown): [TestResult, number][] {
   if (!Array.isArray(testing)) return [];
   const out: [TestResult, number][] = [];
   testing.forEach((r, i) => {
-    if (r !== null && typeof r === 'object' && typeof (r as { dataset?: unknown }).dataset === 'string') out.push([r as TestResult, i]);
+    if (isResult(r)) out.push([r as TestResult, i]);
   });
   return out;
+}
+
+/** Whether one entry of a `testing` list (or of its summary) is a result at all: see resultsIn. */
+export function isResult(r: unknown): r is { dataset: string } {
+  return r !== null && typeof r === 'object' && typeof (r as { dataset?: unknown }).dataset === 'string';
 }
 
 /** `resultsIn` without the places. */

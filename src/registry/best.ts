@@ -115,8 +115,7 @@ export async function answerAt(reg: Registry, r: Resolved, revision: string, atL
     const { outcome, recorded, models } = kept.value;
     outcome.answer.artifact_path = absoluteArtifactPath(outcome.metadata.model_path, reg.root);
     if (kept.commit !== revision) {
-      const head = atLabel === undefined ? revision : await headRevision(reg);
-      outcome.answer.commit = await reg.recordingCommit(recorded, revision, { head, models: () => models });
+      outcome.answer.commit = await reg.recordingCommit(recorded, revision, { head: await headOf(reg, revision, atLabel), models: () => models });
       outcome.answer.revision = revision;
     }
     return outcome;
@@ -160,12 +159,16 @@ async function computeAnswer(reg: Registry, r: Resolved, revision: string, atLab
   const pick: Selection = { ...ranked, best: { model: ranked.best.model, score: scoreOf(ranked.best.model.metadata, query)! } };
   // (the history index's background build is started for algorithms of 1,000 models or more)
   const { resultIndex, result } = pick.best.score;
-  const head = atLabel === undefined ? revision : await headRevision(reg);
   const recorded: RecordedResult = { path: pick.best.model.path, resultIndex, result };
-  const commit = await reg.recordingCommit(recorded, revision, { head, models: () => models.length });
+  const commit = await reg.recordingCommit(recorded, revision, { head: await headOf(reg, revision, atLabel), models: () => models.length });
   const answer = buildAnswer(r, dataset, direction, pick, revision, commit, reg.root);
   if (r.skipInvalid) answer.skipped = skippedFiles(skipped);
   return { outcome: { answer, metadata: pick.best.model.metadata, problems: skipped }, recorded, models: models.length };
+}
+
+/** HEAD for the history index: the revision itself unless the user asked --at another. */
+async function headOf(reg: Registry, revision: string, atLabel: string | undefined): Promise<string> {
+  return atLabel === undefined ? revision : headRevision(reg);
 }
 
 function buildAnswer(r: Resolved, dataset: string, direction: Direction, pick: Selection, revision: string, commit: string | null, root: string): BestAnswer {

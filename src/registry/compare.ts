@@ -41,9 +41,7 @@ export async function compare(reg: Registry, q: CompareQuery): Promise<Compariso
   // A few models need not load every model: their files by path (lookup.ts, the snapshot's own
   // answer) and the problems from the cached manifest; without a cache, the snapshot.
   const known = await reg.cachedProblems();
-  const snap = known ? undefined : await reg.snapshot();
-  const found = known ? (await reg.lookup(ids, known.commit)).found : snap!.byId;
-  const problems = known ? known.problems : snap!.problems;
+  const { found, problems } = known ? { found: (await reg.lookup(ids, known.commit)).found, problems: known.problems } : await reg.snapshot().then((s) => ({ found: s.byId, problems: s.problems }));
   const missing = ids.filter((id) => !found.has(id));
   // A compared model whose file can't be read: said as such, --skip-invalid or not (nothing else holds it).
   const invalid = missing.map((id) => [id, problemOfId(problems, reg.config.models_dir, id)] as const).filter(([, p]) => p !== undefined);
