@@ -200,7 +200,27 @@ export async function pushDrained(git: Git, target: PushTarget, head: string, dr
   return classifyPush(r.code, r.stdout.toString('utf8'), r.stderr);
 }
 
+/** The names of the queue refs on the remote, oldest first (one `ls-remote`, nothing fetched). */
+export async function queueRefNames(git: Git, remote: string): Promise<string[]> {
+  const r = await git.run(['ls-remote', '--refs', remote, `${QUEUE_REFS}*`]);
+  if (r.code !== 0) {
+    const lines = r.signal ? `git ls-remote was killed by ${r.signal}` : r.stderr.split('\n').filter((l) => /error|fatal/i.test(l)).join('; ') || r.stderr.trim();
+    throw new PushError(`could not list the queued writes on ${remote}: ${lines}`, { hint: `check the remote: git ls-remote ${remote}` });
+  }
+  return r.stdout
+    .toString('utf8')
+    .split('\n')
+    .map((l) => l.split('\t')[1]?.trim() ?? '')
+    .filter((n) => n.startsWith(QUEUE_REFS))
+    .sort();
+}
+
 /** Deletes this clone's own copy of a queue ref (after a queued write, or once drained). */
 export function dropQueueCopy(git: Git, ref: string): Promise<unknown> {
   return git.run(['update-ref', '-d', ref]);
+}
+
+/** Deletes this clone's copies of several queue refs in one `update-ref --stdin` (once a round is drained). */
+export function dropQueueCopies(git: Git, refs: string[]): Promise<unknown> {
+  return refs.length ? git.run(['update-ref', '--stdin'], { input: refs.map((r) => `delete ${r}\n`).join('') }) : Promise.resolve();
 }

@@ -104,11 +104,11 @@ export async function reapply(reg: Registry, q: QueuedWrite): Promise<Reapplied>
     if (before) return refusal(q, 'a queued registration must add a new model file');
     const algorithm = after.algorithm;
     // register's own rule and search (freeId): the id itself when free on today's tip, else `<id>_2`, `<id>_3`, …
+    // (the lookup reads every blob at `<algo>/<id>.json` in one object reader: a file there is
+    // either a model or an unreadable one, so one process answers each batch of candidates)
     const fresh = await freeId(id, async (candidates) => {
       const l = await reg.lookup(candidates);
-      const files = await Promise.all(candidates.map(async (c) => [c, (await reg.git.showFile('HEAD', reg.modelFile(algorithm, c))) !== undefined] as const));
-      const onTip = new Map(files);
-      return (c) => l.found.has(c) || l.invalid.has(c) || onTip.get(c) === true;
+      return (c) => l.found.has(c) || l.invalid.has(c);
     });
     const meta = { ...after, model_id: fresh };
     if (typeof meta.model_path === 'string' && fresh !== id) meta.model_path = meta.model_path.split(id).join(fresh);

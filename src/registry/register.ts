@@ -268,5 +268,5 @@ export async function register(reg: Registry, opts: RegisterOptions, cwd = reg.r
       spec: { subject: `register ${id}`, trailers: [['Model-Action', 'register'], ['Model-Id', id]], changes: [{ path, content: text }] },
       result: (commit: string) => ({ model_id: id, path, commit, model_path: modelPath, artifact_path: artifactPathOf(reg, modelPath) }),
     };
-  }, { operation, replay });
+  }, { operation, replay, combine: wanted === undefined });
 }

@@ -445,6 +445,14 @@ export class Registry implements StoreContext {
     };
   }
 
+  /**
+   * How drain re-applies a queued write on today's tip (drain.ts); also what a --push write the
+   * remote keeps rejecting uses when it joins the queue and drains it (store/write/combine.ts).
+   */
+  async reapplyQueued(q: QueuedWrite): Promise<Reapplied> {
+    return (await import('./drain.js')).reapply(this, q);
+  }
+
   /** Applies the queued writes onto the remote branch, each as `apply` re-applies it (store/write/queue.ts). */
   async drainQueue(apply: (q: QueuedWrite) => Promise<Reapplied>, opts: { remote?: string } = {}): Promise<DrainOutcome> {
     await (await import('../store/write/guards.js')).checkBeforeWrite(this);

@@ -51,16 +51,18 @@ export function remoteActions(bare: string): { action: string; ids: string[]; su
 export const runWithEnv = runCliWithEnv;
 
 /**
- * A pre-push hook in `victim` that, the first time it runs (or every time with `always`), makes
+ * A pre-push hook in `victim` that, the first time it runs (the first `times`, or every time with `always`), makes
  * another clone write and push first — so the remote moves between the victim's fetch and push,
  * exactly the race many writers meet.
  */
-export function moveRemoteDuringPush(victim: Clone, other: Clone, args: string[], opts: { always?: boolean } = {}): string {
+export function moveRemoteDuringPush(victim: Clone, other: Clone, args: string[], opts: { always?: boolean; times?: number } = {}): string {
   const mark = join(tempDir('modelgit-mark-'), 'moved');
   const log = join(tempDir('modelgit-hooklog-'), 'log');
   const quoted = args.map((a) => `'${a}'`).join(' ');
+  // `times`: the first n pushes (the mark file counts them); default once; `always`: every push
+  const guard = opts.always ? '' : `n=$(cat '${mark}' 2>/dev/null || echo 0)\n[ "$n" -ge ${opts.times ?? 1} ] && exit 0\necho $((n + 1)) > '${mark}'\n`;
   const hook = `#!/bin/sh
-${opts.always ? '' : `[ -e '${mark}' ] && exit 0\ntouch '${mark}'\n`}unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
+${guard}unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
 cd '${other.dir}' && '${process.execPath}' '${CLI}' ${quoted} >>'${log}' 2>&1 || { echo "the other writer failed" >&2; cat '${log}' >&2; exit 1; }
 exit 0
 `;

@@ -29,14 +29,20 @@ import { pushTarget, type PushTarget } from '../../git/branches.js';
 import { beginWrite, endWrite, hasInterruptedWrite, recoverInterruptedWrite } from './journal.js';
 import { DECISION_TAG_FAMILIES, fetchRemote, integrate, moveBranch, pushRefs, retryBudget, retryDelay } from '../../git/remote.js';
 import { createDecisionTags, deleteDecisionTags } from './tags.js';
+import { transientNetworkFailure } from '../../git/remote-cache.js';
 import { checkBeforeWrite } from './guards.js';
 import { envOperationId, findOperation, operationOf, OperationJournal, OPERATION_TRAILER, type CommittedOperation, type Operation } from './operations.js';
 import { assertCommittable, commitChanges, commitMessage, commitSeries, readStaged, withWriteLock, type CommitSpec } from './commit.js';
 import { replanReason } from '../../domain/replay-safety.js';
 import { tracer } from '../cache/policy.js';
 import type { HeldLock } from './lock.js';
+import type { QueuedWrite, Reapplied } from './queue.js';
+import { QUEUEABLE_ACTIONS } from '../../domain/trailers.js';
 
 const trace = tracer('modelgit-push');
+
+/** How many dropped connections (fetch or push) one --push write tries again. */
+const NETWORK_TRIES = 3;
 
 /** An annotated tag a write creates on its commit (stage tags). */
 export interface TagSpec {
@@ -112,6 +118,12 @@ export interface WriteOptions<T = unknown> {
    * of that queued registration; drain re-applies it where the registration landed).
    */
   queueOnto?: () => Promise<string | undefined>;
+  /**
+   * With --push: whether a write the remote keeps rejecting may join the queue and drain it
+   * (combine.ts). Default yes; a registration that asked for its own --id says no, since drain
+   * would give it the next free id where the direct path refuses a taken one.
+   */
+  combine?: boolean;
 }
 
 /** An operation an earlier attempt committed, as a re-run answers with it. */
@@ -136,6 +148,8 @@ export interface WriteHost {
   settled?: (journal: OperationJournal) => void;
   /** the per-algorithm schema files of modelgit.yaml (a change to one re-plans a retried write) */
   schemaFiles?: () => string[];
+  /** how drain re-applies a queued write (registry/drain.ts); without it, a --push write never combines */
+  reapplyQueued?: (q: QueuedWrite) => Promise<Reapplied>;
 }
 
 export async function runWrite<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, opts: WriteOptions<T> = {}): Promise<T> {
@@ -153,7 +167,7 @@ export async function runWrite<T>(host: WriteHost, plan: () => Promise<WritePlan
         const queued = op && !op.explicit ? { id: `${op.id}-q${randomBytes(6).toString('hex')}`, explicit: false } : op;
         return queueWrite(host, withOperation(withOperation(plan, op), queued), lock, journal, opts, queued);
       }
-      if (opts.push) return pushLoop(host, withOperation(plan, op), lock, journal, opts.replay);
+      if (opts.push) return pushLoop(host, withOperation(plan, op), lock, journal, opts.replay, opts.combine);
       host.clearCache(); // someone may have committed while we waited for the lock
       if (journal) {
         const found = journal.lookFor ? await findOperation(host.git, journal.op.id, 'HEAD', journal.since, host.gitDir) : undefined;
@@ -210,9 +224,11 @@ export async function replay<T>(
   answerWith: WriteOptions<T>['replay'],
   plan: () => Promise<WritePlan<T>>,
   pushed?: PushInfo,
+  /** the commit is this very run's (a combined write, drained onto the branch): nothing to say */
+  ours = false,
 ): Promise<T> {
   const what = `${found.commit.slice(0, 10)} ("${found.subject}")`;
-  const answering = () => host.notify?.(`operation ${op.id} was already committed${op.explicit ? '' : ' by an earlier run that did not finish'}: ${what}; answering with it, nothing was written again`);
+  const answering = () => !ours && host.notify?.(`operation ${op.id} was already committed${op.explicit ? '' : ' by an earlier run that did not finish'}: ${what}; answering with it, nothing was written again`);
   if (answerWith) {
     answering();
     return answerWith({ ...found, operationId: op.id, pushed });
@@ -362,7 +378,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, lock: HeldLock, journal: OperationJournal | undefined, answerWith: WriteOptions<T>['replay']): Promise<T> {
+async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, lock: HeldLock, journal: OperationJournal | undefined, answerWith: WriteOptions<T>['replay'], combining = true): Promise<T> {
   const { git } = host;
   const target = await pushTarget(git);
   const budget = retryBudget();
@@ -374,12 +390,75 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
   let unpushed: Made | undefined;
   // The plan of that attempt (for the fast retry: the same write, rebuilt on the new remote head).
   let unpushedPlan: CommitPlan | undefined;
+  // A push whose connection dropped on the way (it may have landed): looked for on the next fetch.
+  // A busy server resets connections now and then; a few such drops are tried again, and after
+  // NETWORK_TRIES the failure is said (the remote is down, or a proxy keeps cutting).
+  let drops = 0;
+  let dropped: { made: Made; p: Extract<WritePlan<T>, { result: unknown }>; earlier: { commit: string; subject: string }[] } | undefined;
+  /**
+   * Combining (combine.ts): a single commit of an operation drain can re-apply, rejected
+   * `combineAfter()` times, with nothing of the user's below it, joins the queue and drains it; the
+   * answer is the operation's commit on the branch. Undefined: keep pushing directly.
+   */
+  const combined = async (made: Made, p: CommitPlan | SeriesPlan, attempt: number, earlier: number): Promise<{ value: T } | undefined> => {
+    if (!combining || !host.reapplyQueued) return undefined;
+    if (made.series || made.branch || made.tags.length || earlier || !('spec' in p) || !made.base) return undefined;
+    const action = p.spec.trailers.find(([k]) => k === 'Model-Action')?.[1];
+    if (!action || !QUEUEABLE_ACTIONS.includes(action) || action === 'promote' || action === 'demote') return undefined;
+    const { combine, combineAfter } = await import('./combine.js');
+    const from = combineAfter();
+    if (from === 0 || attempt < from) return undefined;
+    // A write without an identity (tag, note: idempotent by themselves) gets one now, so that it
+    // can be found on the branch whoever drains it: its commit is rebuilt with the trailer.
+    let op = journal?.op;
+    let commit = made.commit;
+    if (!op) {
+      op = { id: `auto-${action}-${randomBytes(12).toString('hex')}`, explicit: false };
+      const { commitTree } = await import('../../git/tree-edit.js');
+      commit = await commitTree(git, { base: made.base, changes: p.spec.changes, message: commitMessage({ ...p.spec, trailers: [...p.spec.trailers, [OPERATION_TRAILER, op.id]] }), author: p.spec.author });
+    }
+    unpushed = undefined; // from here the write is the queued one: the local commit is only its copy
+    const reapply = host.reapplyQueued.bind(host);
+    const c = await combine({ git, gitDir: host.gitDir, notify: host.notify, clearCache: () => host.clearCache(), reapplyQueued: reapply }, target, lock, budget, { commit, operationId: op.id, since: started, attempt });
+    if (!c) {
+      unpushed = made;
+      return undefined;
+    }
+    keep = true;
+    host.clearCache();
+    const info: PushInfo = { remote: target.remote, branch: target.branch, attempts: c.attempts };
+    host.notify?.(`landed on ${target.remote}/${target.branch} as ${c.found.commit.slice(0, 10)} through the queue (attempt ${c.attempts})`);
+    const value = await replay(host, op, c.found, answerWith, plan, info, true);
+    // the answer of this run's own write, not of an earlier one
+    if (value && typeof value === 'object' && 'replayed' in value) delete (value as { replayed?: unknown }).replayed;
+    return { value: settle(host, journal, value) };
+  };
   try {
     for (let attempt = 1; ; attempt++) {
       const began = Date.now();
       // Our tags from the rejected attempt go first: the remote may now hold tags of the same name.
       if (unpushed) await deleteDecisionTags(git, unpushed.tags);
-      const remoteHead = await fetchRemote(git, target);
+      let remoteHead: string | undefined;
+      try {
+        remoteHead = await fetchRemote(git, target);
+      } catch (e) {
+        // A busy server that resets the connection: tried again within the deadline.
+        if (!(e instanceof PushError) || !transientNetworkFailure(e.message) || ++drops > NETWORK_TRIES || !budget.allows(attempt)) throw e;
+        await sleep(retryDelay(attempt, Date.now() - began));
+        continue;
+      }
+      // The last push dropped on the way may have landed all the same: then that is the answer.
+      const landed = dropped;
+      dropped = undefined;
+      if (landed && remoteHead && (await git.isAncestor(landed.made.commit, remoteHead))) {
+        keep = true;
+        await integrate(git, remoteHead);
+        await git.updateRef(target.trackingRef, remoteHead);
+        host.clearCache();
+        const info: PushInfo = { remote: target.remote, branch: target.branch, attempts: attempt - 1, ...(landed.earlier.length ? { earlier: landed.earlier } : {}) };
+        host.notify?.(`pushed ${landed.made.commit.slice(0, 10)} to ${target.remote}/${target.branch} (the connection dropped after the remote took it)`);
+        return settle(host, journal, await answer(landed.p, { ...landed.made, pushed: info }));
+      }
       // The fast retry: the others changed nothing this write read, wrote or was checked by, so the
       // same commit is rebuilt on their head (git plumbing, no index) instead of planned again.
       const again = unpushed && unpushedPlan && remoteHead ? await sameCommitOn(host, unpushed, unpushedPlan, remoteHead) : undefined;
@@ -411,6 +490,8 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
             data: { remote: target.remote, branch: target.branch },
           });
         }
+        const done = await combined(made, p, attempt, 0);
+        if (done) return done.value;
         await sleep(retryDelay(attempt, Date.now() - began));
         continue;
       }
@@ -502,6 +583,16 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
         return settle(host, journal, await answer(p, { ...made, pushed: info }));
       }
       const where = `${target.remote}/${made.branch ?? target.branch}`;
+      if (!pushed.ok && pushed.unreached && transientNetworkFailure(pushed.detail) && !made.branch && ++drops <= NETWORK_TRIES && budget.allows(attempt)) {
+        // The connection dropped mid-push: the next attempt looks for this commit on the remote
+        // first, and otherwise writes the operation again on whatever it finds there.
+        dropped = { made, p: p as Extract<WritePlan<T>, { result: unknown }>, earlier };
+        unpushed = made;
+        unpushedPlan = 'spec' in p && !made.series ? (p as CommitPlan) : undefined;
+        host.notify?.(`the push to ${where} failed on the way (${pushed.detail}); trying again`);
+        await sleep(retryDelay(attempt, Date.now() - began));
+        continue;
+      }
       const refused = !pushed.retry || !!made.branch;
       // A remote that rejected our refs refused the push; one never reached (a dropped connection) did not.
       const failedHow = !pushed.ok && pushed.unreached ? `the push to ${where} failed` : `${where} refused the push`;
@@ -546,6 +637,8 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
       }
       unpushed = made;
       unpushedPlan = 'spec' in p && !made.series ? (p as CommitPlan) : undefined;
+      const done = await combined(made, p, attempt, earlier.length);
+      if (done) return done.value;
       await sleep(retryDelay(attempt, Date.now() - began));
     }
   } catch (e) {
@@ -612,7 +705,7 @@ async function queueWrite<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>,
         if (started && (await git.head()) !== started) await moveBranch(git, started);
         host.clearCache();
         queued = true; // the push path owns the branch from here
-        return pushLoop(host, plan, lock, journal, opts.replay);
+        return pushLoop(host, plan, lock, journal, opts.replay, opts.combine);
       }
       throw new UsageError(`--queue: ${action ?? 'this write'} can't be queued (drain re-applies ${queue.QUEUEABLE_ACTIONS.join(', ')}); nothing was written`, {
         hint: 'run it with --push instead',

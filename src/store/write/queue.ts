@@ -12,9 +12,9 @@ import { randomBytes } from 'node:crypto';
 import { PushError, UsageError } from '../../errors.js';
 import type { Git } from '../../git/git.js';
 import { pushTarget, remoteNames, type PushTarget } from '../../git/branches.js';
-import { dropQueueCopy, fetchQueue, fetchRemote, integrate, moveBranch, pushDrained, pushQueueRef, queueCopyPrefix, QUEUE_REFS, retryBudget, retryDelay } from '../../git/remote.js';
+import { dropQueueCopies, fetchQueue, fetchRemote, integrate, moveBranch, pushDrained, pushQueueRef, queueCopyPrefix, QUEUE_REFS, retryBudget, retryDelay, type PushResult } from '../../git/remote.js';
 import { recoverInterruptedWrite } from './journal.js';
-import { commitChanges, withWriteLock, type CommitSpec } from './commit.js';
+import { commitChanges, commitMessage, withWriteLock, type CommitSpec } from './commit.js';
 import { OPERATION_TRAILER } from './operations.js';
 import { createDecisionTags, deleteDecisionTags } from './tags.js';
 import type { HeldLock } from './lock.js';
@@ -75,6 +75,8 @@ export interface QueuedWrite {
   author: { name: string; email: string; date: string };
   /** each file the queued commit changed, as it was in its parent and as the commit left it */
   changes: { path: string; before?: string; after?: string }[];
+  /** the commit the write was made on (what its writer saw of the branch) */
+  parent?: string;
   /**
    * The registration the write was made on top of, when its parent commit is one (a `test
    * --queue` of a model whose own registration was queued too: drain finds where that
@@ -112,9 +114,9 @@ export interface DrainHost {
 }
 
 /** The queued writes on the remote, oldest first, read from this clone's fresh copy of the queue. */
-export async function readQueue(git: Git, remote: string): Promise<QueuedWrite[]> {
+export async function readQueue(git: Git, remote: string, limit = Infinity): Promise<QueuedWrite[]> {
   await fetchQueue(git, remote);
-  const copies = (await git.refs(queueCopyPrefix(remote))).sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
+  const copies = (await git.refs(queueCopyPrefix(remote))).sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0)).slice(0, limit);
   if (!copies.length) return [];
   // The queued commits in one `git log`, their parents in another (a registration among them is
   // what a queued test of a queued model rests on: basedOn), and the files before and after
@@ -152,6 +154,7 @@ export async function readQueue(git: Git, remote: string): Promise<QueuedWrite[]
       trailers: e.trailers,
       author: { name: e.author, email: e.authorEmail, date: e.date },
       changes,
+      ...(parent ? { parent } : {}),
       ...(basedOn ? { basedOn } : {}),
     });
   }
@@ -182,6 +185,122 @@ export async function queueTarget(git: Git, remote?: string): Promise<PushTarget
   return { remote, branch: t.branch, trackingRef: `refs/remotes/${remote}/${t.branch}` };
 }
 
+/** What one round of a drain did. */
+export interface DrainRound {
+  /** the queued writes it took (oldest first; empty: the queue was empty) */
+  queue: QueuedWrite[];
+  items: DrainedItem[];
+  /** the push of the branch with the deletion of the drained refs (undefined: nothing queued) */
+  pushed?: PushResult;
+  /** the branch as the round left it: the new remote head when pushed */
+  head?: string;
+}
+
+/**
+ * One round of a drain: the branch tip and the queue fetched, the queued writes (the oldest
+ * `limit`) re-applied on the tip one commit each, and the branch published with the deletion of
+ * the drained refs in one atomic push. The caller retries a rejected round and puts the branch
+ * back where it wants it.
+ *
+ * `plumbing`: the commits are built with git plumbing (tree-edit.ts: no index, no work tree, no
+ * hooks; each write is checked in-process by `apply`, as the hook would) and the branch ref moved
+ * onto each, which costs a fraction of a `git commit` per write; the work tree follows the branch
+ * once at the end. A writer the remote keeps rejecting drains this way (engine.ts, combining).
+ */
+export async function drainRound(
+  host: DrainHost,
+  target: PushTarget,
+  apply: (q: QueuedWrite) => Promise<Reapplied>,
+  lock: HeldLock,
+  made: string[],
+  opts: { limit?: number; plumbing?: boolean } = {},
+): Promise<DrainRound> {
+  const { git } = host;
+  const remoteHead = await fetchRemote(git, target);
+  const queue = await readQueue(git, target.remote, opts.limit);
+  if (remoteHead) await moveBranch(git, remoteHead);
+  host.clearCache();
+  if (!queue.length) return { queue, items: [], head: remoteHead };
+  const applied = await appliedOnBranch(git);
+  const items: DrainedItem[] = [];
+  // tags from a rejected attempt go first: the remote may hold tags of those names now
+  if (made.length) await deleteDecisionTags(git, made.splice(0));
+  let moved = false;
+  let pushed: PushResult | undefined;
+  try {
+    for (const q of queue) {
+      const base = { ref: q.ref, queued_commit: q.commit, operation_id: q.operationId ?? null, action: q.action };
+      if (await applied.has(q)) {
+        items.push({ ...base, outcome: 'skipped', commit: null, model_ids: q.modelIds, reason: 'already applied' });
+        continue;
+      }
+      const r = await apply(q);
+      if ('skip' in r) {
+        items.push({ ...base, outcome: 'skipped', commit: null, model_ids: q.modelIds, reason: r.skip });
+        continue;
+      }
+      const trailers = r.spec.trailers.filter(([k]) => k !== OPERATION_TRAILER);
+      if (q.operationId) trailers.push([OPERATION_TRAILER, q.operationId]);
+      lock.check();
+      const spec = { ...r.spec, trailers, author: q.author };
+      let commit: string;
+      if (opts.plumbing) {
+        const { commitTree } = await import('../../git/tree-edit.js');
+        commit = await commitTree(git, { base: 'HEAD', changes: spec.changes, message: commitMessage(spec), author: spec.author });
+        const u = await git.updateRef('HEAD', commit);
+        if (u.code !== 0) throw new PushError(`could not move the branch onto a drained write: ${u.stderr.trim()}`);
+        moved = true;
+      } else commit = await commitChanges(git, spec);
+      // a promotion's stage tag, numbered on the fetched tags; pushed with the branch, atomically
+      if (r.tags?.length) made.push(...(await createDecisionTags(git, r.tags.map((t) => ({ ...t, commit })), (t, words) => new PushError(`could not write the tag ${t.name}: ${words}`))));
+      host.clearCache();
+      if (q.operationId) applied.add(q.operationId, commit);
+      const ids = r.spec.trailers.filter(([k]) => k === 'Model-Id').map(([, v]) => v);
+      items.push({ ...base, outcome: r.refused ? 'refused' : 'applied', commit, model_ids: ids, ...(r.refused ? { reason: r.refused } : {}) });
+    }
+    const head = (await git.head())!;
+    lock.check();
+    pushed = await pushDrained(git, target, head, queue.map((q) => ({ ref: q.ref, commit: q.commit })), made);
+    if (pushed.ok) {
+      await git.updateRef(target.trackingRef, head);
+      made.length = 0;
+      await dropQueueCopies(git, queue.map((q) => `${queueCopyPrefix(target.remote)}${q.ref.slice(QUEUE_REFS.length)}`));
+    }
+    return { queue, items, pushed, head: pushed.ok ? head : remoteHead };
+  } finally {
+    if (moved && remoteHead) {
+      // The work tree is still the fetched tip's: the branch goes back there, and when the round
+      // was published, forward again with the work tree (reset --keep), so nothing is left staged.
+      await git.updateRef('HEAD', remoteHead);
+      if (pushed?.ok) await moveBranch(git, (await git.resolveCommit(target.trackingRef))!);
+      host.clearCache();
+    }
+  }
+}
+
+/**
+ * The operations on the branch (OPERATION_WINDOW commits back), to skip a queued write applied
+ * already: by a drain that landed, or by its writer's own push that got through after all. A
+ * commit with the same identity that was already there when the write was planned (an ancestor
+ * of the queued commit's parent) is an earlier, completed run of the same command, not this one.
+ */
+async function appliedOnBranch(git: Git): Promise<{ has(q: QueuedWrite): Promise<boolean>; add(id: string, commit: string): void }> {
+  const log = await git.trailerLog(['HEAD'], [OPERATION_TRAILER], { limit: OPERATION_WINDOW });
+  const byId = new Map<string, string[]>();
+  const add = (id: string, commit: string) => byId.set(id, [...(byId.get(id) ?? []), commit]);
+  for (const e of log ?? []) for (const id of e.trailers[OPERATION_TRAILER] ?? []) add(id, e.commit);
+  return {
+    add,
+    async has(q) {
+      const commits = q.operationId ? byId.get(q.operationId) : undefined;
+      if (!commits?.length) return false;
+      if (!q.parent) return true;
+      for (const c of commits) if (!(await git.isAncestor(c, q.parent))) return true;
+      return false;
+    },
+  };
+}
+
 /**
  * Applies every queued write onto the remote branch, one commit each, and publishes them with the
  * deletion of the drained refs in one atomic push; starts over when another writer or drain moved
@@ -202,47 +321,11 @@ export async function drainQueue(host: DrainHost, apply: (q: QueuedWrite) => Pro
       try {
         for (let attempt = 1; ; attempt++) {
           const began = Date.now();
-          const remoteHead = await fetchRemote(git, target);
-          const queue = await readQueue(git, target.remote);
-          if (remoteHead) await moveBranch(git, remoteHead);
-          host.clearCache();
-          if (!queue.length) return { remote: target.remote, branch: target.branch, items: [], attempts: attempt };
-          // Operations already on the branch (a drain that landed, or the same write queued twice).
-          const log = await git.trailerLog(['HEAD'], [OPERATION_TRAILER], { limit: OPERATION_WINDOW });
-          const done = new Set((log ?? []).flatMap((e) => e.trailers[OPERATION_TRAILER] ?? []));
-          const items: DrainedItem[] = [];
-          // tags from a rejected attempt go first: the remote may hold tags of those names now
-          if (made.length) await deleteDecisionTags(git, made.splice(0));
-          for (const q of queue) {
-            const base = { ref: q.ref, queued_commit: q.commit, operation_id: q.operationId ?? null, action: q.action };
-            if (q.operationId && done.has(q.operationId)) {
-              items.push({ ...base, outcome: 'skipped', commit: null, model_ids: q.modelIds, reason: 'already applied' });
-              continue;
-            }
-            const r = await apply(q);
-            if ('skip' in r) {
-              items.push({ ...base, outcome: 'skipped', commit: null, model_ids: q.modelIds, reason: r.skip });
-              continue;
-            }
-            const trailers = r.spec.trailers.filter(([k]) => k !== OPERATION_TRAILER);
-            if (q.operationId) trailers.push([OPERATION_TRAILER, q.operationId]);
-            lock.check();
-            const commit = await commitChanges(git, { ...r.spec, trailers, author: q.author });
-            // a promotion's stage tag, numbered on the fetched tags; pushed with the branch, atomically
-            if (r.tags?.length) made.push(...(await createDecisionTags(git, r.tags.map((t) => ({ ...t, commit })), (t, words) => new PushError(`could not write the tag ${t.name}: ${words}`))));
-            host.clearCache();
-            if (q.operationId) done.add(q.operationId);
-            const ids = r.spec.trailers.filter(([k]) => k === 'Model-Id').map(([, v]) => v);
-            items.push({ ...base, outcome: r.refused ? 'refused' : 'applied', commit, model_ids: ids, ...(r.refused ? { reason: r.refused } : {}) });
-          }
-          const head = (await git.head())!;
-          lock.check();
-          const pushed = await pushDrained(git, target, head, queue.map((q) => ({ ref: q.ref, commit: q.commit })), made);
+          const round = await drainRound(host, target, apply, lock, made);
+          const { queue, items, pushed } = round;
+          if (!pushed) return { remote: target.remote, branch: target.branch, items: [], attempts: attempt };
           if (pushed.ok) {
-            await git.updateRef(target.trackingRef, head);
-            drainedTo = head;
-            made.length = 0;
-            for (const q of queue) await dropQueueCopy(git, `${queueCopyPrefix(target.remote)}${q.ref.slice(QUEUE_REFS.length)}`);
+            drainedTo = round.head;
             const applied = items.filter((i) => i.outcome !== 'skipped').length;
             host.notify?.(`drained ${queue.length} queued write(s) from ${target.remote}: ${applied} commit(s) pushed to ${target.remote}/${target.branch}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
             return { remote: target.remote, branch: target.branch, items, attempts: attempt };
