@@ -5,6 +5,9 @@
 // plain file path), starts the writers together, and reports per writer count: how many writes
 // landed, how many failed and with what, duplicates, fsck, commits per second and p50/p99 latency of
 // one write. The server is started and stopped here, bound to 127.0.0.1 on a free port.
+// A --push writer that loses two races combines (store/write/combine.ts): it queues its write and
+// the oldest waiting writer drains the queue a round at a time; MODELGIT_COMBINE_AFTER=0 in the
+// environment measures the direct retries alone.
 //
 //   node bench/writers.mjs --writers 1,10,50,100 --protocol daemon   (after npm run build)
 //   node bench/writers.mjs --writers 100 --queue                     (writers queue, then drain)

@@ -11,6 +11,7 @@
 // so a failure still means nothing was written.
 import { ConflictError, PushError } from '../../errors.js';
 import type { PushTarget } from '../../git/branches.js';
+import type { Git } from '../../git/git.js';
 import { dropQueueCopy, fetchRemote, moveBranch, pushQueueRef, queueCopyPrefix, queueRefNames, QUEUE_REFS, retryDelay, type RetryBudget } from '../../git/remote.js';
 import { drainRound, queueRefName, type DrainHost, type QueuedWrite, type Reapplied } from './queue.js';
 import { findOperation, type CommittedOperation } from './operations.js';
@@ -61,6 +62,15 @@ function waitFor(place: number | undefined, looks: number, lookMs: number): numb
   return Math.round(base * (0.5 + Math.random()));
 }
 
+/** Whether writers wait in the remote's queue now (one listing; a failure to list counts as no). */
+export async function othersWaiting(git: Git, remote: string): Promise<boolean> {
+  try {
+    return (await queueRefNames(git, remote)).some((n) => n.endsWith(WAITED));
+  } catch {
+    return false;
+  }
+}
+
 export interface Combined {
   /** the operation's commit on the branch (applied by this writer's round or another's) */
   found: CommittedOperation;
@@ -96,10 +106,10 @@ export async function combine(
     }
     return { found, attempts };
   };
-  // Who drains: the writer whose write is oldest in the queue. The others wait and look (a fetch
-  // of the branch and a listing of the queue), so a hundred writers don't all do the same round
-  // at once. When the head of the queue stays put too long (its writer was killed, or it is a
-  // plain --queue write nobody waits for), the next ones take over, staggered by their place.
+  // Who drains: the writer whose write is oldest among those a writer waits on. The others only
+  // list the queue now and then, so a hundred writers don't all do the same round at once. When
+  // that head stays put too long (its writer was killed, or is stuck), the next ones take over,
+  // staggered by their place.
   let head = { name: '', since: Date.now() };
   let gone = 0;
   try {
@@ -116,7 +126,7 @@ export async function combine(
       if (look.found) return landed(look.found, attempt);
       if (look.refused) return landed(await withdraw(look.refused), attempt);
       if (gone > 2) return landed(await withdraw(`the queued write ${ref} left the queue but is not on ${target.remote}/${target.branch}`), attempt);
-      if (look.again) continue;
+      if (look.again && budget.allows(attempt)) continue;
       if (!budget.allows(attempt)) {
         return landed(await withdraw(`the remote kept moving: ${budget.spent(attempt)} to ${target.remote}/${target.branch} were rejected or lost to others`), attempt);
       }

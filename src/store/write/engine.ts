@@ -405,9 +405,11 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
     if (made.series || made.branch || made.tags.length || earlier || !('spec' in p) || !made.base) return undefined;
     const action = p.spec.trailers.find(([k]) => k === 'Model-Action')?.[1];
     if (!action || !QUEUEABLE_ACTIONS.includes(action) || action === 'promote' || action === 'demote') return undefined;
-    const { combine, combineAfter } = await import('./combine.js');
+    const { combine, combineAfter, othersWaiting } = await import('./combine.js');
     const from = combineAfter();
-    if (from === 0 || attempt < from) return undefined;
+    // Before the count: when writers already wait in the queue, a write that lost a race joins
+    // them rather than racing again (which would undo the round being drained for them).
+    if (from === 0 || (attempt < from && !(await othersWaiting(git, target.remote)))) return undefined;
     // A write without an identity (tag, note: idempotent by themselves) gets one now, so that it
     // can be found on the branch whoever drains it: its commit is rebuilt with the trailer.
     let op = journal?.op;
@@ -475,10 +477,19 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
           host.notify?.(`pushed ${again.slice(0, 10)} to ${target.remote}/${target.branch} (attempt ${attempt}: the remote had moved)`);
           return settle(host, journal, (await answer(p, { ...made, pushed: { remote: target.remote, branch: target.branch, attempts: attempt } })) as T);
         }
+        if (!pushed.ok && pushed.unreached && transientNetworkFailure(pushed.detail) && ++drops <= NETWORK_TRIES && budget.allows(attempt)) {
+          // Dropped on the way, as below: looked for on the remote at the next fetch.
+          dropped = { made, p: p as Extract<WritePlan<T>, { result: unknown }>, earlier: [] };
+          unpushed = made;
+          host.notify?.(`the push to ${target.remote}/${target.branch} failed on the way (${pushed.detail}); trying again`);
+          await sleep(retryDelay(attempt, Date.now() - began));
+          continue;
+        }
         if (!pushed.ok && !pushed.retry) {
-          // Refused outright: kept and said so, as below (running the command again pushes it).
+          // Refused outright (or failed on the way): kept and said so, as below (running the command again pushes it).
           keep = true;
-          throw new PushError(`committed ${again.slice(0, 10)} locally, but ${target.remote}/${target.branch} refused the push: ${pushed.detail}`, {
+          const how = pushed.unreached ? `the push to ${target.remote}/${target.branch} failed` : `${target.remote}/${target.branch} refused the push`;
+          throw new PushError(`committed ${again.slice(0, 10)} locally, but ${how}: ${pushed.detail}`, {
             hint: `the commit is kept on your branch, unpushed; run the same command again when the remote takes it, or: git push ${target.remote} HEAD:${target.branch}`,
             data: { commit: again, tags: [], remote: target.remote, branch: target.branch },
           });
