@@ -200,6 +200,15 @@ export async function pushDrained(git: Git, target: PushTarget, head: string, dr
   return classifyPush(r.code, r.stdout.toString('utf8'), r.stderr);
 }
 
+/**
+ * Deletes the queue ref `ref` on the remote only while it still holds `commit` (a writer taking
+ * its own queued write back; a drain that took it first makes this fail).
+ */
+export async function withdrawQueueRef(git: Git, target: PushTarget, ref: string, commit: string): Promise<{ ok: boolean; detail: string }> {
+  const r = await git.run(['push', '--porcelain', `--force-with-lease=${ref}:${commit}`, target.remote, `:${ref}`]);
+  return { ok: r.code === 0, detail: r.signal ? `git push was killed by ${r.signal}` : r.stderr.trim().split('\n').pop() || `exit ${r.code}` };
+}
+
 /** The names of the queue refs on the remote, oldest first (one `ls-remote`, nothing fetched). */
 export async function queueRefNames(git: Git, remote: string): Promise<string[]> {
   const r = await git.run(['ls-remote', '--refs', remote, `${QUEUE_REFS}*`]);

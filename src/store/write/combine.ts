@@ -12,7 +12,7 @@
 import { ConflictError, PushError } from '../../errors.js';
 import type { PushTarget } from '../../git/branches.js';
 import type { Git } from '../../git/git.js';
-import { dropQueueCopy, fetchRemote, moveBranch, pushQueueRef, queueCopyPrefix, queueRefNames, QUEUE_REFS, retryDelay, type RetryBudget } from '../../git/remote.js';
+import { dropQueueCopy, fetchRemote, moveBranch, pushQueueRef, queueCopyPrefix, queueRefNames, QUEUE_REFS, retryDelay, withdrawQueueRef, type RetryBudget } from '../../git/remote.js';
 import { drainRound, queueRefName, type DrainHost, type QueuedWrite, type Reapplied } from './queue.js';
 import { findOperation, type CommittedOperation } from './operations.js';
 import { deleteDecisionTags } from './tags.js';
@@ -178,9 +178,9 @@ export async function combine(
    * the answer.
    */
   async function withdraw(why: string): Promise<CommittedOperation> {
-    const take = () => git.run(['push', '--porcelain', `--force-with-lease=${ref}:${write.commit}`, target.remote, `:${ref}`]);
+    const take = () => withdrawQueueRef(git, target, ref, write.commit);
     let r = await take();
-    for (let i = 0; i < 3 && r.code !== 0 && transientNetworkFailure(r.stderr); i++) {
+    for (let i = 0; i < 3 && !r.ok && transientNetworkFailure(r.detail); i++) {
       await sleep(500 * 2 ** i);
       r = await take();
     }
@@ -189,14 +189,14 @@ export async function combine(
         hint: 'run the same command again later: it writes the operation once (MODELGIT_PUSH_DEADLINE=seconds allows longer)',
         data: { remote: target.remote, branch: target.branch },
       });
-    if (r.code === 0) throw takenBack();
+    if (r.ok) throw takenBack();
     await fetchRemote(git, target);
     const tip = await git.resolveCommit(target.trackingRef);
     const found = tip ? await findOperation(git, write.operationId, tip, write.since) : undefined;
     // Gone from the queue and not on the branch: an earlier try's delete landed though its answer was lost.
     if (!found && !(await queueRefNames(git, target.remote)).includes(ref)) throw takenBack();
     if (!found) {
-      throw new PushError(`${why}; the queued write ${ref} could not be taken back (${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}) and is not on the branch yet`, {
+      throw new PushError(`${why}; the queued write ${ref} could not be taken back (${r.detail}) and is not on the branch yet`, {
         hint: `modelgit drain applies it (once: by its operation id); modelgit status lists the queue`,
         data: { remote: target.remote, branch: target.branch, queued: ref },
       });
