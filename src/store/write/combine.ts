@@ -9,6 +9,7 @@
 // their operation on the branch and answer with it. The command still returns only when its write
 // is on the branch; when its deadline passes first, it takes its queue ref back (a leased delete),
 // so a failure still means nothing was written.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError, PushError } from '../../errors.js';
 import type { PushTarget } from '../../git/branches.js';
 import type { Git } from '../../git/git.js';
@@ -204,8 +205,4 @@ export async function combine(
     await moveBranch(git, tip!);
     return found;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

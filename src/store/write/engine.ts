@@ -27,7 +27,7 @@ import { ConflictError, GitError, LockedError, ModelgitError, PushError, Storage
 import { storageFailureLine, type Git } from '../../git/git.js';
 import { pushTarget, type PushTarget } from '../../git/branches.js';
 import { beginWrite, endWrite, hasInterruptedWrite, recoverInterruptedWrite } from './journal.js';
-import { DECISION_TAG_FAMILIES, fetchRemote, integrate, moveBranch, pushRefs, retryBudget, retryDelay } from '../../git/remote.js';
+import { DECISION_TAG_FAMILIES, fetchRemote, integrate, moveBranch, pushRefs, retryBudget, retryDelay, type PushResult } from '../../git/remote.js';
 import { createDecisionTags, deleteDecisionTags } from './tags.js';
 import { transientNetworkFailure } from '../../git/remote-cache.js';
 import { checkBeforeWrite } from './guards.js';
@@ -395,6 +395,9 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
   // NETWORK_TRIES the failure is said (the remote is down, or a proxy keeps cutting).
   let drops = 0;
   let dropped: { made: Made; p: Extract<WritePlan<T>, { result: unknown }>; earlier: { commit: string; subject: string }[] } | undefined;
+  /** A push whose connection dropped, worth another try (counts the drop). */
+  const droppedOnTheWay = (pushed: Extract<PushResult, { ok: false }>, attempt: number): boolean =>
+    !!pushed.unreached && transientNetworkFailure(pushed.detail) && ++drops <= NETWORK_TRIES && budget.allows(attempt);
   /**
    * Combining (combine.ts): a single commit of an operation drain can re-apply, rejected
    * `combineAfter()` times, with nothing of the user's below it, joins the queue and drains it; the
@@ -477,7 +480,7 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
           host.notify?.(`pushed ${again.slice(0, 10)} to ${target.remote}/${target.branch} (attempt ${attempt}: the remote had moved)`);
           return settle(host, journal, (await answer(p, { ...made, pushed: { remote: target.remote, branch: target.branch, attempts: attempt } })) as T);
         }
-        if (!pushed.ok && pushed.unreached && transientNetworkFailure(pushed.detail) && ++drops <= NETWORK_TRIES && budget.allows(attempt)) {
+        if (!pushed.ok && droppedOnTheWay(pushed, attempt)) {
           // Dropped on the way, as below: looked for on the remote at the next fetch.
           dropped = { made, p: p as Extract<WritePlan<T>, { result: unknown }>, earlier: [] };
           unpushed = made;
@@ -594,7 +597,7 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
         return settle(host, journal, await answer(p, { ...made, pushed: info }));
       }
       const where = `${target.remote}/${made.branch ?? target.branch}`;
-      if (!pushed.ok && pushed.unreached && transientNetworkFailure(pushed.detail) && !made.branch && ++drops <= NETWORK_TRIES && budget.allows(attempt)) {
+      if (!pushed.ok && !made.branch && droppedOnTheWay(pushed, attempt)) {
         // The connection dropped mid-push: the next attempt looks for this commit on the remote
         // first, and otherwise writes the operation again on whatever it finds there.
         dropped = { made, p: p as Extract<WritePlan<T>, { result: unknown }>, earlier };
