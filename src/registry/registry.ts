@@ -408,7 +408,7 @@ export class Registry implements StoreContext {
       const { validateCommit } = await import('./validate.js');
       const cache = this.remote;
       return runRemoteWrite(
-        { git: this.git, gitDir: this.gitDir, cache, clearCache: () => this.clearCache(), refreshConfig: () => this.readRemoteConfig(), schemaFiles: () => this.schemaFiles(), notify: this.notify, operationId: this.operationId, acknowledgeOnExit: this.acknowledgeOnExit, check: (base, commit) => validateCommit(this, base, commit, { branch: cache.target.branch }) },
+        { git: this.git, gitDir: this.gitDir, cache, clearCache: () => this.clearCache(), refreshConfig: () => this.readRemoteConfig(), schemaFiles: () => this.schemaFiles(), notify: this.notify, operationId: this.operationId, acknowledgeOnExit: this.acknowledgeOnExit, check: (base, commit) => validateCommit(this, base, commit, { branch: cache.target.branch }), reapplyQueued: (q) => this.reapplyQueued(q) },
         plan,
         { ...opts, queue: opts.queue ?? (this.queue || (this.config.queue === true ? 'if-supported' : undefined)) },
       );

@@ -8,13 +8,14 @@
 // its Operation-Id). Whichever writer's round lands, it lands a batch; the others fetch, find
 // their operation on the branch and answer with it. The command still returns only when its write
 // is on the branch; when its deadline passes first, it takes its queue ref back (a leased delete),
-// so a failure still means nothing was written.
+// so a failure still means nothing was written. A machine without a checkout (`--remote URL`)
+// combines too: its rounds run in the bare cache (queue.ts RoundSite), where only the branch ref moves.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError, PushError } from '../../errors.js';
 import type { PushTarget } from '../../git/branches.js';
 import type { Git } from '../../git/git.js';
-import { dropQueueCopy, fetchRemote, moveBranch, pushQueueRef, queueCopyPrefix, queueRefNames, QUEUE_REFS, retryDelay, withdrawQueueRef, type RetryBudget } from '../../git/remote.js';
-import { drainRound, queueRefName, type DrainHost, type QueuedWrite, type Reapplied } from './queue.js';
+import { dropQueueCopy, pushQueueRef, queueCopyPrefix, queueRefNames, QUEUE_REFS, retryDelay, withdrawQueueRef, type RetryBudget } from '../../git/remote.js';
+import { cloneSite, drainRound, QUEUE_LOOKBACK_MS, queueRefName, type DrainHost, type QueuedWrite, type Reapplied, type RoundSite } from './queue.js';
 import { findOperation, type CommittedOperation } from './operations.js';
 import { deleteDecisionTags } from './tags.js';
 import { transientNetworkFailure } from '../../git/remote-cache.js';
@@ -23,6 +24,8 @@ import type { HeldLock } from './lock.js';
 /** What a combining writer needs beyond a drain's host: how to re-apply a queued write. */
 export interface CombineHost extends DrainHost {
   reapplyQueued(q: QueuedWrite): Promise<Reapplied>;
+  /** where the rounds run: a clone (the default), or the bare cache of a machine without a checkout */
+  site?: RoundSite;
 }
 
 /**
@@ -89,9 +92,12 @@ export async function combine(
   target: PushTarget,
   lock: HeldLock,
   budget: RetryBudget,
-  write: { commit: string; operationId: string; since: string | undefined; attempt: number },
+  write: { commit: string; operationId: string; since: string | undefined; attempt: number; began?: number },
 ): Promise<Combined | undefined> {
   const { git } = host;
+  const site = host.site ?? cloneSite(git, target);
+  // (a shallow cache fetches the branch's history back to before the write began, to find it there)
+  const historySince = new Date((write.began ?? Date.now()) - QUEUE_LOOKBACK_MS);
   const ref = `${queueRefName(new Date(), write.operationId)}${WAITED}`;
   lock.check();
   const sent = await pushQueueRef(git, target, write.commit, ref);
@@ -150,10 +156,10 @@ export async function combine(
     const queue = (await queueRefNames(git, target.remote)).filter((n) => n.endsWith(WAITED));
     const place = queue.indexOf(ref);
     if (place < 0) {
-      const tip = await fetchRemote(git, target);
+      const tip = await site.fetch(historySince);
       const there = tip ? await findOperation(git, write.operationId, tip, write.since) : undefined;
       if (there) {
-        await moveBranch(git, tip!);
+        await site.move(tip!);
         host.clearCache();
         return { found: there };
       }
@@ -163,7 +169,7 @@ export async function combine(
     gone = 0;
     if (queue[0] !== head.name) head = { name: queue[0]!, since: Date.now() };
     if (place > 0 && Date.now() - head.since <= STALE_HEAD_MS + place * STAGGER_MS) return { place };
-    const round = await drainRound(host, target, (q) => host.reapplyQueued(q), lock, made, { limit: ROUND_LIMIT, plumbing: true });
+    const round = await drainRound(host, target, (q) => host.reapplyQueued(q), lock, made, { limit: ROUND_LIMIT, plumbing: true, site });
     // The round fetched the branch: the operation may be there, by this round or another writer's.
     const found = await findOperation(git, write.operationId, 'HEAD', write.since);
     if (found) return { found };
@@ -191,8 +197,7 @@ export async function combine(
         data: { remote: target.remote, branch: target.branch },
       });
     if (r.ok) throw takenBack();
-    await fetchRemote(git, target);
-    const tip = await git.resolveCommit(target.trackingRef);
+    const tip = await site.fetch(historySince);
     const found = tip ? await findOperation(git, write.operationId, tip, write.since) : undefined;
     // Gone from the queue and not on the branch: an earlier try's delete landed though its answer was lost.
     if (!found && !(await queueRefNames(git, target.remote)).includes(ref)) throw takenBack();
@@ -202,7 +207,7 @@ export async function combine(
         data: { remote: target.remote, branch: target.branch, queued: ref },
       });
     }
-    await moveBranch(git, tip!);
+    await site.move(tip!);
     return found;
   }
 }

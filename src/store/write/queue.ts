@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { PushError, UsageError } from '../../errors.js';
 import type { Git } from '../../git/git.js';
 import { pushTarget, remoteNames, type PushTarget } from '../../git/branches.js';
-import { dropQueueCopies, fetchQueue, fetchRemote, integrate, moveBranch, pushDrained, pushQueueRef, queueCopyPrefix, QUEUE_REFS, retryBudget, retryDelay, type PushResult } from '../../git/remote.js';
+import { dropQueueCopies, fetchQueue, fetchRemote, integrate, moveBranch, pushDrained, pushQueueRef, queueCopyPrefix, queueRefNames, QUEUE_REFS, retryBudget, retryDelay, type PushResult } from '../../git/remote.js';
 import { recoverInterruptedWrite } from './journal.js';
 import { commitChanges, commitMessage, withWriteLock, type CommitSpec } from './commit.js';
 import { OPERATION_TRAILER } from './operations.js';
@@ -59,6 +59,41 @@ export async function sendToQueue(git: Git, target: PushTarget, commit: string, 
 /** Fetches the branch tip and moves the local branch onto it, for a queued write's plan. */
 export async function onRemoteTip(git: Git, target: PushTarget): Promise<void> {
   await integrate(git, await fetchRemote(git, target));
+}
+
+/**
+ * Where a drain round runs. In a clone, the remote branch is fetched with all its history and the
+ * local branch follows it with the work tree. In the bare cache of a machine without a checkout
+ * (`--remote URL`, git/remote-cache.ts) there is no work tree and the history is shallow: the
+ * fetch brings the history back to `since` (far enough to see what the queued writes were made on
+ * and which operations landed since), and moving the branch is moving its ref.
+ */
+export interface RoundSite {
+  bare: boolean;
+  /** the remote branch's tip, fetched (with the history back to `since` at least), or undefined when it has none */
+  fetch(since: Date): Promise<string | undefined>;
+  /** the branch (HEAD) onto `commit` */
+  move(commit: string): Promise<void>;
+}
+
+/** A clone's round site: the whole history is fetched; the work tree follows the branch (reset --keep). */
+export function cloneSite(git: Git, target: PushTarget): RoundSite {
+  return { bare: false, fetch: () => fetchRemote(git, target), move: (commit) => moveBranch(git, commit) };
+}
+
+/** How far before a queued write to look for what it was made on (its writer fetched the tip shortly before queueing it). */
+export const QUEUE_LOOKBACK_MS = 10 * 60_000;
+
+/** When the oldest of these queue refs was queued (its name starts with the UTC time), less the lookback; now when none says. */
+export function queueHistorySince(refs: string[], now = Date.now()): Date {
+  let oldest = now;
+  for (const ref of refs) {
+    const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-/.exec(ref.slice(QUEUE_REFS.length));
+    if (!m) continue;
+    const t = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, +m[7]!);
+    if (t < oldest) oldest = t;
+  }
+  return new Date(oldest - QUEUE_LOOKBACK_MS);
 }
 
 /** One queued write, as drain reads it. */
@@ -213,12 +248,22 @@ export async function drainRound(
   apply: (q: QueuedWrite) => Promise<Reapplied>,
   lock: HeldLock,
   made: string[],
-  opts: { limit?: number; plumbing?: boolean } = {},
+  opts: { limit?: number; plumbing?: boolean; site?: RoundSite } = {},
 ): Promise<DrainRound> {
   const { git } = host;
-  const remoteHead = await fetchRemote(git, target);
-  const queue = await readQueue(git, target.remote, opts.limit);
-  if (remoteHead) await moveBranch(git, remoteHead);
+  const site = opts.site ?? cloneSite(git, target);
+  // A shallow cache fetches the history the queued writes need before their commits, so that the
+  // queue's fetch finds their parents there (and never pulls the whole history behind them).
+  const since = site.bare ? queueHistorySince(await queueRefNames(git, target.remote)) : new Date();
+  const remoteHead = await site.fetch(since);
+  let queue = await readQueue(git, target.remote, opts.limit);
+  // A promotion is numbered on the stage tags, which a shallow cache does not hold: a round there
+  // stops before the first one (a clone's drain, or the registry workflow, applies it).
+  if (site.bare) {
+    const stop = queue.findIndex((q) => q.action === 'promote' || q.action === 'demote');
+    if (stop >= 0) queue = queue.slice(0, stop);
+  }
+  if (remoteHead) await site.move(remoteHead);
   host.clearCache();
   if (!queue.length) return { queue, items: [], head: remoteHead };
   const applied = await appliedOnBranch(git);
@@ -244,7 +289,7 @@ export async function drainRound(
       lock.check();
       const spec = { ...r.spec, trailers, author: q.author };
       let commit: string;
-      if (opts.plumbing) {
+      if (opts.plumbing || site.bare) {
         const { commitTree } = await import('../../git/tree-edit.js');
         commit = await commitTree(git, { base: 'HEAD', changes: spec.changes, message: commitMessage(spec), author: spec.author });
         const u = await git.updateRef('HEAD', commit);
@@ -268,7 +313,11 @@ export async function drainRound(
     }
     return { queue, items, pushed, head: pushed.ok ? head : remoteHead };
   } finally {
-    if (moved && remoteHead) {
+    if (moved && remoteHead && site.bare) {
+      // (a bare cache's branch is the remote's copy: it stays on the round only when published)
+      if (!pushed?.ok) await git.updateRef('HEAD', remoteHead);
+      host.clearCache();
+    } else if (moved && remoteHead) {
       // The work tree is still the fetched tip's: the branch goes back there, and when the round
       // was published, forward again with the work tree (reset --keep), so nothing is left staged.
       await git.updateRef('HEAD', remoteHead);

@@ -21,13 +21,14 @@ import { PushError, UsageError, ValidationError } from '../../errors.js';
 import type { Git } from '../../git/git.js';
 import { fetchTip, recordPushed, transientNetworkFailure, type RemoteCache } from '../../git/remote-cache.js';
 import { pushRefs, retryBudget, retryDelay } from '../../git/remote.js';
+import type { QueuedWrite, Reapplied, RoundSite } from './queue.js';
 import { commitTree } from '../../git/tree-edit.js';
 import type { ValidationReport } from '../../domain/validation.js';
 import { QUEUEABLE_ACTIONS } from '../../domain/trailers.js';
 import { modelgitDir, tracer } from '../cache/policy.js';
 import { commitMessage, withWriteLock, type CommitSpec } from './commit.js';
 import { replay, sameOutcomeOn, withOperation, type PushInfo, type WriteOptions, type WritePlan } from './engine.js';
-import { envOperationId, findOperation, operationOf, type Operation } from './operations.js';
+import { envOperationId, findOperation, operationOf, OPERATION_TRAILER, type Operation } from './operations.js';
 
 /** What a write without a checkout needs from the registry opened on the cache. */
 export interface RemoteWriteHost {
@@ -45,6 +46,8 @@ export interface RemoteWriteHost {
   operationId?: string;
   /** forget a derived identity's attempt only when the process exits 0 (the CLI: after printing the answer) */
   acknowledgeOnExit?: boolean;
+  /** how drain re-applies a queued write (registry/drain.ts); without it a write the remote keeps rejecting never combines */
+  reapplyQueued?(q: QueuedWrite): Promise<Reapplied>;
 }
 
 /** One attempt of an operation, noted in the cache before its push. */
@@ -150,6 +153,11 @@ export async function runRemoteWrite<T>(host: RemoteWriteHost, plan: () => Promi
           host.notify?.(`pushed ${commit.slice(0, 10)} to ${cache.url} (${target.branch})${attempt > 1 ? ` (attempt ${attempt}: the remote had moved)` : ''}`);
           return { value: settle(host, ident, await p.result(commit, { commit, commits, tags: [], pushed: info })) };
         }
+        // Rejected again and again (or while writers wait in the queue): the write joins the queue and drains it.
+        if (!pushed.ok && pushed.retry) {
+          const c = await combined(p, specs[0]!, base, commit, attempt, began);
+          if (c) return c;
+        }
         // Not taken: this attempt never reached the branch, so it is no longer one to look for
         // (a push the network cut stays noted: it is looked for below).
         if (ident && (pushed.ok || !pushed.unreached)) rmSync(attemptFile(host.gitDir, ident.id), { force: true });
@@ -171,6 +179,54 @@ export async function runRemoteWrite<T>(host: RemoteWriteHost, plan: () => Promi
             : 'run the same command again when the remote is reachable',
           data: { remote: cache.url, branch: target.branch },
         });
+      };
+
+      /**
+       * Combining (combine.ts), as a --push from a clone does: a single commit of an operation drain
+       * can re-apply, rejected `combineAfter()` times, goes to a queue ref of its own and this
+       * machine drains the queue in its cache (only the cache's branch ref moves: there is no work
+       * tree). Undefined: keep pushing directly.
+       */
+      const combined = async (p: Planned['p'], spec: CommitSpec, base: string, commit: string, attempt: number, began: number): Promise<{ value: T } | undefined> => {
+        if (!host.reapplyQueued || opts.combine === false || !('spec' in p)) return undefined;
+        const action = spec.trailers.find(([k]) => k === 'Model-Action')?.[1];
+        if (!action || !QUEUEABLE_ACTIONS.includes(action) || action === 'promote' || action === 'demote') return undefined;
+        const { combine, combineAfter, othersWaiting } = await import('./combine.js');
+        const from = combineAfter();
+        if (from === 0 || (attempt < from && !(await othersWaiting(git, target.remote)))) return undefined;
+        // A write without an identity (tag, note) gets one, so whoever drains it, it is found on the branch.
+        let id = ident;
+        let queued = commit;
+        if (!id) {
+          id = { id: `auto-${action}-${randomBytes(12).toString('hex')}`, explicit: false };
+          queued = await commitTree(git, { base, changes: spec.changes, message: commitMessage({ ...spec, trailers: [...spec.trailers, [OPERATION_TRAILER, id.id]] }), author: spec.author });
+        }
+        const noteAs = (c: string, state: Attempt['state']) => ident && noteAttempt(host.gitDir, { id: ident.id, explicit: ident.explicit, commit: c, began: new Date(began).toISOString(), state });
+        // (a re-run after a kill looks for it on the branch by its identity: drained, or still to come)
+        noteAs(queued, 'pushing');
+        const site: RoundSite = {
+          bare: true,
+          fetch: (since) => fetchTip(cache, { since }),
+          move: async (c) => {
+            await git.updateRef(target.trackingRef, c);
+          },
+        };
+        const c = await combine(
+          { git, gitDir: host.gitDir, notify: host.notify, clearCache: () => host.clearCache(), reapplyQueued: (q) => host.reapplyQueued!(q), site },
+          target,
+          lock,
+          budget,
+          { commit: queued, operationId: id.id, since: base, attempt, began },
+        );
+        if (!c) return undefined;
+        noteAs(c.found.commit, 'pushed');
+        host.clearCache();
+        const info: PushInfo = { remote: cache.url, branch: target.branch, attempts: c.attempts };
+        host.notify?.(`landed on ${cache.url} (${target.branch}) as ${c.found.commit.slice(0, 10)} through the queue (attempt ${c.attempts})`);
+        const value = await replay({ ...host, git }, id, c.found, opts.replay, marked, info, true);
+        // the answer of this run's own write, not of an earlier one
+        if (value && typeof value === 'object' && 'replayed' in value) delete (value as { replayed?: unknown }).replayed;
+        return { value: settle(host, ident, value) };
       };
 
       /** The rejected write, when it can go on `tip` unchanged (replay-safety.ts). */
