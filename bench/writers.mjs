@@ -8,6 +8,10 @@
 // A --push writer that loses two races combines (store/write/combine.ts): it queues its write and
 // the oldest waiting writer drains the queue a round at a time; MODELGIT_COMBINE_AFTER=0 in the
 // environment measures the direct retries alone.
+// It also adds up the CPU all of it used — each write's process tree (through /usr/bin/time) and
+// the server's children (the daemon's or web server's reaped children, from /proc) — since on a
+// small machine a hundred writers are bound by CPU before any race: that sum over the cores is the
+// least wall time any schedule could take, and the p50 write is read beside it.
 //
 //   node bench/writers.mjs --writers 1,10,50,100 --protocol daemon   (after npm run build)
 //   node bench/writers.mjs --writers 100 --queue                     (writers queue, then drain)
@@ -15,14 +19,45 @@
 //   node bench/writers.mjs --writers 100 --no-checkout               (writers with no clone: --remote URL)
 //   npm run bench -- --writers 1,10,50                               (as a section of results.md)
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const TICKS = 100; // USER_HZ: clock ticks per second in /proc/<pid>/stat on Linux
+
+/**
+ * CPU seconds used by the process tree under `pid` so far: each live process's own time and what
+ * it reaped from its exited children (`git daemon` runs git-daemon as a child, which forks one
+ * process per connection); 0 when /proc can't tell.
+ */
+function treeCpu(pid) {
+  const stats = new Map();
+  try {
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        // (fields counted from the state, the third: ppid is 4th, utime 14th … cstime 17th)
+        stats.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICKS });
+      } catch {}
+    }
+  } catch {
+    return 0;
+  }
+  const inTree = (p) => {
+    for (let q = p, hops = 0; q && hops < 64; q = stats.get(q)?.ppid, hops++) if (q === pid) return true;
+    return false;
+  };
+  let sum = 0;
+  for (const [p, s] of stats) if (inTree(p)) sum += s.cpu;
+  return sum;
+}
 
 function git(cwd, ...a) {
   return execFileSync('git', a, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
@@ -88,19 +123,34 @@ async function serve(protocol, base) {
   await waitForPort(port);
   return {
     url,
+    pid: child.pid,
     stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', () => r()), child.kill('SIGTERM')))),
   };
 }
 
+let cpuFiles = 0;
 function run(cwd, argv, env) {
   const started = performance.now();
+  const cpuFile = TIME ? join(tmpdir(), `modelgit-writers-cpu-${process.pid}-${cpuFiles++}`) : undefined;
+  const [cmd, args] = TIME ? [TIME, ['-f', '%U %S', '-o', cpuFile, process.execPath, CLI, ...argv]] : [process.execPath, [CLI, ...argv]];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...argv], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => resolve({ code, out, err, ms: performance.now() - started }));
+    child.on('close', (code) => {
+      let cpu = 0;
+      if (cpuFile) {
+        try {
+          const line = readFileSync(cpuFile, 'utf8').trim().split('\n').pop() ?? '';
+          const [u, s] = line.split(' ').map(Number);
+          cpu = (u || 0) + (s || 0);
+        } catch {}
+        rmSync(cpuFile, { force: true });
+      }
+      resolve({ code, out, err, cpu, ms: performance.now() - started });
+    });
   });
 }
 
@@ -160,6 +210,8 @@ async function round(writers, protocol, env, queue = false, writes = 3, noChecko
       clones.push(dir);
     }
     const latencies = [];
+    let clientCpu = 0;
+    const serverCpuBefore = server.pid ? treeCpu(server.pid) : 0;
     const failures = new Map();
     const fail = (r) => {
       const line = (r.err.trim().split('\n').find((l) => l.startsWith('modelgit:')) ?? r.err.trim().split('\n')[0] ?? `exit ${r.code}`).slice(0, 160);
@@ -173,11 +225,13 @@ async function round(writers, protocol, env, queue = false, writes = 3, noChecko
       clones.map(async (dir, i) => {
         const reg = await run(dir, [...how(i), 'register', '--algo', 'mscn', '--param', `writer=${i}`, ...push, '--json'], envOf(i));
         latencies.push(reg.ms);
+        clientCpu += reg.cpu;
         if (reg.code !== 0) return fail(reg), undefined;
         const id = JSON.parse(reg.out).model_id;
         for (const dataset of datasets) {
           const t = await run(dir, [...how(i), 'test', id, '--dataset', dataset, '--metric', `total_time=${i + 1}`, ...push, '--json'], envOf(i));
           latencies.push(t.ms);
+          clientCpu += t.cpu;
           if (t.code !== 0) fail(t);
         }
         return id;
@@ -208,6 +262,7 @@ async function round(writers, protocol, env, queue = false, writes = 3, noChecko
       return out;
     }
     const wall = (performance.now() - started) / 1000;
+    const serverCpu = server.pid ? treeCpu(server.pid) - serverCpuBefore : 0;
     const bare = join(base, 'registry.git');
     const log = git(bare, 'log', '--format=%(trailers:key=Model-Action,valueonly)%x1f%(trailers:key=Model-Id,valueonly)%x1e', 'main');
     const actions = log.split('\x1e').map((r) => r.trim()).filter(Boolean).map((r) => r.split('\x1f').map((x) => x.trim()));
@@ -250,6 +305,10 @@ async function round(writers, protocol, env, queue = false, writes = 3, noChecko
       p99: percentile(latencies, 99),
       wall,
       drainMs,
+      clientCpu,
+      serverCpu,
+      cores: cpus().length,
+      writesRun: latencies.length,
     };
   } finally {
     await server.stop();
@@ -275,9 +334,11 @@ export async function writersSection({ counts, protocol = 'daemon', env = proces
         ? `Each writer: no clone, an empty directory and a cache of its own; \`modelgit --remote URL register\` then ${writes - 1} \`--remote URL test\` against one remote served on 127.0.0.1 (${protocol}), all writers started together. Load average at the end: ${load}.`
         : `Each writer: its own clone of one remote served on 127.0.0.1 (${protocol}); \`register --push\` then ${writes - 1} \`test --push\`, all writers started together. Load average at the end: ${load}.`,
     '',
-    '| writers | landed | failed | duplicates | fsck | commits/s | p50 write | p99 write | wall |',
-    '|---:|---|---:|---:|---|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.writers} | ${r.landed} | ${r.failed} | ${r.duplicates} | ${r.fsck} | ${r.perSecond.toFixed(1)} | ${Math.round(r.p50)} ms | ${Math.round(r.p99)} ms | ${r.wall.toFixed(1)} s |`),
+    '| writers | landed | failed | duplicates | fsck | commits/s | p50 write | p99 write | wall | CPU (writes + server) | CPU ÷ cores |',
+    '|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.writers} | ${r.landed} | ${r.failed} | ${r.duplicates} | ${r.fsck} | ${r.perSecond.toFixed(1)} | ${Math.round(r.p50)} ms | ${Math.round(r.p99)} ms | ${r.wall.toFixed(1)} s | ${(r.clientCpu + r.serverCpu).toFixed(1)} s (${r.clientCpu.toFixed(1)} + ${r.serverCpu.toFixed(1)}; ${((r.clientCpu + r.serverCpu) / Math.max(1, r.writesRun)).toFixed(2)} s a write) | ${((r.clientCpu + r.serverCpu) / r.cores).toFixed(1)} s |`),
+    '',
+    `"CPU ÷ cores" is the least wall time in which this machine's ${rows[0]?.cores ?? cpus().length} cores could run all the writes' work, however well they were scheduled (the CPU of each write's process tree, measured with /usr/bin/time, and of the server's children).`,
     '',
   ];
   const failures = rows.filter((r) => r.failures.length);
