@@ -74,6 +74,8 @@ export interface RoundSite {
   fetch(since: Date): Promise<string | undefined>;
   /** the branch (HEAD) onto `commit` */
   move(commit: string): Promise<void>;
+  /** (a partial cache) brings in one request the blobs a round reads of these queued commits, on `tip` */
+  prefetch?(commits: string[], tip: string | undefined): Promise<void>;
 }
 
 /** A clone's round site: the whole history is fetched; the work tree follows the branch (reset --keep). */
@@ -149,10 +151,11 @@ export interface DrainHost {
 }
 
 /** The queued writes on the remote, oldest first, read from this clone's fresh copy of the queue. */
-export async function readQueue(git: Git, remote: string, limit = Infinity): Promise<QueuedWrite[]> {
+export async function readQueue(git: Git, remote: string, limit = Infinity, prefetch?: (commits: string[]) => Promise<void>): Promise<QueuedWrite[]> {
   await fetchQueue(git, remote);
   const copies = (await git.refs(queueCopyPrefix(remote))).sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0)).slice(0, limit);
   if (!copies.length) return [];
+  await prefetch?.([...new Set(copies.map((c) => c.target))]);
   // The queued commits in one `git log`, their parents in another (a registration among them is
   // what a queued test of a queued model rests on: basedOn), and the files before and after
   // through one object reader: a few processes for the whole queue, not a few per write.
@@ -256,7 +259,7 @@ export async function drainRound(
   // queue's fetch finds their parents there (and never pulls the whole history behind them).
   const since = site.bare ? queueHistorySince(await queueRefNames(git, target.remote)) : new Date();
   const remoteHead = await site.fetch(since);
-  let queue = await readQueue(git, target.remote, opts.limit);
+  let queue = await readQueue(git, target.remote, opts.limit, site.prefetch && ((commits) => site.prefetch!(commits, remoteHead)));
   // A promotion is numbered on the stage tags, which a shallow cache does not hold: a round there
   // stops before the first one (a clone's drain, or the registry workflow, applies it).
   if (site.bare) {

@@ -19,7 +19,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { PushError, UsageError, ValidationError } from '../../errors.js';
 import type { Git } from '../../git/git.js';
-import { fetchTip, recordPushed, transientNetworkFailure, type RemoteCache } from '../../git/remote-cache.js';
+import { fetchTip, prefetchChangedBlobs, recordPushed, transientNetworkFailure, type RemoteCache } from '../../git/remote-cache.js';
 import { pushRefs, retryBudget, retryDelay } from '../../git/remote.js';
 import type { QueuedWrite, Reapplied, RoundSite } from './queue.js';
 import { commitTree } from '../../git/tree-edit.js';
@@ -210,6 +210,7 @@ export async function runRemoteWrite<T>(host: RemoteWriteHost, plan: () => Promi
           move: async (c) => {
             await git.updateRef(target.trackingRef, c);
           },
+          prefetch: (commits, tip) => prefetchChangedBlobs(git, commits, tip),
         };
         const c = await combine(
           { git, gitDir: host.gitDir, notify: host.notify, clearCache: () => host.clearCache(), reapplyQueued: (q) => host.reapplyQueued!(q), site },

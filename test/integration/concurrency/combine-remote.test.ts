@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { CLI, git, runCliWithEnv, stderrText, tempDir } from '../../helpers.js';
 import { cloneOf, registryRemote, remoteActions } from '../gitops-helpers.js';
 import { startGitDaemon } from './git-daemon.js';
+import { Git } from '../../../src/git/git.js';
+import { prefetchChangedBlobs } from '../../../src/git/remote-cache.js';
 
 const QUEUE = 'refs/modelgit/queue/';
 
@@ -122,6 +124,27 @@ describe('a --remote write the remote keeps rejecting combines, in its bare cach
     const drained = await c.run('drain', '--json');
     expect(drained.code, stderrText(drained)).toBe(0);
     expect(queueRefs(bare)).toEqual([]);
+  });
+
+  it("a round's blobs come in one fetch, not one connection per blob", { timeout: 60_000 }, async () => {
+    const { bare, cacheRepo } = await remoteAndNode();
+    const c = cloneOf(bare, 'carol');
+    for (const args of [['register', '--algo', 'mscn', '--queue'], ['test', 'm1', '--dataset', 'job', '--metric', 'total_time=3', '--queue'], ['note', 'm1', 'queued', '--queue']]) {
+      const r = await c.run(...args);
+      expect(r.code, stderrText(r)).toBe(0);
+    }
+    git(cacheRepo, 'fetch', '-q', 'origin', '+refs/modelgit/queue/*:refs/modelgit/queue-test/*');
+    const commits = git(cacheRepo, 'for-each-ref', '--format=%(objectname)', 'refs/modelgit/queue-test/').split('\n').filter(Boolean);
+    expect(commits).toHaveLength(3);
+    const missing = () => git(cacheRepo, 'rev-list', '--objects', '--missing=print', '--no-walk', ...commits, 'main').split('\n').filter((l) => l.startsWith('?')).length;
+    const tip = git(cacheRepo, 'rev-parse', 'main').trim();
+    const changed = new Set(git(cacheRepo, 'log', '--no-walk', '--format=', '--raw', '--no-abbrev', ...commits).split('\n').flatMap((l) => l.split(' ').slice(2, 4)).filter((o) => /^[0-9a-f]{40}$/.test(o) && !/^0+$/.test(o)));
+    const present = (oid: string) => !git(cacheRepo, 'rev-list', '--objects', '--missing=print', ...commits, 'main').includes(`?${oid}`);
+    expect([...changed].some((o) => !present(o))).toBe(true);
+    const before = missing();
+    await prefetchChangedBlobs(new Git(cacheRepo), commits, tip);
+    expect([...changed].every(present)).toBe(true);
+    expect(missing()).toBeLessThan(before);
   });
 
   it('six nodes over git daemon, combining at the first rejection: every write lands exactly once', { timeout: 240_000 }, async () => {
