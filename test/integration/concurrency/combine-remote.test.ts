@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { CLI, git, runCliWithEnv, stderrText, tempDir } from '../../helpers.js';
 import { cloneOf, registryRemote, remoteActions } from '../gitops-helpers.js';
 import { startGitDaemon } from './git-daemon.js';
+import { expectJobResultThroughQueue } from './combine-checks.js';
 import { Git } from '../../../src/git/git.js';
 import { prefetchChangedBlobs } from '../../../src/git/remote-cache.js';
 
@@ -53,17 +54,7 @@ describe('a --remote write the remote keeps rejecting combines, in its bare cach
     const other = cloneOf(bare, 'alice');
     raceInCache(cacheRepo, other.dir, ['register', '--algo', 'lero', '--push'], { times: 2 });
     const res = await node({ MODELGIT_COMBINE_AFTER: '2' }, 'test', 'm1', '--dataset', 'job', '--metric', 'total_time=7', '--json');
-    expect(res.code, stderrText(res)).toBe(0);
-    expect(res.stderr).toMatch(/origin\/main is busy \(2 pushes rejected\): queued the write as refs\/modelgit\/queue\/\S+-w/);
-    expect(res.stderr).toMatch(/landed on \S+ \(main\) as [0-9a-f]{10} through the queue/);
-    const answer = res.json();
-    expect(answer).toMatchObject({ model_id: 'm1', result: { dataset: 'job', performance: { total_time: 7 } } });
-    expect(answer.replayed).toBeUndefined();
-    // once on the branch, as its own commit; nothing left queued; the cache's branch is the remote's
-    const file = JSON.parse(git(bare, 'show', 'main:models/mscn/m1.json'));
-    expect(file.testing.map((t: { dataset: string }) => t.dataset)).toEqual(['job']);
-    expect(git(bare, 'log', '-1', '--format=%s', answer.commit).trim()).toMatch(/^test m1 on job/);
-    expect(git(bare, 'merge-base', '--is-ancestor', answer.commit, 'main')).toBe('');
+    const answer = expectJobResultThroughQueue(bare, res, /\S+ \(main\)/);
     expect(queueRefs(bare)).toEqual([]);
     expect(remoteActions(bare).filter((x) => x.action === 'register')).toHaveLength(3);
     expect(git(cacheRepo, 'rev-parse', 'main').trim()).toBe(git(bare, 'rev-parse', 'main').trim());
