@@ -279,13 +279,11 @@ export class SnapshotCache {
   /** Writes the id table of `tree` (id-table.ts) from its index entries, in their (the tree's) order. */
   saveIds(tree: string, entries: IndexEntry[]): void {
     const dirLength = this.modelsDir.length + 1;
-    const files = function* () {
-      for (const e of entries) {
-        const slash = e.path.lastIndexOf('/');
-        yield { id: e.path.slice(slash + 1, -'.json'.length), algorithm: e.path.slice(dirLength, slash), oid: oidOf(e) };
-      }
-    };
-    this.atomicWrite(join(this.dir, `${tree}.ids`), encodeIdTable(tree, files()));
+    const files = entries.map((e) => {
+      const slash = e.path.lastIndexOf('/');
+      return { id: e.path.slice(slash + 1, -'.json'.length), algorithm: e.path.slice(dirLength, slash), oid: e.oids.subarray(e.oidAt, e.oidAt + 20) };
+    });
+    this.atomicWrite(join(this.dir, `${tree}.ids`), encodeIdTable(tree, files));
   }
 
   /** The files named after each id in `tree`, from its id table; undefined without one (a damaged one is removed with a warning). */
