@@ -38,10 +38,16 @@ export async function compare(reg: Registry, q: CompareQuery): Promise<Compariso
     for (const p of patterns ?? []) if (p.trim() === '') throw new UsageError(`${flag} needs a pattern (a glob such as 'q_error*'); got an empty one`);
   }
 
-  // A few models need not load every model: their files by path (lookup.ts, the snapshot's own
-  // answer) and the problems from the cached manifest; without a cache, the snapshot.
-  const known = await reg.cachedProblems();
-  const { found, problems } = known ? { found: (await reg.lookup(ids, known.commit)).found, problems: known.problems } : await reg.snapshot().then((s) => ({ found: s.byId, problems: s.problems }));
+  // A few models need not load every model: from the cache, the tree's id table names their blobs
+  // and the manifest holds the problems; else their files by path (lookup.ts, the snapshot's own
+  // answer) with the manifest's problems; without a cache, the snapshot.
+  const byIds = await reg.cachedModelsByIds(ids);
+  const known = byIds ? undefined : await reg.cachedProblems();
+  const { found, problems } = byIds
+    ? byIds
+    : known
+      ? { found: (await reg.lookup(ids, known.commit)).found, problems: known.problems }
+      : await reg.snapshot().then((s) => ({ found: s.byId, problems: s.problems }));
   const missing = ids.filter((id) => !found.has(id));
   // A compared model whose file can't be read: said as such, --skip-invalid or not (nothing else holds it).
   const invalid = missing.map((id) => [id, problemOfId(problems, reg.config.models_dir, id)] as const).filter(([, p]) => p !== undefined);

@@ -16,7 +16,7 @@ import type { StoreContext } from '../store/context.js';
 import { locateRepo } from '../store/locate.js';
 import { loadConfig } from '../store/config.js';
 import type { Snapshot } from '../store/snapshot.js';
-import { cachedProblems, registryModelById, registryModels, registrySnapshot, type ModelsView } from '../store/models.js';
+import { cachedModelsByIds, cachedProblems, registryModelById, registryModels, registrySnapshot, type ModelsView } from '../store/models.js';
 import { answerShelf, type AnswerShelf } from '../store/answers.js';
 import { invalidModelError, lookupAtHead, type HeadLookup } from '../store/lookup.js';
 import { stagesAt } from '../store/stages.js';
@@ -294,6 +294,15 @@ export class Registry implements StoreContext {
    */
   answerShelf<T>(rev: string, kind: string, question: unknown): Promise<AnswerShelf<T> | undefined> {
     return answerShelf<T>(this, rev, kind, question);
+  }
+
+  /**
+   * The models `snapshot(rev).byId` has for these ids and the snapshot's problems, from the cache
+   * without reading any directory of the tree (its id table, then the blobs by id); undefined when
+   * the cache can't say (then `snapshot`, or `cachedProblems` and `lookup`).
+   */
+  cachedModelsByIds(ids: string[], rev = 'HEAD'): Promise<{ commit: string; problems: ErrorLocation[]; found: Map<string, Model> } | undefined> {
+    return cachedModelsByIds(this, ids, rev);
   }
 
   /**

@@ -12,6 +12,7 @@ import type { Git } from '../git/git.js';
 import { OID } from '../git/head-files.js';
 import type { StoreContext } from './context.js';
 import { emptySnapshot, readSnapshotUncached, type Snapshot } from './snapshot.js';
+import { parseModelBlob } from './model-file.js';
 import { assemble, sectionModel, type LazyContext } from './lazy-model.js';
 import { MemoFile } from './cache/memo-file.js';
 import { cacheDisabled, modelgitDir, tracer } from './cache/policy.js';
@@ -142,7 +143,10 @@ async function readModelsCached(
     ctx.files = loaded.files;
     const byAlgorithm = entriesByAlgorithm(loaded.entries, config.models_dir);
     const made = manifest ?? makeManifest(loaded, byAlgorithm, config);
-    if (!manifest) cache.saveManifest(made);
+    if (!manifest) {
+      cache.saveManifest(made);
+      cache.saveIds(where.tree, loaded.entries);
+    }
     manifest = made;
     sections = wanted(made).map(([name, key], i) => {
       if (sections[i]) return sections[i];
@@ -213,6 +217,46 @@ export async function cachedProblems(ctx: StoreContext, rev: string): Promise<{ 
   if (!at) return undefined;
   const manifest = new SnapshotCache(`${modelgitDir(ctx.gitDir)}/snapshots`, ctx.config.models_dir).loadManifest(at.tree);
   return manifest ? { commit: at.commit, problems: manifest.problems } : undefined;
+}
+
+/**
+ * The models `snapshot(rev).byId` has for these ids, with the snapshot's problems, from the cache
+ * alone: the tree's manifest for the problems and its id table for the files named after each id,
+ * whose blobs git reads by id (each the first file, in the tree's order, that parses into that
+ * model, as lookup.ts and the snapshot choose). Undefined when the cache can't say (then read the
+ * snapshot, or look up by path). A manifest without an id table (an older cache) gets one from the
+ * tree's cached index.
+ */
+export async function cachedModelsByIds(ctx: StoreContext, ids: string[], rev: string): Promise<{ commit: string; problems: ErrorLocation[]; found: Map<string, Model> } | undefined> {
+  const at = await cachedModelsTree(ctx, rev);
+  if (!at) return undefined;
+  const cache = new SnapshotCache(`${modelgitDir(ctx.gitDir)}/snapshots`, ctx.config.models_dir);
+  const manifest = cache.loadManifest(at.tree);
+  if (!manifest) return undefined;
+  let files = cache.loadIds(at.tree, ids);
+  if (!files) {
+    const index = cache.load(at.tree);
+    if (!index) return undefined;
+    cache.saveIds(at.tree, index.entries);
+    files = cache.loadIds(at.tree, ids);
+    if (!files) return undefined;
+  }
+  const oids = [...files.values()].flatMap((list) => list.map(([, oid]) => oid));
+  const blobs = oids.length ? await ctx.git.readBlobs(oids) : new Map<string, Buffer>();
+  const found = new Map<string, Model>();
+  for (const [id, list] of files) {
+    for (const [algorithm, oid] of list) {
+      const text = blobs.get(oid);
+      if (text === undefined) return undefined; // not in this clone (partial): let git say
+      const { model } = parseModelBlob(`${ctx.config.models_dir}/${algorithm}/${id}.json`, text.toString('utf8'), ctx.config);
+      if (model) {
+        found.set(id, model);
+        break;
+      }
+    }
+  }
+  trace(`ids-hit ${at.tree}`);
+  return { commit: at.commit, problems: manifest.problems, found };
 }
 
 // The same three for an open registry (StoreContext), through its cache directory: what the

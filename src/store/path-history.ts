@@ -10,7 +10,7 @@ import type { LogEntry } from '../git/git.js';
 import type { StoreContext } from './context.js';
 import type { Snapshot } from './snapshot.js';
 import type { HistoryOptions, HistoryRead } from './cache/report-history.js';
-import { commitsChanging, historyIndexAt } from './cache/history-index.js';
+import { commitsAtHead, commitsChanging, historyIndexAt } from './cache/history-index.js';
 import { MemoFile } from './cache/memo-file.js';
 import { cacheDisabled, modelgitDir } from './cache/policy.js';
 
@@ -59,9 +59,12 @@ const MAX_NAMED_COMMITS = 2000;
  */
 export async function pathLogs(ctx: StoreContext, paths: string[], at?: HeadAt): Promise<LogEntry[][]> {
   if (at) {
-    const idx = await historyIndexAt({ root: ctx.root, cacheDir: modelgitDir(ctx.gitDir), head: at.head, models: at.models });
-    const lists = idx ? paths.map((p) => idx.commitsChanging(p, at.head)) : [];
-    if (idx && lists.every((l) => l !== undefined)) {
+    const cacheDir = modelgitDir(ctx.gitDir);
+    // At the index's tip (the usual case) only the paths' buckets are read, not the whole index.
+    const quick = commitsAtHead({ cacheDir, head: at.head }, paths);
+    const idx = quick ? undefined : await historyIndexAt({ root: ctx.root, cacheDir, head: at.head, models: at.models });
+    const lists = quick ?? (idx ? paths.map((p) => idx.commitsChanging(p, at.head)) : []);
+    if ((quick || idx) && lists.every((l) => l !== undefined)) {
       // One git process reads every commit named, in the order given; each path gets its own.
       const named = [...new Set(lists.flat() as string[])];
       if (named.length <= MAX_NAMED_COMMITS) {

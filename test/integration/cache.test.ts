@@ -193,18 +193,51 @@ describe('snapshot cache', () => {
     writeFileSync(join(dir, 'models/bao/wrong_name.json'), JSON.stringify({ ...meta, model_id: 'other', algorithm: 'bao' }));
     mkdirSync(join(dir, 'models/aaa'));
     writeFileSync(join(dir, `models/aaa/${a}.json`), JSON.stringify({ ...meta, algorithm: 'aaa' }));
+    // a broken file sorting before a good one with the same name: the good one is the model
+    const shadowed = someId('lero', 2);
+    writeFileSync(join(dir, `models/aaa/${shadowed}.json`), '{ broken');
     git(dir, 'add', '-A');
     git(dir, 'commit', '-qm', 'bad files');
     const bad = await expectSame(dir);
     expect(bad.events).toEqual(['incremental']);
-    expect(bad.snap.problems.map((p) => p.rule).sort()).toEqual(['id-matches-path', 'json-syntax', 'unique-id']);
+    expect(bad.snap.problems.map((p) => p.rule).sort()).toEqual(['id-matches-path', 'json-syntax', 'json-syntax', 'unique-id']);
+    expect(bad.snap.byId.get(shadowed)!.path).toBe(`models/lero/${shadowed}.json`);
     // The duplicate sorts first (models/aaa), so it is the lero file that is reported.
     expect(bad.snap.byId.get(a)!.path).toBe(`models/aaa/${a}.json`);
-    // compare reads its few models by path and the problems from the cached manifest: as the snapshot answers.
-    for (const c of [['compare', a, someId('lero', 2)], ['compare', a, someId('lero', 2), '--skip-invalid', '--json'], ['compare', 'broken', a], ['compare', 'wrong_name', 'other'], ['compare', someId('mscn', 0), someId('mscn', 1), '--json']]) {
-      const cached = await runCli(dir, ...c);
-      const plain = await runCliEnv(dir, { MODELGIT_NO_CACHE: '1' }, ...c);
-      expect({ code: cached.code, stdout: cached.stdout, stderr: cached.stderr }, c.join(' ')).toEqual({ code: plain.code, stdout: plain.stdout, stderr: plain.stderr });
+    // compare reads its few models by blob id from the tree's id table (by path without one) and the
+    // problems from the cached manifest: as the snapshot answers. Each way: the id table the listing
+    // wrote, one made from the cached index (an older cache had none), a damaged one, and by path.
+    await run('list', '--algo', 'lero'); // refused (invalid files), after writing the manifest and id table
+    const idsFile = join(dir, '.git', 'modelgit', 'snapshots', `${git(dir, 'rev-parse', 'HEAD:models').trim()}.ids`);
+    expect(existsSync(idsFile)).toBe(true);
+    const compares = [['compare', a, someId('lero', 2)], ['compare', a, someId('lero', 2), '--skip-invalid', '--json'], ['compare', 'broken', a], ['compare', 'wrong_name', 'other'], ['compare', someId('mscn', 0), someId('mscn', 1), '--json'], ['compare', shadowed, a, 'no-such'], ['compare', shadowed, a, '--json']];
+    for (const way of ['table', 'made', 'damaged', 'path']) {
+      if (way === 'made') rmSync(idsFile, { force: true });
+      if (way === 'damaged') {
+        // every bucket's bytes (after the header and the table of bucket count + 1 slots)
+        const bytes = readFileSync(idsFile);
+        for (let at = 96 + (bytes.readUInt32LE(8) + 1) * 8; at < bytes.length; at++) bytes[at] ^= 0x04;
+        writeFileSync(idsFile, bytes);
+      }
+      if (way === 'path') {
+        // no id table, and no index of the tree to make one from: the manifest's problems and lookup by path
+        const snapshots = join(dir, '.git', 'modelgit', 'snapshots');
+        for (const n of readdirSync(snapshots)) if (/\.(ids|full|delta)$/.test(n)) rmSync(join(snapshots, n));
+      }
+      // every comparison from the table; the other ways, a few (each CLI run costs here)
+      for (const [k, c] of compares.entries()) {
+        if (way !== 'table' && k % 2 === 1) continue;
+        const plain = await runCliEnv(dir, { MODELGIT_NO_CACHE: '1' }, ...c);
+        // traced (which way it went; --json carries the trace among its warnings), then as a user runs it
+        const traced = await runCliEnv(dir, { MODELGIT_CACHE_TRACE: '1' }, ...c);
+        expect({ code: traced.code, stdout: traced.stdout }, `${way}: ${c.join(' ')}`).toEqual({ code: plain.code, stdout: plain.stdout });
+        if (way === 'path') expect(traced.stderr, `${way}: ${c.join(' ')}`).not.toMatch(/modelgit-cache: ids-hit/);
+        else expect(traced.stderr, `${way}: ${c.join(' ')}`).toMatch(/modelgit-cache: ids-hit/);
+        if (way === 'damaged' && k === 0) expect(traced.stderr).toMatch(/\.ids is unreadable \(checksum mismatch\)/);
+        if (way !== 'table') continue;
+        const cached = await runCli(dir, ...c);
+        expect({ code: cached.code, stdout: cached.stdout, stderr: cached.stderr }, `${way}: ${c.join(' ')}`).toEqual({ code: plain.code, stdout: plain.stdout, stderr: plain.stderr });
+      }
     }
 
     // Values a summary can't carry through JSON (-0, an overflow) and odd shapes it must read the same.
@@ -226,10 +259,10 @@ describe('snapshot cache', () => {
       }
     }
 
-    git(dir, 'rm', '-q', 'models/lero/broken.json', 'models/bao/wrong_name.json', `models/aaa/${a}.json`, 'models/lero/lero_odd.json', 'models/lero/lero_odd2.json');
+    git(dir, 'rm', '-q', 'models/lero/broken.json', 'models/bao/wrong_name.json', `models/aaa/${a}.json`, `models/aaa/${shadowed}.json`, 'models/lero/lero_odd.json', 'models/lero/lero_odd2.json');
     git(dir, 'commit', '-qm', 'clean up');
     expect((await expectSame(dir)).snap.problems).toEqual([]);
-  });
+  }, 240_000);
 
   it('answers for another branch, after switching back, and after git reset --hard', async () => {
     const main = git(dir, 'rev-parse', 'HEAD').trim();

@@ -7,6 +7,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateInto } from '../../bench/generate.mjs';
 import {
   buildHistoryIndex,
+  commitsAtHead,
   commitsChanging,
   forgetHistoryIndexes,
   historyFiles,
@@ -27,6 +28,10 @@ function somePaths(dir: string): string[] {
 function expectSameAsGit(dir: string, idx: HistoryIndex, at = 'HEAD', paths = somePaths(dir)): void {
   const commit = git(dir, 'rev-parse', at).trim();
   for (const p of paths) expect(idx.commitsChanging(p, commit), `${p} at ${at}`).toEqual(gitLog(dir, p, at));
+  // Read by path from the file (its tip only): the same answers.
+  if (commit === idx.tip && Buffer.compare(readFileSync(historyFiles(cacheDir(dir)).index), idx.bytes()) === 0) {
+    expect(commitsAtHead({ cacheDir: cacheDir(dir), head: commit }, paths)).toEqual(paths.map((p) => gitLog(dir, p, at)));
+  }
 }
 
 const cacheDir = (dir: string) => join(dir, '.git', 'modelgit');
@@ -170,6 +175,25 @@ describe('history index', () => {
     expect(existsSync(file)).toBe(false);
   });
 
+  it('damage in the bucket of a path read by path is reported once, removed, and git answers', async () => {
+    const idx = await fullBuild(dir);
+    const file = historyFiles(cacheDir(dir)).index;
+    const path = somePaths(dir)[3]!;
+    // the last byte of one of this path's commit ids, in its bucket
+    const bytes = readFileSync(file);
+    const at = bytes.lastIndexOf(Buffer.from(idx.commitsChanging(path)![0]!, 'hex'));
+    expect(at).toBeGreaterThan(idx.commitCount * 20 + 96);
+    bytes[at + 19] ^= 0x01;
+    writeFileSync(file, bytes);
+    const warnings: string[] = [];
+    forgetHistoryIndexes();
+    expect(commitsAtHead({ cacheDir: cacheDir(dir), head: head(dir), warn: (m) => warnings.push(m) }, [path])).toBeUndefined();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/history index .* is unreadable \(checksum mismatch\)/);
+    expect(existsSync(file)).toBe(false);
+    expect(await commitsChanging({ root: dir, gitDir: join(dir, '.git'), head: head(dir), models: () => 0 }, path, head(dir))).toEqual(gitLog(dir, path));
+  });
+
   it('best and show answer the same with the index as with every cache off', async () => {
     await fullBuild(dir);
     const best = ['best', '--algo', 'mscn', '--dataset', 'job', '--json'];
@@ -184,7 +208,7 @@ describe('history index', () => {
     expect(ok(await runCli(dir, ...at)).stdout).toBe(ok(await runCliWithEnv(dir, off, ...at)).stdout);
     const show = ['show', id, '--json'];
     const shown = ok(await runCliWithEnv(dir, { MODELGIT_CACHE_TRACE: '1' }, ...show));
-    expect(shown.stderr).toMatch(/modelgit-history: hit/);
+    expect(shown.stderr).toMatch(/modelgit-history: hit .* \(read by path\)/);
     expect(shown.stdout).toBe(ok(await runCliWithEnv(dir, off, ...show)).stdout);
     ok(await runCli(dir, 'promote', id, '--stage', 'staging'));
     const promoted = ok(await runCliWithEnv(dir, { MODELGIT_CACHE_TRACE: '1' }, ...show));

@@ -1,6 +1,6 @@
 // A write's lookup by path must give exactly the model the snapshot gives, or none when it has none.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSnapshotUncached } from '../../src/store/snapshot.js';
@@ -120,9 +120,16 @@ describe('show', () => {
       }
     };
     await check();
-    // Now with every algorithm's summaries cached (list builds them).
+    // Now with every algorithm's summaries and the tree's id table cached (list builds them): the
+    // model's blob named by the id table.
     expect((await r.run('list', '--skip-invalid')).code).toBe(0);
+    const snapshots = join(r.dir, '.git', 'modelgit', 'snapshots');
+    expect(readdirSync(snapshots).some((n) => n.endsWith('.ids'))).toBe(true);
     await check();
+    // Without the id table, and no index of the tree to make one from: the algorithm's summaries.
+    for (const n of readdirSync(snapshots)) if (/\.(ids|full|delta)$/.test(n)) rmSync(join(snapshots, n));
+    await check();
+    expect(readdirSync(snapshots).some((n) => n.endsWith('.ids'))).toBe(false);
   });
 });
 

@@ -15,22 +15,21 @@
 // prefix of the index; anything else (another branch, a rebase, a first read) is rebuilt in a
 // detached background process — the whole log takes 2 s at 10,000 models and minutes at 100,000, so
 // no command waits for it — and until then callers ask git.
-import { unlinkSync } from 'node:fs';
+import { closeSync, readSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { endianness } from 'node:os';
 import { Git } from '../../git/git.js';
 import { nameOnlyLog, streamNameOnlyLog, type LogRecord } from '../../git/raw-log.js';
 import { startDetachedOnce } from '../../git/background.js';
 import { CorruptCacheError } from './snapshot-file.js';
 import { cacheDisabled, modelgitDir, tracer } from './policy.js';
-import { isMissing, readCacheFile } from '../../loading/safe-files.js';
+import { isMissing, openCacheFile, readCacheFile } from '../../loading/safe-files.js';
 import { writeWhole } from './files.js';
 import { packagePath } from '../../package-root.js';
 
-const MAGIC = 'MGHIST01';
-const LITTLE_ENDIAN = endianness() === 'LE';
-const HEADER = 40;
+// 02: paths in buckets with their commits (one path's are a small read); 01 searched a path blob.
+const MAGIC = 'MGHIST02';
+const HEADER = 96;
 /** Commits appended in the foreground at most; a longer way from the tip is left to a rebuild. */
 export const MAX_FOREGROUND_EXTENSION = 2000;
 /** Below this many models `git log -- <path>` is fast anyway: no background work for small registries. */
@@ -51,14 +50,18 @@ export function isLinear(records: LogRecord[], base?: string): boolean {
 }
 
 /**
- * The index in memory and on disk. Layout (little-endian u32s):
- *   magic(8) idBytes nCommits nPaths nChanges crc32(rest) pathBlobLength linear reserved
+ * The index in memory and on disk (format 2). Layout (little-endian u32s):
+ *   header (96 bytes): magic(8) idBytes nCommits nPaths nChanges crc32(rest) nBuckets linear
+ *     bucketBytes tip(32, zero-padded) reserved(20) crc32(header before it)
  *   commits: nCommits × idBytes, oldest first
- *   changeStart: (nCommits + 1) × u32 — commit c changed paths changes[changeStart[c] … changeStart[c+1])
- *   changes: nChanges × u32 path numbers
- *   pathStart: (nPaths + 1) × u32 — offsets in the path blob
- *   path blob: "\n" + path + "\n" for each path (searched for "\n<path>\n")
- * A non-linear index has no commits: it only records that history up to its tip has a merge.
+ *   bucket table: (nBuckets + 1) × [offset in the buckets, crc32 of the bucket] (the last offset is
+ *     the buckets' length)
+ *   buckets: a path is in bucket crc32(path) mod nBuckets; each bucket holds its paths sorted by
+ *     their bytes, each as: pathBytes, path, count, count × position (ascending), count × commit id
+ * A path's commits are found by reading the header, one table entry and one bucket (a few hundred
+ * bytes, each checked by its own CRC-32), so a question at the tip needn't read the whole file
+ * (readPathsAtTip); parse() reads it whole and checks every byte. A non-linear index is the header
+ * alone: it only records that history up to its tip has a merge.
  */
 export class HistoryIndex {
   private constructor(
@@ -66,34 +69,20 @@ export class HistoryIndex {
     readonly idBytes: number,
     readonly commitCount: number,
     private readonly pathCount: number,
-    private readonly changeCount: number,
+    private readonly bucketCount: number,
     readonly linear: boolean,
+    readonly tip: string,
   ) {}
 
-  private get commitsAt(): number {
-    return HEADER;
-  }
-  private get changeStartAt(): number {
+  private get tableAt(): number {
     return HEADER + this.commitCount * this.idBytes;
   }
-  private get changesAt(): number {
-    return this.changeStartAt + (this.commitCount + 1) * 4;
-  }
-  private get pathStartAt(): number {
-    return this.changesAt + this.changeCount * 4;
-  }
-  private get blobAt(): number {
-    return this.pathStartAt + (this.pathCount + 1) * 4;
-  }
-
-  /** The newest commit the index covers. */
-  get tip(): string {
-    if (!this.linear) return this.buf.toString('hex', HEADER, HEADER + this.idBytes);
-    return this.commitAt(this.commitCount - 1);
+  private get bucketsAt(): number {
+    return this.tableAt + (this.bucketCount + 1) * 8;
   }
 
   commitAt(c: number): string {
-    const at = this.commitsAt + c * this.idBytes;
+    const at = HEADER + c * this.idBytes;
     return this.buf.toString('hex', at, at + this.idBytes);
   }
 
@@ -101,39 +90,13 @@ export class HistoryIndex {
   positionOf(commit: string): number {
     if (!this.linear || commit.length !== this.idBytes * 2) return -1;
     const needle = Buffer.from(commit, 'hex');
-    const start = this.commitsAt;
-    const end = this.changeStartAt;
-    let at = this.buf.indexOf(needle, start);
+    const end = this.tableAt;
+    let at = this.buf.indexOf(needle, HEADER);
     while (at >= 0 && at < end) {
-      if ((at - start) % this.idBytes === 0) return (at - start) / this.idBytes;
+      if ((at - HEADER) % this.idBytes === 0) return (at - HEADER) / this.idBytes;
       at = this.buf.indexOf(needle, at + 1);
     }
     return -1;
-  }
-
-  private pathNumber(path: string): number {
-    const needle = Buffer.from(`\n${path}\n`, 'utf8');
-    const blob = this.blobAt;
-    const end = this.buf.length;
-    let at = this.buf.indexOf(needle, blob);
-    while (at >= 0 && at < end) {
-      // A path holding a newline could contain the needle; only a match at a path's start counts.
-      const off = at - blob;
-      let lo = 0;
-      let hi = this.pathCount;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (this.u32(this.pathStartAt + mid * 4) < off) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo < this.pathCount && this.u32(this.pathStartAt + lo * 4) === off) return lo;
-      at = this.buf.indexOf(needle, at + 1);
-    }
-    return -1;
-  }
-
-  private u32(at: number): number {
-    return this.buf.readUInt32LE(at);
   }
 
   /**
@@ -144,57 +107,33 @@ export class HistoryIndex {
     if (!this.linear) return undefined;
     const upto = at === undefined || at === this.tip ? this.commitCount - 1 : this.positionOf(at);
     if (upto < 0) return undefined;
-    const p = this.pathNumber(path);
-    if (p < 0) return [];
-    // One pass over the flat change list (a typed view when aligned), then each hit's commit by
-    // bisecting the commits' start offsets: a path has a handful of hits among 300,000 changes.
-    const cs = this.changeStartAt;
-    const end = this.u32(cs + (upto + 1) * 4);
-    const changes = this.view(this.changesAt, end);
-    const out: string[] = [];
-    let last = -1;
-    for (let k = end - 1; k >= 0; k--) {
-      if (changes[k] !== p) continue;
-      let lo = 0;
-      let hi = upto;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (this.u32(cs + mid * 4) <= k) lo = mid;
-        else hi = mid - 1;
-      }
-      // a commit's paths are distinct, but its start can be shared with empty commits before it
-      if (lo !== last) out.push(this.commitAt(lo));
-      last = lo;
+    const b = bucketOf(path, this.bucketCount);
+    const from = this.buf.readUInt32LE(this.tableAt + b * 8);
+    const to = this.buf.readUInt32LE(this.tableAt + (b + 1) * 8);
+    const found = findInBucket(this.buf.subarray(this.bucketsAt + from, this.bucketsAt + to), path, this.idBytes);
+    return found ? found.commitsUpTo(upto) : [];
+  }
+
+  /** Every path with the positions of the commits that changed it (ascending). */
+  private pathPositions(): Map<string, number[]> {
+    const out = new Map<string, number[]>();
+    const all = this.buf.subarray(this.bucketsAt);
+    let at = 0;
+    while (at < all.length) {
+      const e = readEntry(all, at, this.idBytes);
+      out.set(e.path, e.positions);
+      at = e.end;
     }
     return out;
   }
 
-  /** `length` little-endian u32s at `at`: a view when aligned on a little-endian machine, else a copy. */
-  private view(at: number, length: number): Uint32Array {
-    const offset = this.buf.byteOffset + at;
-    if (offset % 4 === 0 && LITTLE_ENDIAN) return new Uint32Array(this.buf.buffer, offset, length);
-    const copy = new Uint32Array(length);
-    for (let k = 0; k < length; k++) copy[k] = this.buf.readUInt32LE(at + k * 4);
-    return copy;
-  }
-
-  /** Every commit with its paths, oldest first (to extend or test the index). */
+  /** Every commit with its paths (sorted by code units), oldest first (to test the index). */
   records(): { commit: string; paths: string[] }[] {
     if (!this.linear) return [];
-    const paths: string[] = [];
-    for (let p = 0; p < this.pathCount; p++) {
-      const from = this.u32(this.pathStartAt + p * 4);
-      const to = this.u32(this.pathStartAt + (p + 1) * 4);
-      paths.push(this.buf.toString('utf8', this.blobAt + from + 1, this.blobAt + to - 1));
-    }
     const out: { commit: string; paths: string[] }[] = [];
-    for (let c = 0; c < this.commitCount; c++) {
-      const from = this.u32(this.changeStartAt + c * 4);
-      const to = this.u32(this.changeStartAt + (c + 1) * 4);
-      const ps: string[] = [];
-      for (let k = from; k < to; k++) ps.push(paths[this.u32(this.changesAt + k * 4)]!);
-      out.push({ commit: this.commitAt(c), paths: ps });
-    }
+    for (let c = 0; c < this.commitCount; c++) out.push({ commit: this.commitAt(c), paths: [] });
+    for (const [path, positions] of this.pathPositions()) for (const p of positions) out[p]!.paths.push(path);
+    for (const r of out) r.paths.sort(byCodeUnits);
     return out;
   }
 
@@ -205,93 +144,270 @@ export class HistoryIndex {
 
   /** The index of commits given one at a time, oldest first (see LogCollector for why). */
   static fromSource(src: { length: number; commit: (i: number) => string; paths: (i: number) => Iterable<string> }): HistoryIndex {
-    if (src.length === 0) throw new Error('a history index needs at least one commit');
-    const idBytes = src.commit(0).length / 2;
-    const numbers = new Map<string, number>();
-    const blobParts: Buffer[] = [];
-    const pathStart: number[] = [0];
-    let blobLength = 0;
-    const changeStart: number[] = [0];
-    const changes: number[] = [];
+    const ids: string[] = [];
+    const positions = new Map<string, number[]>();
     for (let i = 0; i < src.length; i++) {
-      for (const path of new Set(src.paths(i))) {
-        let n = numbers.get(path);
-        if (n === undefined) {
-          n = numbers.size;
-          numbers.set(path, n);
-          const b = Buffer.from(`\n${path}\n`, 'utf8');
-          blobParts.push(b);
-          blobLength += b.length;
-          pathStart.push(blobLength);
-        }
-        changes.push(n);
+      ids.push(src.commit(i));
+      for (const path of src.paths(i)) {
+        const list = positions.get(path);
+        if (!list) positions.set(path, [i]);
+        else if (list[list.length - 1] !== i) list.push(i); // a commit names a path once
       }
-      changeStart.push(changes.length);
     }
-    // pathStart[p] is where path p's "\n…\n" starts; the last entry is the blob's length.
-    const size = HEADER + src.length * idBytes + 4 * (changeStart.length + changes.length + pathStart.length) + blobLength;
-    const buf = Buffer.alloc(size);
+    return HistoryIndex.write(ids, positions);
+  }
+
+  /** The file of these commits (oldest first) and each path's positions among them (ascending). */
+  private static write(ids: string[], positions: Map<string, number[]>): HistoryIndex {
+    if (ids.length === 0) throw new Error('a history index needs at least one commit');
+    const idBytes = ids[0]!.length / 2;
+    let buckets = 1;
+    while (buckets * PATHS_PER_BUCKET < positions.size) buckets *= 2;
+    const byBucket: { path: Buffer; list: number[] }[][] = Array.from({ length: buckets }, () => []);
+    let changes = 0;
+    let bucketBytes = 0;
+    for (const [path, list] of positions) {
+      const bytes = Buffer.from(path, 'utf8');
+      byBucket[bucketOf(bytes, buckets)]!.push({ path: bytes, list });
+      changes += list.length;
+      bucketBytes += 8 + bytes.length + list.length * (4 + idBytes);
+    }
+    const tableAt = HEADER + ids.length * idBytes;
+    const bucketsAt = tableAt + (buckets + 1) * 8;
+    const buf = Buffer.alloc(bucketsAt + bucketBytes);
     let at = HEADER;
-    for (let i = 0; i < src.length; i++) at += buf.write(src.commit(i), at, 'hex');
-    for (const v of changeStart) at = buf.writeUInt32LE(v, at);
-    for (const v of changes) at = buf.writeUInt32LE(v, at);
-    for (const v of pathStart) at = buf.writeUInt32LE(v, at);
-    for (const b of blobParts) at += b.copy(buf, at);
-    writeHeader(buf, { idBytes, commits: src.length, paths: numbers.size, changes: changes.length, blob: blobLength, linear: true });
-    return new HistoryIndex(buf, idBytes, src.length, numbers.size, changes.length, true);
+    for (const id of ids) at += buf.write(id, at, 'hex');
+    at = bucketsAt;
+    for (let b = 0; b < buckets; b++) {
+      const start = at;
+      for (const { path, list } of byBucket[b]!.sort((x, y) => Buffer.compare(x.path, y.path))) {
+        at = buf.writeUInt32LE(path.length, at);
+        at += path.copy(buf, at);
+        at = buf.writeUInt32LE(list.length, at);
+        for (const p of list) at = buf.writeUInt32LE(p, at);
+        for (const p of list) at += buf.write(ids[p]!, at, 'hex');
+      }
+      buf.writeUInt32LE(start - bucketsAt, tableAt + b * 8);
+      buf.writeUInt32LE(crc32(buf.subarray(start, at)), tableAt + b * 8 + 4);
+    }
+    buf.writeUInt32LE(at - bucketsAt, tableAt + buckets * 8);
+    const tip = ids[ids.length - 1]!;
+    writeHeader(buf, { idBytes, commits: ids.length, paths: positions.size, changes, buckets, bucketBytes, linear: true, tip });
+    return new HistoryIndex(buf, idBytes, ids.length, positions.size, buckets, true, tip);
   }
 
   /** The record that history up to `tip` has a merge (queries ask git). */
   static nonLinear(tip: string): HistoryIndex {
-    const idBytes = tip.length / 2;
-    const buf = Buffer.alloc(HEADER + idBytes);
-    buf.write(tip, HEADER, 'hex');
-    writeHeader(buf, { idBytes, commits: 0, paths: 0, changes: 0, blob: 0, linear: false });
-    return new HistoryIndex(buf, idBytes, 0, 0, 0, false);
+    const buf = Buffer.alloc(HEADER);
+    writeHeader(buf, { idBytes: tip.length / 2, commits: 0, paths: 0, changes: 0, buckets: 0, bucketBytes: 0, linear: false, tip });
+    return new HistoryIndex(buf, tip.length / 2, 0, 0, 0, false, tip);
+  }
+
+  /** The index up to and including the commit at `position`, with `newer` (oldest first) on top. */
+  private rewritten(position: number, newer: { commit: string; paths: string[] }[]): HistoryIndex {
+    const ids: string[] = [];
+    for (let c = 0; c <= position; c++) ids.push(this.commitAt(c));
+    const positions = new Map<string, number[]>();
+    for (const [path, list] of this.pathPositions()) {
+      const kept = list[list.length - 1]! <= position ? list : list.filter((p) => p <= position);
+      if (kept.length) positions.set(path, kept);
+    }
+    for (const r of newer) {
+      const p = ids.length;
+      ids.push(r.commit);
+      for (const path of r.paths) {
+        const list = positions.get(path);
+        if (!list) positions.set(path, [p]);
+        else if (list[list.length - 1] !== p) list.push(p);
+      }
+    }
+    return HistoryIndex.write(ids, positions);
   }
 
   /** The index up to and including the commit at `position`. */
   prefix(position: number): HistoryIndex {
-    return HistoryIndex.build(this.records().slice(0, position + 1));
+    return this.rewritten(position, []);
   }
 
   /** This index with `newer` (oldest first, each the child of the one before) on top. */
   extend(newer: { commit: string; paths: string[] }[]): HistoryIndex {
-    return newer.length ? HistoryIndex.build([...this.records(), ...newer]) : this;
+    return newer.length ? this.rewritten(this.commitCount - 1, newer) : this;
   }
 
   bytes(): Buffer {
     return this.buf;
   }
 
-  /** Reads an index, checking its layout and checksum; throws CorruptCacheError when damaged. */
+  /** Reads an index, checking its layout and checksums; throws CorruptCacheError when damaged. */
   static parse(buf: Buffer): HistoryIndex {
-    if (buf.length < HEADER || buf.toString('latin1', 0, 8) !== MAGIC) throw new CorruptCacheError('not a history index');
-    const idBytes = buf.readUInt32LE(8);
-    const commits = buf.readUInt32LE(12);
-    const paths = buf.readUInt32LE(16);
-    const changes = buf.readUInt32LE(20);
-    const crc = buf.readUInt32LE(24);
-    const blob = buf.readUInt32LE(28);
-    const linear = buf.readUInt32LE(32) === 1;
-    if (idBytes !== 20 && idBytes !== 32) throw new CorruptCacheError('bad object id size');
-    const expected = linear ? HEADER + commits * idBytes + 4 * (commits + 1 + changes + paths + 1) + blob : HEADER + idBytes;
+    const h = parseHeader(buf.subarray(0, HEADER));
+    const expected = h.linear ? HEADER + h.commits * h.idBytes + (h.buckets + 1) * 8 + h.bucketBytes : HEADER;
     if (buf.length !== expected) throw new CorruptCacheError(`size ${buf.length}, expected ${expected}`);
-    if (crc32(buf.subarray(HEADER)) !== crc) throw new CorruptCacheError('checksum mismatch');
-    if (linear && commits === 0) throw new CorruptCacheError('no commits');
-    return new HistoryIndex(buf, idBytes, commits, paths, changes, linear);
+    if (crc32(buf.subarray(HEADER)) !== h.crc) throw new CorruptCacheError('checksum mismatch');
+    return new HistoryIndex(buf, h.idBytes, h.commits, h.paths, h.buckets, h.linear, h.tip);
   }
 }
 
-function writeHeader(buf: Buffer, h: { idBytes: number; commits: number; paths: number; changes: number; blob: number; linear: boolean }): void {
+const HEADER_CRC_AT = HEADER - 4;
+
+/** An index another version of modelgit wrote: not damage, just not ours (replaced without a warning). */
+class OtherFormat extends CorruptCacheError {}
+/** Paths per bucket on average at most: a lookup reads about this many entries. */
+const PATHS_PER_BUCKET = 4;
+/** Largest bucket a lookup reads (a path changed by every one of millions of commits is still less). */
+const MAX_BUCKET_BYTES = 256 << 20;
+
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function bucketOf(path: string | Buffer, buckets: number): number {
+  return buckets <= 1 ? 0 : crc32(typeof path === 'string' ? Buffer.from(path, 'utf8') : path) & (buckets - 1);
+}
+
+interface Header {
+  idBytes: number;
+  commits: number;
+  paths: number;
+  changes: number;
+  crc: number;
+  buckets: number;
+  bucketBytes: number;
+  linear: boolean;
+  tip: string;
+}
+
+function writeHeader(buf: Buffer, h: Omit<Header, 'crc'>): void {
   buf.write(MAGIC, 0, 'latin1');
   buf.writeUInt32LE(h.idBytes, 8);
   buf.writeUInt32LE(h.commits, 12);
   buf.writeUInt32LE(h.paths, 16);
   buf.writeUInt32LE(h.changes, 20);
-  buf.writeUInt32LE(h.blob, 28);
+  buf.writeUInt32LE(h.buckets, 28);
   buf.writeUInt32LE(h.linear ? 1 : 0, 32);
+  buf.writeUInt32LE(h.bucketBytes, 36);
+  buf.write(h.tip, 40, 'hex');
   buf.writeUInt32LE(crc32(buf.subarray(HEADER)), 24);
+  buf.writeUInt32LE(crc32(buf.subarray(0, HEADER_CRC_AT)), HEADER_CRC_AT);
+}
+
+/** The header, checked on its own (its CRC, its fields' ranges); throws CorruptCacheError. */
+function parseHeader(buf: Buffer): Header {
+  if (buf.length >= 8 && buf.toString('latin1', 0, 6) === 'MGHIST' && buf.toString('latin1', 0, 8) !== MAGIC) throw new OtherFormat();
+  if (buf.length < HEADER || buf.toString('latin1', 0, 8) !== MAGIC) throw new CorruptCacheError('not a history index');
+  if (crc32(buf.subarray(0, HEADER_CRC_AT)) !== buf.readUInt32LE(HEADER_CRC_AT)) throw new CorruptCacheError('checksum mismatch');
+  const idBytes = buf.readUInt32LE(8);
+  if (idBytes !== 20 && idBytes !== 32) throw new CorruptCacheError('bad object id size');
+  const h: Header = {
+    idBytes,
+    commits: buf.readUInt32LE(12),
+    paths: buf.readUInt32LE(16),
+    changes: buf.readUInt32LE(20),
+    crc: buf.readUInt32LE(24),
+    buckets: buf.readUInt32LE(28),
+    linear: buf.readUInt32LE(32) === 1,
+    bucketBytes: buf.readUInt32LE(36),
+    tip: buf.toString('hex', 40, 40 + idBytes),
+  };
+  if (h.linear && (h.commits === 0 || h.buckets === 0 || (h.buckets & (h.buckets - 1)) !== 0)) throw new CorruptCacheError('bad layout');
+  return h;
+}
+
+interface Entry {
+  path: string;
+  positions: number[];
+  end: number;
+  commitsUpTo(upto: number): string[];
+}
+
+/** The entry at `at` of a bucket (bounds checked: a damaged length reads as damage, not a crash). */
+function readEntry(bucket: Buffer, at: number, idBytes: number): Entry {
+  const fail = () => new CorruptCacheError('bad bucket');
+  if (at + 4 > bucket.length) throw fail();
+  const pathBytes = bucket.readUInt32LE(at);
+  const pathAt = at + 4;
+  if (pathAt + pathBytes + 4 > bucket.length) throw fail();
+  const count = bucket.readUInt32LE(pathAt + pathBytes);
+  const posAt = pathAt + pathBytes + 4;
+  const idsAt = posAt + count * 4;
+  const end = idsAt + count * idBytes;
+  if (end > bucket.length) throw fail();
+  const positions: number[] = [];
+  for (let k = 0; k < count; k++) positions.push(bucket.readUInt32LE(posAt + k * 4));
+  return {
+    path: bucket.toString('utf8', pathAt, pathAt + pathBytes),
+    positions,
+    end,
+    commitsUpTo(upto) {
+      const out: string[] = [];
+      for (let k = count - 1; k >= 0; k--) {
+        if (positions[k]! > upto) continue;
+        out.push(bucket.toString('hex', idsAt + k * idBytes, idsAt + (k + 1) * idBytes));
+      }
+      return out;
+    },
+  };
+}
+
+/** The entry of `path` in one bucket, or undefined when the bucket has none. */
+function findInBucket(bucket: Buffer, path: string, idBytes: number): Entry | undefined {
+  const want = Buffer.from(path, 'utf8');
+  let at = 0;
+  while (at < bucket.length) {
+    const e = readEntry(bucket, at, idBytes);
+    const pathBytes = bucket.readUInt32LE(at);
+    if (pathBytes === want.length && bucket.compare(want, 0, want.length, at + 4, at + 4 + pathBytes) === 0) return e;
+    at = e.end;
+  }
+  return undefined;
+}
+
+/**
+ * `commitsChanging(path)` at the index's tip for each path, reading only the header and each path's
+ * bucket from the file (each checked by its CRC-32): undefined when the file is missing or its tip
+ * is not `tip` or it is not linear (then open the index whole: historyIndexAt). Throws
+ * CorruptCacheError when what it read is damaged.
+ */
+export function readPathsAtTip(file: string, tip: string, paths: string[]): string[][] | undefined {
+  let opened: { fd: number; size: number };
+  try {
+    opened = openCacheFile(file);
+  } catch (e) {
+    if (isMissing(e)) return undefined;
+    throw new CorruptCacheError((e as Error).message);
+  }
+  const { fd, size } = opened;
+  try {
+    const read = (at: number, length: number): Buffer => {
+      if (at + length > size) throw new CorruptCacheError(`size ${size}, expected more than ${at + length}`);
+      const b = Buffer.allocUnsafe(length);
+      let done = 0;
+      while (done < length) {
+        const n = readSync(fd, b, done, length - done, at + done);
+        if (n === 0) throw new CorruptCacheError('truncated');
+        done += n;
+      }
+      return b;
+    };
+    const h = parseHeader(read(0, HEADER));
+    if (!h.linear || h.tip !== tip) return undefined;
+    const expected = HEADER + h.commits * h.idBytes + (h.buckets + 1) * 8 + h.bucketBytes;
+    if (size !== expected) throw new CorruptCacheError(`size ${size}, expected ${expected}`);
+    const tableAt = HEADER + h.commits * h.idBytes;
+    const bucketsAt = tableAt + (h.buckets + 1) * 8;
+    return paths.map((path) => {
+      const b = bucketOf(path, h.buckets);
+      const slot = read(tableAt + b * 8, 12);
+      const from = slot.readUInt32LE(0);
+      const to = slot.readUInt32LE(8);
+      if (to < from || to > h.bucketBytes || to - from > MAX_BUCKET_BYTES) throw new CorruptCacheError('bad bucket table');
+      const bucket = read(bucketsAt + from, to - from);
+      if (crc32(bucket) !== slot.readUInt32LE(4)) throw new CorruptCacheError('checksum mismatch');
+      return findInBucket(bucket, path, h.idBytes)?.commitsUpTo(h.commits - 1) ?? [];
+    });
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The index for `head`, built from the whole log (what the background process runs). */
@@ -390,15 +506,41 @@ function loadHistoryIndex(cacheDir: string, warn: (m: string) => void): HistoryI
     return HistoryIndex.parse(buf);
   } catch (e) {
     if (!(e instanceof CorruptCacheError)) throw e;
-    if (!warned) {
-      warned = true;
-      warn(`modelgit: warning: the history index ${file} is unreadable (${e.message}); asking git, and rebuilding it\n`);
-    }
-    try {
-      unlinkSync(file);
-    } catch {
-      // already gone (another reader)
-    }
+    if (e instanceof OtherFormat) return undefined;
+    dropDamaged(file, e, warn);
+    return undefined;
+  }
+}
+
+/** A damaged index: said once on stderr and removed (the answer comes from git, and a rebuild follows). */
+function dropDamaged(file: string, e: CorruptCacheError, warn: (m: string) => void): void {
+  if (!warned) {
+    warned = true;
+    warn(`modelgit: warning: the history index ${file} is unreadable (${e.message}); asking git, and rebuilding it\n`);
+  }
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone (another reader)
+  }
+}
+
+/**
+ * `commitsChanging(path)` at HEAD for each path, when the index's tip is HEAD: from the file's header
+ * and each path's bucket alone (a few hundred bytes, not the whole file: 20 MB at 100,000 models).
+ * Undefined when that can't answer (no index, another tip, a merge, damage, caches off): then
+ * historyIndexAt, which extends or rebuilds.
+ */
+export function commitsAtHead(ctx: { cacheDir: string; head: string; warn?: (m: string) => void }, paths: string[]): string[][] | undefined {
+  if (cacheDisabled()) return undefined;
+  const { index: file } = historyFiles(ctx.cacheDir);
+  try {
+    const lists = readPathsAtTip(file, ctx.head, paths);
+    if (lists) trace(`hit ${ctx.head} (read by path)`);
+    return lists;
+  } catch (e) {
+    if (!(e instanceof CorruptCacheError)) throw e;
+    if (!(e instanceof OtherFormat)) dropDamaged(file, e, ctx.warn ?? ((m: string) => process.stderr.write(m)));
     return undefined;
   }
 }
@@ -513,7 +655,10 @@ export async function commitsChanging(
   path: string,
   at: string,
 ): Promise<string[]> {
-  const idx = await historyIndexAt({ root: ctx.root, cacheDir: modelgitDir(ctx.gitDir), head: ctx.head, models: ctx.models });
+  const cacheDir = modelgitDir(ctx.gitDir);
+  const quick = at === ctx.head ? commitsAtHead({ cacheDir, head: ctx.head }, [path]) : undefined;
+  if (quick) return quick[0]!;
+  const idx = await historyIndexAt({ root: ctx.root, cacheDir, head: ctx.head, models: ctx.models });
   const known = idx?.commitsChanging(path, at);
   if (known) return known;
   return new Git(ctx.root).commitsChangingPath(at, path);

@@ -15,6 +15,8 @@
 //                 the key of its summary section (list/best/cleanup read these two files only)
 //   <algo>.<key>.alg  one algorithm's summary section: per model its id, blob id, summary
 //                 (summary.ts) and text, keyed by a hash of the algorithm's files and blob ids
+//   <tree>.ids    that tree's id table (id-table.ts): per id its files and blob ids, so a few models
+//                 are read by blob id without git reading the algorithm directories (compare)
 //
 // SnapshotCache loads, saves and prunes these files; their formats are snapshot-file.ts (.full,
 // .delta), index-writer.ts (writing them) and sections.ts (.sum, .alg); building them from git is
@@ -25,8 +27,9 @@ import { crc32 } from 'node:zlib';
 import type { ModelSummary, SummaryResult } from '../../domain/summary.js';
 import { cacheWriteFailed, mtime, remove, tempName, touch } from './files.js';
 import { isMissing, openCacheFile, readCacheFile, UnsafeFileError } from '../../loading/safe-files.js';
-import { applyChanges, CorruptCacheError, decodeIndex, FileTexts, headerOf, OtherFormat, type CachedIndex, type Header, type IndexEntry } from './snapshot-file.js';
+import { applyChanges, CorruptCacheError, decodeIndex, FileTexts, headerOf, oidOf, OtherFormat, type CachedIndex, type Header, type IndexEntry } from './snapshot-file.js';
 import { CacheWriteError, IndexFileWriter } from './index-writer.js';
+import { encodeIdTable, lookUpIds, type IdFile } from './id-table.js';
 import {
   ITEM_SUMMARY,
   joinResultGroups,
@@ -273,6 +276,29 @@ export class SnapshotCache {
     this.atomicWrite(join(this.dir, `${m.tree}.sum`), [Buffer.from(`${MANIFEST_MAGIC}\n${(crc32(body) >>> 0).toString(16)} `), body, Buffer.from('\n')]);
   }
 
+  /** Writes the id table of `tree` (id-table.ts) from its index entries, in their (the tree's) order. */
+  saveIds(tree: string, entries: IndexEntry[]): void {
+    const dirLength = this.modelsDir.length + 1;
+    const files = entries.map((e) => {
+      const slash = e.path.lastIndexOf('/');
+      return { id: e.path.slice(slash + 1, -'.json'.length), algorithm: e.path.slice(dirLength, slash), oid: e.oids.subarray(e.oidAt, e.oidAt + 20) };
+    });
+    this.atomicWrite(join(this.dir, `${tree}.ids`), encodeIdTable(tree, files));
+  }
+
+  /** The files named after each id in `tree`, from its id table; undefined without one (a damaged one is removed with a warning). */
+  loadIds(tree: string, ids: string[]): Map<string, IdFile[]> | undefined {
+    const file = join(this.dir, `${tree}.ids`);
+    try {
+      const found = lookUpIds(file, tree, ids);
+      if (found) touch(file);
+      return found;
+    } catch (e) {
+      this.discard(file, e);
+      return undefined;
+    }
+  }
+
   private sectionFile(algorithm: string, key: string): string {
     return join(this.dir, `${Buffer.from(algorithm).toString('hex')}.${key}.alg`);
   }
@@ -426,6 +452,7 @@ export class SnapshotCache {
     });
     // A manifest goes with the index of its tree.
     for (const n of names) if (n.endsWith('.sum') && !kept.has(n.slice(0, -'.sum'.length))) remove(join(this.dir, n));
+    for (const n of names) if (n.endsWith('.ids') && !kept.has(n.slice(0, -'.ids'.length))) remove(join(this.dir, n));
     // Temporary files left by a killed writer.
     for (const n of names) if (n.includes('.tmp-') && Date.now() - stat(n) > 60_000) remove(join(this.dir, n));
   }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CorruptCacheError } from '../../../../src/store/cache/snapshot-file.js';
-import { HistoryIndex, isLinear, LogCollector } from '../../../../src/store/cache/history-index.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HistoryIndex, isLinear, LogCollector, readPathsAtTip } from '../../../../src/store/cache/history-index.js';
 import { parseNameOnlyLog, type LogRecord } from '../../../../src/git/raw-log.js';
 
 const id = (n: number) => n.toString(16).padStart(40, '0');
@@ -91,6 +94,51 @@ describe('HistoryIndex', () => {
     }
     expect(() => HistoryIndex.parse(good.subarray(0, good.length - 1))).toThrow(CorruptCacheError);
     expect(() => HistoryIndex.parse(Buffer.from('garbage'))).toThrow(CorruptCacheError);
+  });
+});
+
+describe('readPathsAtTip', () => {
+  // Enough paths for several buckets, a path changed by many commits, empty commits, odd names.
+  const commits = Array.from({ length: 60 }, (_, i) => ({
+    commit: id(i + 1),
+    paths: i % 9 === 4 ? [] : [`models/mscn/m${i % 23}.json`, ...(i % 5 === 0 ? ['stages.yaml'] : []), ...(i === 7 ? ['x\nmodels/mscn/m1.json\ny'] : [])],
+  }));
+  const idx = HistoryIndex.build(commits);
+  const paths = [...new Set(commits.flatMap((c) => c.paths)), 'never/there.json', 'models/mscn/m1.jso'];
+  const file = join(mkdtempSync(join(tmpdir(), 'modelgit-hist-')), 'index');
+
+  it('reads from the file what the whole index says at its tip, and nothing at another tip', () => {
+    writeFileSync(file, idx.bytes());
+    expect(readPathsAtTip(file, id(60), paths)).toEqual(paths.map((p) => idx.commitsChanging(p)));
+    expect(readPathsAtTip(file, id(59), paths)).toBeUndefined();
+    expect(readPathsAtTip(join(file, '..', 'missing'), id(60), paths)).toBeUndefined();
+    writeFileSync(file, HistoryIndex.nonLinear(id(60)).bytes());
+    expect(readPathsAtTip(file, id(60), paths)).toBeUndefined();
+  });
+
+  it('a flipped byte anywhere is noticed or lies outside what was read: never a wrong answer', () => {
+    const good = idx.bytes();
+    const right = paths.map((p) => idx.commitsChanging(p));
+    let unread = 0;
+    for (let at = 0; at < good.length; at++) {
+      const bad = Buffer.from(good);
+      bad[at] = bad[at]! ^ 0x10;
+      writeFileSync(file, bad);
+      let answer: string[][] | undefined;
+      try {
+        answer = readPathsAtTip(file, id(60), paths);
+      } catch (e) {
+        expect(e, `byte ${at}`).toBeInstanceOf(CorruptCacheError);
+        continue;
+      }
+      // not read by path (the commits table, the last table slot's spare word): found when the
+      // file is opened whole
+      unread++;
+      expect(answer, `byte ${at}`).toEqual(right);
+    }
+    expect(unread).toBe(60 * 20 + 4);
+    writeFileSync(file, good.subarray(0, good.length - 1));
+    expect(() => readPathsAtTip(file, id(60), paths)).toThrow(CorruptCacheError);
   });
 });
 
