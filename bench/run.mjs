@@ -47,7 +47,7 @@ const READ_TARGET = { 10000: 150, 100000: 600 };
 const TARGETS = {
   best: READ_TARGET, list: READ_TARGET, show: READ_TARGET, history: READ_TARGET,
   register: { 10000: 250 }, test: { 10000: 250 },
-  'validate --staged': { 10000: 200 }, 'validate --all': { 10000: 2000 },
+  'validate --staged': { 10000: 200 }, 'validate --all': { 10000: 2000 }, 'validate --all cold': { 10000: 2000 },
 };
 const SAME_AS_10K = new Set(['register', 'test', 'validate --staged', 'register + hook']);
 const MEMORY_TARGET_MB = { 100000: 300 };
@@ -179,6 +179,7 @@ function benchSize(size) {
     writeFileSync(hookPath, `#!/bin/sh\nexec "${process.execPath}" "${CLI}" validate --staged\n`, { mode: 0o755 });
   };
   const removeHook = () => rmSync(hookPath, { force: true });
+  const forgetValidated = () => rmSync(join(dir, '.git', 'modelgit', 'validated'), { recursive: true, force: true });
 
   const readAll = 'git ls-tree -r --format="%(objectname)" HEAD -- models | git cat-file --batch > /dev/null';
   const rows = [
@@ -189,6 +190,8 @@ function benchSize(size) {
     { name: 'history', label: 'history --limit 20', need: 'history', run: node('history', '--limit', '20'), floor: ['git log -n 20', sh('git log -n 20 --format=%H%x1f%an%x1f%aI%x1f%s%x1f%b >/dev/null')] },
     { name: 'compare', label: 'compare (5 models)', need: 'compare', run: node('compare', ...f.compareIds), floor: ['cat-file --batch (5 blobs)', sh(`printf '${f.compareIds.map((id) => `HEAD:models/mscn/${id}.json\\n`).join('')}' | git cat-file --batch >/dev/null`)] },
     { name: 'validate --all', need: 'validate', run: node('validate', '--all'), floor: ['ls-tree + cat-file --batch (all models)', sh(readAll)], allowFail: true },
+    // The same with no cache of clean files (a fresh clone, a new config or schema): every blob read and checked.
+    { name: 'validate --all cold', label: 'validate --all, no cache of clean files', need: 'validate', run: node('validate', '--all'), before: forgetValidated, floor: ['ls-tree + cat-file --batch (all models)', sh(readAll)], allowFail: true },
     { name: 'validate --staged', label: 'validate --staged (1 file)', need: 'validate', run: node('validate', '--staged'), before: stageOne, after: unstage, floor: ['diff --cached + cat-file (1 blob)', sh(`git diff --cached --name-only >/dev/null && git cat-file blob :${f.showPath} >/dev/null`)], floorBefore: stageOne, floorAfter: unstage },
     { name: 'cleanup', label: 'cleanup --dry-run', need: 'cleanup', run: node('cleanup', '--algo', 'mscn', '--dataset', 'production', '--keep', '10', '--dry-run'), floor: ['ls-tree + cat-file --batch (models/mscn)', sh(readAlgo)] },
     { name: 'register', need: 'register', run: node('register', '--algo', 'mscn', '--param', 'num_epoch=100', '--dataset', 'production'), after: reset, floor: ['git add + commit (1 new file)', sh('echo "{}" > models/mscn/zz_bench.json && git add models/mscn/zz_bench.json && git commit -q -m bench')], floorAfter: reset },

@@ -24,14 +24,23 @@ import {
 } from '../domain/validation.js';
 import { Git } from '../git/git.js';
 import { parseJsonBounded } from '../domain/limits.js';
-import { locateJsonPointer, locateYamlPointer, validatorForSchemaText, type ParsedJson } from '../schema/validator.js';
-import { checkModelTextSync } from '../schema/model-checks.js';
+import { builtinSchemaText, locateJsonPointer, locateYamlPointer, VALIDATOR_CODE, validatorForSchemaText, type ParsedJson } from '../schema/validator.js';
+import { checkModelTextSync, MODEL_CHECKS_CODE } from '../schema/model-checks.js';
+import { validatedFiles, type ValidatedFiles } from '../store/validated-files.js';
+import { VERSION } from '../version.js';
 import { blobTexts, CommitVersion, EmptyVersion, IndexVersion, ObjectReader, WorkingTreeVersion, type RegistryVersion } from '../store/versions.js';
 import { checkedYaml } from '../store/config.js';
 import { resolveRevision } from './query-options.js';
 import type { Registry } from './registry.js';
 
 const REGULAR_MODES = new Set(['100644', '100755']);
+
+/**
+ * The per-file checks' own version, part of the stamp of `validate --all`'s cache of clean files
+ * (store/cache/validated.ts): bump it whenever what one model file is checked for changes (its
+ * schema handling, id/path agreement, limits, encoding), so no run trusts a verdict of older rules.
+ */
+const FILE_RULES = 1;
 
 export interface ValidateOptions {
   cwd: string;
@@ -99,15 +108,37 @@ async function diffChanges(git: Git, head: string | undefined, opts: ValidateOpt
   }
 }
 
+type Listings = [listed: { path: string; plain: boolean }[], unchanged: Map<string, string>];
+
+/** --all: the paths under the models directory on disk and in the index, and HEAD's blob ids there. */
+function listingsOf(cmp: Comparison, dir: string): Promise<Listings> {
+  const tree = cmp.after as WorkingTreeVersion;
+  return Promise.all([tree.listTagged(dir), cmp.base instanceof CommitVersion ? cmp.base.blobIds(dir) : new Map<string, string>()]);
+}
+
+/**
+ * --all: the listings started at once, while git diff looks at every file on disk, under the models
+ * directory HEAD's config names (what governs unless the config is being changed; `everything`
+ * lists again when the directory turns out to be another).
+ */
+async function earlyListings(cmp: Comparison, gitDir: string): Promise<{ dir: string; lists: Promise<Listings> }> {
+  const text = (await cmp.base.read([CONFIG_FILE])).get(CONFIG_FILE);
+  const parsed = text === undefined ? undefined : await checkedYaml<Partial<RegistryConfig>>(gitDir, CONFIG_FILE, text, 'config');
+  const dir = parsed && parsed.errors.length === 0 ? withDefaults(parsed.value).models_dir : DEFAULT_CONFIG.models_dir;
+  const lists = listingsOf(cmp, dir);
+  lists.catch(() => {}); // awaited (and its failure reported) only if used
+  return { dir, lists };
+}
+
 /** --all: every file under the models directory and the two config files, each with how it differs from HEAD. */
-async function everything(cmp: Comparison, config: RegistryConfig, diff: PathChange[]): Promise<PathChange[]> {
+async function everything(cmp: Comparison, config: RegistryConfig, diff: PathChange[], early?: Promise<{ dir: string; lists: Promise<Listings> }>): Promise<PathChange[]> {
   const differs = new Map(diff.map((c) => [c.path, c]));
   const tree = cmp.after as WorkingTreeVersion;
+  const guess = await early?.catch(() => undefined);
   // A file the diff does not name is byte for byte HEAD's: read it by blob id in one batch, which
   // is far faster than opening 100,000 files. Changed and untracked files are read from disk.
-  const [listed, unchanged, special] = await Promise.all([
-    tree.listTagged(config.models_dir),
-    cmp.base instanceof CommitVersion ? cmp.base.blobIds(config.models_dir) : new Map<string, string>(),
+  const [[listed, unchanged], special] = await Promise.all([
+    guess?.dir === config.models_dir ? guess.lists : listingsOf(cmp, config.models_dir),
     tree.existing([CONFIG_FILE, STAGES_FILE]),
   ]);
   // git diff looked at each plainly tracked file on disk: one it does not name is there, a
@@ -189,6 +220,8 @@ interface Run {
   changes: PathChange[];
   errors: ErrorLocation[];
   checked: string[];
+  /** --all: the files found clean before under the same rules (undefined: check every file) */
+  validated?: ValidatedFiles;
 }
 
 type ModelChange = PathChange & { algorithm: string; problems: string[] };
@@ -231,9 +264,13 @@ async function validateWith(
   registry: () => Promise<Registry> = async () => (await import('./registry.js')).Registry.open({ cwd: opts.cwd }),
 ): Promise<ValidationReport> {
   const cmp = await comparisonFor(git, reader, head, opts);
-  const diff = await diffChanges(git, head, opts, cmp);
+  const diffing = diffChanges(git, head, opts, cmp);
+  // --all lists the whole models directory: that overlaps the diff, which lstats every file.
+  const early = opts.mode === 'all' ? earlyListings(cmp, gitDir) : undefined;
+  early?.catch(() => {}); // a failure here is met again (and reported) by everything()
+  const diff = await diffing;
   const { config, afterText: configText, afterErrors: configErrors } = await readConfigs({ reader, cmp, gitDir }, diff);
-  const changes = opts.mode === 'all' ? await everything(cmp, config, diff) : diff;
+  const changes = opts.mode === 'all' ? await everything(cmp, config, diff, early) : diff;
   const run: Run = { git, reader, gitDir, cmp, config, changes, errors: [], checked: [] };
 
   const models: ModelChange[] = [];
@@ -276,6 +313,7 @@ async function validateWith(
   // their texts are kept (to place the error), and every other text is dropped once checked.
   const dups = opts.mode === 'all' ? idClashes(named) : undefined;
   const keep = dups ? new Set([...dups.values()].flat()) : new Set(models.filter((m) => m.status === 'A').map((m) => m.path));
+  if (opts.mode === 'all') run.validated = validatedFiles(gitDir, fileRulesStamp(config, configText, schemaTexts));
   const { afterTexts, added } = await checkModelFiles(run, models, schemaTexts, keep);
   if (dups) checkAllIds(run, dups, afterTexts);
   else if (added.length) await checkNewIds(run, added, afterTexts);
@@ -299,6 +337,16 @@ async function validateWith(
     run.errors.push(...(await unauthorisedRemovalErrors(await registry(), cmp.since!, head!)));
   }
   return finishReport(opts.mode, run.checked, run.errors, cmp.since, warnings);
+}
+
+/**
+ * Everything a model file's own checks depend on besides its path and text: the config that
+ * governs (and its text), each per-algorithm schema as read for this run, the built-in model
+ * schema, and the code and version of modelgit. Compared whole by the cache.
+ */
+function fileRulesStamp(config: RegistryConfig, configText: string | undefined, schemaTexts: Map<string, string>): string {
+  const schemas = Object.entries(config.schemas).map(([algorithm, rel]) => [algorithm, rel, unsafeSchemaPath(rel) ? null : (schemaTexts.get(rel) ?? null)]);
+  return JSON.stringify([FILE_RULES, VERSION, VALIDATOR_CODE, MODEL_CHECKS_CODE, builtinSchemaText('model'), config, configText ?? null, schemas]);
 }
 
 /** modelgit.yaml against its schema; each per-algorithm schema inside the repository, present, compiling. */
@@ -335,7 +383,7 @@ function checkConfigFile(run: Run, text: string | undefined, schemaErrors: Error
  * under --all); texts of the paths in `keep` are returned for later checks that place errors.
  */
 async function checkModelFiles(run: Run, models: ModelChange[], schemaTexts: Map<string, string>, keep: Set<string>) {
-  const { reader, cmp, config } = run;
+  const { reader, cmp, config, validated } = run;
   const baseTexts = await textsIn(reader, cmp.base, models.filter((m) => m.status === 'M').map((m) => ({ path: m.path, oid: m.baseOid })));
   const ctx = { root: run.git.root, config, schemaText: (rel: string) => (unsafeSchemaPath(rel) ? undefined : schemaTexts.get(rel)) };
   const afterTexts = new Map<string, string>();
@@ -343,7 +391,10 @@ async function checkModelFiles(run: Run, models: ModelChange[], schemaTexts: Map
   // order the texts arrive in.
   const found = new Map<number, ErrorLocation[]>();
   const read = new Uint8Array(models.length);
-  const check = (i: number, text: string) => {
+  const clean = new Uint8Array(validated ? models.length : 0); // files to remember as clean
+  let fresh = 0;
+  let known = 0;
+  const check = (i: number, text: string, fromBlob = false) => {
     const m = models[i]!;
     const errors: ErrorLocation[] = [];
     read[i] = 1;
@@ -360,10 +411,26 @@ async function checkModelFiles(run: Run, models: ModelChange[], schemaTexts: Map
       for (const p of changeProblems(before, after)) errors.push(at(m.path, text, p.pointer, p.rule, `${p.message} (compared with ${cmp.base.name})`));
     }
     if (errors.length) found.set(i, errors);
+    // Only a file as HEAD has it, checked from the blob its id names, is remembered clean.
+    else if (validated && fromBlob && m.status === '=') {
+      clean[i] = 1;
+      // (a file read only to place an id clash may have been remembered already)
+      if (validated.clean(m.path, m.oid!)) known++;
+      else fresh++;
+    }
   };
   const byOid: number[] = [];
   const byPath: number[] = [];
-  models.forEach((m, i) => (m.oid ? byOid : byPath).push(i));
+  models.forEach((m, i) => {
+    if (!m.oid) byPath.push(i);
+    else if (validated && m.status === '=' && !keep.has(m.path) && validated.clean(m.path, m.oid)) {
+      // Clean under the same rules before, and byte for byte the same file: nothing to read.
+      read[i] = 1;
+      clean[i] = 1;
+      known++;
+      run.checked.push(m.path);
+    } else byOid.push(i);
+  });
   const missed: number[] = [];
   let next = 0; // git answers in order, skipping ids it does not have
   await reader.each(
@@ -371,7 +438,7 @@ async function checkModelFiles(run: Run, models: ModelChange[], schemaTexts: Map
     (_oid, type, content, k) => {
       for (; next < k; next++) missed.push(byOid[next]!);
       next = k + 1;
-      if (type === 'blob') check(byOid[k]!, content.toString('utf8'));
+      if (type === 'blob') check(byOid[k]!, content.toString('utf8'), true);
       else missed.push(byOid[k]!);
     },
   );
@@ -387,6 +454,13 @@ async function checkModelFiles(run: Run, models: ModelChange[], schemaTexts: Map
     }
   }
   for (const i of [...found.keys()].sort((a, b) => a - b)) run.errors.push(...found.get(i)!);
+  validated?.save(
+    (function* () {
+      for (let i = 0; i < clean.length; i++) if (clean[i]) yield [models[i]!.path, models[i]!.oid!] as [string, string];
+    })(),
+    fresh,
+    known,
+  );
   const added = models.filter((m, i) => m.status === 'A' && read[i]).map((m) => m.path);
   return { afterTexts, added };
 }

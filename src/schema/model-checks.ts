@@ -1,7 +1,8 @@
 // Checks one metadata file's text: schema (base + the algorithm's own schema from the config),
 // then id/path agreement, each error located in the text.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ErrorLocation } from '../errors.js';
 import { parseModelPath } from '../domain/config.js';
 import { pathProblems } from '../domain/integrity.js';
@@ -18,6 +19,9 @@ export interface CheckContext {
    */
   schemaText?: (rel: string) => string | undefined;
 }
+
+/** This module's file name (hashed by its code in the bundled CLI; see VALIDATOR_CODE). */
+export const MODEL_CHECKS_CODE = basename(fileURLToPath(import.meta.url));
 
 function workingTreeSchema(root: string, rel: string): string | undefined {
   const abs = join(root, rel);

@@ -5,6 +5,7 @@
 // standalone code to dist/schema/compiled/), and ajv and yaml load on first use: together they
 // cost every command ~150 ms of startup otherwise.
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Ajv2020, ErrorObject, Options as AjvOptions, ValidateFunction } from 'ajv/dist/2020.js';
 import type * as Jsonc from 'jsonc-parser';
@@ -57,6 +58,15 @@ function ajv(): Ajv2020 {
 function schemaText(name: SchemaName): string {
   return readFileSync(new URL(`${name}.schema.json`, SCHEMA_DIR), 'utf8');
 }
+
+/** The text of a built-in schema (what a cache of checked files must be keyed by). */
+export const builtinSchemaText: (name: SchemaName) => string = schemaText;
+
+/**
+ * This module's file name: in the bundled CLI it carries a hash of the module's code, so what
+ * remembers a check's outcome misses when the code that checks changes.
+ */
+export const VALIDATOR_CODE = basename(fileURLToPath(import.meta.url));
 
 function textHash(text: string): string {
   return cryptoLib().createHash('sha1').update(text).digest('hex');
