@@ -15,7 +15,7 @@
 // prefix of the index; anything else (another branch, a rebase, a first read) is rebuilt in a
 // detached background process — the whole log takes 2 s at 10,000 models and minutes at 100,000, so
 // no command waits for it — and until then callers ask git.
-import { closeSync, readSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { Git } from '../../git/git.js';
@@ -23,7 +23,8 @@ import { nameOnlyLog, streamNameOnlyLog, type LogRecord } from '../../git/raw-lo
 import { startDetachedOnce } from '../../git/background.js';
 import { CorruptCacheError } from './snapshot-file.js';
 import { cacheDisabled, modelgitDir, tracer } from './policy.js';
-import { isMissing, openCacheFile, readCacheFile } from '../../loading/safe-files.js';
+import { isMissing, readCacheFile } from '../../loading/safe-files.js';
+import { withPositionedFile } from './positioned-file.js';
 import { writeWhole } from './files.js';
 import { packagePath } from '../../package-root.js';
 
@@ -369,26 +370,7 @@ function findInBucket(bucket: Buffer, path: string, idBytes: number): Entry | un
  * CorruptCacheError when what it read is damaged.
  */
 export function readPathsAtTip(file: string, tip: string, paths: string[]): string[][] | undefined {
-  let opened: { fd: number; size: number };
-  try {
-    opened = openCacheFile(file);
-  } catch (e) {
-    if (isMissing(e)) return undefined;
-    throw new CorruptCacheError((e as Error).message);
-  }
-  const { fd, size } = opened;
-  try {
-    const read = (at: number, length: number): Buffer => {
-      if (at + length > size) throw new CorruptCacheError(`size ${size}, expected more than ${at + length}`);
-      const b = Buffer.allocUnsafe(length);
-      let done = 0;
-      while (done < length) {
-        const n = readSync(fd, b, done, length - done, at + done);
-        if (n === 0) throw new CorruptCacheError('truncated');
-        done += n;
-      }
-      return b;
-    };
+  return withPositionedFile(file, ({ size, read, bucket }) => {
     const h = parseHeader(read(0, HEADER));
     if (!h.linear || h.tip !== tip) return undefined;
     const expected = HEADER + h.commits * h.idBytes + (h.buckets + 1) * 8 + h.bucketBytes;
@@ -396,18 +378,10 @@ export function readPathsAtTip(file: string, tip: string, paths: string[]): stri
     const tableAt = HEADER + h.commits * h.idBytes;
     const bucketsAt = tableAt + (h.buckets + 1) * 8;
     return paths.map((path) => {
-      const b = bucketOf(path, h.buckets);
-      const slot = read(tableAt + b * 8, 12);
-      const from = slot.readUInt32LE(0);
-      const to = slot.readUInt32LE(8);
-      if (to < from || to > h.bucketBytes || to - from > MAX_BUCKET_BYTES) throw new CorruptCacheError('bad bucket table');
-      const bucket = read(bucketsAt + from, to - from);
-      if (crc32(bucket) !== slot.readUInt32LE(4)) throw new CorruptCacheError('checksum mismatch');
-      return findInBucket(bucket, path, h.idBytes)?.commitsUpTo(h.commits - 1) ?? [];
+      const bytes = bucket(tableAt + bucketOf(path, h.buckets) * 8, bucketsAt, h.bucketBytes, MAX_BUCKET_BYTES);
+      return findInBucket(bytes, path, h.idBytes)?.commitsUpTo(h.commits - 1) ?? [];
     });
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
 /** The index for `head`, built from the whole log (what the background process runs). */

@@ -12,10 +12,9 @@
 // (UTF-8), blob id (raw bytes). A lookup reads the header, one table slot and one bucket per id,
 // each checked by its CRC-32. Binary, written into one buffer: at 100,000 models the table is made
 // in tens of milliseconds beside the manifest (JSON per bucket took a second).
-import { closeSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { CorruptCacheError, OtherFormat } from './snapshot-file.js';
-import { isMissing, openCacheFile } from '../../loading/safe-files.js';
+import { withPositionedFile } from './positioned-file.js';
 
 const MAGIC = 'MGIDS002';
 const HEADER = 96;
@@ -126,26 +125,7 @@ function findInBucket(bucket: Buffer, id: string, oidBytes: number): IdFile[] {
  * read is damaged or is another tree's table, OtherFormat when another version wrote it.
  */
 export function lookUpIds(file: string, tree: string, ids: string[]): Map<string, IdFile[]> | undefined {
-  let opened: { fd: number; size: number };
-  try {
-    opened = openCacheFile(file);
-  } catch (e) {
-    if (isMissing(e)) return undefined;
-    throw new CorruptCacheError((e as Error).message);
-  }
-  const { fd, size } = opened;
-  try {
-    const read = (at: number, length: number): Buffer => {
-      if (at + length > size) throw new CorruptCacheError('truncated');
-      const b = Buffer.allocUnsafe(length);
-      let done = 0;
-      while (done < length) {
-        const n = readSync(fd, b, done, length - done, at + done);
-        if (n === 0) throw new CorruptCacheError('truncated');
-        done += n;
-      }
-      return b;
-    };
+  return withPositionedFile(file, ({ size, read, bucket }) => {
     const header = read(0, HEADER);
     const magic = header.toString('latin1', 0, 8);
     if (magic.startsWith('MGIDS') && magic !== MAGIC) throw new OtherFormat('another format');
@@ -162,20 +142,10 @@ export function lookUpIds(file: string, tree: string, ids: string[]): Map<string
     const read1 = new Map<number, Buffer>();
     for (const id of ids) {
       const b = hashOf(id) & (buckets - 1);
-      let bucket = read1.get(b);
-      if (!bucket) {
-        const slot = read(HEADER + b * 8, 12);
-        const from = slot.readUInt32LE(0);
-        const to = slot.readUInt32LE(8);
-        if (to < from || to > bytes || to - from > MAX_BUCKET_BYTES) throw new CorruptCacheError('bad bucket table');
-        bucket = read(bucketsAt + from, to - from);
-        if (crc32(bucket) !== slot.readUInt32LE(4)) throw new CorruptCacheError('checksum mismatch');
-        read1.set(b, bucket);
-      }
-      out.set(id, findInBucket(bucket, id, oidBytes));
+      let found = read1.get(b);
+      if (!found) read1.set(b, (found = bucket(HEADER + b * 8, bucketsAt, bytes, MAX_BUCKET_BYTES)));
+      out.set(id, findInBucket(found, id, oidBytes));
     }
     return out;
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
