@@ -109,7 +109,8 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
   const leaderboardIds = (page: Page) => page.locator('[data-table="leaderboard"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
   const sortButton = (page: Page, label: string) => page.locator('[data-table="leaderboard"] th button.sort', { hasText: label });
 
-  it('renders every page with no console error, no script error, no network request; saves screenshots', async () => {
+  // (45 pages in a real browser: a slow, shared machine must not decide it by the default timeout)
+  it('renders every page with no console error, no script error, no network request; saves screenshots', { timeout: 180_000 }, async () => {
     const files = htmlFiles(site);
     expect(files.length).toBe(45);
     const { page: p, problems } = await watchedPage();

@@ -349,7 +349,8 @@ describe('snapshot cache', () => {
     void reg;
   });
 
-  it('builds a changed algorithm\'s section from the previous one, and the CLI answers as without a cache', async () => {
+  // (some forty CLI runs: a slow, shared machine must not decide it by the default timeout)
+  it('builds a changed algorithm\'s section from the previous one, and the CLI answers as without a cache', { timeout: 180_000 }, async () => {
     const id = someId('mscn', 5);
     ok(await run('list', '--algo', 'mscn'));
     ok(await run('test', id, '--dataset', 'production', '--metric', 'total_time=0.001'));
@@ -435,7 +436,8 @@ describe('snapshot cache', () => {
     expect((await same()).stderr).toBe('');
   });
 
-  it('keeps a best answer by the models tree: asked again it is read from the shelf, and always as without a cache', async () => {
+  // (some forty CLI runs: a slow, shared machine must not decide it by the default timeout)
+  it('keeps a best answer by the models tree: asked again it is read from the shelf, and always as without a cache', { timeout: 180_000 }, async () => {
     const shelf = join(dir, '.git', 'modelgit', 'answers-best');
     const best = ['best', '--algo', 'lero', '--dataset', 'production', '--json'];
     const same = async (args = best) => {
