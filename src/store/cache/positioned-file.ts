@@ -3,10 +3,10 @@
 // whole file. The file is opened as every cache file is (no symlink, a regular file); a range that
 // is not all there, a slot that points outside the buckets and a bucket whose CRC-32 does not
 // match are damage (CorruptCacheError), as a whole-file read would find them.
-import { closeSync, readSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { isMissing, openCacheFile } from '../../loading/safe-files.js';
-import { CorruptCacheError } from './snapshot-file.js';
+import { CorruptCacheError, readAt } from './snapshot-file.js';
 
 export interface PositionedFile {
   size: number;
@@ -31,14 +31,7 @@ export function withPositionedFile<T>(file: string, use: (f: PositionedFile) => 
   const { fd, size } = opened;
   const read = (at: number, length: number): Buffer => {
     if (at + length > size) throw new CorruptCacheError(`size ${size}, expected more than ${at + length}`);
-    const b = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(fd, b, done, length - done, at + done);
-      if (n === 0) throw new CorruptCacheError('truncated');
-      done += n;
-    }
-    return b;
+    return readAt(fd, at, length);
   };
   const bucket = (slotAt: number, bucketsAt: number, bucketBytes: number, maxBytes: number): Buffer => {
     const slot = read(slotAt, 12);

@@ -12,6 +12,7 @@
 // combines too: its rounds run in the bare cache (queue.ts RoundSite), where only the branch ref moves.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError, PushError } from '../../errors.js';
+import { QUEUEABLE_ACTIONS } from '../../domain/trailers.js';
 import type { PushTarget } from '../../git/branches.js';
 import type { Git } from '../../git/git.js';
 import { dropQueueCopy, pushQueueRef, queueCopyPrefix, queueRefNames, QUEUE_REFS, retryDelay, withdrawQueueRef, type RetryBudget } from '../../git/remote.js';
@@ -64,6 +65,18 @@ function waitFor(place: number | undefined, looks: number, lookMs: number): numb
   const rounds = Math.floor(place / ROUND_LIMIT) + 1;
   const base = Math.min(MAX_WAIT_MS, rounds * ROUND_PACE_MS + place * 50);
   return Math.round(base * (0.5 + Math.random()));
+}
+
+/**
+ * Whether a write of `action` rejected `attempt` times joins the queue now: an action drain can
+ * re-apply (not a promotion, whose stage tag is numbered at the branch), after `combineAfter()`
+ * rejections, or after fewer when writers already wait there (racing again would undo the round
+ * being drained for them). The one rule for a clone's --push and a --remote write.
+ */
+export async function joinsQueue(git: Git, remote: string, action: string | undefined, attempt: number): Promise<boolean> {
+  if (!action || !QUEUEABLE_ACTIONS.includes(action) || action === 'promote' || action === 'demote') return false;
+  const from = combineAfter();
+  return from !== 0 && (attempt >= from || (await othersWaiting(git, remote)));
 }
 
 /** Whether writers wait in the remote's queue now (one listing; a failure to list counts as no). */

@@ -37,7 +37,6 @@ import { replanReason } from '../../domain/replay-safety.js';
 import { tracer } from '../cache/policy.js';
 import type { HeldLock } from './lock.js';
 import type { QueuedWrite, Reapplied } from './queue.js';
-import { QUEUEABLE_ACTIONS } from '../../domain/trailers.js';
 
 const trace = tracer('modelgit-push');
 
@@ -407,12 +406,8 @@ async function pushLoop<T>(host: WriteHost, plan: () => Promise<WritePlan<T>>, l
     if (!combining || !host.reapplyQueued) return undefined;
     if (made.series || made.branch || made.tags.length || earlier || !('spec' in p) || !made.base) return undefined;
     const action = p.spec.trailers.find(([k]) => k === 'Model-Action')?.[1];
-    if (!action || !QUEUEABLE_ACTIONS.includes(action) || action === 'promote' || action === 'demote') return undefined;
-    const { combine, combineAfter, othersWaiting } = await import('./combine.js');
-    const from = combineAfter();
-    // Before the count: when writers already wait in the queue, a write that lost a race joins
-    // them rather than racing again (which would undo the round being drained for them).
-    if (from === 0 || (attempt < from && !(await othersWaiting(git, target.remote)))) return undefined;
+    const { combine, joinsQueue } = await import('./combine.js');
+    if (!action || !(await joinsQueue(git, target.remote, action, attempt))) return undefined;
     // A write without an identity (tag, note: idempotent by themselves) gets one now, so that it
     // can be found on the branch whoever drains it: its commit is rebuilt with the trailer.
     let op = journal?.op;

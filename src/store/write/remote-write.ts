@@ -190,10 +190,8 @@ export async function runRemoteWrite<T>(host: RemoteWriteHost, plan: () => Promi
       const combined = async (p: Planned['p'], spec: CommitSpec, base: string, commit: string, attempt: number, began: number): Promise<{ value: T } | undefined> => {
         if (!host.reapplyQueued || opts.combine === false || !('spec' in p)) return undefined;
         const action = spec.trailers.find(([k]) => k === 'Model-Action')?.[1];
-        if (!action || !QUEUEABLE_ACTIONS.includes(action) || action === 'promote' || action === 'demote') return undefined;
-        const { combine, combineAfter, othersWaiting } = await import('./combine.js');
-        const from = combineAfter();
-        if (from === 0 || (attempt < from && !(await othersWaiting(git, target.remote)))) return undefined;
+        const { combine, joinsQueue } = await import('./combine.js');
+        if (!action || !(await joinsQueue(git, target.remote, action, attempt))) return undefined;
         // A write without an identity (tag, note) gets one, so whoever drains it, it is found on the branch.
         let id = ident;
         let queued = commit;
