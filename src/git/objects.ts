@@ -48,17 +48,22 @@ export class ObjectReader {
    * `bulk`: the reader is for a whole registry. Reading one touches most of its pack: git maps it
    * in windows of up to 1 GiB (8 GiB in all), so its resident set grows to the pack's size (~450 MB
    * at 100,000 models). Smaller windows keep git near 165 MB there, for ~0.25 s more of git's time.
+   * `oneRequest`: one `each` and then `close` (forEachObject): git may buffer its output.
    */
   constructor(
     private readonly root: string,
-    private readonly opts: { bulk?: boolean } = {},
+    private readonly opts: { bulk?: boolean; oneRequest?: boolean } = {},
   ) {}
 
   /** Starts git now (optional), so its startup overlaps other work. */
   start(): void {
     if (this.child || this.dead) return;
     const windows = this.opts.bulk ? ['-c', 'core.packedGitWindowSize=32m', '-c', 'core.packedGitLimit=128m'] : [];
-    const child = spawn('git', [...windows, 'cat-file', '--batch'], { cwd: this.root, env: { ...process.env, ...READ_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
+    // One request whose input is closed at once (forEachObject) needn't see each object as soon as
+    // git has it: --buffer lets git fill its output buffer instead of a write (and a wake-up here)
+    // per object — at 100,000 objects over a million syscalls.
+    const buffer = this.opts.oneRequest ? ['--buffer'] : [];
+    const child = spawn('git', [...windows, 'cat-file', '--batch', ...buffer], { cwd: this.root, env: { ...process.env, ...READ_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout.on('data', (chunk: Buffer) => this.records.push(chunk));
     child.stderr.on('data', (d: Buffer) => this.stderr.push(d));
@@ -143,7 +148,7 @@ export class ObjectReader {
  */
 export async function forEachObject(root: string, names: string[], fn: (name: string, content: Buffer, index: number) => void): Promise<void> {
   if (names.length === 0) return;
-  const reader = new ObjectReader(root, { bulk: names.length >= BULK_READ });
+  const reader = new ObjectReader(root, { bulk: names.length >= BULK_READ, oneRequest: true });
   const done = reader.each(names, (name, _type, content, index) => fn(name, content, index));
   // All the names are written: git may see the end of its input and exit once it has answered.
   reader.close();
