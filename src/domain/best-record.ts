@@ -112,6 +112,17 @@ export function sameResult(a: TestResult | undefined, b: TestResult | undefined)
 }
 
 /**
+ * Whether a version of a model file holds `result` at `index`; undefined when the text can't be read
+ * as a model (an old version nested past the limit, or not JSON).
+ */
+export function versionHolds(text: string, index: number, result: TestResult): boolean | undefined {
+  // Bounded: an old version nested past the limit is skipped (sameResult recurses).
+  const meta = parseJsonBounded(text)?.value as ModelMetadata | undefined;
+  if (!meta || typeof meta !== 'object') return undefined;
+  return Array.isArray(meta.testing) && sameResult(meta.testing[index], result);
+}
+
+/**
  * The commit that recorded a result: given a model file's versions newest first (as `git log`
  * lists them; text undefined where the file didn't exist), the oldest version that already holds
  * `result` at `index` (testing is append-only, so the result keeps its index once written).
@@ -119,11 +130,7 @@ export function sameResult(a: TestResult | undefined, b: TestResult | undefined)
 export function recordingCommit(versions: { commit: string; text?: string }[], index: number, result: TestResult): string | undefined {
   for (let i = versions.length - 1; i >= 0; i--) {
     const v = versions[i]!;
-    if (v.text === undefined) continue;
-    // Bounded: an old version nested past the limit is skipped (sameResult recurses).
-    const meta = parseJsonBounded(v.text)?.value as ModelMetadata | undefined;
-    if (!meta || typeof meta !== 'object') continue;
-    if (Array.isArray(meta.testing) && sameResult(meta.testing[index], result)) return v.commit;
+    if (v.text !== undefined && versionHolds(v.text, index, result)) return v.commit;
   }
   return undefined;
 }

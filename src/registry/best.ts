@@ -126,7 +126,9 @@ export async function answerAt(reg: Registry, r: Resolved, revision: string, atL
 }
 
 async function computeAnswer(reg: Registry, r: Resolved, revision: string, atLabel?: string): Promise<KeptBest> {
-  const view = await reg.models(r.algorithm, revision);
+  // On a fresh clone the lookup of the recording commit walks the log: its first part starts now.
+  reg.expectRecordingCommit(revision);
+  const view = await reg.algorithmModels(r.algorithm, revision);
   // A model file of this algorithm that can't be read could be the best: no answer without it, unless asked.
   const skipped = checkInvalidFiles(view.problems, reg.config, { kind: 'algorithm', algorithm: r.algorithm }, r.skipInvalid);
   const models = view.models;

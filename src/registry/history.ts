@@ -171,7 +171,7 @@ async function isAncestor(reg: Registry, a: string, b: string): Promise<boolean>
 export async function modelHistory(reg: Registry, id: string, path: string, at?: HeadAt): Promise<HistoryEntry[]> {
   assertSafeName('model id', id, 'ID');
   const names = (e: LogEntry): boolean => !!e.trailers['Model-Action']?.[0] && (e.trailers['Model-Id'] ?? []).includes(id);
-  const [own = [], staged = []] = await reg.fileHistory([path, STAGES_FILE], at);
+  const [own = [], staged = []] = await reg.fileHistory([path, STAGES_FILE], at, { naming: id });
   const files = own.filter(names);
   const seen = new Set(files.map((e) => e.commit));
   const stages = staged.filter((e) => names(e) && !seen.has(e.commit));

@@ -16,11 +16,11 @@ import type { StoreContext } from '../store/context.js';
 import { locateRepo } from '../store/locate.js';
 import { loadConfig } from '../store/config.js';
 import type { Snapshot } from '../store/snapshot.js';
-import { cachedModelsByIds, cachedProblems, registryModelById, registryModels, registrySnapshot, type ModelsView } from '../store/models.js';
+import { cachedModelsByIds, cachedProblems, registryAlgorithmModels, registryModelById, registryModels, registrySnapshot, type AlgorithmView, type ModelsView } from '../store/models.js';
 import { answerShelf, type AnswerShelf } from '../store/answers.js';
 import { invalidModelError, lookupAtHead, type HeadLookup } from '../store/lookup.js';
 import { stagesAt } from '../store/stages.js';
-import { commitRecording, modelFileHistory, pathLogs, type HeadAt, type HistoryOptions, type HistoryRead, type RecordedResult } from '../store/path-history.js';
+import { commitRecording, expectRecordingLookup, modelFileHistory, pathLogs, type HeadAt, type HistoryOptions, type HistoryRead, type RecordedResult } from '../store/path-history.js';
 // Types only: the modules behind them are imported by the methods that use them (see above).
 import type { CommitSpec } from '../store/write/commit.js';
 import type { Replayed, WriteOptions, WriteOutcome, WritePlan } from '../store/write/engine.js';
@@ -281,6 +281,14 @@ export class Registry implements StoreContext {
   }
 
   /**
+   * One algorithm's models at `rev` and the unreadable files that could be its (what an answer about
+   * one algorithm needs): on a fresh clone without building the index of every model first.
+   */
+  algorithmModels(algorithm: string, rev = 'HEAD'): Promise<AlgorithmView> {
+    return registryAlgorithmModels(this, algorithm, rev);
+  }
+
+  /**
    * Every unreadable model file at `rev` (the snapshot's problems) when the cache holds them without
    * building anything, with the commit they are of; undefined otherwise (ask `snapshot`).
    */
@@ -337,10 +345,16 @@ export class Registry implements StoreContext {
 
   /**
    * `git log --full-history -- <path>` from HEAD for each path, newest first. Given where HEAD is
-   * (`at`), the history index may name the commits, and git only reads those.
+   * (`at`), the history index may name the commits, and git only reads those. `naming: id`: only
+   * the entries whose trailers name that model will be kept, and the others may be left out.
    */
-  fileHistory(paths: string[], at?: HeadAt): Promise<LogEntry[][]> {
-    return pathLogs(this, paths, at);
+  fileHistory(paths: string[], at?: HeadAt, opts: { naming?: string } = {}): Promise<LogEntry[][]> {
+    return pathLogs(this, paths, at, opts);
+  }
+
+  /** Says a recordingCommit question about `revision` will come: what answers it without an index may start now. */
+  expectRecordingCommit(revision: string): void {
+    expectRecordingLookup(this, revision);
   }
 
   /** The commit, at or below `revision`, that recorded `recorded` in its model file; null when none can be found. */

@@ -114,3 +114,29 @@ export function roundTrips(v: unknown): boolean {
   }
   return true;
 }
+
+const ALGORITHM_KEY = Buffer.from('"algorithm"');
+const BACKSLASH_U = Buffer.from('\\u');
+
+/**
+ * Whether parseModelBlob certainly does not find a file of the `algorithm` directory naming another
+ * algorithm (the one problem of another directory's file that concerns every algorithm's answer:
+ * invalid-files.ts), from its bytes without parsing: `"algorithm"` occurs once, right before the
+ * value `"<algorithm>"`, and no `\u` escape could spell the key another way. Then either that is
+ * the top-level key with the directory's value, or there is no top-level key (another problem) or
+ * no JSON at all. False means "parse it to know", not that the problem is there.
+ */
+export function namesItsDirectory(content: Buffer, algorithm: string): boolean {
+  // A name JSON would have to escape is not the same bytes in the file.
+  if (/["\\\u0000-\u001f]/.test(algorithm) || content.includes(BACKSLASH_U)) return false;
+  const at = content.indexOf(ALGORITHM_KEY);
+  if (at < 0 || content.indexOf(ALGORITHM_KEY, at + 1) >= 0) return false;
+  let i = at + ALGORITHM_KEY.length;
+  const space = (b: number | undefined) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+  while (space(content[i])) i++;
+  if (content[i] !== 0x3a) return false; // ':'
+  i++;
+  while (space(content[i])) i++;
+  const value = Buffer.from(`"${algorithm}"`);
+  return content.length >= i + value.length && content.compare(value, 0, value.length, i, i + value.length) === 0;
+}

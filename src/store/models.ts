@@ -12,13 +12,16 @@ import type { Git } from '../git/git.js';
 import { OID } from '../git/head-files.js';
 import type { StoreContext } from './context.js';
 import { emptySnapshot, readSnapshotUncached, type Snapshot } from './snapshot.js';
-import { parseModelBlob } from './model-file.js';
+import { idOfPath, namesItsDirectory, parseModelBlob } from './model-file.js';
+import { parseModelPath } from '../domain/config.js';
+import { problemsInScope } from '../domain/invalid-files.js';
+import { COMMIT_GRAPH_MIN_MODELS, maintainCommitGraph } from '../git/commit-graph.js';
 import { assemble, sectionModel, type LazyContext } from './lazy-model.js';
 import { MemoFile } from './cache/memo-file.js';
 import { cacheDisabled, modelgitDir, tracer } from './cache/policy.js';
 import { SnapshotCache } from './cache/snapshot-cache.js';
 import { ITEM_ID, type Manifest, type Section } from './cache/sections.js';
-import { buildSection, entriesByAlgorithm, headUpkeep, loadEntries, makeManifest } from './cache/snapshot-fill.js';
+import { buildSection, entriesByAlgorithm, headUpkeep, loadEntries, makeManifest, metadataFilesOfListing } from './cache/snapshot-fill.js';
 
 export interface SnapshotReadOptions {
   /** where the snapshot cache lives (`<git dir>/modelgit`); without it every read goes to git */
@@ -169,6 +172,62 @@ async function readModelsCached(
   return { commit: where.commit, models, problems: manifest.problems, algorithms: manifest.algorithms.filter(([, , n]) => n > 0).map(([name]) => name).sort() };
 }
 
+/** One algorithm's models at a revision, and the problems that can change an answer about it. */
+export interface AlgorithmView {
+  commit?: string;
+  /** `modelsOf(snapshot.models, algorithm)`, in file order */
+  models: Model[];
+  /** `problemsInScope(snapshot.problems, …, { kind: 'algorithm' })`: the unreadable files that could be this algorithm's */
+  problems: ErrorLocation[];
+}
+
+/**
+ * One algorithm's models for a first answer where the snapshot cache holds nothing to start from
+ * (a fresh clone): building the index of every model first — 5 s at 100,000 models — is not what
+ * the question needs. The algorithm's files are parsed; every other file is only looked at for
+ * the one problem that concerns every algorithm (a file naming another algorithm than its
+ * directory, invalid-files.ts), parsed only when its bytes can't rule that out. Undefined when the
+ * cache has something (then readModels, which keeps it current), caches are off, or an id of the
+ * algorithm is also a file name elsewhere (which file keeps the id is the snapshot's to decide).
+ * The index is built by the next read that needs it.
+ */
+export async function readAlgorithmFirst(git: Git, config: Pick<RegistryConfig, 'models_dir'>, rev: string, algorithm: string, cacheDir: string): Promise<AlgorithmView | undefined> {
+  if (cacheDisabled() || !cacheableModelsDir(config.models_dir)) return undefined;
+  const where = await resolveModelsTree(git, rev, config.models_dir, cacheDir);
+  if (where.uncached || !where.commit || !where.tree) return undefined;
+  if (!new SnapshotCache(`${cacheDir}/snapshots`, config.models_dir).holdsNothingFor(where.tree)) return undefined;
+  const files = metadataFilesOfListing(await git.treeListing(where.tree), config);
+  const dir = `${config.models_dir}/${algorithm}/`;
+  const mine = new Set<string>();
+  files.paths.forEach((p) => p.startsWith(dir) && mine.add(idOfPath(p)));
+  if (files.paths.some((p) => !p.startsWith(dir) && mine.has(idOfPath(p)))) return undefined;
+  const models: Model[] = [];
+  const problems: ErrorLocation[] = [];
+  const consider = (i: number, content: Buffer): void => {
+    const path = files.paths[i]!;
+    if (path.startsWith(dir)) {
+      const { model, problem } = parseModelBlob(path, content.toString('utf8'), config);
+      if (model) models.push(model);
+      if (problem) problems.push(problem);
+      return;
+    }
+    const other = parseModelPath(config, path)!.algorithm;
+    if (namesItsDirectory(content, other)) return;
+    const { problem } = parseModelBlob(path, content.toString('utf8'), config);
+    if (problem && problemsInScope([problem], config.models_dir, { kind: 'algorithm', algorithm }).length) problems.push(problem);
+  };
+  // A missing object (a shallow or partial clone) reads as an empty text, as everywhere else.
+  let next = 0;
+  await git.forEachObject(files.oids, (_oid, content, i) => {
+    while (next < i) consider(next++, Buffer.alloc(0));
+    consider(next++, content);
+  });
+  while (next < files.paths.length) consider(next++, Buffer.alloc(0));
+  trace(`first read of ${algorithm} in ${where.tree} (no index built)`);
+  if (where.commit === where.head && files.paths.length >= COMMIT_GRAPH_MIN_MODELS) maintainCommitGraph({ root: git.root, dir: cacheDir, head: where.commit });
+  return { commit: where.commit, models, problems };
+}
+
 /**
  * The model `snapshot(commit).byId.get(id)` gives, from the commit's summary files when they are
  * already there and the id begins with its algorithm's name (`mscn_…`, as generated ids do); undefined
@@ -268,6 +327,14 @@ export function registrySnapshot(ctx: StoreContext, rev: string): Promise<Snapsh
 
 export function registryModels(ctx: StoreContext, algorithm: string | undefined, rev: string): Promise<ModelsView> {
   return readModels(ctx.git, ctx.config, rev, algorithm, { cacheDir: modelgitDir(ctx.gitDir) });
+}
+
+/** One algorithm's models for a first answer without building the index (readAlgorithmFirst), else from readModels. */
+export async function registryAlgorithmModels(ctx: StoreContext, algorithm: string, rev: string): Promise<AlgorithmView> {
+  const first = await readAlgorithmFirst(ctx.git, ctx.config, rev, algorithm, modelgitDir(ctx.gitDir));
+  if (first) return first;
+  const view = await readModels(ctx.git, ctx.config, rev, algorithm, { cacheDir: modelgitDir(ctx.gitDir) });
+  return { commit: view.commit, models: view.models, problems: problemsInScope(view.problems, ctx.config.models_dir, { kind: 'algorithm', algorithm }) };
 }
 
 export function registryModelById(ctx: StoreContext, id: string, commit: string): Model | undefined {

@@ -10,7 +10,8 @@ import type { LogEntry } from '../git/git.js';
 import type { StoreContext } from './context.js';
 import type { Snapshot } from './snapshot.js';
 import type { HistoryOptions, HistoryRead } from './cache/report-history.js';
-import { commitsAtHead, commitsChanging, historyIndexAt } from './cache/history-index.js';
+import { commitsAtHead, historyIndexAt, indexedCommitsChanging, indexSaysMerges, historyIndexOnDisk } from './cache/history-index.js';
+import { commitRecordedByName, entriesNamingAndChanging, startMergeCheck } from './named-history.js';
 import { MemoFile } from './cache/memo-file.js';
 import { cacheDisabled, modelgitDir } from './cache/policy.js';
 
@@ -31,11 +32,25 @@ export interface RecordedResult {
  * Walks the model file's history (up to `revision`) and reads every version in one cat-file
  * batch; the oldest version that already holds the result is the commit that recorded it.
  * The answer depends only on those commits (which never change), so it is remembered by them.
+ * Without a history index the commits naming the model may tell first (named-history.ts).
  */
 export async function commitRecording(ctx: StoreContext, recorded: RecordedResult, revision: string, at: HeadAt): Promise<string | null> {
   const { path, resultIndex, result } = recorded;
-  const commits = await commitsChanging({ root: ctx.root, gitDir: ctx.gitDir, head: at.head, models: at.models }, path, revision);
+  const indexed = await indexedCommitsChanging({ root: ctx.root, gitDir: ctx.gitDir, head: at.head, models: at.models }, path, revision);
   const memo = !cacheDisabled() && ctx.git.objectsAsStored() ? new MemoFile(modelgitDir(ctx.gitDir), 'recorded', 64) : undefined;
+  if (!indexed && !indexSaysMerges(modelgitDir(ctx.gitDir))) {
+    // No index yet (a fresh clone): the commits naming the model, when they can tell (named-history.ts).
+    // That answer depends only on the commit asked about and what is below it: remembered by it.
+    const byCommit = /^[0-9a-f]{40,64}$/.test(revision) ? JSON.stringify([path, resultIndex, result, revision]) : undefined;
+    const known = byCommit === undefined ? undefined : memo?.get(byCommit);
+    if (known) return known;
+    const byName = await commitRecordedByName(ctx.git, revision, path, resultIndex, result);
+    if (byName) {
+      if (byCommit !== undefined) memo?.set(byCommit, byName);
+      return byName;
+    }
+  }
+  const commits = indexed ?? (await ctx.git.commitsChangingPath(revision, path));
   const key = JSON.stringify([path, resultIndex, result, commits]);
   const known = memo?.get(key);
   if (known !== undefined) return known || null;
@@ -48,6 +63,14 @@ export async function commitRecording(ctx: StoreContext, recorded: RecordedResul
   return found;
 }
 
+/**
+ * Called before a read that will ask commitRecording about `revision`: with no history index on disk
+ * (a fresh clone) what the answer without one needs first starts now, beside the read.
+ */
+export function expectRecordingLookup(ctx: StoreContext, revision: string): void {
+  if (!historyIndexOnDisk(modelgitDir(ctx.gitDir))) startMergeCheck(ctx.git, revision);
+}
+
 /** Most commits named on one command line; more go the slow way (argv has a limit). */
 const MAX_NAMED_COMMITS = 2000;
 
@@ -55,9 +78,10 @@ const MAX_NAMED_COMMITS = 2000;
  * `git log --full-history -- <path>` from HEAD (or `at.head`), for each path. In a history without merges (where
  * the history index applies) that is exactly the commits that changed the path, so the index names
  * them and git only reads those; otherwise git walks. --full-history: a side branch's commit counts
- * even when a merge took the other side's file.
+ * even when a merge took the other side's file. `naming`: the caller keeps only the commits whose
+ * trailers name this model, so without an index only commits mentioning it need be looked at.
  */
-export async function pathLogs(ctx: StoreContext, paths: string[], at?: HeadAt): Promise<LogEntry[][]> {
+export async function pathLogs(ctx: StoreContext, paths: string[], at?: HeadAt, opts: { naming?: string } = {}): Promise<LogEntry[][]> {
   if (at) {
     const cacheDir = modelgitDir(ctx.gitDir);
     // At the index's tip (the usual case) only the paths' buckets are read, not the whole index.
@@ -72,6 +96,11 @@ export async function pathLogs(ctx: StoreContext, paths: string[], at?: HeadAt):
         return lists.map((l) => l!.map((c) => byCommit.get(c)!));
       }
     }
+  }
+  if (at && opts.naming !== undefined && !indexSaysMerges(modelgitDir(ctx.gitDir))) {
+    // No index yet (a fresh clone): the commits that mention the model, when they can tell (named-history.ts).
+    const named = await entriesNamingAndChanging(ctx.git, at.head, opts.naming, paths);
+    if (named) return named;
   }
   return Promise.all(paths.map((p) => ctx.git.log([...(at ? [at.head] : []), '--full-history', '--', p])));
 }

@@ -15,7 +15,7 @@
 // prefix of the index; anything else (another branch, a rebase, a first read) is rebuilt in a
 // detached background process — the whole log takes 2 s at 10,000 models and minutes at 100,000, so
 // no command waits for it — and until then callers ask git.
-import { unlinkSync } from 'node:fs';
+import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { Git } from '../../git/git.js';
@@ -384,6 +384,25 @@ export function readPathsAtTip(file: string, tip: string, paths: string[]): stri
   });
 }
 
+/** Whether an index file is on disk (for any tip; it may be stale or damaged). */
+export function historyIndexOnDisk(cacheDir: string): boolean {
+  return existsSync(historyFiles(cacheDir).index);
+}
+
+/**
+ * Whether the index on disk was built for a history with merges (whatever its tip): then the
+ * history is asked of git, and a walk that only stands for git's answer on a linear history
+ * (named-history.ts) needn't start. False when there is no readable index.
+ */
+export function indexSaysMerges(cacheDir: string): boolean {
+  if (cacheDisabled()) return false;
+  try {
+    return withPositionedFile(historyFiles(cacheDir).index, ({ read }) => !parseHeader(read(0, HEADER)).linear) ?? false;
+  } catch {
+    return false;
+  }
+}
+
 /** The index for `head`, built from the whole log (what the background process runs). */
 export async function buildHistoryIndex(root: string, head: string): Promise<HistoryIndex> {
   // A merge anywhere makes the index inapplicable; finding one is cheap, reading the log is not.
@@ -629,11 +648,18 @@ export async function commitsChanging(
   path: string,
   at: string,
 ): Promise<string[]> {
+  return (await indexedCommitsChanging(ctx, path, at)) ?? new Git(ctx.root).commitsChangingPath(at, path);
+}
+
+/** commitsChanging when the index answers; undefined when only git could (and a background build may have been started). */
+export async function indexedCommitsChanging(
+  ctx: { root: string; gitDir: string; head: string; models: () => number | Promise<number> },
+  path: string,
+  at: string,
+): Promise<string[] | undefined> {
   const cacheDir = modelgitDir(ctx.gitDir);
   const quick = at === ctx.head ? commitsAtHead({ cacheDir, head: ctx.head }, [path]) : undefined;
   if (quick) return quick[0]!;
   const idx = await historyIndexAt({ root: ctx.root, cacheDir, head: ctx.head, models: ctx.models });
-  const known = idx?.commitsChanging(path, at);
-  if (known) return known;
-  return new Git(ctx.root).commitsChangingPath(at, path);
+  return idx?.commitsChanging(path, at);
 }

@@ -91,6 +91,14 @@ export class SnapshotCache {
     return { tree, base: delta.base, changes: delta.entries, removed: delta.removed, files: [...delta.files!, ...base.files!], entries: applyChanges(base.entries, delta.entries, delta.removed ?? []) };
   }
 
+  /**
+   * Whether the cache has nothing a read of `tree` could start from: no index or manifest of it and
+   * no tree of a last read to diff against (a fresh clone). Looks at file names only.
+   */
+  holdsNothingFor(tree: string): boolean {
+    return !existsSync(join(this.dir, 'HEAD')) && !existsSync(this.file(tree, 'full')) && !existsSync(this.file(tree, 'delta')) && !existsSync(join(this.dir, `${tree}.sum`));
+  }
+
   /** The tree the last read of HEAD used, if any. */
   headTree(): string | undefined {
     try {
