@@ -432,6 +432,18 @@ export class Git {
     return r.stdout.toString('utf8').trim() || undefined;
   }
 
+  /**
+   * Every commit reachable from `rev`, newest first, as `<commit> US <parents> US <message> RS`
+   * records (US = \x1f, RS = \x1e), the bytes as git printed them: one pass over the commit objects,
+   * no trees (at 315,000 commits ~3 s where `git log -- <path>` takes ~45 s), for a caller that
+   * searches them rather than parsing each. GitError when git fails.
+   */
+  async messagesOfAll(rev: string): Promise<Buffer> {
+    const r = await this.run(['log', `--format=%H${FIELD}%P${FIELD}%B${RECORD}`, '--no-show-signature', rev, '--']);
+    if (r.code !== 0) throw new GitError(`git log failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+    return r.stdout;
+  }
+
   /** Every commit reachable from `rev`, newest first (`git rev-list`); GitError when git fails. */
   async reachableCommits(rev: string): Promise<string[]> {
     const r = await this.run(['rev-list', rev, '--']);

@@ -3,10 +3,10 @@
 // the model's algorithm, its directory tree against the parent's — at 100,000 models a 20,000-entry
 // tree, 45 s over 315,000 commits — and the index that makes it milliseconds is built in the
 // background after the first answer. Meanwhile the commits themselves say which models they are
-// about: modelgit names them in `Model-Id:` trailers (and in subjects), and `git log --grep` for the
-// id as a fixed string reads only the commit messages (no trees: ~2.7 s at that size, a tenth of it
-// at 10,000 models). Checking the file's blob at each of those commits against its parent's keeps the
-// ones that changed it.
+// about: modelgit names them in `Model-Id:` trailers (and in subjects), and one `git log` of every
+// commit's parents and message (no trees: ~3 s at that size, a tenth of it at 10,000 models) finds
+// the commits that mention a model and whether the history has a merge. Checking the file's blob at
+// each of those commits against its parent's keeps the ones that changed it.
 //
 // Two questions are answered this way, each only where the answer is the same as git's:
 // - show's history keeps the commits that changed the file *and* name the model (history.ts
@@ -25,7 +25,7 @@
 import { basename } from 'node:path';
 import { recordingCommit, versionHolds } from '../domain/best-record.js';
 import type { TestResult } from '../domain/types.js';
-import type { Git, LogEntry } from '../git/git.js';
+import type { Git } from '../git/git.js';
 import { cacheDisabled, tracer } from './cache/policy.js';
 
 const trace = tracer('modelgit-history');
@@ -36,68 +36,127 @@ function modelIdOf(path: string): string {
 }
 
 /**
- * The entries of `git log <rev>` whose message mentions `id` (a fixed string anywhere in it: every
- * commit whose trailers name the model, and perhaps a few more), newest first; undefined when the
- * history has a merge (then only git's own walk with its history simplification is the answer),
- * caches are off or git fails. Kept per process: show asks for two paths, best for one.
+ * Every commit of `rev` with its parents and whole message, as one walk printed them (see
+ * Git.messagesOfAll), searched for one id at a time without decoding all of it: at 315,000 commits
+ * that is ~70 MB, read in ~3 s of git's time — a walk git can't do with fewer bytes, since telling
+ * whether the history has a merge and which messages mention a model both read every commit.
  */
-function commitsMentioning(git: Git, rev: string, id: string): Promise<LogEntry[] | undefined> {
-  if (cacheDisabled()) return Promise.resolve(undefined);
-  const key = `${git.root}\0${rev}\0${id}`;
-  let p = mentions.get(key);
-  if (!p) {
-    // Both walk every commit once; on two cores they run side by side (the merge check may have started earlier).
-    p = Promise.all([git.log([rev, '--fixed-strings', `--grep=${id}`, '--']), anyMerge(git, rev)]).then(
-      ([mentioning, merge]) => (merge === undefined ? mentioning : undefined),
-      () => undefined,
-    );
-    mentions.set(key, p);
-  }
-  return p;
-}
+class MessageWalk {
+  private straight: boolean | undefined;
 
-const mentions = new Map<string, Promise<LogEntry[] | undefined>>();
-const merges = new Map<string, Promise<string | undefined>>();
+  constructor(private readonly bytes: Buffer) {}
 
-function anyMerge(git: Git, rev: string): Promise<string | undefined> {
-  const key = `${git.root}\0${rev}`;
-  let p = merges.get(key);
-  if (!p) {
-    p = git.anyMerge(rev);
-    p.catch(() => {});
-    merges.set(key, p);
+  /**
+   * Whether the records are one line of single-parent commits, each the parent of the one before
+   * it, the last a root: a merge anywhere says no, and so does a message holding the separators
+   * (it would break a record in two, and the line with it), so a crafted message can't pass a
+   * commit off as another.
+   */
+  get linear(): boolean {
+    this.straight ??= this.isLine();
+    return this.straight;
   }
-  return p;
+
+  private isLine(): boolean {
+    const b = this.bytes;
+    let expected: [number, number] | undefined; // where the previous record's parent is
+    let at = 0;
+    while (at < b.length) {
+      if (b[at] === 0x0a) at++;
+      if (at >= b.length) break;
+      const us1 = b.indexOf(0x1f, at);
+      const us2 = us1 < 0 ? -1 : b.indexOf(0x1f, us1 + 1);
+      const end = us2 < 0 ? -1 : b.indexOf(0x1e, us2);
+      if (end < 0 || (us1 - at !== 40 && us1 - at !== 64)) return false;
+      if (expected ? b.compare(b, expected[0], expected[1], at, us1) !== 0 : false) return false;
+      const parents = us2 - us1 - 1;
+      if (parents === 0) {
+        expected = undefined;
+        at = end + 1;
+        // A root: nothing may follow but the end.
+        return b.subarray(at).every((x) => x === 0x0a);
+      }
+      if (parents !== us1 - at) return false; // two parents (a merge), or not a hash
+      expected = [us1 + 1, us2];
+      at = end + 1;
+    }
+    return expected === undefined;
+  }
+
+  /** The commits whose message mentions `id` (a fixed string), newest first, with their first parent and place in the walk. */
+  mentioning(id: string): { commit: string; parent?: string; at: number }[] {
+    const out: { commit: string; parent?: string; at: number }[] = [];
+    const needle = Buffer.from(id);
+    for (let k = this.bytes.indexOf(needle); k >= 0; ) {
+      const start = this.bytes.lastIndexOf(0x1e, k) + 1;
+      const us1 = this.bytes.indexOf(0x1f, start);
+      const us2 = us1 < 0 ? -1 : this.bytes.indexOf(0x1f, us1 + 1);
+      let end = this.bytes.indexOf(0x1e, k);
+      if (end < 0) end = this.bytes.length;
+      // Only in the message (past the second separator), not in a commit or parent id.
+      if (us2 >= 0 && us2 < k) {
+        const commit = this.bytes.toString('latin1', start, us1).trim();
+        const parents = this.bytes.toString('latin1', us1 + 1, us2);
+        out.push({ commit, parent: parents ? parents.split(' ')[0] : undefined, at: start });
+        k = this.bytes.indexOf(needle, end);
+      } else k = this.bytes.indexOf(needle, k + 1);
+    }
+    return out;
+  }
 }
 
 /**
- * Starts the check for merges in `rev`'s history now, while the caller reads something else (best
- * reads its algorithm's models, mostly waiting on git, so a core is free): the walk for the model it
- * picks then runs alone. Nothing with caches off.
+ * The walk of `rev`'s commit messages, or undefined when git fails or caches are off; started once
+ * per process (best starts it before reading its models, so the two overlap).
  */
-export function startMergeCheck(git: Git, rev: string): void {
-  if (!cacheDisabled()) void anyMerge(git, rev);
+function messageWalk(git: Git, rev: string): Promise<MessageWalk | undefined> {
+  if (cacheDisabled()) return Promise.resolve(undefined);
+  const key = `${git.root}\0${rev}`;
+  let p = walks.get(key);
+  if (!p) {
+    p = git.messagesOfAll(rev).then(
+      (bytes) => new MessageWalk(bytes),
+      () => undefined,
+    );
+    walks.set(key, p);
+  }
+  return p;
+}
+
+const walks = new Map<string, Promise<MessageWalk | undefined>>();
+
+/** The commits mentioning `id` in a history without merges; undefined otherwise (git walks instead). */
+async function commitsMentioning(git: Git, rev: string, id: string): Promise<{ commit: string; parent?: string; at: number }[] | undefined> {
+  const walk = await messageWalk(git, rev);
+  return walk?.linear ? walk.mentioning(id) : undefined;
+}
+
+/**
+ * Starts the walk of `rev`'s commit messages now, while the caller reads something else (best reads
+ * its algorithm's models, mostly waiting on git). Nothing with caches off.
+ */
+export function startMessageWalk(git: Git, rev: string): void {
+  void messageWalk(git, rev);
 }
 
 /** Forgets the walks of this process (tests rewrite history under one process). */
 export function forgetNamingWalks(): void {
-  mentions.clear();
-  merges.clear();
+  walks.clear();
 }
 
 /**
- * The entries of `git log <rev>` whose message mentions `id` and that changed each of `paths`
- * against their parent, newest first, one list per path; undefined when this can't stand for
- * `git log -- <path>` filtered by the caller to commits naming the model (caches off, a merge in the
- * history, git failing: then the caller asks git for the whole log).
+ * The commits of `rev` whose message mentions `id` and that changed each of `paths` against their
+ * parent, newest first, one list per path; undefined when this can't stand for `git log -- <path>`
+ * filtered by the caller to commits naming the model (caches off, a merge in the history, git
+ * failing: then the caller asks git for the whole log).
  */
-export async function entriesNamingAndChanging(git: Git, rev: string, id: string, paths: string[]): Promise<LogEntry[][] | undefined> {
+export async function commitsNamingAndChanging(git: Git, rev: string, id: string, paths: string[]): Promise<string[][] | undefined> {
   const mentioning = await commitsMentioning(git, rev, id);
   if (!mentioning) return undefined;
-  const changed = await changedIn(git, mentioning.map((e) => ({ commit: e.commit, parent: e.parents[0] })), paths);
+  const changed = await changedIn(git, mentioning, paths);
   if (!changed) return undefined;
   trace(`by name: ${mentioning.length} commit(s) mention ${id} (no history index at ${rev.slice(0, 12)})`);
-  return paths.map((_, k) => mentioning.filter((_, i) => changed[k]![i]));
+  return paths.map((_, k) => mentioning.filter((_, i) => changed[k]![i]).map((c) => c.commit));
 }
 
 /** For each path, for each commit: whether the path's blob differs from its parent's (added, removed or changed). */
@@ -117,9 +176,8 @@ async function changedIn(git: Git, commits: { commit: string; parent?: string }[
  */
 export async function commitRecordedByName(git: Git, rev: string, path: string, resultIndex: number, result: TestResult): Promise<string | undefined> {
   const id = modelIdOf(path);
-  const mentioning = await commitsMentioning(git, rev, id);
-  if (!mentioning) return undefined;
-  const naming = mentioning.map((e, at) => ({ commit: e.commit, parent: e.parents[0], at }));
+  const naming = await commitsMentioning(git, rev, id);
+  if (!naming) return undefined;
   const changed = await changedIn(git, naming, [path]);
   if (!changed) return undefined;
   const versionsOf = naming.filter((_, i) => changed[0]![i]);

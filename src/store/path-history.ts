@@ -11,7 +11,7 @@ import type { StoreContext } from './context.js';
 import type { Snapshot } from './snapshot.js';
 import type { HistoryOptions, HistoryRead } from './cache/report-history.js';
 import { commitsAtHead, historyIndexAt, indexedCommitsChanging, indexSaysMerges, historyIndexOnDisk } from './cache/history-index.js';
-import { commitRecordedByName, entriesNamingAndChanging, startMergeCheck } from './named-history.js';
+import { commitRecordedByName, commitsNamingAndChanging, startMessageWalk } from './named-history.js';
 import { MemoFile } from './cache/memo-file.js';
 import { cacheDisabled, modelgitDir } from './cache/policy.js';
 
@@ -68,7 +68,7 @@ export async function commitRecording(ctx: StoreContext, recorded: RecordedResul
  * (a fresh clone) what the answer without one needs first starts now, beside the read.
  */
 export function expectRecordingLookup(ctx: StoreContext, revision: string): void {
-  if (!historyIndexOnDisk(modelgitDir(ctx.gitDir))) startMergeCheck(ctx.git, revision);
+  if (!historyIndexOnDisk(modelgitDir(ctx.gitDir))) startMessageWalk(ctx.git, revision);
 }
 
 /** Most commits named on one command line; more go the slow way (argv has a limit). */
@@ -99,8 +99,12 @@ export async function pathLogs(ctx: StoreContext, paths: string[], at?: HeadAt, 
   }
   if (at && opts.naming !== undefined && !indexSaysMerges(modelgitDir(ctx.gitDir))) {
     // No index yet (a fresh clone): the commits that mention the model, when they can tell (named-history.ts).
-    const named = await entriesNamingAndChanging(ctx.git, at.head, opts.naming, paths);
-    if (named) return named;
+    const named = await commitsNamingAndChanging(ctx.git, at.head, opts.naming, paths);
+    if (named) {
+      const all = [...new Set(named.flat())];
+      const byCommit = all.length ? await commitEntries(ctx, all) : new Map<string, LogEntry>();
+      return named.map((l) => l.map((c) => byCommit.get(c)!));
+    }
   }
   return Promise.all(paths.map((p) => ctx.git.log([...(at ? [at.head] : []), '--full-history', '--', p])));
 }
