@@ -48,9 +48,9 @@ class MessageWalk {
 
   /**
    * Whether the records are one line of single-parent commits, each the parent of the one before
-   * it, the last a root: a merge anywhere says no, and so does a message holding the separators
-   * (it would break a record in two, and the line with it), so a crafted message can't pass a
-   * commit off as another.
+   * it, the last a root, none twice: a merge anywhere says no, and so does a message holding the
+   * separators (it breaks a record in two, and a forged record that keeps the line must name a
+   * commit again), so a crafted message can't pass a commit off as another.
    */
   get linear(): boolean {
     this.straight ??= this.isLine();
@@ -60,6 +60,8 @@ class MessageWalk {
   private isLine(): boolean {
     const b = this.bytes;
     let expected: [number, number] | undefined; // where the previous record's parent is
+    // A record forged inside a message can only keep the line by naming a commit again (a cycle).
+    const seen = new Set<string>();
     let at = 0;
     while (at < b.length) {
       if (b[at] === 0x0a) at++;
@@ -69,6 +71,9 @@ class MessageWalk {
       const end = us2 < 0 ? -1 : b.indexOf(0x1e, us2);
       if (end < 0 || (us1 - at !== 40 && us1 - at !== 64)) return false;
       if (expected ? b.compare(b, expected[0], expected[1], at, us1) !== 0 : false) return false;
+      const commit = b.toString('latin1', at, us1);
+      if (seen.has(commit)) return false;
+      seen.add(commit);
       const parents = us2 - us1 - 1;
       if (parents === 0) {
         expected = undefined;

@@ -138,6 +138,22 @@ describe('the first answer on a fresh clone', () => {
     git(dir, 'commit', '-q', '--no-verify', '-m', 'unshare');
   }, 120_000);
 
+  it('a message holding the walk\'s separators can\'t pass one commit off as another: git walks', async () => {
+    const { model_id: id } = await winnerOn(datasets[0]!);
+    const head = git(dir, 'rev-parse', 'HEAD').trim();
+    const message = join(dir, '..', 'message.txt');
+    writeFileSync(message, `crafted\n\n\x1e${head}\x1f${head}\x1fModel-Id: ${id}\n`);
+    commitByHand('placeholder', () => {
+      const m = JSON.parse(readFileSync(modelFile(id), 'utf8'));
+      m.tags = [...(m.tags ?? []), 'crafted'];
+      writeFileSync(modelFile(id), JSON.stringify(m, null, 2) + '\n');
+    });
+    git(dir, 'commit', '-q', '--amend', '--no-verify', '-F', message);
+    expect(await sameAsReference('show', id)).not.toMatch(/by name/);
+    expect(await sameAsReference('best', '--algo', 'mscn', '--dataset', datasets[0]!)).not.toMatch(/by name/);
+    git(dir, 'reset', '-q', '--hard', 'HEAD~1');
+  }, 120_000);
+
   it('a merge in the history: git walks, the same answers', async () => {
     const { model_id: id } = await winnerOn(datasets[0]!);
     git(dir, 'checkout', '-q', '-b', 'side', 'HEAD~3');
