@@ -100,8 +100,8 @@ export async function pathLogs(ctx: StoreContext, paths: string[], at?: HeadAt, 
   if (at && opts.naming !== undefined && !indexSaysMerges(modelgitDir(ctx.gitDir))) {
     // No index yet (a fresh clone): the commits that mention the model, when they can tell (named-history.ts).
     const named = await commitsNamingAndChanging(ctx.git, at.head, opts.naming, paths);
-    if (named) {
-      const all = [...new Set(named.flat())];
+    const all = named ? [...new Set(named.flat())] : [];
+    if (named && all.length <= MAX_NAMED_COMMITS) {
       const byCommit = all.length ? await commitEntries(ctx, all) : new Map<string, LogEntry>();
       return named.map((l) => l.map((c) => byCommit.get(c)!));
     }
