@@ -61,6 +61,11 @@ export class LockedError extends ModelgitError {
 /** A git command failed for a reason modelgit did not anticipate; stderr is kept. */
 export class GitError extends ModelgitError {
   override code = 'GIT';
+
+  constructor(message: string, opts: { hint?: string; data?: Record<string, unknown>; cause?: unknown } = {}) {
+    // git's stderr may run to several lines (`error: …`, then `fatal: …`): one line, as every message is.
+    super(message.trim().split(/\s*\n\s*/).join('; '), opts);
+  }
 }
 
 /** A commit was refused by a hook (pre-commit, commit-msg). The repository was restored. */

@@ -19,16 +19,31 @@ describe('a git failure while reading history', () => {
     const r = await tempRegistry();
     expect((await r.run('register', '--algo', 'mscn', '--id', 'm1')).code).toBe(0);
     expect((await r.run('test', 'm1', '--dataset', 'd1', '--metric', 'acc=0.9')).code).toBe(0);
-    // The first commit's tree goes missing: HEAD still reads, but `git log -- <model file>` (which
-    // commit recorded the best result) walks down to it and fails.
-    const root = r.git('rev-list', '--max-parents=0', 'HEAD').trim();
-    const tree = r.git('rev-parse', `${root}^{tree}`).trim();
+    // The registering commit's tree goes missing: HEAD still reads, the commits that name the model
+    // can't tell which one recorded the result (the version before the test can't be read), and
+    // `git log -- <model file>` walks down to it and fails.
+    const registered = r.git('rev-parse', 'HEAD~1').trim();
+    const tree = r.git('rev-parse', `${registered}^{tree}`).trim();
     const loose = join(r.dir, '.git', 'objects', tree.slice(0, 2), tree.slice(2));
     expect(existsSync(loose)).toBe(true);
     rmSync(loose, { force: true });
     const res = await r.run('best', '--algo', 'mscn', '--metric', 'acc', '--dataset', 'd1', '--direction', 'max');
     expect(res.code).toBe(1);
     expect(oneLine(res)).toMatch(new RegExp(`^modelgit: error: git log failed: .*${tree}`));
+  });
+});
+
+describe('git saying more than one line', () => {
+  it('is still one line: a commit missing under the history', async () => {
+    const r = await tempRegistry();
+    expect((await r.run('register', '--algo', 'mscn', '--id', 'm1')).code).toBe(0);
+    expect((await r.run('test', 'm1', '--dataset', 'd1', '--metric', 'acc=0.9')).code).toBe(0);
+    // git says `error: Could not read <root>` and then `fatal: cannot simplify commit …`.
+    const root = r.git('rev-list', '--max-parents=0', 'HEAD').trim();
+    rmSync(join(r.dir, '.git', 'objects', root.slice(0, 2), root.slice(2)), { force: true });
+    const res = await r.run('best', '--algo', 'mscn', '--metric', 'acc', '--dataset', 'd1', '--direction', 'max');
+    expect(res.code).toBe(1);
+    expect(oneLine(res)).toMatch(new RegExp(`^modelgit: error: git log failed: .*${root}.*; fatal: `));
   });
 });
 
