@@ -8,6 +8,7 @@
 import { readCacheFile } from '../loading/safe-files.js';
 import { lockHeld, startDetachedOnce } from './background.js';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 
 /** Below this many models a path query is fast anyway; no background work for small registries. */
 export const COMMIT_GRAPH_MIN_MODELS = 1000;
@@ -48,4 +49,13 @@ export function maintainCommitGraph(opts: { root: string; dir: string; head: str
 /** Whether a background update is running (the benchmark waits for it before timing). */
 export function commitGraphUpdating(dir: string): boolean {
   return lockHeld(join(dir, 'commit-graph.lock'));
+}
+
+/**
+ * Whether modelgit has written a commit-graph with changed-path Bloom filters here (for some HEAD):
+ * then `git log -- <path>` skips the commits that didn't touch the path and is the quicker way to a
+ * file's history while the history index is not there yet. `dir`: <git dir>/modelgit.
+ */
+export function bloomFiltersWritten(dir: string): boolean {
+  return existsSync(join(dir, 'commit-graph'));
 }

@@ -14,6 +14,7 @@ import { commitsAtHead, historyIndexAt, indexedCommitsChanging, indexSaysMerges,
 import { commitRecordedByName, commitsNamingAndChanging, startMessageWalk } from './named-history.js';
 import { MemoFile } from './cache/memo-file.js';
 import { cacheDisabled, modelgitDir } from './cache/policy.js';
+import { bloomFiltersWritten } from '../git/commit-graph.js';
 
 /** Where HEAD is, and how many models it has (asked only when no history index exists: a big registry starts a background build). */
 export interface HeadAt {
@@ -29,6 +30,16 @@ export interface RecordedResult {
 }
 
 /**
+ * Whether, with no history index to answer, the commits naming a model (named-history.ts) are the
+ * quicker way: not when the history has merges (the index said so: git must walk), nor once
+ * modelgit has written a commit-graph with Bloom filters (then `git log -- <path>` is quicker).
+ */
+function byNameHelps(ctx: StoreContext): boolean {
+  const dir = modelgitDir(ctx.gitDir);
+  return !indexSaysMerges(dir) && !bloomFiltersWritten(dir);
+}
+
+/**
  * Walks the model file's history (up to `revision`) and reads every version in one cat-file
  * batch; the oldest version that already holds the result is the commit that recorded it.
  * The answer depends only on those commits (which never change), so it is remembered by them.
@@ -38,7 +49,7 @@ export async function commitRecording(ctx: StoreContext, recorded: RecordedResul
   const { path, resultIndex, result } = recorded;
   const indexed = await indexedCommitsChanging({ root: ctx.root, gitDir: ctx.gitDir, head: at.head, models: at.models }, path, revision);
   const memo = !cacheDisabled() && ctx.git.objectsAsStored() ? new MemoFile(modelgitDir(ctx.gitDir), 'recorded', 64) : undefined;
-  if (!indexed && !indexSaysMerges(modelgitDir(ctx.gitDir))) {
+  if (!indexed && byNameHelps(ctx)) {
     // No index yet (a fresh clone): the commits naming the model, when they can tell (named-history.ts).
     // That answer depends only on the commit asked about and what is below it: remembered by it.
     const byCommit = /^[0-9a-f]{40,64}$/.test(revision) ? JSON.stringify([path, resultIndex, result, revision]) : undefined;
@@ -68,7 +79,7 @@ export async function commitRecording(ctx: StoreContext, recorded: RecordedResul
  * (a fresh clone) what the answer without one needs first starts now, beside the read.
  */
 export function expectRecordingLookup(ctx: StoreContext, revision: string): void {
-  if (!historyIndexOnDisk(modelgitDir(ctx.gitDir))) startMessageWalk(ctx.git, revision);
+  if (!historyIndexOnDisk(modelgitDir(ctx.gitDir)) && byNameHelps(ctx)) startMessageWalk(ctx.git, revision);
 }
 
 /** Most commits named on one command line; more go the slow way (argv has a limit). */
@@ -97,7 +108,7 @@ export async function pathLogs(ctx: StoreContext, paths: string[], at?: HeadAt, 
       }
     }
   }
-  if (at && opts.naming !== undefined && !indexSaysMerges(modelgitDir(ctx.gitDir))) {
+  if (at && opts.naming !== undefined && byNameHelps(ctx)) {
     // No index yet (a fresh clone): the commits that mention the model, when they can tell (named-history.ts).
     const named = await commitsNamingAndChanging(ctx.git, at.head, opts.naming, paths);
     const all = named ? [...new Set(named.flat())] : [];
