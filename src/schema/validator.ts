@@ -13,7 +13,7 @@ import type * as Yaml from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import type { ErrorLocation } from '../errors.js';
 import { cryptoLib, lazyRequire, yamlLib } from '../lazy.js';
-import { jsonLimitError, MAX_MODEL_FILE_BYTES, positionOf as limitsPositionOf, tooDeepAt } from '../domain/limits.js';
+import { jsonLimitError, MAX_MODEL_FILE_BYTES, positionOf as limitsPositionOf, scanJson, tooDeepAt } from '../domain/limits.js';
 import { parseYamlText } from './yaml-input.js';
 import { encodingProblem } from './encoding.js';
 import { packageUrl } from '../package-root.js';
@@ -240,19 +240,7 @@ export interface ParsedJson<T> {
  * tell whether the parse kept every key (no duplicates) without building a syntax tree.
  */
 export function writtenKeyCount(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 34) {
-      // a string: skip to its closing quote (escapes skip the next character)
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 92) i++;
-        else if (d === 34) break;
-      }
-    } else if (c === 58) n++;
-  }
-  return n;
+  return scanJson(text, Infinity).colons;
 }
 
 /** Keys of every object in a parsed value (an object holds each key once). */
@@ -276,24 +264,26 @@ export function parsedKeyCount(value: unknown): number {
  * rejects but jsonc-parser allows). JSON.parse accepts a subset of what jsonc-parser (without
  * comments or trailing commas) accepts, so a value here is what the full parse would give.
  */
-export function fastJsonValue(text: string): { value: unknown } | undefined {
+export function fastJsonValue(text: string, keysWritten?: number): { value: unknown } | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return undefined;
   }
-  return writtenKeyCount(text) === parsedKeyCount(value) ? { value } : undefined;
+  return (keysWritten ?? writtenKeyCount(text)) === parsedKeyCount(value) ? { value } : undefined;
 }
 
 /** Strict JSON parse with positions: syntax errors and duplicate keys become ErrorLocations. */
 export function parseJsonText<T = unknown>(file: string, text: string, opts: { maxBytes?: number } = {}): ParsedJson<T> {
-  // Depth (and, for model files, size) first: everything after this point recurses.
-  const limit = jsonLimitError(file, text, opts.maxBytes ?? null);
+  // Depth (and, for model files, size) first: everything after this point recurses. The same
+  // pass counts the keys written, which the fast path compares with the parse.
+  const scan = scanJson(text);
+  const limit = jsonLimitError(file, text, opts.maxBytes ?? null, scan);
   if (limit) return { errors: [limit] };
   const encoding = encodingProblem(file, text);
   if (encoding) return { errors: [encoding] };
-  const fast = fastJsonValue(text);
+  const fast = fastJsonValue(text, scan.colons);
   if (fast) return { value: fast.value as T, errors: [] };
   return parseJsonTree<T>(file, text);
 }

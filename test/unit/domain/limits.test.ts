@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonLimitError, MAX_DEPTH, parseJsonBounded, prototypeFree, tooDeepAt, valueTooDeep } from '../../../src/domain/limits.js';
+import { jsonLimitError, MAX_DEPTH, parseJsonBounded, prototypeFree, scanJson, tooDeepAt, valueTooDeep } from '../../../src/domain/limits.js';
 import { numberProblem, strictNumber } from '../../../src/domain/metrics.js';
 import { parseInputFile, parseYamlText } from '../../../src/schema/yaml-input.js';
 import { parseJsonText } from '../../../src/schema/validator.js';
@@ -13,6 +13,16 @@ describe('depth and size limits', () => {
     expect(tooDeepAt(nested(MAX_DEPTH + 1))).toBe(MAX_DEPTH);
     expect(tooDeepAt(`{"a": "${'['.repeat(500)}\\"${'{'.repeat(500)}"}`)).toBeUndefined();
     expect(tooDeepAt(nested(200_000))).toBe(MAX_DEPTH); // no stack involved
+  });
+
+  it('counts the keys written in the same pass (colons outside strings), and the depth is what tooDeepAt says', () => {
+    const text = '{"a:b": "c:d", "e": {"f\\":": 1, "g": [1, {"h": "]}"}]}}';
+    expect(scanJson(text)).toEqual({ colons: 5 });
+    expect(scanJson(text, 2)).toEqual({ deepAt: text.indexOf('['), colons: 4 });
+    expect(scanJson(text, 2).deepAt).toBe(tooDeepAt(text, 2));
+    // a file the fast path takes is checked with the keys the scan counted: a duplicate goes the slow way
+    expect(parseJsonText('m.json', '{"a": 1, "a": 2}').errors).toMatchObject([{ rule: 'json-duplicate-key', line: 1 }]);
+    expect(parseJsonText('m.json', '{"a": {"b:": 1}, "c": 2}')).toEqual({ value: { a: { 'b:': 1 }, c: 2 }, errors: [] });
   });
 
   it('locates the first bracket past the limit and names the rule; refuses files over the size limit', () => {
