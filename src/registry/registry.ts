@@ -20,6 +20,7 @@ import { cachedModelsByIds, cachedProblems, registryAlgorithmModels, registryMod
 import { answerShelf, type AnswerShelf } from '../store/answers.js';
 import { invalidModelError, lookupAtHead, type HeadLookup } from '../store/lookup.js';
 import { stagesAt } from '../store/stages.js';
+import { cacheDisabled, tracer } from '../store/cache/policy.js';
 import { commitRecording, expectRecordingLookup, modelFileHistory, pathLogs, type HeadAt, type HistoryOptions, type HistoryRead, type RecordedResult } from '../store/path-history.js';
 // Types only: the modules behind them are imported by the methods that use them (see above).
 import type { CommitSpec } from '../store/write/commit.js';
@@ -360,6 +361,16 @@ export class Registry implements StoreContext {
   /** The commit, at or below `revision`, that recorded `recorded` in its model file; null when none can be found. */
   recordingCommit(recorded: RecordedResult, revision: string, at: HeadAt): Promise<string | null> {
     return commitRecording(this, recorded, revision, at);
+  }
+
+  /** MODELGIT_NO_CACHE is set: answers come from git alone (no cache is read). */
+  cachesOff(): boolean {
+    return cacheDisabled();
+  }
+
+  /** A trace line on stderr under MODELGIT_CACHE_TRACE, prefixed by what it is about. */
+  cacheTrace(prefix: string): (message: string) => void {
+    return tracer(prefix);
   }
 
   /** Every commit up to the snapshot's, as the report reads history (extended from a cached copy when it can be). */

@@ -1,6 +1,7 @@
 // The report's pages as HTML strings. Pure: site data in, {path, html} out. Tables that can grow
 // to thousands of rows (leaderboards, model lists) are embedded as JSON and paged by assets/report.js;
 // everything else is rendered here so it reads without scripts.
+import { createHash } from 'node:crypto';
 import type { Direction, Model, ModelMetadata, RegistryConfig, StageAssignments } from '../domain/types.js';
 import type { BestOverTime, BestSeries } from './best-over-time.js';
 import { emptyNote, esc, escText, fileSlug, fmtBytes, fmtDate, fmtNum, jsonScript, page, shortCommit, table } from './html.js';
@@ -28,11 +29,29 @@ export interface SiteData {
   /** time of HEAD (unix seconds): where best-over-time lines end */
   endTime: number;
   latestEvents?: number;
+  /**
+   * model file path → its blob id at HEAD. When given, every model page carries a key naming all
+   * it is made from, so a rebuild can keep an earlier report's page whose key is the same.
+   */
+  oids?: ReadonlyMap<string, string>;
 }
 
 export interface SitePage {
   path: string;
-  html: string;
+  /** undefined for a page kept from an earlier report (renderPages' `keep` said so) */
+  html?: string;
+  /** what the page is made from (model pages, when the site has blob ids) */
+  key?: string;
+}
+
+export interface RenderOptions {
+  /**
+   * Asked for each keyed page before it is made: true when the caller has that page, made from
+   * the same inputs, already (it is then not made). The key leaves out only the "Generated" time.
+   */
+  keep?: (path: string, key: string) => boolean;
+  /** goes into every key: the version of the code that renders (a new one remakes every page) */
+  version?: string;
 }
 
 export const paths = {
@@ -337,8 +356,23 @@ function modelPage(site: SiteData, meta: ModelMetadata, link: Linker, ranks: Sta
   };
 }
 
+/**
+ * Everything a model page is made from but the "Generated" time, hashed: its file's blob (the
+ * metadata, id and algorithm), its standing, its stage holders and tenures, its history as the page
+ * lists it, and whether (and under which algorithm) each model it links to exists. modelPage reads
+ * nothing else; when a new input is added there, it must be added here.
+ */
+function modelPageKey(site: SiteData, meta: ModelMetadata, oid: string, ranks: Standing[], metas: Map<string, ModelMetadata>, version: string): string {
+  const id = meta.model_id;
+  const holders = site.stages[meta.algorithm] ?? {};
+  const linked = [meta.parent, ...Object.values(holders)].map((x) => (x ? `${x}:${metas.get(x)?.algorithm ?? ''}` : ''));
+  const history = (site.modelHistory.get(id) ?? []).map((e) => [e.commit, e.action, e.author, e.date, e.subject]);
+  const inputs = JSON.stringify([version, oid, id, meta.algorithm, ranks, holders, linked, site.tenures.get(id) ?? [], history]);
+  return createHash('sha1').update(inputs).digest('base64url');
+}
+
 /** Every page of the site, made one at a time (so they can be written while the rest are made). */
-export function* renderPages(site: SiteData): Generator<SitePage> {
+export function* renderPages(site: SiteData, opts: RenderOptions = {}): Generator<SitePage> {
   const metas = new Map(site.models.map((m) => [m.metadata.model_id, m.metadata]));
   const summaries = site.algorithms.map((a) => algorithmSummary(site.models, a, site.stages, site.config));
   const seriesIndex = new Map(site.best.series.map((s) => [`${s.algorithm}\0${s.dataset}\0${s.metric}`, s]));
@@ -360,6 +394,17 @@ export function* renderPages(site: SiteData): Generator<SitePage> {
     }
   }
   const modelLink = modelLinker(metas, BASE.model);
-  for (const m of site.models) yield modelPage(site, m.metadata, modelLink, ranks.get(m.metadata.model_id) ?? []);
+  for (const m of site.models) {
+    const standing = ranks.get(m.metadata.model_id) ?? [];
+    const oid = site.oids?.get(m.path);
+    if (!oid) {
+      yield modelPage(site, m.metadata, modelLink, standing);
+      continue;
+    }
+    const key = modelPageKey(site, m.metadata, oid, standing, metas, opts.version ?? '');
+    const path = paths.model(m.metadata.algorithm, m.metadata.model_id);
+    if (opts.keep?.(path, key)) yield { path, key };
+    else yield { ...modelPage(site, m.metadata, modelLink, standing), key };
+  }
 }
 

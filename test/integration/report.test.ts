@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { metricDirection } from '../../src/domain/metrics.js';
@@ -9,7 +9,7 @@ import { promote } from '../../src/registry/promote.js';
 import { recordTest } from '../../src/registry/record-test.js';
 import { register } from '../../src/registry/register.js';
 import type { Registry } from '../../src/registry/registry.js';
-import { buildReport, reportData } from '../../src/registry/report.js';
+import { buildReport, PAGES_FILE, reportData } from '../../src/registry/report.js';
 import { reportHistory } from '../../src/store/cache/report-history.js';
 import { frozenClock, repoState, steppingClock, tempDir, tempRegistry, type TempRegistry } from '../helpers.js';
 import { nextDay, richRegistry, type RichRegistry } from '../report-fixture.js';
@@ -360,4 +360,59 @@ describe('the report history cache', () => {
     const again = await r.run('report', '--out', join(tempDir(), 'site'));
     expect(again.stderr).not.toMatch(/warning/);
   }, 60_000);
+
+  it('a report rebuilt over an earlier one writes only the pages that changed, and equals a cold build byte for byte', async () => {
+    const r = await tempRegistry();
+    const reg = await r.open(steppingClock());
+    const a = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: a, dataset: 'production', metrics: ['total_time=10'] }));
+    const b = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: b, dataset: 'job', metrics: ['total_time=8'] }));
+    const c = (await nextDay(() => register(reg, { algorithm: 'lero' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: c, dataset: 'job', metrics: ['total_time=3'] }));
+    const d = (await nextDay(() => register(reg, { algorithm: 'lero' }))).model_id;
+    const out = join(tempDir(), 'site');
+    const build = async (o = out, extra: { algorithm?: string } = {}) => buildReport(await r.open(frozenClock()), { out: o, ...extra });
+    const cold = async () => {
+      const o = join(tempDir(), 'site');
+      process.env.MODELGIT_NO_CACHE = '1';
+      try {
+        await build(o);
+      } finally {
+        delete process.env.MODELGIT_NO_CACHE;
+      }
+      return o;
+    };
+    const page = (id: string, algo: string) => join(out, 'm', algo, `${id}.html`);
+    // a page not written again keeps the time set here
+    const mark = (id: string, algo: string) => utimesSync(page(id, algo), 1000, 1000);
+    const marked = (id: string, algo: string) => statSync(page(id, algo)).mtimeMs === 1_000_000;
+    await build();
+    for (const [id, algo] of [[a, 'mscn'], [b, 'mscn'], [c, 'lero']] as const) mark(id, algo);
+    const before = readFileSync(page(a, 'mscn'));
+
+    // a new result for a, and d removed by hand: a's and d's pages change, b's and c's do not
+    await nextDay(() => recordTest(reg, { id: a, dataset: 'production', metrics: ['total_time=7'] }));
+    await nextDay(() => r.git('rm', '-q', `models/lero/${d}.json`));
+    await nextDay(() => r.git('commit', '-qm', 'hand removal'));
+    await build();
+    expectSameSite(await cold(), out);
+    expect(marked(b, 'mscn')).toBe(true); // kept: not written again
+    expect(marked(c, 'lero')).toBe(true);
+    expect(marked(a, 'mscn')).toBe(false);
+    expect(readFileSync(page(a, 'mscn')).equals(before)).toBe(false);
+    expect(existsSync(join(out, 'm', 'lero', `${d}.html`))).toBe(false);
+
+    // one algorithm, then all again: pages of the algorithm left out go, and come back
+    await build(out, { algorithm: 'lero' });
+    expect(existsSync(join(out, 'a', 'mscn'))).toBe(false);
+    await build();
+    expectSameSite(await cold(), out);
+
+    // a build stopped half-way leaves no page list: the next build makes every page afresh
+    rmSync(join(out, PAGES_FILE));
+    writeFileSync(join(out, 'm', 'lero', `${c}.html`), 'edited by hand');
+    await build();
+    expectSameSite(await cold(), out);
+  }, 120_000);
 });
