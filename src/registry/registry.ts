@@ -20,8 +20,7 @@ import { cachedModelsByIds, cachedProblems, registryAlgorithmModels, registryMod
 import { answerShelf, type AnswerShelf } from '../store/answers.js';
 import { invalidModelError, lookupAtHead, type HeadLookup } from '../store/lookup.js';
 import { stagesAt } from '../store/stages.js';
-import { cacheDisabled, tracer } from '../store/cache/policy.js';
-import { commitRecording, expectRecordingLookup, modelFileHistory, pathLogs, type HeadAt, type HistoryOptions, type HistoryRead, type RecordedResult } from '../store/path-history.js';
+import { cacheDisabled, commitRecording, expectRecordingLookup, modelFileHistory, pathLogs, tracer, type HeadAt, type HistoryOptions, type HistoryRead, type RecordedResult } from '../store/path-history.js';
 // Types only: the modules behind them are imported by the methods that use them (see above).
 import type { CommitSpec } from '../store/write/commit.js';
 import type { Replayed, WriteOptions, WriteOutcome, WritePlan } from '../store/write/engine.js';

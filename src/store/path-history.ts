@@ -15,6 +15,9 @@ import { commitRecordedByName, commitsNamingAndChanging, startMessageWalk } from
 import { MemoFile } from './cache/memo-file.js';
 import { cacheDisabled, modelgitDir } from './cache/policy.js';
 import { bloomFiltersWritten } from '../git/commit-graph.js';
+// the switch and the trace for the report's own page list (kept in the report's directory, so
+// registry/report.ts handles it, but answering to the same MODELGIT_NO_CACHE as every cache)
+export { cacheDisabled, tracer } from './cache/policy.js';
 
 /** Where HEAD is, and how many models it has (asked only when no history index exists: a big registry starts a background build). */
 export interface HeadAt {
