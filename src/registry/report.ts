@@ -2,8 +2,8 @@
 // Reads: the HEAD snapshot, stages.yaml, the stage tags (one for-each-ref), one `git log --raw`
 // and one `cat-file --batch` for every model blob the first-parent line ever held. Writes nothing
 // to the repository; the site goes to a directory that is either new or a previous report. A
-// model page whose inputs an earlier report in that directory already rendered is linked from it,
-// not made again (PAGES_FILE lists each page's key).
+// model page whose inputs an earlier report in that directory already rendered is kept there, not
+// made again (PAGES_FILE lists each page's key).
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -306,7 +306,8 @@ function copyAssets(to: string): void {
  * deleted, and PAGES_FILE is removed first and written last, so a build stopped half-way leaves
  * pages from two commits that the next build does not trust (it then builds afresh). At 100,000
  * models that is the difference between writing 700 MB in 100,000 files and writing the few
- * thousand pages a commit changes; linking the unchanged pages into a fresh directory instead
+ * pages a commit changes (each written beside its place and renamed over it, so a reader of the
+ * site never sees half a page); linking the unchanged pages into a fresh directory instead
  * costs a link and an unlink per page, seconds on their own.
  * Pages are written by another thread as they are made: creating 10,000 files is mostly kernel
  * time, which then overlaps the rendering instead of following it.
@@ -328,7 +329,7 @@ async function writeSite(
     for (const p of render(() => false)) {
       writer.write(join(tmp, p.path), p.html!);
       if (p.key !== undefined) keys.push(`${p.path}\t${p.key}\n`);
-      count++;
+      if (p.path.endsWith('.html')) count++; // (the standing scripts are files, not pages)
     }
     writer.write(join(tmp, PAGES_FILE), keys.join(''));
     await writer.finish();
@@ -358,6 +359,7 @@ async function updateSite(
 ): Promise<{ pages: number; kept: number }> {
   // from here until PAGES_FILE is back, the directory is not a report the next build builds on
   rmSync(join(out, PAGES_FILE), { force: true });
+  writer.replace = true;
   const wanted = new Set<string>([REPORT_MARKER, PAGES_FILE, ...['uPlot.iife.min.js', 'uPlot.min.css', 'uPlot.LICENSE.txt', 'report.js', 'report.css'].map((f) => join('assets', f))]);
   const keep = (path: string, key: string) => earlier.get(path) === key && existing.files.has(path);
   let count = 0;
@@ -369,7 +371,7 @@ async function updateSite(
       else writer.write(join(out, p.path), p.html);
       if (p.key !== undefined) keys.push(`${p.path}\t${p.key}\n`);
       wanted.add(p.path);
-      count++;
+      if (p.path.endsWith('.html')) count++; // (the standing scripts are files, not pages)
     }
     await writer.finish();
   } catch (e) {

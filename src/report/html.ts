@@ -92,6 +92,8 @@ export interface PageOptions {
   body: string;
   /** pages with charts or client tables load the scripts */
   scripts?: boolean;
+  /** data scripts the page's part drawn by report.js needs (loaded before it; no charts) */
+  data?: string[];
   generated: string;
 }
 
@@ -101,7 +103,9 @@ export function page(o: PageOptions): string {
     : '';
   const scripts = o.scripts
     ? `<script src="${o.base}assets/uPlot.iife.min.js"></script>\n<script src="${o.base}assets/report.js"></script>`
-    : '';
+    : o.data?.length
+      ? `${o.data.map((src) => `<script src="${esc(src)}"></script>\n`).join('')}<script src="${o.base}assets/report.js"></script>`
+      : '';
   return `<!doctype html>
 <html lang="en">
 <head>

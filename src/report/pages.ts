@@ -6,7 +6,7 @@ import type { Direction, Model, ModelMetadata, RegistryConfig, StageAssignments 
 import type { BestOverTime, BestSeries } from './best-over-time.js';
 import { emptyNote, esc, escText, fileSlug, fmtBytes, fmtDate, fmtNum, jsonScript, page, shortCommit, table } from './html.js';
 import { loadPlanSection } from './load-plan.js';
-import { algorithmSummary, compareData, leaderboard, modelList, standings, type AlgorithmSummary, type Leaderboard, type Standing } from './tables.js';
+import { algorithmSummary, compareData, leaderboard, modelList, rankedRows, type AlgorithmSummary, type Leaderboard } from './tables.js';
 import type { HistoryEvent, PromotionEvent, Tenure } from './timeline.js';
 import { resultsIn } from '../domain/types.js';
 
@@ -61,6 +61,8 @@ export const paths = {
   model: (a: string, id: string) => `m/${a}/${id}.html`,
   /** the compare view; the models to compare go in the fragment: compare.html#ids=a,b */
   compare: (a: string) => `a/${a}/compare.html`,
+  /** where each model of the algorithm ranks, and who holds its stages: a script the model pages load */
+  standing: (a: string) => `a/${a}/standing.js`,
 };
 
 /** A link to the compare view of these models (the first is the one the others are measured against). */
@@ -282,29 +284,41 @@ function resultsSection(meta: ModelMetadata, base: string): string {
 }
 
 /**
- * Where the model ranks on each dataset, and links to compare it with the models a reader weighs it
- * against: the best (or, for the best, the runner-up) and the holder of each stage.
+ * What the model pages of one algorithm show under "Standing", as a script they all load: each
+ * dataset's ranking by its default metric (ids best first, and their scores) and the holder of each
+ * stage. Rendered on the page by assets/report.js. A new result moves the rank of every model
+ * below it, and a promotion changes every page's "compare with the holder" link; kept in one file
+ * per algorithm, neither remakes thousands of model pages (a rebuild writes only the pages whose
+ * own inputs changed).
  */
-function standingSection(meta: ModelMetadata, ranks: Standing[], holders: Record<string, string>, base: string, link: Linker): string {
-  const id = meta.model_id;
-  const a = meta.algorithm;
-  const cmp = (other: string, label: string) => `<a class="compare-link" href="${esc(compareHref(base, a, [id, other]))}">${esc(label)}</a>`;
-  const stageLinks = Object.entries(holders)
-    .filter(([, holder]) => holder !== id)
-    .map(([stage, holder]) => `<li>${cmp(holder, `compare with the ${stage} holder`)} (${link(holder)})</li>`);
-  const links = stageLinks.length ? `<ul class="compare-links">${stageLinks.join('')}</ul>` : '';
-  if (ranks.length === 0) return `${emptyNote('Not ranked on any dataset.', 'A model is ranked once it has a result on a metric whose direction is known.')}${links}`;
-  const rows = ranks.map((r) => [
-    `<a href="${base}${esc(paths.dataset(a, r.dataset))}">${esc(r.dataset)}</a>`,
-    `<span title="${esc(dirLabel(r.direction))}">${esc(r.metric)} ${r.direction === 'min' ? '↓' : '↑'}</span>`,
-    esc(fmtNum(r.value)),
-    `<b>${esc(r.rank)}</b> of ${esc(r.of)}`,
-    r.best !== id ? cmp(r.best, 'compare with the best') : r.runnerUp ? cmp(r.runnerUp, 'compare with the runner-up') : '<span class="muted">the only one</span>',
-  ]);
-  return table(['Dataset', 'Metric', 'Score', 'Rank', 'Compare'], rows, 'standing', new Set([2, 3])) + links;
+export interface StandingData {
+  algorithm: string;
+  /** one per leaderboard with a ranking (a default metric whose direction is known) */
+  datasets: { dataset: string; href: string; metric: string; direction: Direction; ids: string[]; values: number[] }[];
+  /** [stage, model id, the model page (from the site root), or null when the model is not at HEAD] */
+  holders: [string, string, string | null][];
 }
 
-function modelPage(site: SiteData, meta: ModelMetadata, link: Linker, ranks: Standing[]): SitePage {
+function standingScript(a: string, boards: Leaderboard[], holders: Record<string, string>, metas: Map<string, ModelMetadata>): SitePage {
+  const datasets: StandingData['datasets'] = [];
+  for (const lb of boards) {
+    const ranked = rankedRows(lb);
+    if (!ranked) continue;
+    datasets.push({ dataset: lb.dataset, href: paths.dataset(a, lb.dataset), metric: ranked.metric, direction: ranked.direction, ids: ranked.rows.map((r) => r.id), values: ranked.rows.map((r) => r.v[ranked.metric]!) });
+  }
+  const data: StandingData = {
+    algorithm: a,
+    datasets,
+    holders: Object.entries(holders).map(([stage, id]) => {
+      const m = metas.get(id);
+      return [stage, id, m ? paths.model(m.algorithm, id) : null];
+    }),
+  };
+  // JSON is JavaScript; the file is loaded by <script src>, which works from file:// (fetch does not)
+  return { path: paths.standing(a), html: `window.modelgitStanding = ${JSON.stringify(data)};\n` };
+}
+
+function modelPage(site: SiteData, meta: ModelMetadata, link: Linker): SitePage {
   const base = BASE.model;
   const id = meta.model_id;
   const tr = meta.training;
@@ -344,7 +358,7 @@ function modelPage(site: SiteData, meta: ModelMetadata, link: Linker, ranks: Sta
     : emptyNote('Never held a stage.');
   const body = `<h1>${esc(id)} ${now.map((t) => `<span class="stage big">${esc(t.stage)}</span>`).join(' ')}</h1>
 <section><h2>Metadata</h2><dl class="kv">${kv.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl></section>
-<section><h2>Standing</h2>${standingSection(meta, ranks, site.stages[meta.algorithm] ?? {}, base, link)}</section>
+<section><h2>Standing</h2><div id="standing" data-model="${esc(id)}" data-base="${base}"></div><noscript>${emptyNote('Where this model ranks is shown with JavaScript.', "The dataset pages' leaderboards rank every model without it.")}</noscript></section>
 <section><h2>Results</h2>${resultsSection(meta, base)}</section>
 <section><h2>Stages held</h2>${stages}</section>
 <section><h2>History</h2>${eventsTable(site.modelHistory.get(id) ?? [], link, false)}</section>
@@ -352,22 +366,22 @@ function modelPage(site: SiteData, meta: ModelMetadata, link: Linker, ranks: Sta
 <section><details><summary>Raw metadata</summary><pre>${escText(JSON.stringify(meta, null, 2))}</pre></details></section>`;
   return {
     path: paths.model(meta.algorithm, id),
-    html: page({ title: id, base, crumbs: [[meta.algorithm, `${base}${paths.algorithm(meta.algorithm)}`], [id, null]], body, generated: site.generated }),
+    html: page({ title: id, base, crumbs: [[meta.algorithm, `${base}${paths.algorithm(meta.algorithm)}`], [id, null]], body, data: [`${base}${paths.standing(meta.algorithm)}`], generated: site.generated }),
   };
 }
 
 /**
  * Everything a model page is made from but the "Generated" time, hashed: its file's blob (the
- * metadata, id and algorithm), its standing, its stage holders and tenures, its history as the page
- * lists it, and whether (and under which algorithm) each model it links to exists. modelPage reads
- * nothing else; when a new input is added there, it must be added here.
+ * metadata, id and algorithm), its stage tenures, its history as the page lists it, and whether
+ * (and under which algorithm) the parent it links to exists. modelPage reads nothing else; when a
+ * new input is added there, it must be added here. (Its standing and the stage holders are in the
+ * algorithm's standing script, so results and promotions elsewhere leave the page as it is.)
  */
-function modelPageKey(site: SiteData, meta: ModelMetadata, oid: string, ranks: Standing[], metas: Map<string, ModelMetadata>, version: string): string {
+function modelPageKey(site: SiteData, meta: ModelMetadata, oid: string, metas: Map<string, ModelMetadata>, version: string): string {
   const id = meta.model_id;
-  const holders = site.stages[meta.algorithm] ?? {};
-  const linked = [meta.parent, ...Object.values(holders)].map((x) => (x ? `${x}:${metas.get(x)?.algorithm ?? ''}` : ''));
+  const parent = meta.parent ? `${meta.parent}:${metas.get(meta.parent)?.algorithm ?? ''}` : '';
   const history = (site.modelHistory.get(id) ?? []).map((e) => [e.commit, e.action, e.author, e.date, e.subject]);
-  const inputs = JSON.stringify([version, oid, id, meta.algorithm, ranks, holders, linked, site.tenures.get(id) ?? [], history]);
+  const inputs = JSON.stringify([version, oid, id, meta.algorithm, parent, site.tenures.get(id) ?? [], history]);
   // (one-shot hash: a third cheaper than createHash at 100,000 pages)
   return hash('sha1', inputs, 'base64url');
 }
@@ -379,34 +393,24 @@ export function* renderPages(site: SiteData, opts: RenderOptions = {}): Generato
   const seriesIndex = new Map(site.best.series.map((s) => [`${s.algorithm}\0${s.dataset}\0${s.metric}`, s]));
   yield overviewPage(site, summaries, modelLinker(metas, BASE.overview));
   const algoLink = modelLinker(metas, BASE.algorithm);
-  // each model's standing per dataset, gathered while the leaderboards are made
-  const ranks = new Map<string, Standing[]>();
   for (const s of summaries) {
     yield algorithmPage(site, s, algoLink);
     const boards = s.datasets.map((d) => leaderboard(site.models, s.algorithm, d.dataset, site.config));
     if (s.models > 0) yield comparePage(site, s.algorithm, boards);
-    for (const lb of boards) {
-      for (const [id, st] of standings(lb)) {
-        const list = ranks.get(id);
-        if (list) list.push(st);
-        else ranks.set(id, [st]);
-      }
-      yield datasetPage(site, lb, seriesIndex);
-    }
+    yield standingScript(s.algorithm, boards, site.stages[s.algorithm] ?? {}, metas);
+    for (const lb of boards) yield datasetPage(site, lb, seriesIndex);
   }
   const modelLink = modelLinker(metas, BASE.model);
   const version = hash('sha1', opts.version ?? '', 'base64url');
   for (const m of site.models) {
-    const standing = ranks.get(m.metadata.model_id) ?? [];
     const oid = site.oids?.get(m.path);
     if (!oid) {
-      yield modelPage(site, m.metadata, modelLink, standing);
+      yield modelPage(site, m.metadata, modelLink);
       continue;
     }
-    const key = modelPageKey(site, m.metadata, oid, standing, metas, version);
+    const key = modelPageKey(site, m.metadata, oid, metas, version);
     const path = paths.model(m.metadata.algorithm, m.metadata.model_id);
     if (opts.keep?.(path, key)) yield { path, key };
-    else yield { ...modelPage(site, m.metadata, modelLink, standing), key };
+    else yield { ...modelPage(site, m.metadata, modelLink), key };
   }
 }
-

@@ -2,14 +2,14 @@
 // (open/create, write, close); on this thread it would come after the rendering, on another it
 // runs alongside. The pages go over in batches (a batch is one message); the worker makes each
 // directory once. When no worker can be started the pages are written here, synchronously.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 // Plain CommonJS run with eval: it works the same from dist/ and from the TypeScript sources.
 const WORKER = `
 const { parentPort } = require('node:worker_threads');
-const { mkdirSync, writeFileSync } = require('node:fs');
+const { mkdirSync, renameSync, writeFileSync } = require('node:fs');
 const { dirname } = require('node:path');
 const made = new Set();
 let failed = null;
@@ -25,7 +25,11 @@ parentPort.on('message', (m) => {
           mkdirSync(d, { recursive: true });
           made.add(d);
         }
-        writeFileSync(p, bytes.subarray(at, m.ends[i]));
+        if (m.replace) {
+          // over a page a reader may be looking at: the new one appears whole, or not yet
+          writeFileSync(p + '.modelgit-tmp', bytes.subarray(at, m.ends[i]));
+          renameSync(p + '.modelgit-tmp', p);
+        } else writeFileSync(p, bytes.subarray(at, m.ends[i]));
         at = m.ends[i];
       }
     } catch (e) {
@@ -47,6 +51,11 @@ export class SiteWriter {
   private used = 0;
   private done?: Promise<void>;
   private readonly made = new Set<string>();
+  /**
+   * Pages replace files a reader may have open (a rebuild in place): each is written beside its
+   * place and renamed over it, so no reader sees half a page.
+   */
+  replace = false;
 
   constructor() {
     try {
@@ -65,7 +74,10 @@ export class SiteWriter {
         mkdirSync(d, { recursive: true });
         this.made.add(d);
       }
-      writeFileSync(path, text);
+      if (this.replace) {
+        writeFileSync(`${path}.modelgit-tmp`, text);
+        renameSync(`${path}.modelgit-tmp`, path);
+      } else writeFileSync(path, text);
       return;
     }
     // pages are encoded into one buffer per batch, which is handed over, not copied
@@ -84,7 +96,7 @@ export class SiteWriter {
   private flush(): void {
     if (this.paths.length === 0) return;
     const bytes = this.bytes.buffer as ArrayBuffer; // allocUnsafeSlow: its own ArrayBuffer, from 0
-    this.worker!.postMessage({ type: 'files', paths: this.paths, ends: this.ends, bytes }, [bytes]);
+    this.worker!.postMessage({ type: 'files', paths: this.paths, ends: this.ends, bytes, replace: this.replace }, [bytes]);
     this.paths = [];
     this.ends = [];
     this.bytes = Buffer.alloc(0);

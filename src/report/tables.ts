@@ -168,20 +168,31 @@ export interface Standing {
  */
 export function standings(lb: Leaderboard): Map<string, Standing> {
   const out = new Map<string, Standing>();
+  const ranked = rankedRows(lb);
+  if (!ranked) return out;
+  const { metric, direction, rows } = ranked;
+  const best = rows[0]?.id;
+  const runnerUp = rows[1]?.id ?? null;
+  rows.forEach((r, i) => out.set(r.id, { dataset: lb.dataset, metric, direction, value: r.v[metric]!, rank: i + 1, of: rows.length, best: best!, runnerUp }));
+  return out;
+}
+
+/**
+ * The leaderboard's rows with a score on its default metric, best first (ties: trained first, then
+ * the smaller id); undefined when there is no default metric or its direction is unknown.
+ */
+export function rankedRows(lb: Leaderboard): { metric: string; direction: Direction; rows: LeaderboardRow[] } | undefined {
   const metric = lb.defaultMetric;
   const direction = lb.metrics.find((m) => m.name === metric)?.direction;
-  if (!metric || !direction) return out;
-  const ranked = lb.rows.filter((r) => r.v[metric] !== undefined);
-  ranked.sort((a, b) => {
+  if (!metric || !direction) return undefined;
+  const rows = lb.rows.filter((r) => r.v[metric] !== undefined);
+  rows.sort((a, b) => {
     const x = a.v[metric]!;
     const y = b.v[metric]!;
     if (x !== y) return isBetter(x, y, direction) ? -1 : 1;
     return a.trained_at.localeCompare(b.trained_at) || a.id.localeCompare(b.id);
   });
-  const best = ranked[0]?.id;
-  const runnerUp = ranked[1]?.id ?? null;
-  ranked.forEach((r, i) => out.set(r.id, { dataset: lb.dataset, metric, direction, value: r.v[metric]!, rank: i + 1, of: ranked.length, best: best!, runnerUp }));
-  return out;
+  return { metric, direction, rows };
 }
 
 export interface CompareModel {

@@ -403,6 +403,24 @@ describe('the report history cache', () => {
     expect(readFileSync(page(a, 'mscn')).equals(before)).toBe(false);
     expect(existsSync(join(out, 'm', 'lero', `${d}.html`))).toBe(false);
 
+    // a new best on job moves b's rank, and a promotion changes who every page compares with: both
+    // are in mscn's standing script, so b's page stays as it was; the new model's page is new
+    for (const [id, algo] of [[a, 'mscn'], [b, 'mscn'], [c, 'lero']] as const) mark(id, algo);
+    const standing = () => readFileSync(join(out, 'a', 'mscn', 'standing.js'), 'utf8');
+    expect(standing()).toContain(`"ids":["${b}"]`);
+    const e = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: e, dataset: 'job', metrics: ['total_time=5'] }));
+    await nextDay(() => promote(reg, { id: e, stage: 'production', force: true }));
+    await build();
+    expectSameSite(await cold(), out);
+    expect(marked(b, 'mscn')).toBe(true);
+    expect(marked(c, 'lero')).toBe(true);
+    expect(marked(a, 'mscn')).toBe(true);
+    expect(standing()).toContain(`"ids":["${e}","${b}"]`);
+    expect(standing()).toContain(`"holders":[["production","${e}","m/mscn/${e}.html"]]`);
+    expect(existsSync(page(e, 'mscn'))).toBe(true);
+    expect(readdirSync(join(out, 'm', 'mscn')).filter((f) => f.endsWith('.modelgit-tmp'))).toEqual([]);
+
     // one algorithm, then all again: pages of the algorithm left out go, and come back
     await build(out, { algorithm: 'lero' });
     expect(existsSync(join(out, 'a', 'mscn'))).toBe(false);

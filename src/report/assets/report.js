@@ -1391,7 +1391,61 @@
     });
   }
 
+  // A model page's standing: where it ranks on each dataset by the metric its leaderboard opens on,
+  // with links to compare it with the best (or, for the best, the runner-up) and with each stage's
+  // holder. The data is the algorithm's standing.js (one file for all its model pages, so a new
+  // result does not remake every page whose rank it moves).
+  function standingSection(box, data) {
+    var id = box.getAttribute('data-model');
+    var base = box.getAttribute('data-base') || '';
+    var compareLink = function (other, label) {
+      var href = base + 'a/' + data.algorithm + '/compare.html#ids=' + [id, other].map(encodeURIComponent).join(',');
+      return el('a', { class: 'compare-link', href: href, text: label });
+    };
+    var rows = [];
+    data.datasets.forEach(function (d) {
+      var at = d.ids.indexOf(id);
+      if (at < 0) return;
+      var cmp =
+        d.ids[0] !== id
+          ? compareLink(d.ids[0], 'compare with the best')
+          : d.ids.length > 1
+            ? compareLink(d.ids[1], 'compare with the runner-up')
+            : el('span', { class: 'muted', text: 'the only one' });
+      rows.push(
+        el('tr', null, [
+          el('td', null, [el('a', { href: base + d.href, text: d.dataset })]),
+          el('td', null, [el('span', { title: d.direction === 'min' ? 'lower is better' : 'higher is better', text: d.metric + ' ' + (d.direction === 'min' ? '↓' : '↑') })]),
+          el('td', { class: 'num', text: fmt(d.values[at]) }),
+          el('td', { class: 'num' }, [el('b', { text: String(at + 1) }), ' of ' + d.ids.length]),
+          el('td', null, [cmp]),
+        ]),
+      );
+    });
+    if (rows.length) {
+      var head = ['Dataset', 'Metric', 'Score', 'Rank', 'Compare'].map(function (h, i) {
+        return el('th', i === 2 || i === 3 ? { class: 'num', text: h } : { text: h });
+      });
+      box.appendChild(el('div', { class: 'scroll' }, [el('table', { class: 'standing' }, [el('thead', null, [el('tr', null, head)]), el('tbody', null, rows)])]));
+    } else {
+      box.appendChild(
+        el('p', { class: 'empty' }, ['Not ranked on any dataset. ', el('span', { class: 'hint', text: 'A model is ranked once it has a result on a metric whose direction is known.' })]),
+      );
+    }
+    var links = data.holders
+      .filter(function (h) {
+        return h[1] !== id;
+      })
+      .map(function (h) {
+        var holder = h[2] ? el('a', { class: 'model', href: base + h[2], text: h[1] }) : el('span', { class: 'removed', title: 'not in the registry at HEAD', text: h[1] });
+        return el('li', null, [compareLink(h[1], 'compare with the ' + h[0] + ' holder'), ' (', holder, ')']);
+      });
+    if (links.length) box.appendChild(el('ul', { class: 'compare-links' }, links));
+  }
+
   function start() {
+    var standing = document.getElementById('standing');
+    if (standing && window.modelgitStanding) standingSection(standing, window.modelgitStanding);
     if (document.getElementById('report-data')) datasetPage();
     var models = readData('models-data');
     if (models) bindTable(modelsPage(models));
