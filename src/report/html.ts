@@ -101,10 +101,12 @@ export function page(o: PageOptions): string {
   const crumbs = o.crumbs?.length
     ? `<nav class="crumbs">${o.crumbs.map(([label, href]) => (href ? `<a href="${esc(href)}">${esc(label)}</a>` : `<span>${esc(label)}</span>`)).join(' <span class="sep">/</span> ')}</nav>`
     : '';
+  // data scripts first: report.js reads them when it starts
+  const data = (o.data ?? []).map((src) => `<script src="${esc(src)}"></script>\n`).join('');
   const scripts = o.scripts
-    ? `<script src="${o.base}assets/uPlot.iife.min.js"></script>\n<script src="${o.base}assets/report.js"></script>`
-    : o.data?.length
-      ? `${o.data.map((src) => `<script src="${esc(src)}"></script>\n`).join('')}<script src="${o.base}assets/report.js"></script>`
+    ? `${data}<script src="${o.base}assets/uPlot.iife.min.js"></script>\n<script src="${o.base}assets/report.js"></script>`
+    : data
+      ? `${data}<script src="${o.base}assets/report.js"></script>`
       : '';
   return `<!doctype html>
 <html lang="en">

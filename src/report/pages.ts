@@ -63,6 +63,8 @@ export const paths = {
   compare: (a: string) => `a/${a}/compare.html`,
   /** where each model of the algorithm ranks, and who holds its stages: a script the model pages load */
   standing: (a: string) => `a/${a}/standing.js`,
+  /** what changes with every commit (HEAD's time, where best-over-time lines end): a script the dataset pages load */
+  site: () => 'site.js',
 };
 
 /** A link to the compare view of these models (the first is the one the others are measured against). */
@@ -233,7 +235,6 @@ function datasetPage(site: SiteData, lb: Leaderboard, seriesIndex: Map<string, B
     rows: lb.rows,
     points: lb.points,
     series,
-    endTime: site.endTime,
   };
   const options = lb.metrics.map((m) => `<option value="${esc(m.name)}"${m.name === lb.defaultMetric ? ' selected' : ''}>${esc(m.name)} (${esc(dirLabel(m.direction))})</option>`).join('');
   const partial = lb.metrics.filter((m) => m.models < lb.rows.length);
@@ -247,7 +248,7 @@ ${partial.length ? `<p class="note">${partial.map((m) => `${esc(m.name)} is reco
 ${jsonScript('report-data', data)}`;
   return {
     path: paths.dataset(a, dataset),
-    html: page({ title: `${a} on ${dataset}`, base, crumbs: [[a, `${base}${paths.algorithm(a)}`], [dataset, null]], body, scripts: true, generated: site.generated }),
+    html: page({ title: `${a} on ${dataset}`, base, crumbs: [[a, `${base}${paths.algorithm(a)}`], [dataset, null]], body, scripts: true, data: [`${base}${paths.site()}`], generated: site.generated }),
   };
 }
 
@@ -386,22 +387,68 @@ function modelPageKey(site: SiteData, meta: ModelMetadata, oid: string, metas: M
   return hash('sha1', inputs, 'base64url');
 }
 
+/**
+ * One key for all of an algorithm's pages (its page, compare view, standing script and dataset
+ * pages), over everything they are made from but the "Generated" time: the blob of each of its
+ * model files (the metadata every table and chart is computed from), its stage holders and whether
+ * each model those pages link to exists (and under which algorithm), its promotion timeline and
+ * best-over-time series, and the metrics' directions. HEAD's time is in site.js. When a new input
+ * is added to one of those pages, it must be added here.
+ */
+function algorithmKey(site: SiteData, a: string, metas: Map<string, ModelMetadata>, version: string): string | undefined {
+  const files: string[] = [];
+  for (const m of site.models) {
+    if (m.metadata.algorithm !== a) continue;
+    const oid = site.oids?.get(m.path);
+    if (!oid) return undefined;
+    files.push(`${m.path}:${oid}`);
+  }
+  const holders = site.stages[a] ?? {};
+  const timeline = site.timeline.filter((e) => e.algorithm === a);
+  const linked = new Set<string>(Object.values(holders));
+  for (const e of timeline) {
+    if (e.model_id) linked.add(e.model_id);
+    if (e.previous) linked.add(e.previous);
+  }
+  const inputs = JSON.stringify([
+    version,
+    a,
+    files,
+    holders,
+    [...linked].sort().map((id) => `${id}:${metas.get(id)?.algorithm ?? ''}`),
+    timeline,
+    site.best.series.filter((s) => s.algorithm === a),
+    site.best.unknownDirection.filter((k) => k.algorithm === a),
+    site.config,
+  ]);
+  return hash('sha1', inputs, 'base64url');
+}
+
 /** Every page of the site, made one at a time (so they can be written while the rest are made). */
 export function* renderPages(site: SiteData, opts: RenderOptions = {}): Generator<SitePage> {
   const metas = new Map(site.models.map((m) => [m.metadata.model_id, m.metadata]));
   const summaries = site.algorithms.map((a) => algorithmSummary(site.models, a, site.stages, site.config));
   const seriesIndex = new Map(site.best.series.map((s) => [`${s.algorithm}\0${s.dataset}\0${s.metric}`, s]));
+  const version = hash('sha1', opts.version ?? '', 'base64url');
   yield overviewPage(site, summaries, modelLinker(metas, BASE.overview));
+  yield { path: paths.site(), html: `window.modelgitSite = ${JSON.stringify({ head: site.head, endTime: site.endTime })};\n` };
   const algoLink = modelLinker(metas, BASE.algorithm);
   for (const s of summaries) {
-    yield algorithmPage(site, s, algoLink);
-    const boards = s.datasets.map((d) => leaderboard(site.models, s.algorithm, d.dataset, site.config));
-    if (s.models > 0) yield comparePage(site, s.algorithm, boards);
-    yield standingScript(s.algorithm, boards, site.stages[s.algorithm] ?? {}, metas);
-    for (const lb of boards) yield datasetPage(site, lb, seriesIndex);
+    const a = s.algorithm;
+    const key = opts.keep ? algorithmKey(site, a, metas, version) : undefined;
+    const made = [paths.algorithm(a), ...(s.models > 0 ? [paths.compare(a)] : []), paths.standing(a), ...s.datasets.map((d) => paths.dataset(a, d.dataset))];
+    if (key !== undefined && made.every((path) => opts.keep!(path, key))) {
+      for (const path of made) yield { path, key };
+      continue;
+    }
+    const keyed = (p: SitePage): SitePage => (key === undefined ? p : { ...p, key });
+    yield keyed(algorithmPage(site, s, algoLink));
+    const boards = s.datasets.map((d) => leaderboard(site.models, a, d.dataset, site.config));
+    if (s.models > 0) yield keyed(comparePage(site, a, boards));
+    yield keyed(standingScript(a, boards, site.stages[a] ?? {}, metas));
+    for (const lb of boards) yield keyed(datasetPage(site, lb, seriesIndex));
   }
   const modelLink = modelLinker(metas, BASE.model);
-  const version = hash('sha1', opts.version ?? '', 'base64url');
   for (const m of site.models) {
     const oid = site.oids?.get(m.path);
     if (!oid) {

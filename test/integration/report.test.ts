@@ -406,6 +406,9 @@ describe('the report history cache', () => {
     // a new best on job moves b's rank, and a promotion changes who every page compares with: both
     // are in mscn's standing script, so b's page stays as it was; the new model's page is new
     for (const [id, algo] of [[a, 'mscn'], [b, 'mscn'], [c, 'lero']] as const) mark(id, algo);
+    // an algorithm's pages are kept whole when nothing they are made from changed
+    const lero = ['a/lero/index.html', 'a/lero/compare.html', 'a/lero/standing.js', 'a/lero/d/job.html', 'a/mscn/index.html'].map((f) => join(out, f));
+    for (const f of lero) utimesSync(f, 1000, 1000);
     const standing = () => readFileSync(join(out, 'a', 'mscn', 'standing.js'), 'utf8');
     expect(standing()).toContain(`"ids":["${b}"]`);
     const e = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
@@ -419,6 +422,7 @@ describe('the report history cache', () => {
     expect(standing()).toContain(`"ids":["${e}","${b}"]`);
     expect(standing()).toContain(`"holders":[["production","${e}","m/mscn/${e}.html"]]`);
     expect(existsSync(page(e, 'mscn'))).toBe(true);
+    expect(lero.map((f) => statSync(f).mtimeMs === 1_000_000)).toEqual([true, true, true, true, false]);
     expect(readdirSync(join(out, 'm', 'mscn')).filter((f) => f.endsWith('.modelgit-tmp'))).toEqual([]);
 
     // one algorithm, then all again: pages of the algorithm left out go, and come back

@@ -1015,9 +1015,11 @@
     var xs = steps.map(function (p) { return p.time; });
     var ys = steps.map(function (p) { return p.value; });
     var last = steps[steps.length - 1];
-    // carry the last value to HEAD so the current best's reign is visible
-    if (data.endTime > last.time) {
-      xs.push(data.endTime);
+    // carry the last value to HEAD so the current best's reign is visible (HEAD's time is in the
+    // site's one site.js, so a commit elsewhere does not remake this page)
+    var endTime = window.modelgitSite ? window.modelgitSite.endTime : data.endTime;
+    if (endTime > last.time) {
+      xs.push(endTime);
       ys.push(last.value);
     }
     var all = ys.filter(isNum).concat(points.map(function (p) { return p[1]; }));
