@@ -225,8 +225,9 @@ export async function buildReport(reg: Registry, opts: ReportOptions & HistoryOp
   const writer = new SiteWriter();
   try {
     const { site, commits, problems, skipped } = await reportData(reg, opts);
-    const earlier = reg.cachesOff() ? new Map<string, string>() : readPageKeys(out);
-    const { pages, kept } = await writeSite(out, (keep) => renderPages(site, { keep, version: renderVersion(reg) }), earlier, writer, { generated: site.generated, commit: site.head });
+    const version = renderVersion(reg);
+    const earlier = reg.cachesOff() ? new Map<string, string>() : readPageKeys(out, version);
+    const { pages, kept } = await writeSite(out, (keep) => renderPages(site, { keep, version }), earlier, writer, { generated: site.generated, commit: site.head }, version);
     reg.cacheTrace('modelgit-cache: report pages')(`${kept} of ${pages} kept from the earlier report`);
     return {
       out,
@@ -252,15 +253,22 @@ export async function buildReport(reg: Registry, opts: ReportOptions & HistoryOp
 function renderVersion(reg: Registry): string {
   let code = '';
   try {
-    code = createHash('sha1').update(readFileSync(fileURLToPath(import.meta.url))).digest('base64url');
+    // this module (with the pages' code beside it in a build) and the scripts kept pages run
+    const hash = createHash('sha1').update(readFileSync(fileURLToPath(import.meta.url)));
+    for (const f of ['report.js', 'report.css']) hash.update(readFileSync(join(ASSETS, f)));
+    code = hash.digest('base64url');
   } catch {
     code = String(Date.now()); // unreadable: nothing is kept
   }
   return `${VERSION}\0${code}\0${reg.config.models_dir}`;
 }
 
-/** The page keys an earlier report in `out` was written with (empty when there is none or it is unreadable). */
-function readPageKeys(out: string): Map<string, string> {
+/**
+ * The page keys an earlier report in `out` was written with: empty when there is none, it is
+ * unreadable, or it was made by other code (its first line names the version: then no page could
+ * be kept, and a fresh directory swapped in is quicker than rewriting every page in place).
+ */
+function readPageKeys(out: string, version: string): Map<string, string> {
   const keys = new Map<string, string>();
   let text: string;
   try {
@@ -269,12 +277,16 @@ function readPageKeys(out: string): Map<string, string> {
   } catch {
     return keys;
   }
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n');
+  if (lines[0] !== versionLine(version)) return keys;
+  for (const line of lines.slice(1)) {
     const tab = line.indexOf('\t');
     if (tab > 0) keys.set(line.slice(0, tab), line.slice(tab + 1));
   }
   return keys;
 }
+
+const versionLine = (version: string) => `version\t${createHash('sha1').update(version).digest('base64url')}`;
 
 /** Every file below `dir` (relative paths) and its directories, deepest first; undefined when it holds anything else (a link). */
 function listReport(dir: string): { files: Set<string>; dirs: string[] } | undefined {
@@ -318,14 +330,15 @@ async function writeSite(
   earlier: Map<string, string>,
   writer: SiteWriter,
   marker: Record<string, unknown>,
+  version: string,
 ): Promise<{ pages: number; kept: number }> {
   const existing = earlier.size > 0 ? listReport(out) : undefined;
-  if (existing) return updateSite(out, render, earlier, existing, writer, marker);
+  if (existing) return updateSite(out, render, earlier, existing, writer, marker, version);
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
   makeDirs(join(tmp, 'assets'), out);
   try {
     let count = 0;
-    const keys: string[] = [];
+    const keys: string[] = [`${versionLine(version)}\n`];
     for (const p of render(() => false)) {
       writer.write(join(tmp, p.path), p.html!);
       if (p.key !== undefined) keys.push(`${p.path}\t${p.key}\n`);
@@ -356,6 +369,7 @@ async function updateSite(
   existing: { files: Set<string>; dirs: string[] },
   writer: SiteWriter,
   marker: Record<string, unknown>,
+  version: string,
 ): Promise<{ pages: number; kept: number }> {
   // from here until PAGES_FILE is back, the directory is not a report the next build builds on
   rmSync(join(out, PAGES_FILE), { force: true });
@@ -364,11 +378,12 @@ async function updateSite(
   const keep = (path: string, key: string) => earlier.get(path) === key && existing.files.has(path);
   let count = 0;
   let kept = 0;
-  const keys: string[] = [];
+  const keys: string[] = [`${versionLine(version)}\n`];
   try {
     for (const p of render(keep)) {
-      if (p.html === undefined) kept++;
-      else writer.write(join(out, p.path), p.html);
+      if (p.html === undefined) {
+        if (p.path.endsWith('.html')) kept++;
+      } else writer.write(join(out, p.path), p.html);
       if (p.key !== undefined) keys.push(`${p.path}\t${p.key}\n`);
       wanted.add(p.path);
       if (p.path.endsWith('.html')) count++; // (the standing scripts are files, not pages)

@@ -436,5 +436,17 @@ describe('the report history cache', () => {
     writeFileSync(join(out, 'm', 'lero', `${c}.html`), 'edited by hand');
     await build();
     expectSameSite(await cold(), out);
+
+    // a report made by other code (another version of modelgit): nothing is kept, the new site is
+    // made in a fresh directory and swapped in
+    const list = readFileSync(join(out, PAGES_FILE), 'utf8');
+    expect(list.split('\n')[0]).toMatch(/^version\t[\w-]{27}$/);
+    writeFileSync(join(out, PAGES_FILE), list.replace(/^version\t[^\n]*/, 'version\tolder'));
+    mark(b, 'mscn');
+    const inode = statSync(out).ino;
+    await build();
+    expectSameSite(await cold(), out);
+    expect(marked(b, 'mscn')).toBe(false);
+    expect(statSync(out).ino).not.toBe(inode);
   }, 120_000);
 });
