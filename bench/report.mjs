@@ -1,89 +1,79 @@
 #!/usr/bin/env node
-// Manual benchmark: `modelgit report` on a generated 10,000-model registry (~30,000 commits,
-// promotions with stage tags). Not part of the test suite (CI time is limited).
-//   npm run build && node bench/report.mjs [models=10000]
-// The registry is generated once with `git fast-import` under bench/.work/ and reused.
+// Manual benchmark: `modelgit report` on the generated benchmark registry (bench/generate.mjs, the
+// same repositories `npm run bench` uses: ~3.15 commits per model). Not part of the test suite
+// (CI time is limited). Times, per run, as a whole process:
+//   cold  no report-history cache and no earlier report in --out (the snapshot cache is kept:
+//         every command builds it, the report only reads it);
+//   warm  after one new commit (`modelgit test` of one model), over the previous run's report with
+//         the report-history cache present; the commit is undone with `git reset --hard` after.
+// Prints wall, user and system seconds, the peak RSS /usr/bin/time sees (the node process; git
+// children are smaller) and the load average, and the site's size.
+//   npm run build && node bench/report.mjs [--models 10000] [--runs 3] [--seed 1]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cachedRegistry, WORK_DIR } from './generate.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const N = Number(process.argv[2] ?? 10_000);
-const work = join(here, '.work');
-const repo = join(work, `registry-${N}`);
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const models = Number(opt('--models', args[0] && !args[0].startsWith('--') ? args[0] : '10000'));
+const runs = Number(opt('--runs', '3'));
+const seed = Number(opt('--seed', '1'));
 const cli = join(here, '..', 'dist', 'cli', 'main.js');
+const repo = await cachedRegistry({ models, seed, log: (s) => process.stderr.write(s + '\n') });
+const out = join(WORK_DIR, `report-${models}-s${seed}`);
+const git = (...a) => execFileSync('git', a, { cwd: repo, encoding: 'utf8' }).trim();
+const hasTime = existsSync('/usr/bin/time');
 
-function generate() {
-  rmSync(repo, { recursive: true, force: true });
-  mkdirSync(repo, { recursive: true });
-  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo });
-  let seed = 7;
-  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  const chunks = [];
-  let mark = 0;
-  let t = Date.UTC(2023, 0, 1) / 1000;
-  const blob = (s) => `data ${Buffer.byteLength(s)}\n${s}\n`; // the LF after the data is optional, so one is enough
-  const commit = (msg, files) => {
-    mark++;
-    t += 60;
-    chunks.push(`commit refs/heads/main\nmark :${mark}\ncommitter Bench <bench@example.com> ${t} +0000\n${blob(msg)}`);
-    for (const [path, content] of files) chunks.push(`M 100644 inline ${path}\n${blob(content)}`);
-    return mark;
-  };
-  commit('init modelgit registry\n\nModel-Action: init\n', [
-    ['modelgit.yaml', 'schema_version: 1\nmodels_dir: models\ndefault_metric: total_time\nmetrics:\n  total_time: { direction: min }\n  accuracy: { direction: max }\nstages: [staging, production]\n'],
-    ['stages.yaml', '{}\n'],
-  ]);
-  const algos = ['mscn', 'lero', 'bao'];
-  const best = {};
-  const stages = {};
-  let promotions = 0;
-  for (let i = 0; i < N; i++) {
-    const algorithm = algos[i % algos.length];
-    const id = `${algorithm}_${String(i).padStart(6, '0')}`;
-    const path = `models/${algorithm}/${id}.json`;
-    const meta = {
-      schema_version: 2, model_id: id, algorithm, created_at: new Date(t * 1000).toISOString().replace(/\.\d+Z/, 'Z'),
-      training: { enabled: true, dataset: rand() < 0.5 ? 'production' : 'stats', num_queries: 500, hyperparams: { num_epoch: 50 + Math.floor(rand() * 150), learning_rate: Number((rand() / 100).toFixed(5)) }, training_time: Math.round(rand() * 3600) },
-      testing: [], tags: rand() < 0.1 ? ['experiment'] : [],
-    };
-    commit(`register ${id}\n\nModel-Action: register\nModel-Id: ${id}\n`, [[path, JSON.stringify(meta, null, 2) + '\n']]);
-    for (const dataset of ['production', rand() < 0.5 ? 'job' : 'production']) {
-      const total = Number((20 + rand() * 100).toFixed(2));
-      meta.testing.push({ dataset, num_queries: 100, tested_at: meta.created_at, performance: { total_time: total, average_time: total / 100, accuracy: Number(rand().toFixed(3)) } });
-      const m = commit(`test ${id} on ${dataset}\n\nModel-Action: test\nModel-Id: ${id}\nDataset: ${dataset}\n`, [[path, JSON.stringify(meta, null, 2) + '\n']]);
-      if (dataset === 'production' && (!best[algorithm] || total < best[algorithm].v)) {
-        best[algorithm] = { id, v: total };
-        if (rand() < 0.3) {
-          const previous = stages[algorithm]?.production ?? 'none';
-          stages[algorithm] = { production: id };
-          const yaml = Object.entries(stages).map(([a, s]) => `${a}:\n  production: ${s.production}`).join('\n') + '\n';
-          const trailers = `Model-Id: ${id}\nStage: production\nPrevious-Model-Id: ${previous}\n`;
-          const pm = commit(`promote ${id} to production\n\nModel-Action: promote\n${trailers}`, [['stages.yaml', yaml]]);
-          promotions++;
-          chunks.push(`tag stage/${algorithm}/production/${promotions}\nfrom :${pm}\ntagger Bench <bench@example.com> ${t} +0000\n${blob(`${id} → ${algorithm} production\n\n${trailers}`)}`);
-        }
-      }
-      void m;
-    }
+function report() {
+  const argv = [cli, 'report', '--out', out, '--json'];
+  const started = process.hrtime.bigint();
+  const r = hasTime
+    ? spawnSync('/usr/bin/time', ['-f', 'TIME %U %S %M', process.execPath, ...argv], { cwd: repo, encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, MODELGIT_CACHE_TRACE: '1' } })
+    : spawnSync(process.execPath, argv, { cwd: repo, encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, MODELGIT_CACHE_TRACE: '1' } });
+  const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  if (r.status !== 0) throw new Error(r.stderr);
+  const t = /TIME ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
+  const kept = /report pages: (\d+) of (\d+) kept/.exec(r.stderr);
+  const a = JSON.parse(r.stdout);
+  return { wall, user: t ? Number(t[1]) : NaN, sys: t ? Number(t[2]) : NaN, rssMB: t ? Number(t[3]) / 1024 : NaN, pages: a.pages, kept: kept ? Number(kept[1]) : 0, load: loadavg()[0] };
+}
+
+const fmt = (r) => `${r.wall.toFixed(1)} s wall, ${r.user.toFixed(1)} u + ${r.sys.toFixed(1)} s cpu, ${Math.round(r.rssMB)} MB peak, ${r.kept}/${r.pages} pages kept, load ${r.load.toFixed(1)}`;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+git('config', 'user.name', 'Bench');
+git('config', 'user.email', 'bench@example.com');
+git('config', 'commit.gpgsign', 'false');
+const base = git('rev-parse', 'HEAD');
+const ids = git('ls-tree', '-r', '--name-only', 'HEAD', '--', 'models/mscn').split('\n');
+const results = { cold: [], warm: [] };
+try {
+  for (let i = 0; i < runs; i++) {
+    rmSync(out, { recursive: true, force: true });
+    rmSync(join(repo, '.git', 'modelgit', 'report'), { recursive: true, force: true });
+    const cold = report();
+    results.cold.push(cold);
+    console.log(`cold ${i + 1}: ${fmt(cold)}`);
+    const id = ids[(i * 7919) % ids.length].replace(/^.*\//, '').replace(/\.json$/, '');
+    execFileSync(process.execPath, [cli, 'test', id, '--dataset', 'production', '--metric', `total_time=${(10 + i).toFixed(1)}`], { cwd: repo, stdio: 'ignore' });
+    const warm = report();
+    results.warm.push(warm);
+    console.log(`warm ${i + 1} (after one test of ${id}): ${fmt(warm)}`);
+    git('reset', '-q', '--hard', base);
   }
-  const r = spawnSync('git', ['fast-import', '--quiet'], { cwd: repo, input: chunks.join(''), maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(r.stderr.toString());
-  execFileSync('git', ['checkout', '-q', '-f', 'main'], { cwd: repo });
-  console.log(`generated ${N} models, ${mark} commits, ${promotions} promotions in ${repo}`);
+} finally {
+  git('reset', '-q', '--hard', base);
 }
-
-if (!existsSync(join(repo, 'modelgit.yaml'))) generate();
-const out = join(work, `report-${N}`);
-rmSync(out, { recursive: true, force: true }); // time a fresh build, not the deletion of the last one
-const started = process.hrtime.bigint();
-const r = spawnSync(process.execPath, [cli, 'report', '--out', out, '--json'], { cwd: repo, encoding: 'utf8', maxBuffer: 1 << 26 });
-const ms = Number(process.hrtime.bigint() - started) / 1e6;
-if (r.status !== 0) {
-  console.error(r.stderr);
-  process.exit(1);
+const du = spawnSync('du', ['-s', '--apparent-size', '-B1M', out], { encoding: 'utf8' }).stdout.split('\t')[0];
+for (const k of ['cold', 'warm']) {
+  const rs = results[k];
+  console.log(`${k}: median ${median(rs.map((r) => r.wall)).toFixed(1)} s wall, ${median(rs.map((r) => r.user + r.sys)).toFixed(1)} s cpu, ${Math.round(median(rs.map((r) => r.rssMB)))} MB peak`);
 }
-const a = JSON.parse(r.stdout);
-console.log(`report: ${a.models} models, ${a.commits} commits, ${a.pages} pages — ${Math.round(ms)} ms whole process (${a.elapsed_ms} ms inside)`);
-console.log(`open ${a.index}`);
+console.log(`site: ${results.cold[0]?.pages} pages, ${du} MB, in ${out}`);
