@@ -91,16 +91,32 @@ function decodeChange(item: string, prefixLength: number): ModelFileChange {
   return { path, summary: { id: path.slice(slash + 1, -'.json'.length), algorithm: path.slice(prefixLength, slash), trainedAt: kind === 's' ? get(parts[2]!) : (JSON.parse(get(parts[2]!)) as string), scores } };
 }
 
+function encodeCommit(c: HistoryCommit): string {
+  const trailers: string[] = [];
+  for (const [k, vs] of Object.entries(c.trailers)) for (const v of vs) trailers.push(`${put(k)}${P}${put(v)}`);
+  return [c.commit, put(c.date), String(c.time), put(c.author), put(c.subject), c.firstParent ? '1' : '0', trailers.join(L), c.changes.map(encodeChange).join(L)].join(F);
+}
+
 /** The cache file for the history up to `commit` (canonical order). */
 export function encodeHistory(commit: string, modelsDir: string, commits: HistoryCommit[]): Buffer {
-  const lines = commits.map((c) => {
-    const trailers: string[] = [];
-    for (const [k, vs] of Object.entries(c.trailers)) for (const v of vs) trailers.push(`${put(k)}${P}${put(v)}`);
-    return [c.commit, put(c.date), String(c.time), put(c.author), put(c.subject), c.firstParent ? '1' : '0', trailers.join(L), c.changes.map(encodeChange).join(L)].join(F);
-  });
-  const body = Buffer.from(lines.join('\n'), 'utf8');
+  const body = Buffer.from(commits.map(encodeCommit).join('\n'), 'utf8');
   const header: Header = { format: HISTORY_FORMAT, commit, models_dir: modelsDir, count: commits.length, bytes: body.length, crc: crc32(body) >>> 0 };
   return Buffer.concat([Buffer.from(`${MAGIC}\n${JSON.stringify(header)}\n`), body]);
+}
+
+/**
+ * The cache file for `base`'s history followed by `more` (the commits a later HEAD adds along its
+ * first-parent line, in canonical order: the old history is a prefix of the new one), up to
+ * `commit`: exactly what encodeHistory of the whole would give, without encoding the old commits
+ * again or checksumming their bytes (the CRC-32 continues from the old one). At 100,000 models
+ * re-encoding the whole history for one new commit cost ~1.6 s.
+ */
+export function extendHistory(base: Buffer, commit: string, modelsDir: string, more: HistoryCommit[]): Buffer {
+  const h = historyHeader(base);
+  const body = base.subarray(base.length - h.bytes);
+  const tail = Buffer.from((h.count > 0 && more.length > 0 ? '\n' : '') + more.map(encodeCommit).join('\n'), 'utf8');
+  const header: Header = { format: HISTORY_FORMAT, commit, models_dir: modelsDir, count: h.count + more.length, bytes: body.length + tail.length, crc: crc32(tail, h.crc) >>> 0 };
+  return Buffer.concat([Buffer.from(`${MAGIC}\n${JSON.stringify(header)}\n`), body, tail]);
 }
 
 /**

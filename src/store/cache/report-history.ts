@@ -11,7 +11,7 @@ import { parseModelPath } from '../../domain/config.js';
 import type { Model } from '../../domain/types.js';
 import { canonicalOrder, scanHistory, ZERO_OID, type ScannedCommit } from '../../git/raw-log.js';
 import { summarize, type ScoreSummary } from '../../report/best-over-time.js';
-import { CorruptHistoryError, decodeHistory, encodeHistory, historyHeader, reportTrailers, type HistoryCommit, type ModelFileChange } from '../../report/history.js';
+import { CorruptHistoryError, decodeHistory, encodeHistory, extendHistory, historyHeader, reportTrailers, type HistoryCommit, type ModelFileChange } from '../../report/history.js';
 import { cacheDisabled, modelgitDir, tracer } from './policy.js';
 import { mtime, remove, touch, writeWhole } from './files.js';
 import type { StoreContext } from '../context.js';
@@ -57,7 +57,7 @@ export async function reportHistory(ctx: StoreContext, snapshot: Snapshot, opts:
     remove(file);
   };
 
-  let base: { commit: string; commits: HistoryCommit[] } | undefined;
+  let base: { commit: string; commits: HistoryCommit[]; file: Buffer } | undefined;
   if (useCache) base = await loadBase(ctx, dir, head, modelsDir, corrupt);
   if (base && base.commit === head) {
     trace(`hit ${head}`);
@@ -88,7 +88,7 @@ export async function reportHistory(ctx: StoreContext, snapshot: Snapshot, opts:
   }
   await summarise(ctx, snapshot, read.pending);
   const commits = base ? base.commits.concat(read.commits) : read.commits;
-  if (useCache) save(dir, head, modelsDir, commits);
+  if (useCache) save(dir, head, base ? extendHistory(base.file, head, modelsDir, read.commits) : encodeHistory(head, modelsDir, commits));
   return { commits, source: base ? 'extended' : 'scanned', scanned };
 }
 
@@ -167,7 +167,7 @@ async function summarise(ctx: StoreContext, snapshot: Snapshot, pending: Pending
 }
 
 /** The newest cached history whose commit is HEAD or an ancestor of it, or undefined. */
-async function loadBase(ctx: StoreContext, dir: string, head: string, modelsDir: string, corrupt: (file: string, reason: string) => void): Promise<{ commit: string; commits: HistoryCommit[] } | undefined> {
+async function loadBase(ctx: StoreContext, dir: string, head: string, modelsDir: string, corrupt: (file: string, reason: string) => void): Promise<{ commit: string; commits: HistoryCommit[]; file: Buffer } | undefined> {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => n.endsWith('.history'));
@@ -194,9 +194,10 @@ async function loadBase(ctx: StoreContext, dir: string, head: string, modelsDir:
       if (!(await ctx.git.isAncestor(c.commit, head))) continue;
     }
     try {
-      const commits = decodeHistory(readCacheFile(c.file), { commit: c.commit, modelsDir });
+      const file = readCacheFile(c.file);
+      const commits = decodeHistory(file, { commit: c.commit, modelsDir });
       touch(c.file);
-      return { commit: c.commit, commits };
+      return { commit: c.commit, commits, file };
     } catch (e) {
       // a file pruned by another report meanwhile is a miss, not damage
       if (e instanceof CorruptHistoryError || e instanceof UnsafeFileError) corrupt(c.file, e.message);
@@ -218,10 +219,10 @@ function readHead(file: string): { head: Buffer; size: number } {
   }
 }
 
-function save(dir: string, head: string, modelsDir: string, commits: HistoryCommit[]): void {
+function save(dir: string, head: string, bytes: Buffer): void {
   const file = join(dir, `${head}.history`);
   // (a read-only or full disk only costs the next report its speed)
-  if (writeWhole(file, encodeHistory(head, modelsDir, commits))) prune(dir, file);
+  if (writeWhole(file, bytes)) prune(dir, file);
 }
 
 /** Keeps the KEEP most recently used histories (and drops temporary files a killed writer left). */

@@ -3,7 +3,7 @@ import { balancedCuts, canonicalOrder, type ScannedCommit } from '../../../src/g
 import { metricDirection } from '../../../src/domain/metrics.js';
 import type { ModelMetadata } from '../../../src/domain/types.js';
 import { bestOverTime, summarize, type StateCommit } from '../../../src/report/best-over-time.js';
-import { CorruptHistoryError, decodeHistory, encodeHistory, historyHeader, type HistoryCommit } from '../../../src/report/history.js';
+import { CorruptHistoryError, decodeHistory, encodeHistory, extendHistory, historyHeader, type HistoryCommit } from '../../../src/report/history.js';
 
 const c = (id: string, parents: string[] = []): ScannedCommit => ({ commit: id, parents, author: 'a', authorEmail: 'a@x', date: '', time: 0, subject: id, trailers: {}, changes: [] });
 const ids = (list: ScannedCommit[] | undefined) => list?.map((x) => x.commit);
@@ -83,6 +83,15 @@ describe('the history cache file', () => {
     expect(decodeHistory(buf, expectAt)).toEqual(commits);
     expect(decodeHistory(encodeHistory(expectAt.commit, 'models', []), expectAt)).toEqual([]);
     expect(historyHeader(buf.subarray(0, 200), buf.length)).toMatchObject({ commit: expectAt.commit, count: 2 });
+  });
+
+  it('an extension is byte for byte the encoding of the whole, from an empty history or to no new commits too', () => {
+    const at = 'c'.repeat(40);
+    const whole = encodeHistory(expectAt.commit, 'models', commits);
+    expect(extendHistory(encodeHistory(at, 'models', commits.slice(0, 1)), expectAt.commit, 'models', commits.slice(1)).equals(whole)).toBe(true);
+    expect(extendHistory(encodeHistory(at, 'models', []), expectAt.commit, 'models', commits).equals(whole)).toBe(true);
+    expect(extendHistory(encodeHistory(at, 'models', commits), expectAt.commit, 'models', []).equals(whole)).toBe(true);
+    expect(decodeHistory(extendHistory(whole, at, 'models', commits), { commit: at, modelsDir: 'models' })).toEqual([...commits, ...commits]);
   });
 
   it('refuses a file that is damaged, cut short, or made for something else', () => {
