@@ -67,11 +67,6 @@ export const paths = {
   site: () => 'site.js',
 };
 
-/** A link to the compare view of these models (the first is the one the others are measured against). */
-export function compareHref(base: string, algorithm: string, ids: string[]): string {
-  return `${base}${paths.compare(algorithm)}#ids=${ids.map(encodeURIComponent).join(',')}`;
-}
-
 const BASE = { overview: '', algorithm: '../../', dataset: '../../../', model: '../../' };
 
 type Linker = (id: string | null | undefined) => string;
