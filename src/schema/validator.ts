@@ -13,7 +13,7 @@ import type * as Yaml from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import type { ErrorLocation } from '../errors.js';
 import { cryptoLib, lazyRequire, yamlLib } from '../lazy.js';
-import { jsonLimitError, MAX_MODEL_FILE_BYTES, positionOf as limitsPositionOf, scanJson, tooDeepAt } from '../domain/limits.js';
+import { jsonLimitError, MAX_DEPTH, MAX_MODEL_FILE_BYTES, positionOf as limitsPositionOf, scanJson, tooDeepAt } from '../domain/limits.js';
 import { parseYamlText } from './yaml-input.js';
 import { encodingProblem } from './encoding.js';
 import { packageUrl } from '../package-root.js';
@@ -276,6 +276,8 @@ export function fastJsonValue(text: string, keysWritten?: number): { value: unkn
 
 /** Strict JSON parse with positions: syntax errors and duplicate keys become ErrorLocations. */
 export function parseJsonText<T = unknown>(file: string, text: string, opts: { maxBytes?: number } = {}): ParsedJson<T> {
+  const quick = cleanJsonValue(text, opts.maxBytes ?? null);
+  if (quick) return { value: quick.value as T, errors: [] };
   // Depth (and, for model files, size) first: everything after this point recurses. The same
   // pass counts the keys written, which the fast path compares with the parse.
   const scan = scanJson(text);
@@ -286,6 +288,55 @@ export function parseJsonText<T = unknown>(file: string, text: string, opts: { m
   const fast = fastJsonValue(text, scan.colons);
   if (fast) return { value: fast.value as T, errors: [] };
   return parseJsonTree<T>(file, text);
+}
+
+/**
+ * The value of a clean file (within the size and depth limits, well-formed, no duplicate key, no
+ * encoding problem) without a pass over its text in JavaScript: JSON.parse (native, and iterative,
+ * so any depth is safe), then one walk over the value for its depth, its keys and the colons in its
+ * strings. Without a `\u` escape in the text every colon written is a key's or one inside a string,
+ * so the colons in the text (a native search) equal keys plus colons in strings exactly
+ * when no key was dropped as a duplicate (a dropped key, with its value's strings, only makes the
+ * sum smaller). Undefined for anything else: parseJsonText then decides, and locates, as before.
+ * At 100,000 model files this is ~0.5 s of `validate --all` without its cache of clean files.
+ */
+export function cleanJsonValue(text: string, maxBytes: number | null): { value: unknown } | undefined {
+  if (maxBytes !== null && (text.length > maxBytes || Buffer.byteLength(text, 'utf8') > maxBytes)) return undefined;
+  if (text.includes('\\u')) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  let found = 0; // keys, and colons inside strings
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v === 'string') {
+      found += colonsIn(v);
+      continue;
+    }
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > MAX_DEPTH) return undefined;
+    if (Array.isArray(v)) {
+      for (const item of v) if (item !== null && (typeof item === 'object' || typeof item === 'string')) stack.push([item, depth + 1]);
+      continue;
+    }
+    for (const k in v) {
+      found += 1 + colonsIn(k);
+      const item = (v as Record<string, unknown>)[k];
+      if (item !== null && (typeof item === 'object' || typeof item === 'string')) stack.push([item, depth + 1]);
+    }
+  }
+  if (found !== colonsIn(text)) return undefined;
+  return text.charCodeAt(0) === 0xfeff || text.includes('\ufffd') ? undefined : { value };
+}
+
+function colonsIn(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf(':'); i >= 0; i = s.indexOf(':', i + 1)) n++;
+  return n;
 }
 
 /** The positional parse: what a clean file skips (exported so tests can hold the fast path to it). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodingProblem, fastJsonValue, parseJsonText, parseJsonTree, parsedKeyCount, writtenKeyCount } from '../../../src/schema/validator.js';
+import { cleanJsonValue, encodingProblem, fastJsonValue, parseJsonText, parseJsonTree, parsedKeyCount, writtenKeyCount } from '../../../src/schema/validator.js';
 
 const MODEL = JSON.stringify(
   {
@@ -61,6 +61,21 @@ describe('the JSON fast path', () => {
     expect(parseJsonText('f.json', '{"a": 1,\n "a": 2}').errors).toMatchObject([{ line: 2, column: 2, pointer: '/a', rule: 'json-duplicate-key' }]);
   });
 
+  it('the quickest path leaves to the others a duplicate its colon count could miss (a \\u escape), a file too deep, too big, or with a replacement character', () => {
+    // a dropped value's \u003a would make up for the dropped key in the count: never counted
+    expect(cleanJsonValue('{"a": "x", "a": "\\u003a"}', null)).toBeUndefined();
+    expect(parseJsonText('f.json', '{"a": "x", "a": "\\u003a"}').errors).toMatchObject([{ rule: 'json-duplicate-key' }]);
+    expect(cleanJsonValue('{"a:b": "c:d", "e": ["f:", {"g": "::"}]}', null)).toEqual({ value: { 'a:b': 'c:d', e: ['f:', { g: '::' }] } });
+    expect(cleanJsonValue('{"a": 1, "a": 2}', null)).toBeUndefined();
+    expect(cleanJsonValue('{"a": {"b": ":"}, "a": 2}', null)).toBeUndefined();
+    const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    expect(cleanJsonValue(deep(64), null)).toBeDefined();
+    expect(cleanJsonValue(deep(65), null)).toBeUndefined();
+    expect(parseJsonText('f.json', deep(65)).errors).toMatchObject([{ rule: 'max-depth', column: 65 }]);
+    expect(cleanJsonValue('{"n": "' + 'x'.repeat(100) + '"}', 50)).toBeUndefined();
+    expect(cleanJsonValue('{"n": "\ufffd"}', null)).toBeUndefined();
+  });
+
   it('gives up on what JSON.parse rejects but jsonc-parser may accept (a byte order mark, other whitespace)', () => {
     expect(fastJsonValue('\ufeff{}')).toBeUndefined();
     expect(fastJsonValue('{\u00a0}')).toBeUndefined();
@@ -71,11 +86,20 @@ describe('the JSON fast path', () => {
     const next = rng(42);
     let fast = 0;
     let slow = 0;
+    let cleanCount = 0;
     for (let i = 0; i < 4000; i++) {
       const text = i === 0 ? MODEL : mutate(MODEL, next);
       const tree = parseJsonTree('f.json', text);
       const got = parseJsonText('f.json', text);
       const quick = fastJsonValue(text);
+      const clean = cleanJsonValue(text, 1 << 20);
+      // the quickest path takes only what the fast path takes (and nothing with an encoding problem)
+      if (clean) {
+        expect(quick, text).toBeDefined();
+        expect(clean.value, text).toEqual(quick!.value);
+        expect(encodingProblem('f.json', text), text).toBeUndefined();
+        cleanCount++;
+      }
       if (quick) {
         fast++;
         // whatever the fast path accepts, the full parse accepts with the same value
@@ -89,5 +113,6 @@ describe('the JSON fast path', () => {
     // both paths were exercised
     expect(fast).toBeGreaterThan(200);
     expect(slow).toBeGreaterThan(200);
+    expect(cleanCount).toBeGreaterThan(200);
   });
 });
