@@ -92,13 +92,31 @@ export function jsonLimitError(file: string, text: string, maxBytes: number | nu
 
 /** Whether a parsed value nests deeper than `max` objects/arrays (iterative, so safe on any value). */
 export function valueTooDeep(value: unknown, max = MAX_DEPTH): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
+  if (value === null || typeof value !== 'object') return false;
+  // containers only, each with its depth (1 for the value itself); no array of values per object
+  const stack: object[] = [value];
+  const depths: number[] = [1];
   while (stack.length) {
-    const [v, d] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (d + 1 > max) return true;
-    const children = Array.isArray(v) ? v : Object.values(v as Record<string, unknown>);
-    for (const c of children) if (c !== null && typeof c === 'object') stack.push([c, d + 1]);
+    const v = stack.pop()!;
+    const d = depths.pop()!;
+    if (d > max) return true;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const c: unknown = v[i];
+        if (c !== null && typeof c === 'object') {
+          stack.push(c);
+          depths.push(d + 1);
+        }
+      }
+    } else {
+      for (const k in v) {
+        const c = (v as Record<string, unknown>)[k];
+        if (c !== null && typeof c === 'object') {
+          stack.push(c);
+          depths.push(d + 1);
+        }
+      }
+    }
   }
   return false;
 }

@@ -9,21 +9,32 @@ import type { ErrorLocation } from '../errors.js';
 import { encodingProblem } from '../schema/encoding.js';
 import { parseModelPath } from '../domain/config.js';
 import type { Model, ModelMetadata, RegistryConfig } from '../domain/types.js';
-import { jsonLimitError } from '../domain/limits.js';
+import { jsonLimitError, MAX_MODEL_FILE_BYTES, valueTooDeep } from '../domain/limits.js';
 
 /** Parses one metadata blob just enough to index it; full schema checks belong to `validate`. */
 export function parseModelBlob(path: string, text: string, config: Pick<RegistryConfig, 'models_dir'>): { model?: Model; problem?: ErrorLocation } {
   const where = parseModelPath(config, path);
-  // Size and depth before JSON.parse: every reader after this one recurses (limits.ts).
-  const limit = jsonLimitError(path, text);
-  if (limit) return { problem: limit };
+  // Size and depth before anything recursive sees the value (limits.ts). JSON.parse itself is
+  // iterative, so it goes first: a parsed value's nesting is its text's, found by a walk over the
+  // value instead of a pass over the text in JavaScript (~0.4 s per 100,000 files); the text is
+  // scanned only to locate a refusal. A text that does not parse is checked as before, limits first.
+  let meta: ModelMetadata | undefined;
+  let syntax: string | undefined;
+  if (text.length <= MAX_MODEL_FILE_BYTES / 3 || Buffer.byteLength(text, 'utf8') <= MAX_MODEL_FILE_BYTES) {
+    try {
+      meta = JSON.parse(text) as ModelMetadata;
+    } catch (e) {
+      syntax = (e as Error).message;
+    }
+  }
+  if (meta === undefined || valueTooDeep(meta)) {
+    const limit = jsonLimitError(path, text);
+    if (limit) return { problem: limit };
+  }
   const encoding = encodingProblem(path, text); // not UTF-8, or a BOM: named, never read as mojibake
   if (encoding) return { problem: encoding };
-  let meta: ModelMetadata;
-  try {
-    meta = JSON.parse(text) as ModelMetadata;
-  } catch (e) {
-    const message = (e as Error).message;
+  if (meta === undefined) {
+    const message = syntax ?? 'unreadable';
     return { problem: { file: path, ...positionAt(text, jsonErrorOffset(text, message)), pointer: '', rule: 'json-syntax', message: `not valid JSON: ${message}` } };
   }
   if (!meta || typeof meta !== 'object' || typeof meta.model_id !== 'string' || typeof meta.algorithm !== 'string') {

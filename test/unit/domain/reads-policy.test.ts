@@ -47,6 +47,17 @@ describe('parseModelBlob locates what is wrong', () => {
     expect(parseModelBlob('models/mscn/a.json', text, cfg).problem).toMatchObject({ line: 3, column: 5, pointer: '/model_id', rule: 'id-matches-path' });
     expect(parseModelBlob('models/lero/b.json', text, cfg).problem).toMatchObject({ line: 2, column: 3, pointer: '/algorithm', rule: 'id-matches-path' });
   });
+  it('limits before anything else, whether the text parses or not; then the encoding; then the syntax', () => {
+    const nest = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    const model = (extra: string) => `{"model_id": "a", "algorithm": "mscn", "testing": [],\n "x": ${extra}}`;
+    expect(parseModelBlob('models/mscn/a.json', model(nest(63)), cfg).model).toBeDefined(); // 64 levels with the file's own
+    expect(parseModelBlob('models/mscn/a.json', model(nest(64)), cfg).problem).toMatchObject({ line: 2, column: 70, rule: 'max-depth' });
+    expect(parseModelBlob('models/mscn/a.json', model(nest(64)) + ',', cfg).problem).toMatchObject({ line: 2, column: 70, rule: 'max-depth' });
+    expect(parseModelBlob('models/mscn/a.json', model(`"${'é'.repeat(600_000)}"`), cfg).problem).toMatchObject({ rule: 'max-file-size' });
+    expect(parseModelBlob('models/mscn/a.json', model('"\ufffd"'), cfg).problem).toMatchObject({ rule: 'encoding' });
+    expect(parseModelBlob('models/mscn/a.json', model('"\ufffd"') + ',', cfg).problem).toMatchObject({ rule: 'encoding' });
+    expect(parseModelBlob('models/mscn/a.json', 'null', cfg).problem).toMatchObject({ rule: 'required' });
+  });
 });
 
 describe('metricAggregate', () => {
