@@ -2,8 +2,8 @@
 // Reads: the HEAD snapshot, stages.yaml, the stage tags (one for-each-ref), one `git log --raw`
 // and one `cat-file --batch` for every model blob the first-parent line ever held. Writes nothing
 // to the repository; the site goes to a directory that is either new or a previous report. A
-// model page whose inputs an earlier report in that directory already rendered is kept there, not
-// made again (PAGES_FILE lists each page's key).
+// page whose inputs an earlier report in that directory already rendered is kept there, not made
+// again (PAGES_FILE lists each page's key).
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -55,10 +55,10 @@ export interface ReportAnswer {
 export const REPORT_MARKER = '.modelgit-report';
 
 /**
- * Beside the marker: one line per keyed page, `path<TAB>key`. The next report into the same
- * directory links the pages whose key it computes again instead of making them (unless
- * MODELGIT_NO_CACHE is set); it is written on every build, so a cold and a warm build leave the
- * same files.
+ * Beside the marker: the version of the code that made the report (`version<TAB>hash`), then one
+ * line per keyed page, `path<TAB>key`. The next report into the same directory keeps the pages
+ * whose key it computes again instead of making them (unless MODELGIT_NO_CACHE is set); it is
+ * written on every build, so a cold and a warm build leave the same files.
  */
 export const PAGES_FILE = '.modelgit-report-pages';
 

@@ -1,6 +1,9 @@
 // The report's pages as HTML strings. Pure: site data in, {path, html} out. Tables that can grow
 // to thousands of rows (leaderboards, model lists) are embedded as JSON and paged by assets/report.js;
-// everything else is rendered here so it reads without scripts.
+// what moves with every commit elsewhere (a model's rank, who holds a stage, HEAD's time) is in one
+// small script per algorithm, or for the site, that the pages load; everything else is rendered here
+// so it reads without scripts. Each page can carry a key over its inputs, so a rebuild over an
+// earlier report makes only the pages whose inputs changed (registry/report.ts).
 import { hash } from 'node:crypto';
 import type { Direction, Model, ModelMetadata, RegistryConfig, StageAssignments } from '../domain/types.js';
 import type { BestOverTime, BestSeries } from './best-over-time.js';
