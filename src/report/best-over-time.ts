@@ -73,6 +73,8 @@ interface SeriesState {
   best?: Entry;
   stale: boolean;
   steps: BestStep[];
+  /** the number of the last commit that touched it (see the walk) */
+  touchedBy: number;
 }
 
 /** The same order as rankModels: better value, then created first, then the smaller id. */
@@ -114,7 +116,7 @@ export function bestOverTime(
   // look up the strings as they are, instead of building a key per score
   const index = new Map<string, Map<string, Map<string, SeriesState | null>>>();
   // path → the model id the file holds and the series it has a score in
-  const contributions = new Map<string, { id: string; series: Set<SeriesState> }>();
+  const contributions = new Map<string, { id: string; series: SeriesState[] }>();
 
   const seriesFor = (algorithm: string, dataset: string, metric: string): SeriesState | null => {
     let byDataset = index.get(algorithm);
@@ -129,51 +131,72 @@ export function bestOverTime(
       unknown.push(key);
       s = null;
     } else {
-      s = { key, direction, scores: new Map(), stale: false, steps: [] };
+      s = { key, direction, scores: new Map(), stale: false, steps: [], touchedBy: 0 };
       series.push(s);
     }
     byMetric.set(metric, s);
     return s;
   };
 
+  // (the walk visits every first-parent change of the history — 315,000 at 100,000 models — so it
+  // allocates as little as it can per change: a model's series are a short array, the series a
+  // commit touched are marked with the commit's number instead of gathered in a new Set)
+  const touched: SeriesState[] = [];
+  let commitNo = 0;
+  const apply = (path: string, meta: ScoreSummary | null) => {
+    if (meta && opts.algorithm && meta.algorithm !== opts.algorithm) return;
+    const before = contributions.get(path);
+    const mine: SeriesState[] = [];
+    if (meta) {
+      const at = meta.trainedAt;
+      for (const [dataset, metric, value] of meta.scores) {
+        const s = seriesFor(meta.algorithm, dataset, metric);
+        if (!s) continue;
+        mine.push(s);
+        const entry: Entry = { id: meta.id, value, trainedAt: at };
+        s.scores.set(meta.id, entry);
+        if (s.best?.id === entry.id) {
+          // the reigning best changed its own score: worse means someone else may lead now
+          if (entryBeats(s.best, entry, s.direction)) s.stale = true;
+          s.best = entry;
+        } else if (!s.best || entryBeats(entry, s.best, s.direction)) {
+          s.best = entry;
+        }
+        touch(s);
+      }
+    }
+    if (before) {
+      const sameId = meta !== null && before.id === meta.id;
+      for (const s of before.series) {
+        if (sameId && mine.includes(s)) continue;
+        s.scores.delete(before.id);
+        if (s.best?.id === before.id) s.stale = true;
+        touch(s);
+      }
+    }
+    if (mine.length) contributions.set(path, { id: meta!.id, series: mine });
+    else contributions.delete(path);
+  };
+  const touch = (s: SeriesState) => {
+    if (s.touchedBy === commitNo) return;
+    s.touchedBy = commitNo;
+    touched.push(s);
+  };
+
   for (const c of commits) {
-    const touched = new Set<SeriesState>();
-    const changes = c.changes.map((ch) => ({ path: ch.path, meta: summaryOf(ch) }));
+    commitNo++;
+    touched.length = 0;
     // removals first, so a model moving between files in one commit ends up present
-    const ordered = changes.length > 1 ? changes.sort((a, b) => Number(a.meta !== null) - Number(b.meta !== null)) : changes;
-    for (const change of ordered) {
-      const meta = change.meta;
-      if (meta && opts.algorithm && meta.algorithm !== opts.algorithm) continue;
-      const before = contributions.get(change.path);
-      const after = { id: meta?.id ?? '', series: new Set<SeriesState>() };
-      if (meta) {
-        const at = meta.trainedAt;
-        for (const [dataset, metric, value] of meta.scores) {
-          const s = seriesFor(meta.algorithm, dataset, metric);
-          if (!s) continue;
-          after.series.add(s);
-          const entry: Entry = { id: meta.id, value, trainedAt: at };
-          s.scores.set(meta.id, entry);
-          if (s.best?.id === entry.id) {
-            // the reigning best changed its own score: worse means someone else may lead now
-            if (entryBeats(s.best, entry, s.direction)) s.stale = true;
-            s.best = entry;
-          } else if (!s.best || entryBeats(entry, s.best, s.direction)) {
-            s.best = entry;
-          }
-          touched.add(s);
-        }
+    if (c.changes.length === 1) {
+      apply(c.changes[0]!.path, summaryOf(c.changes[0]!));
+    } else {
+      const present: [string, ScoreSummary][] = [];
+      for (const ch of c.changes) {
+        const meta = summaryOf(ch);
+        if (meta === null) apply(ch.path, null);
+        else present.push([ch.path, meta]);
       }
-      if (before) {
-        for (const s of before.series) {
-          if (after.id === before.id && after.series.has(s)) continue;
-          s.scores.delete(before.id);
-          if (s.best?.id === before.id) s.stale = true;
-          touched.add(s);
-        }
-      }
-      if (after.series.size) contributions.set(change.path, after);
-      else contributions.delete(change.path);
+      for (const [path, meta] of present) apply(path, meta);
     }
     for (const s of touched) {
       if (s.stale) {
