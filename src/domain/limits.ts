@@ -69,9 +69,9 @@ export function tooDeepAt(text: string, max = MAX_DEPTH): number | undefined {
   return scanJson(text, max).deepAt;
 }
 
-/** UTF-8 size of a text without encoding it when it is plainly small. */
-function byteLength(text: string): number {
-  return text.length * 3 <= MAX_MODEL_FILE_BYTES ? text.length : Buffer.byteLength(text, 'utf8');
+/** Whether a text's UTF-8 size is over `maxBytes`, counted only when it could be (at most 3 bytes a UTF-16 unit). */
+export function overSize(text: string, maxBytes: number): boolean {
+  return text.length * 3 > maxBytes && Buffer.byteLength(text, 'utf8') > maxBytes;
 }
 
 /**
@@ -79,11 +79,9 @@ function byteLength(text: string): number {
  * files (pass null to check depth only).
  */
 export function jsonLimitError(file: string, text: string, maxBytes: number | null = MAX_MODEL_FILE_BYTES, scan?: JsonScan): ErrorLocation | undefined {
-  if (maxBytes !== null) {
-    const size = byteLength(text);
-    if (size > maxBytes) {
-      return { file, line: 1, column: 1, pointer: '', rule: 'max-file-size', message: `the file is ${size} bytes; a model file may be at most ${maxBytes} bytes` };
-    }
+  if (maxBytes !== null && overSize(text, maxBytes)) {
+    const size = Buffer.byteLength(text, 'utf8');
+    return { file, line: 1, column: 1, pointer: '', rule: 'max-file-size', message: `the file is ${size} bytes; a model file may be at most ${maxBytes} bytes` };
   }
   const at = (scan ?? scanJson(text)).deepAt;
   if (at === undefined) return undefined;

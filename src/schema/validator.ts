@@ -13,7 +13,7 @@ import type * as Yaml from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import type { ErrorLocation } from '../errors.js';
 import { cryptoLib, lazyRequire, yamlLib } from '../lazy.js';
-import { jsonLimitError, MAX_DEPTH, MAX_MODEL_FILE_BYTES, positionOf as limitsPositionOf, scanJson, tooDeepAt } from '../domain/limits.js';
+import { jsonLimitError, MAX_DEPTH, MAX_MODEL_FILE_BYTES, overSize, positionOf as limitsPositionOf, scanJson, tooDeepAt } from '../domain/limits.js';
 import { parseYamlText } from './yaml-input.js';
 import { encodingProblem } from './encoding.js';
 import { packageUrl } from '../package-root.js';
@@ -301,7 +301,7 @@ export function parseJsonText<T = unknown>(file: string, text: string, opts: { m
  * At 100,000 model files this is ~0.5 s of `validate --all` without its cache of clean files.
  */
 export function cleanJsonValue(text: string, maxBytes: number | null): { value: unknown } | undefined {
-  if (maxBytes !== null && (text.length > maxBytes || Buffer.byteLength(text, 'utf8') > maxBytes)) return undefined;
+  if (maxBytes !== null && overSize(text, maxBytes)) return undefined;
   if (text.includes('\\u')) return undefined;
   let value: unknown;
   try {

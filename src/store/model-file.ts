@@ -9,7 +9,7 @@ import type { ErrorLocation } from '../errors.js';
 import { encodingProblem } from '../schema/encoding.js';
 import { parseModelPath } from '../domain/config.js';
 import type { Model, ModelMetadata, RegistryConfig } from '../domain/types.js';
-import { jsonLimitError, MAX_MODEL_FILE_BYTES, valueTooDeep } from '../domain/limits.js';
+import { jsonLimitError, MAX_MODEL_FILE_BYTES, overSize, valueTooDeep } from '../domain/limits.js';
 
 /** Parses one metadata blob just enough to index it; full schema checks belong to `validate`. */
 export function parseModelBlob(path: string, text: string, config: Pick<RegistryConfig, 'models_dir'>): { model?: Model; problem?: ErrorLocation } {
@@ -20,7 +20,7 @@ export function parseModelBlob(path: string, text: string, config: Pick<Registry
   // scanned only to locate a refusal. A text that does not parse is checked as before, limits first.
   let meta: ModelMetadata | undefined;
   let syntax: string | undefined;
-  if (text.length <= MAX_MODEL_FILE_BYTES / 3 || Buffer.byteLength(text, 'utf8') <= MAX_MODEL_FILE_BYTES) {
+  if (!overSize(text, MAX_MODEL_FILE_BYTES)) {
     try {
       meta = JSON.parse(text) as ModelMetadata;
     } catch (e) {
