@@ -20,6 +20,7 @@ import { cachedModelsByIds, cachedProblems, registryAlgorithmModels, registryMod
 import { answerShelf, type AnswerShelf } from '../store/answers.js';
 import { invalidModelError, lookupAtHead, type HeadLookup } from '../store/lookup.js';
 import { stagesAt } from '../store/stages.js';
+import * as reportStore from '../store/report-store.js';
 import { cacheDisabled, commitRecording, expectRecordingLookup, modelFileHistory, pathLogs, tracer, type HeadAt, type HistoryOptions, type HistoryRead, type RecordedResult } from '../store/path-history.js';
 // Types only: the modules behind them are imported by the methods that use them (see above).
 import type { CommitSpec } from '../store/write/commit.js';
@@ -375,6 +376,19 @@ export class Registry implements StoreContext {
   /** Every commit up to the snapshot's, as the report reads history (extended from a cached copy when it can be). */
   reportHistory(snapshot: Snapshot, opts: HistoryOptions = {}): Promise<HistoryRead> {
     return modelFileHistory(this, snapshot, opts);
+  }
+
+  /** The report state kept at `commit` (its text), the history HEAD adds after it, and lines of that history (store/report-store.ts). */
+  get reportStore() {
+    return {
+      read: (commit: string) => reportStore.readReportState(this, commit),
+      save: (commit: string, text: string) => reportStore.saveReportState(this, commit, text),
+      drop: (commit: string) => reportStore.dropReportState(this, commit),
+      since: (from: string, head: string) => reportStore.reportHistorySince(this, from, head),
+      lines: (head: string, offsets: number[]) => reportStore.historyLines(this, head, offsets),
+      modelFiles: (commit: string) => reportStore.modelFilesAt(this, commit),
+      parse: (paths: string[], oids: string[]) => reportStore.parseModelFiles(this, paths, oids),
+    };
   }
 
   /** Every tag of a decision-tag family (`stage/<algo>/<stage>`, `best/…`, `cleanup/<algo>`). */

@@ -3,7 +3,9 @@
 // and one `cat-file --batch` for every model blob the first-parent line ever held. Writes nothing
 // to the repository; the site goes to a directory that is either new or a previous report. A
 // page whose inputs an earlier report in that directory already rendered is kept there, not made
-// again (PAGES_FILE lists each page's key).
+// again (PAGES_FILE lists each page's key). A build of the whole registry keeps a report state at
+// its commit, and the next build into the same directory at a descendant starts from it instead of
+// the whole history and every model (report-update.ts).
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -20,9 +22,11 @@ import type { RegistryConfig } from '../domain/types.js';
 import { bestOverTime, type ModelChange, type StateCommit } from '../report/best-over-time.js';
 import type { HistoryCommit } from '../report/history.js';
 import { renderPages, type SiteData, type SitePage } from '../report/pages.js';
+import { buildFromState } from './report-update.js';
 import { SiteWriter } from '../report/site-writer.js';
-import { algorithmsOf } from '../report/tables.js';
-import { historyEvent, promotionTimeline, stageTenures, type HistoryEvent } from '../report/timeline.js';
+import { algorithmsOf, algorithmSummary } from '../report/tables.js';
+import { commitEvent, encodeState, isPromotion, STATE_FORMAT, type ReportState } from '../report/report-state.js';
+import { promotionTimeline, stageTenures, type HistoryEvent } from '../report/timeline.js';
 import type { HistoryOptions, Registry } from './registry.js';
 import { VERSION } from '../version.js';
 
@@ -110,9 +114,9 @@ export function makeDirs(dir: string, shownAs?: string): void {
 }
 
 /** What best over time walks: the first-parent commits that changed (this algorithm's) model files. */
-export function stateCommits(commits: HistoryCommit[], config: Pick<RegistryConfig, 'models_dir'>, algorithm?: string): StateCommit[] {
+export function stateCommits(commits: HistoryCommit[], config: Pick<RegistryConfig, 'models_dir'>, algorithm?: string, lastTimeBefore = -Infinity): { commits: StateCommit[]; lastTime: number } {
   const out: StateCommit[] = [];
-  let lastTime = -Infinity;
+  let lastTime = lastTimeBefore;
   for (const c of commits) {
     if (!c.firstParent) continue;
     const changes: ModelChange[] = [];
@@ -126,11 +130,13 @@ export function stateCommits(commits: HistoryCommit[], config: Pick<RegistryConf
     lastTime = time;
     out.push({ commit: c.commit, date: c.date, time, changes });
   }
-  return out;
+  return { commits: out, lastTime };
 }
 
 export interface ReportData {
   site: SiteData;
+  /** the report state at HEAD, given the key it is for (undefined when none can be kept) */
+  state?: (key: string) => ReportState;
   commits: number;
   problems: number;
   /** the unreadable files left out (--skip-invalid) */
@@ -141,7 +147,7 @@ export interface ReportData {
 export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algorithm' | 'latestEvents' | 'skipInvalid'> & HistoryOptions = {}): Promise<ReportData> {
   const algorithm = opts.algorithm !== undefined ? assertSafeName('algorithm', opts.algorithm, '--algo') : undefined;
   const snapshotRead = reg.snapshot();
-  const [snapshot, stages, tags, { commits }, files] = await Promise.all([
+  const [snapshot, stages, tags, { commits, offsets }, files] = await Promise.all([
     snapshotRead,
     reg.stages(),
     reg.git.refs('refs/tags/stage/'),
@@ -157,7 +163,6 @@ export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algor
 
   // Every model id the history ever named a file for, so removed models still get an algorithm.
   const algorithmOf = new Map<string, string>();
-  const idsOf = (c: HistoryCommit) => c.changes.map((ch) => parseModelPath(reg.config, ch.path)!.id);
   for (const c of commits) for (const ch of c.changes) {
     const where = parseModelPath(reg.config, ch.path)!;
     algorithmOf.set(where.id, where.algorithm);
@@ -176,27 +181,33 @@ export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algor
 
   const events: HistoryEvent[] = [];
   const modelHistory = new Map<string, HistoryEvent[]>();
+  // where each id's events are in the history cache (newest first), for the report state
+  const history = new Map<string, number[]>();
+  const idOf = (path: string) => parseModelPath(reg.config, path)!.id;
   for (let i = commits.length - 1; i >= 0; i--) {
-    const c = commits[i]!;
-    if (!c.trailers['Model-Action'] && c.changes.length === 0) continue;
-    const e = historyEvent(c, idsOf(c));
-    if (!inScope(e)) continue;
-    events.push(e);
-    // a promotion that replaced a model belongs to that model's story too
-    const previous = (c.trailers['Previous-Model-Id'] ?? []).map((v) => v.trim()).filter((v) => v && !/^(none|null|-)$/i.test(v) && !e.model_ids.includes(v));
-    for (const id of [...e.model_ids, ...previous]) {
+    const found = commitEvent(commits[i]!, idOf);
+    if (!found || !inScope(found.event)) continue;
+    events.push(found.event);
+    for (const id of found.ids) {
       const list = modelHistory.get(id);
-      if (list) list.push(e);
-      else modelHistory.set(id, [e]);
+      if (list) list.push(found.event);
+      else modelHistory.set(id, [found.event]);
+      if (offsets) {
+        const at = history.get(id);
+        if (at) at.push(offsets[i]!);
+        else history.set(id, [offsets[i]!]);
+      }
     }
   }
 
   const fullTimeline = promotionTimeline(commits, tags, (id) => algorithmOf.get(id));
   const timeline = algorithm ? fullTimeline.filter((e) => e.algorithm === algorithm) : fullTimeline;
-  const best = bestOverTime(stateCommits(commits, reg.config, algorithm), (m) => metricDirection(reg.config, m), { algorithm });
+  const walked = stateCommits(commits, reg.config, algorithm);
+  const best = bestOverTime(walked.commits, (m) => metricDirection(reg.config, m), { algorithm });
   let headCommit: HistoryCommit | undefined;
   for (let i = commits.length - 1; i >= 0 && !headCommit; i--) if (commits[i]!.commit === head) headCommit = commits[i];
 
+  const tenures = stageTenures(fullTimeline, stages);
   const site: SiteData = {
     generated: reg.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     head,
@@ -206,14 +217,38 @@ export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algor
     algorithms: algorithm ? [algorithm] : everyAlgorithm,
     events,
     timeline,
-    tenures: stageTenures(fullTimeline, stages),
+    tenures,
     best,
     modelHistory,
     endTime: headCommit?.time ?? Math.floor(reg.now().getTime() / 1000),
     latestEvents: opts.latestEvents,
     oids,
   };
-  return { site, commits: commits.length, problems: skipped.length, skipped };
+  // what the next build can start from (a whole-registry report of a readable registry only)
+  const state =
+    offsets && head && !algorithm && snapshot.problems.length === 0
+      ? (key: string): ReportState => ({
+          format: STATE_FORMAT,
+          commit: head,
+          key,
+          commits: commits.length,
+          lastTime: Number.isFinite(walked.lastTime) ? walked.lastTime : null,
+          endTime: site.endTime,
+          algorithms: site.algorithms,
+          algorithmOf: [...algorithmOf],
+          parentOf: models.filter((m) => typeof m.metadata.parent === 'string').map((m) => [m.path, m.metadata.parent!]),
+          summaries: site.algorithms.map((a) => {
+            const own = models.filter((m) => m.metadata.algorithm === a);
+            return [algorithmSummary(own, a, stages, reg.config), own.reduce((n, m) => n + m.metadata.testing.length, 0)];
+          }),
+          best,
+          events: events.slice(0, site.latestEvents ?? 20),
+          promotions: commits.filter(isPromotion),
+          tenures: [...tenures],
+          history: [...history],
+        })
+      : undefined;
+  return { site, commits: commits.length, problems: skipped.length, skipped, state };
 }
 
 export async function buildReport(reg: Registry, opts: ReportOptions & HistoryOptions): Promise<ReportAnswer> {
@@ -224,23 +259,39 @@ export async function buildReport(reg: Registry, opts: ReportOptions & HistoryOp
   // the writer thread starts while the history is read, so it is ready when the pages are
   const writer = new SiteWriter();
   try {
-    const { site, commits, problems, skipped } = await reportData(reg, opts);
     const version = renderVersion(reg);
     const earlier = reg.cachesOff() ? new Map<string, string>() : readPageKeys(out, version);
+    // the report state names the code, the configuration and the overview's length it was made with
+    const stateKey = createHash('sha1').update(JSON.stringify([version, reg.config, opts.latestEvents ?? 20])).digest('base64url');
+    const fromState = await buildFromState(reg, opts, out, stateKey, version, earlier);
+    if (fromState) {
+      const { site, only, unchanged, state, commits } = fromState;
+      const keep = (path: string, key: string) => earlier.get(path) === key && existsSync(join(out, path));
+      const { pages, kept } = await writeFromState(out, renderPages(site, { keep, version, only }), earlier, unchanged, writer, { generated: site.generated, commit: site.head }, version);
+      await reg.reportStore.save(state.commit, encodeState(state));
+      reg.cacheTrace('modelgit-cache: report pages')(`${kept} of ${pages} kept from the earlier report`);
+      return answer(pages, site.algorithms, site.whole!.models, commits, site.head, 0);
+    }
+    const { site, commits, problems, skipped, state } = await reportData(reg, opts);
     const { pages, kept } = await writeSite(out, (keep) => renderPages(site, { keep, version }), earlier, writer, { generated: site.generated, commit: site.head }, version);
+    if (state) await reg.reportStore.save(site.head!, encodeState(state(stateKey)));
     reg.cacheTrace('modelgit-cache: report pages')(`${kept} of ${pages} kept from the earlier report`);
-    return {
-      out,
-      index: join(out, 'index.html'),
-      pages,
-      algorithms: site.algorithms,
-      models: site.models.length,
-      commits,
-      commit: site.head,
-      problems,
-      ...(opts.skipInvalid && { skipped: skippedFiles(skipped) }),
-      elapsed_ms: Date.now() - started,
-    };
+    return answer(pages, site.algorithms, site.models.length, commits, site.head, problems, skipped);
+
+    function answer(pages: number, algorithms: string[], models: number, commits: number, commit: string | null, problems: number, skipped: ErrorLocation[] = []): ReportAnswer {
+      return {
+        out,
+        index: join(out, 'index.html'),
+        pages,
+        algorithms,
+        models,
+        commits,
+        commit,
+        problems,
+        ...(opts.skipInvalid && { skipped: skippedFiles(skipped) }),
+        elapsed_ms: Date.now() - started,
+      };
+    }
   } finally {
     writer.close();
   }
@@ -338,13 +389,13 @@ async function writeSite(
   makeDirs(join(tmp, 'assets'), out);
   try {
     let count = 0;
-    const keys: string[] = [`${versionLine(version)}\n`];
+    const keys = new Map<string, string>();
     for (const p of render(() => false)) {
       writer.write(join(tmp, p.path), p.html!);
-      if (p.key !== undefined) keys.push(`${p.path}\t${p.key}\n`);
+      if (p.key !== undefined) keys.set(p.path, p.key);
       if (p.path.endsWith('.html')) count++; // (the standing scripts are files, not pages)
     }
-    writer.write(join(tmp, PAGES_FILE), keys.join(''));
+    writer.write(join(tmp, PAGES_FILE), pageList(version, keys));
     await writer.finish();
     copyAssets(tmp);
     writeFileSync(join(tmp, REPORT_MARKER), JSON.stringify(marker) + '\n');
@@ -378,13 +429,13 @@ async function updateSite(
   const keep = (path: string, key: string) => earlier.get(path) === key && existing.files.has(path);
   let count = 0;
   let kept = 0;
-  const keys: string[] = [`${versionLine(version)}\n`];
+  const keys = new Map<string, string>();
   try {
     for (const p of render(keep)) {
       if (p.html === undefined) {
         if (p.path.endsWith('.html')) kept++;
       } else writer.write(join(out, p.path), p.html);
-      if (p.key !== undefined) keys.push(`${p.path}\t${p.key}\n`);
+      if (p.key !== undefined) keys.set(p.path, p.key);
       wanted.add(p.path);
       if (p.path.endsWith('.html')) count++; // (the standing scripts are files, not pages)
     }
@@ -404,6 +455,67 @@ async function updateSite(
   mkdirSync(join(out, 'assets'), { recursive: true });
   copyAssets(out);
   writeFileSync(join(out, REPORT_MARKER), JSON.stringify(marker) + '\n');
-  writeFileSync(join(out, PAGES_FILE), keys.join(''));
+  writeFileSync(join(out, PAGES_FILE), pageList(version, keys));
   return { pages: count, kept };
+}
+
+/** PAGES_FILE's text: the version line, then each keyed page in path order (whichever way the site was built). */
+function pageList(version: string, keys: Map<string, string>): string {
+  const lines = [...keys].map(([path, key]) => `${path}\t${key}\n`).sort();
+  return `${versionLine(version)}\n${lines.join('')}`;
+}
+
+/**
+ * Writes a build from the report state over the report it started from: the pages it made (each
+ * beside its place and renamed over it), its page list (the earlier keys of the pages it did not
+ * make, `unchanged`, and the keys of those it made), and deletes the pages of the earlier list
+ * that are in neither (a removed model, a dataset with no results left, an algorithm gone). As
+ * updateSite, the page list is removed first and written last.
+ */
+async function writeFromState(
+  out: string,
+  pages: Iterable<SitePage>,
+  earlier: Map<string, string>,
+  unchanged: Map<string, string>,
+  writer: SiteWriter,
+  marker: Record<string, unknown>,
+  version: string,
+): Promise<{ pages: number; kept: number }> {
+  rmSync(join(out, PAGES_FILE), { force: true });
+  writer.replace = true;
+  const keys = new Map(unchanged);
+  let written = 0;
+  try {
+    for (const p of pages) {
+      if (p.html !== undefined) {
+        writer.write(join(out, p.path), p.html);
+        if (p.path.endsWith('.html')) written++;
+      }
+      if (p.key !== undefined) keys.set(p.path, p.key);
+    }
+    await writer.finish();
+  } catch (e) {
+    await writer.finish().catch(() => {});
+    throw e;
+  }
+  for (const path of earlier.keys()) {
+    if (keys.has(path)) continue;
+    rmSync(join(out, path), { force: true });
+    // and the directories that held only it (the whole build makes none empty)
+    for (let dir = dirname(path); dir !== '.' && dir !== ''; dir = dirname(dir)) {
+      try {
+        if (readdirSync(join(out, dir)).length > 0) break;
+        rmSync(join(out, dir), { recursive: true });
+      } catch {
+        break;
+      }
+    }
+  }
+  mkdirSync(join(out, 'assets'), { recursive: true });
+  copyAssets(out);
+  writeFileSync(join(out, REPORT_MARKER), JSON.stringify(marker) + '\n');
+  writeFileSync(join(out, PAGES_FILE), pageList(version, keys));
+  let count = 1; // (the overview has no key)
+  for (const path of keys.keys()) if (path.endsWith('.html')) count++;
+  return { pages: count, kept: count - written };
 }

@@ -105,10 +105,26 @@ export function summarize(meta: ModelMetadata): ScoreSummary {
 
 const summaryOf = (c: ModelChange): ScoreSummary | null => ('summary' in c ? c.summary : c.meta ? summarize(c.meta) : null);
 
+/**
+ * Where an earlier walk stopped (the report state, for one algorithm): its series with their steps
+ * so far, the keys without a direction it met, and what each model file held then. A walk from
+ * there over the commits after it gives what one walk over the whole history gives: the running
+ * best of a series is always the best of its current scores (entryBeats is a total order), so the
+ * scores alone say where the walk was.
+ */
+export interface BestStart {
+  series: BestSeries[];
+  unknownDirection: SeriesKey[];
+  files: Iterable<[path: string, summary: ScoreSummary]>;
+}
+
+/** The order of series (and of keys without a direction) in a BestOverTime. */
+export const seriesOrder = (a: SeriesKey, b: SeriesKey) => a.algorithm.localeCompare(b.algorithm) || a.dataset.localeCompare(b.dataset) || a.metric.localeCompare(b.metric);
+
 export function bestOverTime(
   commits: StateCommit[],
   directionOf: (metric: string) => Direction | undefined,
-  opts: { algorithm?: string } = {},
+  opts: { algorithm?: string; start?: BestStart } = {},
 ): BestOverTime {
   const series: SeriesState[] = [];
   const unknown: SeriesKey[] = [];
@@ -183,6 +199,27 @@ export function bestOverTime(
     touched.push(s);
   };
 
+  if (opts.start) {
+    const place = (k: SeriesKey, s: SeriesState | null) => {
+      let byDataset = index.get(k.algorithm);
+      if (!byDataset) index.set(k.algorithm, (byDataset = new Map()));
+      let byMetric = byDataset.get(k.dataset);
+      if (!byMetric) byDataset.set(k.dataset, (byMetric = new Map()));
+      byMetric.set(k.metric, s);
+    };
+    for (const b of opts.start.series) {
+      const s: SeriesState = { key: { algorithm: b.algorithm, dataset: b.dataset, metric: b.metric }, direction: b.direction, scores: new Map(), stale: false, steps: [...b.steps], touchedBy: 0 };
+      series.push(s);
+      place(s.key, s);
+    }
+    for (const k of opts.start.unknownDirection) {
+      unknown.push({ algorithm: k.algorithm, dataset: k.dataset, metric: k.metric });
+      place(k, null);
+    }
+    // (commit number 0: nothing is marked touched, no step is taken)
+    for (const [path, summary] of opts.start.files) apply(path, summary);
+  }
+
   for (const c of commits) {
     commitNo++;
     touched.length = 0;
@@ -212,9 +249,8 @@ export function bestOverTime(
       }
     }
   }
-  const order = (a: SeriesKey, b: SeriesKey) => a.algorithm.localeCompare(b.algorithm) || a.dataset.localeCompare(b.dataset) || a.metric.localeCompare(b.metric);
   return {
-    series: series.map((s) => ({ ...s.key, direction: s.direction, steps: s.steps })).sort(order),
-    unknownDirection: unknown.sort(order),
+    series: series.map((s) => ({ ...s.key, direction: s.direction, steps: s.steps })).sort(seriesOrder),
+    unknownDirection: unknown.sort(seriesOrder),
   };
 }

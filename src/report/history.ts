@@ -47,13 +47,15 @@ const MAGIC = 'modelgit-report-history';
 
 export class CorruptHistoryError extends Error {}
 
-interface Header {
+export interface Header {
   format: number;
   commit: string;
   models_dir: string;
   count: number;
   bytes: number;
   crc: number;
+  /** (when read) how many bytes the header line takes, padding included */
+  headerBytes?: number;
 }
 
 // The body is text, one line per commit, fields split by control characters (a JSON array of
@@ -91,6 +93,11 @@ function decodeChange(item: string, prefixLength: number): ModelFileChange {
   return { path, summary: { id: path.slice(slash + 1, -'.json'.length), algorithm: path.slice(prefixLength, slash), trainedAt: kind === 's' ? get(parts[2]!) : (JSON.parse(get(parts[2]!)) as string), scores } };
 }
 
+/** The header line (the fields of Header, nothing read off a file). */
+export function headerLine(h: Header): Buffer {
+  return Buffer.from(`${MAGIC}\n${JSON.stringify({ format: h.format, commit: h.commit, models_dir: h.models_dir, count: h.count, bytes: h.bytes, crc: h.crc })}\n`);
+}
+
 function encodeCommit(c: HistoryCommit): string {
   const trailers: string[] = [];
   for (const [k, vs] of Object.entries(c.trailers)) for (const v of vs) trailers.push(`${put(k)}${P}${put(v)}`);
@@ -101,7 +108,7 @@ function encodeCommit(c: HistoryCommit): string {
 export function encodeHistory(commit: string, modelsDir: string, commits: HistoryCommit[]): Buffer {
   const body = Buffer.from(commits.map(encodeCommit).join('\n'), 'utf8');
   const header: Header = { format: HISTORY_FORMAT, commit, models_dir: modelsDir, count: commits.length, bytes: body.length, crc: crc32(body) >>> 0 };
-  return Buffer.concat([Buffer.from(`${MAGIC}\n${JSON.stringify(header)}\n`), body]);
+  return Buffer.concat([headerLine(header), body]);
 }
 
 /**
@@ -114,9 +121,44 @@ export function encodeHistory(commit: string, modelsDir: string, commits: Histor
 export function extendHistory(base: Buffer, commit: string, modelsDir: string, more: HistoryCommit[]): Buffer {
   const h = historyHeader(base);
   const body = base.subarray(base.length - h.bytes);
-  const tail = Buffer.from((h.count > 0 && more.length > 0 ? '\n' : '') + more.map(encodeCommit).join('\n'), 'utf8');
-  const header: Header = { format: HISTORY_FORMAT, commit, models_dir: modelsDir, count: h.count + more.length, bytes: body.length + tail.length, crc: crc32(tail, h.crc) >>> 0 };
-  return Buffer.concat([Buffer.from(`${MAGIC}\n${JSON.stringify(header)}\n`), body, tail]);
+  const { tail, header } = historyTail(h, commit, modelsDir, more);
+  return Buffer.concat([headerLine(header), body, tail]);
+}
+
+/**
+ * What extending a file whose header is `h` by `more` appends after its body, and the new header; `offsets`
+ * are where each new commit's line begins in the body.
+ */
+export function historyTail(h: Header, commit: string, modelsDir: string, more: HistoryCommit[]): { tail: Buffer; header: Header; offsets: number[] } {
+  const lead = h.count > 0 && more.length > 0 ? '\n' : '';
+  const offsets: number[] = [];
+  let at = h.bytes + lead.length;
+  const lines = more.map((c) => {
+    const line = encodeCommit(c);
+    offsets.push(at);
+    at += Buffer.byteLength(line) + 1;
+    return line;
+  });
+  const tail = Buffer.from(lead + lines.join('\n'), 'utf8');
+  const header: Header = { format: HISTORY_FORMAT, commit, models_dir: modelsDir, count: h.count + more.length, bytes: h.bytes + tail.length, crc: crc32(tail, h.crc) >>> 0 };
+  return { tail, header, offsets };
+}
+
+/** Where each commit's line begins in a body (byte offsets; the report state points at lines by them). */
+export function lineOffsets(body: Buffer, count: number): number[] {
+  if (count === 0) return [];
+  const out = [0];
+  for (let at = body.indexOf(10); at >= 0 && out.length < count; at = body.indexOf(10, at + 1)) out.push(at + 1);
+  return out;
+}
+
+/** One commit's line (the bytes from its offset to the next newline), as historyLine reads it. */
+export function decodeHistoryLine(line: string, modelsDir: string): HistoryCommit {
+  try {
+    return decodeCommit(line, modelsDir.length + 1);
+  } catch (e) {
+    throw e instanceof CorruptHistoryError ? e : new CorruptHistoryError(`unreadable commit (${(e as Error).message})`);
+  }
 }
 
 /**
@@ -137,7 +179,7 @@ export function historyHeader(buf: Buffer, size = buf.length): Header {
   if (h === null || typeof h !== 'object' || h.format !== HISTORY_FORMAT) throw new CorruptHistoryError(`format ${h?.format}, expected ${HISTORY_FORMAT}`);
   if (typeof h.commit !== 'string' || !/^[0-9a-f]{40,64}$/.test(h.commit)) throw new CorruptHistoryError('header names no commit');
   if (size - (nl2 + 1) !== h.bytes) throw new CorruptHistoryError('truncated or padded');
-  return h;
+  return { ...h, headerBytes: nl2 + 1 };
 }
 
 /** The history a cache file holds; throws CorruptHistoryError when it is not exactly what was written. */

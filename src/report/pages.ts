@@ -37,6 +37,21 @@ export interface SiteData {
    * it is made from, so a rebuild can keep an earlier report's page whose key is the same.
    */
   oids?: ReadonlyMap<string, string>;
+  /**
+   * A build that renders only some pages (the report state, registry/report-update.ts) holds only
+   * those pages' models in `models`; these then say what the whole registry at HEAD is: every model
+   * id and its algorithm, each algorithm's summary and model files (`path:blob`, file order), and
+   * the overview's counts.
+   */
+  whole?: WholeRegistry;
+}
+
+export interface WholeRegistry {
+  known: ReadonlyMap<string, string>;
+  summaries: ReadonlyMap<string, AlgorithmSummary>;
+  files: ReadonlyMap<string, string[]>;
+  models: number;
+  results: number;
 }
 
 export interface SitePage {
@@ -73,12 +88,14 @@ export const paths = {
 const BASE = { overview: '', algorithm: '../../', dataset: '../../../', model: '../../' };
 
 type Linker = (id: string | null | undefined) => string;
+/** model id at HEAD → its algorithm (what a link to a model needs) */
+type Known = ReadonlyMap<string, string>;
 
-function modelLinker(models: Map<string, ModelMetadata>, base: string): Linker {
+function modelLinker(known: Known, base: string): Linker {
   return (id) => {
     if (!id) return '<span class="muted">none</span>';
-    const m = models.get(id);
-    return m ? `<a class="model" href="${base}${esc(paths.model(m.algorithm, id))}">${esc(id)}</a>` : `<span class="removed" title="not in the registry at HEAD">${esc(id)}</span>`;
+    const a = known.get(id);
+    return a !== undefined ? `<a class="model" href="${base}${esc(paths.model(a, id))}">${esc(id)}</a>` : `<span class="removed" title="not in the registry at HEAD">${esc(id)}</span>`;
   };
 }
 
@@ -134,10 +151,10 @@ function stageHolders(stages: Record<string, string>, link: Linker): string {
 
 function overviewPage(site: SiteData, summaries: AlgorithmSummary[], link: Linker): SitePage {
   const base = BASE.overview;
-  const results = site.models.reduce((n, m) => n + m.metadata.testing.length, 0);
+  const results = site.whole?.results ?? site.models.reduce((n, m) => n + m.metadata.testing.length, 0);
   const cards = [
     ['algorithms', summaries.length],
-    ['models', site.models.length],
+    ['models', site.whole?.models ?? site.models.length],
     ['test results', results],
     ['promotions', site.timeline.filter((e) => e.action === 'promote').length],
   ]
@@ -298,7 +315,7 @@ export interface StandingData {
   holders: [string, string, string | null][];
 }
 
-function standingScript(a: string, boards: Leaderboard[], holders: Record<string, string>, metas: Map<string, ModelMetadata>): SitePage {
+function standingScript(a: string, boards: Leaderboard[], holders: Record<string, string>, known: Known): SitePage {
   const datasets: StandingData['datasets'] = [];
   for (const lb of boards) {
     const ranked = rankedRows(lb);
@@ -309,8 +326,8 @@ function standingScript(a: string, boards: Leaderboard[], holders: Record<string
     algorithm: a,
     datasets,
     holders: Object.entries(holders).map(([stage, id]) => {
-      const m = metas.get(id);
-      return [stage, id, m ? paths.model(m.algorithm, id) : null];
+      const at = known.get(id);
+      return [stage, id, at !== undefined ? paths.model(at, id) : null];
     }),
   };
   // JSON is JavaScript; the file is loaded by <script src>, which works from file:// (fetch does not)
@@ -376,9 +393,9 @@ function modelPage(site: SiteData, meta: ModelMetadata, link: Linker): SitePage 
  * new input is added there, it must be added here. (Its standing and the stage holders are in the
  * algorithm's standing script, so results and promotions elsewhere leave the page as it is.)
  */
-function modelPageKey(site: SiteData, meta: ModelMetadata, oid: string, metas: Map<string, ModelMetadata>, version: string): string {
+function modelPageKey(site: SiteData, meta: ModelMetadata, oid: string, known: Known, version: string): string {
   const id = meta.model_id;
-  const parent = meta.parent ? `${meta.parent}:${metas.get(meta.parent)?.algorithm ?? ''}` : '';
+  const parent = meta.parent ? `${meta.parent}:${known.get(meta.parent) ?? ''}` : '';
   const history = (site.modelHistory.get(id) ?? []).map((e) => [e.commit, e.action, e.author, e.date, e.subject]);
   const inputs = JSON.stringify([version, oid, id, meta.algorithm, parent, site.tenures.get(id) ?? [], history]);
   // (one-shot hash: a third cheaper than createHash at 100,000 pages)
@@ -393,14 +410,7 @@ function modelPageKey(site: SiteData, meta: ModelMetadata, oid: string, metas: M
  * best-over-time series, and the metrics' directions. HEAD's time is in site.js. When a new input
  * is added to one of those pages, it must be added here.
  */
-function algorithmKey(site: SiteData, a: string, metas: Map<string, ModelMetadata>, version: string): string | undefined {
-  const files: string[] = [];
-  for (const m of site.models) {
-    if (m.metadata.algorithm !== a) continue;
-    const oid = site.oids?.get(m.path);
-    if (!oid) return undefined;
-    files.push(`${m.path}:${oid}`);
-  }
+function algorithmKey(site: SiteData, a: string, files: string[], known: Known, version: string): string {
   const holders = site.stages[a] ?? {};
   const timeline = site.timeline.filter((e) => e.algorithm === a);
   const linked = new Set<string>(Object.values(holders));
@@ -413,7 +423,7 @@ function algorithmKey(site: SiteData, a: string, metas: Map<string, ModelMetadat
     a,
     files,
     holders,
-    [...linked].sort().map((id) => `${id}:${metas.get(id)?.algorithm ?? ''}`),
+    [...linked].sort().map((id) => `${id}:${known.get(id) ?? ''}`),
     timeline,
     site.best.series.filter((s) => s.algorithm === a),
     site.best.unknownDirection.filter((k) => k.algorithm === a),
@@ -422,20 +432,63 @@ function algorithmKey(site: SiteData, a: string, metas: Map<string, ModelMetadat
   return hash('sha1', inputs, 'base64url');
 }
 
+/** Each algorithm's model files as page keys name them (`path:blob`, file order); undefined without blob ids. */
+function filesOf(site: SiteData): Map<string, string[]> | undefined {
+  if (site.whole) return new Map(site.whole.files);
+  if (!site.oids) return undefined;
+  const files = new Map<string, string[]>();
+  for (const m of site.models) {
+    const oid = site.oids.get(m.path);
+    if (!oid) return undefined;
+    const list = files.get(m.metadata.algorithm);
+    if (list) list.push(`${m.path}:${oid}`);
+    else files.set(m.metadata.algorithm, [`${m.path}:${oid}`]);
+  }
+  return files;
+}
+
+/** The key of each algorithm's pages (all of them share one), as renderPages computes it. */
+export function algorithmKeys(site: SiteData, opts: RenderOptions = {}): Map<string, string> {
+  const files = filesOf(site) ?? new Map<string, string[]>();
+  const known = knownOf(site);
+  const version = hash('sha1', opts.version ?? '', 'base64url');
+  return new Map(site.algorithms.map((a) => [a, algorithmKey(site, a, files.get(a) ?? [], known, version)]));
+}
+
+const knownOf = (site: SiteData): Known => site.whole?.known ?? new Map(site.models.map((m) => [m.metadata.model_id, m.metadata.algorithm]));
+
+/** The pages of one algorithm, in the order renderPages makes them (what a key covers). */
+export function algorithmPagePaths(s: Pick<AlgorithmSummary, 'algorithm' | 'models' | 'datasets'>): string[] {
+  const a = s.algorithm;
+  return [paths.algorithm(a), ...(s.models > 0 ? [paths.compare(a)] : []), paths.standing(a), ...s.datasets.map((d) => paths.dataset(a, d.dataset))];
+}
+
+/**
+ * Which pages to make when not all of them (a build from the report state): the overview and
+ * site.js always; the pages of these algorithms and of the models at these paths. The caller
+ * knows every other page is as an earlier build left it.
+ */
+export interface RenderOnly {
+  algorithms: ReadonlySet<string>;
+  models: ReadonlySet<string>;
+}
+
 /** Every page of the site, made one at a time (so they can be written while the rest are made). */
-export function* renderPages(site: SiteData, opts: RenderOptions = {}): Generator<SitePage> {
-  const metas = new Map(site.models.map((m) => [m.metadata.model_id, m.metadata]));
-  const summaries = site.algorithms.map((a) => algorithmSummary(site.models, a, site.stages, site.config));
+export function* renderPages(site: SiteData, opts: RenderOptions & { only?: RenderOnly } = {}): Generator<SitePage> {
+  const known = knownOf(site);
+  const summaries = site.algorithms.map((a) => site.whole?.summaries.get(a) ?? algorithmSummary(site.models, a, site.stages, site.config));
   const seriesIndex = new Map(site.best.series.map((s) => [`${s.algorithm}\0${s.dataset}\0${s.metric}`, s]));
   const version = hash('sha1', opts.version ?? '', 'base64url');
-  yield overviewPage(site, summaries, modelLinker(metas, BASE.overview));
+  const files = opts.keep || opts.only ? filesOf(site) : undefined;
+  yield overviewPage(site, summaries, modelLinker(known, BASE.overview));
   yield { path: paths.site(), html: `window.modelgitSite = ${JSON.stringify({ head: site.head, endTime: site.endTime })};\n` };
-  const algoLink = modelLinker(metas, BASE.algorithm);
+  const algoLink = modelLinker(known, BASE.algorithm);
   for (const s of summaries) {
     const a = s.algorithm;
-    const key = opts.keep ? algorithmKey(site, a, metas, version) : undefined;
-    const made = [paths.algorithm(a), ...(s.models > 0 ? [paths.compare(a)] : []), paths.standing(a), ...s.datasets.map((d) => paths.dataset(a, d.dataset))];
-    if (key !== undefined && made.every((path) => opts.keep!(path, key))) {
+    if (opts.only && !opts.only.algorithms.has(a)) continue;
+    const key = files ? algorithmKey(site, a, files.get(a) ?? [], known, version) : undefined;
+    const made = algorithmPagePaths(s);
+    if (key !== undefined && opts.keep && made.every((path) => opts.keep!(path, key))) {
       for (const path of made) yield { path, key };
       continue;
     }
@@ -443,17 +496,18 @@ export function* renderPages(site: SiteData, opts: RenderOptions = {}): Generato
     yield keyed(algorithmPage(site, s, algoLink));
     const boards = s.datasets.map((d) => leaderboard(site.models, a, d.dataset, site.config));
     if (s.models > 0) yield keyed(comparePage(site, a, boards));
-    yield keyed(standingScript(a, boards, site.stages[a] ?? {}, metas));
+    yield keyed(standingScript(a, boards, site.stages[a] ?? {}, known));
     for (const lb of boards) yield keyed(datasetPage(site, lb, seriesIndex));
   }
-  const modelLink = modelLinker(metas, BASE.model);
+  const modelLink = modelLinker(known, BASE.model);
   for (const m of site.models) {
+    if (opts.only && !opts.only.models.has(m.path)) continue;
     const oid = site.oids?.get(m.path);
     if (!oid) {
       yield modelPage(site, m.metadata, modelLink);
       continue;
     }
-    const key = modelPageKey(site, m.metadata, oid, metas, version);
+    const key = modelPageKey(site, m.metadata, oid, known, version);
     const path = paths.model(m.metadata.algorithm, m.metadata.model_id);
     if (opts.keep?.(path, key)) yield { path, key };
     else yield { ...modelPage(site, m.metadata, modelLink), key };

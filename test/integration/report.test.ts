@@ -237,7 +237,11 @@ function expectSameSite(a: string, b: string): void {
   const x = readTree(a);
   const y = readTree(b);
   expect([...y.keys()]).toEqual([...x.keys()]);
-  for (const [f, bytes] of x) expect(y.get(f)!.equals(bytes), `${f} differs`).toBe(true);
+  for (const [f, bytes] of x) {
+    // (the page list and the scripts as text: a failure then shows the lines that differ)
+    if (f === PAGES_FILE || f.endsWith('.js')) expect(y.get(f)!.toString('utf8'), `${f} differs`).toEqual(bytes.toString('utf8'));
+    else expect(y.get(f)!.equals(bytes), `${f} differs`).toBe(true);
+  }
 }
 
 describe('the report history cache', () => {
@@ -275,7 +279,7 @@ describe('the report history cache', () => {
     // first build: a full scan, which leaves the cache
     let both = await buildBoth(r);
     expectSameSite(both.cold, both.cached);
-    expect(readdirSync(cacheDir(r))).toEqual([`${early}.history`]);
+    expect(readdirSync(cacheDir(r)).sort()).toEqual([`${early}.history`, `${early}.state`]);
     expect(await source(r)).toBe('cache');
 
     // more writes, a hand edit and a hand removal: the cache is extended
@@ -326,7 +330,7 @@ describe('the report history cache', () => {
     await nextDay(() => r.git('merge', '-q', '--no-ff', '-m', 'merge side again', 'side'));
     both = await buildBoth(r);
     expectSameSite(both.cold, both.cached);
-    expect(readdirSync(cacheDir(r)).length).toBeLessThanOrEqual(3); // old ones are pruned
+    expect(readdirSync(cacheDir(r)).filter((n) => n.endsWith('.history')).length).toBeLessThanOrEqual(3); // old ones are pruned
   }, 120_000);
 
   it('a damaged cache file is reported once, not used, and rebuilt', async () => {
@@ -359,6 +363,172 @@ describe('the report history cache', () => {
     expect(readFileSync(file).equals(good)).toBe(true);
     const again = await r.run('report', '--out', join(tempDir(), 'site'));
     expect(again.stderr).not.toMatch(/warning/);
+  }, 60_000);
+
+  it('a report built from the state of an earlier one equals a cold build, byte for byte, after every step of random histories', async () => {
+    let fromState = 0;
+    for (const seed of [7, 21, 1234]) {
+      let x = seed;
+      const rnd = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+      const pick = <T,>(list: T[]): T => list[Math.floor(rnd() * list.length)]!;
+      const r = await tempRegistry();
+      const reg = await r.open(steppingClock());
+      const ids: Record<string, string[]> = { mscn: [], lero: [] };
+      const gone: [string, string][] = [];
+      const add = async (algo: string) => ids[algo]!.push((await nextDay(() => register(reg, { algorithm: algo }))).model_id);
+      await add('mscn');
+      await add('lero');
+      await nextDay(() => recordTest(reg, { id: ids.mscn![0]!, dataset: 'job', metrics: ['total_time=10'] }));
+      const out = join(tempDir(), 'site');
+      const trace: string[] = [];
+      const build = async () => {
+        const write = process.stderr.write.bind(process.stderr);
+        process.env.MODELGIT_CACHE_TRACE = '1';
+        process.stderr.write = ((m: string) => (trace.push(String(m)), true)) as typeof process.stderr.write;
+        try {
+          await buildReport(await r.open(frozenClock()), { out });
+        } finally {
+          process.stderr.write = write;
+          delete process.env.MODELGIT_CACHE_TRACE;
+        }
+      };
+      const cold = async () => {
+        const o = join(tempDir(), 'site');
+        process.env.MODELGIT_NO_CACHE = '1';
+        try {
+          await buildReport(await r.open(frozenClock()), { out: o });
+        } finally {
+          delete process.env.MODELGIT_NO_CACHE;
+        }
+        return o;
+      };
+      await build();
+      const any = () => {
+        const algo = pick(['mscn', 'lero'].filter((a) => ids[a]!.length > 0));
+        return [algo, pick(ids[algo]!)] as const;
+      };
+      // a model whose parent goes away (or comes back) in a later step than the one naming it
+      let orphan: [string, string] | undefined;
+      for (let step = 0; step < 14; step++) {
+        if (orphan && ids[orphan[0]]!.length > 1 && ids[orphan[0]]!.includes(orphan[1])) {
+          await nextDay(() => r.git('rm', '-q', `models/${orphan![0]}/${orphan![1]}.json`));
+          await nextDay(() => r.git('commit', '-qm', 'hand removal of a parent'));
+          ids[orphan[0]] = ids[orphan[0]]!.filter((m) => m !== orphan![1]);
+          gone.push(orphan);
+        }
+        orphan = undefined;
+        // one to three changes between builds
+        for (let n = 1 + Math.floor(rnd() * 3); n > 0; n--) {
+          const what = pick(['register', 'test', 'test', 'test', 'promote', 'demote', 'edit', 'parent', 'remove', 'restore', 'other-file', 'reset', 'merge', 'untag', 'stages']);
+          const [algo, id] = any();
+          const file = `models/${algo}/${id}.json`;
+          if (process.env.DEBUG_STEPS) console.log(seed, step, what, algo, id);
+          if (what === 'register') await add(pick(['mscn', 'lero']));
+          else if (what === 'test') await nextDay(() => recordTest(reg, { id, dataset: pick(['job', 'stats', 'tpch']), metrics: [`total_time=${Math.floor(rnd() * 20)}`, ...(rnd() < 0.3 ? [`q_error=${Math.floor(rnd() * 5)}`] : [])] }));
+          else if (what === 'promote') await nextDay(() => promote(reg, { id, stage: pick(['production', 'staging']), force: true }));
+          else if (what === 'demote') {
+            const stages = r.read('stages.yaml');
+            const held = Object.entries(ids).flatMap(([a, list]) => list.filter((m) => stages.includes(m)).map((m) => [a, m] as const));
+            if (held.length) {
+              const [, m] = pick(held);
+              const { demote } = await import('../../src/registry/promote.js');
+              const stage = /production:\s*(\S+)/.exec(stages)?.[1] === m ? 'production' : 'staging';
+              await nextDay(() => demote(reg, { id: m, stage })).catch(() => undefined);
+            }
+          } else if (what === 'edit' || what === 'parent') {
+            const meta = JSON.parse(r.read(file));
+            if (what === 'edit') meta.testing.push({ dataset: pick(['job', 'stats']), tested_at: `2024-1${Math.floor(rnd() * 3)}-1${Math.floor(rnd() * 9)}T00:00:00Z`, performance: { total_time: Math.floor(rnd() * 20) } });
+            else {
+              meta.parent = pick([...ids.mscn!, ...ids.lero!, ...gone.map(([, g]) => g), 'never-was']);
+              const of = (['mscn', 'lero'] as const).find((a) => ids[a]!.includes(meta.parent));
+              if (of && meta.parent !== id && rnd() < 0.7) orphan = [of, meta.parent];
+            }
+            r.write(file, JSON.stringify(meta, null, 2) + '\n');
+            // (nothing to commit, or the hook refuses it: left as it was)
+            await nextDay(() => r.git('commit', '-qam', `hand ${what}`)).catch(() => r.git('checkout', '--', file));
+          } else if (what === 'remove' && ids[algo]!.length > 1) {
+            await nextDay(() => r.git('rm', '-q', file));
+            await nextDay(() => r.git('commit', '-qm', 'hand removal'));
+            ids[algo] = ids[algo]!.filter((m) => m !== id);
+            gone.push([algo, id]);
+          } else if (what === 'restore' && gone.length) {
+            const [a, g] = gone.pop()!;
+            const at = r.git('log', '--format=%H', '-1', '--', `models/${a}/${g}.json`).trim();
+            r.git('checkout', `${at}~1`, '--', `models/${a}/${g}.json`);
+            await nextDay(() => r.git('commit', '-qm', 'hand restore'));
+            ids[a]!.push(g);
+          } else if (what === 'other-file') {
+            r.write('NOTES.md', `step ${step} ${rnd()}\n`);
+            r.git('add', 'NOTES.md');
+            await nextDay(() => r.git('commit', '-qm', 'notes'));
+          } else if (what === 'merge') {
+            r.git('checkout', '-q', '-b', `side-${seed}-${step}-${n}`);
+            await add(algo);
+            await nextDay(() => recordTest(reg, { id: ids[algo]!.at(-1)!, dataset: 'job', metrics: [`total_time=${Math.floor(rnd() * 20)}`] }));
+            r.git('checkout', '-q', 'main');
+            await nextDay(() => recordTest(reg, { id, dataset: 'stats', metrics: [`total_time=${Math.floor(rnd() * 20)}`] }));
+            await nextDay(() => r.git('merge', '-q', '--no-ff', '-m', 'merge side', `side-${seed}-${step}-${n}`));
+          } else if (what === 'untag') {
+            // a stage tag deleted: no commit, and the promotion timeline changes
+            const tags = r.git('tag', '--list', 'stage/*').trim().split('\n').filter(Boolean);
+            if (tags.length) r.git('tag', '-d', pick(tags));
+          } else if (what === 'stages') {
+            // a hand edit naming who holds a stage (no tag, no trailers)
+            r.write('stages.yaml', `${algo}:\n  production: ${id}\n`);
+            r.git('add', 'stages.yaml');
+            await nextDay(() => r.git('commit', '-qm', 'hand edit of stages.yaml')).catch(() => r.git('checkout', 'HEAD', '--', 'stages.yaml'));
+          } else if (what === 'reset' && step % 5 === 4) {
+            r.git('reset', '-q', '--hard', 'HEAD~1');
+            // (the ids the lost commit added or removed: read them again from HEAD)
+            for (const a of ['mscn', 'lero']) ids[a] = readdirSync(join(r.dir, 'models', a)).map((f) => f.replace(/\.json$/, ''));
+            gone.splice(0, gone.length, ...gone.filter(([a, g]) => !ids[a]!.includes(g)));
+          }
+        }
+        trace.length = 0;
+        await build();
+        expectSameSite(await cold(), out);
+        if (trace.some((t) => t.includes('report state: from '))) fromState++;
+      }
+    }
+    expect(fromState).toBeGreaterThan(20); // (the rest: resets, other files, a first build)
+  }, 300_000);
+
+  it('best over time from the state: several commits between builds, the best changed last (its old score seeds the walk)', async () => {
+    const r = await tempRegistry();
+    const reg = await r.open(steppingClock());
+    const a = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    const b = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: a, dataset: 'job', metrics: ['total_time=10'] }));
+    await nextDay(() => recordTest(reg, { id: b, dataset: 'job', metrics: ['total_time=8'] }));
+    const c = (await nextDay(() => register(reg, { algorithm: 'lero' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: c, dataset: 'job', metrics: ['total_time=3'] }));
+    const out = join(tempDir(), 'site');
+    await buildReport(await r.open(frozenClock()), { out });
+    // a gets better but not best (no step), then the best, b, gets worse (a leads from here)
+    await nextDay(() => recordTest(reg, { id: a, dataset: 'job', metrics: ['total_time=9'] }));
+    await nextDay(() => recordTest(reg, { id: b, dataset: 'job', metrics: ['total_time=12'] }));
+    process.env.MODELGIT_CACHE_TRACE = '1';
+    const trace: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((m: string) => (trace.push(String(m)), true)) as typeof process.stderr.write;
+    try {
+      await buildReport(await r.open(frozenClock()), { out });
+    } finally {
+      process.stderr.write = write;
+      delete process.env.MODELGIT_CACHE_TRACE;
+    }
+    expect(trace.join('')).toMatch(/report state: from /);
+    // only mscn's pages and the two models' pages are made again; lero's files are not even read
+    expect(trace.join('')).toMatch(/report state: 2 model files read, 4 parsed; algorithms remade: mscn; model pages: 2\n/);
+    const cold = join(tempDir(), 'site');
+    process.env.MODELGIT_NO_CACHE = '1';
+    try {
+      await buildReport(await r.open(frozenClock()), { out: cold });
+    } finally {
+      delete process.env.MODELGIT_NO_CACHE;
+    }
+    expectSameSite(cold, out);
+    expect(readFileSync(join(out, 'a', 'mscn', 'd', 'job.html'), 'utf8')).toContain(`"model_id":"${a}","value":9`);
   }, 60_000);
 
   it('a report rebuilt over an earlier one writes only the pages that changed, and equals a cold build byte for byte', async () => {

@@ -4,16 +4,17 @@
 // on HEAD's first-parent line; then only the commits HEAD adds are scanned and only their new blobs
 // read. Anything else (another branch, a reset to before it, a damaged file) means a full scan, so
 // the cache can make a report faster but never different. MODELGIT_NO_CACHE=1 skips it.
-import { closeSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname as dir, join } from 'node:path';
 import { parseModelPath } from '../../domain/config.js';
 import type { Model } from '../../domain/types.js';
 import { canonicalOrder, scanHistory, ZERO_OID, type ScannedCommit } from '../../git/raw-log.js';
 import { summarize, type ScoreSummary } from '../../report/best-over-time.js';
-import { CorruptHistoryError, decodeHistory, encodeHistory, extendHistory, historyHeader, reportTrailers, type HistoryCommit, type ModelFileChange } from '../../report/history.js';
+import { CorruptHistoryError, decodeHistory, decodeHistoryLine, encodeHistory, extendHistory, headerLine, historyHeader, historyTail, lineOffsets, reportTrailers, type Header, type HistoryCommit, type ModelFileChange } from '../../report/history.js';
 import { cacheDisabled, modelgitDir, tracer } from './policy.js';
-import { mtime, remove, touch, writeWhole } from './files.js';
+import { cacheWriteFailed, mtime, remove, tempName, touch, writeWhole } from './files.js';
 import type { StoreContext } from '../context.js';
 import { parseModelBlob } from '../model-file.js';
 import type { Snapshot } from '../snapshot.js';
@@ -24,6 +25,11 @@ const KEEP = 3;
 
 export interface HistoryRead {
   commits: HistoryCommit[];
+  /**
+   * Where each commit's line begins in the body of the cache file kept for this HEAD (what the
+   * report state points at); undefined when no such file was kept (caches off, a full disk).
+   */
+  offsets?: number[];
   /** how the history was obtained (for tests and the trace) */
   source: 'empty' | 'cache' | 'extended' | 'scanned';
   /** commits read from git this time */
@@ -61,7 +67,7 @@ export async function reportHistory(ctx: StoreContext, snapshot: Snapshot, opts:
   if (useCache) base = await loadBase(ctx, dir, head, modelsDir, corrupt);
   if (base && base.commit === head) {
     trace(`hit ${head}`);
-    return { commits: base.commits, source: 'cache', scanned: 0 };
+    return { commits: base.commits, source: 'cache', scanned: 0, offsets: lineOffsets(bodyOf(base.file), base.commits.length) };
   }
 
   const parts = Math.min(4, availableParallelism());
@@ -88,8 +94,135 @@ export async function reportHistory(ctx: StoreContext, snapshot: Snapshot, opts:
   }
   await summarise(ctx, snapshot, read.pending);
   const commits = base ? base.commits.concat(read.commits) : read.commits;
-  if (useCache) save(dir, head, base ? extendHistory(base.file, head, modelsDir, read.commits) : encodeHistory(head, modelsDir, commits));
-  return { commits, source: base ? 'extended' : 'scanned', scanned };
+  let offsets: number[] | undefined;
+  if (useCache) {
+    const file = base ? extendHistory(base.file, head, modelsDir, read.commits) : encodeHistory(head, modelsDir, commits);
+    if (save(dir, head, file)) offsets = lineOffsets(bodyOf(file), commits.length);
+  }
+  return { commits, source: base ? 'extended' : 'scanned', scanned, offsets };
+}
+
+const bodyOf = (file: Buffer) => file.subarray(file.length - historyHeader(file).bytes);
+
+export interface HistoryTail {
+  /** the commits after `from` up to HEAD, canonical order, first-parent changes summarised */
+  commits: HistoryCommit[];
+  /** where each of them begins in the body of HEAD's cache file */
+  offsets: number[];
+  /** how many commits the history holds in all */
+  count: number;
+}
+
+/**
+ * The commits a HEAD adds to the cached history of `from`, an ancestor on its first-parent line,
+ * with the cache file for HEAD written beside the old one: the old body is copied through a small
+ * buffer (its checksum checked on the way) and the new lines appended, so a report state can
+ * extend itself without decoding the history (129 MB and 2 s at 100,000 models). Undefined when
+ * there is no intact file for `from`, `from` is not on HEAD's first-parent line, caches are off,
+ * or the file for HEAD can't be written.
+ */
+export async function reportHistorySince(ctx: StoreContext, from: string, head: string): Promise<HistoryTail | undefined> {
+  if (cacheDisabled()) return undefined;
+  const modelsDir = ctx.config.models_dir;
+  const dir = modelgitDir(ctx.gitDir, 'report');
+  const oldFile = join(dir, `${from}.history`);
+  let h: Header;
+  try {
+    const { head: start, size } = readHead(oldFile);
+    h = historyHeader(start, size);
+  } catch {
+    return undefined;
+  }
+  if (h.commit !== from || h.models_dir !== modelsDir) return undefined;
+  let read: { commits: HistoryCommit[]; pending: Pending[] } | undefined;
+  if (from === head) read = { commits: [], pending: [] };
+  else if (!(await ctx.git.isAncestor(from, head))) return undefined; // (a reset to before it: nothing to scan, and nothing to extend)
+  else {
+    const more = await scanHistory(ctx.git, 1, 2000, { head, since: from });
+    const ordered = canonicalOrder(more, head, from);
+    if (!ordered) return undefined;
+    read = toHistory(ordered, head, from, ctx);
+    await summarise(ctx, { models: [] }, read.pending);
+  }
+  const { tail, header, offsets } = historyTail(h, head, modelsDir, read.commits);
+  if (!copyExtended(oldFile, h, from === head ? undefined : { to: join(dir, `${head}.history`), header, tail })) return undefined;
+  trace(`extend ${from} to ${head} without decoding: ${read.commits.length} commits`);
+  return { commits: read.commits, offsets, count: header.count };
+}
+
+/**
+ * Checks the body of `from` against its checksum and, given `more`, writes `more.to`: its header,
+ * that body and its tail. False when the body is damaged or the file can't be written.
+ */
+function copyExtended(from: string, h: Header, more?: { to: string; header: Header; tail: Buffer }): boolean {
+  const tmp = more ? tempName(more.to) : '';
+  let fd: number | undefined;
+  let out: number | undefined;
+  try {
+    ({ fd } = openCacheFile(from));
+    if (more) {
+      out = openSync(tmp, 'w');
+      writeSync(out, headerLine(more.header));
+    }
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    let at = h.headerBytes!;
+    let crc = 0;
+    for (let left = h.bytes; left > 0; ) {
+      const n = readSync(fd, chunk, 0, Math.min(chunk.length, left), at);
+      if (n <= 0) return failed();
+      crc = crc32(chunk.subarray(0, n), crc);
+      if (out !== undefined) writeSync(out, chunk, 0, n);
+      at += n;
+      left -= n;
+    }
+    if (crc >>> 0 !== h.crc) return failed();
+    if (!more || out === undefined) return true;
+    writeSync(out, more.tail);
+    closeSync(out);
+    out = undefined;
+    renameSync(tmp, more.to);
+    touch(more.to);
+    prune(dir(more.to), more.to);
+    return true;
+  } catch (e) {
+    if (more) cacheWriteFailed(more.to, e);
+    return failed();
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+    if (out !== undefined) closeSync(out);
+  }
+  function failed(): false {
+    if (tmp) remove(tmp);
+    return false;
+  }
+}
+
+/** The commits at `offsets` of the body of HEAD's cache file (what a report state points at). */
+export function historyLines(ctx: StoreContext, head: string, offsets: number[]): HistoryCommit[] {
+  const file = join(modelgitDir(ctx.gitDir, 'report'), `${head}.history`);
+  const { fd, size } = openCacheFile(file);
+  try {
+    const start = Buffer.allocUnsafe(Math.min(size, 4096));
+    const h = historyHeader(start.subarray(0, readSync(fd, start, 0, start.length, 0)), size);
+    if (h.commit !== head) throw new CorruptHistoryError('header names another commit');
+    const out: HistoryCommit[] = [];
+    for (const offset of offsets) {
+      if (offset < 0 || offset >= h.bytes) throw new CorruptHistoryError('a line outside the body');
+      const parts: Buffer[] = [];
+      for (let at = h.headerBytes! + offset; ; ) {
+        const chunk = Buffer.allocUnsafe(16384);
+        const n = readSync(fd, chunk, 0, chunk.length, at);
+        const nl = chunk.subarray(0, n).indexOf(10);
+        parts.push(chunk.subarray(0, nl >= 0 ? nl : n));
+        if (nl >= 0 || n === 0 || at + n >= size) break;
+        at += n;
+      }
+      out.push(decodeHistoryLine(Buffer.concat(parts).toString('utf8'), ctx.config.models_dir));
+    }
+    return out;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 interface Pending {
@@ -127,7 +260,7 @@ function toHistory(ordered: ScannedCommit[], head: string, stop: string | undefi
  * has, which the snapshot already parsed; every other version is read from git, one
  * `cat-file --batch` per core on a big history.
  */
-async function summarise(ctx: StoreContext, snapshot: Snapshot, pending: Pending[]): Promise<void> {
+async function summarise(ctx: StoreContext, snapshot: Pick<Snapshot, 'models'>, pending: Pending[]): Promise<void> {
   const last = new Map<string, Pending>();
   for (const p of pending) last.set(p.change.path, p);
   const atHead = new Map<string, Model>();
@@ -219,10 +352,12 @@ function readHead(file: string): { head: Buffer; size: number } {
   }
 }
 
-function save(dir: string, head: string, bytes: Buffer): void {
+function save(dir: string, head: string, bytes: Buffer): boolean {
   const file = join(dir, `${head}.history`);
   // (a read-only or full disk only costs the next report its speed)
-  if (writeWhole(file, bytes)) prune(dir, file);
+  if (!writeWhole(file, bytes)) return false;
+  prune(dir, file);
+  return true;
 }
 
 /** Keeps the KEEP most recently used histories (and drops temporary files a killed writer left). */
@@ -236,6 +371,9 @@ function prune(dir: string, keep: string): void {
   const files = names.filter((n) => n.endsWith('.history')).map((n) => join(dir, n));
   files.sort((a, b) => (a === keep ? -1 : b === keep ? 1 : mtime(b) - mtime(a)));
   for (const f of files.slice(KEEP)) remove(f);
+  // a report state points into the history of its commit: without it, it is of no use
+  const kept = new Set(files.slice(0, KEEP).map((f) => f.slice(0, -'.history'.length)));
+  for (const n of names) if (n.endsWith('.state') && !kept.has(join(dir, n.slice(0, -'.state'.length)))) remove(join(dir, n));
   for (const n of names) if (n.includes('.tmp-') && Date.now() - mtime(join(dir, n)) > 60_000) remove(join(dir, n));
 }
 

@@ -3,7 +3,7 @@ import { firstParentLine, parseRawLog, RAW_LOG_ARGS } from '../../../src/git/raw
 import { metricDirection } from '../../../src/domain/metrics.js';
 import { rankModels, selectBest } from '../../../src/domain/selection.js';
 import type { Model, ModelMetadata } from '../../../src/domain/types.js';
-import { bestOverTime, type StateCommit } from '../../../src/report/best-over-time.js';
+import { bestOverTime, summarize, type StateCommit } from '../../../src/report/best-over-time.js';
 import { esc, fileSlug, fmtBytes, fmtNum, safeJson, table } from '../../../src/report/html.js';
 import { compareData, leaderboard, standings } from '../../../src/report/tables.js';
 import { promotionTimeline, stageTenures, type StageTag } from '../../../src/report/timeline.js';
@@ -112,6 +112,19 @@ describe('bestOverTime', () => {
       for (const s of bestOverTime(commits, dir).series) actual[`${s.dataset}/${s.metric}`] = s.steps.map((x) => [x.model_id, x.value]);
       for (const k of Object.keys(expected)) if (expected[k]!.length === 0) delete expected[k];
       expect(actual).toEqual(expected);
+
+      // from where a walk over the first k commits stopped (the report state) on to the end: the same
+      const whole = bestOverTime(commits, dir);
+      for (const k of [0, 1, Math.floor(rand() * 60), 59, 60]) {
+        const before = bestOverTime(commits.slice(0, k), dir);
+        const files = new Map<string, ReturnType<typeof summarize>>();
+        for (const c of commits.slice(0, k)) for (const ch of c.changes) {
+          if ('meta' in ch && ch.meta) files.set(ch.path, summarize(ch.meta));
+          else files.delete(ch.path);
+        }
+        const resumed = bestOverTime(commits.slice(k), dir, { start: { series: before.series, unknownDirection: before.unknownDirection, files } });
+        expect(resumed).toEqual(whole);
+      }
     }
   });
 });

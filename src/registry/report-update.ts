@@ -1,0 +1,290 @@
+// The report after a few commits: built from the report state an earlier build kept at its commit
+// P (src/report/report-state.ts) instead of the whole history and every model. At 100,000 models
+// the whole build reads 315,000 commits and parses 100,000 files (22 s, 1.6 GB) to remake the few
+// pages a commit is about; from the state it reads the commits P..HEAD, the model files they
+// changed, and the files of the algorithms whose pages change. Everything is derived the way the
+// whole build derives it (the same functions, the state holding their results at P), and the
+// test builds both after every step of random histories and compares every byte. Anything this
+// build can't be sure of — HEAD not on P's first-parent line, a file other than model files and
+// stages.yaml changed, a model file that doesn't parse, an id in two algorithms, a state or cache
+// file missing or damaged — means undefined: the caller builds the whole report.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseModelPath, STAGES_FILE } from '../domain/config.js';
+import { parseRawDiff, type PathChange } from '../domain/validation.js';
+import { metricDirection } from '../domain/metrics.js';
+import type { Model } from '../domain/types.js';
+import { bestOverTime, seriesOrder, summarize, type BestSeries, type ScoreSummary, type SeriesKey } from '../report/best-over-time.js';
+import { algorithmKeys, algorithmPagePaths, paths, type RenderOnly, type SiteData } from '../report/pages.js';
+import { commitEvent, decodeState, isPromotion, modelPagesToMake, STATE_FORMAT, tenureChanges, type ReportState } from '../report/report-state.js';
+import { algorithmSummary, type AlgorithmSummary } from '../report/tables.js';
+import { promotionTimeline, stageTenures, type HistoryEvent } from '../report/timeline.js';
+import type { Registry } from './registry.js';
+import { REPORT_MARKER, stateCommits } from './report.js';
+
+export interface StateBuild {
+  site: SiteData;
+  /** the pages to make; every other page is as the earlier report left it */
+  only: RenderOnly;
+  /** the page keys of the report this build makes (the earlier ones, less what it remakes or drops) */
+  unchanged: Map<string, string>;
+  state: ReportState;
+  commits: number;
+}
+
+class NotSure extends Error {}
+
+/**
+ * The build from the state kept at the commit the report in `out` was made at, or undefined when
+ * there is none this build can use. `earlier` holds that report's page keys; `key` names the code,
+ * configuration and options (a state written under another key is not used); `version` is what
+ * page keys name of the code.
+ */
+export async function buildFromState(reg: Registry, opts: { algorithm?: string; latestEvents?: number }, out: string, key: string, version: string, earlier: Map<string, string>): Promise<StateBuild | undefined> {
+  const trace = reg.cacheTrace('modelgit-cache: report state');
+  if (opts.algorithm !== undefined || reg.cachesOff() || earlier.size === 0) return undefined;
+  let from: unknown;
+  try {
+    from = (JSON.parse(readFileSync(join(out, REPORT_MARKER), 'utf8')) as { commit?: unknown }).commit;
+  } catch {
+    return undefined;
+  }
+  if (typeof from !== 'string') return undefined;
+  const text = await reg.reportStore.read(from);
+  const state = text === undefined ? undefined : decodeState(text, { commit: from, key });
+  if (!state) {
+    trace(text === undefined ? `none at ${from}` : `${from}: written by other code or options`);
+    return undefined;
+  }
+  try {
+    const built = await fromState(reg, opts, state, earlier, version, trace);
+    trace(built ? `from ${from}` : `${from}: the whole build decides (see above)`);
+    return built;
+  } catch (e) {
+    if (!(e instanceof NotSure)) throw e;
+    trace(`${from}: ${e.message}; the whole build`);
+    return undefined;
+  }
+}
+
+async function fromState(reg: Registry, opts: { latestEvents?: number }, state: ReportState, earlier: Map<string, string>, version: string, trace: (m: string) => void): Promise<StateBuild | undefined> {
+  const config = reg.config;
+  const from = state.commit;
+  const head = await reg.git.resolveCommit('HEAD');
+  if (!head) return undefined;
+  const where = (path: string) => parseModelPath(config, path)!;
+
+  // What changed: only model files and stages.yaml may have (the configuration, a schema, anything
+  // else could change what every page says).
+  const changed = new Map<string, PathChange>();
+  for (const c of from === head ? [] : parseRawDiff(await reg.git.treeDiff(from, head))) {
+    if (c.path === STAGES_FILE) continue;
+    if (!parseModelPath(config, c.path)) throw new NotSure(`${c.path} changed`);
+    // a link or a submodule where a model file is: the whole build decides about it
+    if (c.status !== 'D' && !(c.mode ?? '').startsWith('100')) throw new NotSure(`${c.path} is not a file`);
+    changed.set(c.path, c);
+  }
+
+  // The models at HEAD: their files and ids, from the tree alone.
+  const entries = await reg.reportStore.modelFiles(head);
+  const known = new Map<string, string>();
+  const oids = new Map<string, string>();
+  const files = new Map<string, string[]>();
+  for (const e of entries) {
+    const { algorithm, id } = where(e.path);
+    if (known.has(id)) throw new NotSure(`model id ${id} is in two files`);
+    known.set(id, algorithm);
+    oids.set(e.path, e.oid);
+    const list = files.get(algorithm);
+    if (list) list.push(`${e.path}:${e.oid}`);
+    else files.set(algorithm, [`${e.path}:${e.oid}`]);
+  }
+  const pathOf = (id: string) => `${config.models_dir}/${known.get(id)}/${id}.json`;
+
+  // The commits HEAD adds (undefined: HEAD is not on the first-parent line of the state's commit).
+  const tail = await reg.reportStore.since(from, head);
+  if (!tail) throw new NotSure('no cached history to extend, or HEAD is not on its first-parent line');
+
+  const models = new Map<string, Model>();
+  const read = Object.assign(async (wanted: string[], oidOf: (path: string) => string): Promise<Map<string, Model>> => {
+    read.count += wanted.length;
+    const { models: got, unreadable } = await reg.reportStore.parse(wanted, wanted.map(oidOf));
+    if (unreadable) throw new NotSure(`${unreadable} can't be read`);
+    return got;
+  }, { count: 0 });
+  const load = async (paths: string[]) => {
+    for (const [p, m] of await read(paths.filter((p) => !models.has(p)), (p) => oids.get(p)!)) models.set(p, m);
+  };
+  const ofAlgorithm = (a: string) => (files.get(a) ?? []).map((f) => f.slice(0, f.lastIndexOf(':')));
+  // every file the commits changed must read (the whole build would refuse or skip it)
+  await load([...changed.values()].filter((c) => c.status !== 'D').map((c) => c.path));
+
+  // Every id the history named, and its algorithm.
+  const algorithmOf = new Map(state.algorithmOf);
+  for (const c of tail.commits) for (const ch of c.changes) algorithmOf.set(where(ch.path).id, where(ch.path).algorithm);
+  for (const [id, a] of known) algorithmOf.set(id, a);
+
+  // Events: the new ones are the newest; each id's history gains them at its front.
+  const history = new Map(state.history);
+  const newEvents: HistoryEvent[] = [];
+  const named = new Set<string>();
+  const gained = new Map<string, number[]>();
+  for (let i = tail.commits.length - 1; i >= 0; i--) {
+    const found = commitEvent(tail.commits[i]!, (p) => where(p).id);
+    if (!found) continue;
+    newEvents.push(found.event);
+    for (const id of found.ids) {
+      named.add(id);
+      const list = gained.get(id);
+      if (list) list.push(tail.offsets[i]!);
+      else gained.set(id, [tail.offsets[i]!]);
+    }
+  }
+  for (const [id, list] of gained) history.set(id, list.concat(history.get(id) ?? []));
+  const events = newEvents.concat(state.events).slice(0, opts.latestEvents ?? 20);
+
+  // Promotions and who held what: remade whole (a few hundred commits), and compared.
+  const [stages, tags] = await Promise.all([reg.stages(), reg.git.refs('refs/tags/stage/')]);
+  const promotions = state.promotions.concat(tail.commits.filter(isPromotion));
+  const timeline = promotionTimeline(promotions, tags, (id) => algorithmOf.get(id));
+  const tenures = stageTenures(timeline, stages);
+  const tenureChanged = tenureChanges(new Map(state.tenures), tenures);
+
+  // Best over time: each algorithm the new commits touched walks on from where the state stopped.
+  const walked = stateCommits(tail.commits, config, undefined, state.lastTime ?? -Infinity);
+  const touched = new Set<string>();
+  for (const c of walked.commits) for (const ch of c.changes) touched.add(where(ch.path).algorithm);
+  let series: BestSeries[] = state.best.series.filter((s) => !touched.has(s.algorithm));
+  let unknownDirection: SeriesKey[] = state.best.unknownDirection.filter((k) => !touched.has(k.algorithm));
+  for (const a of [...touched].sort()) {
+    const mine = ofAlgorithm(a);
+    await load(mine);
+    // what each of its files held at the state's commit: HEAD's, or the old blob where it changed
+    const before = [...changed.values()].filter((c) => where(c.path).algorithm === a && c.status !== 'A');
+    const old = await read(
+      before.map((c) => c.path),
+      (p) => changed.get(p)!.baseOid!,
+    ).catch((e: unknown) => {
+      throw e instanceof NotSure ? new NotSure('a model file at the state commit does not read') : e;
+    });
+    const start: [string, ScoreSummary][] = [];
+    for (const p of mine) if (!changed.has(p)) start.push([p, summarize(models.get(p)!.metadata)]);
+    for (const [p, m] of old) start.push([p, summarize(m.metadata)]);
+    const walk = bestOverTime(walked.commits, (m) => metricDirection(config, m), {
+      algorithm: a,
+      start: { series: state.best.series.filter((s) => s.algorithm === a), unknownDirection: state.best.unknownDirection.filter((k) => k.algorithm === a), files: start },
+    });
+    series = series.concat(walk.series);
+    unknownDirection = unknownDirection.concat(walk.unknownDirection);
+  }
+  series.sort(seriesOrder);
+  unknownDirection.sort(seriesOrder);
+
+  // Which algorithms' pages change: their keys, computed as the whole build computes them.
+  const algorithms = [...new Set([...Object.keys(stages ?? {}), ...known.values()])].sort();
+  const oldSummaries = new Map(state.summaries.map(([s, n]) => [s.algorithm, [s, n] as const]));
+  let headTime = state.endTime;
+  if (from !== head) headTime = tail.commits.find((c) => c.commit === head)?.time ?? Math.floor(reg.now().getTime() / 1000);
+  const whole = { known, summaries: new Map<string, AlgorithmSummary>(), files, models: known.size, results: 0 };
+  const site: SiteData = {
+    generated: reg.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    head,
+    config,
+    models: [],
+    stages,
+    algorithms,
+    events,
+    timeline,
+    tenures,
+    best: { series, unknownDirection },
+    modelHistory: new Map(),
+    endTime: headTime,
+    latestEvents: opts.latestEvents,
+    oids,
+    whole,
+  };
+  const keys = algorithmKeys(site, { version });
+  const remade = new Set<string>();
+  const results = new Map<string, number>();
+  for (const a of algorithms) {
+    const old = oldSummaries.get(a);
+    const same = old && algorithmPagePaths(old[0]).every((p) => earlier.get(p) === keys.get(a));
+    if (same) {
+      whole.summaries.set(a, old[0]);
+      results.set(a, old[1]);
+      continue;
+    }
+    remade.add(a);
+    await load(ofAlgorithm(a));
+    const own = ofAlgorithm(a).map((p) => models.get(p)!);
+    whole.summaries.set(a, algorithmSummary(own, a, stages, config));
+    results.set(a, own.reduce((n, m) => n + m.metadata.testing.length, 0));
+  }
+  whole.results = [...results.values()].reduce((x, y) => x + y, 0);
+
+  // Which model pages change (report-state.ts).
+  const parentOf = new Map(state.parentOf);
+  for (const c of changed.values()) {
+    const parent = c.status === 'D' ? undefined : models.get(c.path)!.metadata.parent;
+    if (typeof parent === 'string') parentOf.set(c.path, parent);
+    else parentOf.delete(c.path);
+  }
+  const pages = modelPagesToMake({
+    changed: [...changed.values()].map((c) => ({ path: c.path, id: where(c.path).id, status: c.status })),
+    named: [...named, ...tenureChanged],
+    parentOf,
+    known,
+    pathOf,
+    hasPage: (id, a) => earlier.has(paths.model(a, id)),
+  });
+  await load([...pages]);
+  const lines = new Map<number, HistoryEvent>();
+  const wanted = [...new Set([...pages].flatMap((p) => history.get(where(p).id) ?? []))];
+  let commits: Awaited<ReturnType<Registry['reportStore']['lines']>>;
+  try {
+    commits = await reg.reportStore.lines(head, wanted);
+  } catch (e) {
+    throw new NotSure(`the cached history can't be read (${(e as Error).message})`);
+  }
+  commits.forEach((c, i) => lines.set(wanted[i]!, commitEvent(c, (p) => where(p).id)!.event));
+  for (const p of pages) {
+    const id = where(p).id;
+    site.modelHistory.set(
+      id,
+      (history.get(id) ?? []).map((at) => lines.get(at)!),
+    );
+  }
+  site.models = [...models.values()].filter((m) => oids.get(m.path) !== undefined).sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+
+  // The earlier report's keys of the pages not made again.
+  const unchanged = new Map<string, string>();
+  const gone = new Set([...changed.values()].filter((c) => c.status === 'D').map((c) => paths.model(where(c.path).algorithm, where(c.path).id)));
+  for (const [p, k] of earlier) {
+    if (gone.has(p)) continue;
+    if (p.startsWith('a/')) {
+      const a = p.slice(2, p.indexOf('/', 2));
+      if (remade.has(a) || !whole.summaries.has(a)) continue;
+    }
+    unchanged.set(p, k);
+  }
+
+  trace(`${models.size} model files read, ${read.count} parsed; algorithms remade: ${[...remade].join(', ') || 'none'}; model pages: ${pages.size}`);
+  const next: ReportState = {
+    format: STATE_FORMAT,
+    commit: head,
+    key: state.key,
+    commits: tail.count,
+    lastTime: Number.isFinite(walked.lastTime) ? walked.lastTime : null,
+    endTime: headTime,
+    algorithms,
+    algorithmOf: [...algorithmOf],
+    parentOf: [...parentOf],
+    summaries: algorithms.map((a) => [whole.summaries.get(a)!, results.get(a)!]),
+    best: site.best,
+    events,
+    promotions,
+    tenures: [...tenures],
+    history: [...history],
+  };
+  return { site, only: { algorithms: remade, models: pages }, unchanged, state: next, commits: tail.count };
+}

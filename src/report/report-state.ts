@@ -1,0 +1,112 @@
+// The report state: what a report build at commit H knows that the next build, at a descendant of
+// H on its first-parent line, can start from instead of the whole history and every model (at
+// 100,000 models that history is 315,000 commits and 129 MB, the models 1.5 GB parsed). Written
+// beside the history cache file it points into (store/cache/report-state.ts), used by
+// registry/report-update.ts; this file is its shape and the pure pieces both builds share, so the
+// whole build and the build from a state derive everything the same way.
+import type { BestOverTime } from './best-over-time.js';
+import type { HistoryCommit } from './history.js';
+import type { AlgorithmSummary } from './tables.js';
+import { historyEvent, type HistoryEvent, type Tenure } from './timeline.js';
+
+export const STATE_FORMAT = 1;
+
+export interface ReportState {
+  format: number;
+  /** the commit the report was built at */
+  commit: string;
+  /** the code, configuration and options it was built with (another key: not usable) */
+  key: string;
+  /** commits in the history */
+  commits: number;
+  /** the time best over time gave its last commit (commits within one second are kept apart); null before any */
+  lastTime: number | null;
+  /** HEAD's commit time */
+  endTime: number;
+  /** every algorithm at HEAD (with models or stages) */
+  algorithms: string[];
+  /** every model id the history or HEAD named, and its algorithm (as reportData derives it) */
+  algorithmOf: [string, string][];
+  /** model file at HEAD → the parent id it names (those that name one) */
+  parentOf: [string, string][];
+  /** each algorithm's summary at HEAD and its test results count (the overview) */
+  summaries: [AlgorithmSummary, number][];
+  best: BestOverTime;
+  /** the newest events, as many as the overview lists */
+  events: HistoryEvent[];
+  /** the promote and demote commits, oldest first (the promotion timeline is made from them) */
+  promotions: HistoryCommit[];
+  /** each model's stage tenures */
+  tenures: [string, Tenure[]][];
+  /** model id → where the commits of its history are in the history cache body, newest first */
+  history: [string, number[]][];
+}
+
+/**
+ * A commit's event and the model ids whose history it belongs to, or undefined when it is no
+ * event (neither an action nor a model file change). A promotion that replaced a model belongs to
+ * that model's story too.
+ */
+export function commitEvent(c: HistoryCommit, idOf: (path: string) => string): { event: HistoryEvent; ids: string[] } | undefined {
+  if (!c.trailers['Model-Action'] && c.changes.length === 0) return undefined;
+  const event = historyEvent(c, c.changes.map((ch) => idOf(ch.path)));
+  const previous = (c.trailers['Previous-Model-Id'] ?? []).map((v) => v.trim()).filter((v) => v && !/^(none|null|-)$/i.test(v) && !event.model_ids.includes(v));
+  return { event, ids: [...event.model_ids, ...previous] };
+}
+
+/** A commit the promotion timeline reads. */
+export const isPromotion = (c: HistoryCommit) => c.trailers['Model-Action']?.[0] === 'promote' || c.trailers['Model-Action']?.[0] === 'demote';
+
+/** The models whose stage tenures differ between two builds (a promotion, a demotion, a stage tag deleted, stages.yaml edited). */
+export function tenureChanges(before: ReadonlyMap<string, Tenure[]>, after: ReadonlyMap<string, Tenure[]>): Set<string> {
+  const out = new Set<string>();
+  for (const id of new Set([...before.keys(), ...after.keys()])) {
+    if (JSON.stringify(before.get(id) ?? []) !== JSON.stringify(after.get(id) ?? [])) out.add(id);
+  }
+  return out;
+}
+
+/**
+ * The model pages (model files at HEAD) a build from the state makes: everything a model page is
+ * made from (pages.ts, modelPageKey) is its file, its history rows, its stage tenures and whether
+ * its parent exists, so: the files that changed; the models the new commits name (a new history
+ * row) and those whose tenures changed (`named`); the models whose parent came or went; and any the
+ * earlier report has no page for. Ids not at HEAD have no page.
+ */
+export function modelPagesToMake(input: {
+  /** the model files that changed: A added, D removed, anything else modified */
+  changed: { path: string; id: string; status: string }[];
+  named: Iterable<string>;
+  /** model file at HEAD → the parent id it names */
+  parentOf: ReadonlyMap<string, string>;
+  /** model id at HEAD → its algorithm */
+  known: ReadonlyMap<string, string>;
+  pathOf: (id: string) => string;
+  hasPage: (id: string, algorithm: string) => boolean;
+}): Set<string> {
+  const pages = new Set<string>();
+  const cameOrWent = new Set<string>();
+  for (const c of input.changed) {
+    if (c.status !== 'D') pages.add(c.path);
+    if (c.status === 'A' || c.status === 'D') cameOrWent.add(c.id);
+  }
+  for (const id of input.named) if (input.known.has(id)) pages.add(input.pathOf(id));
+  for (const [path, parent] of input.parentOf) if (cameOrWent.has(parent)) pages.add(path);
+  for (const [id, a] of input.known) if (!input.hasPage(id, a)) pages.add(input.pathOf(id));
+  return pages;
+}
+
+/** The state as text, and back (undefined when it is not a state of this format, commit and key). */
+export function encodeState(s: ReportState): string {
+  return JSON.stringify(s);
+}
+
+export function decodeState(text: string, expect: { commit: string; key: string }): ReportState | undefined {
+  try {
+    const s = JSON.parse(text) as ReportState;
+    if (s?.format !== STATE_FORMAT || s.commit !== expect.commit || s.key !== expect.key) return undefined;
+    return s;
+  } catch {
+    return undefined;
+  }
+}

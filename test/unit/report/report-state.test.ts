@@ -1,0 +1,101 @@
+// The report state's pure pieces: which model pages a build from the state makes, whose stage
+// tenures changed, a commit's event and whose history it joins, and a state read back only when it
+// is the one asked for. (The build itself is tested against whole builds in
+// test/integration/report.test.ts.)
+import { describe, expect, it } from 'vitest';
+import type { HistoryCommit } from '../../../src/report/history.js';
+import { commitEvent, decodeState, encodeState, modelPagesToMake, STATE_FORMAT, tenureChanges, type ReportState } from '../../../src/report/report-state.js';
+import type { Tenure } from '../../../src/report/timeline.js';
+
+const pathOf = (id: string) => `models/mscn/${id}.json`;
+
+describe('modelPagesToMake', () => {
+  const known = new Map([['a', 'mscn'], ['b', 'mscn'], ['c', 'mscn'], ['d', 'mscn']]);
+  const hasPage = () => true;
+
+  it('makes the changed files, the named models at HEAD, and the children of a model that came or went', () => {
+    const pages = modelPagesToMake({
+      changed: [
+        { path: pathOf('a'), id: 'a', status: 'M' },
+        { path: pathOf('gone'), id: 'gone', status: 'D' },
+        { path: pathOf('new'), id: 'new', status: 'A' },
+      ],
+      named: ['b', 'removed-long-ago'],
+      parentOf: new Map([[pathOf('c'), 'gone'], [pathOf('d'), 'a']]),
+      known: new Map([...known, ['new', 'mscn']]),
+      pathOf,
+      hasPage,
+    });
+    // c: its parent went; d's parent was only modified (its link stays); a removed file has no page
+    expect([...pages].sort()).toEqual([pathOf('a'), pathOf('b'), pathOf('c'), pathOf('new')]);
+  });
+
+  it('makes any page the earlier report does not have', () => {
+    const pages = modelPagesToMake({ changed: [], named: [], parentOf: new Map(), known, pathOf, hasPage: (id) => id !== 'd' });
+    expect([...pages]).toEqual([pathOf('d')]);
+  });
+});
+
+describe('tenureChanges', () => {
+  const t = (stage: string, current: boolean): Tenure => ({ algorithm: 'mscn', stage, from: '2024-10-01T00:00:00Z', to: null, current, tag: null });
+  it('names the models whose tenures differ, came or went', () => {
+    const before = new Map([['a', [t('production', true)]], ['b', [t('staging', true)]], ['c', [t('staging', false)]]]);
+    const after = new Map([['a', [t('production', false)]], ['b', [t('staging', true)]], ['d', [t('production', true)]]]);
+    expect([...tenureChanges(before, after)].sort()).toEqual(['a', 'c', 'd']);
+  });
+});
+
+describe('commitEvent', () => {
+  const commit = (trailers: Record<string, string[]>, paths: string[] = []): HistoryCommit => ({
+    commit: 'c1',
+    author: 'A',
+    date: '2024-10-01T00:00:00Z',
+    time: 1,
+    subject: 's',
+    trailers,
+    firstParent: true,
+    changes: paths.map((path) => ({ path })),
+  });
+  const idOf = (p: string) => p.split('/')[2]!.replace(/\.json$/, '');
+
+  it('is no event without an action or a model file change', () => {
+    expect(commitEvent(commit({}), idOf)).toBeUndefined();
+  });
+
+  it('joins the history of the models it names and of the model a promotion replaced', () => {
+    const found = commitEvent(commit({ 'Model-Action': ['promote'], 'Model-Id': ['b'], 'Previous-Model-Id': ['a'] }), idOf)!;
+    expect(found.event.model_ids).toEqual(['b']);
+    expect(found.ids).toEqual(['b', 'a']);
+    expect(commitEvent(commit({ 'Model-Action': ['promote'], 'Model-Id': ['b'], 'Previous-Model-Id': ['none'] }), idOf)!.ids).toEqual(['b']);
+    expect(commitEvent(commit({}, [pathOf('x')]), idOf)!.ids).toEqual(['x']);
+  });
+});
+
+describe('decodeState', () => {
+  const state: ReportState = {
+    format: STATE_FORMAT,
+    commit: 'a'.repeat(40),
+    key: 'k',
+    commits: 0,
+    lastTime: null,
+    endTime: 0,
+    algorithms: [],
+    algorithmOf: [],
+    parentOf: [],
+    summaries: [],
+    best: { series: [], unknownDirection: [] },
+    events: [],
+    promotions: [],
+    tenures: [],
+    history: [],
+  };
+  it('reads back only the state of that commit, key and format', () => {
+    const text = encodeState(state);
+    expect(decodeState(text, { commit: state.commit, key: 'k' })?.commit).toBe(state.commit);
+    expect(decodeState(text, { commit: 'b'.repeat(40), key: 'k' })).toBeUndefined();
+    expect(decodeState(text, { commit: state.commit, key: 'other' })).toBeUndefined();
+    expect(decodeState(text.replace(`"format":${STATE_FORMAT}`, '"format":99'), { commit: state.commit, key: 'k' })).toBeUndefined();
+    expect(decodeState(text.slice(0, -5), { commit: state.commit, key: 'k' })).toBeUndefined();
+    expect(decodeState('null', { commit: state.commit, key: 'k' })).toBeUndefined();
+  });
+});
