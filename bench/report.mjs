@@ -5,7 +5,8 @@
 //   cold  no report-history cache and no earlier report in --out (the snapshot cache is kept:
 //         every command builds it, the report only reads it);
 //   warm  after one new commit (`modelgit test` of one model), over the previous run's report with
-//         the report-history cache present; the commit is undone with `git reset --hard` after.
+//         the report-history cache and the report state present (docs/guide/report.md); the commit
+//         is undone with `git reset --hard` after.
 // Prints wall, user and system seconds, the peak RSS /usr/bin/time sees (the node process; git
 // children are smaller) and the load average, and the site's size.
 //   npm run build && node bench/report.mjs [--models 10000] [--runs 3] [--seed 1]
@@ -42,10 +43,10 @@ function report() {
   const t = /TIME ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
   const kept = /report pages: (\d+) of (\d+) kept/.exec(r.stderr);
   const a = JSON.parse(r.stdout);
-  return { wall, user: t ? Number(t[1]) : NaN, sys: t ? Number(t[2]) : NaN, rssMB: t ? Number(t[3]) / 1024 : NaN, pages: a.pages, kept: kept ? Number(kept[1]) : 0, load: loadavg()[0] };
+  return { wall, user: t ? Number(t[1]) : NaN, sys: t ? Number(t[2]) : NaN, rssMB: t ? Number(t[3]) / 1024 : NaN, pages: a.pages, kept: kept ? Number(kept[1]) : 0, fromState: /report state: from /.test(r.stderr), load: loadavg()[0] };
 }
 
-const fmt = (r) => `${r.wall.toFixed(1)} s wall, ${r.user.toFixed(1)} u + ${r.sys.toFixed(1)} s cpu, ${Math.round(r.rssMB)} MB peak, ${r.kept}/${r.pages} pages kept, load ${r.load.toFixed(1)}`;
+const fmt = (r) => `${r.wall.toFixed(1)} s wall, ${r.user.toFixed(1)} u + ${r.sys.toFixed(1)} s cpu, ${Math.round(r.rssMB)} MB peak, ${r.kept}/${r.pages} pages kept${r.fromState ? ' (from the report state)' : ''}, load ${r.load.toFixed(1)}`;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 git('config', 'user.name', 'Bench');

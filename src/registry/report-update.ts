@@ -74,10 +74,19 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
   if (!head) return undefined;
   const where = (path: string) => parseModelPath(config, path)!;
 
-  // What changed: only model files and stages.yaml may have (the configuration, a schema, anything
-  // else could change what every page says).
+  // git's reads at once: what changed, the tree at HEAD, the commits HEAD adds (appended to the
+  // history cache), the stages and the tags.
+  const [diffText, entries, tail, stages, tags] = await Promise.all([
+    from === head ? '' : reg.git.treeDiff(from, head),
+    reg.reportStore.modelFiles(head),
+    reg.reportStore.since(from, head),
+    reg.stages(),
+    reg.git.refs('refs/tags/stage/'),
+  ]);
+  // Only model files and stages.yaml may have changed (the configuration, a schema, anything else
+  // could change what every page says).
   const changed = new Map<string, PathChange>();
-  for (const c of from === head ? [] : parseRawDiff(await reg.git.treeDiff(from, head))) {
+  for (const c of parseRawDiff(diffText)) {
     if (c.path === STAGES_FILE) continue;
     if (!parseModelPath(config, c.path)) throw new NotSure(`${c.path} changed`);
     // a link or a submodule where a model file is: the whole build decides about it
@@ -86,7 +95,6 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
   }
 
   // The models at HEAD: their files and ids, from the tree alone.
-  const entries = await reg.reportStore.modelFiles(head);
   const known = new Map<string, string>();
   const oids = new Map<string, string>();
   const files = new Map<string, string[]>();
@@ -102,7 +110,6 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
   const pathOf = (id: string) => `${config.models_dir}/${known.get(id)}/${id}.json`;
 
   // The commits HEAD adds (undefined: HEAD is not on the first-parent line of the state's commit).
-  const tail = await reg.reportStore.since(from, head);
   if (!tail) throw new NotSure('no cached history to extend, or HEAD is not on its first-parent line');
 
   const models = new Map<string, Model>();
@@ -144,7 +151,6 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
   const events = newEvents.concat(state.events).slice(0, opts.latestEvents ?? 20);
 
   // Promotions and who held what: remade whole (a few hundred commits), and compared.
-  const [stages, tags] = await Promise.all([reg.stages(), reg.git.refs('refs/tags/stage/')]);
   const promotions = state.promotions.concat(tail.commits.filter(isPromotion));
   const timeline = promotionTimeline(promotions, tags, (id) => algorithmOf.get(id));
   const tenures = stageTenures(timeline, stages);

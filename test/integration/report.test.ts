@@ -244,6 +244,33 @@ function expectSameSite(a: string, b: string): void {
   }
 }
 
+/** A report into `out` at a pinned clock, and what it traced about its caches. */
+async function tracedReport(r: TempRegistry, out: string): Promise<string> {
+  const trace: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.env.MODELGIT_CACHE_TRACE = '1';
+  process.stderr.write = ((m: string) => (trace.push(String(m)), true)) as typeof process.stderr.write;
+  try {
+    await buildReport(await r.open(frozenClock()), { out });
+  } finally {
+    process.stderr.write = write;
+    delete process.env.MODELGIT_CACHE_TRACE;
+  }
+  return trace.join('');
+}
+
+/** A report with every cache off, into a new directory, at the same pinned clock. */
+async function coldReport(r: TempRegistry): Promise<string> {
+  const o = join(tempDir(), 'site');
+  process.env.MODELGIT_NO_CACHE = '1';
+  try {
+    await buildReport(await r.open(frozenClock()), { out: o });
+  } finally {
+    delete process.env.MODELGIT_NO_CACHE;
+  }
+  return o;
+}
+
 describe('the report history cache', () => {
   const cacheDir = (r: TempRegistry) => join(r.dir, '.git', 'modelgit', 'report');
 
@@ -380,29 +407,7 @@ describe('the report history cache', () => {
       await add('lero');
       await nextDay(() => recordTest(reg, { id: ids.mscn![0]!, dataset: 'job', metrics: ['total_time=10'] }));
       const out = join(tempDir(), 'site');
-      const trace: string[] = [];
-      const build = async () => {
-        const write = process.stderr.write.bind(process.stderr);
-        process.env.MODELGIT_CACHE_TRACE = '1';
-        process.stderr.write = ((m: string) => (trace.push(String(m)), true)) as typeof process.stderr.write;
-        try {
-          await buildReport(await r.open(frozenClock()), { out });
-        } finally {
-          process.stderr.write = write;
-          delete process.env.MODELGIT_CACHE_TRACE;
-        }
-      };
-      const cold = async () => {
-        const o = join(tempDir(), 'site');
-        process.env.MODELGIT_NO_CACHE = '1';
-        try {
-          await buildReport(await r.open(frozenClock()), { out: o });
-        } finally {
-          delete process.env.MODELGIT_NO_CACHE;
-        }
-        return o;
-      };
-      await build();
+      await tracedReport(r, out);
       const any = () => {
         const algo = pick(['mscn', 'lero'].filter((a) => ids[a]!.length > 0));
         return [algo, pick(ids[algo]!)] as const;
@@ -484,10 +489,9 @@ describe('the report history cache', () => {
             gone.splice(0, gone.length, ...gone.filter(([a, g]) => !ids[a]!.includes(g)));
           }
         }
-        trace.length = 0;
-        await build();
-        expectSameSite(await cold(), out);
-        if (trace.some((t) => t.includes('report state: from '))) fromState++;
+        const trace = await tracedReport(r, out);
+        expectSameSite(await coldReport(r), out);
+        if (trace.includes('report state: from ')) fromState++;
       }
     }
     expect(fromState).toBeGreaterThan(20); // (the rest: resets, other files, a first build)
@@ -507,27 +511,11 @@ describe('the report history cache', () => {
     // a gets better but not best (no step), then the best, b, gets worse (a leads from here)
     await nextDay(() => recordTest(reg, { id: a, dataset: 'job', metrics: ['total_time=9'] }));
     await nextDay(() => recordTest(reg, { id: b, dataset: 'job', metrics: ['total_time=12'] }));
-    process.env.MODELGIT_CACHE_TRACE = '1';
-    const trace: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((m: string) => (trace.push(String(m)), true)) as typeof process.stderr.write;
-    try {
-      await buildReport(await r.open(frozenClock()), { out });
-    } finally {
-      process.stderr.write = write;
-      delete process.env.MODELGIT_CACHE_TRACE;
-    }
-    expect(trace.join('')).toMatch(/report state: from /);
+    const trace = await tracedReport(r, out);
+    expect(trace).toMatch(/report state: from /);
     // only mscn's pages and the two models' pages are made again; lero's files are not even read
-    expect(trace.join('')).toMatch(/report state: 2 model files read, 4 parsed; algorithms remade: mscn; model pages: 2\n/);
-    const cold = join(tempDir(), 'site');
-    process.env.MODELGIT_NO_CACHE = '1';
-    try {
-      await buildReport(await r.open(frozenClock()), { out: cold });
-    } finally {
-      delete process.env.MODELGIT_NO_CACHE;
-    }
-    expectSameSite(cold, out);
+    expect(trace).toMatch(/report state: 2 model files read, 4 parsed; algorithms remade: mscn; model pages: 2\n/);
+    expectSameSite(await coldReport(r), out);
     expect(readFileSync(join(out, 'a', 'mscn', 'd', 'job.html'), 'utf8')).toContain(`"model_id":"${a}","value":9`);
   }, 60_000);
 
