@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { firstParentLine, parseRawLog, RAW_LOG_ARGS } from '../../../src/git/raw-log.js';
 import { metricDirection } from '../../../src/domain/metrics.js';
-import { rankModels, selectBest } from '../../../src/domain/selection.js';
+import { rankModels, scoreOf, selectBest } from '../../../src/domain/selection.js';
 import type { Model, ModelMetadata } from '../../../src/domain/types.js';
 import { bestOverTime, summarize, type StateCommit } from '../../../src/report/best-over-time.js';
 import { esc, fileSlug, fmtBytes, fmtNum, safeJson, table } from '../../../src/report/html.js';
@@ -66,6 +66,31 @@ describe('bestOverTime', () => {
     const other = meta('z09', [['p', { total_time: 1 }]], { algorithm: 'lero' });
     const r = bestOverTime([commit([put(other), put(meta('a01', [['p', { total_time: 5 }]]))])], dir, { algorithm: 'mscn' });
     expect(r.series.map((s) => s.algorithm)).toEqual(['mscn']);
+  });
+
+  it("summarize scores each (dataset, metric) as scoreOf does (the latest finite value), in one pass", () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const values = [1, 2.5, NaN, Infinity, 'x', null, -3];
+    for (let round = 0; round < 300; round++) {
+      const testing: unknown[] = [];
+      for (let k = Math.floor(rand() * 6); k > 0; k--) {
+        const perf: Record<string, unknown> = {};
+        for (const m of ['total_time', 'accuracy', 'q']) if (rand() < 0.6) perf[m] = values[Math.floor(rand() * values.length)];
+        testing.push(rand() < 0.1 ? { note: 'not a result' } : { dataset: rand() < 0.5 ? 'p' : 'q', performance: perf });
+      }
+      const m = meta('m01', []);
+      m.testing = testing as ModelMetadata['testing'];
+      const expected: [string, string, number][] = [];
+      const pairs = new Set<string>();
+      for (const r of testing as { dataset?: string; performance?: Record<string, unknown> }[]) if (r.dataset) for (const k of Object.keys(r.performance ?? {})) pairs.add(`${r.dataset}\0${k}`);
+      for (const pair of pairs) {
+        const [dataset, metric] = pair.split('\0') as [string, string];
+        const s = scoreOf(m, { dataset, metric, direction: 'min' });
+        if (s) expected.push([dataset, metric, s.value]);
+      }
+      expect(summarize(m).scores).toEqual(expected);
+    }
   });
 
   it('agrees with selectBest on the full state after every commit (random histories)', () => {
