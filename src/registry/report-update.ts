@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseModelPath, STAGES_FILE } from '../domain/config.js';
+import { ModelgitError } from '../errors.js';
 import { parseRawDiff, type PathChange } from '../domain/validation.js';
 import { metricDirection } from '../domain/metrics.js';
 import type { Model } from '../domain/types.js';
@@ -61,8 +62,11 @@ export async function buildFromState(reg: Registry, opts: { algorithm?: string; 
     trace(built ? `from ${from}` : `${from}: the whole build decides (see above)`);
     return built;
   } catch (e) {
-    if (!(e instanceof NotSure)) throw e;
-    trace(`${from}: ${e.message}; the whole build`);
+    // modelgit's own errors (git failed, stages.yaml invalid) are the whole build's too; anything
+    // else is a state that is not what this code wrote (damaged, or from elsewhere): not used
+    if (e instanceof ModelgitError) throw e;
+    trace(`${from}: ${e instanceof NotSure ? e.message : `the state is unusable (${(e as Error).message})`}; the whole build`);
+    if (!(e instanceof NotSure)) await reg.reportStore.drop(from);
     return undefined;
   }
 }

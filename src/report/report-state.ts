@@ -105,6 +105,9 @@ export function decodeState(text: string, expect: { commit: string; key: string 
   try {
     const s = JSON.parse(text) as ReportState;
     if (s?.format !== STATE_FORMAT || s.commit !== expect.commit || s.key !== expect.key) return undefined;
+    // (the shape, not every value: what does not fit is caught where it is used, and the whole build runs)
+    const lists = [s.algorithms, s.algorithmOf, s.parentOf, s.summaries, s.events, s.promotions, s.tenures, s.history, s.best?.series, s.best?.unknownDirection];
+    if (!lists.every(Array.isArray) || typeof s.commits !== 'number' || typeof s.endTime !== 'number' || (s.lastTime !== null && typeof s.lastTime !== 'number')) return undefined;
     return s;
   } catch {
     return undefined;

@@ -519,6 +519,30 @@ describe('the report history cache', () => {
     expect(readFileSync(join(out, 'a', 'mscn', 'd', 'job.html'), 'utf8')).toContain(`"model_id":"${a}","value":9`);
   }, 60_000);
 
+  it('a damaged or foreign report state is not used: the whole build runs, and its report is the same', async () => {
+    const r = await tempRegistry();
+    const reg = await r.open(steppingClock());
+    const a = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: a, dataset: 'job', metrics: ['total_time=10'] }));
+    const out = join(tempDir(), 'site');
+    const damage = [
+      (t: string) => t.slice(0, t.length / 2), // truncated
+      (t: string) => t.replace(/"summaries":\[\[\{/, '"summaries":[[null,{'), // wrong inside
+      (t: string) => t.replace(/"history":\[\["([^"]+)",\[\d+/, '"history":[["$1",[123456789'), // points outside the history
+      (t: string) => t.replace(/"key":"[^"]+"/, '"key":"other"'), // written by other code
+    ];
+    for (const [i, spoil] of damage.entries()) {
+      await tracedReport(r, out);
+      const head = r.git('rev-parse', 'HEAD').trim();
+      const file = join(r.dir, '.git', 'modelgit', 'report', `${head}.state`);
+      writeFileSync(file, spoil(readFileSync(file, 'utf8')));
+      await nextDay(() => recordTest(reg, { id: a, dataset: 'job', metrics: [`total_time=${9 - i}`] }));
+      const trace = await tracedReport(r, out);
+      expect(trace, `damage ${i}`).not.toMatch(/report state: from /);
+      expectSameSite(await coldReport(r), out);
+    }
+  }, 60_000);
+
   it('a report rebuilt over an earlier one writes only the pages that changed, and equals a cold build byte for byte', async () => {
     const r = await tempRegistry();
     const reg = await r.open(steppingClock());

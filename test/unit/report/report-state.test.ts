@@ -97,5 +97,6 @@ describe('decodeState', () => {
     expect(decodeState(text.replace(`"format":${STATE_FORMAT}`, '"format":99'), { commit: state.commit, key: 'k' })).toBeUndefined();
     expect(decodeState(text.slice(0, -5), { commit: state.commit, key: 'k' })).toBeUndefined();
     expect(decodeState('null', { commit: state.commit, key: 'k' })).toBeUndefined();
+    expect(decodeState(text.replace('"history":[]', '"history":{}'), { commit: state.commit, key: 'k' })).toBeUndefined();
   });
 });
