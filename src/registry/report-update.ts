@@ -8,20 +8,17 @@
 // build can't be sure of — HEAD not on P's first-parent line, a file other than model files and
 // stages.yaml changed, a model file that doesn't parse, an id in two algorithms, a state or cache
 // file missing or damaged — means undefined: the caller builds the whole report.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseModelPath, STAGES_FILE } from '../domain/config.js';
 import { ModelgitError } from '../errors.js';
 import { parseRawDiff, type PathChange } from '../domain/validation.js';
 import { metricDirection } from '../domain/metrics.js';
 import type { Model } from '../domain/types.js';
-import { bestOverTime, seriesOrder, summarize, type BestSeries, type ScoreSummary, type SeriesKey } from '../report/best-over-time.js';
+import { bestOverTime, seriesOrder, stateCommits, summarize, type BestSeries, type ScoreSummary, type SeriesKey } from '../report/best-over-time.js';
 import { algorithmKeys, algorithmPagePaths, paths, type RenderOnly, type SiteData } from '../report/pages.js';
 import { commitEvent, decodeState, isPromotion, modelPagesToMake, STATE_FORMAT, tenureChanges, type ReportState } from '../report/report-state.js';
 import { algorithmSummary, type AlgorithmSummary } from '../report/tables.js';
 import { promotionTimeline, stageTenures, type HistoryEvent } from '../report/timeline.js';
 import type { Registry } from './registry.js';
-import { REPORT_MARKER, stateCommits } from './report.js';
 
 export interface StateBuild {
   site: SiteData;
@@ -36,21 +33,14 @@ export interface StateBuild {
 class NotSure extends Error {}
 
 /**
- * The build from the state kept at the commit the report in `out` was made at, or undefined when
- * there is none this build can use. `earlier` holds that report's page keys; `key` names the code,
+ * The build from the state kept at `from`, the commit the report being built over was made at, or
+ * undefined when there is none this build can use. `earlier` holds that report's page keys; `key` names the code,
  * configuration and options (a state written under another key is not used); `version` is what
  * page keys name of the code.
  */
-export async function buildFromState(reg: Registry, opts: { algorithm?: string; latestEvents?: number }, out: string, key: string, version: string, earlier: Map<string, string>): Promise<StateBuild | undefined> {
+export async function buildFromState(reg: Registry, opts: { algorithm?: string; latestEvents?: number }, from: string | undefined, key: string, version: string, earlier: Map<string, string>): Promise<StateBuild | undefined> {
   const trace = reg.cacheTrace('modelgit-cache: report state');
-  if (opts.algorithm !== undefined || reg.cachesOff() || earlier.size === 0) return undefined;
-  let from: unknown;
-  try {
-    from = (JSON.parse(readFileSync(join(out, REPORT_MARKER), 'utf8')) as { commit?: unknown }).commit;
-  } catch {
-    return undefined;
-  }
-  if (typeof from !== 'string') return undefined;
+  if (opts.algorithm !== undefined || reg.cachesOff() || earlier.size === 0 || from === undefined) return undefined;
   const text = await reg.reportStore.read(from);
   const state = text === undefined ? undefined : decodeState(text, { commit: from, key });
   if (!state) {

@@ -19,7 +19,7 @@ import { parseModelPath } from '../domain/config.js';
 import { metricDirection } from '../domain/metrics.js';
 import { assertSafeName } from '../domain/names.js';
 import type { RegistryConfig } from '../domain/types.js';
-import { bestOverTime, type ModelChange, type StateCommit } from '../report/best-over-time.js';
+import { bestOverTime, stateCommits } from '../report/best-over-time.js';
 import type { HistoryCommit } from '../report/history.js';
 import { renderPages, type SiteData, type SitePage } from '../report/pages.js';
 import { buildFromState } from './report-update.js';
@@ -111,26 +111,6 @@ export function makeDirs(dir: string, shownAs?: string): void {
       });
     }
   }
-}
-
-/** What best over time walks: the first-parent commits that changed (this algorithm's) model files. */
-export function stateCommits(commits: HistoryCommit[], config: Pick<RegistryConfig, 'models_dir'>, algorithm?: string, lastTimeBefore = -Infinity): { commits: StateCommit[]; lastTime: number } {
-  const out: StateCommit[] = [];
-  let lastTime = lastTimeBefore;
-  for (const c of commits) {
-    if (!c.firstParent) continue;
-    const changes: ModelChange[] = [];
-    for (const ch of c.changes) {
-      if (algorithm && parseModelPath(config, ch.path)?.algorithm !== algorithm) continue;
-      changes.push({ path: ch.path, summary: ch.summary ?? null });
-    }
-    if (changes.length === 0) continue;
-    // charts need increasing x; commits made within one second are kept in order by a millisecond
-    const time = Math.max(c.time, lastTime + 0.001);
-    lastTime = time;
-    out.push({ commit: c.commit, date: c.date, time, changes });
-  }
-  return { commits: out, lastTime };
 }
 
 export interface ReportData {
@@ -263,7 +243,7 @@ export async function buildReport(reg: Registry, opts: ReportOptions & HistoryOp
     const earlier = reg.cachesOff() ? new Map<string, string>() : readPageKeys(out, version);
     // the report state names the code, the configuration and the overview's length it was made with
     const stateKey = createHash('sha1').update(JSON.stringify([version, reg.config, opts.latestEvents ?? 20])).digest('base64url');
-    const fromState = await buildFromState(reg, opts, out, stateKey, version, earlier);
+    const fromState = await buildFromState(reg, opts, reportCommit(out), stateKey, version, earlier);
     if (fromState) {
       const { site, only, unchanged, state, commits } = fromState;
       const keep = (path: string, key: string) => earlier.get(path) === key && existsSync(join(out, path));
@@ -335,6 +315,16 @@ function readPageKeys(out: string, version: string): Map<string, string> {
     if (tab > 0) keys.set(line.slice(0, tab), line.slice(tab + 1));
   }
   return keys;
+}
+
+/** The commit the report in `out` was made at (its marker says), if it says one. */
+function reportCommit(out: string): string | undefined {
+  try {
+    const commit = (JSON.parse(readFileSync(join(out, REPORT_MARKER), 'utf8')) as { commit?: unknown }).commit;
+    return typeof commit === 'string' ? commit : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const versionLine = (version: string) => `version\t${createHash('sha1').update(version).digest('base64url')}`;

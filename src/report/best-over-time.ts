@@ -4,7 +4,9 @@
 // reigning best got worse or went away, so the walk stays linear in the number of changes.
 import { isBetter } from '../domain/metrics.js';
 import { trainedAt } from '../domain/metadata.js';
-import type { Direction, ModelMetadata } from '../domain/types.js';
+import { parseModelPath } from '../domain/config.js';
+import type { Direction, ModelMetadata, RegistryConfig } from '../domain/types.js';
+import type { HistoryCommit } from './history.js';
 import { onlyResults } from '../domain/types.js';
 
 /** What best over time needs of one version of a model file: its id, age and scores. */
@@ -264,4 +266,28 @@ export function bestOverTime(
     series: series.map((s) => ({ ...s.key, direction: s.direction, steps: s.steps })).sort(seriesOrder),
     unknownDirection: unknown.sort(seriesOrder),
   };
+}
+
+/**
+ * What best over time walks: the first-parent commits that changed (this algorithm's) model files,
+ * each with the time its chart point gets; `lastTimeBefore` is the last such time of the commits
+ * before these (a walk that goes on from the report state), and `lastTime` the last of these.
+ */
+export function stateCommits(commits: HistoryCommit[], config: Pick<RegistryConfig, 'models_dir'>, algorithm?: string, lastTimeBefore = -Infinity): { commits: StateCommit[]; lastTime: number } {
+  const out: StateCommit[] = [];
+  let lastTime = lastTimeBefore;
+  for (const c of commits) {
+    if (!c.firstParent) continue;
+    const changes: ModelChange[] = [];
+    for (const ch of c.changes) {
+      if (algorithm && parseModelPath(config, ch.path)?.algorithm !== algorithm) continue;
+      changes.push({ path: ch.path, summary: ch.summary ?? null });
+    }
+    if (changes.length === 0) continue;
+    // charts need increasing x; commits made within one second are kept in order by a millisecond
+    const time = Math.max(c.time, lastTime + 0.001);
+    lastTime = time;
+    out.push({ commit: c.commit, date: c.date, time, changes });
+  }
+  return { commits: out, lastTime };
 }
