@@ -111,8 +111,44 @@ const CHECKS: Record<string, Check> = { startsProcesses, rawGitArgv, spellsModel
 const ALL = sources();
 const violations = (name: string) => ALL.flatMap((s) => CHECKS[name]!(s));
 
+/**
+ * "There are no cycles": among the static imports that load code (not `import type`, not a lazy
+ * `import()`), no file reaches itself. Returns each cycle found once, as its files in order.
+ */
+function importCycles(all: Source[]): string[] {
+  const edges = new Map<string, string[]>();
+  const staticForm = /^\s*(import|export)\s+(?!type\s)[^;'"]*?\bfrom\s+['"](\.[^'"]+)['"]|^\s*import\s+['"](\.[^'"]+)['"]/gm;
+  for (const src of all) {
+    const to: string[] = [];
+    for (const m of src.text.matchAll(staticForm)) {
+      const spec = m[2] ?? m[3]!;
+      to.push(posix.join(posix.dirname(src.file), spec).replace(/\.js$/, '.ts'));
+    }
+    edges.set(src.file, to);
+  }
+  const cycles = new Set<string>();
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (f: string) => {
+    state.set(f, 'open');
+    stack.push(f);
+    for (const g of edges.get(f) ?? []) {
+      if (state.get(g) === 'open') {
+        const loop = stack.slice(stack.indexOf(g));
+        const first = loop.indexOf([...loop].sort()[0]!);
+        cycles.add([...loop.slice(first), ...loop.slice(0, first)].join(' -> '));
+      } else if (!state.has(g) && edges.has(g)) visit(g);
+    }
+    stack.pop();
+    state.set(f, 'done');
+  };
+  for (const f of edges.keys()) if (!state.has(f)) visit(f);
+  return [...cycles];
+}
+
 describe('the layering rules hold (docs/contributing/architecture.md)', () => {
   it('reads the source', () => expect(ALL.length).toBeGreaterThan(100));
+  it('no import cycles', () => expect(importCycles(ALL)).toEqual([]));
   for (const name of Object.keys(CHECKS)) {
     it(name, () => {
       expect(violations(name), `violations of ${name}`).toEqual([]);
