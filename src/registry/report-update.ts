@@ -15,7 +15,7 @@ import { metricDirection } from '../domain/metrics.js';
 import type { Model } from '../domain/types.js';
 import { bestOverTime, seriesOrder, stateCommits, summarize, type BestSeries, type ScoreSummary, type SeriesKey } from '../report/best-over-time.js';
 import { algorithmKeys, algorithmPagePaths, paths, type RenderOnly, type SiteData } from '../report/pages.js';
-import { commitEvent, decodeState, isPromotion, modelPagesToMake, STATE_FORMAT, tenureChanges, type ReportState } from '../report/report-state.js';
+import { commitEvent, decodeState, eventsOnward, isPromotion, modelPagesToMake, STATE_FORMAT, tenureChanges, type ReportState } from '../report/report-state.js';
 import { algorithmSummary, type AlgorithmSummary } from '../report/tables.js';
 import { promotionTimeline, stageTenures, type HistoryEvent } from '../report/timeline.js';
 import type { Registry } from './registry.js';
@@ -126,23 +126,7 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
   for (const [id, a] of known) algorithmOf.set(id, a);
 
   // Events: the new ones are the newest; each id's history gains them at its front.
-  const history = new Map(state.history);
-  const newEvents: HistoryEvent[] = [];
-  const named = new Set<string>();
-  const gained = new Map<string, number[]>();
-  for (let i = tail.commits.length - 1; i >= 0; i--) {
-    const found = commitEvent(tail.commits[i]!, (p) => where(p).id);
-    if (!found) continue;
-    newEvents.push(found.event);
-    for (const id of found.ids) {
-      named.add(id);
-      const list = gained.get(id);
-      if (list) list.push(tail.offsets[i]!);
-      else gained.set(id, [tail.offsets[i]!]);
-    }
-  }
-  for (const [id, list] of gained) history.set(id, list.concat(history.get(id) ?? []));
-  const events = newEvents.concat(state.events).slice(0, opts.latestEvents ?? 20);
+  const { events, history, named } = eventsOnward(state, tail.commits, tail.offsets, (p) => where(p).id, opts.latestEvents ?? 20);
 
   // Promotions and who held what: remade whole (a few hundred commits), and compared.
   const promotions = state.promotions.concat(tail.commits.filter(isPromotion));

@@ -54,6 +54,38 @@ export function commitEvent(c: HistoryCommit, idOf: (path: string) => string): {
   return { event, ids: [...event.model_ids, ...previous] };
 }
 
+/**
+ * The state's events and model histories after `commits` (the commits HEAD adds, oldest first, and
+ * where each is in the history cache body): the new events are the newest, so they go in front of
+ * the overview's list (kept `latest` long) and in front of each named id's history. `named` is
+ * every id the new commits name (their pages gain a history row).
+ */
+export function eventsOnward(
+  state: Pick<ReportState, 'events' | 'history'>,
+  commits: HistoryCommit[],
+  offsets: number[],
+  idOf: (path: string) => string,
+  latest: number,
+): { events: HistoryEvent[]; history: Map<string, number[]>; named: Set<string> } {
+  const history = new Map(state.history);
+  const events: HistoryEvent[] = [];
+  const named = new Set<string>();
+  const gained = new Map<string, number[]>();
+  for (let i = commits.length - 1; i >= 0; i--) {
+    const found = commitEvent(commits[i]!, idOf);
+    if (!found) continue;
+    events.push(found.event);
+    for (const id of found.ids) {
+      named.add(id);
+      const list = gained.get(id);
+      if (list) list.push(offsets[i]!);
+      else gained.set(id, [offsets[i]!]);
+    }
+  }
+  for (const [id, list] of gained) history.set(id, list.concat(history.get(id) ?? []));
+  return { events: events.concat(state.events).slice(0, latest), history, named };
+}
+
 /** A commit the promotion timeline reads. */
 export const isPromotion = (c: HistoryCommit) => c.trailers['Model-Action']?.[0] === 'promote' || c.trailers['Model-Action']?.[0] === 'demote';
 

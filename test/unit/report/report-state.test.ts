@@ -4,7 +4,7 @@
 // test/integration/report.test.ts.)
 import { describe, expect, it } from 'vitest';
 import type { HistoryCommit } from '../../../src/report/history.js';
-import { commitEvent, decodeState, encodeState, modelPagesToMake, STATE_FORMAT, tenureChanges, type ReportState } from '../../../src/report/report-state.js';
+import { commitEvent, decodeState, encodeState, eventsOnward, modelPagesToMake, STATE_FORMAT, tenureChanges, type ReportState } from '../../../src/report/report-state.js';
 import type { Tenure } from '../../../src/report/timeline.js';
 
 const pathOf = (id: string) => `models/mscn/${id}.json`;
@@ -98,5 +98,34 @@ describe('decodeState', () => {
     expect(decodeState(text.slice(0, -5), { commit: state.commit, key: 'k' })).toBeUndefined();
     expect(decodeState('null', { commit: state.commit, key: 'k' })).toBeUndefined();
     expect(decodeState(text.replace('"history":[]', '"history":{}'), { commit: state.commit, key: 'k' })).toBeUndefined();
+  });
+});
+
+describe('eventsOnward', () => {
+  it('from a state at any commit gives what one pass from the start gives', () => {
+    let seed = 3;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const ids = ['a', 'b', 'c', 'd'];
+    const commits: HistoryCommit[] = [];
+    for (let i = 0; i < 40; i++) {
+      const trailers: Record<string, string[]> = {};
+      if (rand() < 0.3) trailers['Model-Action'] = [rand() < 0.5 ? 'promote' : 'test'];
+      if (rand() < 0.3) trailers['Model-Id'] = [ids[Math.floor(rand() * 4)]!];
+      if (rand() < 0.2) trailers['Previous-Model-Id'] = [ids[Math.floor(rand() * 4)]!];
+      const changes = ids.filter(() => rand() < 0.25).map((id) => ({ path: `models/mscn/${id}.json` }));
+      commits.push({ commit: `c${i}`, author: 'A', date: `2024-10-${String(i + 1).padStart(2, '0')}`, time: i, subject: `s${i}`, trailers, firstParent: true, changes });
+    }
+    const offsets = commits.map((_, i) => i * 100);
+    const idOf = (p: string) => p.split('/')[2]!.replace(/\.json$/, '');
+    const empty = { events: [], history: [] };
+    const whole = eventsOnward(empty, commits, offsets, idOf, 5);
+    for (const k of [0, 1, 17, 39, 40]) {
+      const before = eventsOnward(empty, commits.slice(0, k), offsets.slice(0, k), idOf, 5);
+      const after = eventsOnward({ events: before.events, history: [...before.history] }, commits.slice(k), offsets.slice(k), idOf, 5);
+      expect(after.events).toEqual(whole.events);
+      expect(new Map([...after.history].sort())).toEqual(new Map([...whole.history].sort()));
+    }
+    // and each id's history is newest first, as the whole build lists it
+    for (const list of whole.history.values()) expect([...list].sort((x, y) => y - x)).toEqual(list);
   });
 });
