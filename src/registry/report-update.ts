@@ -34,9 +34,9 @@ class NotSure extends Error {}
 
 /**
  * The build from the state kept at `from`, the commit the report being built over was made at, or
- * undefined when there is none this build can use. `earlier` holds that report's page keys; `key` names the code,
- * configuration and options (a state written under another key is not used); `version` is what
- * page keys name of the code.
+ * undefined when there is none this build can use. `earlier` holds that report's page keys; `key`
+ * names the code, configuration and options (a state written under another key is not used);
+ * `version` is what page keys name of the code.
  */
 export async function buildFromState(reg: Registry, opts: { algorithm?: string; latestEvents?: number }, from: string | undefined, key: string, version: string, earlier: Map<string, string>): Promise<StateBuild | undefined> {
   const trace = reg.cacheTrace('modelgit-cache: report state');
@@ -44,7 +44,7 @@ export async function buildFromState(reg: Registry, opts: { algorithm?: string; 
   const text = await reg.reportStore.read(from);
   const state = text === undefined ? undefined : decodeState(text, { commit: from, key });
   if (!state) {
-    trace(text === undefined ? `none at ${from}` : `${from}: written by other code or options`);
+    trace(text === undefined ? `none at ${from}` : `${from}: written by other code or options, or damaged`);
     return undefined;
   }
   try {
