@@ -7,7 +7,7 @@
 import { closeSync, openSync, readdirSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { availableParallelism } from 'node:os';
-import { dirname as dir, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseModelPath } from '../../domain/config.js';
 import type { Model } from '../../domain/types.js';
 import { canonicalOrder, scanHistory, ZERO_OID, type ScannedCommit } from '../../git/raw-log.js';
@@ -182,7 +182,7 @@ function copyExtended(from: string, h: Header, more?: { to: string; header: Head
     out = undefined;
     renameSync(tmp, more.to);
     touch(more.to);
-    prune(dir(more.to), more.to);
+    prune(dirname(more.to), more.to);
     return true;
   } catch (e) {
     if (more) cacheWriteFailed(more.to, e);
