@@ -15,8 +15,8 @@ import { metricDirection } from '../domain/metrics.js';
 import type { Model } from '../domain/types.js';
 import { bestOverTime, seriesOrder, stateCommits, summarize, type BestSeries, type ScoreSummary, type SeriesKey } from '../report/best-over-time.js';
 import { algorithmKeys, algorithmPagePaths, paths, type RenderOnly, type SiteData } from '../report/pages.js';
-import { commitEvent, decodeState, eventsOnward, isPromotion, modelPagesToMake, STATE_FORMAT, tenureChanges, type ReportState } from '../report/report-state.js';
-import { algorithmSummary, type AlgorithmSummary } from '../report/tables.js';
+import { algorithmTotals, commitEvent, decodeState, eventsOnward, isPromotion, modelPagesToMake, STATE_FORMAT, tenureChanges, type ReportState } from '../report/report-state.js';
+import type { AlgorithmSummary } from '../report/tables.js';
 import { promotionTimeline, stageTenures, type HistoryEvent } from '../report/timeline.js';
 import type { Registry } from './registry.js';
 
@@ -122,7 +122,12 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
 
   // Every id the history named, and its algorithm.
   const algorithmOf = new Map(state.algorithmOf);
-  for (const c of tail.commits) for (const ch of c.changes) algorithmOf.set(where(ch.path).id, where(ch.path).algorithm);
+  for (const c of tail.commits) {
+    for (const ch of c.changes) {
+      const { id, algorithm } = where(ch.path);
+      algorithmOf.set(id, algorithm);
+    }
+  }
   for (const [id, a] of known) algorithmOf.set(id, a);
 
   // Events: the new ones are the newest; each id's history gains them at its front.
@@ -169,7 +174,8 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
   const oldSummaries = new Map(state.summaries.map(([s, n]) => [s.algorithm, [s, n] as const]));
   let headTime = state.endTime;
   if (from !== head) headTime = tail.commits.find((c) => c.commit === head)?.time ?? Math.floor(reg.now().getTime() / 1000);
-  const whole = { known, summaries: new Map<string, AlgorithmSummary>(), files, models: known.size, results: 0 };
+  const summaries = new Map<string, AlgorithmSummary>();
+  const whole = { known, files, models: known.size, results: 0 };
   const site: SiteData = {
     generated: reg.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     head,
@@ -186,6 +192,7 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
     latestEvents: opts.latestEvents,
     oids,
     whole,
+    summaries,
   };
   const keys = algorithmKeys(site, { version });
   const remade = new Set<string>();
@@ -194,15 +201,15 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
     const old = oldSummaries.get(a);
     const same = old && algorithmPagePaths(old[0]).every((p) => earlier.get(p) === keys.get(a));
     if (same) {
-      whole.summaries.set(a, old[0]);
+      summaries.set(a, old[0]);
       results.set(a, old[1]);
       continue;
     }
     remade.add(a);
     await load(ofAlgorithm(a));
-    const own = ofAlgorithm(a).map((p) => models.get(p)!);
-    whole.summaries.set(a, algorithmSummary(own, a, stages, config));
-    results.set(a, own.reduce((n, m) => n + m.metadata.testing.length, 0));
+    const [summary, count] = algorithmTotals(ofAlgorithm(a).map((p) => models.get(p)!), [a], stages, config).get(a)!;
+    summaries.set(a, summary);
+    results.set(a, count);
   }
   whole.results = [...results.values()].reduce((x, y) => x + y, 0);
 
@@ -247,7 +254,7 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
     if (gone.has(p)) continue;
     if (p.startsWith('a/')) {
       const a = p.slice(2, p.indexOf('/', 2));
-      if (remade.has(a) || !whole.summaries.has(a)) continue;
+      if (remade.has(a) || !summaries.has(a)) continue;
     }
     unchanged.set(p, k);
   }
@@ -263,7 +270,7 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
     algorithms,
     algorithmOf: [...algorithmOf],
     parentOf: [...parentOf],
-    summaries: algorithms.map((a) => [whole.summaries.get(a)!, results.get(a)!]),
+    summaries: algorithms.map((a) => [summaries.get(a)!, results.get(a)!]),
     best: site.best,
     events,
     promotions,

@@ -24,8 +24,8 @@ import type { HistoryCommit } from '../report/history.js';
 import { renderPages, type SiteData, type SitePage } from '../report/pages.js';
 import { buildFromState } from './report-update.js';
 import { SiteWriter } from '../report/site-writer.js';
-import { algorithmsOf, algorithmSummary } from '../report/tables.js';
-import { commitEvent, encodeState, isPromotion, STATE_FORMAT, type ReportState } from '../report/report-state.js';
+import { algorithmsOf } from '../report/tables.js';
+import { algorithmTotals, commitEvent, encodeState, isPromotion, STATE_FORMAT, type ReportState } from '../report/report-state.js';
 import { promotionTimeline, stageTenures, type HistoryEvent } from '../report/timeline.js';
 import type { HistoryOptions, Registry } from './registry.js';
 import { VERSION } from '../version.js';
@@ -188,13 +188,16 @@ export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algor
   for (let i = commits.length - 1; i >= 0 && !headCommit; i--) if (commits[i]!.commit === head) headCommit = commits[i];
 
   const tenures = stageTenures(fullTimeline, stages);
+  const algorithms = algorithm ? [algorithm] : everyAlgorithm;
+  const totals = algorithmTotals(models, algorithms, stages, reg.config);
   const site: SiteData = {
     generated: reg.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     head,
     config: reg.config,
     models,
     stages: scopedStages,
-    algorithms: algorithm ? [algorithm] : everyAlgorithm,
+    algorithms,
+    summaries: new Map([...totals].map(([a, [summary]]) => [a, summary])),
     events,
     timeline,
     tenures,
@@ -217,10 +220,7 @@ export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algor
           algorithms: site.algorithms,
           algorithmOf: [...algorithmOf],
           parentOf: models.filter((m) => typeof m.metadata.parent === 'string').map((m) => [m.path, m.metadata.parent!]),
-          summaries: site.algorithms.map((a) => {
-            const own = models.filter((m) => m.metadata.algorithm === a);
-            return [algorithmSummary(own, a, stages, reg.config), own.reduce((n, m) => n + m.metadata.testing.length, 0)];
-          }),
+          summaries: site.algorithms.map((a) => totals.get(a)!),
           best,
           events: events.slice(0, site.latestEvents ?? 20),
           promotions: commits.filter(isPromotion),
@@ -343,6 +343,9 @@ function listReport(dir: string): { files: Set<string>; dirs: string[] } | undef
   return { files, dirs };
 }
 
+/** What copyAssets puts in `assets/` (an in-place update keeps them). */
+const ASSET_FILES = ['uPlot.iife.min.js', 'uPlot.min.css', 'uPlot.LICENSE.txt', 'report.js', 'report.css'];
+
 function copyAssets(to: string): void {
   const require = createRequire(import.meta.url);
   const uplot = dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
@@ -412,28 +415,17 @@ async function updateSite(
   marker: Record<string, unknown>,
   version: string,
 ): Promise<{ pages: number; kept: number }> {
-  // from here until PAGES_FILE is back, the directory is not a report the next build builds on
-  rmSync(join(out, PAGES_FILE), { force: true });
-  writer.replace = true;
-  const wanted = new Set<string>([REPORT_MARKER, PAGES_FILE, ...['uPlot.iife.min.js', 'uPlot.min.css', 'uPlot.LICENSE.txt', 'report.js', 'report.css'].map((f) => join('assets', f))]);
+  const wanted = new Set<string>([REPORT_MARKER, PAGES_FILE, ...ASSET_FILES.map((f) => join('assets', f))]);
   const keep = (path: string, key: string) => earlier.get(path) === key && existing.files.has(path);
   let count = 0;
   let kept = 0;
   const keys = new Map<string, string>();
-  try {
-    for (const p of render(keep)) {
-      if (p.html === undefined) {
-        if (p.path.endsWith('.html')) kept++;
-      } else writer.write(join(out, p.path), p.html);
-      if (p.key !== undefined) keys.set(p.path, p.key);
-      wanted.add(p.path);
-      if (p.path.endsWith('.html')) count++; // (the standing scripts are files, not pages)
-    }
-    await writer.finish();
-  } catch (e) {
-    await writer.finish().catch(() => {});
-    throw e;
-  }
+  await writeInPlace(out, render(keep), writer, (p) => {
+    if (p.html === undefined && p.path.endsWith('.html')) kept++;
+    if (p.key !== undefined) keys.set(p.path, p.key);
+    wanted.add(p.path);
+    if (p.path.endsWith('.html')) count++; // (the standing scripts are files, not pages)
+  });
   for (const f of existing.files) if (!wanted.has(f)) rmSync(join(out, f), { force: true });
   for (const d of existing.dirs) {
     try {
@@ -442,11 +434,36 @@ async function updateSite(
       // (gone already, or not ours to remove)
     }
   }
+  sealInPlace(out, marker, version, keys);
+  return { pages: count, kept };
+}
+
+/**
+ * What both in-place updates do with the pages: the page list goes first (from here until it is
+ * back, the directory is not a report the next build builds on), each page made is written
+ * beside its place and renamed over it, and `each` hears of every page, made or kept.
+ */
+async function writeInPlace(out: string, pages: Iterable<SitePage>, writer: SiteWriter, each: (p: SitePage) => void): Promise<void> {
+  rmSync(join(out, PAGES_FILE), { force: true });
+  writer.replace = true;
+  try {
+    for (const p of pages) {
+      if (p.html !== undefined) writer.write(join(out, p.path), p.html);
+      each(p);
+    }
+    await writer.finish();
+  } catch (e) {
+    await writer.finish().catch(() => {});
+    throw e;
+  }
+}
+
+/** ...and what they write last: the assets, the marker and the page list. */
+function sealInPlace(out: string, marker: Record<string, unknown>, version: string, keys: Map<string, string>): void {
   mkdirSync(join(out, 'assets'), { recursive: true });
   copyAssets(out);
   writeFileSync(join(out, REPORT_MARKER), JSON.stringify(marker) + '\n');
   writeFileSync(join(out, PAGES_FILE), pageList(version, keys));
-  return { pages: count, kept };
 }
 
 /** PAGES_FILE's text: the version line, then each keyed page in path order (whichever way the site was built). */
@@ -456,11 +473,10 @@ function pageList(version: string, keys: Map<string, string>): string {
 }
 
 /**
- * Writes a build from the report state over the report it started from: the pages it made (each
- * beside its place and renamed over it), its page list (the earlier keys of the pages it did not
- * make, `unchanged`, and the keys of those it made), and deletes the pages of the earlier list
- * that are in neither (a removed model, a dataset with no results left, an algorithm gone). As
- * updateSite, the page list is removed first and written last.
+ * Writes a build from the report state over the report it started from: the pages it made, its
+ * page list (the earlier keys of the pages it did not make, `unchanged`, and the keys of those it
+ * made), and deletes the pages of the earlier list that are in neither (a removed model, a dataset
+ * with no results left, an algorithm gone), as updateSite does without listing the directory.
  */
 async function writeFromState(
   out: string,
@@ -471,23 +487,12 @@ async function writeFromState(
   marker: Record<string, unknown>,
   version: string,
 ): Promise<{ pages: number; kept: number }> {
-  rmSync(join(out, PAGES_FILE), { force: true });
-  writer.replace = true;
   const keys = new Map(unchanged);
   let written = 0;
-  try {
-    for (const p of pages) {
-      if (p.html !== undefined) {
-        writer.write(join(out, p.path), p.html);
-        if (p.path.endsWith('.html')) written++;
-      }
-      if (p.key !== undefined) keys.set(p.path, p.key);
-    }
-    await writer.finish();
-  } catch (e) {
-    await writer.finish().catch(() => {});
-    throw e;
-  }
+  await writeInPlace(out, pages, writer, (p) => {
+    if (p.html !== undefined && p.path.endsWith('.html')) written++;
+    if (p.key !== undefined) keys.set(p.path, p.key);
+  });
   for (const path of earlier.keys()) {
     if (keys.has(path)) continue;
     rmSync(join(out, path), { force: true });
@@ -501,10 +506,7 @@ async function writeFromState(
       }
     }
   }
-  mkdirSync(join(out, 'assets'), { recursive: true });
-  copyAssets(out);
-  writeFileSync(join(out, REPORT_MARKER), JSON.stringify(marker) + '\n');
-  writeFileSync(join(out, PAGES_FILE), pageList(version, keys));
+  sealInPlace(out, marker, version, keys);
   let count = 1; // (the overview has no key)
   for (const path of keys.keys()) if (path.endsWith('.html')) count++;
   return { pages: count, kept: count - written };

@@ -40,15 +40,16 @@ export interface SiteData {
   /**
    * A build that renders only some pages (the report state, registry/report-update.ts) holds only
    * those pages' models in `models`; these then say what the whole registry at HEAD is: every model
-   * id and its algorithm, each algorithm's summary and model files (`path:blob`, file order), and
-   * the overview's counts.
+   * id and its algorithm, each algorithm's model files (`path:blob`, file order), and the
+   * overview's counts (each algorithm's summary is in `summaries`).
    */
   whole?: WholeRegistry;
+  /** each algorithm's summary, when the caller has them (else computed from `models`) */
+  summaries?: ReadonlyMap<string, AlgorithmSummary>;
 }
 
 export interface WholeRegistry {
   known: ReadonlyMap<string, string>;
-  summaries: ReadonlyMap<string, AlgorithmSummary>;
   files: ReadonlyMap<string, string[]>;
   models: number;
   results: number;
@@ -476,7 +477,7 @@ export interface RenderOnly {
 /** Every page of the site, made one at a time (so they can be written while the rest are made). */
 export function* renderPages(site: SiteData, opts: RenderOptions & { only?: RenderOnly } = {}): Generator<SitePage> {
   const known = knownOf(site);
-  const summaries = site.algorithms.map((a) => site.whole?.summaries.get(a) ?? algorithmSummary(site.models, a, site.stages, site.config));
+  const summaries = site.algorithms.map((a) => site.summaries?.get(a) ?? algorithmSummary(site.models, a, site.stages, site.config));
   const seriesIndex = new Map(site.best.series.map((s) => [`${s.algorithm}\0${s.dataset}\0${s.metric}`, s]));
   const version = hash('sha1', opts.version ?? '', 'base64url');
   const files = opts.keep || opts.only ? filesOf(site) : undefined;

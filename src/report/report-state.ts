@@ -6,7 +6,8 @@
 // whole build and the build from a state derive everything the same way.
 import type { BestOverTime } from './best-over-time.js';
 import type { HistoryCommit } from './history.js';
-import type { AlgorithmSummary } from './tables.js';
+import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js';
+import { algorithmSummary, type AlgorithmSummary } from './tables.js';
 import { historyEvent, type HistoryEvent, type Tenure } from './timeline.js';
 
 export const STATE_FORMAT = 1;
@@ -84,6 +85,19 @@ export function eventsOnward(
   }
   for (const [id, list] of gained) history.set(id, list.concat(history.get(id) ?? []));
   return { events: events.concat(state.events).slice(0, latest), history, named };
+}
+
+/**
+ * Each algorithm's summary (the overview's row, its page's header) and its count of test results,
+ * from one pass that groups the models by algorithm: what both builds keep in the state, and what
+ * the pages are rendered from (algorithmSummary on its own filters every model per algorithm).
+ */
+export function algorithmTotals(models: Model[], algorithms: string[], stages: StageAssignments, config: Pick<RegistryConfig, 'metrics' | 'default_metric'>): Map<string, [AlgorithmSummary, number]> {
+  const own = new Map<string, Model[]>(algorithms.map((a) => [a, []]));
+  for (const m of models) own.get(m.metadata.algorithm)?.push(m);
+  const out = new Map<string, [AlgorithmSummary, number]>();
+  for (const [a, list] of own) out.set(a, [algorithmSummary(list, a, stages, config), list.reduce((n, m) => n + m.metadata.testing.length, 0)]);
+  return out;
 }
 
 /** A commit the promotion timeline reads. */

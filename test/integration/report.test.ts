@@ -277,15 +277,8 @@ describe('the report history cache', () => {
   /** A report built with the cache and one built with every cache off, at the same pinned time. */
   async function buildBoth(r: TempRegistry, warn?: (m: string) => void): Promise<{ cached: string; cold: string }> {
     const cached = join(tempDir(), 'site');
-    const cold = join(tempDir(), 'site');
     await buildReport(await r.open(frozenClock()), { out: cached, warn });
-    process.env.MODELGIT_NO_CACHE = '1';
-    try {
-      await buildReport(await r.open(frozenClock()), { out: cold });
-    } finally {
-      delete process.env.MODELGIT_NO_CACHE;
-    }
-    return { cached, cold };
+    return { cached, cold: await coldReport(r) };
   }
 
   const source = async (r: TempRegistry) => {
@@ -555,16 +548,7 @@ describe('the report history cache', () => {
     const d = (await nextDay(() => register(reg, { algorithm: 'lero' }))).model_id;
     const out = join(tempDir(), 'site');
     const build = async (o = out, extra: { algorithm?: string } = {}) => buildReport(await r.open(frozenClock()), { out: o, ...extra });
-    const cold = async () => {
-      const o = join(tempDir(), 'site');
-      process.env.MODELGIT_NO_CACHE = '1';
-      try {
-        await build(o);
-      } finally {
-        delete process.env.MODELGIT_NO_CACHE;
-      }
-      return o;
-    };
+    const cold = () => coldReport(r);
     const page = (id: string, algo: string) => join(out, 'm', algo, `${id}.html`);
     // a page not written again keeps the time set here
     const mark = (id: string, algo: string) => utimesSync(page(id, algo), 1000, 1000);
