@@ -151,7 +151,8 @@ export function storageReason(code: string): string {
 export function storageError(e: unknown, what = 'a file', path?: string, opts: { hint?: string } = {}): StorageError | undefined {
   const code = storageCode(e);
   if (!code) return undefined;
-  const where = path ?? (e as NodeJS.ErrnoException).path;
+  // (a copy or a rename that failed names both files: the one it could not write is `dest`)
+  const where = path ?? (e as NodeJS.ErrnoException & { dest?: string }).dest ?? (e as NodeJS.ErrnoException).path;
   return new StorageError(`could not write ${what}${where ? ` (${where})` : ''}: ${storageReason(code)}`, {
     hint: opts.hint ?? storageHint(code),
     data: { errno: code, ...(where ? { path: where } : {}) },
