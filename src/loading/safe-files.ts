@@ -87,11 +87,12 @@ export function isMissing(e: unknown): boolean {
  * A cache file under .git/modelgit: a link is not followed, a FIFO can't block, and it must be a
  * regular file. A missing file throws the open error as it is (check with isMissing: a miss);
  * anything odd throws UnsafeFileError, which the caller treats as damage: warn, fall back to git.
+ * `update`: opened for writing too (a cache file extended where it is).
  */
-export function openCacheFile(path: string): { fd: number; size: number } {
+export function openCacheFile(path: string, mode: 'read' | 'update' = 'read'): { fd: number; size: number } {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | NONBLOCK | NOFOLLOW);
+    fd = openSync(path, (mode === 'update' ? constants.O_RDWR : constants.O_RDONLY) | NONBLOCK | NOFOLLOW);
   } catch (e) {
     if (isMissing(e)) throw e;
     throw describeOpenError(path, e as NodeJS.ErrnoException);

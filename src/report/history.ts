@@ -93,9 +93,17 @@ function decodeChange(item: string, prefixLength: number): ModelFileChange {
   return { path, summary: { id: path.slice(slash + 1, -'.json'.length), algorithm: path.slice(prefixLength, slash), trainedAt: kind === 's' ? get(parts[2]!) : (JSON.parse(get(parts[2]!)) as string), scores } };
 }
 
+/**
+ * The header's JSON is padded with spaces to this width: a header for a longer history is then as
+ * long as the one it replaces, so the cache file can be extended where it is (the new lines
+ * appended, the header written over) instead of copied — 129 MB at 100,000 models.
+ */
+const HEADER_WIDTH = 256;
+
 /** The header line (the fields of Header, nothing read off a file). */
 export function headerLine(h: Header): Buffer {
-  return Buffer.from(`${MAGIC}\n${JSON.stringify({ format: h.format, commit: h.commit, models_dir: h.models_dir, count: h.count, bytes: h.bytes, crc: h.crc })}\n`);
+  const json = JSON.stringify({ format: h.format, commit: h.commit, models_dir: h.models_dir, count: h.count, bytes: h.bytes, crc: h.crc });
+  return Buffer.from(`${MAGIC}\n${json.padEnd(HEADER_WIDTH)}\n`);
 }
 
 function encodeCommit(c: HistoryCommit): string {

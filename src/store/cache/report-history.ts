@@ -151,18 +151,30 @@ export async function reportHistorySince(ctx: StoreContext, from: string, head: 
 }
 
 /**
- * Checks the body of `from` against its checksum and, given `more`, writes `more.to`: its header,
- * that body and its tail. False when the body is damaged or the file can't be written.
+ * Checks the body of `from` against its checksum and, given `more`, makes `more.to`: its header,
+ * that body and its tail. When the new header is as long as the old (headers are padded to one
+ * width) the file itself becomes HEAD's — renamed aside, the tail appended, the header written
+ * over, renamed into place — so nothing is copied and nothing is deleted; else the body is
+ * copied through a small buffer. The state kept at `from` points into this file and is of no use
+ * without it, but a later build starts from HEAD's. False when the body is damaged or the file
+ * can't be written (in place: the file for `from` is gone then, as a damaged one would be).
  */
 function copyExtended(from: string, h: Header, more?: { to: string; header: Header; tail: Buffer }): boolean {
   const tmp = more ? tempName(more.to) : '';
+  const line = more ? headerLine(more.header) : undefined;
+  const inPlace = line !== undefined && line.length === h.headerBytes;
   let fd: number | undefined;
   let out: number | undefined;
   try {
-    ({ fd } = openCacheFile(from));
-    if (more) {
-      out = openSync(tmp, 'w');
-      writeSync(out, headerLine(more.header));
+    if (inPlace) {
+      renameSync(from, tmp);
+      ({ fd } = openCacheFile(tmp, 'update'));
+    } else {
+      ({ fd } = openCacheFile(from));
+      if (more) {
+        out = openSync(tmp, 'w');
+        writeSync(out, line!);
+      }
     }
     const chunk = Buffer.allocUnsafe(1 << 20);
     let at = h.headerBytes!;
@@ -176,10 +188,15 @@ function copyExtended(from: string, h: Header, more?: { to: string; header: Head
       left -= n;
     }
     if (crc >>> 0 !== h.crc) return failed();
-    if (!more || out === undefined) return true;
-    writeSync(out, more.tail);
-    closeSync(out);
-    out = undefined;
+    if (!more) return true;
+    if (inPlace) {
+      writeSync(fd, more.tail, 0, more.tail.length, h.headerBytes! + h.bytes);
+      writeSync(fd, line!, 0, line!.length, 0);
+    } else {
+      writeSync(out!, more.tail);
+      closeSync(out!);
+      out = undefined;
+    }
     renameSync(tmp, more.to);
     touch(more.to);
     prune(dirname(more.to), more.to);

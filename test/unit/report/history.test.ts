@@ -82,7 +82,7 @@ describe('the history cache file', () => {
     const buf = encodeHistory(expectAt.commit, 'models', commits);
     expect(decodeHistory(buf, expectAt)).toEqual(commits);
     expect(decodeHistory(encodeHistory(expectAt.commit, 'models', []), expectAt)).toEqual([]);
-    expect(historyHeader(buf.subarray(0, 200), buf.length)).toMatchObject({ commit: expectAt.commit, count: 2 });
+    expect(historyHeader(buf.subarray(0, 300), buf.length)).toMatchObject({ commit: expectAt.commit, count: 2 });
   });
 
   it('an extension is byte for byte the encoding of the whole, from an empty history or to no new commits too', () => {
@@ -92,6 +92,9 @@ describe('the history cache file', () => {
     expect(extendHistory(encodeHistory(at, 'models', []), expectAt.commit, 'models', commits).equals(whole)).toBe(true);
     expect(extendHistory(encodeHistory(at, 'models', commits), expectAt.commit, 'models', []).equals(whole)).toBe(true);
     expect(decodeHistory(extendHistory(whole, at, 'models', commits), { commit: at, modelsDir: 'models' })).toEqual([...commits, ...commits]);
+    // one header length for any history (so a cache file is extended where it is, not copied)
+    const big = historyHeader(extendHistory(whole, at, 'models', Array.from({ length: 500 }, () => commits).flat()));
+    expect(big.headerBytes).toBe(historyHeader(encodeHistory(at, 'models', [])).headerBytes);
   });
 
   it('refuses a file that is damaged, cut short, or made for something else', () => {
