@@ -15,8 +15,8 @@ import { metricDirection } from '../domain/metrics.js';
 import type { Model } from '../domain/types.js';
 import { bestOverTime, seriesOrder, stateCommits, summarize, type BestSeries, type ScoreSummary, type SeriesKey } from '../report/best-over-time.js';
 import { algorithmKeys, algorithmPagePaths, paths, type RenderOnly, type SiteData } from '../report/pages.js';
-import { algorithmTotals, commitEvent, decodeState, eventsOnward, isPromotion, modelPagesToMake, STATE_FORMAT, tenureChanges, type ReportState } from '../report/report-state.js';
-import type { AlgorithmSummary } from '../report/tables.js';
+import { commitEvent, decodeState, eventsOnward, isPromotion, modelPagesToMake, STATE_FORMAT, tenureChanges, type ReportState } from '../report/report-state.js';
+import { summarizeAlgorithm, type AlgorithmSummary } from '../report/tables.js';
 import { promotionTimeline, stageTenures, type HistoryEvent } from '../report/timeline.js';
 import type { Registry } from './registry.js';
 
@@ -41,12 +41,8 @@ class NotSure extends Error {}
 export async function buildFromState(reg: Registry, opts: { algorithm?: string; latestEvents?: number }, from: string | undefined, key: string, version: string, earlier: Map<string, string>): Promise<StateBuild | undefined> {
   const trace = reg.cacheTrace('modelgit-cache: report state');
   if (opts.algorithm !== undefined || reg.cachesOff() || earlier.size === 0 || from === undefined) return undefined;
-  const text = await reg.reportStore.read(from);
-  const state = text === undefined ? undefined : decodeState(text, { commit: from, key });
-  if (!state) {
-    trace(text === undefined ? `none at ${from}` : `${from}: written by other code or options, or damaged`);
-    return undefined;
-  }
+  const state = await readState(reg, from, key, trace);
+  if (!state) return undefined;
   try {
     const built = await fromState(reg, opts, state, earlier, version, trace);
     trace(built ? `from ${from}` : `${from}: the whole build decides (see above)`);
@@ -61,6 +57,35 @@ export async function buildFromState(reg: Registry, opts: { algorithm?: string; 
   }
 }
 
+// (its own function: the 10 MB text is garbage once decoded, not kept for the whole build)
+async function readState(reg: Registry, from: string, key: string, trace: (m: string) => void): Promise<ReportState | undefined> {
+  const text = await reg.reportStore.read(from);
+  const state = text === undefined ? undefined : decodeState(text, { commit: from, key });
+  if (!state) trace(text === undefined ? `none at ${from}` : `${from}: written by other code or options, or damaged`);
+  return state;
+}
+
+/**
+ * The models at a commit from its tree alone: each id's algorithm, each file's blob, each
+ * algorithm's files as page keys name them. (Its own function: the tree's 100,000 entries are
+ * garbage once indexed, not kept for the whole build.)
+ */
+function indexTree(entries: { path: string; oid: string }[], where: (path: string) => { algorithm: string; id: string }) {
+  const known = new Map<string, string>();
+  const oids = new Map<string, string>();
+  const files = new Map<string, string[]>();
+  for (const e of entries) {
+    const { algorithm, id } = where(e.path);
+    if (known.has(id)) throw new NotSure(`model id ${id} is in two files`);
+    known.set(id, algorithm);
+    oids.set(e.path, e.oid);
+    const list = files.get(algorithm);
+    if (list) list.push(`${e.path}:${e.oid}`);
+    else files.set(algorithm, [`${e.path}:${e.oid}`]);
+  }
+  return { known, oids, files };
+}
+
 async function fromState(reg: Registry, opts: { latestEvents?: number }, state: ReportState, earlier: Map<string, string>, version: string, trace: (m: string) => void): Promise<StateBuild | undefined> {
   const config = reg.config;
   const from = state.commit;
@@ -70,9 +95,9 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
 
   // git's reads at once: what changed, the tree at HEAD, the commits HEAD adds (appended to the
   // history cache), the stages and the tags.
-  const [diffText, entries, tail, stages, tags] = await Promise.all([
+  const [diffText, { known, oids, files }, tail, stages, tags] = await Promise.all([
     from === head ? '' : reg.git.treeDiff(from, head),
-    reg.reportStore.modelFiles(head),
+    reg.reportStore.modelFiles(head).then((entries) => indexTree(entries, where)),
     reg.reportStore.since(from, head),
     reg.stages(),
     reg.git.refs('refs/tags/stage/'),
@@ -88,19 +113,6 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
     changed.set(c.path, c);
   }
 
-  // The models at HEAD: their files and ids, from the tree alone.
-  const known = new Map<string, string>();
-  const oids = new Map<string, string>();
-  const files = new Map<string, string[]>();
-  for (const e of entries) {
-    const { algorithm, id } = where(e.path);
-    if (known.has(id)) throw new NotSure(`model id ${id} is in two files`);
-    known.set(id, algorithm);
-    oids.set(e.path, e.oid);
-    const list = files.get(algorithm);
-    if (list) list.push(`${e.path}:${e.oid}`);
-    else files.set(algorithm, [`${e.path}:${e.oid}`]);
-  }
   const pathOf = (id: string) => `${config.models_dir}/${known.get(id)}/${id}.json`;
 
   // The commits HEAD adds (undefined: HEAD is not on the first-parent line of the state's commit).
@@ -207,11 +219,14 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
     }
     remade.add(a);
     await load(ofAlgorithm(a));
-    const [summary, count] = algorithmTotals(ofAlgorithm(a).map((p) => models.get(p)!), [a], stages, config).get(a)!;
-    summaries.set(a, summary);
-    results.set(a, count);
+    const made = summarizeAlgorithm(ofAlgorithm(a).map((p) => models.get(p)!), a, stages, config);
+    summaries.set(a, made.summary);
+    results.set(a, made.results);
+
   }
   whole.results = [...results.values()].reduce((x, y) => x + y, 0);
+  // the pages made need only the remade algorithms' file lists (their keys); the rest are garbage now
+  for (const a of [...files.keys()]) if (!remade.has(a)) files.delete(a);
 
   // Which model pages change (report-state.ts).
   const parentOf = new Map(state.parentOf);

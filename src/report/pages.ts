@@ -9,7 +9,7 @@ import type { Direction, Model, ModelMetadata, RegistryConfig, StageAssignments 
 import type { BestOverTime, BestSeries } from './best-over-time.js';
 import { emptyNote, esc, escText, fileSlug, fmtBytes, fmtDate, fmtNum, jsonScript, page, shortCommit, table } from './html.js';
 import { loadPlanSection } from './load-plan.js';
-import { algorithmSummary, compareData, leaderboard, modelList, rankedRows, type AlgorithmSummary, type Leaderboard } from './tables.js';
+import { compareData, leaderboard, summarizeAlgorithm, modelList, rankedRows, type AlgorithmSummary, type Leaderboard } from './tables.js';
 import type { HistoryEvent, PromotionEvent, Tenure } from './timeline.js';
 import { resultsIn } from '../domain/types.js';
 
@@ -40,8 +40,9 @@ export interface SiteData {
   /**
    * A build that renders only some pages (the report state, registry/report-update.ts) holds only
    * those pages' models in `models`; these then say what the whole registry at HEAD is: every model
-   * id and its algorithm, each algorithm's model files (`path:blob`, file order), and the
-   * overview's counts (each algorithm's summary is in `summaries`).
+   * id and its algorithm, the model files (`path:blob`, file order) of each algorithm whose pages
+   * are made (what their key is computed over), and the overview's counts (each algorithm's summary
+   * is in `summaries`).
    */
   whole?: WholeRegistry;
   /** each algorithm's summary, when the caller has them (else computed from `models`) */
@@ -200,7 +201,7 @@ function overviewPage(site: SiteData, summaries: AlgorithmSummary[], link: Linke
   return { path: paths.overview(), html: page({ title: 'Registry overview', base, body, generated: site.generated }) };
 }
 
-function algorithmPage(site: SiteData, s: AlgorithmSummary, link: Linker): SitePage {
+function algorithmPage(site: SiteData, s: AlgorithmSummary, own: Model[], link: Linker): SitePage {
   const base = BASE.algorithm;
   const a = s.algorithm;
   const datasets = s.datasets.length
@@ -217,7 +218,7 @@ function algorithmPage(site: SiteData, s: AlgorithmSummary, link: Linker): SiteP
         new Set([1, 4]),
       )
     : emptyNote(s.models ? `No test results for ${a} yet, so there is nothing to rank.` : `No ${a} model at HEAD.`, `Record one with: modelgit test ID --dataset D --metric total_time=12.3`);
-  const list = modelList(site.models, a, site.stages);
+  const list = modelList(own, a, site.stages);
   const models = list.length
     ? `<div class="datatable" data-table="models" data-source="models-data"></div>${jsonScript('models-data', { base, algorithm: a, rows: list })}`
     : emptyNote('No models.');
@@ -268,9 +269,9 @@ ${jsonScript('report-data', data)}`;
   };
 }
 
-function comparePage(site: SiteData, a: string, boards: Leaderboard[]): SitePage {
+function comparePage(site: SiteData, a: string, own: Model[], boards: Leaderboard[]): SitePage {
   const base = BASE.algorithm;
-  const data = { ...compareData(site.models, a, site.stages, site.config, boards), base, modelBase: `${base}m/${a}/`, datasetBase: `${base}a/${a}/d/` };
+  const data = { ...compareData(own, a, site.stages, site.config, boards), base, modelBase: `${base}m/${a}/`, datasetBase: `${base}a/${a}/d/` };
   const body = `<h1>Compare ${esc(a)} models</h1>
 <p class="muted">Side by side, as <code>modelgit compare</code> shows them: each model's score per dataset and metric, the best of each row marked, and the change against the first model (better or worse by the metric's direction). Tick models on a dataset's leaderboard to compare them, or add them here.</p>
 <div id="compare" class="compare"></div>
@@ -477,7 +478,13 @@ export interface RenderOnly {
 /** Every page of the site, made one at a time (so they can be written while the rest are made). */
 export function* renderPages(site: SiteData, opts: RenderOptions & { only?: RenderOnly } = {}): Generator<SitePage> {
   const known = knownOf(site);
-  const summaries = site.algorithms.map((a) => site.summaries?.get(a) ?? algorithmSummary(site.models, a, site.stages, site.config));
+  const ownModels = new Map<string, Model[]>();
+  for (const m of site.models) {
+    const list = ownModels.get(m.metadata.algorithm);
+    if (list) list.push(m);
+    else ownModels.set(m.metadata.algorithm, [m]);
+  }
+  const summaries = site.algorithms.map((a) => site.summaries?.get(a) ?? summarizeAlgorithm(ownModels.get(a) ?? [], a, site.stages, site.config).summary);
   const seriesIndex = new Map(site.best.series.map((s) => [`${s.algorithm}\0${s.dataset}\0${s.metric}`, s]));
   const version = hash('sha1', opts.version ?? '', 'base64url');
   const files = opts.keep || opts.only ? filesOf(site) : undefined;
@@ -494,9 +501,10 @@ export function* renderPages(site: SiteData, opts: RenderOptions & { only?: Rend
       continue;
     }
     const keyed = (p: SitePage): SitePage => (key === undefined ? p : { ...p, key });
-    yield keyed(algorithmPage(site, s, algoLink));
-    const boards = s.datasets.map((d) => leaderboard(site.models, a, d.dataset, site.config));
-    if (s.models > 0) yield keyed(comparePage(site, a, boards));
+    const own = ownModels.get(a) ?? [];
+    yield keyed(algorithmPage(site, s, own, algoLink));
+    const boards = s.datasets.map((d) => leaderboard(own, a, d.dataset, site.config));
+    if (s.models > 0) yield keyed(comparePage(site, a, own, boards));
     yield keyed(standingScript(a, boards, site.stages[a] ?? {}, known));
     for (const lb of boards) yield keyed(datasetPage(site, lb, seriesIndex));
   }

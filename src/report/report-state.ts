@@ -7,7 +7,7 @@
 import type { BestOverTime } from './best-over-time.js';
 import type { HistoryCommit } from './history.js';
 import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js';
-import { algorithmSummary, type AlgorithmSummary } from './tables.js';
+import { summarizeAlgorithm, type AlgorithmSummary } from './tables.js';
 import { historyEvent, type HistoryEvent, type Tenure } from './timeline.js';
 
 export const STATE_FORMAT = 1;
@@ -96,7 +96,10 @@ export function algorithmTotals(models: Model[], algorithms: string[], stages: S
   const own = new Map<string, Model[]>(algorithms.map((a) => [a, []]));
   for (const m of models) own.get(m.metadata.algorithm)?.push(m);
   const out = new Map<string, [AlgorithmSummary, number]>();
-  for (const [a, list] of own) out.set(a, [algorithmSummary(list, a, stages, config), list.reduce((n, m) => n + m.metadata.testing.length, 0)]);
+  for (const [a, list] of own) {
+    const { summary, results } = summarizeAlgorithm(list, a, stages, config);
+    out.set(a, [summary, results]);
+  }
   return out;
 }
 

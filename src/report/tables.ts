@@ -5,7 +5,7 @@ import { trainedAt } from '../domain/metadata.js';
 import { isBetter } from '../domain/metrics.js';
 import { datasetsOf, metricsOf, scoreOf, type ScoreQuery } from '../domain/selection.js';
 import type { Direction, Model, ModelMetadata, RegistryConfig, StageAssignments } from '../domain/types.js';
-import { onlyResults } from '../domain/types.js';
+import { isResult, onlyResults, type TestResult } from '../domain/types.js';
 
 export interface MetricColumn {
   name: string;
@@ -309,6 +309,98 @@ export function algorithmSummary(models: Model[], algorithm: string, stages: Sta
     tested: own.filter((m) => m.metadata.testing.length > 0).length,
     datasets,
     stages: { ...(stages[algorithm] ?? {}) },
+  };
+}
+
+/** An algorithm's summary and its count of test results. */
+export interface AlgorithmTotals {
+  summary: AlgorithmSummary;
+  results: number;
+}
+
+type Best = { id: string; value: number; at: string } | undefined;
+
+/**
+ * scoreOf's value over results all on the query's dataset, without its list of hits (it runs for
+ * every model of an algorithm on each dataset). The same aggregates, in the same order of
+ * additions; the tests compare summarizeAlgorithm with algorithmSummary, which uses scoreOf.
+ */
+function scoreValue(on: TestResult[], q: ScoreQuery): { value: number } | undefined {
+  let count = 0;
+  let value = 0;
+  let sum = 0;
+  for (const r of on) {
+    const v = r.performance?.[q.metric];
+    if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+    if (q.aggregate === 'best') {
+      if (count === 0 || isBetter(v, value, q.direction)) value = v;
+    } else if (q.aggregate === 'mean') sum += v;
+    else value = v;
+    count++;
+  }
+  if (count === 0) return undefined;
+  return { value: q.aggregate === 'mean' ? sum / count : value };
+}
+
+/** Whether a score takes the lead from `best` (ties: trained first, then the smaller id, as bestOf). */
+function leads(best: Best, id: string, value: number, at: string, direction: Direction): boolean {
+  if (!best) return true;
+  if (value === best.value) return (at.localeCompare(best.at) || id.localeCompare(best.id)) < 0;
+  return isBetter(value, best.value, direction);
+}
+
+/**
+ * `algorithmSummary` in one pass over the algorithm's models: each model's results are grouped by
+ * dataset once, and each dataset's best is found by scoring each model once on the default metric
+ * from its results there (the same values, ties broken as bestOf breaks them). algorithmSummary,
+ * which filters every model for every dataset and scores them all again for each best, is the
+ * definition; tests compare the two on random registries. This is what both report builds keep
+ * in the report state, for every algorithm (the whole build) or each one whose pages change.
+ */
+export function summarizeAlgorithm(own: Model[], algorithm: string, stages: StageAssignments, config: Pick<RegistryConfig, 'metrics' | 'default_metric'>): AlgorithmTotals {
+  const byDataset = new Map<string, { names: Set<string>; entries: { meta: ModelMetadata; on: TestResult[] }[] }>();
+  let tested = 0;
+  let results = 0;
+  for (const { metadata: meta } of own) {
+    if (meta.testing.length > 0) tested++;
+    results += meta.testing.length;
+    // (a model has results on a few datasets: a list, not a Map per model, to group them)
+    const groups: [string, TestResult[]][] = [];
+    for (const r of meta.testing) {
+      if (!isResult(r)) continue;
+      const on = groups.find((g) => g[0] === r.dataset);
+      if (on) on[1].push(r as TestResult);
+      else groups.push([r.dataset, [r as TestResult]]);
+    }
+    for (const [dataset, on] of groups) {
+      let acc = byDataset.get(dataset);
+      if (!acc) byDataset.set(dataset, (acc = { names: new Set(), entries: [] }));
+      for (const r of on) if (r.performance) for (const k in r.performance) acc.names.add(k);
+      acc.entries.push({ meta, on });
+    }
+  }
+  const datasets: DatasetSummary[] = [];
+  for (const dataset of [...byDataset.keys()].sort()) {
+    const { names, entries } = byDataset.get(dataset)!;
+    const metrics = [...names].sort().map((name) => ({ name, direction: metricDirection(config, name) ?? null }));
+    const metric = defaultMetricOf(metrics, config);
+    const direction = metrics.find((m) => m.name === metric)?.direction ?? null;
+    let best: Best;
+    if (metric && direction) {
+      const q: ScoreQuery = { dataset, metric, direction, aggregate: metricAggregate(config, metric) };
+      for (const { meta, on } of entries) {
+        // scored from this dataset's results alone: the same hits, in the same order, as scoreOf's
+        const s = scoreValue(on, q);
+        if (!s) continue;
+        const at = trainedAt(meta);
+        if (leads(best, meta.model_id, s.value, at, direction)) best = { id: meta.model_id, value: s.value, at };
+      }
+    }
+    datasets.push({ dataset, models: entries.length, metric, direction, best: best ? { model_id: best.id, value: best.value } : null });
+  }
+  return {
+    summary: { algorithm, models: own.length, tested, datasets, stages: { ...(stages[algorithm] ?? {}) } },
+    results,
   };
 }
 

@@ -5,7 +5,7 @@ import { rankModels, scoreOf, selectBest } from '../../../src/domain/selection.j
 import type { Model, ModelMetadata } from '../../../src/domain/types.js';
 import { bestOverTime, summarize, type StateCommit } from '../../../src/report/best-over-time.js';
 import { esc, fileSlug, fmtBytes, fmtNum, safeJson, table } from '../../../src/report/html.js';
-import { compareData, leaderboard, standings } from '../../../src/report/tables.js';
+import { algorithmSummary, compareData, leaderboard, standings, summarizeAlgorithm } from '../../../src/report/tables.js';
 import { promotionTimeline, stageTenures, type StageTag } from '../../../src/report/timeline.js';
 import type { ScannedCommit } from '../../../src/git/raw-log.js';
 
@@ -252,6 +252,48 @@ describe('leaderboard', () => {
     expect([...st].map(([id, s]) => [id, s.rank, s.of])).toEqual([['b02', 1, 3], ['c03', 2, 3], ['a01', 3, 3]]);
     expect(st.get('a01')).toMatchObject({ best: 'b02', runnerUp: 'c03', value: 9, metric: 'total_time', direction: 'min' });
     expect(rankModels(models, { dataset: 'p', metric: 'total_time', direction: 'min' }).ranked.map((r) => r.model.metadata.model_id)).toEqual(['b02', 'c03', 'a01']);
+  });
+
+  it('summarizeAlgorithm gives what algorithmSummary gives, in one pass (random registries)', () => {
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T,>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const aggregates = { metrics: { total_time: { direction: 'min' as const, aggregate: 'mean' as const }, accuracy: { direction: 'max' as const, aggregate: 'best' as const }, q_err: { direction: 'min' as const }, odd: { aggregate: 'best' as const } }, default_metric: 'total_time' };
+    const values: unknown[] = [1, 2.5, 2.5, 7, NaN, Infinity, 'x', null, -3, 0.1 + 0.2];
+    let cases = 0;
+    for (const cfg of [config, aggregates, { metrics: {}, default_metric: 'nothing' }]) {
+      for (let round = 0; round < 60; round++) {
+        const models: Model[] = [];
+        for (let k = Math.floor(rand() * 14); k > 0; k--) {
+          const testing: unknown[] = [];
+          for (let r = Math.floor(rand() * 5); r > 0; r--) {
+            const perf: Record<string, unknown> = {};
+            for (const m of ['total_time', 'accuracy', 'q_err', 'odd']) if (rand() < 0.5) perf[m] = pick(values);
+            const result: Record<string, unknown> = { dataset: pick(['job', 'stats', 'imdb']), performance: perf };
+            if (rand() < 0.8) result.tested_at = pick(['2024-10-01T00:00:00Z', '2024-10-02T10:00:00+02:00', 'not a date']);
+            if (rand() < 0.1) delete result.performance;
+            testing.push(rand() < 0.08 ? { note: 'not a result' } : result);
+          }
+          const id = `m${String(k).padStart(2, '0')}${pick(['a', 'b'])}`;
+          const m = meta(id, [], {
+            algorithm: rand() < 0.8 ? 'mscn' : 'lero',
+            created_at: pick(['2024-10-01T00:00:00Z', '2024-10-03T00:00:00Z']),
+            training: rand() < 0.5 ? { dataset: pick(['job', 'stats']), training_time: pick([3, NaN, 12]) as number, hyperparams: { lr: pick([0.1, 0.01]), layers: [64, 32], opt: pick(['adam', true]) } } : undefined,
+            tags: rand() < 0.3 ? ['x'] : [],
+          });
+          m.testing = testing as ModelMetadata['testing'];
+          models.push({ path: `models/${m.algorithm}/${id}.json`, metadata: m });
+        }
+        const own = models.filter((m) => m.metadata.algorithm === 'mscn');
+        const stages = { mscn: { production: 'm01a' } };
+        const summary = algorithmSummary(models, 'mscn', stages, cfg);
+        const results = own.reduce((n, m) => n + m.metadata.testing.length, 0);
+        // the same values, and the same key order (the pages embed them as JSON)
+        expect(JSON.stringify(summarizeAlgorithm(own, 'mscn', stages, cfg))).toBe(JSON.stringify({ summary, results }));
+        if (summary.datasets.some((d) => d.best !== null)) cases++;
+      }
+    }
+    expect(cases).toBeGreaterThan(60); // (rounds where some dataset has a best to find)
   });
 
   it('compare data: every model of the algorithm with its scores per dataset and its params', () => {
