@@ -512,6 +512,31 @@ describe('the report history cache', () => {
     expect(readFileSync(join(out, 'a', 'mscn', 'd', 'job.html'), 'utf8')).toContain(`"model_id":"${a}","value":9`);
   }, 60_000);
 
+  it('after a reset to a commit whose cache file was extended in place, its history is the front of the newer file', async () => {
+    const r = await tempRegistry();
+    const reg = await r.open(steppingClock());
+    const a = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: a, dataset: 'job', metrics: ['total_time=10'] }));
+    const out = join(tempDir(), 'site');
+    await tracedReport(r, out);
+    const early = r.git('rev-parse', 'HEAD').trim();
+    await nextDay(() => recordTest(reg, { id: a, dataset: 'job', metrics: ['total_time=9'] }));
+    expect(await tracedReport(r, out)).toMatch(/report state: from /);
+    const later = r.git('rev-parse', 'HEAD').trim();
+    // the file of the first build became the second's
+    expect(readdirSync(cacheDir(r)).filter((n) => n.endsWith('.history'))).toEqual([`${later}.history`]);
+    r.git('reset', '-q', '--hard', early);
+    const trace = await tracedReport(r, out);
+    expect(trace).toContain(`${early}: the front of the history of ${later}`);
+    expect(trace).not.toMatch(/report: scan /);
+    expectSameSite(await coldReport(r), out);
+    expect(await source(r)).toBe('cache');
+    // and the next commit's report goes on from there as usual
+    await nextDay(() => recordTest(reg, { id: a, dataset: 'job', metrics: ['total_time=8'] }));
+    expect(await tracedReport(r, out)).toMatch(/report state: from /);
+    expectSameSite(await coldReport(r), out);
+  }, 60_000);
+
   it('a damaged or foreign report state is not used: the whole build runs, and its report is the same', async () => {
     const r = await tempRegistry();
     const reg = await r.open(steppingClock());

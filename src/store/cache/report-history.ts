@@ -353,6 +353,24 @@ async function loadBase(ctx: StoreContext, dir: string, head: string, modelsDir:
       if (e instanceof CorruptHistoryError || e instanceof UnsafeFileError) corrupt(c.file, e.message);
     }
   }
+  // HEAD behind a cached commit on that commit's first-parent line (a reset, or a report made there
+  // again): a file is extended where it is, so the older commit's file is gone, but its history is
+  // the front of the newer one's (canonical order) — taken from it, and kept under HEAD's name.
+  for (const c of candidates) {
+    if (!(await ctx.git.isAncestor(head, c.commit))) continue;
+    try {
+      const all = decodeHistory(readCacheFile(c.file), { commit: c.commit, modelsDir });
+      const at = all.findIndex((x) => x.commit === head);
+      if (at < 0 || !all[at]!.firstParent) continue;
+      const commits = all.slice(0, at + 1);
+      const file = encodeHistory(head, modelsDir, commits);
+      trace(`${head}: the front of the history of ${c.commit}`);
+      save(dir, head, file);
+      return { commit: head, commits, file };
+    } catch (e) {
+      if (e instanceof CorruptHistoryError || e instanceof UnsafeFileError) corrupt(c.file, e.message);
+    }
+  }
   return undefined;
 }
 
