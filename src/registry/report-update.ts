@@ -218,8 +218,9 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
       continue;
     }
     remade.add(a);
-    await load(ofAlgorithm(a));
-    const made = summarizeAlgorithm(ofAlgorithm(a).map((p) => models.get(p)!), a, stages, config);
+    const mine = ofAlgorithm(a);
+    await load(mine);
+    const made = summarizeAlgorithm(mine.map((p) => models.get(p)!), a, stages, config);
     summaries.set(a, made.summary);
     results.set(a, made.results);
 

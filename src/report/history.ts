@@ -134,6 +134,21 @@ export function extendHistory(base: Buffer, commit: string, modelsDir: string, m
 }
 
 /**
+ * The cache file for the first `count` commits of a cache file's history, up to `commit` (one of
+ * its first-parent commits: its history is that front, in canonical order): the front of the
+ * body's bytes under a new header — exactly what encodeHistory of those commits gives, without
+ * encoding them again (a test compares the two).
+ */
+export function historyFront(file: Buffer, count: number, commit: string, modelsDir: string): Buffer {
+  const h = historyHeader(file);
+  const body = file.subarray(file.length - h.bytes);
+  const end = count === 0 ? 0 : count >= h.count ? body.length : lineOffsets(body, count + 1)[count]! - 1;
+  const front = body.subarray(0, end);
+  const header: Header = { format: HISTORY_FORMAT, commit, models_dir: modelsDir, count, bytes: front.length, crc: crc32(front) >>> 0 };
+  return Buffer.concat([headerLine(header), front]);
+}
+
+/**
  * What extending a file whose header is `h` by `more` appends after its body, and the new header; `offsets`
  * are where each new commit's line begins in the body.
  */

@@ -271,6 +271,15 @@ async function coldReport(r: TempRegistry): Promise<string> {
   return o;
 }
 
+/** A registry on a stepping clock with one mscn model, tested once on `dataset` (total_time=10). */
+async function oneTestedModel(dataset: string): Promise<{ r: TempRegistry; reg: Awaited<ReturnType<TempRegistry['open']>>; a: string }> {
+  const r = await tempRegistry();
+  const reg = await r.open(steppingClock());
+  const a = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+  await nextDay(() => recordTest(reg, { id: a, dataset, metrics: ['total_time=10'] }));
+  return { r, reg, a };
+}
+
 describe('the report history cache', () => {
   const cacheDir = (r: TempRegistry) => join(r.dir, '.git', 'modelgit', 'report');
 
@@ -287,10 +296,7 @@ describe('the report history cache', () => {
   };
 
   it('a rebuild from the cache equals a cold build, byte for byte, whatever happened in between', async () => {
-    const r = await tempRegistry();
-    const reg = await r.open(steppingClock());
-    const a = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
-    await nextDay(() => recordTest(reg, { id: a, dataset: 'production', metrics: ['total_time=10'] }));
+    const { r, reg, a } = await oneTestedModel('production');
     const b = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
     await nextDay(() => recordTest(reg, { id: b, dataset: 'production', metrics: ['total_time=8'] }));
     await nextDay(() => promote(reg, { id: b, stage: 'production', force: true }));
@@ -354,10 +360,7 @@ describe('the report history cache', () => {
   }, 120_000);
 
   it('a damaged cache file is reported once, not used, and rebuilt', async () => {
-    const r = await tempRegistry();
-    const reg = await r.open(steppingClock());
-    const a = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
-    await nextDay(() => recordTest(reg, { id: a, dataset: 'production', metrics: ['total_time=10'] }));
+    const { r, reg, a } = await oneTestedModel('production');
     await buildReport(await r.open(frozenClock()), { out: join(tempDir(), 'site') });
     const head = r.git('rev-parse', 'HEAD').trim();
     const file = join(cacheDir(r), `${head}.history`);
@@ -513,10 +516,7 @@ describe('the report history cache', () => {
   }, 60_000);
 
   it('after a reset to a commit whose cache file was extended in place, its history is the front of the newer file', async () => {
-    const r = await tempRegistry();
-    const reg = await r.open(steppingClock());
-    const a = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
-    await nextDay(() => recordTest(reg, { id: a, dataset: 'job', metrics: ['total_time=10'] }));
+    const { r, reg, a } = await oneTestedModel('job');
     const out = join(tempDir(), 'site');
     await tracedReport(r, out);
     const early = r.git('rev-parse', 'HEAD').trim();
@@ -538,10 +538,7 @@ describe('the report history cache', () => {
   }, 60_000);
 
   it('a damaged or foreign report state is not used: the whole build runs, and its report is the same', async () => {
-    const r = await tempRegistry();
-    const reg = await r.open(steppingClock());
-    const a = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
-    await nextDay(() => recordTest(reg, { id: a, dataset: 'job', metrics: ['total_time=10'] }));
+    const { r, reg, a } = await oneTestedModel('job');
     const out = join(tempDir(), 'site');
     const damage = [
       (t: string) => t.slice(0, t.length / 2), // truncated
@@ -565,10 +562,7 @@ describe('the report history cache', () => {
   }, 60_000);
 
   it('a report rebuilt over an earlier one writes only the pages that changed, and equals a cold build byte for byte', async () => {
-    const r = await tempRegistry();
-    const reg = await r.open(steppingClock());
-    const a = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
-    await nextDay(() => recordTest(reg, { id: a, dataset: 'production', metrics: ['total_time=10'] }));
+    const { r, reg, a } = await oneTestedModel('production');
     const b = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
     await nextDay(() => recordTest(reg, { id: b, dataset: 'job', metrics: ['total_time=8'] }));
     const c = (await nextDay(() => register(reg, { algorithm: 'lero' }))).model_id;

@@ -12,7 +12,7 @@ import { parseModelPath } from '../../domain/config.js';
 import type { Model } from '../../domain/types.js';
 import { canonicalOrder, scanHistory, ZERO_OID, type ScannedCommit } from '../../git/raw-log.js';
 import { summarize, type ScoreSummary } from '../../report/best-over-time.js';
-import { CorruptHistoryError, decodeHistory, decodeHistoryLine, encodeHistory, extendHistory, headerLine, historyHeader, historyTail, lineOffsets, reportTrailers, type Header, type HistoryCommit, type ModelFileChange } from '../../report/history.js';
+import { CorruptHistoryError, decodeHistory, decodeHistoryLine, encodeHistory, extendHistory, headerLine, historyFront, historyHeader, historyTail, lineOffsets, reportTrailers, type Header, type HistoryCommit, type ModelFileChange } from '../../report/history.js';
 import { cacheDisabled, modelgitDir, tracer } from './policy.js';
 import { cacheWriteFailed, mtime, remove, tempName, touch, writeWhole } from './files.js';
 import type { StoreContext } from '../context.js';
@@ -359,11 +359,12 @@ async function loadBase(ctx: StoreContext, dir: string, head: string, modelsDir:
   for (const c of candidates) {
     if (!(await ctx.git.isAncestor(head, c.commit))) continue;
     try {
-      const all = decodeHistory(readCacheFile(c.file), { commit: c.commit, modelsDir });
+      const newer = readCacheFile(c.file);
+      const all = decodeHistory(newer, { commit: c.commit, modelsDir });
       const at = all.findIndex((x) => x.commit === head);
       if (at < 0 || !all[at]!.firstParent) continue;
       const commits = all.slice(0, at + 1);
-      const file = encodeHistory(head, modelsDir, commits);
+      const file = historyFront(newer, commits.length, head, modelsDir);
       trace(`${head}: the front of the history of ${c.commit}`);
       save(dir, head, file);
       return { commit: head, commits, file };

@@ -3,7 +3,7 @@ import { balancedCuts, canonicalOrder, type ScannedCommit } from '../../../src/g
 import { metricDirection } from '../../../src/domain/metrics.js';
 import type { ModelMetadata } from '../../../src/domain/types.js';
 import { bestOverTime, summarize, type StateCommit } from '../../../src/report/best-over-time.js';
-import { CorruptHistoryError, decodeHistory, encodeHistory, extendHistory, historyHeader, type HistoryCommit } from '../../../src/report/history.js';
+import { CorruptHistoryError, decodeHistory, encodeHistory, extendHistory, historyFront, historyHeader, type HistoryCommit } from '../../../src/report/history.js';
 
 const c = (id: string, parents: string[] = []): ScannedCommit => ({ commit: id, parents, author: 'a', authorEmail: 'a@x', date: '', time: 0, subject: id, trailers: {}, changes: [] });
 const ids = (list: ScannedCommit[] | undefined) => list?.map((x) => x.commit);
@@ -95,6 +95,12 @@ describe('the history cache file', () => {
     // one header length for any history (so a cache file is extended where it is, not copied)
     const big = historyHeader(extendHistory(whole, at, 'models', Array.from({ length: 500 }, () => commits).flat()));
     expect(big.headerBytes).toBe(historyHeader(encodeHistory(at, 'models', [])).headerBytes);
+  });
+
+  it("a history's front is byte for byte the encoding of its first commits", () => {
+    const at = 'c'.repeat(40);
+    const whole = encodeHistory(expectAt.commit, 'models', commits);
+    for (let k = 0; k <= commits.length; k++) expect(historyFront(whole, k, at, 'models').equals(encodeHistory(at, 'models', commits.slice(0, k)))).toBe(true);
   });
 
   it('refuses a file that is damaged, cut short, or made for something else', () => {
