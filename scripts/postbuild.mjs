@@ -5,12 +5,21 @@
 import { chmodSync, cpSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { standaloneSource } from '../dist/schema/validator.js';
+import { fastDateTime } from '../dist/schema/date-time.js';
 
 chmodSync(new URL('../dist/cli/main.js', import.meta.url), 0o755);
 cpSync(new URL('../src/report/assets/', import.meta.url), new URL('../dist/report/assets/', import.meta.url), { recursive: true });
 const out = new URL('../dist/schema/compiled/', import.meta.url);
 mkdirSync(out, { recursive: true });
 for (const name of ['model', 'config', 'stages']) writeFileSync(new URL(`${name}.cjs`, out), standaloneSource(name));
+// The formats those validators require: ajv-formats' full ones, date-time answered first by
+// fastDateTime (src/schema/date-time.ts), whose source is self-contained for this.
+writeFileSync(
+  new URL('formats.cjs', out),
+  `"use strict";\n// Written by scripts/postbuild.mjs: ajv-formats' full formats, date-time first checked by fastDateTime (src/schema/date-time.ts).\n` +
+    `const full = require("ajv-formats/dist/formats").fullFormats;\nconst fastDateTime = ${fastDateTime.toString()};\n` +
+    `module.exports = { ...full, "date-time": { validate: fastDateTime(full["date-time"].validate), compare: full["date-time"].compare } };\n`,
+);
 
 // The CLI as a bundle: one file per command plus shared chunks instead of ~45 modules, which saves
 // node 10–20 ms of module resolution and loading on every command. Chunks sit beside main.js in

@@ -57,23 +57,33 @@ export function classifyPath(config: Pick<RegistryConfig, 'models_dir'>, path: s
   if (path === CONFIG_FILE) return { kind: 'config' };
   if (path === STAGES_FILE) return { kind: 'stages' };
   const prefix = `${config.models_dir}/`;
-  if (!path.startsWith(prefix)) return { kind: 'other' };
-  const parts = path.slice(prefix.length).split('/');
-  const base = parts[parts.length - 1]!;
-  if (HOUSEKEEPING.has(base) && parts.length <= 2) return { kind: 'other' };
-  const expected = `a model file belongs at ${prefix}<algorithm>/<model_id>.json`;
-  if (parts.length === 1) return { kind: 'misplaced', reason: `${expected}, not directly in ${prefix}` };
-  if (parts.length > 2) return { kind: 'misplaced', reason: `${expected}; this one is ${parts.length - 2} director${parts.length === 3 ? 'y' : 'ies'} too deep` };
-  if (!base.endsWith('.json')) return { kind: 'misplaced', reason: `${expected}; "${base}" does not end in .json` };
-  const algorithm = parts[0]!;
+  if (!path.startsWith(prefix)) return OTHER;
+  // (without split() and the message strings: --all classifies every path, 100,000 at a time)
+  const rest = path.slice(prefix.length);
+  const first = rest.indexOf('/');
+  const last = rest.lastIndexOf('/');
+  const base = rest.slice(last + 1);
+  const parts = first < 0 ? 1 : first === last ? 2 : rest.split('/').length;
+  if (parts <= 2 && HOUSEKEEPING.has(base)) return OTHER;
+  if (parts !== 2 || !base.endsWith('.json')) {
+    const expected = `a model file belongs at ${prefix}<algorithm>/<model_id>.json`;
+    if (parts === 1) return { kind: 'misplaced', reason: `${expected}, not directly in ${prefix}` };
+    if (parts > 2) return { kind: 'misplaced', reason: `${expected}; this one is ${parts - 2} director${parts === 3 ? 'y' : 'ies'} too deep` };
+    return { kind: 'misplaced', reason: `${expected}; "${base}" does not end in .json` };
+  }
+  const algorithm = rest.slice(0, first);
   const id = base.slice(0, -'.json'.length);
-  const problems: string[] = [];
   const dirProblem = nameProblem('algorithm', algorithm);
-  if (dirProblem) problems.push(`the directory: ${dirProblem}`);
   const idProblem = nameProblem('model id', id);
+  const problems: string[] = dirProblem || idProblem ? [] : NO_PROBLEMS;
+  if (dirProblem) problems.push(`the directory: ${dirProblem}`);
   if (idProblem) problems.push(`the file name: ${idProblem}`);
   return { kind: 'model', algorithm, id, problems };
 }
+
+const OTHER: PathKind = Object.freeze({ kind: 'other' });
+/** shared by every well-named model path (frozen: nobody adds to it) */
+const NO_PROBLEMS: string[] = Object.freeze([]) as unknown as string[];
 
 /** The id a model path is named for (`models/mscn/x.json` → `x`), or undefined for other paths. */
 export function idOfPath(config: Pick<RegistryConfig, 'models_dir'>, path: string): string | undefined {
@@ -132,14 +142,16 @@ export function duplicateIds(config: Pick<RegistryConfig, 'models_dir'>, paths: 
 
 /** The ids given to more than one path, each with its paths sorted; `[id, path]` pairs with an undefined id are not models. */
 export function idClashes(named: Iterable<[id: string | undefined, path: string]>): Map<string, string[]> {
+  // a list only for an id seen twice: --all passes every model path, nearly all with an id of its own
+  const first = new Map<string, string>();
   const byId = new Map<string, string[]>();
   for (const [id, p] of named) {
-    if (id !== undefined) (byId.get(id) ?? byId.set(id, []).get(id)!).push(p);
+    if (id === undefined) continue;
+    const seen = first.get(id);
+    if (seen === undefined) first.set(id, p);
+    else (byId.get(id) ?? byId.set(id, [seen]).get(id)!).push(p);
   }
-  for (const [id, ps] of byId) {
-    if (ps.length < 2) byId.delete(id);
-    else ps.sort();
-  }
+  for (const ps of byId.values()) ps.sort();
   return byId;
 }
 

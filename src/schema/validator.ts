@@ -16,6 +16,7 @@ import { cryptoLib, lazyRequire, yamlLib } from '../lazy.js';
 import { jsonLimitError, MAX_DEPTH, MAX_MODEL_FILE_BYTES, overSize, positionOf as limitsPositionOf, scanJson, tooDeepAt } from '../domain/limits.js';
 import { parseYamlText } from './yaml-input.js';
 import { encodingProblem } from './encoding.js';
+import { fastDateTime } from './date-time.js';
 import { packageUrl } from '../package-root.js';
 import { schemaErrorTitle } from './titles.js';
 
@@ -43,10 +44,18 @@ const AJV_OPTIONS: AjvOptions = { allErrors: true, strict: true, strictRequired:
 let ajvInstance: Ajv2020 | undefined;
 const compiled = new Map<string, ValidateFunction>();
 
+type FormatCheck = { validate: (value: string) => boolean; compare: (a: string, b: string) => number | undefined };
+
+/**
+ * ajv with ajv-formats' full formats, `date-time` answered first by fastDateTime. Standalone code
+ * (`code.source`) finds the same formats in `compiled/formats.cjs`, which the build writes beside it.
+ */
 function newAjv(options: AjvOptions): Ajv2020 {
-  const { Ajv2020: AjvClass } = lazyRequire<typeof import('ajv/dist/2020.js')>('ajv/dist/2020.js');
-  const instance = new AjvClass(options);
+  const { Ajv2020: AjvClass, _ } = lazyRequire<typeof import('ajv/dist/2020.js')>('ajv/dist/2020.js');
+  const instance = new AjvClass(options.code?.source ? { ...options, code: { ...options.code, formats: _`require("./formats.cjs")` } } : options);
   lazyRequire<(ajv: Ajv2020) => Ajv2020>('ajv-formats')(instance);
+  const full = lazyRequire<{ fullFormats: Record<string, FormatCheck> }>('ajv-formats/dist/formats').fullFormats['date-time']!;
+  instance.addFormat('date-time', { validate: fastDateTime(full.validate), compare: full.compare });
   return instance;
 }
 
