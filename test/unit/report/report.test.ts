@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { firstParentLine, parseRawLog, RAW_LOG_ARGS } from '../../../src/git/raw-log.js';
-import { metricDirection } from '../../../src/domain/metrics.js';
+import { metricAggregate, metricDirection } from '../../../src/domain/metrics.js';
 import { rankModels, scoreOf, selectBest } from '../../../src/domain/selection.js';
-import type { Model, ModelMetadata } from '../../../src/domain/types.js';
+import type { Model, ModelMetadata, RegistryConfig } from '../../../src/domain/types.js';
 import { bestOverTime, summarize, type StateCommit } from '../../../src/report/best-over-time.js';
 import { esc, fileSlug, fmtBytes, fmtNum, safeJson, table } from '../../../src/report/html.js';
-import { algorithmSummary, compareData, leaderboard, standings, summarizeAlgorithm } from '../../../src/report/tables.js';
+import { algorithmSummary, bestOf, compareData, leaderboard, standings, summarizeAlgorithm } from '../../../src/report/tables.js';
 import { promotionTimeline, stageTenures, type StageTag } from '../../../src/report/timeline.js';
 import type { ScannedCommit } from '../../../src/git/raw-log.js';
 
@@ -255,45 +255,34 @@ describe('leaderboard', () => {
   });
 
   it('summarizeAlgorithm gives what algorithmSummary gives, in one pass (random registries)', () => {
-    let seed = 11;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const pick = <T,>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
-    const aggregates = { metrics: { total_time: { direction: 'min' as const, aggregate: 'mean' as const }, accuracy: { direction: 'max' as const, aggregate: 'best' as const }, q_err: { direction: 'min' as const }, odd: { aggregate: 'best' as const } }, default_metric: 'total_time' };
-    const values: unknown[] = [1, 2.5, 2.5, 7, NaN, Infinity, 'x', null, -3, 0.1 + 0.2];
     let cases = 0;
-    for (const cfg of [config, aggregates, { metrics: {}, default_metric: 'nothing' }]) {
-      for (let round = 0; round < 60; round++) {
-        const models: Model[] = [];
-        for (let k = Math.floor(rand() * 14); k > 0; k--) {
-          const testing: unknown[] = [];
-          for (let r = Math.floor(rand() * 5); r > 0; r--) {
-            const perf: Record<string, unknown> = {};
-            for (const m of ['total_time', 'accuracy', 'q_err', 'odd']) if (rand() < 0.5) perf[m] = pick(values);
-            const result: Record<string, unknown> = { dataset: pick(['job', 'stats', 'imdb']), performance: perf };
-            if (rand() < 0.8) result.tested_at = pick(['2024-10-01T00:00:00Z', '2024-10-02T10:00:00+02:00', 'not a date']);
-            if (rand() < 0.1) delete result.performance;
-            testing.push(rand() < 0.08 ? { note: 'not a result' } : result);
-          }
-          const id = `m${String(k).padStart(2, '0')}${pick(['a', 'b'])}`;
-          const m = meta(id, [], {
-            algorithm: rand() < 0.8 ? 'mscn' : 'lero',
-            created_at: pick(['2024-10-01T00:00:00Z', '2024-10-03T00:00:00Z']),
-            training: rand() < 0.5 ? { dataset: pick(['job', 'stats']), training_time: pick([3, NaN, 12]) as number, hyperparams: { lr: pick([0.1, 0.01]), layers: [64, 32], opt: pick(['adam', true]) } } : undefined,
-            tags: rand() < 0.3 ? ['x'] : [],
-          });
-          m.testing = testing as ModelMetadata['testing'];
-          models.push({ path: `models/${m.algorithm}/${id}.json`, metadata: m });
-        }
-        const own = models.filter((m) => m.metadata.algorithm === 'mscn');
-        const stages = { mscn: { production: 'm01a' } };
-        const summary = algorithmSummary(models, 'mscn', stages, cfg);
-        const results = own.reduce((n, m) => n + m.metadata.testing.length, 0);
-        // the same values, and the same key order (the pages embed them as JSON)
-        expect(JSON.stringify(summarizeAlgorithm(own, 'mscn', stages, cfg))).toBe(JSON.stringify({ summary, results }));
-        if (summary.datasets.some((d) => d.best !== null)) cases++;
-      }
+    for (const { models, cfg } of randomRegistries(11)) {
+      const own = models.filter((m) => m.metadata.algorithm === 'mscn');
+      const stages = { mscn: { production: 'm01a' } };
+      const summary = algorithmSummary(models, 'mscn', stages, cfg);
+      const results = own.reduce((n, m) => n + m.metadata.testing.length, 0);
+      // the same values, and the same key order (the pages embed them as JSON)
+      expect(JSON.stringify(summarizeAlgorithm(own, 'mscn', stages, cfg))).toBe(JSON.stringify({ summary, results }));
+      if (summary.datasets.some((d) => d.best !== null)) cases++;
     }
     expect(cases).toBeGreaterThan(60); // (rounds where some dataset has a best to find)
+  });
+
+  it("a leaderboard's best per metric is what bestOf names (random registries)", () => {
+    let named = 0;
+    for (const { models, cfg } of randomRegistries(23)) {
+      for (const dataset of ['job', 'stats', 'imdb']) {
+        const lb = leaderboard(models, 'mscn', dataset, cfg);
+        const own = models.filter((m) => m.metadata.algorithm === 'mscn');
+        for (const col of lb.metrics) {
+          const direction = metricDirection(cfg, col.name);
+          const expected = direction ? (bestOf(own, { dataset, metric: col.name, direction, aggregate: metricAggregate(cfg, col.name) })?.model.metadata.model_id ?? null) : null;
+          expect(col.best, `${dataset} ${col.name}`).toBe(expected);
+          if (expected !== null) named++;
+        }
+      }
+    }
+    expect(named).toBeGreaterThan(200);
   });
 
   it('compare data: every model of the algorithm with its scores per dataset and its params', () => {
@@ -336,3 +325,42 @@ describe('html', () => {
     expect([fmtNum(3), fmtNum(0.123456789), fmtNum(1e-7), fmtNum(null), fmtNum(NaN)]).toEqual(['3', '0.123457', '1.000e-7', '—', '—']);
   });
 });
+
+/**
+ * 180 small random registries (three configs: aggregates mean and best, unknown directions, no
+ * metrics at all) with odd values, non-results, ties in value and date: what the one-pass
+ * derivations are held to their definitions on.
+ */
+function* randomRegistries(start: number): Generator<{ models: Model[]; cfg: Pick<RegistryConfig, 'metrics' | 'default_metric'> }> {
+  let seed = start;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const pick = <T,>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const aggregates = { metrics: { total_time: { direction: 'min' as const, aggregate: 'mean' as const }, accuracy: { direction: 'max' as const, aggregate: 'best' as const }, q_err: { direction: 'min' as const }, odd: { aggregate: 'best' as const } }, default_metric: 'total_time' };
+  const values: unknown[] = [1, 2.5, 2.5, 7, NaN, Infinity, 'x', null, -3, 0.1 + 0.2];
+  for (const cfg of [config, aggregates, { metrics: {}, default_metric: 'nothing' }]) {
+    for (let round = 0; round < 60; round++) {
+      const models: Model[] = [];
+      for (let k = Math.floor(rand() * 14); k > 0; k--) {
+        const testing: unknown[] = [];
+        for (let r = Math.floor(rand() * 5); r > 0; r--) {
+          const perf: Record<string, unknown> = {};
+          for (const m of ['total_time', 'accuracy', 'q_err', 'odd']) if (rand() < 0.5) perf[m] = pick(values);
+          const result: Record<string, unknown> = { dataset: pick(['job', 'stats', 'imdb']), performance: perf };
+          if (rand() < 0.8) result.tested_at = pick(['2024-10-01T00:00:00Z', '2024-10-02T10:00:00+02:00', 'not a date']);
+          if (rand() < 0.1) delete result.performance;
+          testing.push(rand() < 0.08 ? { note: 'not a result' } : result);
+        }
+        const id = `m${String(k).padStart(2, '0')}${pick(['a', 'b'])}`;
+        const m = meta(id, [], {
+          algorithm: rand() < 0.8 ? 'mscn' : 'lero',
+          created_at: pick(['2024-10-01T00:00:00Z', '2024-10-03T00:00:00Z']),
+          training: rand() < 0.5 ? { dataset: pick(['job', 'stats']), training_time: pick([3, NaN, 12]) as number, hyperparams: { lr: pick([0.1, 0.01]), layers: [64, 32], opt: pick(['adam', true]) } } : undefined,
+          tags: rand() < 0.3 ? ['x'] : [],
+        });
+        m.testing = testing as ModelMetadata['testing'];
+        models.push({ path: `models/${m.algorithm}/${id}.json`, metadata: m });
+      }
+      yield { models, cfg };
+    }
+  }
+}
