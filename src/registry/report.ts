@@ -443,12 +443,20 @@ async function updateSite(
  * back, the directory is not a report the next build builds on), each page made is written
  * beside its place and renamed over it, and `each` hears of every page, made or kept.
  */
+/** Bytes of pages a build in place lets wait for the writer thread (see SiteWriter.settle). */
+const IN_FLIGHT_BYTES = 4 << 20;
+
 async function writeInPlace(out: string, pages: Iterable<SitePage>, writer: SiteWriter, each: (p: SitePage) => void): Promise<void> {
   rmSync(join(out, PAGES_FILE), { force: true });
   writer.replace = true;
   try {
     for (const p of pages) {
-      if (p.html !== undefined) writer.write(join(out, p.path), p.html);
+      if (p.html !== undefined) {
+        writer.write(join(out, p.path), p.html);
+        // the few pages a build from the state makes are the largest (an algorithm's): one at a
+        // time in memory, not all of them waiting for the disk
+        await writer.settle(IN_FLIGHT_BYTES);
+      }
       each(p);
     }
     await writer.finish();

@@ -35,6 +35,7 @@ parentPort.on('message', (m) => {
     } catch (e) {
       failed = { message: String(e && e.message), code: e && e.code };
     }
+    parentPort.postMessage({ type: 'wrote', bytes: m.bytes.byteLength });
   } else if (m.type === 'end') {
     parentPort.postMessage(failed ? { type: 'error', ...failed } : { type: 'done' });
   }
@@ -51,6 +52,10 @@ export class SiteWriter {
   private used = 0;
   private done?: Promise<void>;
   private readonly made = new Set<string>();
+  /** bytes handed to the worker and not yet written (see `settle`) */
+  private inFlight = 0;
+  private waiters: (() => void)[] = [];
+  private ended?: (m: { type: string; message?: string; code?: string }) => void;
   /**
    * Pages replace files a reader may have open (a rebuild in place): each is written beside its
    * place and renamed over it, so no reader sees half a page.
@@ -62,6 +67,17 @@ export class SiteWriter {
       this.worker = new Worker(WORKER, { eval: true });
       // a worker that dies is reported by finish(); never as an unhandled error
       this.worker.on('error', () => {});
+      this.worker.on('message', (m: { type: string; bytes?: number; message?: string; code?: string }) => {
+        if (m.type === 'wrote') {
+          this.inFlight -= m.bytes ?? 0;
+          this.wake();
+        } else this.ended?.(m);
+      });
+      // (a worker gone writes nothing more: nobody waits for it)
+      this.worker.on('exit', () => {
+        this.inFlight = 0;
+        this.wake();
+      });
     } catch {
       this.worker = undefined;
     }
@@ -82,7 +98,8 @@ export class SiteWriter {
     }
     // pages are encoded into one buffer per batch, which is handed over, not copied
     // (posting strings copies them: 65 MB of pages cost ~0.5 s that way)
-    const worst = text.length * 3;
+    // (a large page is measured: 3 bytes a character would hand 25 MB over for an 8 MB page)
+    const worst = text.length > BATCH_BYTES / 3 ? Buffer.byteLength(text, 'utf8') : text.length * 3;
     if (this.used + worst > this.bytes.length) {
       this.flush();
       this.bytes = Buffer.allocUnsafeSlow(Math.max(BATCH_BYTES, worst));
@@ -93,9 +110,23 @@ export class SiteWriter {
     if (this.used >= BATCH_BYTES) this.flush();
   }
 
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /**
+   * Resolves once at most `bytes` of pages are still waiting for the worker: a caller that makes
+   * pages faster than they are written (a few large pages, 30 MB for the largest algorithm at
+   * 100,000 models) would otherwise hold them all in memory at once.
+   */
+  async settle(bytes: number): Promise<void> {
+    while (this.worker && this.inFlight > bytes) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
   private flush(): void {
     if (this.paths.length === 0) return;
     const bytes = this.bytes.buffer as ArrayBuffer; // allocUnsafeSlow: its own ArrayBuffer, from 0
+    this.inFlight += bytes.byteLength;
     this.worker!.postMessage({ type: 'files', paths: this.paths, ends: this.ends, bytes, replace: this.replace }, [bytes]);
     this.paths = [];
     this.ends = [];
@@ -111,11 +142,11 @@ export class SiteWriter {
       const w = this.worker!;
       const onExit = () => reject(new Error('the report writer thread stopped unexpectedly'));
       w.once('exit', onExit);
-      w.once('message', (m: { type: string; message?: string; code?: string }) => {
+      this.ended = (m) => {
         w.off('exit', onExit);
         if (m.type === 'done') resolvePromise();
         else reject(Object.assign(new Error(m.message ?? 'write failed'), { code: m.code }));
-      });
+      };
       w.postMessage({ type: 'end' });
     });
     return this.done;
