@@ -438,14 +438,14 @@ async function updateSite(
   return { pages: count, kept };
 }
 
+/** Bytes of pages a build in place lets wait for the writer thread (see SiteWriter.settle). */
+const IN_FLIGHT_BYTES = 4 << 20;
+
 /**
  * What both in-place updates do with the pages: the page list goes first (from here until it is
  * back, the directory is not a report the next build builds on), each page made is written
  * beside its place and renamed over it, and `each` hears of every page, made or kept.
  */
-/** Bytes of pages a build in place lets wait for the writer thread (see SiteWriter.settle). */
-const IN_FLIGHT_BYTES = 4 << 20;
-
 async function writeInPlace(out: string, pages: Iterable<SitePage>, writer: SiteWriter, each: (p: SitePage) => void): Promise<void> {
   rmSync(join(out, PAGES_FILE), { force: true });
   writer.replace = true;
@@ -453,8 +453,8 @@ async function writeInPlace(out: string, pages: Iterable<SitePage>, writer: Site
     for (const p of pages) {
       if (p.html !== undefined) {
         writer.write(join(out, p.path), p.html);
-        // the few pages a build from the state makes are the largest (an algorithm's): one at a
-        // time in memory, not all of them waiting for the disk
+        // pages made faster than the disk takes them wait in memory: a few megabytes of them, not
+        // (from the state) all of the largest algorithm's 30 MB at once
         await writer.settle(IN_FLIGHT_BYTES);
       }
       each(p);

@@ -142,7 +142,7 @@ export function leaderboard(models: Model[], algorithm: string, dataset: string,
     });
   }
   // Each column's best from the rows' scores, which for a metric with a direction are what bestOf
-  // scores (the same query): scoring every model twice cost the largest algorithm's pages ~0.4 s.
+  // scores (the same query): scoring every model twice cost the largest algorithm's pages ~0.3 s.
   for (const col of metrics) if (col.direction) col.best = bestRow(rows, col.name, col.direction)?.id ?? null;
   return { algorithm, dataset, metrics, defaultMetric: defaultMetricOf(metrics, config), rows, hyperparams: [...hyper].sort(), params: [...params].sort(), points };
 }
