@@ -141,19 +141,25 @@ async function everything(cmp: Comparison, config: RegistryConfig, diff: PathCha
     guess?.dir === config.models_dir ? guess.lists : listingsOf(cmp, config.models_dir),
     tree.existing([CONFIG_FILE, STAGES_FILE]),
   ]);
-  // git diff looked at each plainly tracked file on disk: one it does not name is there, a
-  // regular file as in HEAD, so only the others need an lstat.
-  const present = listed.filter((e) => (e.plain && unchanged.has(e.path) && !differs.has(e.path)) || tree.isFile(e.path)).map((e) => e.path);
-  present.push(...[CONFIG_FILE, STAGES_FILE].filter((p) => special.has(p)));
-  const changes: PathChange[] = present.map((path) => {
+  // One pass over the listing (100,000 paths at 100,000 models): git diff looked at each plainly
+  // tracked file on disk, so one it does not name is there, a regular file as in HEAD, and only
+  // the others need an lstat. A symbolic link (committed or not) is no model file: it is checked,
+  // and refused, as mode 120000.
+  const changes: PathChange[] = [];
+  for (const { path, plain } of listed) {
     const c = differs.get(path);
-    if (c && c.status !== 'D') return { path, status: c.status, oid: undefined, baseOid: c.baseOid };
-    return { path, status: '=', oid: unchanged.get(path), baseOid: undefined };
-  });
+    const oid = unchanged.get(path);
+    if ((plain && oid !== undefined && c === undefined) || tree.isFile(path)) {
+      if (c && c.status !== 'D') changes.push({ path, status: c.status, oid: undefined, baseOid: c.baseOid });
+      else changes.push({ path, status: '=', oid, baseOid: undefined });
+    } else if (tree.isSymlink(path)) changes.push({ path, status: '=', mode: '120000' });
+  }
+  for (const path of [CONFIG_FILE, STAGES_FILE]) {
+    if (!special.has(path)) continue;
+    const c = differs.get(path);
+    changes.push(c && c.status !== 'D' ? { path, status: c.status, oid: undefined, baseOid: c.baseOid } : { path, status: '=', oid: unchanged.get(path), baseOid: undefined });
+  }
   if (differs.get(CONFIG_FILE)?.status === 'D') changes.push({ path: CONFIG_FILE, status: 'D' });
-  // A symbolic link (committed or not) is no model file: it is checked, and refused, as mode 120000.
-  const shown = new Set(present);
-  for (const e of listed) if (!shown.has(e.path) && tree.isSymlink(e.path)) changes.push({ path: e.path, status: '=', mode: '120000' });
   return changes;
 }
 

@@ -127,7 +127,9 @@ export class CommitVersion implements RegistryVersion {
   /** path → blob id of every regular file under `dir`: one listing, for reading a whole tree by id. */
   async blobIds(dir: string): Promise<Map<string, string>> {
     const entries = await this.git.listTree(this.commit, [dir], { recursive: true });
-    return new Map(entries.filter((e) => e.type === 'blob' && REGULAR.has(e.mode)).map((e) => [e.path, e.oid]));
+    const ids = new Map<string, string>();
+    for (const e of entries) if (e.type === 'blob' && REGULAR.has(e.mode)) ids.set(e.path, e.oid);
+    return ids;
   }
 
   async pathsForIds(modelsDir: string, ids: string[]): Promise<string[]> {
