@@ -66,6 +66,23 @@ export interface Ranking {
   untested: Model[];
 }
 
+/** A score as the ranking compares it: the model's id, its value, and when it was trained. */
+export interface RankedScore {
+  id: string;
+  value: number;
+  trainedAt: string;
+}
+
+/**
+ * Whether `a` ranks above `b` in rankModels' order: the better value, then trained first, then the
+ * smaller id. What the report's one-pass derivations (best over time, summaries, leaderboards)
+ * decide a lead by.
+ */
+export function outranks(a: RankedScore, b: RankedScore, direction: Direction): boolean {
+  if (a.value !== b.value) return isBetter(a.value, b.value, direction);
+  return (a.trainedAt.localeCompare(b.trainedAt) || a.id.localeCompare(b.id)) < 0;
+}
+
 // One collator for every comparison (String#localeCompare builds the same one per call), made on
 // first use: building it loads ICU's collation data (~8 ms), and ids and timestamps of one shape
 // never need it.

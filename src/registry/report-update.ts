@@ -223,7 +223,6 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
     const made = summarizeAlgorithm(mine.map((p) => models.get(p)!), a, stages, config);
     summaries.set(a, made.summary);
     results.set(a, made.results);
-
   }
   whole.results = [...results.values()].reduce((x, y) => x + y, 0);
   // the pages made need only the remade algorithms' file lists (their keys); the rest are garbage now

@@ -2,7 +2,7 @@
 // dataset and metric at once, from one walk over the history oldest → newest. Each commit only
 // updates the scores of the models it changed; the full candidate list is re-scanned only when the
 // reigning best got worse or went away, so the walk stays linear in the number of changes.
-import { isBetter } from '../domain/metrics.js';
+import { outranks, type RankedScore } from '../domain/selection.js';
 import { trainedAt } from '../domain/metadata.js';
 import { parseModelPath } from '../domain/config.js';
 import type { Direction, ModelMetadata, RegistryConfig } from '../domain/types.js';
@@ -61,11 +61,7 @@ export interface BestOverTime {
   unknownDirection: SeriesKey[];
 }
 
-interface Entry {
-  id: string;
-  value: number;
-  trainedAt: string;
-}
+type Entry = RankedScore;
 
 interface SeriesState {
   key: SeriesKey;
@@ -77,13 +73,6 @@ interface SeriesState {
   /** the number of the last commit that touched it (see the walk) */
   touchedBy: number;
 }
-
-/** The same order as rankModels: better value, then created first, then the smaller id. */
-export function entryBeats(a: Entry, b: Entry, direction: Direction): boolean {
-  if (a.value !== b.value) return isBetter(a.value, b.value, direction);
-  return (a.trainedAt.localeCompare(b.trainedAt) || a.id.localeCompare(b.id)) < 0;
-}
-
 
 /**
  * The (dataset, metric) pairs a model has results for, with its score on each: what scoreOf gives
@@ -122,7 +111,7 @@ const summaryOf = (c: ModelChange): ScoreSummary | null => ('summary' in c ? c.s
  * Where an earlier walk stopped (the report state, for one algorithm): its series with their steps
  * so far, the keys without a direction it met, and what each model file held then. A walk from
  * there over the commits after it gives what one walk over the whole history gives: the running
- * best of a series is always the best of its current scores (entryBeats is a total order), so the
+ * best of a series is always the best of its current scores (outranks is a total order), so the
  * scores alone say where the walk was.
  */
 export interface BestStart {
@@ -186,9 +175,9 @@ export function bestOverTime(
         s.scores.set(meta.id, entry);
         if (s.best?.id === entry.id) {
           // the reigning best changed its own score: worse means someone else may lead now
-          if (entryBeats(s.best, entry, s.direction)) s.stale = true;
+          if (outranks(s.best, entry, s.direction)) s.stale = true;
           s.best = entry;
-        } else if (!s.best || entryBeats(entry, s.best, s.direction)) {
+        } else if (!s.best || outranks(entry, s.best, s.direction)) {
           s.best = entry;
         }
         touch(s);
@@ -251,7 +240,7 @@ export function bestOverTime(
     for (const s of touched) {
       if (s.stale) {
         s.best = undefined;
-        for (const e of s.scores.values()) if (!s.best || entryBeats(e, s.best, s.direction)) s.best = e;
+        for (const e of s.scores.values()) if (!s.best || outranks(e, s.best, s.direction)) s.best = e;
         s.stale = false;
       }
       const last = s.steps[s.steps.length - 1];

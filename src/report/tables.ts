@@ -3,7 +3,7 @@
 import { metricDirection, metricAggregate } from '../domain/metrics.js';
 import { trainedAt } from '../domain/metadata.js';
 import { isBetter } from '../domain/metrics.js';
-import { datasetsOf, metricsOf, scoreOf, type ScoreQuery } from '../domain/selection.js';
+import { datasetsOf, metricsOf, outranks, scoreOf, type RankedScore, type ScoreQuery } from '../domain/selection.js';
 import type { Direction, Model, ModelMetadata, RegistryConfig, StageAssignments } from '../domain/types.js';
 import { isResult, onlyResults, type TestResult } from '../domain/types.js';
 
@@ -147,20 +147,14 @@ export function leaderboard(models: Model[], algorithm: string, dataset: string,
   return { algorithm, dataset, metrics, defaultMetric: defaultMetricOf(metrics, config), rows, hyperparams: [...hyper].sort(), params: [...params].sort(), points };
 }
 
-/** The row bestOf would name among rows scored on `metric` (ties: trained first, then the smaller id, then the earlier row). */
-function bestRow(rows: LeaderboardRow[], metric: string, direction: Direction): LeaderboardRow | undefined {
-  let best: LeaderboardRow | undefined;
-  let bestValue = NaN;
+/** The row bestOf would name among rows scored on `metric` (ties as rankModels breaks them, then the earlier row). */
+function bestRow(rows: LeaderboardRow[], metric: string, direction: Direction): RankedScore | undefined {
+  let best: RankedScore | undefined;
   for (const row of rows) {
     const value = row.v[metric];
     if (value === undefined) continue;
-    if (best) {
-      if (value === bestValue) {
-        if ((row.trained_at.localeCompare(best.trained_at) || row.id.localeCompare(best.id)) >= 0) continue;
-      } else if (!isBetter(value, bestValue, direction)) continue;
-    }
-    best = row;
-    bestValue = value;
+    const candidate = { id: row.id, value, trainedAt: row.trained_at };
+    if (!best || outranks(candidate, best, direction)) best = candidate;
   }
   return best;
 }
@@ -335,8 +329,6 @@ export interface AlgorithmTotals {
   results: number;
 }
 
-type Best = { id: string; value: number; at: string } | undefined;
-
 /**
  * scoreOf's value over results all on the query's dataset, without its list of hits (it runs for
  * every model of an algorithm on each dataset). The same aggregates, in the same order of
@@ -357,13 +349,6 @@ function scoreValue(on: TestResult[], q: ScoreQuery): { value: number } | undefi
   }
   if (count === 0) return undefined;
   return { value: q.aggregate === 'mean' ? sum / count : value };
-}
-
-/** Whether a score takes the lead from `best` (ties: trained first, then the smaller id, as bestOf). */
-function leads(best: Best, id: string, value: number, at: string, direction: Direction): boolean {
-  if (!best) return true;
-  if (value === best.value) return (at.localeCompare(best.at) || id.localeCompare(best.id)) < 0;
-  return isBetter(value, best.value, direction);
 }
 
 /**
@@ -402,15 +387,15 @@ export function summarizeAlgorithm(own: Model[], algorithm: string, stages: Stag
     const metrics = [...names].sort().map((name) => ({ name, direction: metricDirection(config, name) ?? null }));
     const metric = defaultMetricOf(metrics, config);
     const direction = metrics.find((m) => m.name === metric)?.direction ?? null;
-    let best: Best;
+    let best: RankedScore | undefined;
     if (metric && direction) {
       const q: ScoreQuery = { dataset, metric, direction, aggregate: metricAggregate(config, metric) };
       for (const { meta, on } of entries) {
         // scored from this dataset's results alone: the same hits, in the same order, as scoreOf's
         const s = scoreValue(on, q);
         if (!s) continue;
-        const at = trainedAt(meta);
-        if (leads(best, meta.model_id, s.value, at, direction)) best = { id: meta.model_id, value: s.value, at };
+        const candidate = { id: meta.model_id, value: s.value, trainedAt: trainedAt(meta) };
+        if (!best || outranks(candidate, best, direction)) best = candidate;
       }
     }
     datasets.push({ dataset, models: entries.length, metric, direction, best: best ? { model_id: best.id, value: best.value } : null });
