@@ -145,20 +145,17 @@ async function everything(cmp: Comparison, config: RegistryConfig, diff: PathCha
   // tracked file on disk, so one it does not name is there, a regular file as in HEAD, and only
   // the others need an lstat. A symbolic link (committed or not) is no model file: it is checked,
   // and refused, as mode 120000.
+  // (a file on disk the diff names is read from disk; any other is HEAD's blob, when HEAD has one)
+  const present = (path: string, c: PathChange | undefined, oid: string | undefined): PathChange =>
+    c && c.status !== 'D' ? { path, status: c.status, oid: undefined, baseOid: c.baseOid } : { path, status: '=', oid, baseOid: undefined };
   const changes: PathChange[] = [];
   for (const { path, plain } of listed) {
     const c = differs.get(path);
     const oid = unchanged.get(path);
-    if ((plain && oid !== undefined && c === undefined) || tree.isFile(path)) {
-      if (c && c.status !== 'D') changes.push({ path, status: c.status, oid: undefined, baseOid: c.baseOid });
-      else changes.push({ path, status: '=', oid, baseOid: undefined });
-    } else if (tree.isSymlink(path)) changes.push({ path, status: '=', mode: '120000' });
+    if ((plain && oid !== undefined && c === undefined) || tree.isFile(path)) changes.push(present(path, c, oid));
+    else if (tree.isSymlink(path)) changes.push({ path, status: '=', mode: '120000' });
   }
-  for (const path of [CONFIG_FILE, STAGES_FILE]) {
-    if (!special.has(path)) continue;
-    const c = differs.get(path);
-    changes.push(c && c.status !== 'D' ? { path, status: c.status, oid: undefined, baseOid: c.baseOid } : { path, status: '=', oid: unchanged.get(path), baseOid: undefined });
-  }
+  for (const path of [CONFIG_FILE, STAGES_FILE]) if (special.has(path)) changes.push(present(path, differs.get(path), undefined));
   if (differs.get(CONFIG_FILE)?.status === 'D') changes.push({ path: CONFIG_FILE, status: 'D' });
   return changes;
 }
