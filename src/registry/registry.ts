@@ -37,6 +37,7 @@ export type { CommitSpec, FileChange } from '../store/write/commit.js';
 export type { Operation } from '../store/write/operations.js';
 export type { DecisionTag } from '../store/write/tags.js';
 export type { DrainOutcome, DrainedItem, QueuedWrite, QueuedInfo, Reapplied } from '../store/write/queue.js';
+export type { ModelFiles } from '../store/report-store.js';
 export type { RemoteState, TagAttempt, TagsPushed } from '../store/write/tag-push.js';
 export type { PushTarget } from '../git/branches.js';
 export type { Snapshot } from '../store/snapshot.js';
@@ -387,7 +388,6 @@ export class Registry implements StoreContext {
       since: (from: string, head: string) => reportStore.reportHistorySince(this, from, head),
       lines: (head: string, offsets: number[]) => reportStore.historyLines(this, head, offsets),
       modelFiles: (commit: string) => reportStore.modelFilesAt(this, commit),
-      parse: (paths: string[], oids: string[]) => reportStore.parseModelFiles(this, paths, oids),
     };
   }
 

@@ -18,7 +18,7 @@ import { algorithmKeys, algorithmPagePaths, paths, type RenderOnly, type SiteDat
 import { commitEvent, decodeState, eventsOnward, isPromotion, modelPagesToMake, STATE_FORMAT, tenureChanges, type ReportState } from '../report/report-state.js';
 import { summarizeAlgorithm, type AlgorithmSummary } from '../report/tables.js';
 import { promotionTimeline, stageTenures, type HistoryEvent } from '../report/timeline.js';
-import type { Registry } from './registry.js';
+import type { ModelFiles, Registry } from './registry.js';
 
 export interface StateBuild {
   site: SiteData;
@@ -70,19 +70,19 @@ async function readState(reg: Registry, from: string, key: string, trace: (m: st
  * algorithm's files as page keys name them. (Its own function: the tree's 100,000 entries are
  * garbage once indexed, not kept for the whole build.)
  */
-function indexTree(entries: { path: string; oid: string }[], where: (path: string) => { algorithm: string; id: string }) {
+function indexTree(tree: ModelFiles, where: (path: string) => { algorithm: string; id: string }) {
   const known = new Map<string, string>();
   const oids = new Map<string, string>();
   const files = new Map<string, string[]>();
-  for (const e of entries) {
-    const { algorithm, id } = where(e.path);
+  tree.forEach((path, oid) => {
+    const { algorithm, id } = where(path);
     if (known.has(id)) throw new NotSure(`model id ${id} is in two files`);
     known.set(id, algorithm);
-    oids.set(e.path, e.oid);
+    oids.set(path, oid);
     const list = files.get(algorithm);
-    if (list) list.push(`${e.path}:${e.oid}`);
-    else files.set(algorithm, [`${e.path}:${e.oid}`]);
-  }
+    if (list) list.push(`${path}:${oid}`);
+    else files.set(algorithm, [`${path}:${oid}`]);
+  });
   return { known, oids, files };
 }
 
@@ -93,11 +93,12 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
   if (!head) return undefined;
   const where = (path: string) => parseModelPath(config, path)!;
 
-  // git's reads at once: what changed, the tree at HEAD, the commits HEAD adds (appended to the
+  // git's reads at once: what changed, the model files at HEAD (the snapshot cache's index of its
+  // tree, whose texts then spare git reading the blobs again), the commits HEAD adds (appended to the
   // history cache), the stages and the tags.
-  const [diffText, { known, oids, files }, tail, stages, tags] = await Promise.all([
+  const [diffText, { known, oids, files, blobs }, tail, stages, tags] = await Promise.all([
     from === head ? '' : reg.git.treeDiff(from, head),
-    reg.reportStore.modelFiles(head).then((entries) => indexTree(entries, where)),
+    reg.reportStore.modelFiles(head).then((blobs) => ({ ...indexTree(blobs, where), blobs })),
     reg.reportStore.since(from, head),
     reg.stages(),
     reg.git.refs('refs/tags/stage/'),
@@ -121,10 +122,11 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
   const models = new Map<string, Model>();
   const read = Object.assign(async (wanted: string[], oidOf: (path: string) => string): Promise<Map<string, Model>> => {
     read.count += wanted.length;
-    const { models: got, unreadable } = await reg.reportStore.parse(wanted, wanted.map(oidOf));
+    const { models: got, unreadable, fromGit } = await blobs.parse(wanted, wanted.map(oidOf));
+    read.fromGit += fromGit;
     if (unreadable) throw new NotSure(`${unreadable} can't be read`);
     return got;
-  }, { count: 0 });
+  }, { count: 0, fromGit: 0 });
   const load = async (paths: string[]) => {
     for (const [p, m] of await read(paths.filter((p) => !models.has(p)), (p) => oids.get(p)!)) models.set(p, m);
   };
@@ -274,7 +276,7 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
     unchanged.set(p, k);
   }
 
-  trace(`${models.size} model files read, ${read.count} parsed; algorithms remade: ${[...remade].join(', ') || 'none'}; model pages: ${pages.size}`);
+  trace(`${models.size} model files read, ${read.count} parsed (${read.fromGit} read by git); algorithms remade: ${[...remade].join(', ') || 'none'}; model pages: ${pages.size}`);
   const next: ReportState = {
     format: STATE_FORMAT,
     commit: head,

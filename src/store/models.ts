@@ -21,6 +21,7 @@ import { MemoFile } from './cache/memo-file.js';
 import { cacheDisabled, modelgitDir, tracer } from './cache/policy.js';
 import { SnapshotCache } from './cache/snapshot-cache.js';
 import { ITEM_ID, type Manifest, type Section } from './cache/sections.js';
+import type { IndexEntry } from './cache/snapshot-file.js';
 import { buildSection, entriesByAlgorithm, headUpkeep, loadEntries, makeManifest, metadataFilesOfListing } from './cache/snapshot-fill.js';
 
 export interface SnapshotReadOptions {
@@ -265,6 +266,23 @@ export async function cachedModelsTree(ctx: StoreContext, rev: string): Promise<
   if (cacheDisabled() || !cacheableModelsDir(ctx.config.models_dir) || !ctx.git.objectsAsStored()) return undefined;
   const where = await resolveModelsTree(ctx.git, rev, ctx.config.models_dir, modelgitDir(ctx.gitDir));
   return where.uncached || !where.commit || !where.tree ? undefined : { commit: where.commit, tree: where.tree };
+}
+
+/**
+ * The snapshot cache's index of the models tree at `rev` — each metadata file's path, blob id and
+ * text as the snapshot parses it, in file order — when the cache holds it or reaches it from HEAD's
+ * last read by a small diff (as every read does); undefined when it would have to be built from
+ * every blob, or caches are off (then the caller asks git). What the report's build from its
+ * state reads instead of listing the tree and reading the largest algorithm's blobs again.
+ */
+export async function cachedModelIndex(ctx: StoreContext, rev: string): Promise<IndexEntry[] | undefined> {
+  if (cacheDisabled() || !cacheableModelsDir(ctx.config.models_dir) || !ctx.git.objectsAsStored()) return undefined;
+  const cacheDir = modelgitDir(ctx.gitDir);
+  const where = await resolveModelsTree(ctx.git, rev, ctx.config.models_dir, cacheDir);
+  if (where.uncached || !where.commit || !where.tree) return undefined;
+  const cache = new SnapshotCache(`${cacheDir}/snapshots`, ctx.config.models_dir);
+  const loaded = await loadEntries(ctx.git, ctx.config, { commit: where.commit, tree: where.tree, head: where.head }, cacheDir, cache, { rebuild: false });
+  return loaded?.entries;
 }
 
 /**

@@ -23,6 +23,8 @@ const TRAILER = 19;
 /** Where texts are: in memory, or in a cache file read a chunk at a time when first needed. */
 export interface TextSource {
   bytes(off: number, len: number): Buffer;
+  /** lets go of what it has read ahead (its texts are read again if asked for) */
+  forget?(): void;
 }
 
 export class MemoryTexts implements TextSource {
@@ -51,6 +53,9 @@ export class FileTexts implements TextSource {
       return chunk.subarray(off - first * CHUNK, off - first * CHUNK + len);
     }
     return this.read(off, len);
+  }
+  forget(): void {
+    this.chunks.clear();
   }
   /** Bytes read now and not kept (an index or header: read once, held by its reader). */
   read(at: number, len: number): Buffer {

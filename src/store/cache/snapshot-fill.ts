@@ -159,7 +159,10 @@ export interface LoadedEntries {
 }
 
 /** The index of `where.tree`: from the cache, a diff on HEAD's cached tree, or git (then cached). */
-export async function loadEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>, where: { commit: string; tree: string; head?: string }, cacheDir: string, cache: SnapshotCache): Promise<LoadedEntries> {
+export async function loadEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>, where: { commit: string; tree: string; head?: string }, cacheDir: string, cache: SnapshotCache): Promise<LoadedEntries>;
+/** With `rebuild: false`: undefined where the index would be built from every blob (a hit or a small diff only). */
+export async function loadEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>, where: { commit: string; tree: string; head?: string }, cacheDir: string, cache: SnapshotCache, opts: { rebuild: false }): Promise<LoadedEntries | undefined>;
+export async function loadEntries(git: Git, config: Pick<RegistryConfig, 'models_dir'>, where: { commit: string; tree: string; head?: string }, cacheDir: string, cache: SnapshotCache, opts: { rebuild?: boolean } = {}): Promise<LoadedEntries | undefined> {
   const tree = where.tree;
   let entries: IndexEntry[] | undefined;
   let hitFiles: string[] | undefined;
@@ -186,6 +189,7 @@ export async function loadEntries(git: Git, config: Pick<RegistryConfig, 'models
       }
     }
     if (!entries) {
+      if (opts.rebuild === false) return undefined;
       trace(`rebuild ${tree}`);
       entries = await fullIndex(git, config, tree, cache);
     }
