@@ -26,7 +26,11 @@ export interface StateBuild {
   only: RenderOnly;
   /** the page keys of the report this build makes (the earlier ones, less what it remakes or drops) */
   unchanged: Map<string, string>;
-  state: ReportState;
+  /**
+   * The report state at HEAD, made when asked (after the pages: its lists of 100,000 pairs are not
+   * held while the pages are made, when the build's memory peaks)
+   */
+  state: () => ReportState;
   commits: number;
 }
 
@@ -277,7 +281,7 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
   }
 
   trace(`${models.size} model files read, ${read.count} parsed (${read.fromGit} read by git); algorithms remade: ${[...remade].join(', ') || 'none'}; model pages: ${pages.size}`);
-  const next: ReportState = {
+  const next = stateLater({
     format: STATE_FORMAT,
     commit: head,
     key: state.key,
@@ -285,14 +289,32 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
     lastTime: Number.isFinite(walked.lastTime) ? walked.lastTime : null,
     endTime: headTime,
     algorithms,
-    algorithmOf: [...algorithmOf],
-    parentOf: [...parentOf],
+    algorithmOf,
+    parentOf,
     summaries: algorithms.map((a) => [summaries.get(a)!, results.get(a)!]),
     best: site.best,
     events,
     promotions,
-    tenures: [...tenures],
-    history: [...history],
-  };
+    tenures,
+    history,
+  });
   return { site, only: { algorithms: remade, models: pages }, unchanged, state: next, commits: tail.count };
+}
+
+type Pairs = 'algorithmOf' | 'parentOf' | 'tenures' | 'history';
+/** The report state with its lists of pairs still maps. */
+type StateParts = Omit<ReportState, Pairs> & { [K in Pairs]: Map<ReportState[K][number][0], ReportState[K][number][1]> };
+
+/**
+ * The report state from its maps, made into its lists when asked. (Its own function, so the
+ * closure holds these parts and nothing else of the build: not the earlier state it was made from.)
+ */
+function stateLater(parts: StateParts): () => ReportState {
+  return () => ({
+    ...parts,
+    algorithmOf: [...parts.algorithmOf],
+    parentOf: [...parts.parentOf],
+    tenures: [...parts.tenures],
+    history: [...parts.history],
+  });
 }

@@ -9,7 +9,8 @@ import type { Model } from '../domain/types.js';
 import { parseModelBlob } from './model-file.js';
 import { metadataEntries } from './snapshot.js';
 import { cachedModelIndex } from './models.js';
-import { comparePaths, oidOf, textIntact, textOf, type IndexEntry, type TextSource } from './cache/snapshot-file.js';
+import { crc32 } from 'node:zlib';
+import { comparePaths, oidOf, type TextSource } from './cache/snapshot-file.js';
 
 export type { HistoryTail };
 
@@ -61,6 +62,9 @@ export interface ParsedFiles {
  * only the others), else from `git ls-tree` and `git cat-file`. Either way the same models: the
  * index holds each text as the snapshot parses it (model-file.ts, roundTrips).
  */
+/** Bytes of the index's texts read ahead that parsing keeps at most (see below). */
+const TEXTS_HELD = 4 << 20;
+
 export async function modelFilesAt(ctx: StoreContext, commit: string): Promise<ModelFiles> {
   const index = await cachedModelIndex(ctx, commit);
   const fromGit = (paths: string[], oids: string[]) => parseModelFiles(ctx, paths, oids);
@@ -74,43 +78,73 @@ export async function modelFilesAt(ctx: StoreContext, commit: string): Promise<M
       parse: fromGit,
     };
   }
+  // The index's entries are copied into flat arrays and let go: 100,000 entry objects, and the 7 MB
+  // of paths and blob ids they point into, held through the build were ~20 MB more at its peak.
+  const n = index.length;
+  const paths: string[] = new Array<string>(n);
+  const blobIds: string[] = new Array<string>(n);
+  const offsets = new Float64Array(n);
+  const lengths = new Uint32Array(n);
+  const checksums = new Uint32Array(n);
+  const sourceOf = new Uint16Array(n);
+  const sources: TextSource[] = [];
+  index.forEach((e, i) => {
+    paths[i] = e.path;
+    blobIds[i] = oidOf(e);
+    offsets[i] = e.off;
+    lengths[i] = e.len;
+    checksums[i] = e.crc;
+    let s = sources.indexOf(e.texts);
+    if (s < 0) s = sources.push(e.texts) - 1;
+    sourceOf[i] = s;
+  });
   let next = 0; // where the last text asked for was: an algorithm's files are asked for in file order
-  const find = (path: string): IndexEntry | undefined => {
-    if (index[next]?.path === path) return index[next++];
+  const find = (path: string): number => {
+    if (paths[next] === path) return next++;
     let lo = 0;
-    let hi = index.length;
+    let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (comparePaths(index[mid]!.path, path) < 0) lo = mid + 1;
+      if (comparePaths(paths[mid]!, path) < 0) lo = mid + 1;
       else hi = mid;
     }
-    if (index[lo]?.path !== path) return undefined;
+    if (paths[lo] !== path) return -1;
     next = lo + 1;
-    return index[lo];
+    return lo;
   };
   return {
     forEach: (each) => {
-      for (const e of index) each(e.path, oidOf(e));
+      for (let i = 0; i < n; i++) each(paths[i]!, blobIds[i]!);
     },
-    parse: async (paths, oids) => {
+    parse: async (asked, oids) => {
       const found = new Map<string, Model>();
       const rest: number[] = [];
-      const sources = new Set<TextSource>();
+      const used = new Set<TextSource>();
       let unreadable: string | undefined;
-      paths.forEach((path, i) => {
-        const e = find(path);
-        if (!e || oidOf(e) !== oids[i] || !textIntact(e)) return void rest.push(i);
-        sources.add(e.texts);
-        const { model } = parseModelBlob(path, textOf(e), ctx.config);
+      let readAhead = 0;
+      asked.forEach((path, i) => {
+        const at = find(path);
+        if (at < 0 || blobIds[at] !== oids[i]) return void rest.push(i);
+        const source = sources[sourceOf[at]!]!;
+        const bytes = source.bytes(offsets[at]!, lengths[at]!);
+        if (crc32(bytes) >>> 0 !== checksums[at]) return void rest.push(i); // damaged: git has it
+        used.add(source);
+        // The texts are read a megabyte at a time; the ones passed are let go every few megabytes
+        // (an algorithm's 30 MB at 100,000 models held at once made V8 collect its old space early,
+        // while most of the build was live, and the report's peak rose by as much)
+        if ((readAhead += bytes.length) > TEXTS_HELD) {
+          for (const s of used) s.forget?.();
+          readAhead = 0;
+        }
+        const { model } = parseModelBlob(path, bytes.toString('utf8'), ctx.config);
         if (model) found.set(path, model);
         else unreadable ??= path;
       });
-      // (the texts read ahead, an algorithm's 30 MB at 100,000 models, are not kept for the rest of the build)
-      for (const s of sources) s.forget?.();
-      const read = rest.length ? await fromGit(rest.map((i) => paths[i]!), rest.map((i) => oids[i]!)) : undefined;
+      for (const s of used) s.forget?.();
+      const read = rest.length ? await fromGit(rest.map((i) => asked[i]!), rest.map((i) => oids[i]!)) : undefined;
       // in the order asked, whichever way each was read
       const models = new Map<string, Model>();
-      for (const path of paths) {
+      for (const path of asked) {
         const model = found.get(path) ?? read?.models.get(path);
         if (model) models.set(path, model);
       }
