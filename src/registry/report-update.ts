@@ -138,22 +138,23 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
   // every file the commits changed must read (the whole build would refuse or skip it)
   await load([...changed.values()].filter((c) => c.status !== 'D').map((c) => c.path));
 
-  // Every id the history named, and its algorithm.
-  const algorithmOf = new Map(state.algorithmOf);
+  // Every id the history named, and its algorithm: HEAD's file's, else the last the history named.
+  const removed = new Map(state.removed);
   for (const c of tail.commits) {
     for (const ch of c.changes) {
       const { id, algorithm } = where(ch.path);
-      algorithmOf.set(id, algorithm);
+      removed.set(id, algorithm);
     }
   }
-  for (const [id, a] of known) algorithmOf.set(id, a);
+  for (const id of [...removed.keys()]) if (known.has(id)) removed.delete(id);
+  const algorithmOf = (id: string) => known.get(id) ?? removed.get(id);
 
   // Events: the new ones are the newest; each id's history gains them at its front.
   const { events, history, named } = eventsOnward(state, tail.commits, tail.offsets, (p) => where(p).id, opts.latestEvents ?? 20);
 
   // Promotions and who held what: remade whole (a few hundred commits), and compared.
   const promotions = state.promotions.concat(tail.commits.filter(isPromotion));
-  const timeline = promotionTimeline(promotions, tags, (id) => algorithmOf.get(id));
+  const timeline = promotionTimeline(promotions, tags, algorithmOf);
   const tenures = stageTenures(timeline, stages);
   const tenureChanged = tenureChanges(new Map(state.tenures), tenures);
 
@@ -289,7 +290,7 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
     lastTime: Number.isFinite(walked.lastTime) ? walked.lastTime : null,
     endTime: headTime,
     algorithms,
-    algorithmOf,
+    removed,
     parentOf,
     summaries: algorithms.map((a) => [summaries.get(a)!, results.get(a)!]),
     best: site.best,
@@ -301,7 +302,7 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
   return { site, only: { algorithms: remade, models: pages }, unchanged, state: next, commits: tail.count };
 }
 
-type Pairs = 'algorithmOf' | 'parentOf' | 'tenures' | 'history';
+type Pairs = 'removed' | 'parentOf' | 'tenures' | 'history';
 /** The report state with its lists of pairs still maps. */
 type StateParts = Omit<ReportState, Pairs> & { [K in Pairs]: Map<ReportState[K][number][0], ReportState[K][number][1]> };
 
@@ -312,7 +313,7 @@ type StateParts = Omit<ReportState, Pairs> & { [K in Pairs]: Map<ReportState[K][
 function stateLater(parts: StateParts): () => ReportState {
   return () => ({
     ...parts,
-    algorithmOf: [...parts.algorithmOf],
+    removed: [...parts.removed],
     parentOf: [...parts.parentOf],
     tenures: [...parts.tenures],
     history: [...parts.history],

@@ -220,7 +220,7 @@ export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algor
           lastTime: Number.isFinite(walked.lastTime) ? walked.lastTime : null,
           endTime: site.endTime,
           algorithms: site.algorithms,
-          algorithmOf: [...algorithmOf],
+          removed: [...algorithmOf].filter(([id]) => !snapshot.byId.has(id)),
           parentOf: models.filter((m) => typeof m.metadata.parent === 'string').map((m) => [m.path, m.metadata.parent!]),
           summaries: site.algorithms.map((a) => totals.get(a)!),
           best,

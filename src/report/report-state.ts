@@ -10,7 +10,7 @@ import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js
 import { summarizeAlgorithm, type AlgorithmSummary } from './tables.js';
 import { historyEvent, type HistoryEvent, type Tenure } from './timeline.js';
 
-export const STATE_FORMAT = 1;
+export const STATE_FORMAT = 2;
 
 export interface ReportState {
   format: number;
@@ -26,8 +26,12 @@ export interface ReportState {
   endTime: number;
   /** every algorithm at HEAD (with models or stages) */
   algorithms: string[];
-  /** every model id the history or HEAD named, and its algorithm (as reportData derives it) */
-  algorithmOf: [string, string][];
+  /**
+   * every model id the history named that has no file at HEAD, and its algorithm (the last one the
+   * history named for it). An id at HEAD has its file's algorithm; those are 100,000 pairs at
+   * 100,000 models that the tree gives anyway, so the state keeps only the others.
+   */
+  removed: [string, string][];
   /** model file at HEAD → the parent id it names (those that name one) */
   parentOf: [string, string][];
   /** each algorithm's summary at HEAD and its test results count (the overview) */
@@ -155,7 +159,7 @@ export function decodeState(text: string, expect: { commit: string; key: string 
     const s = JSON.parse(text) as ReportState;
     if (s?.format !== STATE_FORMAT || s.commit !== expect.commit || s.key !== expect.key) return undefined;
     // (the shape, not every value: what does not fit is caught where it is used, and the whole build runs)
-    const lists = [s.algorithms, s.algorithmOf, s.parentOf, s.summaries, s.events, s.promotions, s.tenures, s.history, s.best?.series, s.best?.unknownDirection];
+    const lists = [s.algorithms, s.removed, s.parentOf, s.summaries, s.events, s.promotions, s.tenures, s.history, s.best?.series, s.best?.unknownDirection];
     if (!lists.every(Array.isArray) || typeof s.commits !== 'number' || typeof s.endTime !== 'number' || (s.lastTime !== null && typeof s.lastTime !== 'number')) return undefined;
     return s;
   } catch {

@@ -516,6 +516,26 @@ describe('the report history cache', () => {
     expect(readFileSync(join(out, 'a', 'mscn', 'd', 'job.html'), 'utf8')).toContain(`"model_id":"${a}","value":9`);
   }, 60_000);
 
+  it("a promotion recorded by hand names its model's algorithm from the history once the model is gone, from the state as in the whole build", async () => {
+    const r = await tempRegistry();
+    const reg = await r.open(steppingClock());
+    const a = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    await nextDay(() => register(reg, { algorithm: 'mscn' }));
+    // no Algorithm trailer and no stage tag: only the model id says whose it is
+    r.git('commit', '-q', '--allow-empty', '-m', `promote ${a} by hand`, '-m', `Model-Action: promote\nModel-Id: ${a}\nStage: production`);
+    const out = join(tempDir(), 'site');
+    await tracedReport(r, out);
+    r.git('rm', '-q', `models/mscn/${a}.json`);
+    r.git('commit', '-q', '-m', `remove ${a}`);
+    // the id's algorithm from the commit that removed it, then from the state kept after that
+    expect(await tracedReport(r, out)).toMatch(/report state: from /);
+    expectSameSite(await coldReport(r), out);
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toMatch(new RegExp(`<span class="algo">mscn</span> <span class="removed"[^>]*>${a}</span> → <b>production</b>`));
+    await nextDay(() => register(reg, { algorithm: 'lero' }));
+    expect(await tracedReport(r, out)).toMatch(/report state: from /);
+    expectSameSite(await coldReport(r), out);
+  }, 60_000);
+
   it('after a reset to a commit whose cache file was extended in place, its history is the front of the newer file', async () => {
     const { r, reg, a } = await oneTestedModel('job');
     const out = join(tempDir(), 'site');

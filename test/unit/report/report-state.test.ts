@@ -80,7 +80,7 @@ describe('decodeState', () => {
     lastTime: null,
     endTime: 0,
     algorithms: [],
-    algorithmOf: [],
+    removed: [],
     parentOf: [],
     summaries: [],
     best: { series: [], unknownDirection: [] },
