@@ -284,7 +284,7 @@ export async function buildReport(reg: Registry, opts: ReportOptions & HistoryOp
  * One full garbage collection, now. Between a build from the report state and its pages most of
  * what it read (the earlier state, the page keys' text, the largest algorithm's texts) is garbage,
  * and V8's next collections are sized from the live set of its last full one: at 100,000 models
- * that one came either before this point (the peak then 405–425 MB) or after it (370–385 MB),
+ * that one came either before this point (the peak then 405–425 MiB) or after it (370–385 MiB),
  * by timing alone. Collected here, it is the lower one every time, for ~90 ms. The collector is
  * reached through a new V8 context once --expose-gc is turned on at run time (as the expose-gc
  * package does; the process's own global gets no `gc`); where that is refused, nothing is done (the

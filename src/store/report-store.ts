@@ -2,6 +2,7 @@
 // file, the history a later HEAD adds (without decoding the cached history), and single commits of
 // the cached history by where they are in it, and the model files at HEAD (from the snapshot
 // cache's index when it has one). Loaded on use: only `report` needs it.
+import { crc32 } from 'node:zlib';
 import type { HistoryTail } from './cache/report-history.js';
 import type { StoreContext } from './context.js';
 import type { HistoryCommit } from '../report/history.js';
@@ -9,7 +10,6 @@ import type { Model } from '../domain/types.js';
 import { parseModelBlob } from './model-file.js';
 import { metadataEntries } from './snapshot.js';
 import { cachedModelIndex } from './models.js';
-import { crc32 } from 'node:zlib';
 import { comparePaths, oidOf, type TextSource } from './cache/snapshot-file.js';
 
 export type { HistoryTail };
@@ -40,7 +40,7 @@ export async function dropReportState(ctx: StoreContext, commit: string): Promis
  * them), and a reader of models by blob id.
  */
 export interface ModelFiles {
-  /** each file's path and blob id, in file order (once: nothing of the listing is kept for a second pass) */
+  /** each file's path and blob id, in file order (once: a listing from git is let go after it) */
   forEach(each: (path: string, oid: string) => void): void;
   /**
    * The models in the blobs `oids[i]` as the files `paths[i]` (the snapshot's parse), in that
