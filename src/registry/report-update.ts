@@ -175,13 +175,29 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
     ).catch((e: unknown) => {
       throw e instanceof NotSure ? new NotSure('a model file at the state commit does not read') : e;
     });
-    const start: [string, ScoreSummary][] = [];
-    for (const p of mine) if (!changed.has(p)) start.push([p, summarize(models.get(p)!.metadata)]);
-    for (const [p, m] of old) start.push([p, summarize(m.metadata)]);
-    const walk = bestOverTime(walked.commits, (m) => metricDirection(config, m), {
-      algorithm: a,
-      start: { series: state.best.series.filter((s) => s.algorithm === a), unknownDirection: state.best.unknownDirection.filter((k) => k.algorithm === a), files: start },
-    });
+    const atState = (paths: Iterable<string>): [string, ScoreSummary][] => {
+      const start: [string, ScoreSummary][] = [];
+      for (const p of paths) {
+        const m = old.get(p) ?? (changed.has(p) ? undefined : models.get(p));
+        if (m) start.push([p, summarize(m.metadata)]);
+      }
+      return start;
+    };
+    const seriesThen = state.best.series.filter((s) => s.algorithm === a);
+    const walkFrom = (files: [string, ScoreSummary][], rescanned?: () => void) =>
+      bestOverTime(walked.commits, (m) => metricDirection(config, m), {
+        algorithm: a,
+        start: { series: seriesThen, unknownDirection: state.best.unknownDirection.filter((k) => k.algorithm === a), files },
+        rescanned,
+      });
+    // First from the files that changed and each series' best at the state's commit alone: while
+    // no best gets worse or goes, the walk needs no other score (a new score is compared with the
+    // best only), and summarizing the algorithm's 21,884 files at 100,000 models was ~0.35 s. A
+    // best that gets worse means a rescan of every score: then the walk is made from all of them.
+    const bests = seriesThen.map((s) => s.steps.at(-1)?.model_id).filter((id): id is string => typeof id === 'string');
+    let rescan = false;
+    let walk = walkFrom(atState(new Set([...old.keys(), ...bests.map((id) => `${config.models_dir}/${a}/${id}.json`)])), () => (rescan = true));
+    if (rescan) walk = walkFrom(atState(new Set([...mine, ...old.keys()])));
     series = series.concat(walk.series);
     unknownDirection = unknownDirection.concat(walk.unknownDirection);
   }

@@ -126,7 +126,12 @@ export const seriesOrder = (a: SeriesKey, b: SeriesKey) => a.algorithm.localeCom
 export function bestOverTime(
   commits: StateCommit[],
   directionOf: (metric: string) => Direction | undefined,
-  opts: { algorithm?: string; start?: BestStart } = {},
+  opts: {
+    algorithm?: string;
+    start?: BestStart;
+    /** told when a series' best got worse or went, so that every score of it was looked at again */
+    rescanned?: () => void;
+  } = {},
 ): BestOverTime {
   const series: SeriesState[] = [];
   const unknown: SeriesKey[] = [];
@@ -239,6 +244,7 @@ export function bestOverTime(
     }
     for (const s of touched) {
       if (s.stale) {
+        opts.rescanned?.();
         s.best = undefined;
         for (const e of s.scores.values()) if (!s.best || outranks(e, s.best, s.direction)) s.best = e;
         s.stale = false;

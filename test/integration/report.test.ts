@@ -516,6 +516,24 @@ describe('the report history cache', () => {
     expect(readFileSync(join(out, 'a', 'mscn', 'd', 'job.html'), 'utf8')).toContain(`"model_id":"${a}","value":9`);
   }, 60_000);
 
+  it('best over time from the state: the best gets worse and a model no commit since touched leads (every score looked at again)', async () => {
+    const r = await tempRegistry();
+    const reg = await r.open(steppingClock());
+    const a = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    const b = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    const c = (await nextDay(() => register(reg, { algorithm: 'mscn' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: a, dataset: 'job', metrics: ['total_time=11'] }));
+    await nextDay(() => recordTest(reg, { id: c, dataset: 'job', metrics: ['total_time=10'] }));
+    await nextDay(() => recordTest(reg, { id: b, dataset: 'job', metrics: ['total_time=8'] }));
+    const out = join(tempDir(), 'site');
+    await buildReport(await r.open(frozenClock()), { out });
+    // b leads; it gets worse, and c — untouched since the state — leads, not a
+    await nextDay(() => recordTest(reg, { id: b, dataset: 'job', metrics: ['total_time=12'] }));
+    expect(await tracedReport(r, out)).toMatch(/report state: from /);
+    expectSameSite(await coldReport(r), out);
+    expect(readFileSync(join(out, 'a', 'mscn', 'd', 'job.html'), 'utf8')).toContain(`"model_id":"${c}","value":10`);
+  }, 60_000);
+
   it("a promotion recorded by hand names its model's algorithm from the history once the model is gone, from the state as in the whole build", async () => {
     const r = await tempRegistry();
     const reg = await r.open(steppingClock());
