@@ -9,7 +9,7 @@ import type { Direction, Model, ModelMetadata, RegistryConfig, StageAssignments 
 import type { BestOverTime, BestSeries } from './best-over-time.js';
 import { emptyNote, esc, escText, fileSlug, fmtBytes, fmtDate, fmtNum, jsonScript, page, shortCommit, table } from './html.js';
 import { loadPlanSection } from './load-plan.js';
-import { compareData, leaderboard, summarizeAlgorithm, modelList, rankedRows, type AlgorithmSummary, type Leaderboard } from './tables.js';
+import { compareData, leaderboard, resultsByDataset, summarizeAlgorithm, modelList, rankedRows, type AlgorithmSummary, type Leaderboard } from './tables.js';
 import type { HistoryEvent, PromotionEvent, Tenure } from './timeline.js';
 import { resultsIn } from '../domain/types.js';
 
@@ -503,7 +503,8 @@ export function* renderPages(site: SiteData, opts: RenderOptions & { only?: Rend
     const keyed = (p: SitePage): SitePage => (key === undefined ? p : { ...p, key });
     const own = ownModels.get(a) ?? [];
     yield keyed(algorithmPage(site, s, own, algoLink));
-    const boards = s.datasets.map((d) => leaderboard(own, a, d.dataset, site.config));
+    const results = resultsByDataset(own);
+    const boards = s.datasets.map((d) => leaderboard(own, a, d.dataset, site.config, results.get(d.dataset)));
     if (s.models > 0) yield keyed(comparePage(site, a, own, boards));
     yield keyed(standingScript(a, boards, site.stages[a] ?? {}, known));
     for (const lb of boards) yield keyed(datasetPage(site, lb, seriesIndex));

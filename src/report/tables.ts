@@ -96,18 +96,66 @@ export function defaultMetricOf(metrics: { name: string; direction: Direction | 
   );
 }
 
-/** The leaderboard of one algorithm's models on one dataset: every model with a result there. */
-export function leaderboard(models: Model[], algorithm: string, dataset: string, config: Pick<RegistryConfig, 'metrics' | 'default_metric'>): Leaderboard {
-  const own = models.filter((m) => m.metadata.algorithm === algorithm);
-  const names = metricsOf(own, dataset);
+/**
+ * One algorithm's results on one dataset: the metric names recorded there, and each model with a
+ * result there (in the models' order) with its results there (in their order).
+ */
+export interface DatasetResults {
+  names: Set<string>;
+  entries: { meta: ModelMetadata; on: TestResult[] }[];
+}
+
+/**
+ * An algorithm's models' results grouped by dataset, in one pass over them: what a leaderboard
+ * and the summary would otherwise find by going through every model once per dataset.
+ */
+export function resultsByDataset(own: Model[]): Map<string, DatasetResults> {
+  const byDataset = new Map<string, DatasetResults>();
+  for (const { metadata: meta } of own) {
+    // (a model has results on a few datasets: a list, not a Map per model, to group them)
+    const groups: [string, TestResult[]][] = [];
+    for (const r of meta.testing) {
+      if (!isResult(r)) continue;
+      const on = groups.find((g) => g[0] === r.dataset);
+      if (on) on[1].push(r as TestResult);
+      else groups.push([r.dataset, [r as TestResult]]);
+    }
+    for (const [dataset, on] of groups) {
+      let acc = byDataset.get(dataset);
+      if (!acc) byDataset.set(dataset, (acc = { names: new Set(), entries: [] }));
+      for (const r of on) if (r.performance) for (const k in r.performance) acc.names.add(k);
+      acc.entries.push({ meta, on });
+    }
+  }
+  return byDataset;
+}
+
+/**
+ * The leaderboard of one algorithm's models on one dataset: every model with a result there.
+ * `results`, when the caller has grouped the algorithm's results (resultsByDataset), are that
+ * dataset's: the same rows, without going through every model again.
+ */
+export function leaderboard(models: Model[], algorithm: string, dataset: string, config: Pick<RegistryConfig, 'metrics' | 'default_metric'>, results?: DatasetResults): Leaderboard {
+  let names: string[];
+  let entries: DatasetResults['entries'];
+  if (results) {
+    names = [...results.names].sort();
+    entries = results.entries;
+  } else {
+    const own = models.filter((m) => m.metadata.algorithm === algorithm);
+    names = metricsOf(own, dataset);
+    entries = [];
+    for (const { metadata: meta } of own) {
+      const on = onlyResults(meta.testing).filter((r) => r.dataset === dataset);
+      if (on.length > 0) entries.push({ meta, on });
+    }
+  }
   const metrics: MetricColumn[] = names.map((name) => ({ name, direction: metricDirection(config, name) ?? null, models: 0, best: null }));
   const rows: LeaderboardRow[] = [];
   const hyper = new Set<string>();
   const params = new Set<string>();
   const points: Record<string, [number, number, number][]> = {};
-  for (const { metadata: meta } of own) {
-    const on = onlyResults(meta.testing).filter((r) => r.dataset === dataset);
-    if (on.length === 0) continue;
+  for (const { meta, on } of entries) {
     for (const r of on) {
       const t = r.tested_at ? Date.parse(r.tested_at) / 1000 : NaN;
       if (!Number.isFinite(t)) continue;
@@ -117,7 +165,9 @@ export function leaderboard(models: Model[], algorithm: string, dataset: string,
     metrics.forEach((col) => {
       // (best of several results only with a known direction; else the latest)
       const agg = metricAggregate(config, col.name);
-      const s = scoreOf(meta, { dataset, metric: col.name, direction: col.direction ?? 'min', aggregate: agg === 'best' && !col.direction ? 'latest' : agg });
+      const q: ScoreQuery = { dataset, metric: col.name, direction: col.direction ?? 'min', aggregate: agg === 'best' && !col.direction ? 'latest' : agg };
+      // (from its results here when they are grouped: scoreValue gives scoreOf's value, the test compares them)
+      const s = results ? scoreValue(on, q) : scoreOf(meta, q);
       if (s) {
         v[col.name] = s.value;
         col.models++;
@@ -359,27 +409,12 @@ function scoreValue(on: TestResult[], q: ScoreQuery): { value: number } | undefi
  * definition; tests compare the two on random registries. This is what both report builds keep
  * in the report state, for every algorithm (the whole build) or each one whose pages change.
  */
-export function summarizeAlgorithm(own: Model[], algorithm: string, stages: StageAssignments, config: Pick<RegistryConfig, 'metrics' | 'default_metric'>): AlgorithmTotals {
-  const byDataset = new Map<string, { names: Set<string>; entries: { meta: ModelMetadata; on: TestResult[] }[] }>();
+export function summarizeAlgorithm(own: Model[], algorithm: string, stages: StageAssignments, config: Pick<RegistryConfig, 'metrics' | 'default_metric'>, byDataset = resultsByDataset(own)): AlgorithmTotals {
   let tested = 0;
   let results = 0;
   for (const { metadata: meta } of own) {
     if (meta.testing.length > 0) tested++;
     results += meta.testing.length;
-    // (a model has results on a few datasets: a list, not a Map per model, to group them)
-    const groups: [string, TestResult[]][] = [];
-    for (const r of meta.testing) {
-      if (!isResult(r)) continue;
-      const on = groups.find((g) => g[0] === r.dataset);
-      if (on) on[1].push(r as TestResult);
-      else groups.push([r.dataset, [r as TestResult]]);
-    }
-    for (const [dataset, on] of groups) {
-      let acc = byDataset.get(dataset);
-      if (!acc) byDataset.set(dataset, (acc = { names: new Set(), entries: [] }));
-      for (const r of on) if (r.performance) for (const k in r.performance) acc.names.add(k);
-      acc.entries.push({ meta, on });
-    }
   }
   const datasets: DatasetSummary[] = [];
   for (const dataset of [...byDataset.keys()].sort()) {

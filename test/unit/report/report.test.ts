@@ -5,7 +5,7 @@ import { rankModels, scoreOf, selectBest } from '../../../src/domain/selection.j
 import type { Model, ModelMetadata, RegistryConfig } from '../../../src/domain/types.js';
 import { bestOverTime, summarize, type StateCommit } from '../../../src/report/best-over-time.js';
 import { esc, fileSlug, fmtBytes, fmtNum, safeJson, table } from '../../../src/report/html.js';
-import { algorithmSummary, bestOf, compareData, leaderboard, standings, summarizeAlgorithm } from '../../../src/report/tables.js';
+import { algorithmSummary, bestOf, compareData, leaderboard, resultsByDataset, standings, summarizeAlgorithm } from '../../../src/report/tables.js';
 import { promotionTimeline, stageTenures, type StageTag } from '../../../src/report/timeline.js';
 import type { ScannedCommit } from '../../../src/git/raw-log.js';
 
@@ -266,6 +266,21 @@ describe('leaderboard', () => {
       if (summary.datasets.some((d) => d.best !== null)) cases++;
     }
     expect(cases).toBeGreaterThan(60); // (rounds where some dataset has a best to find)
+  });
+
+  it('a leaderboard from the results grouped by dataset is the one made by going through every model (random registries)', () => {
+    let rows = 0;
+    for (const { models, cfg } of randomRegistries(31)) {
+      const own = models.filter((m) => m.metadata.algorithm === 'mscn');
+      const grouped = resultsByDataset(own);
+      for (const dataset of ['job', 'stats', 'imdb']) {
+        const lb = leaderboard(models, 'mscn', dataset, cfg);
+        // (the same values and key order: the pages embed them as JSON)
+        expect(JSON.stringify(leaderboard(own, 'mscn', dataset, cfg, grouped.get(dataset) ?? { names: new Set(), entries: [] })), dataset).toBe(JSON.stringify(lb));
+        rows += lb.rows.length;
+      }
+    }
+    expect(rows).toBeGreaterThan(500);
   });
 
   it("a leaderboard's best per metric is what bestOf names (random registries)", () => {
