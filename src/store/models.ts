@@ -262,10 +262,10 @@ export function cachedModelById(git: Git, config: Pick<RegistryConfig, 'models_d
  * is allowed and git reads objects as stored); undefined otherwise. From the memo of commit trees,
  * so for HEAD or a commit id already seen no git process starts.
  */
-export async function cachedModelsTree(ctx: StoreContext, rev: string): Promise<{ commit: string; tree: string } | undefined> {
+export async function cachedModelsTree(ctx: StoreContext, rev: string): Promise<{ commit: string; tree: string; head?: string } | undefined> {
   if (cacheDisabled() || !cacheableModelsDir(ctx.config.models_dir) || !ctx.git.objectsAsStored()) return undefined;
   const where = await resolveModelsTree(ctx.git, rev, ctx.config.models_dir, modelgitDir(ctx.gitDir));
-  return where.uncached || !where.commit || !where.tree ? undefined : { commit: where.commit, tree: where.tree };
+  return where.uncached || !where.commit || !where.tree ? undefined : { commit: where.commit, tree: where.tree, head: where.head };
 }
 
 /**
@@ -276,13 +276,11 @@ export async function cachedModelsTree(ctx: StoreContext, rev: string): Promise<
  * state reads instead of listing the tree and reading the largest algorithm's blobs again.
  */
 export async function cachedModelIndex(ctx: StoreContext, rev: string): Promise<IndexEntry[] | undefined> {
-  if (cacheDisabled() || !cacheableModelsDir(ctx.config.models_dir) || !ctx.git.objectsAsStored()) return undefined;
+  const at = await cachedModelsTree(ctx, rev);
+  if (!at) return undefined;
   const cacheDir = modelgitDir(ctx.gitDir);
-  const where = await resolveModelsTree(ctx.git, rev, ctx.config.models_dir, cacheDir);
-  if (where.uncached || !where.commit || !where.tree) return undefined;
   const cache = new SnapshotCache(`${cacheDir}/snapshots`, ctx.config.models_dir);
-  const loaded = await loadEntries(ctx.git, ctx.config, { commit: where.commit, tree: where.tree, head: where.head }, cacheDir, cache, { rebuild: false });
-  return loaded?.entries;
+  return (await loadEntries(ctx.git, ctx.config, at, cacheDir, cache, { rebuild: false }))?.entries;
 }
 
 /**
