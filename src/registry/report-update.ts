@@ -19,18 +19,20 @@ import { commitEvent, decodeState, eventsOnward, isPromotion, modelPagesToMake, 
 import { summarizeAlgorithm, type AlgorithmSummary } from '../report/tables.js';
 import { promotionTimeline, stageTenures, type HistoryEvent } from '../report/timeline.js';
 import type { ModelFiles, Registry } from './registry.js';
+import type { PageDrops, PageList } from '../report/page-list.js';
 
 export interface StateBuild {
   site: SiteData;
   /** the pages to make; every other page is as the earlier report left it */
   only: RenderOnly;
-  /** the page keys of the report this build makes (the earlier ones, less what it remakes or drops) */
-  unchanged: Map<string, string>;
+  /** the earlier report's pages that go (a model gone; the pages of an algorithm remade or gone) unless made again */
+  drop: PageDrops;
   /**
-   * The report state at HEAD, made when asked (after the pages: its lists of 100,000 pairs are not
-   * held while the pages are made, when the build's memory peaks)
+   * The report state at HEAD, given the digest of the page list written with it, made when asked
+   * (after the pages: its lists of 100,000 pairs are not held while the pages are made, when the
+   * build's memory peaks)
    */
-  state: () => ReportState;
+  state: (pages: string) => ReportState;
   commits: number;
 }
 
@@ -42,7 +44,7 @@ class NotSure extends Error {}
  * names the code, configuration and options (a state written under another key is not used);
  * `version` is what page keys name of the code.
  */
-export async function buildFromState(reg: Registry, opts: { algorithm?: string; latestEvents?: number }, from: string | undefined, key: string, version: string, earlier: Map<string, string>): Promise<StateBuild | undefined> {
+export async function buildFromState(reg: Registry, opts: { algorithm?: string; latestEvents?: number }, from: string | undefined, key: string, version: string, earlier: PageList): Promise<StateBuild | undefined> {
   const trace = reg.cacheTrace('modelgit-cache: report state');
   if (opts.algorithm !== undefined || reg.cachesOff() || earlier.size === 0 || from === undefined) return undefined;
   const state = await readState(reg, from, key, trace);
@@ -90,9 +92,11 @@ function indexTree(tree: ModelFiles, where: (path: string) => { algorithm: strin
   return { known, oids, files };
 }
 
-async function fromState(reg: Registry, opts: { latestEvents?: number }, state: ReportState, earlier: Map<string, string>, version: string, trace: (m: string) => void): Promise<StateBuild | undefined> {
+async function fromState(reg: Registry, opts: { latestEvents?: number }, state: ReportState, earlier: PageList, version: string, trace: (m: string) => void): Promise<StateBuild | undefined> {
   const config = reg.config;
   const from = state.commit;
+  // (first: a list the state vouches for is searched, not read into a map)
+  const trusted = earlier.trust(state.pages);
   const head = await reg.git.resolveCommit('HEAD');
   if (!head) return undefined;
   const where = (path: string) => parseModelPath(config, path)!;
@@ -264,7 +268,9 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
     parentOf,
     known,
     pathOf,
-    hasPage: (id, a) => earlier.has(paths.model(a, id)),
+    // the report the state was written with has a page for every model at its commit; any other
+    // (built with --algo, or another build's at that commit) is asked about each model at HEAD
+    hasPage: trusted ? undefined : (id, a) => earlier.has(paths.model(a, id)),
   });
   await load([...pages]);
   const lines = new Map<number, HistoryEvent>();
@@ -285,19 +291,17 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
   }
   site.models = [...models.values()].filter((m) => oids.get(m.path) !== undefined).sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
 
-  // The earlier report's keys of the pages not made again.
-  const unchanged = new Map<string, string>();
-  const gone = new Set([...changed.values()].filter((c) => c.status === 'D').map((c) => paths.model(where(c.path).algorithm, where(c.path).id)));
-  for (const [p, k] of earlier) {
-    if (gone.has(p)) continue;
-    if (p.startsWith('a/')) {
-      const a = p.slice(2, p.indexOf('/', 2));
-      if (remade.has(a) || !summaries.has(a)) continue;
-    }
-    unchanged.set(p, k);
-  }
+  // The earlier report's pages that go unless made again: the removed models', and every page of
+  // an algorithm remade or gone.
+  const drop: PageDrops = {
+    paths: new Set([...changed.values()].filter((c) => c.status === 'D').map((c) => paths.model(where(c.path).algorithm, where(c.path).id))),
+    prefixes: earlier
+      .algorithms()
+      .filter((a) => remade.has(a) || !summaries.has(a))
+      .map((a) => `a/${a}/`),
+  };
 
-  trace(`${models.size} model files read, ${read.count} parsed (${read.fromGit} read by git); algorithms remade: ${[...remade].join(', ') || 'none'}; model pages: ${pages.size}`);
+  trace(`${models.size} model files read, ${read.count} parsed (${read.fromGit} read by git); algorithms remade: ${[...remade].join(', ') || 'none'}; model pages: ${pages.size} (${trusted ? "the earlier page list is the state's" : 'the earlier page list asked about every model'})`);
   const next = stateLater({
     format: STATE_FORMAT,
     commit: head,
@@ -315,7 +319,7 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
     tenures,
     history,
   });
-  return { site, only: { algorithms: remade, models: pages }, unchanged, state: next, commits: tail.count };
+  return { site, only: { algorithms: remade, models: pages }, drop, state: next, commits: tail.count };
 }
 
 type Pairs = 'removed' | 'parentOf' | 'tenures' | 'history';
@@ -326,9 +330,10 @@ type StateParts = Omit<ReportState, Pairs> & { [K in Pairs]: Map<ReportState[K][
  * The report state from its maps, made into its lists when asked. (Its own function, so the
  * closure holds these parts and nothing else of the build: not the earlier state it was made from.)
  */
-function stateLater(parts: StateParts): () => ReportState {
-  return () => ({
+function stateLater(parts: Omit<StateParts, 'pages'>): (pages: string) => ReportState {
+  return (pages) => ({
     ...parts,
+    pages,
     removed: [...parts.removed],
     parentOf: [...parts.parentOf],
     tenures: [...parts.tenures],

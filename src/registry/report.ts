@@ -25,6 +25,7 @@ import { bestOverTime, stateCommits } from '../report/best-over-time.js';
 import type { HistoryCommit } from '../report/history.js';
 import { renderPages, type SiteData, type SitePage } from '../report/pages.js';
 import { buildFromState } from './report-update.js';
+import { htmlPagesIn, PageList, type PageDrops } from '../report/page-list.js';
 import { SiteWriter } from '../report/site-writer.js';
 import { algorithmsOf } from '../report/tables.js';
 import { algorithmTotals, commitEvent, encodeState, isPromotion, STATE_FORMAT, type ReportState } from '../report/report-state.js';
@@ -117,8 +118,8 @@ export function makeDirs(dir: string, shownAs?: string): void {
 
 export interface ReportData {
   site: SiteData;
-  /** the report state at HEAD, given the key it is for (undefined when none can be kept) */
-  state?: (key: string) => ReportState;
+  /** the report state at HEAD, given the key it is for and its page list's digest (undefined when none can be kept) */
+  state?: (key: string, pages: string) => ReportState;
   commits: number;
   problems: number;
   /** the unreadable files left out (--skip-invalid) */
@@ -212,10 +213,11 @@ export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algor
   // what the next build can start from (a whole-registry report of a readable registry only)
   const state =
     offsets && head && !algorithm && snapshot.problems.length === 0
-      ? (key: string): ReportState => ({
+      ? (key: string, pages: string): ReportState => ({
           format: STATE_FORMAT,
           commit: head,
           key,
+          pages,
           commits: commits.length,
           lastTime: Number.isFinite(walked.lastTime) ? walked.lastTime : null,
           endTime: site.endTime,
@@ -242,22 +244,22 @@ export async function buildReport(reg: Registry, opts: ReportOptions & HistoryOp
   const writer = new SiteWriter();
   try {
     const version = renderVersion(reg);
-    const earlier = reg.cachesOff() ? new Map<string, string>() : readPageKeys(out, version);
+    const earlier = reg.cachesOff() ? PageList.empty(versionLine(version)) : readPageKeys(out, version);
     // the report state names the code, the configuration and the overview's length it was made with
     const stateKey = createHash('sha1').update(JSON.stringify([version, reg.config, opts.latestEvents ?? 20])).digest('base64url');
     const fromState = await buildFromState(reg, opts, reportCommit(out), stateKey, version, earlier);
     if (fromState) {
       collectGarbage();
-      const { site, only, unchanged, state, commits } = fromState;
+      const { site, only, drop, state, commits } = fromState;
       const keep = (path: string, key: string) => earlier.get(path) === key && existsSync(join(out, path));
-      const { pages, kept } = await writeFromState(out, renderPages(site, { keep, version, only }), earlier, unchanged, writer, { generated: site.generated, commit: site.head }, version);
-      await reg.reportStore.save(site.head!, encodeState(state()));
+      const { pages, kept, list } = await writeFromState(out, renderPages(site, { keep, version, only }), earlier, drop, writer, { generated: site.generated, commit: site.head }, version);
+      await reg.reportStore.save(site.head!, encodeState(state(list)));
       reg.cacheTrace('modelgit-cache: report pages')(`${kept} of ${pages} kept from the earlier report`);
       return answer(pages, site.algorithms, site.whole!.models, commits, site.head, 0);
     }
     const { site, commits, problems, skipped, state } = await reportData(reg, opts);
-    const { pages, kept } = await writeSite(out, (keep) => renderPages(site, { keep, version }), earlier, writer, { generated: site.generated, commit: site.head }, version);
-    if (state) await reg.reportStore.save(site.head!, encodeState(state(stateKey)));
+    const { pages, kept, list } = await writeSite(out, (keep) => renderPages(site, { keep, version }), earlier, writer, { generated: site.generated, commit: site.head }, version);
+    if (state) await reg.reportStore.save(site.head!, encodeState(state(stateKey, list)));
     reg.cacheTrace('modelgit-cache: report pages')(`${kept} of ${pages} kept from the earlier report`);
     return answer(pages, site.algorithms, site.models.length, commits, site.head, problems, skipped);
 
@@ -321,22 +323,14 @@ function renderVersion(reg: Registry): string {
  * unreadable, or it was made by other code (its first line names the version: then no page could
  * be kept, and a fresh directory swapped in is quicker than rewriting every page in place).
  */
-function readPageKeys(out: string, version: string): Map<string, string> {
-  const keys = new Map<string, string>();
-  let text: string;
+function readPageKeys(out: string, version: string): PageList {
+  const line = versionLine(version);
   try {
-    if (!existsSync(join(out, REPORT_MARKER))) return keys;
-    text = readFileSync(join(out, PAGES_FILE), 'utf8');
+    if (!existsSync(join(out, REPORT_MARKER))) return PageList.empty(line);
+    return PageList.parse(readFileSync(join(out, PAGES_FILE), 'utf8'), line);
   } catch {
-    return keys;
+    return PageList.empty(line);
   }
-  const lines = text.split('\n');
-  if (lines[0] !== versionLine(version)) return keys;
-  for (const line of lines.slice(1)) {
-    const tab = line.indexOf('\t');
-    if (tab > 0) keys.set(line.slice(0, tab), line.slice(tab + 1));
-  }
-  return keys;
 }
 
 /** The commit the report in `out` was made at (its marker says), if it says one. */
@@ -393,11 +387,11 @@ function copyAssets(to: string): void {
 async function writeSite(
   out: string,
   render: (keep: (path: string, key: string) => boolean) => Iterable<SitePage>,
-  earlier: Map<string, string>,
+  earlier: PageList,
   writer: SiteWriter,
   marker: Record<string, unknown>,
   version: string,
-): Promise<{ pages: number; kept: number }> {
+): Promise<WriteAnswer> {
   const existing = earlier.size > 0 ? listReport(out) : undefined;
   if (existing) return updateSite(out, render, earlier, existing, writer, marker, version);
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
@@ -410,7 +404,8 @@ async function writeSite(
       if (p.key !== undefined) keys.set(p.path, p.key);
       if (p.path.endsWith('.html')) count++; // (the standing scripts are files, not pages)
     }
-    writer.write(join(tmp, PAGES_FILE), pageList(version, keys));
+    const list = PageList.format(versionLine(version), keys);
+    writer.write(join(tmp, PAGES_FILE), list);
     await writer.finish();
     copyAssets(tmp);
     writeFileSync(join(tmp, REPORT_MARKER), JSON.stringify(marker) + '\n');
@@ -419,7 +414,7 @@ async function writeSite(
     if (old) renameSync(out, old);
     renameSync(tmp, out);
     if (old) await rm(old, { recursive: true, force: true });
-    return { pages: count, kept: 0 };
+    return { pages: count, kept: 0, list: PageList.digestOf(list) };
   } catch (e) {
     await writer.finish().catch(() => {});
     rmSync(tmp, { recursive: true, force: true });
@@ -431,12 +426,12 @@ async function writeSite(
 async function updateSite(
   out: string,
   render: (keep: (path: string, key: string) => boolean) => Iterable<SitePage>,
-  earlier: Map<string, string>,
+  earlier: PageList,
   existing: { files: Set<string>; dirs: string[] },
   writer: SiteWriter,
   marker: Record<string, unknown>,
   version: string,
-): Promise<{ pages: number; kept: number }> {
+): Promise<WriteAnswer> {
   const wanted = new Set<string>([REPORT_MARKER, PAGES_FILE, ...ASSET_FILES.map((f) => join('assets', f))]);
   const keep = (path: string, key: string) => earlier.get(path) === key && existing.files.has(path);
   let count = 0;
@@ -456,8 +451,9 @@ async function updateSite(
       // (gone already, or not ours to remove)
     }
   }
-  sealInPlace(out, marker, version, keys);
-  return { pages: count, kept };
+  const list = PageList.format(versionLine(version), keys);
+  sealInPlace(out, marker, list);
+  return { pages: count, kept, list: PageList.digestOf(list) };
 }
 
 /** Bytes of pages a build in place lets wait for the writer thread (see SiteWriter.settle). */
@@ -488,43 +484,44 @@ async function writeInPlace(out: string, pages: Iterable<SitePage>, writer: Site
   }
 }
 
-/** ...and what they write last: the assets, the marker and the page list. */
-function sealInPlace(out: string, marker: Record<string, unknown>, version: string, keys: Map<string, string>): void {
+/** ...and what they write last: the assets, the marker and the page list (its text). */
+function sealInPlace(out: string, marker: Record<string, unknown>, list: string): void {
   mkdirSync(join(out, 'assets'), { recursive: true });
   copyAssets(out);
   writeFileSync(join(out, REPORT_MARKER), JSON.stringify(marker) + '\n');
-  writeFileSync(join(out, PAGES_FILE), pageList(version, keys));
+  writeFileSync(join(out, PAGES_FILE), list);
 }
 
-/** PAGES_FILE's text: the version line, then each keyed page in path order (whichever way the site was built). */
-function pageList(version: string, keys: Map<string, string>): string {
-  const lines = [...keys].map(([path, key]) => `${path}\t${key}\n`).sort();
-  return `${versionLine(version)}\n${lines.join('')}`;
+/** What a write of the site says: its pages, those kept from the earlier report, and its page list's digest (for the report state). */
+interface WriteAnswer {
+  pages: number;
+  kept: number;
+  list: string;
 }
 
 /**
  * Writes a build from the report state over the report it started from: the pages it made, its
- * page list (the earlier keys of the pages it did not make, `unchanged`, and the keys of those it
- * made), and deletes the pages of the earlier list that are in neither (a removed model, a dataset
- * with no results left, an algorithm gone), as updateSite does without listing the directory.
+ * page list (the earlier one less the pages `drop` names, with the keys of the pages it made), and
+ * deletes the pages of the earlier list the new one does not have (a removed model, a dataset with
+ * no results left, an algorithm gone), as updateSite does without listing the directory.
  */
 async function writeFromState(
   out: string,
   pages: Iterable<SitePage>,
-  earlier: Map<string, string>,
-  unchanged: Map<string, string>,
+  earlier: PageList,
+  drop: PageDrops,
   writer: SiteWriter,
   marker: Record<string, unknown>,
   version: string,
-): Promise<{ pages: number; kept: number }> {
-  const keys = unchanged; // (the build's own: extended, not copied — 100,000 entries at 100,000 models)
+): Promise<WriteAnswer> {
+  const made = new Map<string, string>();
   let written = 0;
   await writeInPlace(out, pages, writer, (p) => {
     if (p.html !== undefined && p.path.endsWith('.html')) written++;
-    if (p.key !== undefined) keys.set(p.path, p.key);
+    if (p.key !== undefined) made.set(p.path, p.key);
   });
-  for (const path of earlier.keys()) {
-    if (keys.has(path)) continue;
+  const { text, removed } = earlier.update(versionLine(version), made, drop);
+  for (const path of removed) {
     rmSync(join(out, path), { force: true });
     // and the directories that held only it (the whole build makes none empty)
     for (let dir = dirname(path); dir !== '.' && dir !== ''; dir = dirname(dir)) {
@@ -536,8 +533,7 @@ async function writeFromState(
       }
     }
   }
-  sealInPlace(out, marker, version, keys);
-  let count = 1; // (the overview has no key)
-  for (const path of keys.keys()) if (path.endsWith('.html')) count++;
-  return { pages: count, kept: count - written };
+  sealInPlace(out, marker, text);
+  const count = 1 + htmlPagesIn(text); // (the overview has no key)
+  return { pages: count, kept: count - written, list: PageList.digestOf(text) };
 }

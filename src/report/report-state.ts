@@ -10,7 +10,7 @@ import type { Model, RegistryConfig, StageAssignments } from '../domain/types.js
 import { summarizeAlgorithm, type AlgorithmSummary } from './tables.js';
 import { historyEvent, type HistoryEvent, type Tenure } from './timeline.js';
 
-export const STATE_FORMAT = 2;
+export const STATE_FORMAT = 3;
 
 export interface ReportState {
   format: number;
@@ -18,6 +18,11 @@ export interface ReportState {
   commit: string;
   /** the code, configuration and options it was built with (another key: not usable) */
   key: string;
+  /**
+   * the digest of the page list the report was written with (page-list.ts): the next build into
+   * that report knows it is the same list — sorted, and a page for every model at this commit
+   */
+  pages: string;
   /** commits in the history */
   commits: number;
   /** the time best over time gave its last commit (commits within one second are kept apart); null before any */
@@ -135,7 +140,8 @@ export function modelPagesToMake(input: {
   /** model id at HEAD → its algorithm */
   known: ReadonlyMap<string, string>;
   pathOf: (id: string) => string;
-  hasPage: (id: string, algorithm: string) => boolean;
+  /** whether the earlier report has a page for a model; not given when it has one for every model at HEAD that did not change */
+  hasPage?: (id: string, algorithm: string) => boolean;
 }): Set<string> {
   const pages = new Set<string>();
   const cameOrWent = new Set<string>();
@@ -145,7 +151,7 @@ export function modelPagesToMake(input: {
   }
   for (const id of input.named) if (input.known.has(id)) pages.add(input.pathOf(id));
   for (const [path, parent] of input.parentOf) if (cameOrWent.has(parent)) pages.add(path);
-  for (const [id, a] of input.known) if (!input.hasPage(id, a)) pages.add(input.pathOf(id));
+  if (input.hasPage) for (const [id, a] of input.known) if (!input.hasPage(id, a)) pages.add(input.pathOf(id));
   return pages;
 }
 
@@ -160,7 +166,7 @@ export function decodeState(text: string, expect: { commit: string; key: string 
     if (s?.format !== STATE_FORMAT || s.commit !== expect.commit || s.key !== expect.key) return undefined;
     // (the shape, not every value: what does not fit is caught where it is used, and the whole build runs)
     const lists = [s.algorithms, s.removed, s.parentOf, s.summaries, s.events, s.promotions, s.tenures, s.history, s.best?.series, s.best?.unknownDirection];
-    if (!lists.every(Array.isArray) || typeof s.commits !== 'number' || typeof s.endTime !== 'number' || (s.lastTime !== null && typeof s.lastTime !== 'number')) return undefined;
+    if (!lists.every(Array.isArray) || typeof s.commits !== 'number' || typeof s.pages !== 'string' || typeof s.endTime !== 'number' || (s.lastTime !== null && typeof s.lastTime !== 'number')) return undefined;
     return s;
   } catch {
     return undefined;

@@ -487,7 +487,11 @@ describe('the report history cache', () => {
         }
         const trace = await tracedReport(r, out);
         expectSameSite(await coldReport(r), out);
-        if (trace.includes('report state: from ')) fromState++;
+        if (trace.includes('report state: from ')) {
+          fromState++;
+          // (the state was written with this report's page list: it is searched, not asked about every model)
+          expect(trace).toContain("the earlier page list is the state's");
+        }
       }
     }
     expect(fromState).toBeGreaterThan(20); // (the rest: resets, other files, a first build)
@@ -511,7 +515,7 @@ describe('the report history cache', () => {
     expect(trace).toMatch(/report state: from /);
     // only mscn's pages and the two models' pages are made again; lero's files are not even read
     // (the two at HEAD from the snapshot cache's index, kept current by every read; the two as they were at the state's commit from git)
-    expect(trace).toMatch(/report state: 2 model files read, 4 parsed \(2 read by git\); algorithms remade: mscn; model pages: 2\n/);
+    expect(trace).toMatch(/report state: 2 model files read, 4 parsed \(2 read by git\); algorithms remade: mscn; model pages: 2 \(the earlier page list is the state's\)\n/);
     expectSameSite(await coldReport(r), out);
     expect(readFileSync(join(out, 'a', 'mscn', 'd', 'job.html'), 'utf8')).toContain(`"model_id":"${a}","value":9`);
   }, 60_000);
@@ -575,6 +579,25 @@ describe('the report history cache', () => {
     expect(await tracedReport(r, out)).toMatch(/report state: from /);
     expectSameSite(await coldReport(r), out);
   }, 60_000);
+
+  it("a report built from a state another report's build wrote (an --algo report at the same commit) makes every page it lacks, and equals a cold build", async () => {
+    const { r, reg, a } = await oneTestedModel('job');
+    const b = (await nextDay(() => register(reg, { algorithm: 'lero' }))).model_id;
+    await nextDay(() => recordTest(reg, { id: b, dataset: 'stats', metrics: ['total_time=3'] }));
+    const mine = join(tempDir(), 'site');
+    await buildReport(await r.open(frozenClock()), { out: mine, algorithm: 'mscn' });
+    // another directory's whole build at the same commit writes the state
+    await tracedReport(r, join(tempDir(), 'site'));
+    await nextDay(() => recordTest(reg, { id: a, dataset: 'job', metrics: ['total_time=8'] }));
+    const trace = await tracedReport(r, mine);
+    expect(trace).toMatch(/report state: from /);
+    expect(trace).toContain('the earlier page list asked about every model');
+    expectSameSite(await coldReport(r), mine);
+    // and the next build into it, from the state this one wrote, searches its list
+    await nextDay(() => recordTest(reg, { id: b, dataset: 'stats', metrics: ['total_time=2'] }));
+    expect(await tracedReport(r, mine)).toContain("the earlier page list is the state's");
+    expectSameSite(await coldReport(r), mine);
+  });
 
   it('a damaged or foreign report state is not used: the whole build runs, and its report is the same', async () => {
     const { r, reg, a } = await oneTestedModel('job');

@@ -76,6 +76,7 @@ describe('decodeState', () => {
     format: STATE_FORMAT,
     commit: 'a'.repeat(40),
     key: 'k',
+    pages: 'p',
     commits: 0,
     lastTime: null,
     endTime: 0,
