@@ -14,7 +14,7 @@ import { parseRawDiff, type PathChange } from '../domain/validation.js';
 import { metricDirection } from '../domain/metrics.js';
 import type { Model } from '../domain/types.js';
 import { bestOverTime, seriesOrder, stateCommits, summarize, type BestSeries, type ScoreSummary, type SeriesKey } from '../report/best-over-time.js';
-import { algorithmKeys, algorithmPagePaths, paths, type RenderOnly, type SiteData } from '../report/pages.js';
+import { algorithmKeys, algorithmPagePaths, filesDigest, paths, type Lookup, type RenderOnly, type SiteData } from '../report/pages.js';
 import { commitEvent, decodeState, eventsOnward, isPromotion, modelPagesToMake, STATE_FORMAT, tenureChanges, type ReportState } from '../report/report-state.js';
 import { summarizeAlgorithm, type AlgorithmSummary } from '../report/tables.js';
 import { promotionTimeline, stageTenures, type HistoryEvent } from '../report/timeline.js';
@@ -72,24 +72,88 @@ async function readState(reg: Registry, from: string, key: string, trace: (m: st
 }
 
 /**
- * The models at a commit from its tree alone: each id's algorithm, each file's blob, each
- * algorithm's files as page keys name them. (Its own function: the tree's 100,000 entries are
- * garbage once indexed, not kept for the whole build.)
+ * The models at HEAD from its tree alone, without a map of its 100,000 files (at 100,000 models
+ * making one, with each id, blob and `path:blob`, was ~0.3 s of the build): each algorithm's
+ * files are together in path order, so an id is found by a search in each algorithm's part, and
+ * a file's blob by a search for its path. The listing holds model files only (metadataEntries).
  */
-function indexTree(tree: ModelFiles, where: (path: string) => { algorithm: string; id: string }) {
-  const known = new Map<string, string>();
-  const oids = new Map<string, string>();
-  const files = new Map<string, string[]>();
-  tree.forEach((path, oid) => {
-    const { algorithm, id } = where(path);
-    if (known.has(id)) throw new NotSure(`model id ${id} is in two files`);
-    known.set(id, algorithm);
-    oids.set(path, oid);
-    const list = files.get(algorithm);
-    if (list) list.push(`${path}:${oid}`);
-    else files.set(algorithm, [`${path}:${oid}`]);
-  });
-  return { known, oids, files };
+class HeadTree implements Lookup {
+  /** algorithm → where its files are: [first, end) */
+  private readonly parts = new Map<string, [number, number]>();
+  private readonly memo = new Map<string, string | undefined>();
+
+  constructor(
+    private readonly files: ModelFiles,
+    private readonly dir: string,
+    where: (path: string) => { algorithm: string; id: string } | undefined,
+  ) {
+    let prefix: string | undefined;
+    let algorithm = '';
+    let first = 0;
+    for (let i = 0; i < files.count; i++) {
+      if (prefix !== undefined && files.path(i).startsWith(prefix)) continue;
+      if (prefix !== undefined) this.parts.set(algorithm, [first, i]);
+      const at = where(files.path(i));
+      if (!at) throw new NotSure(`${files.path(i)} is not a model file`);
+      if (this.parts.has(at.algorithm)) throw new NotSure(`the files of ${at.algorithm} are not listed together`);
+      algorithm = at.algorithm;
+      prefix = `${dir}/${algorithm}/`;
+      first = i;
+    }
+    if (prefix !== undefined) this.parts.set(algorithm, [first, files.count]);
+  }
+
+  get size(): number {
+    return this.files.count;
+  }
+
+  algorithms(): string[] {
+    return [...this.parts.keys()];
+  }
+
+  /** the algorithms that have a file for `id` (one, or none: the caller checks new ids for two) */
+  holders(id: string): string[] {
+    return [...this.parts.keys()].filter((a) => this.files.indexOf(`${this.dir}/${a}/${id}.json`) >= 0);
+  }
+
+  /** the algorithm of the model `id` at HEAD */
+  get(id: string): string | undefined {
+    if (!this.memo.has(id)) this.memo.set(id, this.holders(id)[0]);
+    return this.memo.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  /** the blob of the file `path` at HEAD */
+  oidOf(path: string): string | undefined {
+    const i = this.files.indexOf(path);
+    return i < 0 ? undefined : this.files.oid(i);
+  }
+
+  pathsOf(algorithm: string): string[] {
+    const [first, end] = this.parts.get(algorithm) ?? [0, 0];
+    const out: string[] = [];
+    for (let i = first; i < end; i++) out.push(this.files.path(i));
+    return out;
+  }
+
+  /** what an algorithm's page key says of its files (pages.ts, filesDigest) */
+  filesDigest(algorithm: string): string {
+    const [first, end] = this.parts.get(algorithm) ?? [0, 0];
+    const list: string[] = [];
+    for (let i = first; i < end; i++) list.push(`${this.files.path(i)}:${this.files.oid(i)}`);
+    return filesDigest(list);
+  }
+
+  /** every model at HEAD: [id, algorithm] */
+  *models(): Generator<[string, string]> {
+    for (const [a, [first, end]] of this.parts) {
+      const skip = this.dir.length + a.length + 2;
+      for (let i = first; i < end; i++) yield [this.files.path(i).slice(skip, -'.json'.length), a];
+    }
+  }
 }
 
 async function fromState(reg: Registry, opts: { latestEvents?: number }, state: ReportState, earlier: PageList, version: string, trace: (m: string) => void): Promise<StateBuild | undefined> {
@@ -104,9 +168,9 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
   // git's reads at once: what changed, the model files at HEAD (the snapshot cache's index of its
   // tree, whose texts then spare git reading the blobs again), the commits HEAD adds (appended to the
   // history cache), the stages and the tags.
-  const [diffText, { known, oids, files, blobs }, tail, stages, tags] = await Promise.all([
+  const [diffText, blobs, tail, stages, tags] = await Promise.all([
     from === head ? '' : reg.git.treeDiff(from, head),
-    reg.reportStore.modelFiles(head).then((blobs) => ({ ...indexTree(blobs, where), blobs })),
+    reg.reportStore.modelFiles(head),
     reg.reportStore.since(from, head),
     reg.stages(),
     reg.git.refs('refs/tags/stage/'),
@@ -122,6 +186,12 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
     changed.set(c.path, c);
   }
 
+  const known = new HeadTree(blobs, config.models_dir, (path) => parseModelPath(config, path));
+  // A new file's id may be another algorithm's too (the state's commit had no id twice: a build
+  // with an unreadable registry keeps no state, and this one keeps none with an id twice).
+  for (const c of changed.values()) {
+    if (c.status === 'A' && known.holders(where(c.path).id).length > 1) throw new NotSure(`model id ${where(c.path).id} is in two files`);
+  }
   const pathOf = (id: string) => `${config.models_dir}/${known.get(id)}/${id}.json`;
 
   // The commits HEAD adds (undefined: HEAD is not on the first-parent line of the state's commit).
@@ -136,9 +206,9 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
     return got;
   }, { count: 0, fromGit: 0 });
   const load = async (paths: string[]) => {
-    for (const [p, m] of await read(paths.filter((p) => !models.has(p)), (p) => oids.get(p)!)) models.set(p, m);
+    for (const [p, m] of await read(paths.filter((p) => !models.has(p)), (p) => known.oidOf(p)!)) models.set(p, m);
   };
-  const ofAlgorithm = (a: string) => (files.get(a) ?? []).map((f) => f.slice(0, f.lastIndexOf(':')));
+  const ofAlgorithm = (a: string) => known.pathsOf(a);
   // every file the commits changed must read (the whole build would refuse or skip it)
   await load([...changed.values()].filter((c) => c.status !== 'D').map((c) => c.path));
 
@@ -150,7 +220,10 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
       removed.set(id, algorithm);
     }
   }
-  for (const id of [...removed.keys()]) if (known.has(id)) removed.delete(id);
+  // (an id of the state's `removed` had no file at its commit: one now was added since, and named)
+  for (const id of new Set([...tail.commits.flatMap((c) => c.changes.map((ch) => where(ch.path).id)), ...[...changed.values()].map((c) => where(c.path).id)])) {
+    if (known.has(id)) removed.delete(id);
+  }
   const algorithmOf = (id: string) => known.get(id) ?? removed.get(id);
 
   // Events: the new ones are the newest; each id's history gains them at its front.
@@ -209,7 +282,12 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
   unknownDirection.sort(seriesOrder);
 
   // Which algorithms' pages change: their keys, computed as the whole build computes them.
-  const algorithms = [...new Set([...Object.keys(stages ?? {}), ...known.values()])].sort();
+  const algorithms = [...new Set([...Object.keys(stages ?? {}), ...known.algorithms()])].sort();
+  // each algorithm's files digest: the state's where none of its files changed
+  const changedIn = new Set([...changed.values()].map((c) => where(c.path).algorithm));
+  const digests = new Map(state.files);
+  const files = new Map<string, string>();
+  for (const a of known.algorithms()) files.set(a, !changedIn.has(a) && digests.has(a) ? digests.get(a)! : known.filesDigest(a));
   const oldSummaries = new Map(state.summaries.map(([s, n]) => [s.algorithm, [s, n] as const]));
   let headTime = state.endTime;
   if (from !== head) headTime = tail.commits.find((c) => c.commit === head)?.time ?? Math.floor(reg.now().getTime() / 1000);
@@ -229,7 +307,7 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
     modelHistory: new Map(),
     endTime: headTime,
     latestEvents: opts.latestEvents,
-    oids,
+    oids: { get: (path) => known.oidOf(path) },
     whole,
     summaries,
   };
@@ -252,8 +330,6 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
     results.set(a, made.results);
   }
   whole.results = [...results.values()].reduce((x, y) => x + y, 0);
-  // the pages made need only the remade algorithms' file lists (their keys); the rest are garbage now
-  for (const a of [...files.keys()]) if (!remade.has(a)) files.delete(a);
 
   // Which model pages change (report-state.ts).
   const parentOf = new Map(state.parentOf);
@@ -267,6 +343,7 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
     named: [...named, ...tenureChanged],
     parentOf,
     known,
+    models: () => known.models(),
     pathOf,
     // the report the state was written with has a page for every model at its commit; any other
     // (built with --algo, or another build's at that commit) is asked about each model at HEAD
@@ -289,7 +366,7 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
       (history.get(id) ?? []).map((at) => lines.get(at)!),
     );
   }
-  site.models = [...models.values()].filter((m) => oids.get(m.path) !== undefined).sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+  site.models = [...models.values()].filter((m) => known.oidOf(m.path) !== undefined).sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
 
   // The earlier report's pages that go unless made again: the removed models', and every page of
   // an algorithm remade or gone.
@@ -310,6 +387,7 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
     lastTime: Number.isFinite(walked.lastTime) ? walked.lastTime : null,
     endTime: headTime,
     algorithms,
+    files: [...files],
     removed,
     parentOf,
     summaries: algorithms.map((a) => [summaries.get(a)!, results.get(a)!]),

@@ -23,7 +23,7 @@ import { assertSafeName } from '../domain/names.js';
 import type { RegistryConfig } from '../domain/types.js';
 import { bestOverTime, stateCommits } from '../report/best-over-time.js';
 import type { HistoryCommit } from '../report/history.js';
-import { renderPages, type SiteData, type SitePage } from '../report/pages.js';
+import { filesDigests, renderPages, type SiteData, type SitePage } from '../report/pages.js';
 import { buildFromState } from './report-update.js';
 import { htmlPagesIn, PageList, type PageDrops } from '../report/page-list.js';
 import { SiteWriter } from '../report/site-writer.js';
@@ -222,6 +222,7 @@ export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algor
           lastTime: Number.isFinite(walked.lastTime) ? walked.lastTime : null,
           endTime: site.endTime,
           algorithms: site.algorithms,
+          files: [...(filesDigests(site) ?? [])],
           removed: [...algorithmOf].filter(([id]) => !snapshot.byId.has(id)),
           parentOf: models.filter((m) => typeof m.metadata.parent === 'string').map((m) => [m.path, m.metadata.parent!]),
           summaries: site.algorithms.map((a) => totals.get(a)!),

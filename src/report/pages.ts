@@ -36,22 +36,27 @@ export interface SiteData {
    * model file path → its blob id at HEAD. When given, every model page carries a key naming all
    * it is made from, so a rebuild can keep an earlier report's page whose key is the same.
    */
-  oids?: ReadonlyMap<string, string>;
+  oids?: Lookup;
   /**
    * A build that renders only some pages (the report state, registry/report-update.ts) holds only
    * those pages' models in `models`; these then say what the whole registry at HEAD is: every model
-   * id and its algorithm, the model files (`path:blob`, file order) of each algorithm whose pages
-   * are made (what their key is computed over), and the overview's counts (each algorithm's summary
-   * is in `summaries`).
+   * id and its algorithm, the digest of each algorithm's model files (filesDigest: what its pages'
+   * key is computed over), and the overview's counts (each algorithm's summary is in `summaries`).
    */
   whole?: WholeRegistry;
   /** each algorithm's summary, when the caller has them (else computed from `models`) */
   summaries?: ReadonlyMap<string, AlgorithmSummary>;
 }
 
+/** A lookup by name: a map, or a search (the build from the state looks up 100,000 files, not a map of them). */
+export interface Lookup {
+  get(name: string): string | undefined;
+}
+
 export interface WholeRegistry {
-  known: ReadonlyMap<string, string>;
-  files: ReadonlyMap<string, string[]>;
+  known: Lookup;
+  /** algorithm → filesDigest of its model files at HEAD */
+  files: ReadonlyMap<string, string>;
   models: number;
   results: number;
 }
@@ -91,7 +96,7 @@ const BASE = { overview: '', algorithm: '../../', dataset: '../../../', model: '
 
 type Linker = (id: string | null | undefined) => string;
 /** model id at HEAD → its algorithm (what a link to a model needs) */
-type Known = ReadonlyMap<string, string>;
+type Known = Lookup;
 
 function modelLinker(known: Known, base: string): Linker {
   return (id) => {
@@ -412,7 +417,7 @@ function modelPageKey(site: SiteData, meta: ModelMetadata, oid: string, known: K
  * best-over-time series, and the metrics' directions. HEAD's time is in site.js. When a new input
  * is added to one of those pages, it must be added here.
  */
-function algorithmKey(site: SiteData, a: string, files: string[], known: Known, version: string): string {
+function algorithmKey(site: SiteData, a: string, files: string, known: Known, version: string): string {
   const holders = site.stages[a] ?? {};
   const timeline = site.timeline.filter((e) => e.algorithm === a);
   const linked = new Set<string>(Object.values(holders));
@@ -434,8 +439,17 @@ function algorithmKey(site: SiteData, a: string, files: string[], known: Known, 
   return hash('sha1', inputs, 'base64url');
 }
 
-/** Each algorithm's model files as page keys name them (`path:blob`, file order); undefined without blob ids. */
-function filesOf(site: SiteData): Map<string, string[]> | undefined {
+/**
+ * What an algorithm's page key says of its model files: the digest of each file's path and blob
+ * (`path:blob`, file order). A build from the state takes an algorithm's from the state when none
+ * of its files changed, so it need not list them.
+ */
+export function filesDigest(files: readonly string[]): string {
+  return hash('sha1', JSON.stringify(files), 'base64url');
+}
+
+/** Each algorithm's filesDigest; undefined without blob ids. */
+export function filesDigests(site: SiteData): Map<string, string> | undefined {
   if (site.whole) return new Map(site.whole.files);
   if (!site.oids) return undefined;
   const files = new Map<string, string[]>();
@@ -446,16 +460,18 @@ function filesOf(site: SiteData): Map<string, string[]> | undefined {
     if (list) list.push(`${m.path}:${oid}`);
     else files.set(m.metadata.algorithm, [`${m.path}:${oid}`]);
   }
-  return files;
+  return new Map([...files].map(([a, list]) => [a, filesDigest(list)]));
 }
 
 /** The key of each algorithm's pages (all of them share one), as renderPages computes it. */
 export function algorithmKeys(site: SiteData, opts: RenderOptions = {}): Map<string, string> {
-  const files = filesOf(site) ?? new Map<string, string[]>();
+  const files = filesDigests(site) ?? new Map<string, string>();
   const known = knownOf(site);
   const version = hash('sha1', opts.version ?? '', 'base64url');
-  return new Map(site.algorithms.map((a) => [a, algorithmKey(site, a, files.get(a) ?? [], known, version)]));
+  return new Map(site.algorithms.map((a) => [a, algorithmKey(site, a, files.get(a) ?? NO_FILES, known, version)]));
 }
+
+const NO_FILES = filesDigest([]);
 
 const knownOf = (site: SiteData): Known => site.whole?.known ?? new Map(site.models.map((m) => [m.metadata.model_id, m.metadata.algorithm]));
 
@@ -487,14 +503,14 @@ export function* renderPages(site: SiteData, opts: RenderOptions & { only?: Rend
   const summaries = site.algorithms.map((a) => site.summaries?.get(a) ?? summarizeAlgorithm(ownModels.get(a) ?? [], a, site.stages, site.config).summary);
   const seriesIndex = new Map(site.best.series.map((s) => [`${s.algorithm}\0${s.dataset}\0${s.metric}`, s]));
   const version = hash('sha1', opts.version ?? '', 'base64url');
-  const files = opts.keep || opts.only ? filesOf(site) : undefined;
+  const files = opts.keep || opts.only ? filesDigests(site) : undefined;
   yield overviewPage(site, summaries, modelLinker(known, BASE.overview));
   yield { path: paths.site(), html: `window.modelgitSite = ${JSON.stringify({ head: site.head, endTime: site.endTime })};\n` };
   const algoLink = modelLinker(known, BASE.algorithm);
   for (const s of summaries) {
     const a = s.algorithm;
     if (opts.only && !opts.only.algorithms.has(a)) continue;
-    const key = files ? algorithmKey(site, a, files.get(a) ?? [], known, version) : undefined;
+    const key = files ? algorithmKey(site, a, files.get(a) ?? NO_FILES, known, version) : undefined;
     const made = algorithmPagePaths(s);
     if (key !== undefined && opts.keep && made.every((path) => opts.keep!(path, key))) {
       for (const path of made) yield { path, key };

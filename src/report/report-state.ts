@@ -31,6 +31,8 @@ export interface ReportState {
   endTime: number;
   /** every algorithm at HEAD (with models or stages) */
   algorithms: string[];
+  /** each algorithm with models and the digest of its files (pages.ts, filesDigest) */
+  files: [string, string][];
   /**
    * every model id the history named that has no file at HEAD, and its algorithm (the last one the
    * history named for it). An id at HEAD has its file's algorithm; those are 100,000 pairs at
@@ -138,7 +140,9 @@ export function modelPagesToMake(input: {
   /** model file at HEAD → the parent id it names */
   parentOf: ReadonlyMap<string, string>;
   /** model id at HEAD → its algorithm */
-  known: ReadonlyMap<string, string>;
+  known: { has(id: string): boolean };
+  /** every model id at HEAD and its algorithm (asked for only with hasPage) */
+  models: () => Iterable<[string, string]>;
   pathOf: (id: string) => string;
   /** whether the earlier report has a page for a model; not given when it has one for every model at HEAD that did not change */
   hasPage?: (id: string, algorithm: string) => boolean;
@@ -151,7 +155,7 @@ export function modelPagesToMake(input: {
   }
   for (const id of input.named) if (input.known.has(id)) pages.add(input.pathOf(id));
   for (const [path, parent] of input.parentOf) if (cameOrWent.has(parent)) pages.add(path);
-  if (input.hasPage) for (const [id, a] of input.known) if (!input.hasPage(id, a)) pages.add(input.pathOf(id));
+  if (input.hasPage) for (const [id, a] of input.models()) if (!input.hasPage(id, a)) pages.add(input.pathOf(id));
   return pages;
 }
 
@@ -165,7 +169,7 @@ export function decodeState(text: string, expect: { commit: string; key: string 
     const s = JSON.parse(text) as ReportState;
     if (s?.format !== STATE_FORMAT || s.commit !== expect.commit || s.key !== expect.key) return undefined;
     // (the shape, not every value: what does not fit is caught where it is used, and the whole build runs)
-    const lists = [s.algorithms, s.removed, s.parentOf, s.summaries, s.events, s.promotions, s.tenures, s.history, s.best?.series, s.best?.unknownDirection];
+    const lists = [s.algorithms, s.files, s.removed, s.parentOf, s.summaries, s.events, s.promotions, s.tenures, s.history, s.best?.series, s.best?.unknownDirection];
     if (!lists.every(Array.isArray) || typeof s.commits !== 'number' || typeof s.pages !== 'string' || typeof s.endTime !== 'number' || (s.lastTime !== null && typeof s.lastTime !== 'number')) return undefined;
     return s;
   } catch {

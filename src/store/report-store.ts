@@ -40,8 +40,13 @@ export async function dropReportState(ctx: StoreContext, commit: string): Promis
  * them), and a reader of models by blob id.
  */
 export interface ModelFiles {
-  /** each file's path and blob id, in file order (once: a listing from git is let go after it) */
-  forEach(each: (path: string, oid: string) => void): void;
+  /** how many files; each is asked for by where it is (0 … count-1), in path order */
+  readonly count: number;
+  path(i: number): string;
+  /** its blob id */
+  oid(i: number): string;
+  /** where the file `path` is, or -1 (a binary search: quickest when asked in path order) */
+  indexOf(path: string): number;
   /**
    * The models in the blobs `oids[i]` as the files `paths[i]` (the snapshot's parse), in that
    * order, and the first of them that does not read as a model, or that git does not have.
@@ -69,14 +74,12 @@ export async function modelFilesAt(ctx: StoreContext, commit: string): Promise<M
   const index = await cachedModelIndex(ctx, commit);
   const fromGit = (paths: string[], oids: string[]) => parseModelFiles(ctx, paths, oids);
   if (!index) {
-    let listing: { path: string; oid: string }[] | undefined = metadataEntries(await ctx.git.lsTree(commit, [ctx.config.models_dir]), ctx.config);
-    return {
-      forEach: (each) => {
-        for (const e of listing ?? []) each(e.path, e.oid);
-        listing = undefined;
-      },
-      parse: fromGit,
-    };
+    const listing = metadataEntries(await ctx.git.lsTree(commit, [ctx.config.models_dir]), ctx.config);
+    // (git lists a tree in this order; made sure of, as the search depends on it)
+    if (listing.some((e, i) => i > 0 && comparePaths(listing[i - 1]!.path, e.path) >= 0)) listing.sort((x, y) => comparePaths(x.path, y.path));
+    const paths = listing.map((e) => e.path);
+    const oids = listing.map((e) => e.oid);
+    return { count: paths.length, path: (i) => paths[i]!, oid: (i) => oids[i]!, indexOf: searchIn(paths), parse: fromGit };
   }
   // The index's entries are copied into flat arrays and let go: 100,000 entry objects, and the 7 MB
   // of paths and blob ids they point into, held through the build were ~20 MB more at its peak.
@@ -98,24 +101,12 @@ export async function modelFilesAt(ctx: StoreContext, commit: string): Promise<M
     if (s < 0) s = sources.push(e.texts) - 1;
     sourceOf[i] = s;
   });
-  let next = 0; // where the last text asked for was: an algorithm's files are asked for in file order
-  const find = (path: string): number => {
-    if (paths[next] === path) return next++;
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (comparePaths(paths[mid]!, path) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    if (paths[lo] !== path) return -1;
-    next = lo + 1;
-    return lo;
-  };
+  const find = searchIn(paths);
   return {
-    forEach: (each) => {
-      for (let i = 0; i < n; i++) each(paths[i]!, blobIds[i]!);
-    },
+    count: n,
+    path: (i) => paths[i]!,
+    oid: (i) => blobIds[i]!,
+    indexOf: find,
     parse: async (asked, oids) => {
       const found = new Map<string, Model>();
       const rest: number[] = [];
@@ -150,6 +141,24 @@ export async function modelFilesAt(ctx: StoreContext, commit: string): Promise<M
       }
       return { models, unreadable: unreadable ?? read?.unreadable, fromGit: rest.length };
     },
+  };
+}
+
+/** Where a path is in sorted `paths`, or -1; asked in path order, each is found where the last one was. */
+function searchIn(paths: readonly string[]): (path: string) => number {
+  let next = 0;
+  return (path) => {
+    if (paths[next] === path) return next++;
+    let lo = 0;
+    let hi = paths.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (comparePaths(paths[mid]!, path) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    if (paths[lo] !== path) return -1;
+    next = lo + 1;
+    return lo;
   };
 }
 

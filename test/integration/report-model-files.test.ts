@@ -13,7 +13,11 @@ import { git, tempDir } from '../helpers.js';
 
 function listing(files: ModelFiles): [string, string][] {
   const out: [string, string][] = [];
-  files.forEach((path, oid) => out.push([path, oid]));
+  for (let i = 0; i < files.count; i++) {
+    out.push([files.path(i), files.oid(i)]);
+    expect(files.indexOf(files.path(i))).toBe(i);
+  }
+  expect(files.indexOf('models/none/none.json')).toBe(-1);
   return out;
 }
 

@@ -599,6 +599,27 @@ describe('the report history cache', () => {
     expectSameSite(await coldReport(r), mine);
   });
 
+  it('a new file with an id another algorithm has: not built from the state; the whole build says what is wrong', async () => {
+    const { r, a } = await oneTestedModel('job');
+    const out = join(tempDir(), 'site');
+    await tracedReport(r, out);
+    const meta = JSON.parse(r.read(`models/mscn/${a}.json`));
+    r.write(`models/lero/${a}.json`, JSON.stringify({ ...meta, algorithm: 'lero' }, null, 2) + '\n');
+    r.git('add', '.');
+    r.git('commit', '-qm', 'the same id twice');
+    const trace: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.env.MODELGIT_CACHE_TRACE = '1';
+    process.stderr.write = ((m: string) => (trace.push(String(m)), true)) as typeof process.stderr.write;
+    try {
+      await expect(buildReport(await r.open(frozenClock()), { out })).rejects.toThrow(/could change this/);
+    } finally {
+      process.stderr.write = write;
+      delete process.env.MODELGIT_CACHE_TRACE;
+    }
+    expect(trace.join('')).toContain(`model id ${a} is in two files; the whole build`);
+  });
+
   it('a damaged or foreign report state is not used: the whole build runs, and its report is the same', async () => {
     const { r, reg, a } = await oneTestedModel('job');
     const out = join(tempDir(), 'site');

@@ -14,7 +14,7 @@ describe('modelPagesToMake', () => {
   const hasPage = () => true;
 
   it('makes the changed files, the named models at HEAD, and the children of a model that came or went', () => {
-    const pages = modelPagesToMake({
+    const args = () => ({
       changed: [
         { path: pathOf('a'), id: 'a', status: 'M' },
         { path: pathOf('gone'), id: 'gone', status: 'D' },
@@ -23,16 +23,22 @@ describe('modelPagesToMake', () => {
       named: ['b', 'removed-long-ago'],
       parentOf: new Map([[pathOf('c'), 'gone'], [pathOf('d'), 'a']]),
       known: new Map([...known, ['new', 'mscn']]),
+      models: () => new Map([...known, ['new', 'mscn']]),
       pathOf,
       hasPage,
     });
+    const pages = modelPagesToMake(args());
+    // (and the same when the earlier report is known to have a page for every model)
+    expect([...modelPagesToMake({ ...args(), hasPage: undefined })].sort()).toEqual([...pages].sort());
     // c: its parent went; d's parent was only modified (its link stays); a removed file has no page
     expect([...pages].sort()).toEqual([pathOf('a'), pathOf('b'), pathOf('c'), pathOf('new')]);
   });
 
   it('makes any page the earlier report does not have', () => {
-    const pages = modelPagesToMake({ changed: [], named: [], parentOf: new Map(), known, pathOf, hasPage: (id) => id !== 'd' });
+    const pages = modelPagesToMake({ changed: [], named: [], parentOf: new Map(), known, models: () => known, pathOf, hasPage: (id) => id !== 'd' });
     expect([...pages]).toEqual([pathOf('d')]);
+    // not asked: none
+    expect(modelPagesToMake({ changed: [], named: [], parentOf: new Map(), known, models: () => known, pathOf }).size).toBe(0);
   });
 });
 
@@ -81,6 +87,7 @@ describe('decodeState', () => {
     lastTime: null,
     endTime: 0,
     algorithms: [],
+    files: [],
     removed: [],
     parentOf: [],
     summaries: [],
