@@ -227,7 +227,14 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
   const algorithmOf = (id: string) => known.get(id) ?? removed.get(id);
 
   // Events: the new ones are the newest; each id's history gains them at its front.
-  const { events, history, named } = eventsOnward(state, tail.commits, tail.offsets, (p) => where(p).id, opts.latestEvents ?? 20);
+  const onward = (() => {
+    try {
+      return eventsOnward(state, tail.commits, tail.offsets, (p) => where(p).id, opts.latestEvents ?? 20);
+    } catch (e) {
+      throw new NotSure((e as Error).message); // (an id the history table can't hold)
+    }
+  })();
+  const { events, history, named } = onward;
 
   // Promotions and who held what: remade whole (a few hundred commits), and compared.
   const promotions = state.promotions.concat(tail.commits.filter(isPromotion));
@@ -351,7 +358,7 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
   });
   await load([...pages]);
   const lines = new Map<number, HistoryEvent>();
-  const wanted = [...new Set([...pages].flatMap((p) => history.get(where(p).id) ?? []))];
+  const wanted = [...new Set([...pages].flatMap((p) => history.offsetsOf(where(p).id) ?? []))];
   let commits: Awaited<ReturnType<Registry['reportStore']['lines']>>;
   try {
     commits = await reg.reportStore.lines(head, wanted);
@@ -363,7 +370,7 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
     const id = where(p).id;
     site.modelHistory.set(
       id,
-      (history.get(id) ?? []).map((at) => lines.get(at)!),
+      (history.offsetsOf(id) ?? []).map((at) => lines.get(at)!),
     );
   }
   site.models = [...models.values()].filter((m) => known.oidOf(m.path) !== undefined).sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
@@ -400,7 +407,7 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
   return { site, only: { algorithms: remade, models: pages }, drop, state: next, commits: tail.count };
 }
 
-type Pairs = 'removed' | 'parentOf' | 'tenures' | 'history';
+type Pairs = 'removed' | 'parentOf' | 'tenures';
 /** The report state with its lists of pairs still maps. */
 type StateParts = Omit<ReportState, Pairs> & { [K in Pairs]: Map<ReportState[K][number][0], ReportState[K][number][1]> };
 
@@ -415,6 +422,5 @@ function stateLater(parts: Omit<StateParts, 'pages'>): (pages: string) => Report
     removed: [...parts.removed],
     parentOf: [...parts.parentOf],
     tenures: [...parts.tenures],
-    history: [...parts.history],
   });
 }

@@ -28,7 +28,7 @@ import { buildFromState } from './report-update.js';
 import { htmlPagesIn, PageList, type PageDrops } from '../report/page-list.js';
 import { SiteWriter } from '../report/site-writer.js';
 import { algorithmsOf } from '../report/tables.js';
-import { algorithmTotals, commitEvent, encodeState, isPromotion, STATE_FORMAT, type ReportState } from '../report/report-state.js';
+import { algorithmTotals, commitEvent, encodeState, HistoryTable, isPromotion, STATE_FORMAT, type ReportState } from '../report/report-state.js';
 import { promotionTimeline, stageTenures, type HistoryEvent } from '../report/timeline.js';
 import type { HistoryOptions, Registry } from './registry.js';
 import { VERSION } from '../version.js';
@@ -211,8 +211,10 @@ export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algor
     oids,
   };
   // what the next build can start from (a whole-registry report of a readable registry only)
+  // (an id with a tab or a newline can't be a line of the state's history table: then none is kept)
+  const table = offsets && head && !algorithm && snapshot.problems.length === 0 ? HistoryTable.of(history) : undefined;
   const state =
-    offsets && head && !algorithm && snapshot.problems.length === 0
+    table && head
       ? (key: string, pages: string): ReportState => ({
           format: STATE_FORMAT,
           commit: head,
@@ -230,7 +232,7 @@ export async function reportData(reg: Registry, opts: Pick<ReportOptions, 'algor
           events: events.slice(0, site.latestEvents ?? 20),
           promotions: commits.filter(isPromotion),
           tenures: [...tenures],
-          history: [...history],
+          history: table,
         })
       : undefined;
   return { site, commits: commits.length, problems: skipped.length, skipped, state };

@@ -3,6 +3,7 @@
 // sorted, gives — on random lists and random changes, to the byte.
 import { describe, expect, it } from 'vitest';
 import { htmlPagesIn, PageList } from '../../../src/report/page-list.js';
+import { SortedLines } from '../../../src/report/sorted-lines.js';
 
 const VERSION = 'version\tv1';
 
@@ -50,7 +51,7 @@ describe('PageList', () => {
 
       for (const trusted of [true, false]) {
         const list = PageList.parse(text, VERSION);
-        expect(list.trust(trusted ? PageList.digestOf(text) : 'another')).toBe(trusted);
+        expect(list.trust(trusted ? SortedLines.digestOf(text) : 'another')).toBe(trusted);
         expect(list.size).toBe(before.size);
         for (const p of [...paths, 'a/', 'm/mscn/none.html', 'zzz']) expect(list.get(p), `${seed} ${p}`).toBe(before.get(p));
         expect(list.algorithms()).toEqual([...new Set(paths.filter((p) => p.startsWith('a/')).map((p) => p.split('/')[1]))].sort());
@@ -68,7 +69,7 @@ describe('PageList', () => {
     expect(PageList.parse('garbage', VERSION).size).toBe(0);
     const unsorted = `${VERSION}\nm/x/b.html\tk2\na/x/index.html\tk\n`;
     const list = PageList.parse(unsorted, VERSION);
-    expect(list.trust(PageList.digestOf(text))).toBe(false);
+    expect(list.trust(SortedLines.digestOf(text))).toBe(false);
     expect(list.get('a/x/index.html')).toBe('k');
     expect(list.get('m/x/b.html')).toBe('k2');
   });

@@ -4,7 +4,7 @@
 // test/integration/report.test.ts.)
 import { describe, expect, it } from 'vitest';
 import type { HistoryCommit } from '../../../src/report/history.js';
-import { commitEvent, decodeState, encodeState, eventsOnward, modelPagesToMake, STATE_FORMAT, tenureChanges, type ReportState } from '../../../src/report/report-state.js';
+import { commitEvent, decodeState, encodeState, eventsOnward, HistoryTable, modelPagesToMake, STATE_FORMAT, tenureChanges, type ReportState } from '../../../src/report/report-state.js';
 import type { Tenure } from '../../../src/report/timeline.js';
 
 const pathOf = (id: string) => `models/mscn/${id}.json`;
@@ -77,26 +77,27 @@ describe('commitEvent', () => {
   });
 });
 
+const state: ReportState = {
+  format: STATE_FORMAT,
+  commit: 'a'.repeat(40),
+  key: 'k',
+  pages: 'p',
+  commits: 0,
+  lastTime: null,
+  endTime: 0,
+  algorithms: [],
+  files: [],
+  removed: [],
+  parentOf: [],
+  summaries: [],
+  best: { series: [], unknownDirection: [] },
+  events: [],
+  promotions: [],
+  tenures: [],
+  history: HistoryTable.of(new Map([['a', [3, 1]], ['b', []]]))!,
+};
+
 describe('decodeState', () => {
-  const state: ReportState = {
-    format: STATE_FORMAT,
-    commit: 'a'.repeat(40),
-    key: 'k',
-    pages: 'p',
-    commits: 0,
-    lastTime: null,
-    endTime: 0,
-    algorithms: [],
-    files: [],
-    removed: [],
-    parentOf: [],
-    summaries: [],
-    best: { series: [], unknownDirection: [] },
-    events: [],
-    promotions: [],
-    tenures: [],
-    history: [],
-  };
   it('reads back only the state of that commit, key and format', () => {
     const text = encodeState(state);
     expect(decodeState(text, { commit: state.commit, key: 'k' })?.commit).toBe(state.commit);
@@ -105,7 +106,13 @@ describe('decodeState', () => {
     expect(decodeState(text.replace(`"format":${STATE_FORMAT}`, '"format":99'), { commit: state.commit, key: 'k' })).toBeUndefined();
     expect(decodeState(text.slice(0, -5), { commit: state.commit, key: 'k' })).toBeUndefined();
     expect(decodeState('null', { commit: state.commit, key: 'k' })).toBeUndefined();
-    expect(decodeState(text.replace('"history":[]', '"history":{}'), { commit: state.commit, key: 'k' })).toBeUndefined();
+    // the history table whole, as written: its digest is checked
+    expect(decodeState(text.replace('a\t3,1', 'a\t3,2'), { commit: state.commit, key: 'k' })).toBeUndefined();
+    expect(decodeState(text.replace(/"history":"[^"]+"/, '"history":{}'), { commit: state.commit, key: 'k' })).toBeUndefined();
+    expect(decodeState(text, { commit: state.commit, key: 'k' })!.history.offsetsOf('a')).toEqual([3, 1]);
+    expect(decodeState(text, { commit: state.commit, key: 'k' })!.history.offsetsOf('b')).toEqual([]);
+    // an id that can't be a line: no table
+    expect(HistoryTable.of(new Map([['x\ty', [1]]]))).toBeUndefined();
   });
 });
 
@@ -125,15 +132,19 @@ describe('eventsOnward', () => {
     }
     const offsets = commits.map((_, i) => i * 100);
     const idOf = (p: string) => p.split('/')[2]!.replace(/\.json$/, '');
-    const empty = { events: [], history: [] };
+    const empty = { events: [], history: HistoryTable.of(new Map())! };
     const whole = eventsOnward(empty, commits, offsets, idOf, 5);
     for (const k of [0, 1, 17, 39, 40]) {
       const before = eventsOnward(empty, commits.slice(0, k), offsets.slice(0, k), idOf, 5);
-      const after = eventsOnward({ events: before.events, history: [...before.history] }, commits.slice(k), offsets.slice(k), idOf, 5);
+      // (the state's table as text and back, as the next build reads it)
+      const table = decodeState(encodeState({ ...state, history: before.history }), { commit: state.commit, key: 'k' })!.history;
+      const after = eventsOnward({ events: before.events, history: table }, commits.slice(k), offsets.slice(k), idOf, 5);
       expect(after.events).toEqual(whole.events);
-      expect(new Map([...after.history].sort())).toEqual(new Map([...whole.history].sort()));
+      expect(after.history.toMap()).toEqual(whole.history.toMap());
+      expect(after.history.body).toBe(whole.history.body);
+      for (const id of [...ids, 'none']) expect(after.history.offsetsOf(id)).toEqual(whole.history.offsetsOf(id));
     }
     // and each id's history is newest first, as the whole build lists it
-    for (const list of whole.history.values()) expect([...list].sort((x, y) => y - x)).toEqual(list);
+    for (const list of whole.history.toMap().values()) expect([...list].sort((x, y) => y - x)).toEqual(list);
   });
 });
