@@ -214,26 +214,25 @@ async function fromState(reg: Registry, opts: { latestEvents?: number }, state: 
 
   // Every id the history named, and its algorithm: HEAD's file's, else the last the history named.
   const removed = new Map(state.removed);
+  // (an id of the state's `removed` had no file at its commit: one at HEAD was added since, and named)
+  const namedIds = new Set([...changed.values()].map((c) => where(c.path).id));
   for (const c of tail.commits) {
     for (const ch of c.changes) {
       const { id, algorithm } = where(ch.path);
       removed.set(id, algorithm);
+      namedIds.add(id);
     }
   }
-  // (an id of the state's `removed` had no file at its commit: one now was added since, and named)
-  for (const id of new Set([...tail.commits.flatMap((c) => c.changes.map((ch) => where(ch.path).id)), ...[...changed.values()].map((c) => where(c.path).id)])) {
-    if (known.has(id)) removed.delete(id);
-  }
+  for (const id of namedIds) if (known.has(id)) removed.delete(id);
   const algorithmOf = (id: string) => known.get(id) ?? removed.get(id);
 
   // Events: the new ones are the newest; each id's history gains them at its front.
-  const onward = (() => {
-    try {
-      return eventsOnward(state, tail.commits, tail.offsets, (p) => where(p).id, opts.latestEvents ?? 20);
-    } catch (e) {
-      throw new NotSure((e as Error).message); // (an id the history table can't hold)
-    }
-  })();
+  let onward: ReturnType<typeof eventsOnward>;
+  try {
+    onward = eventsOnward(state, tail.commits, tail.offsets, (p) => where(p).id, opts.latestEvents ?? 20);
+  } catch (e) {
+    throw new NotSure((e as Error).message); // (an id the history table can't hold)
+  }
   const { events, history, named } = onward;
 
   // Promotions and who held what: remade whole (a few hundred commits), and compared.

@@ -255,14 +255,14 @@ export async function buildReport(reg: Registry, opts: ReportOptions & HistoryOp
       collectGarbage();
       const { site, only, drop, state, commits } = fromState;
       const keep = (path: string, key: string) => earlier.get(path) === key && existsSync(join(out, path));
-      const { pages, kept, list } = await writeFromState(out, renderPages(site, { keep, version, only }), earlier, drop, writer, { generated: site.generated, commit: site.head }, version);
-      await reg.reportStore.save(site.head!, encodeState(state(list)));
+      const { pages, kept, listDigest } = await writeFromState(out, renderPages(site, { keep, version, only }), earlier, drop, writer, { generated: site.generated, commit: site.head }, version);
+      await reg.reportStore.save(site.head!, encodeState(state(listDigest)));
       reg.cacheTrace('modelgit-cache: report pages')(`${kept} of ${pages} kept from the earlier report`);
       return answer(pages, site.algorithms, site.whole!.models, commits, site.head, 0);
     }
     const { site, commits, problems, skipped, state } = await reportData(reg, opts);
-    const { pages, kept, list } = await writeSite(out, (keep) => renderPages(site, { keep, version }), earlier, writer, { generated: site.generated, commit: site.head }, version);
-    if (state) await reg.reportStore.save(site.head!, encodeState(state(stateKey, list)));
+    const { pages, kept, listDigest } = await writeSite(out, (keep) => renderPages(site, { keep, version }), earlier, writer, { generated: site.generated, commit: site.head }, version);
+    if (state) await reg.reportStore.save(site.head!, encodeState(state(stateKey, listDigest)));
     reg.cacheTrace('modelgit-cache: report pages')(`${kept} of ${pages} kept from the earlier report`);
     return answer(pages, site.algorithms, site.models.length, commits, site.head, problems, skipped);
 
@@ -417,7 +417,7 @@ async function writeSite(
     if (old) renameSync(out, old);
     renameSync(tmp, out);
     if (old) await rm(old, { recursive: true, force: true });
-    return { pages: count, kept: 0, list: PageList.digestOf(list) };
+    return { pages: count, kept: 0, listDigest: PageList.digestOf(list) };
   } catch (e) {
     await writer.finish().catch(() => {});
     rmSync(tmp, { recursive: true, force: true });
@@ -456,7 +456,7 @@ async function updateSite(
   }
   const list = PageList.format(versionLine(version), keys);
   sealInPlace(out, marker, list);
-  return { pages: count, kept, list: PageList.digestOf(list) };
+  return { pages: count, kept, listDigest: PageList.digestOf(list) };
 }
 
 /** Bytes of pages a build in place lets wait for the writer thread (see SiteWriter.settle). */
@@ -499,7 +499,7 @@ function sealInPlace(out: string, marker: Record<string, unknown>, list: string)
 interface WriteAnswer {
   pages: number;
   kept: number;
-  list: string;
+  listDigest: string;
 }
 
 /**
@@ -538,5 +538,5 @@ async function writeFromState(
   }
   sealInPlace(out, marker, text);
   const count = 1 + htmlPagesIn(text); // (the overview has no key)
-  return { pages: count, kept: count - written, list: PageList.digestOf(text) };
+  return { pages: count, kept: count - written, listDigest: PageList.digestOf(text) };
 }

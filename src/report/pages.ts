@@ -449,8 +449,8 @@ export function filesDigest(files: readonly string[]): string {
 }
 
 /** Each algorithm's filesDigest; undefined without blob ids. */
-export function filesDigests(site: SiteData): Map<string, string> | undefined {
-  if (site.whole) return new Map(site.whole.files);
+export function filesDigests(site: SiteData): ReadonlyMap<string, string> | undefined {
+  if (site.whole) return site.whole.files;
   if (!site.oids) return undefined;
   const files = new Map<string, string[]>();
   for (const m of site.models) {

@@ -87,7 +87,7 @@ export class HistoryTable extends SortedLines {
 
   /** Every id and its offsets (tests). */
   toMap(): Map<string, number[]> {
-    return new Map([...this.entries()].map(([id]) => [id, this.offsetsOf(id)!]));
+    return new Map([...this.entries()].map(([id, v]) => [id, v === '' ? [] : v.split(',').map(Number)]));
   }
 
   /** The table with each of these ids' new offsets (newest first) in front of its list. */
